@@ -1,0 +1,42 @@
+// One access token per connection, shared by every concurrent booking: fetched once (single flight), reused until expiry.
+
+export interface IssuedToken {
+  accessToken: string;
+  /** Epoch milliseconds after which the provider no longer accepts the token. */
+  expiresAt: number;
+}
+
+/** Caches a bearer token; concurrent callers share one in-flight fetch, and a rejected token is dropped once. */
+export class TokenCache {
+  #current: IssuedToken | undefined;
+  #inFlight: Promise<IssuedToken> | undefined;
+
+  /**
+   * @param fetchToken asks the provider for a fresh token
+   * @param skewMs renew this long before the stated expiry, so a token never dies mid-request
+   */
+  constructor(
+    private readonly fetchToken: () => Promise<IssuedToken>,
+    private readonly now: () => number = Date.now,
+    private readonly skewMs = 60_000,
+  ) {}
+
+  async get(): Promise<string> {
+    const current = this.#current;
+    if (current && current.expiresAt - this.skewMs > this.now()) return current.accessToken;
+    this.#inFlight ??= this.fetchToken()
+      .then((token) => {
+        this.#current = token;
+        return token;
+      })
+      .finally(() => {
+        this.#inFlight = undefined;
+      });
+    return (await this.#inFlight).accessToken;
+  }
+
+  /** Forgets `token` after the provider rejected it (401); a newer token fetched meanwhile is kept. */
+  invalidate(token: string): void {
+    if (this.#current?.accessToken === token) this.#current = undefined;
+  }
+}

@@ -1,0 +1,194 @@
+// The booking flow: validate the slot, record it, fan out to every provider at once, e-mail the invitee, record the outcome.
+import { randomUUID } from 'node:crypto';
+import { DateTime } from 'luxon';
+import type { Config } from '../config.js';
+import { renderInvite, singleLine, type BookedEntry } from '../email/invite.js';
+import { resend, sendInvite } from '../email/resend.js';
+import { AppError, ProviderError, toAppError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { registerSecret } from '../log.js';
+import { connectCommand, type MeetingProvider, type ProviderSession } from '../providers/provider.js';
+import type { BookingRepository } from '../storage/bookings.js';
+import type { Connection, ConnectionRepository } from '../storage/connections.js';
+import { secretAccount, type SecretStore } from '../storage/secret-store.js';
+import { resolveSlot } from './slot.js';
+import type { BookingStatus, EmailOutcome, Meeting, ProviderFailure, ProviderOutcome } from './types.js';
+
+export interface BookRequest {
+  customerName: string;
+  customerEmail: string;
+  date: string;
+  time: string;
+  durationMinutes: number;
+  timezone?: string | undefined;
+  topic?: string | undefined;
+  /** A subset of provider ids; all registered providers when absent. */
+  providers?: readonly string[] | undefined;
+}
+
+export interface BookingResult {
+  /** Absent when nothing was attempted (no provider connected), so nothing was recorded. */
+  bookingId: string | undefined;
+  status: BookingStatus;
+  meeting: Meeting;
+  providers: ProviderOutcome[];
+  email: EmailOutcome;
+}
+
+export interface BookingDeps {
+  config: Config;
+  providers: readonly MeetingProvider[];
+  connections: ConnectionRepository;
+  bookings: BookingRepository;
+  secrets: SecretStore;
+  log: Logger;
+  now?: () => DateTime;
+}
+
+const asFailure = (error: unknown, fallbackRemedy: string): ProviderFailure => {
+  const e = toAppError(error);
+  return { code: e.code, message: e.message, remedy: e.hint ?? fallbackRemedy };
+};
+
+/** Books one meeting in every chosen provider concurrently; one provider's failure never hides the others. */
+export class BookingService {
+  readonly #sessions = new Map<string, { updatedAt: string; session: ProviderSession }>();
+
+  constructor(private readonly deps: BookingDeps) {}
+
+  async book(request: BookRequest, onProgress?: (outcome: ProviderOutcome) => void): Promise<BookingResult> {
+    const { config, connections, bookings, log } = this.deps;
+    const timezone = request.timezone ?? config.defaultTimezone;
+    const slot = resolveSlot(
+      { date: request.date, time: request.time, timezone, durationMinutes: request.durationMinutes },
+      this.deps.now?.() ?? DateTime.now(),
+    );
+    const customerName = singleLine(request.customerName);
+    const meeting: Meeting = {
+      bookingId: randomUUID(),
+      customerName,
+      customerEmail: request.customerEmail.trim(),
+      topic: singleLine(request.topic ?? '') || `Meeting with ${customerName}`,
+      timezone,
+      durationMinutes: request.durationMinutes,
+      start: slot.start,
+      end: slot.end,
+    };
+
+    const wanted = this.deps.providers.filter((p) => !request.providers || request.providers.includes(p.id));
+    const attempted: Array<{ provider: MeetingProvider; connection: Connection }> = [];
+    const outcomes = new Map<string, ProviderOutcome>();
+    for (const provider of wanted) {
+      const connection = connections.get(provider.id);
+      if (connection) attempted.push({ provider, connection });
+      else outcomes.set(provider.id, { provider: provider.id, status: 'not_connected', remedy: `connect ${provider.displayName}: ${connectCommand(provider.id)}` });
+    }
+    if (attempted.length === 0) {
+      return {
+        bookingId: undefined,
+        status: 'failed',
+        meeting,
+        providers: [...outcomes.values()],
+        email: { status: 'skipped', reason: 'nothing was booked, so no e-mail was sent' },
+      };
+    }
+
+    bookings.createPending(meeting, attempted.map((a) => a.provider.id), [...outcomes.keys()]);
+    log.info('booking started', { booking: meeting.bookingId, providers: attempted.map((a) => a.provider.id) });
+
+    await Promise.all(
+      attempted.map(async ({ provider, connection }) => {
+        const outcome = await this.#bookOne(provider, connection, meeting);
+        outcomes.set(provider.id, outcome);
+        bookings.recordProvider(meeting.bookingId, outcome);
+        if (outcome.status === 'booked') connections.markUsed(provider.id);
+        log.info(`${provider.id}: ${outcome.status}`, { booking: meeting.bookingId });
+        onProgress?.(outcome);
+      }),
+    );
+
+    const ordered = wanted.map((p) => outcomes.get(p.id)).filter((o): o is ProviderOutcome => o !== undefined);
+    const booked: BookedEntry[] = ordered.flatMap((o) =>
+      o.status === 'booked' ? [{ provider: this.#displayName(o.provider), meeting: o.meeting }] : [],
+    );
+    const email = await this.#email(meeting, booked);
+    bookings.recordEmail(meeting.bookingId, email);
+    const status: BookingStatus = booked.length === 0 ? 'failed' : booked.length === attempted.length ? 'booked' : 'partial';
+    bookings.finish(meeting.bookingId, status);
+    return { bookingId: meeting.bookingId, status, meeting, providers: ordered, email };
+  }
+
+  async #bookOne(provider: MeetingProvider, connection: Connection, meeting: Meeting): Promise<ProviderOutcome> {
+    const remedy = `retry, or reconnect ${provider.displayName}: ${connectCommand(provider.id)}`;
+    const timeoutMs = this.deps.config.providerTimeoutMs;
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      const session = this.#session(provider, connection);
+      // The timeout bounds the whole chain (token, create), not only one request.
+      const bookedMeeting = await Promise.race([
+        session.book(meeting, signal),
+        new Promise<never>((_, reject) =>
+          signal.addEventListener('abort', () =>
+            reject(new ProviderError(provider.displayName, 'timeout', `${provider.displayName} did not finish within ${timeoutMs} ms`, {
+              hint: `check ${provider.displayName} for a meeting at that time before retrying, so it is not doubled`,
+            })),
+          ),
+        ),
+      ]);
+      return { provider: provider.id, status: 'booked', meeting: bookedMeeting };
+    } catch (error) {
+      if (!(error instanceof AppError)) this.deps.log.error(`${provider.id}: unexpected error`, { error: String(error) });
+      return { provider: provider.id, status: 'failed', error: asFailure(error, remedy) };
+    }
+  }
+
+  /** Sessions live as long as their connection is unchanged, so a token is shared by concurrent bookings. */
+  #session(provider: MeetingProvider, connection: Connection): ProviderSession {
+    const cached = this.#sessions.get(provider.id);
+    if (cached && cached.updatedAt === connection.updatedAt) return cached.session;
+    const session = provider.openSession({
+      connection,
+      endpoints: this.deps.config.endpoints[provider.id] ?? {},
+      timeoutMs: this.deps.config.providerTimeoutMs,
+      log: this.deps.log,
+      secret: (key) => this.#secret(provider.id, provider.displayName, key),
+    });
+    this.#sessions.set(provider.id, { updatedAt: connection.updatedAt, session });
+    return session;
+  }
+
+  async #secret(connectorId: string, displayName: string, key: string): Promise<string> {
+    const value = await this.deps.secrets.get(secretAccount(connectorId, key));
+    if (value === null) {
+      throw new ProviderError(displayName, 'not_connected', `the ${displayName} credentials are missing from the ${this.deps.secrets.kind === 'keychain' ? 'OS keychain' : 'secrets file'}`, {
+        hint: `connect ${displayName} again: ${connectCommand(connectorId)}`,
+      });
+    }
+    registerSecret(value);
+    return value;
+  }
+
+  async #email(meeting: Meeting, booked: readonly BookedEntry[]): Promise<EmailOutcome> {
+    if (booked.length === 0) return { status: 'skipped', reason: 'nothing was booked, so no e-mail was sent' };
+    const connection = this.deps.connections.get(resend.id);
+    if (!connection) return { status: 'not_connected', remedy: `connect Resend to e-mail invitees: ${connectCommand(resend.id)}` };
+    try {
+      const id = await sendInvite({
+        apiKey: await this.#secret(resend.id, resend.displayName, 'api_key'),
+        baseUrl: this.deps.config.endpoints[resend.id]?.api ?? 'https://api.resend.com',
+        settings: connection.settings,
+        to: meeting.customerEmail,
+        invite: renderInvite(meeting, booked),
+        idempotencyKey: `alsatalk-booking-${meeting.bookingId}`,
+      });
+      this.deps.connections.markUsed(resend.id);
+      return { status: 'sent', id, to: meeting.customerEmail };
+    } catch (error) {
+      return { status: 'failed', error: asFailure(error, `retry, or reconnect Resend: ${connectCommand(resend.id)}`) };
+    }
+  }
+
+  #displayName(providerId: string): string {
+    return this.deps.providers.find((p) => p.id === providerId)?.displayName ?? providerId;
+  }
+}

@@ -1,0 +1,66 @@
+// argv -> command. `serve` (the default) keeps stdout for JSON-RPC; the setup commands talk to a person.
+import { connectors } from './connectors.js';
+import { describeError, toAppError } from './errors.js';
+import { version } from './version.js';
+
+const usage = `alsatalk-mcp ${version}: an MCP server that books meetings and e-mails the invitee
+
+Usage:
+  npx alsatalk-mcp                      start the MCP server on stdio (what Claude Desktop runs)
+  npx alsatalk-mcp connect <provider>   connect ${connectors.map((c) => c.id).join(' | ')} (see: connect --help)
+  npx alsatalk-mcp status [--json]      what is connected (never shows a secret)
+  npx alsatalk-mcp disconnect <provider>
+  npx alsatalk-mcp --version`;
+
+async function run(argv: string[]): Promise<number> {
+  const [command = 'serve', ...rest] = argv;
+  const out = (line: string): void => {
+    process.stdout.write(`${line}\n`);
+  };
+  if (command === '--help' || command === '-h' || command === 'help') {
+    out(usage);
+    return 0;
+  }
+  if (command === '--version' || command === '-v') {
+    out(version);
+    return 0;
+  }
+  if (command === 'serve') {
+    const { serve } = await import('./main.js');
+    await serve(process.env);
+    return -1;
+  }
+  if (command === 'connect' && (rest.includes('--help') || rest.length === 0)) {
+    const { connectUsage } = await import('./setup/connect.js');
+    out(connectUsage(connectors.find((c) => c.id === rest[0])));
+    return rest.length === 0 ? 1 : 0;
+  }
+  const commands: Record<string, () => Promise<(ctx: import('./context.js').AppContext, argv: string[], io: { out: typeof out }) => Promise<void>>> = {
+    connect: async () => (await import('./setup/connect.js')).runConnect,
+    status: async () => (await import('./setup/status.js')).runStatus,
+    disconnect: async () => (await import('./setup/disconnect.js')).runDisconnect,
+  };
+  const load = commands[command];
+  if (!load) {
+    process.stderr.write(`Unknown command "${command}".\n\n${usage}\n`);
+    return 64;
+  }
+  const { openContext } = await import('./context.js');
+  const ctx = await openContext(process.env);
+  try {
+    await (await load())(ctx, rest, { out });
+    return 0;
+  } finally {
+    ctx.close();
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`Error: ${describeError(toAppError(error))}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,147 @@
+// The only reader of process.env: one zod schema, and every error names the variable and the fix.
+import os from 'node:os';
+import path from 'node:path';
+import { IANAZone } from 'luxon';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+import type { LogLevel } from './log.js';
+
+/** A base URL a connector calls, overridable by one environment variable (to point at a fake provider). */
+export interface EndpointSpec {
+  env: string;
+  default: string;
+  description: string;
+}
+
+export type SecretStoreConfig =
+  | { kind: 'keychain'; service: string }
+  | { kind: 'file'; service: string; path: string; key: string };
+
+export interface Config {
+  dataDir: string;
+  databasePath: string;
+  /** IANA zone used when book_meeting gets no `timezone`. */
+  defaultTimezone: string;
+  secretStore: SecretStoreConfig;
+  /** connector id -> endpoint name -> base URL, without a trailing slash. */
+  endpoints: Record<string, Record<string, string>>;
+  providerTimeoutMs: number;
+  logLevel: LogLevel;
+}
+
+export interface Platform {
+  platform: NodeJS.Platform;
+  homedir: string;
+  machineTimezone: string | undefined;
+}
+
+const currentPlatform = (): Platform => ({
+  platform: process.platform,
+  homedir: os.homedir(),
+  machineTimezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+});
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const envSchema = z.object({
+  ALSATALK_HOME: optionalText,
+  XDG_DATA_HOME: optionalText,
+  APPDATA: optionalText,
+  ALSATALK_DEFAULT_TIMEZONE: optionalText.refine((v) => v === undefined || IANAZone.isValidZone(v), {
+    message: 'must be an IANA time-zone name such as Europe/Paris or America/New_York',
+  }),
+  ALSATALK_SECRET_STORE: z
+    .enum(['keychain', 'file'], { message: 'must be "keychain" (the default) or "file"' })
+    .default('keychain'),
+  ALSATALK_SECRET_FILE_KEY: optionalText.refine((v) => v === undefined || v.length >= 16, {
+    message: 'must be at least 16 characters (use a long random passphrase)',
+  }),
+  ALSATALK_KEYCHAIN_SERVICE: optionalText,
+  ALSATALK_PROVIDER_TIMEOUT_MS: z.coerce
+    .number({ message: 'must be a number of milliseconds' })
+    .int()
+    .min(1000, 'must be at least 1000 ms')
+    .max(300_000, 'must be at most 300000 ms')
+    .default(20_000),
+  ALSATALK_LOG_LEVEL: z
+    .enum(['debug', 'info', 'warn', 'error'], { message: 'must be one of debug, info, warn, error' })
+    .default('info'),
+});
+
+/** The per-user data folder: XDG on Linux, Application Support on macOS, %APPDATA% on Windows. */
+export function defaultDataDir(p: Platform, env: { XDG_DATA_HOME?: string | undefined; APPDATA?: string | undefined }): string {
+  if (p.platform === 'darwin') return path.join(p.homedir, 'Library', 'Application Support', 'alsatalk-mcp');
+  if (p.platform === 'win32') return path.join(env.APPDATA ?? path.join(p.homedir, 'AppData', 'Roaming'), 'alsatalk-mcp');
+  return path.join(env.XDG_DATA_HOME ?? path.join(p.homedir, '.local', 'share'), 'alsatalk-mcp');
+}
+
+function readEndpoints(
+  env: Record<string, string | undefined>,
+  specs: Record<string, Record<string, EndpointSpec>>,
+): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const [connector, endpoints] of Object.entries(specs)) {
+    const resolved: Record<string, string> = {};
+    for (const [name, spec] of Object.entries(endpoints)) {
+      const raw = env[spec.env]?.trim() || spec.default;
+      let parsed: URL;
+      try {
+        parsed = new URL(raw);
+      } catch {
+        throw new ConfigError(`${spec.env} is not a URL: "${raw}"`, `set ${spec.env} to an http(s) URL such as ${spec.default}, or unset it`);
+      }
+      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+        throw new ConfigError(`${spec.env} must be an http(s) URL, got "${raw}"`, `set ${spec.env} to an http(s) URL such as ${spec.default}`);
+      }
+      resolved[name] = raw.replace(/\/+$/, '');
+    }
+    out[connector] = resolved;
+  }
+  return out;
+}
+
+/**
+ * Reads the configuration once. Tests pass a plain object; `serve` and the CLI pass `process.env`.
+ * @param endpointSpecs every connector's overridable base URLs, keyed by connector id
+ */
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  endpointSpecs: Record<string, Record<string, EndpointSpec>>,
+  platform: Platform = currentPlatform(),
+): Config {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'environment');
+    throw new ConfigError(`${variable} ${issue?.message ?? 'is invalid'}`, `fix or unset ${variable}`);
+  }
+  const e = result.data;
+  const dataDir = e.ALSATALK_HOME ? path.resolve(e.ALSATALK_HOME) : defaultDataDir(platform, e);
+  const service = e.ALSATALK_KEYCHAIN_SERVICE ?? 'alsatalk-mcp';
+  let secretStore: SecretStoreConfig;
+  if (e.ALSATALK_SECRET_STORE === 'file') {
+    if (!e.ALSATALK_SECRET_FILE_KEY) {
+      throw new ConfigError(
+        'ALSATALK_SECRET_STORE=file needs ALSATALK_SECRET_FILE_KEY, the passphrase that encrypts the secrets file',
+        'set ALSATALK_SECRET_FILE_KEY to a long random passphrase (keep it outside the data folder), or unset ALSATALK_SECRET_STORE to use the OS keychain',
+      );
+    }
+    secretStore = { kind: 'file', service, path: path.join(dataDir, 'secrets.enc'), key: e.ALSATALK_SECRET_FILE_KEY };
+  } else {
+    secretStore = { kind: 'keychain', service };
+  }
+  const machineZone = platform.machineTimezone && IANAZone.isValidZone(platform.machineTimezone) ? platform.machineTimezone : 'UTC';
+  return {
+    dataDir,
+    databasePath: path.join(dataDir, 'alsatalk.db'),
+    defaultTimezone: e.ALSATALK_DEFAULT_TIMEZONE ?? machineZone,
+    secretStore,
+    endpoints: readEndpoints(env, endpointSpecs),
+    providerTimeoutMs: e.ALSATALK_PROVIDER_TIMEOUT_MS,
+    logLevel: e.ALSATALK_LOG_LEVEL,
+  };
+}

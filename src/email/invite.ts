@@ -1,0 +1,95 @@
+// The invitee's e-mail: subject, plain text and escaped HTML, built from what each provider booked.
+import type { BookedMeeting, Meeting } from '../booking/types.js';
+import { renderIcs } from './ics.js';
+
+export interface BookedEntry {
+  /** Display name of the provider ("Zoom"). */
+  provider: string;
+  meeting: BookedMeeting;
+}
+
+export interface Invite {
+  subject: string;
+  text: string;
+  html: string;
+  ics: string;
+}
+
+const escapeHtml = (value: string): string =>
+  value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+
+/** Only http(s) links become anchors: a provider or an agent can never smuggle `javascript:` into the e-mail. */
+const isWebUrl = (value: string): boolean => {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+};
+
+/** Strips control characters (CR/LF included) so nothing user-supplied can break a header line. */
+export const singleLine = (value: string): string => value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+
+/** "Tue, Nov 25, 2:00 PM EST": the start in the meeting's own zone. */
+export const subjectTime = (meeting: Meeting): string => meeting.start.setLocale('en-US').toFormat('EEE, MMM d, h:mm a ZZZZ');
+
+/** "Tuesday, November 25, 2026, 2:00 – 2:30 PM EST (America/New_York)". */
+export function longTime(meeting: Meeting): string {
+  const start = meeting.start.setLocale('en-US');
+  const end = meeting.end.setLocale('en-US');
+  const sameDay = start.hasSame(end, 'day');
+  const endText = sameDay ? end.toFormat('h:mm a ZZZZ') : end.toFormat('EEEE, MMMM d, yyyy, h:mm a ZZZZ');
+  return `${start.toFormat('EEEE, MMMM d, yyyy, h:mm a')} – ${endText} (${meeting.timezone})`;
+}
+
+function textLines(entry: BookedEntry): string[] {
+  const lines = [entry.provider];
+  for (const link of entry.meeting.links) lines.push(`  ${link.label}: ${link.url}`);
+  if (entry.meeting.passcode) lines.push(`  Passcode: ${entry.meeting.passcode}`);
+  return lines;
+}
+
+function htmlBlock(entry: BookedEntry): string {
+  const links = entry.meeting.links
+    .filter((l) => isWebUrl(l.url))
+    .map((l) => `<li><a href="${escapeHtml(l.url)}">${escapeHtml(l.label)}</a><br><span style="color:#555">${escapeHtml(l.url)}</span></li>`);
+  if (entry.meeting.passcode) links.push(`<li>Passcode: <strong>${escapeHtml(entry.meeting.passcode)}</strong></li>`);
+  return `<h3 style="margin:16px 0 4px">${escapeHtml(entry.provider)}</h3><ul style="margin:0;padding-left:20px">${links.join('')}</ul>`;
+}
+
+/** Renders the whole invite; everything the invitee or the agent supplied is escaped in the HTML. */
+export function renderInvite(meeting: Meeting, booked: readonly BookedEntry[], now?: Date): Invite {
+  const when = longTime(meeting);
+  const name = singleLine(meeting.customerName);
+  const topic = singleLine(meeting.topic);
+  const details = booked.flatMap((entry) => [...textLines(entry), '']);
+  const text = [
+    `Hi ${name},`,
+    '',
+    `Your meeting "${topic}" is confirmed.`,
+    '',
+    `When: ${when}`,
+    `Duration: ${meeting.durationMinutes} minutes`,
+    '',
+    ...details,
+    'A calendar file (invite.ics) is attached: open it to add the meeting to your calendar.',
+  ].join('\n');
+  const html = [
+    '<!doctype html><html><body style="font-family:Arial,Helvetica,sans-serif;line-height:1.4;color:#111">',
+    `<p>Hi ${escapeHtml(name)},</p>`,
+    `<p>Your meeting <strong>${escapeHtml(topic)}</strong> is confirmed.</p>`,
+    `<p><strong>When:</strong> ${escapeHtml(when)}<br><strong>Duration:</strong> ${meeting.durationMinutes} minutes</p>`,
+    ...booked.map(htmlBlock),
+    '<p style="margin-top:16px">A calendar file (invite.ics) is attached: open it to add the meeting to your calendar.</p>',
+    '</body></html>',
+  ].join('\n');
+  const primary = booked.find((b) => b.meeting.joinUrl && isWebUrl(b.meeting.joinUrl))?.meeting.joinUrl;
+  const icsDescription = booked.flatMap(textLines).join('\n');
+  return {
+    subject: `Meeting confirmed: ${subjectTime(meeting)}`,
+    text,
+    html,
+    ics: renderIcs({ meeting, description: icsDescription, ...(primary ? { location: primary } : {}), ...(now ? { now } : {}) }),
+  };
+}

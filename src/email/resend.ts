@@ -1,0 +1,155 @@
+// Resend: the mailer that sends the invitee's e-mail, and its connector (API key + sender address).
+// API reference: https://resend.com/docs/api-reference/emails/send-email
+import { Resend } from 'resend';
+import { z } from 'zod';
+import { InputError, ProviderError, type ErrorCode } from '../errors.js';
+import { redact } from '../log.js';
+import { connectCommand, type Connector } from '../providers/provider.js';
+import type { Invite } from './invite.js';
+
+const id = 'resend';
+const displayName = 'Resend';
+const reconnect = connectCommand(id);
+
+/** `Name <addr@domain>` or a bare address; the domain is what Resend must have verified. */
+const senderPattern = /^(?:[^<>\r\n]{1,100}\s)?<?([^\s<>@]+@([^\s<>@]+\.[^\s<>@]+))>?$/;
+
+export function parseSender(from: string): { address: string; domain: string } | undefined {
+  const match = senderPattern.exec(from.trim());
+  if (!match?.[1] || !match[2]) return undefined;
+  if (from.includes('<') !== from.includes('>')) return undefined;
+  return { address: match[1], domain: match[2].toLowerCase() };
+}
+
+/** Resend's `{ error }` value (the SDK never throws on HTTP errors). */
+interface ResendErrorValue {
+  name: string;
+  message: string;
+  statusCode: number | null;
+}
+
+/** The single place where Resend's `{ data, error }` becomes our thrown error, with the next step for each case. */
+export function fromResendError(error: ResendErrorValue): ProviderError {
+  const message = `Resend: ${redact(error.message)}${error.statusCode ? ` (HTTP ${error.statusCode}, ${error.name})` : ''}`;
+  const table: Record<string, [ErrorCode, string]> = {
+    missing_api_key: ['auth_failed', `reconnect Resend with a valid API key: ${reconnect}`],
+    invalid_api_key: ['auth_failed', `reconnect Resend with a valid API key: ${reconnect}`],
+    restricted_api_key: ['permission_denied', `use an API key with sending access: ${reconnect}`],
+    invalid_from_address: ['email_failed', `reconnect Resend with a sender on a verified domain: ${reconnect} --from "Name <you@your-domain>"`],
+    rate_limit_exceeded: ['rate_limited', 'Resend is rate-limiting this team (2 requests/s by default): retry in a few seconds'],
+    daily_quota_exceeded: ['rate_limited', "the Resend daily e-mail quota is used up: retry tomorrow or upgrade the Resend plan"],
+    monthly_quota_exceeded: ['rate_limited', 'the Resend monthly e-mail quota is used up: upgrade the Resend plan'],
+    concurrent_idempotent_requests: ['rate_limited', 'the same e-mail is still being sent: retry in a few seconds'],
+    application_error: error.statusCode === null
+      ? ['network_error', 'cannot reach Resend: check the network connection (and ALSATALK_RESEND_API_URL), then retry']
+      : ['email_failed', 'Resend had an internal error: retry in a few minutes'],
+    internal_server_error: ['email_failed', 'Resend had an internal error: retry in a few minutes'],
+  };
+  let entry = table[error.name];
+  if (!entry && /own email address|verify a domain/i.test(error.message)) {
+    entry = ['permission_denied', `verify your domain at https://resend.com/domains and send from it: ${reconnect} --from "Name <you@your-domain>"`];
+  }
+  if (!entry && error.statusCode === 400 && /api key is invalid/i.test(error.message)) {
+    entry = ['auth_failed', `reconnect Resend with a valid API key: ${reconnect}`];
+  }
+  const [code, hint] = entry ?? ['email_failed', 'fix what Resend describes, then retry'];
+  return new ProviderError(displayName, code, message, { hint, ...(error.statusCode ? { status: error.statusCode } : {}) });
+}
+
+const settingsSchema = z.object({ from: z.string() });
+
+export interface SendInviteInput {
+  apiKey: string;
+  baseUrl: string;
+  settings: Record<string, unknown>;
+  to: string;
+  invite: Invite;
+  /** Resend keeps it 24 h: the same booking never mails twice, even when the call is repeated. */
+  idempotencyKey: string;
+}
+
+/** Sends the invite and returns Resend's e-mail id. */
+export async function sendInvite(input: SendInviteInput): Promise<string> {
+  const { from } = settingsSchema.parse(input.settings);
+  const client = new Resend(input.apiKey, { baseUrl: input.baseUrl });
+  let result: Awaited<ReturnType<typeof client.emails.send>>;
+  try {
+    result = await client.emails.send(
+      {
+        from,
+        to: [input.to],
+        subject: input.invite.subject,
+        html: input.invite.html,
+        text: input.invite.text,
+        attachments: [
+          {
+            filename: 'invite.ics',
+            content: Buffer.from(input.invite.ics, 'utf8').toString('base64'),
+            contentType: 'text/calendar; charset=utf-8; method=PUBLISH',
+          },
+        ],
+      },
+      { idempotencyKey: input.idempotencyKey },
+    );
+  } catch (cause) {
+    throw new ProviderError(displayName, 'network_error', `cannot reach Resend: ${redact((cause as Error).message)}`, {
+      hint: 'check the network connection, then retry',
+      cause,
+    });
+  }
+  if (result.error) throw fromResendError(result.error);
+  if (!result.data?.id) throw new ProviderError(displayName, 'email_failed', 'Resend accepted the e-mail but returned no id', { hint: 'check the Resend dashboard' });
+  return result.data.id;
+}
+
+export const resend: Connector = {
+  id,
+  displayName,
+  kind: 'email',
+  summary: 'API key (resend.com → API Keys; "Sending access" is enough) and a sender on a domain verified in Resend',
+  endpoints: {
+    api: { env: 'ALSATALK_RESEND_API_URL', default: 'https://api.resend.com', description: 'Resend API base' },
+  },
+  fields: [
+    { flag: 'api-key', key: 'api_key', label: 'API key', help: 'resend.com → API Keys (starts with re_)', secret: true },
+    { flag: 'from', key: 'from', label: 'Sender', help: 'e.g. "Acme Scheduling <meet@acme.com>", on a domain verified in Resend' },
+  ],
+
+  async connect(values, ctx) {
+    const apiKey = values.api_key?.trim() ?? '';
+    const from = (values.from ?? '').trim();
+    if (!apiKey) throw new InputError('api key', 'is required', 'create one at https://resend.com/api-keys');
+    const sender = parseSender(from);
+    if (!sender || /[\r\n]/.test(from)) {
+      throw new InputError('--from', `"${from}" is not a sender address`, 'give it as "Name <you@your-domain>" or you@your-domain');
+    }
+    const client = new Resend(apiKey, { baseUrl: ctx.endpoints.api ?? 'https://api.resend.com' });
+    const notes: string[] = [];
+    let listed: Awaited<ReturnType<typeof client.domains.list>>;
+    try {
+      listed = await client.domains.list();
+    } catch (cause) {
+      throw new ProviderError(displayName, 'network_error', `cannot reach Resend: ${(cause as Error).message}`, { hint: 'check the network connection, then retry', cause });
+    }
+    if (listed.error) {
+      // A sending-only key cannot list domains, and that answer itself proves the key is valid.
+      if (listed.error.name !== 'restricted_api_key') {
+        const error = fromResendError(listed.error);
+        throw error.code === 'auth_failed'
+          ? new ProviderError(displayName, 'auth_failed', `Resend rejected the API key (${listed.error.message})`, { hint: 'copy the key again from https://resend.com/api-keys, then rerun this command' })
+          : error;
+      }
+      notes.push('This is a sending-only key, so the sender domain could not be checked; make sure it is verified in Resend.');
+    } else {
+      const domains = listed.data?.data ?? [];
+      const match = domains.find((d) => d.name.toLowerCase() === sender.domain);
+      if (!match) {
+        notes.push(`The domain ${sender.domain} is not in this Resend account: Resend will only deliver to your own address until you add and verify it at https://resend.com/domains.`);
+      } else if (match.status !== 'verified') {
+        notes.push(`The domain ${sender.domain} is ${match.status} in Resend, not yet verified: e-mails to invitees will fail until it is.`);
+      }
+    }
+    return { account: from, settings: { from }, secrets: { api_key: apiKey }, notes };
+  },
+};
+

@@ -1,0 +1,96 @@
+// The project's small error family: every error a user can meet says what happened and what to do next.
+
+/** Stable, machine-readable error codes; agents branch on these, humans read `message` and `hint`. */
+export type ErrorCode =
+  | 'invalid_input'
+  | 'config_invalid'
+  | 'not_connected'
+  | 'auth_failed'
+  | 'permission_denied'
+  | 'rate_limited'
+  | 'provider_rejected'
+  | 'provider_unavailable'
+  | 'timeout'
+  | 'network_error'
+  | 'secret_store_unavailable'
+  | 'storage_failed'
+  | 'email_failed'
+  | 'internal_error';
+
+export interface AppErrorOptions {
+  /** The next action that fixes it, phrased as an instruction ("run `npx alsatalk-mcp connect zoom`"). */
+  hint?: string;
+  cause?: unknown;
+}
+
+/** Base class: a message for the user, a stable code, and a hint naming the fix. */
+export class AppError extends Error {
+  override name = 'AppError';
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.hint = options.hint;
+  }
+}
+
+/** Input the caller can fix: names the field and the expected form. */
+export class InputError extends AppError {
+  override name = 'InputError';
+  readonly field: string;
+
+  constructor(field: string, message: string, hint?: string) {
+    super('invalid_input', `${field}: ${message}`, { hint });
+    this.field = field;
+  }
+}
+
+/** An environment variable or setting that cannot be used as given. */
+export class ConfigError extends AppError {
+  override name = 'ConfigError';
+
+  constructor(message: string, hint?: string) {
+    super('config_invalid', message, { hint });
+  }
+}
+
+/** The keychain (or the explicitly chosen encrypted file) cannot be read or written. */
+export class SecretStoreError extends AppError {
+  override name = 'SecretStoreError';
+
+  constructor(message: string, options: AppErrorOptions = {}) {
+    super('secret_store_unavailable', message, options);
+  }
+}
+
+/** A provider call failed; `provider` says which one, `status` the HTTP status when there was one. */
+export class ProviderError extends AppError {
+  override name = 'ProviderError';
+  readonly provider: string;
+  readonly status: number | undefined;
+
+  constructor(
+    provider: string,
+    code: ErrorCode,
+    message: string,
+    options: AppErrorOptions & { status?: number } = {},
+  ) {
+    super(code, message, options);
+    this.provider = provider;
+    this.status = options.status;
+  }
+}
+
+/** Any thrown value as an AppError; unknown errors keep their message but never a stack for the user. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new AppError('internal_error', message, { cause: error });
+}
+
+/** "message. hint" in one line, for CLI output and tool text. */
+export function describeError(error: AppError): string {
+  return error.hint ? `${error.message}\n→ ${error.hint}` : error.message;
+}

@@ -1,0 +1,70 @@
+// Converts whatever ky or fetch threw into one ProviderError whose message and hint a user can act on.
+import { HTTPError, TimeoutError } from 'ky';
+import { ProviderError, type ErrorCode } from '../errors.js';
+import { redact } from '../log.js';
+
+export interface FailureContext {
+  /** Display name ("Zoom"). */
+  provider: string;
+  /** The provider's own explanation pulled from its error body, if any (already redacted here). */
+  describe?: (body: unknown) => string | undefined;
+  /** What fixes an authentication failure, e.g. the reconnect command. */
+  reauthHint: string;
+}
+
+async function readBody(response: Response): Promise<unknown> {
+  const text = await response.text().catch(() => '');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function retryAfterSeconds(response: Response): number | undefined {
+  const raw = response.headers.get('retry-after');
+  if (!raw) return undefined;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
+  const date = Date.parse(raw);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+/** Maps an HTTP status to our code and a default next step. */
+function classify(status: number, ctx: FailureContext, retryAfter?: number): { code: ErrorCode; hint: string } {
+  if (status === 401) return { code: 'auth_failed', hint: ctx.reauthHint };
+  if (status === 403) return { code: 'permission_denied', hint: `check the ${ctx.provider} app's scopes and plan, then ${ctx.reauthHint}` };
+  if (status === 429) {
+    const wait = retryAfter === undefined ? 'a minute' : `${retryAfter} s`;
+    return { code: 'rate_limited', hint: `${ctx.provider} is rate-limiting this account: retry this provider after ${wait}` };
+  }
+  if (status >= 500) return { code: 'provider_unavailable', hint: `${ctx.provider} had a server error: retry in a few minutes` };
+  return { code: 'provider_rejected', hint: `fix the request as ${ctx.provider} describes, then retry` };
+}
+
+/** Turns an error from a provider call into a ProviderError (already-converted errors pass through). */
+export async function toProviderError(error: unknown, ctx: FailureContext): Promise<ProviderError> {
+  if (error instanceof ProviderError) return error;
+  if (error instanceof HTTPError) {
+    const body = await readBody(error.response);
+    const detail = ctx.describe?.(body);
+    const retryAfter = retryAfterSeconds(error.response);
+    const { code, hint } = classify(error.response.status, ctx, retryAfter);
+    const message = `${ctx.provider} answered HTTP ${error.response.status}${detail ? `: ${redact(detail)}` : ''}`;
+    return new ProviderError(ctx.provider, code, message, { hint, status: error.response.status });
+  }
+  if (error instanceof TimeoutError || (error instanceof DOMException && error.name === 'TimeoutError')) {
+    return new ProviderError(ctx.provider, 'timeout', `${ctx.provider} did not answer in time`, {
+      hint: `retry; if it keeps happening, check ${ctx.provider}'s status page or raise ALSATALK_PROVIDER_TIMEOUT_MS`,
+    });
+  }
+  if (error instanceof DOMException && error.name === 'AbortError') {
+    return new ProviderError(ctx.provider, 'timeout', `the call to ${ctx.provider} was cancelled`, { hint: 'retry' });
+  }
+  const cause = (error as { cause?: { code?: string } }).cause?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return new ProviderError(ctx.provider, 'network_error', `cannot reach ${ctx.provider}: ${redact(cause ?? message)}`, {
+    hint: 'check the network connection (and any ALSATALK_*_URL override), then retry',
+    cause: error,
+  });
+}

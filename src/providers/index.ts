@@ -1,0 +1,11 @@
+// The registry: every meeting provider, in the order results are shown. A new provider is one file and one line here.
+import type { MeetingProvider } from './provider.js';
+import { zoom } from './zoom.js';
+
+export const meetingProviders: readonly MeetingProvider[] = [zoom];
+
+export const providerIds = meetingProviders.map((p) => p.id) as [string, ...string[]];
+
+export function findProvider(providerId: string): MeetingProvider | undefined {
+  return meetingProviders.find((p) => p.id === providerId);
+}

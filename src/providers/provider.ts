@@ -1,0 +1,70 @@
+// The one interface every connector implements: a meeting provider (Zoom, ...) or the mailer (Resend).
+import type { BookedMeeting, Meeting } from '../booking/types.js';
+import type { EndpointSpec } from '../config.js';
+import type { Logger } from '../log.js';
+import type { Connection } from '../storage/connections.js';
+
+/** One credential or setting that `connect` asks for. */
+export interface CredentialField {
+  /** Flag name without dashes: `account-id` is given as `--account-id`. */
+  flag: string;
+  /** Key under which the value reaches `connect` and, for secrets, the keychain (`client_secret`). */
+  key: string;
+  label: string;
+  /** Where the user finds the value. */
+  help: string;
+  /** Secrets come from a hidden prompt or `--<flag>-stdin`, never a bare flag, and live only in the keychain. */
+  secret?: boolean;
+  optional?: boolean;
+}
+
+export interface ConnectorContext {
+  /** This connector's base URLs, after environment overrides. */
+  endpoints: Record<string, string>;
+  timeoutMs: number;
+  log: Logger;
+}
+
+/** What a verified connection leaves behind: a label and settings for SQLite, secrets for the keychain. */
+export interface ConnectResult {
+  account: string;
+  settings: Record<string, unknown>;
+  /** key -> secret value; stored as `<connector>:<key>` in the secret store. */
+  secrets: Record<string, string>;
+  /** Extra lines for the user (a warning about scopes, an unverified sender domain). */
+  notes: string[];
+}
+
+export interface Connector {
+  readonly id: string;
+  readonly displayName: string;
+  readonly kind: 'meeting' | 'email';
+  /** One line for `connect --help` and the README: what kind of credential and where to create it. */
+  readonly summary: string;
+  readonly endpoints: Readonly<Record<string, EndpointSpec>>;
+  readonly fields: readonly CredentialField[];
+  /** Checks the credentials against the provider before anything is stored. */
+  connect(values: Readonly<Record<string, string>>, ctx: ConnectorContext): Promise<ConnectResult>;
+}
+
+/** Reads a connection's secrets; a missing one means the connection is broken and must be redone. */
+export type SecretReader = (key: string) => Promise<string>;
+
+export interface SessionContext extends ConnectorContext {
+  connection: Connection;
+  secret: SecretReader;
+}
+
+/** A booking provider session, opened once per connection so that its token cache is shared. */
+export interface ProviderSession {
+  /** Creates the meeting, or throws a ProviderError whose hint says what to do. */
+  book(meeting: Meeting, signal: AbortSignal): Promise<BookedMeeting>;
+}
+
+export interface MeetingProvider extends Connector {
+  readonly kind: 'meeting';
+  openSession(ctx: SessionContext): ProviderSession;
+}
+
+/** The exact command that (re)connects a connector. */
+export const connectCommand = (id: string): string => `npx alsatalk-mcp connect ${id}`;

@@ -1,0 +1,81 @@
+// `alsatalk-mcp connect <provider>`: collect the credentials, verify them with the provider, then store them.
+import { parseArgs } from 'node:util';
+import type { AppContext } from '../context.js';
+import { connectors, findConnector } from '../connectors.js';
+import { InputError } from '../errors.js';
+import { registerSecret } from '../log.js';
+import type { Connector, CredentialField } from '../providers/provider.js';
+import { secretAccount } from '../storage/secret-store.js';
+import { ask, askSecret, canPrompt, readStdin } from './prompt.js';
+
+export interface CommandIo {
+  out: (line: string) => void;
+  stdin?: NodeJS.ReadableStream;
+}
+
+const stdinFlag = (field: CredentialField): string => `${field.flag}-stdin`;
+
+export function connectUsage(connector?: Connector): string {
+  const list = connector ? [connector] : connectors;
+  return list
+    .map((c) => {
+      const flags = c.fields.map((f) => (f.secret ? `  --${stdinFlag(f)}   read ${f.label} from stdin (or answer the hidden prompt)` : `  --${f.flag} VALUE   ${f.label}${f.optional ? ' (optional)' : ''}: ${f.help}`));
+      return [`npx alsatalk-mcp connect ${c.id}: ${c.summary}`, ...flags].join('\n');
+    })
+    .join('\n\n');
+}
+
+/** Gathers every field from flags, stdin or a prompt; refuses a secret given as a bare flag. */
+async function collect(connector: Connector, args: string[], io: CommandIo): Promise<Record<string, string>> {
+  const options: Record<string, { type: 'string' | 'boolean' }> = {};
+  for (const field of connector.fields) {
+    options[field.flag] = { type: 'string' };
+    if (field.secret) options[stdinFlag(field)] = { type: 'boolean' };
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: false, strict: true });
+  } catch (error) {
+    throw new InputError('arguments', (error as Error).message, `see the flags:\n${connectUsage(connector)}`);
+  }
+  const values: Record<string, string> = {};
+  const fromStdin = connector.fields.filter((f) => f.secret && parsed.values[stdinFlag(f)] === true);
+  if (fromStdin.length > 1) throw new InputError(`--${stdinFlag(fromStdin[1] as CredentialField)}`, 'only one value can be read from stdin', 'answer the others at the prompt');
+  for (const field of connector.fields) {
+    const given = parsed.values[field.flag];
+    if (field.secret && typeof given === 'string') {
+      throw new InputError(`--${field.flag}`, 'a secret is never taken from a bare flag (it would be kept in shell history)', `pipe it in with --${stdinFlag(field)}, or leave the flag out to be asked for it`);
+    }
+    if (typeof given === 'string') {
+      values[field.key] = given;
+    } else if (field.secret && parsed.values[stdinFlag(field)] === true) {
+      values[field.key] = await readStdin(io.stdin);
+    } else if (!field.optional) {
+      if (!canPrompt()) throw new InputError(`--${field.secret ? stdinFlag(field) : field.flag}`, `${field.label} is required`, `${field.help}`);
+      values[field.key] = field.secret ? await askSecret(`${connector.displayName} ${field.label}: `) : await ask(`${connector.displayName} ${field.label} (${field.help}): `);
+    }
+    if (field.secret && values[field.key]) registerSecret(values[field.key] as string);
+  }
+  return values;
+}
+
+export async function runConnect(ctx: AppContext, argv: string[], io: CommandIo): Promise<void> {
+  const [id, ...rest] = argv;
+  const connector = id ? findConnector(id) : undefined;
+  if (!connector) {
+    throw new InputError('provider', id ? `"${id}" is not a provider` : 'is missing', `choose one of: ${connectors.map((c) => c.id).join(', ')}\n\n${connectUsage()}`);
+  }
+  const values = await collect(connector, rest, io);
+  io.out(`Checking the ${connector.displayName} credentials…`);
+  const result = await connector.connect(values, {
+    endpoints: ctx.config.endpoints[connector.id] ?? {},
+    timeoutMs: ctx.config.providerTimeoutMs,
+    log: ctx.log,
+  });
+  // Secrets first: a connection row never exists without its secrets. A failure here leaves the old connection as it was.
+  for (const [key, secret] of Object.entries(result.secrets)) await ctx.secrets.set(secretAccount(connector.id, key), secret);
+  ctx.connections.save({ connector: connector.id, account: result.account, settings: result.settings });
+  io.out(`Connected ${connector.displayName} as ${result.account}.`);
+  for (const note of result.notes) io.out(`Note: ${note}`);
+  io.out(`Secrets are in the ${ctx.secrets.kind === 'keychain' ? 'OS keychain' : 'encrypted secrets file'}; settings in ${ctx.config.databasePath}.`);
+}

@@ -1,0 +1,57 @@
+// `alsatalk-mcp status`: what is connected, as whom, and whether its secrets are still in place; never a secret.
+import type { AppContext } from '../context.js';
+import { connectors } from '../connectors.js';
+import { toAppError } from '../errors.js';
+import { connectCommand } from '../providers/provider.js';
+import { secretAccount } from '../storage/secret-store.js';
+import type { CommandIo } from './connect.js';
+
+export interface ConnectorStatus {
+  id: string;
+  name: string;
+  state: 'connected' | 'needs_reauth' | 'not_connected' | 'secrets_missing' | 'secrets_unreadable';
+  account?: string;
+  connected_at?: string;
+  last_used_at?: string | null;
+  next_step?: string;
+}
+
+export async function collectStatus(ctx: AppContext): Promise<ConnectorStatus[]> {
+  const out: ConnectorStatus[] = [];
+  for (const c of connectors) {
+    const conn = ctx.connections.get(c.id);
+    if (!conn) {
+      out.push({ id: c.id, name: c.displayName, state: 'not_connected', next_step: connectCommand(c.id) });
+      continue;
+    }
+    const base = { id: c.id, name: c.displayName, account: conn.account, connected_at: conn.connectedAt, last_used_at: conn.lastUsedAt };
+    let state: ConnectorStatus['state'] = conn.status;
+    let next: string | undefined = conn.status === 'needs_reauth' ? connectCommand(c.id) : undefined;
+    try {
+      for (const field of c.fields.filter((f) => f.secret)) {
+        if ((await ctx.secrets.get(secretAccount(c.id, field.key))) === null) {
+          state = 'secrets_missing';
+          next = connectCommand(c.id);
+        }
+      }
+    } catch (error) {
+      state = 'secrets_unreadable';
+      next = toAppError(error).hint;
+    }
+    out.push({ ...base, state, ...(next ? { next_step: next } : {}) });
+  }
+  return out;
+}
+
+export async function runStatus(ctx: AppContext, argv: string[], io: CommandIo): Promise<void> {
+  const statuses = await collectStatus(ctx);
+  if (argv.includes('--json')) {
+    io.out(JSON.stringify({ data_dir: ctx.config.dataDir, secret_store: ctx.secrets.kind, connectors: statuses }, null, 2));
+    return;
+  }
+  io.out(`Data folder: ${ctx.config.dataDir}   Secrets: ${ctx.secrets.kind === 'keychain' ? 'OS keychain' : 'encrypted file'}`);
+  for (const s of statuses) {
+    const detail = s.account ? ` as ${s.account} (since ${s.connected_at}${s.last_used_at ? `, last used ${s.last_used_at}` : ''})` : '';
+    io.out(`${s.name.padEnd(8)} ${s.state.replace(/_/g, ' ')}${detail}${s.next_step ? `  → ${s.next_step}` : ''}`);
+  }
+}

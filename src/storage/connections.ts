@@ -1,0 +1,76 @@
+// Connection metadata per connector (provider or mailer): who is connected and with which settings; never a secret.
+import type { Db } from './database.js';
+
+export type ConnectionStatus = 'connected' | 'needs_reauth';
+
+export interface Connection {
+  connector: string;
+  /** A human label for the account: an e-mail, an account id, a sender address. */
+  account: string;
+  settings: Record<string, unknown>;
+  status: ConnectionStatus;
+  expiresAt: string | null;
+  connectedAt: string;
+  updatedAt: string;
+  lastUsedAt: string | null;
+}
+
+interface Row {
+  connector: string;
+  account: string;
+  settings: string;
+  status: string;
+  expires_at: string | null;
+  connected_at: string;
+  updated_at: string;
+  last_used_at: string | null;
+}
+
+const fromRow = (row: Row): Connection => ({
+  connector: row.connector,
+  account: row.account,
+  settings: JSON.parse(row.settings) as Record<string, unknown>,
+  status: row.status === 'needs_reauth' ? 'needs_reauth' : 'connected',
+  expiresAt: row.expires_at,
+  connectedAt: row.connected_at,
+  updatedAt: row.updated_at,
+  lastUsedAt: row.last_used_at,
+});
+
+/** Reads and writes the `connections` table. */
+export class ConnectionRepository {
+  constructor(private readonly db: Db) {}
+
+  list(): Connection[] {
+    return (this.db.prepare('SELECT * FROM connections ORDER BY connector').all() as Row[]).map(fromRow);
+  }
+
+  get(connector: string): Connection | undefined {
+    const row = this.db.prepare('SELECT * FROM connections WHERE connector = ?').get(connector) as Row | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  /** Inserts or replaces a connection; a reconnect keeps the original `connected_at`. */
+  save(input: { connector: string; account: string; settings: Record<string, unknown>; expiresAt?: string | null }): Connection {
+    const now = new Date().toISOString();
+    this.db
+      .prepare(
+        `INSERT INTO connections (connector, account, settings, status, expires_at, connected_at, updated_at)
+         VALUES (@connector, @account, @settings, 'connected', @expiresAt, @now, @now)
+         ON CONFLICT(connector) DO UPDATE SET account = excluded.account, settings = excluded.settings,
+           status = 'connected', expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
+      )
+      .run({ connector: input.connector, account: input.account, settings: JSON.stringify(input.settings), expiresAt: input.expiresAt ?? null, now });
+    const saved = this.get(input.connector);
+    if (!saved) throw new Error(`connection ${input.connector} vanished right after it was saved`);
+    return saved;
+  }
+
+  markUsed(connector: string): void {
+    this.db.prepare('UPDATE connections SET last_used_at = ? WHERE connector = ?').run(new Date().toISOString(), connector);
+  }
+
+  remove(connector: string): boolean {
+    return this.db.prepare('DELETE FROM connections WHERE connector = ?').run(connector).changes > 0;
+  }
+}

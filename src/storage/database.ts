@@ -1,0 +1,100 @@
+// The SQLite file: opened in WAL mode, migrated forward through a version table, never holding a secret.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { AppError } from '../errors.js';
+
+export type Db = Database.Database;
+
+/** Ordered schema steps; a step is never edited once released, only followed by a new one. */
+const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'connections and bookings',
+    sql: `
+      CREATE TABLE connections (
+        connector    TEXT PRIMARY KEY,
+        account      TEXT NOT NULL,
+        settings     TEXT NOT NULL DEFAULT '{}',
+        status       TEXT NOT NULL DEFAULT 'connected',
+        expires_at   TEXT,
+        connected_at TEXT NOT NULL,
+        updated_at   TEXT NOT NULL,
+        last_used_at TEXT
+      );
+      CREATE TABLE bookings (
+        id               TEXT PRIMARY KEY,
+        created_at       TEXT NOT NULL,
+        updated_at       TEXT NOT NULL,
+        customer_name    TEXT NOT NULL,
+        customer_email   TEXT NOT NULL,
+        topic            TEXT NOT NULL,
+        timezone         TEXT NOT NULL,
+        start_at         TEXT NOT NULL,
+        end_at           TEXT NOT NULL,
+        duration_minutes INTEGER NOT NULL,
+        status           TEXT NOT NULL,
+        email_status     TEXT NOT NULL DEFAULT 'pending',
+        email_id         TEXT,
+        email_error      TEXT
+      );
+      CREATE TABLE booking_results (
+        booking_id    TEXT NOT NULL REFERENCES bookings(id) ON DELETE CASCADE,
+        provider      TEXT NOT NULL,
+        status        TEXT NOT NULL,
+        external_id   TEXT,
+        details       TEXT NOT NULL DEFAULT '{}',
+        error_code    TEXT,
+        error_message TEXT,
+        remedy        TEXT,
+        updated_at    TEXT NOT NULL,
+        PRIMARY KEY (booking_id, provider)
+      );
+      CREATE INDEX bookings_start ON bookings(start_at);
+    `,
+  },
+];
+
+/** Opens (creating if needed) the database at `file`, with the data folder 0700 and the file 0600. */
+export function openDatabase(file: string): Db {
+  let db: Db;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    db = new Database(file);
+    fs.chmodSync(file, 0o600);
+  } catch (cause) {
+    throw new AppError('storage_failed', `Cannot open the database ${file}: ${(cause as Error).message}`, {
+      cause,
+      hint: 'check that the data folder is writable, or point ALSATALK_HOME at a folder you own',
+    });
+  }
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+
+/** Applies every migration newer than the recorded version, each in its own transaction. */
+export function migrate(db: Db): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+  const current = (db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (current > latest) {
+    throw new AppError('storage_failed', `The database schema (version ${current}) is newer than this alsatalk-mcp understands (${latest})`, {
+      hint: 'upgrade alsatalk-mcp (npx alsatalk-mcp@latest)',
+    });
+  }
+  for (const step of migrations) {
+    if (step.version <= current) continue;
+    db.transaction(() => {
+      db.exec(step.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        step.version,
+        step.name,
+        new Date().toISOString(),
+      );
+    })();
+  }
+}

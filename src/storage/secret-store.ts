@@ -1,0 +1,23 @@
+// The one small interface behind which secrets live: the OS keychain, or an explicitly chosen encrypted file.
+import type { SecretStoreConfig } from '../config.js';
+
+/** Secrets are addressed as `<connector>:<name>` (for example `zoom:client_secret`) under one service. */
+export interface SecretStore {
+  readonly kind: 'keychain' | 'file';
+  get(account: string): Promise<string | null>;
+  set(account: string, secret: string): Promise<void>;
+  delete(account: string): Promise<boolean>;
+}
+
+/** The account name of a connector's secret in the store. */
+export const secretAccount = (connector: string, name: string): string => `${connector}:${name}`;
+
+/** Opens the configured store; the native keychain module is only loaded when it is the one chosen. */
+export async function openSecretStore(config: SecretStoreConfig): Promise<SecretStore> {
+  if (config.kind === 'file') {
+    const { FileSecretStore } = await import('./file-secret-store.js');
+    return new FileSecretStore(config.path, config.key, config.service);
+  }
+  const { KeychainSecretStore } = await import('./keychain.js');
+  return new KeychainSecretStore(config.service);
+}

@@ -1,0 +1,191 @@
+// The book_meeting tool: its contract (schemas, annotations, a description written for the calling model), then a thin handler.
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { BookingResult, BookingService } from '../booking/book-meeting.js';
+import type { ProviderOutcome } from '../booking/types.js';
+import { subjectTime } from '../email/invite.js';
+import type { Logger } from '../log.js';
+import type { MeetingProvider } from '../providers/provider.js';
+import { errorResult } from './results.js';
+
+export const name = 'book_meeting';
+
+const inputShape = (providerIds: [string, ...string[]], defaultTimezone: string) => ({
+  customer_name: z.string().trim().min(1, 'give the customer\'s name').max(200, 'must be at most 200 characters').describe("The invitee's full name, as it should appear in the invitation."),
+  customer_email: z.email('must be an e-mail address such as ada@example.com').max(254).describe("The invitee's e-mail address; the invitation and links are sent there."),
+  booking_date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD, e.g. 2026-12-01')
+    .describe('Date of the meeting, YYYY-MM-DD, in `timezone`.'),
+  booking_time: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be 24-hour HH:mm, e.g. 09:30 or 14:00')
+    .describe('Start time, 24-hour HH:mm, wall-clock time in `timezone`.'),
+  duration_minutes: z
+    .number()
+    .int('must be a whole number of minutes')
+    .min(5, 'must be at least 5 minutes')
+    .max(720, 'must be at most 720 minutes (12 hours)')
+    .default(30)
+    .describe('Length of the meeting in minutes (default 30).'),
+  timezone: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(`IANA time zone the date and time are meant in, e.g. America/New_York or Europe/Berlin. Default: ${defaultTimezone}.`),
+  topic: z.string().max(200, 'must be at most 200 characters').optional().describe('Meeting title (default "Meeting with <customer name>").'),
+  providers: z
+    .array(z.enum(providerIds))
+    .min(1)
+    .optional()
+    .describe(`Book only in these providers (${providerIds.join(', ')}); default: every connected one.`),
+});
+
+const link = z.object({ label: z.string(), url: z.string() });
+
+const outputShape = {
+  booking_id: z.string().nullable().describe('Id of the recorded booking; null when nothing was attempted.'),
+  status: z.enum(['booked', 'partial', 'failed']).describe('booked: every attempted provider booked; partial: some failed; failed: none booked.'),
+  meeting: z.object({
+    start: z.string().describe('ISO 8601 with offset'),
+    end: z.string().describe('ISO 8601 with offset'),
+    timezone: z.string(),
+    duration_minutes: z.number(),
+    topic: z.string(),
+    invitee: z.object({ name: z.string(), email: z.string() }),
+  }),
+  providers: z.array(
+    z.object({
+      provider: z.string(),
+      status: z.enum(['booked', 'failed', 'not_connected']),
+      meeting_id: z.string().optional(),
+      join_url: z.string().optional(),
+      passcode: z.string().optional(),
+      links: z.array(link).optional(),
+      error: z.object({ code: z.string(), message: z.string() }).optional(),
+      remedy: z.string().optional().describe('What to do about a failure or a missing connection.'),
+    }),
+  ),
+  email: z.object({
+    status: z.enum(['sent', 'failed', 'not_connected', 'skipped']),
+    id: z.string().optional().describe("Resend's e-mail id"),
+    to: z.string().optional(),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+    remedy: z.string().optional(),
+    reason: z.string().optional(),
+  }),
+};
+
+type Output = { [K in keyof typeof outputShape]: z.infer<(typeof outputShape)[K]> };
+
+const description = (providers: readonly MeetingProvider[], defaultTimezone: string) =>
+  [
+    `Book a meeting with a customer in every connected meeting provider at once (${providers.map((p) => p.displayName).join(', ')}), then e-mail the customer every join link, the passcode, the time in their zone and a calendar file.`,
+    'Use it when the user asks to schedule, book or set up a call or meeting with someone.',
+    "Needed: the customer's name and e-mail, the date (YYYY-MM-DD) and start time (HH:mm, 24 h). If the user did not give them, ask; do not invent an e-mail address.",
+    `The time is read in \`timezone\` (an IANA name); if the user did not say which zone they mean, ask, or the server default ${defaultTimezone} is used.`,
+    'The result lists each provider as booked (with links), failed (with a remedy) or not_connected (with the command that connects it).',
+    'A partial result is a success: do NOT call again to retry, or the providers that succeeded would be booked twice; tell the user what failed and the remedy.',
+  ].join(' ');
+
+function toOutput(result: BookingResult): Output {
+  const { meeting } = result;
+  return {
+    booking_id: result.bookingId ?? null,
+    status: result.status === 'pending' ? 'failed' : result.status,
+    meeting: {
+      start: meeting.start.toISO({ suppressMilliseconds: true }) ?? '',
+      end: meeting.end.toISO({ suppressMilliseconds: true }) ?? '',
+      timezone: meeting.timezone,
+      duration_minutes: meeting.durationMinutes,
+      topic: meeting.topic,
+      invitee: { name: meeting.customerName, email: meeting.customerEmail },
+    },
+    providers: result.providers.map((o: ProviderOutcome) => {
+      if (o.status === 'booked') {
+        return {
+          provider: o.provider,
+          status: 'booked' as const,
+          meeting_id: o.meeting.externalId,
+          ...(o.meeting.joinUrl ? { join_url: o.meeting.joinUrl } : {}),
+          ...(o.meeting.passcode ? { passcode: o.meeting.passcode } : {}),
+          links: o.meeting.links,
+        };
+      }
+      if (o.status === 'failed') {
+        return { provider: o.provider, status: 'failed' as const, error: { code: o.error.code, message: o.error.message }, remedy: o.error.remedy };
+      }
+      return { provider: o.provider, status: 'not_connected' as const, remedy: o.remedy };
+    }),
+    email:
+      result.email.status === 'sent'
+        ? { status: 'sent', id: result.email.id, to: result.email.to }
+        : result.email.status === 'failed'
+          ? { status: 'failed', error: { code: result.email.error.code, message: result.email.error.message }, remedy: result.email.error.remedy }
+          : result.email.status === 'not_connected'
+            ? { status: 'not_connected', remedy: result.email.remedy }
+            : { status: 'skipped', reason: result.email.reason },
+  };
+}
+
+/** A few lines a human (or a model skimming) can read without parsing the structured result. */
+function toText(result: BookingResult, output: Output): string {
+  const when = `${subjectTime(result.meeting)} (${output.meeting.start}, ${output.meeting.duration_minutes} min)`;
+  const head =
+    output.status === 'failed'
+      ? `Nothing was booked for ${output.meeting.invitee.name} on ${when}.`
+      : `${output.status === 'booked' ? 'Booked' : 'Partly booked'}: "${output.meeting.topic}" with ${output.meeting.invitee.name} on ${when}.`;
+  const lines = output.providers.map((p) => {
+    if (p.status === 'booked') return `- ${p.provider}: booked${p.join_url ? ` ${p.join_url}` : ''}${p.passcode ? ` (passcode ${p.passcode})` : ''}`;
+    if (p.status === 'failed') return `- ${p.provider}: FAILED: ${p.error?.message ?? ''} → ${p.remedy ?? ''}`;
+    return `- ${p.provider}: not connected → ${p.remedy ?? ''}`;
+  });
+  const e = output.email;
+  const email =
+    e.status === 'sent' ? `E-mail: sent to ${e.to}.` : e.status === 'skipped' ? `E-mail: not sent (${e.reason}).` : e.status === 'failed' ? `E-mail: FAILED: ${e.error?.message} → ${e.remedy}` : `E-mail: not sent → ${e.remedy}`;
+  return [head, ...lines, email].join('\n');
+}
+
+export interface BookMeetingToolDeps {
+  booking: BookingService;
+  providers: readonly MeetingProvider[];
+  providerIds: [string, ...string[]];
+  defaultTimezone: string;
+  log: Logger;
+}
+
+export function registerBookMeetingTool(server: McpServer, deps: BookMeetingToolDeps): void {
+  server.registerTool(
+    name,
+    {
+      title: 'Book a meeting',
+      description: description(deps.providers, deps.defaultTimezone),
+      inputSchema: inputShape(deps.providerIds, deps.defaultTimezone),
+      outputSchema: outputShape,
+      annotations: { title: 'Book a meeting', readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    },
+    async (args) => {
+      try {
+        const result = await deps.booking.book({
+          customerName: args.customer_name,
+          customerEmail: args.customer_email,
+          date: args.booking_date,
+          time: args.booking_time,
+          durationMinutes: args.duration_minutes,
+          timezone: args.timezone,
+          topic: args.topic,
+          providers: args.providers,
+        });
+        const output = toOutput(result);
+        return {
+          // Only a booking where nothing at all was booked is an error: a model retries errors and would double the rest.
+          isError: output.status === 'failed',
+          structuredContent: output,
+          content: [{ type: 'text', text: toText(result, output) }],
+        };
+      } catch (error) {
+        return errorResult(error, deps.log);
+      }
+    },
+  );
+}
