@@ -46,7 +46,7 @@ export function fromResendError(error: ResendErrorValue): ProviderError {
     internal_server_error: ['email_failed', 'Resend had an internal error: retry in a few minutes'],
   };
   let entry = table[error.name];
-  if (!entry && /own email address|verify a domain/i.test(error.message)) {
+  if (!entry && /own email address|verify (a|your) domain|domain is not verified/i.test(error.message)) {
     entry = ['permission_denied', `verify your domain at https://resend.com/domains and send from it: ${reconnect} --from "Name <you@your-domain>"`];
   }
   if (!entry && error.statusCode === 400 && /api key is invalid/i.test(error.message)) {

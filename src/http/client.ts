@@ -1,5 +1,5 @@
 // One ky instance per provider session: base URL, timeout, safe retries, and bearer auth that renews once on a 401.
-import ky, { type KyInstance, type Options } from 'ky';
+import ky, { type KyInstance } from 'ky';
 
 /** Supplies the Authorization header and learns when the provider rejected it. */
 export interface AuthScheme {
@@ -13,14 +13,14 @@ export interface HttpOptions {
   prefixUrl: string;
   timeoutMs: number;
   auth?: AuthScheme;
-  /** Retry POST too: only for calls without side effects, such as a token request. */
+  /** Retry POST on 429/5xx too: only for calls without side effects, such as a token request. */
   retryPost?: boolean;
 }
 
-/** Builds the provider's HTTP client; creates are never retried unless `retryPost` says they are safe. */
+/** Builds the provider's HTTP client; creates are never retried on 5xx unless `retryPost` says that is safe. */
 export function createHttp(options: HttpOptions): KyInstance {
-  const auth = options.auth;
-  const kyOptions: Options = {
+  const { auth } = options;
+  return ky.create({
     prefixUrl: options.prefixUrl,
     timeout: options.timeoutMs,
     retry: {
@@ -37,17 +37,15 @@ export function createHttp(options: HttpOptions): KyInstance {
             },
           ],
           afterResponse: [
-            async (request, requestOptions, response) => {
-              if (response.status !== 401) return response;
-              // The token may have been revoked or expired early: drop it, fetch a new one, and try exactly once more.
-              // The retry goes through bare `ky` (no hooks), so a second 401 is final and cannot loop.
+            // A 401 means the request was refused before it had any effect, so even a create is sent once more,
+            // with a fresh token: the old one may have expired early or been replaced by a newer S2S token.
+            (request, _options, response, { retryCount }) => {
+              if (response.status !== 401 || retryCount > 0) return undefined;
               auth.rejected(request.headers.get('Authorization') ?? '');
-              request.headers.set('Authorization', await auth.header());
-              return ky(request, { retry: 0, timeout: options.timeoutMs, signal: requestOptions.signal ?? null });
+              return ky.retry({ delay: 0, code: 'TOKEN_REJECTED' });
             },
           ],
         }
       : {},
-  };
-  return ky.create(kyOptions);
+  });
 }

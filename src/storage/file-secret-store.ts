@@ -19,6 +19,9 @@ const wrongKeyHint =
 /** Secrets encrypted with a key derived (scrypt) from ALSATALK_SECRET_FILE_KEY; the file never holds plain text. */
 export class FileSecretStore implements SecretStore {
   readonly kind = 'file';
+  /** scrypt is slow on purpose; derive once per salt, not once per read. */
+  readonly #keys = new Map<string, Buffer>();
+  #salt: Buffer | undefined;
 
   constructor(
     private readonly filePath: string,
@@ -49,6 +52,16 @@ export class FileSecretStore implements SecretStore {
     return `${this.service}/${account}`;
   }
 
+  #derive(salt: Buffer): Buffer {
+    const id = salt.toString('base64');
+    let key = this.#keys.get(id);
+    if (!key) {
+      key = scryptSync(this.passphrase, salt, 32);
+      this.#keys.set(id, key);
+    }
+    return key;
+  }
+
   #read(): Record<string, string> {
     let raw: string;
     try {
@@ -59,7 +72,8 @@ export class FileSecretStore implements SecretStore {
     }
     try {
       const env = JSON.parse(raw) as Envelope;
-      const key = scryptSync(this.passphrase, Buffer.from(env.salt, 'base64'), 32);
+      this.#salt = Buffer.from(env.salt, 'base64');
+      const key = this.#derive(this.#salt);
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(env.iv, 'base64'));
       decipher.setAuthTag(Buffer.from(env.tag, 'base64'));
       const plain = Buffer.concat([decipher.update(Buffer.from(env.data, 'base64')), decipher.final()]);
@@ -70,9 +84,9 @@ export class FileSecretStore implements SecretStore {
   }
 
   #write(all: Record<string, string>): void {
-    const salt = randomBytes(16);
+    const salt = (this.#salt ??= randomBytes(16));
     const iv = randomBytes(12);
-    const key = scryptSync(this.passphrase, salt, 32);
+    const key = this.#derive(salt);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     const data = Buffer.concat([cipher.update(JSON.stringify(all), 'utf8'), cipher.final()]);
     const envelope: Envelope = {

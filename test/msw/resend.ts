@@ -1,0 +1,117 @@
+// A fake Resend that behaves like the documented API: POST /emails (with Idempotency-Key) and GET /domains.
+// https://resend.com/docs/api-reference/emails/send-email · https://resend.com/docs/api-reference/errors
+import { randomUUID } from 'node:crypto';
+import { http, HttpResponse, type RequestHandler } from 'msw';
+import { Faults } from './fault.js';
+
+export interface SentEmail {
+  id: string;
+  idempotencyKey: string | null;
+  payload: {
+    from: string;
+    to: string | string[];
+    subject: string;
+    html?: string;
+    text?: string;
+    attachments?: Array<{ filename: string; content: string; content_type?: string }>;
+  };
+}
+
+export interface ResendFakeOptions {
+  apiBase?: string;
+  /** A full-access key. */
+  apiKey?: string;
+  /** A sending-only key: may send, may not list domains. */
+  sendingKey?: string;
+  domains?: Array<{ name: string; status: 'verified' | 'pending' | 'not_started' | 'failed' }>;
+}
+
+const error = (status: number, name: string, message: string, headers?: Record<string, string>) =>
+  HttpResponse.json({ statusCode: status, message, name }, { status, ...(headers ? { headers } : {}) });
+
+const addressPattern = /^[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+$/;
+const senderPattern = /^(?:[^<>\r\n]+\s)?<([^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)>$|^([^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)$/;
+
+export function createResendFake(options: ResendFakeOptions = {}) {
+  const apiBase = options.apiBase ?? 'https://api.resend.test';
+  const state = {
+    apiKey: options.apiKey ?? 're_full_access_key_123456',
+    sendingKey: options.sendingKey ?? 're_sending_only_key_123456',
+    domains: (options.domains ?? [{ name: 'acme.test', status: 'verified' }]).map((d) => ({ id: randomUUID(), ...d })),
+    emails: [] as SentEmail[],
+    /** Idempotency-Key -> the first payload and its response body. */
+    idempotency: new Map<string, { payload: string; id: string }>(),
+    faults: new Faults(),
+  };
+
+  const authenticate = (request: Request): 'full' | 'sending' | Response => {
+    const header = request.headers.get('authorization');
+    if (!header) return error(401, 'missing_api_key', 'Missing API key in the authorization header. Include the following header in the request: Authorization: Bearer YOUR_API_KEY');
+    const key = /^Bearer (.+)$/.exec(header)?.[1];
+    if (key === state.apiKey) return 'full';
+    if (key === state.sendingKey) return 'sending';
+    return error(403, 'invalid_api_key', 'API key is invalid');
+  };
+
+  const handlers: RequestHandler[] = [
+    http.get(`${apiBase}/domains`, ({ request }) => {
+      const auth = authenticate(request);
+      if (auth instanceof Response) return auth;
+      if (auth === 'sending') return error(401, 'restricted_api_key', 'This API key is restricted to only send emails');
+      return HttpResponse.json({
+        object: 'list',
+        has_more: false,
+        data: state.domains.map((d) => ({ id: d.id, name: d.name, status: d.status, created_at: '2026-01-02 10:00:00.000000+00', region: 'us-east-1', capabilities: { sending: 'enabled', receiving: 'disabled' } })),
+      });
+    }),
+
+    http.post(`${apiBase}/emails`, async ({ request }) => {
+      const fault = await state.faults.take('send');
+      if (fault) return fault;
+      const auth = authenticate(request);
+      if (auth instanceof Response) return auth;
+      const raw = await request.text();
+      let payload: SentEmail['payload'];
+      try {
+        payload = JSON.parse(raw) as SentEmail['payload'];
+      } catch {
+        return error(422, 'validation_error', 'Invalid JSON body.');
+      }
+      for (const field of ['from', 'to', 'subject'] as const) {
+        if (!payload[field]) return error(422, 'missing_required_field', `Missing \`${field}\` field.`);
+      }
+      const sender = senderPattern.exec(payload.from);
+      if (!sender) return error(422, 'validation_error', 'Invalid `from` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.');
+      const domain = (sender[1] ?? sender[2] ?? '').split('@')[1]?.toLowerCase();
+      if (!state.domains.some((d) => d.name === domain && d.status === 'verified')) {
+        return error(403, 'validation_error', `The ${domain} domain is not verified. Please, add and verify your domain on https://resend.com/domains`);
+      }
+      const to = Array.isArray(payload.to) ? payload.to : [payload.to];
+      if (to.length > 50) return error(422, 'validation_error', 'Too many recipients: `to` accepts at most 50 addresses.');
+      if (to.some((t) => !addressPattern.test(t))) return error(422, 'validation_error', 'Invalid `to` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.');
+      if (/[\r\n]/.test(payload.subject)) return error(422, 'validation_error', 'Invalid `subject` field.');
+      for (const a of payload.attachments ?? []) {
+        if (!a.filename || typeof a.content !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(a.content)) {
+          return error(422, 'invalid_attachment', 'Attachment must have a `filename` and a Base64 `content`.');
+        }
+      }
+      const key = request.headers.get('idempotency-key');
+      if (key !== null) {
+        if (key.length < 1 || key.length > 256) return error(400, 'invalid_idempotency_key', 'The key must be between 1-256 chars.');
+        const previous = state.idempotency.get(key);
+        if (previous) {
+          if (previous.payload !== raw) return error(409, 'invalid_idempotent_request', 'Same idempotency key used with a different request payload. Change your idempotency key or payload.');
+          return HttpResponse.json({ id: previous.id });
+        }
+      }
+      const id = randomUUID();
+      if (key !== null) state.idempotency.set(key, { payload: raw, id });
+      state.emails.push({ id, idempotencyKey: key, payload });
+      return HttpResponse.json({ id });
+    }),
+  ];
+
+  return { state, handlers, apiBase };
+}
+
+export type ResendFake = ReturnType<typeof createResendFake>;

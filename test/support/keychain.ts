@@ -1,0 +1,40 @@
+// Probes the real OS keychain once. In CI a missing keychain is a failure, never a silent skip.
+import { randomUUID } from 'node:crypto';
+
+export interface KeychainProbe {
+  available: boolean;
+  reason?: string;
+}
+
+export async function probeKeychain(): Promise<KeychainProbe> {
+  const service = `alsatalk-mcp-probe-${randomUUID()}`;
+  try {
+    const keytar = await import('@napi-rs/keyring/keytar.js');
+    await keytar.setPassword(service, 'probe', 'ok');
+    const value = await keytar.getPassword(service, 'probe');
+    await keytar.deletePassword(service, 'probe');
+    return value === 'ok' ? { available: true } : { available: false, reason: 'the keychain did not return what was stored' };
+  } catch (error) {
+    return { available: false, reason: (error as Error).message };
+  }
+}
+
+const probe = await probeKeychain();
+
+if (!probe.available) {
+  if (process.env.CI === 'true') {
+    throw new Error(`CI must run the keychain tests against a real Secret Service, but none is reachable: ${probe.reason}. Run the tests through scripts/with-keyring.sh.`);
+  }
+  process.stderr.write(`[tests] OS keychain unavailable (${probe.reason}); keychain tests are skipped and other tests use the encrypted file store. Run \`bash scripts/with-keyring.sh npm test\` for the real keychain.\n`);
+}
+
+/** True when the real keychain works here. */
+export const keychainAvailable = probe.available;
+
+/** Environment that selects the real keychain when it works (under a unique service name), else the encrypted file store. */
+export function secretStoreEnv(): Record<string, string> {
+  const service = `alsatalk-mcp-test-${randomUUID()}`;
+  return keychainAvailable
+    ? { ALSATALK_KEYCHAIN_SERVICE: service }
+    : { ALSATALK_SECRET_STORE: 'file', ALSATALK_SECRET_FILE_KEY: 'test-only-passphrase-0123456789', ALSATALK_KEYCHAIN_SERVICE: service };
+}
