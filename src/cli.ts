@@ -1,4 +1,5 @@
 // argv -> command. `serve` (the default) keeps stdout for JSON-RPC; the setup commands talk to a person.
+import type { AppContext } from './context.js';
 import { connectors } from './connectors.js';
 import { describeError, toAppError } from './errors.js';
 import { version } from './version.js';
@@ -12,6 +13,9 @@ Usage:
   npx alsatalk-mcp disconnect <provider>
   npx alsatalk-mcp --version`;
 
+type Command = (ctx: AppContext, argv: string[], io: { out: (line: string) => void }) => Promise<void>;
+
+/** Runs one command; resolves to the exit code, or -1 for `serve`, which keeps running. */
 async function run(argv: string[]): Promise<number> {
   const [command = 'serve', ...rest] = argv;
   const out = (line: string): void => {
@@ -35,7 +39,7 @@ async function run(argv: string[]): Promise<number> {
     out(connectUsage(connectors.find((c) => c.id === rest[0])));
     return rest.length === 0 ? 1 : 0;
   }
-  const commands: Record<string, () => Promise<(ctx: import('./context.js').AppContext, argv: string[], io: { out: typeof out }) => Promise<void>>> = {
+  const commands: Record<string, () => Promise<Command>> = {
     connect: async () => (await import('./setup/connect.js')).runConnect,
     status: async () => (await import('./setup/status.js')).runStatus,
     disconnect: async () => (await import('./setup/disconnect.js')).runDisconnect,

@@ -29,6 +29,7 @@ const isWebUrl = (value: string): boolean => {
 };
 
 /** Strips control characters (CR/LF included) so nothing user-supplied can break a header line. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 export const singleLine = (value: string): string => value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
 
 /** "Tue, Nov 25, 2:00 PM EST": the start in the meeting's own zone. */

@@ -1,8 +1,9 @@
 // The only importer of the native keychain module: keytar's API as @napi-rs/keyring serves it.
+import type * as KeytarModule from '@napi-rs/keyring/keytar.js';
 import { SecretStoreError } from '../errors.js';
 import type { SecretStore } from './secret-store.js';
 
-type Keytar = typeof import('@napi-rs/keyring/keytar.js');
+type Keytar = typeof KeytarModule;
 
 const unreachableHint =
   'the OS keychain is not reachable. On Linux, install and unlock a Secret Service (GNOME Keyring or KWallet: ' +
