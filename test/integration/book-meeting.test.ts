@@ -130,6 +130,30 @@ describe('booking in Zoom and e-mailing through Resend', () => {
     expect(h.zoom.state.meetings).toHaveLength(0);
   });
 
+  it("passes on Zoom's own validation message and field", async () => {
+    h.zoom.state.faults.inject('createMeeting', {
+      status: 400,
+      body: { code: 300, message: 'Validation Failed.', errors: [{ field: 'settings.alternative_hosts', message: 'Invalid field.' }] },
+    });
+    const { output } = await book();
+    expect(output.providers[0]).toMatchObject({
+      status: 'failed',
+      error: { code: 'provider_rejected', message: 'Zoom answered HTTP 400: Validation Failed. (code 300) [settings.alternative_hosts: Invalid field.]' },
+    });
+  });
+
+  it('reports revoked app credentials with the command that reconnects Zoom', async () => {
+    await book();
+    h.zoom.state.clientSecret = 'rotated-in-the-zoom-marketplace';
+    h.zoom.state.tokens.clear();
+    const { output } = await book({ booking_time: '16:00' });
+    expect(output.providers[0]).toMatchObject({
+      status: 'failed',
+      error: { code: 'auth_failed', message: expect.stringContaining('Invalid client_id or client_secret') },
+      remedy: expect.stringContaining('reconnect Zoom: npx alsatalk-mcp connect zoom'),
+    });
+  });
+
   it('fetches a new token once when Zoom rejects the cached one, and books', async () => {
     await book();
     expect(h.zoom.state.tokenRequests).toBe(2); // connect + first booking

@@ -19,6 +19,8 @@ let home: string;
 let env: Record<string, string>;
 let client: Client;
 let stderr = '';
+/** Anything on stdout that is not JSON-RPC surfaces here: stdout must carry the protocol only. */
+const transportErrors: Error[] = [];
 let zoom: ReturnType<typeof createZoomFake>;
 let resend: ReturnType<typeof createResendFake>;
 
@@ -29,7 +31,7 @@ beforeAll(async () => {
   resend = createResendFake({ apiBase: `${fake.url}/resend` });
   fake.use([...zoom.handlers, ...resend.handlers]);
   home = mkdtempSync(path.join(os.tmpdir(), 'alsatalk-e2e-'));
-  env = childEnv(fakeEnv(home, zoom, resend));
+  env = childEnv({ ...fakeEnv(home, zoom, resend), ALSATALK_LOG_LEVEL: 'info' });
 
   const zoomConnect = await runCli(['connect', 'zoom', '--account-id', zoom.state.accountId, '--client-id', zoom.state.clientId, '--client-secret-stdin'], env, `${zoom.state.clientSecret}\n`);
   expect(zoomConnect, zoomConnect.stderr).toMatchObject({ code: 0, stdout: expect.stringContaining('Connected Zoom as owner@acme.test') });
@@ -40,6 +42,7 @@ beforeAll(async () => {
   transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   client = new Client({ name: 'e2e', version: '1.0.0' });
   await client.connect(transport);
+  client.onerror = (error) => transportErrors.push(error);
 });
 
 afterAll(async () => {
@@ -97,6 +100,11 @@ describe('the built server over stdio', () => {
     // Still serving: the next call books.
     const again = await client.callTool({ name: 'book_meeting', arguments: { ...booking, booking_time: '12:30' } });
     expect((again.structuredContent as { status: string }).status).toBe('booked');
+  });
+
+  it('kept stdout for JSON-RPC alone and logged to stderr', () => {
+    expect(transportErrors).toEqual([]);
+    expect(stderr).toContain('serving on stdio');
   });
 
   it('never shows a secret in status, logs or results', async () => {
