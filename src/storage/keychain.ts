@@ -1,9 +1,8 @@
-// The only importer of the native keychain module: keytar's API as @napi-rs/keyring serves it.
-import type * as KeytarModule from '@napi-rs/keyring/keytar.js';
+// The only importer of the native keychain module: keytar's API (get/set/deletePassword by service and
+// account) as @napi-rs/keyring serves it, pinned on Linux to the Secret Service.
+import type * as Keyring from '@napi-rs/keyring';
 import { SecretStoreError } from '../errors.js';
 import type { SecretStore } from './secret-store.js';
-
-type Keytar = typeof KeytarModule;
 
 const unreachableHint =
   'the OS keychain is not reachable. On Linux, install and unlock a Secret Service (GNOME Keyring or KWallet: ' +
@@ -11,35 +10,43 @@ const unreachableHint =
   '`gnome-keyring-daemon --unlock`); on a headless machine you can instead choose the encrypted file store: ' +
   'set ALSATALK_SECRET_STORE=file and ALSATALK_SECRET_FILE_KEY to a long random passphrase';
 
+/**
+ * `@napi-rs/keyring/keytar.js` would silently fall back to the kernel keyring on Linux when no Secret
+ * Service runs, and that keyring is in memory only: secrets would vanish at the next reboot. keytar
+ * itself never did that, so we build the same three calls on `AsyncEntry` with the store pinned.
+ */
+const entryOptions: Keyring.EntryOptions = { linux: { store: 'secret-service' } };
+
 /** Secrets in the OS keychain (macOS Keychain, Windows Credential Manager, Linux Secret Service). */
 export class KeychainSecretStore implements SecretStore {
   readonly kind = 'keychain';
-  #keytar: Promise<Keytar> | undefined;
+  #module: Promise<typeof Keyring> | undefined;
 
   constructor(private readonly service: string) {}
 
   async get(account: string): Promise<string | null> {
-    return this.#call('read', account, (k) => k.getPassword(this.service, account));
+    return this.#call('read', account, (entry) => entry.getPassword());
   }
 
   async set(account: string, secret: string): Promise<void> {
-    await this.#call('write', account, (k) => k.setPassword(this.service, account, secret));
+    await this.#call('write', account, (entry) => entry.setPassword(secret));
   }
 
   async delete(account: string): Promise<boolean> {
-    return this.#call('delete', account, (k) => k.deletePassword(this.service, account));
+    return this.#call('delete', account, (entry) => entry.deletePassword());
   }
 
-  async #call<T>(verb: string, account: string, run: (k: Keytar) => Promise<T>): Promise<T> {
-    this.#keytar ??= import('@napi-rs/keyring/keytar.js');
-    let keytar: Keytar;
+  async #call<T>(verb: string, account: string, run: (entry: Keyring.AsyncEntry) => Promise<T>): Promise<T> {
+    // Loaded on first use, so commands that never touch a secret never load the native module.
+    this.#module ??= import('@napi-rs/keyring');
+    let keyring: typeof Keyring;
     try {
-      keytar = await this.#keytar;
+      keyring = await this.#module;
     } catch (cause) {
       throw new SecretStoreError('The keychain module could not be loaded on this platform', { hint: unreachableHint, cause });
     }
     try {
-      return await run(keytar);
+      return await run(new keyring.AsyncEntry(this.service, account, entryOptions));
     } catch (cause) {
       // The native error text names the platform failure ("AccessDenied", "no secret service"); it never holds the secret.
       const detail = cause instanceof Error ? cause.message : String(cause);

@@ -107,6 +107,24 @@ describe('the built server over stdio', () => {
     expect(stderr).toContain('serving on stdio');
   });
 
+  it('stops with the fix, and stores nothing, when the keychain is unreachable', async () => {
+    const otherHome = mkdtempSync(path.join(os.tmpdir(), 'alsatalk-e2e-nokeyring-'));
+    try {
+      // A D-Bus address that leads nowhere: the Secret Service cannot be reached.
+      const { ALSATALK_SECRET_STORE: _store, ALSATALK_SECRET_FILE_KEY: _key, ...keychainEnv } = fakeEnv(otherHome, zoom, resend);
+      const broken = { ...childEnv(keychainEnv), DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' };
+      const attempt = await runCli(['connect', 'resend', '--api-key-stdin', '--from', 'Acme <meet@acme.test>'], broken, resend.state.apiKey);
+      expect(attempt.code, attempt.stdout + attempt.stderr).toBe(1);
+      expect(attempt.stderr).toMatch(/OS keychain/);
+      expect(attempt.stderr).toMatch(/ALSATALK_SECRET_STORE=file/);
+      expect(attempt.stderr).not.toContain(resend.state.apiKey);
+      const status = await runCli(['status', '--json'], broken);
+      expect(JSON.parse(status.stdout).connectors).toContainEqual(expect.objectContaining({ id: 'resend', state: 'not_connected' }));
+    } finally {
+      rmSync(otherHome, { recursive: true, force: true });
+    }
+  });
+
   it('never shows a secret in status, logs or results', async () => {
     const status = await runCli(['status'], env);
     expect(status.code).toBe(0);

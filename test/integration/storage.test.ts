@@ -100,13 +100,3 @@ describe('encrypted file store', () => {
     });
   });
 });
-
-describe('keychain unreachable', () => {
-  it.skipIf(keychainAvailable)('says so and how to fix it', async () => {
-    const store = new KeychainSecretStore('alsatalk-mcp-unreachable');
-    await expect(store.get('zoom:client_secret')).rejects.toMatchObject({
-      code: 'secret_store_unavailable',
-      hint: expect.stringMatching(/Secret Service.*ALSATALK_SECRET_STORE=file/s),
-    });
-  });
-});

@@ -1,5 +1,6 @@
-// Probes the real OS keychain once. In CI a missing keychain is a failure, never a silent skip.
+// Probes the real OS keychain once, through the project's own store. In CI a missing keychain is a failure, never a skip.
 import { randomUUID } from 'node:crypto';
+import { KeychainSecretStore } from '../../src/storage/keychain.js';
 
 export interface KeychainProbe {
   available: boolean;
@@ -7,12 +8,11 @@ export interface KeychainProbe {
 }
 
 export async function probeKeychain(): Promise<KeychainProbe> {
-  const service = `alsatalk-mcp-probe-${randomUUID()}`;
+  const store = new KeychainSecretStore(`alsatalk-mcp-probe-${randomUUID()}`);
   try {
-    const keytar = await import('@napi-rs/keyring/keytar.js');
-    await keytar.setPassword(service, 'probe', 'ok');
-    const value = await keytar.getPassword(service, 'probe');
-    await keytar.deletePassword(service, 'probe');
+    await store.set('probe', 'ok');
+    const value = await store.get('probe');
+    await store.delete('probe');
     return value === 'ok' ? { available: true } : { available: false, reason: 'the keychain did not return what was stored' };
   } catch (error) {
     return { available: false, reason: (error as Error).message };

@@ -1,0 +1,154 @@
+// loadConfig and defaultDataDir with a plain env object and a fake platform: no dependence on the machine running the suite.
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defaultDataDir, loadConfig, type Platform } from '../../src/config.js';
+import { endpointSpecs } from '../../src/connectors.js';
+import { ConfigError } from '../../src/errors.js';
+
+const linux: Platform = { platform: 'linux', homedir: '/home/ada', machineTimezone: 'Europe/Berlin' };
+const darwin: Platform = { platform: 'darwin', homedir: '/Users/ada', machineTimezone: 'America/New_York' };
+const win32: Platform = { platform: 'win32', homedir: 'C:\\Users\\ada', machineTimezone: 'Asia/Kolkata' };
+
+const load = (env: Record<string, string | undefined>, platform: Platform = linux) => loadConfig(env, endpointSpecs, platform);
+
+/** Returns the ConfigError that loading `env` throws. */
+function configError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    load(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`expected ${JSON.stringify(env)} to be rejected`);
+}
+
+describe('defaultDataDir', () => {
+  it('Linux: XDG_DATA_HOME, else ~/.local/share', () => {
+    expect(defaultDataDir(linux, {})).toBe(path.join('/home/ada', '.local', 'share', 'alsatalk-mcp'));
+    expect(defaultDataDir(linux, { XDG_DATA_HOME: '/data/xdg' })).toBe(path.join('/data/xdg', 'alsatalk-mcp'));
+  });
+
+  it('macOS: ~/Library/Application Support, whatever XDG_DATA_HOME says', () => {
+    expect(defaultDataDir(darwin, { XDG_DATA_HOME: '/data/xdg' })).toBe(path.join('/Users/ada', 'Library', 'Application Support', 'alsatalk-mcp'));
+  });
+
+  it('Windows: %APPDATA%, else the roaming folder under the home directory', () => {
+    const appData = 'C:\\Users\\ada\\AppData\\Roaming';
+    expect(defaultDataDir(win32, { APPDATA: appData })).toBe(path.join(appData, 'alsatalk-mcp'));
+    expect(defaultDataDir(win32, {})).toBe(path.join('C:\\Users\\ada', 'AppData', 'Roaming', 'alsatalk-mcp'));
+  });
+});
+
+describe('loadConfig: defaults', () => {
+  it('an empty environment gives the documented defaults', () => {
+    const config = load({});
+    const dataDir = path.join('/home/ada', '.local', 'share', 'alsatalk-mcp');
+    expect(config).toEqual({
+      dataDir,
+      databasePath: path.join(dataDir, 'alsatalk.db'),
+      defaultTimezone: 'Europe/Berlin',
+      secretStore: { kind: 'keychain', service: 'alsatalk-mcp' },
+      endpoints: {
+        zoom: { api: 'https://api.zoom.us/v2', oauth: 'https://zoom.us' },
+        resend: { api: 'https://api.resend.com' },
+      },
+      providerTimeoutMs: 20_000,
+      logLevel: 'info',
+    });
+  });
+
+  it('the data folder follows the platform', () => {
+    expect(load({ XDG_DATA_HOME: '/data/xdg' }).dataDir).toBe(path.join('/data/xdg', 'alsatalk-mcp'));
+    expect(load({}, darwin).dataDir).toBe(path.join('/Users/ada', 'Library', 'Application Support', 'alsatalk-mcp'));
+    expect(load({ APPDATA: 'D:\\Roaming' }, win32).dataDir).toBe(path.join('D:\\Roaming', 'alsatalk-mcp'));
+  });
+
+  it('ALSATALK_HOME overrides the data folder on every platform', () => {
+    for (const platform of [linux, darwin, win32]) {
+      const config = load({ ALSATALK_HOME: '/srv/alsatalk', XDG_DATA_HOME: '/data/xdg', APPDATA: 'D:\\Roaming' }, platform);
+      expect(config.dataDir).toBe(path.resolve('/srv/alsatalk'));
+      expect(config.databasePath).toBe(path.join(path.resolve('/srv/alsatalk'), 'alsatalk.db'));
+    }
+  });
+
+  it('blank variables count as unset', () => {
+    expect(load({ ALSATALK_HOME: '  ', XDG_DATA_HOME: '', ALSATALK_DEFAULT_TIMEZONE: ' ' }).dataDir).toBe(
+      path.join('/home/ada', '.local', 'share', 'alsatalk-mcp'),
+    );
+  });
+});
+
+describe('loadConfig: time zone', () => {
+  it('ALSATALK_DEFAULT_TIMEZONE wins over the machine zone', () => {
+    expect(load({ ALSATALK_DEFAULT_TIMEZONE: 'Asia/Tokyo' }).defaultTimezone).toBe('Asia/Tokyo');
+  });
+
+  it('an invalid ALSATALK_DEFAULT_TIMEZONE is rejected, naming the variable', () => {
+    const error = configError({ ALSATALK_DEFAULT_TIMEZONE: 'Berlin' });
+    expect(error.code).toBe('config_invalid');
+    expect(error.message).toBe('ALSATALK_DEFAULT_TIMEZONE must be an IANA time-zone name such as Europe/Paris or America/New_York');
+    expect(error.hint).toBe('fix or unset ALSATALK_DEFAULT_TIMEZONE');
+  });
+
+  it('falls back to the machine zone, then to UTC when the machine has none or an unknown one', () => {
+    expect(load({}, { ...linux, machineTimezone: 'Australia/Adelaide' }).defaultTimezone).toBe('Australia/Adelaide');
+    expect(load({}, { ...linux, machineTimezone: undefined }).defaultTimezone).toBe('UTC');
+    expect(load({}, { ...linux, machineTimezone: 'Not/AZone' }).defaultTimezone).toBe('UTC');
+  });
+});
+
+describe('loadConfig: endpoints', () => {
+  it('an override replaces the default, without its trailing slashes', () => {
+    const config = load({ ALSATALK_ZOOM_API_URL: 'http://127.0.0.1:4010/v2/', ALSATALK_RESEND_API_URL: ' http://localhost:4011// ' });
+    expect(config.endpoints.zoom).toEqual({ api: 'http://127.0.0.1:4010/v2', oauth: 'https://zoom.us' });
+    expect(config.endpoints.resend).toEqual({ api: 'http://localhost:4011' });
+  });
+
+  it('a non-URL override is rejected, naming the variable', () => {
+    const error = configError({ ALSATALK_ZOOM_OAUTH_URL: 'zoom.us' });
+    expect(error.message).toBe('ALSATALK_ZOOM_OAUTH_URL is not a URL: "zoom.us"');
+    expect(error.hint).toContain('set ALSATALK_ZOOM_OAUTH_URL to an http(s) URL such as https://zoom.us');
+  });
+
+  it('a non-http(s) override is rejected, naming the variable', () => {
+    expect(configError({ ALSATALK_RESEND_API_URL: 'ftp://files.example.com' }).message).toBe(
+      'ALSATALK_RESEND_API_URL must be an http(s) URL, got "ftp://files.example.com"',
+    );
+  });
+});
+
+describe('loadConfig: secret store and other settings', () => {
+  it('the file store needs ALSATALK_SECRET_FILE_KEY', () => {
+    const error = configError({ ALSATALK_SECRET_STORE: 'file' });
+    expect(error.message).toContain('ALSATALK_SECRET_FILE_KEY');
+    expect(error.hint).toContain('ALSATALK_SECRET_FILE_KEY');
+  });
+
+  it('a short file key is rejected, naming the variable', () => {
+    const error = configError({ ALSATALK_SECRET_STORE: 'file', ALSATALK_SECRET_FILE_KEY: 'short' });
+    expect(error.message).toBe('ALSATALK_SECRET_FILE_KEY must be at least 16 characters (use a long random passphrase)');
+  });
+
+  it('the file store lives in the data folder', () => {
+    const config = load({ ALSATALK_HOME: '/srv/alsatalk', ALSATALK_SECRET_STORE: 'file', ALSATALK_SECRET_FILE_KEY: 'correct horse battery staple', ALSATALK_KEYCHAIN_SERVICE: 'alsatalk-test' });
+    expect(config.secretStore).toEqual({
+      kind: 'file',
+      service: 'alsatalk-test',
+      path: path.join(path.resolve('/srv/alsatalk'), 'secrets.enc'),
+      key: 'correct horse battery staple',
+    });
+  });
+
+  it('an unknown store, timeout or log level is rejected, naming the variable', () => {
+    expect(configError({ ALSATALK_SECRET_STORE: 'vault' }).message).toBe('ALSATALK_SECRET_STORE must be "keychain" (the default) or "file"');
+    expect(configError({ ALSATALK_PROVIDER_TIMEOUT_MS: 'soon' }).message).toMatch(/^ALSATALK_PROVIDER_TIMEOUT_MS /);
+    expect(configError({ ALSATALK_PROVIDER_TIMEOUT_MS: '500' }).message).toBe('ALSATALK_PROVIDER_TIMEOUT_MS must be at least 1000 ms');
+    expect(configError({ ALSATALK_LOG_LEVEL: 'verbose' }).message).toBe('ALSATALK_LOG_LEVEL must be one of debug, info, warn, error');
+  });
+
+  it('reads the timeout and log level', () => {
+    const config = load({ ALSATALK_PROVIDER_TIMEOUT_MS: '45000', ALSATALK_LOG_LEVEL: 'debug' });
+    expect(config.providerTimeoutMs).toBe(45_000);
+    expect(config.logLevel).toBe('debug');
+  });
+});

@@ -1,0 +1,160 @@
+// The invitee's e-mail: exact subject and time lines, escaped HTML, no control characters, and an .ics ical.js can read.
+import ICAL from 'ical.js';
+import { DateTime } from 'luxon';
+import { describe, expect, it } from 'vitest';
+import type { Meeting } from '../../src/booking/types.js';
+import { longTime, renderInvite, singleLine, subjectTime, type BookedEntry } from '../../src/email/invite.js';
+
+function meeting(overrides: Partial<Meeting> & { startIso?: string } = {}): Meeting {
+  const { startIso = '2025-11-25T14:00', ...rest } = overrides;
+  const timezone = rest.timezone ?? 'America/New_York';
+  const durationMinutes = rest.durationMinutes ?? 30;
+  const start = DateTime.fromISO(startIso, { zone: timezone });
+  return {
+    bookingId: 'f3b1c2d4-0000-4000-8000-000000000001',
+    customerName: 'Ada Lovelace',
+    customerEmail: 'ada@example.com',
+    topic: 'Quarterly review',
+    timezone,
+    durationMinutes,
+    start,
+    end: start.plus({ minutes: durationMinutes }),
+    ...rest,
+  };
+}
+
+const zoomEntry: BookedEntry = {
+  provider: 'Zoom',
+  meeting: {
+    externalId: '85746065432',
+    joinUrl: 'https://us05web.zoom.us/j/85746065432?pwd=abc123',
+    passcode: 'k3YpQ9',
+    links: [{ label: 'Join Zoom meeting', url: 'https://us05web.zoom.us/j/85746065432?pwd=abc123' }],
+  },
+};
+
+const stamp = new Date('2025-11-01T08:00:00Z');
+const controlChars = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+
+describe('subject and time lines', () => {
+  it('subject is the start in the meeting zone', () => {
+    expect(renderInvite(meeting(), [zoomEntry], stamp).subject).toBe('Meeting confirmed: Tue, Nov 25, 2:00 PM EST');
+    expect(subjectTime(meeting({ startIso: '2026-07-01T09:05' }))).toBe('Wed, Jul 1, 9:05 AM EDT');
+  });
+
+  it('longTime gives the full date, both times and the zone name', () => {
+    expect(longTime(meeting())).toBe('Tuesday, November 25, 2025, 2:00 PM – 2:30 PM EST (America/New_York)');
+  });
+
+  it('longTime repeats the date when the meeting ends on the next day', () => {
+    expect(longTime(meeting({ startIso: '2025-11-25T23:30', durationMinutes: 60 }))).toBe(
+      'Tuesday, November 25, 2025, 11:30 PM – Wednesday, November 26, 2025, 12:30 AM EST (America/New_York)',
+    );
+  });
+
+  it('singleLine turns control characters into spaces and trims', () => {
+    expect(singleLine('  Ada\r\nBcc: evil@example.com\u0000\u0007x\u007f ')).toBe('Ada Bcc: evil@example.com x');
+    expect(singleLine('Tab\there')).toBe('Tab here');
+  });
+});
+
+describe('renderInvite: text and HTML', () => {
+  it('the passcode and join URL appear in both the text and the HTML', () => {
+    const invite = renderInvite(meeting(), [zoomEntry], stamp);
+    expect(invite.text).toContain('  Join Zoom meeting: https://us05web.zoom.us/j/85746065432?pwd=abc123');
+    expect(invite.text).toContain('  Passcode: k3YpQ9');
+    expect(invite.html).toContain('<a href="https://us05web.zoom.us/j/85746065432?pwd=abc123">Join Zoom meeting</a>');
+    expect(invite.html).toContain('Passcode: <strong>k3YpQ9</strong>');
+    expect(invite.text).toContain('When: Tuesday, November 25, 2025, 2:00 PM – 2:30 PM EST (America/New_York)');
+    expect(invite.text).toContain('Duration: 30 minutes');
+  });
+
+  it('escapes <, >, &, and quotes from the customer name and topic', () => {
+    const m = meeting({ customerName: `Ada <script>alert("x")</script> & 'Co'`, topic: `Q&A <b>"launch"</b> 'plan'` });
+    const { html, text } = renderInvite(m, [zoomEntry], stamp);
+    expect(html).toContain('<p>Hi Ada &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;Co&#39;,</p>');
+    expect(html).toContain('<strong>Q&amp;A &lt;b&gt;&quot;launch&quot;&lt;/b&gt; &#39;plan&#39;</strong>');
+    expect(html).not.toContain('<script>');
+    expect(html).not.toContain('<b>');
+    // Plain text is not HTML: it shows what the user typed.
+    expect(text).toContain(`Your meeting "Q&A <b>"launch"</b> 'plan'" is confirmed.`);
+  });
+
+  it('CR/LF and other control characters never reach the subject or the text lines', () => {
+    const m = meeting({ customerName: 'Ada\r\nBcc: evil@example.com', topic: 'Review\u0000\u001b[31m\nSubject: spoofed\u007f' });
+    const invite = renderInvite(m, [zoomEntry], stamp);
+    expect(invite.subject).not.toMatch(/[\r\n]/);
+    expect(invite.subject).not.toMatch(controlChars);
+    expect(invite.text).not.toContain('\r');
+    expect(invite.text).not.toMatch(controlChars);
+    const lines = invite.text.split('\n');
+    expect(lines).toContain('Hi Ada Bcc: evil@example.com,');
+    expect(lines).toContain('Your meeting "Review [31m Subject: spoofed" is confirmed.');
+    expect(lines.some((l) => l.startsWith('Subject:') || l.startsWith('Bcc:'))).toBe(false);
+  });
+
+  it('a javascript: link is never an anchor in the HTML', () => {
+    const evil: BookedEntry = {
+      provider: 'Zoom',
+      meeting: { externalId: '1', joinUrl: 'javascript:alert(1)', links: [{ label: 'Join', url: 'javascript:alert(1)' }] },
+    };
+    const invite = renderInvite(meeting(), [evil], stamp);
+    expect(invite.html).not.toContain('javascript:');
+    expect(invite.html).not.toMatch(/<a\s/);
+    // It is no calendar link either: neither LOCATION nor URL.
+    const { event, vevents } = parseIcs(invite.ics);
+    expect(event.location).toBeNull();
+    expect(vevents[0]?.getFirstPropertyValue('url')).toBeNull();
+  });
+});
+
+function parseIcs(ics: string) {
+  const calendar = new ICAL.Component(ICAL.parse(ics));
+  const vevents = calendar.getAllSubcomponents('vevent');
+  return { calendar, vevents, event: new ICAL.Event(vevents[0]) };
+}
+
+describe('renderInvite: the .ics attachment', () => {
+  it('is one PUBLISH VEVENT with the booking UID, exact instants and a DTSTAMP', () => {
+    const m = meeting();
+    const { calendar, vevents, event } = parseIcs(renderInvite(m, [zoomEntry], stamp).ics);
+    expect(calendar.getFirstPropertyValue('method')).toBe('PUBLISH');
+    expect(vevents).toHaveLength(1);
+    expect(event.uid).toBe(`${m.bookingId}@alsatalk-mcp`);
+    expect(event.startDate.toJSDate().toISOString()).toBe('2025-11-25T19:00:00.000Z');
+    expect(event.endDate.toJSDate().toISOString()).toBe('2025-11-25T19:30:00.000Z');
+    expect(event.startDate.toJSDate().getTime()).toBe(m.start.toMillis());
+    expect(event.endDate.toJSDate().getTime()).toBe(m.end.toMillis());
+    const dtstamp = vevents[0]?.getFirstPropertyValue('dtstamp');
+    expect(dtstamp).toBeInstanceOf(ICAL.Time);
+    expect((dtstamp as ICAL.Time).toJSDate().toISOString()).toBe('2025-11-01T08:00:00.000Z');
+  });
+
+  it('has a DTSTAMP even when no clock is passed', () => {
+    const { vevents } = parseIcs(renderInvite(meeting(), [zoomEntry]).ics);
+    expect(vevents[0]?.getFirstPropertyValue('dtstamp')).toBeInstanceOf(ICAL.Time);
+  });
+
+  it('keeps instants exact in a half-hour zone', () => {
+    const m = meeting({ timezone: 'Asia/Kolkata', startIso: '2025-11-25T09:15', durationMinutes: 45 });
+    const { event } = parseIcs(renderInvite(m, [zoomEntry], stamp).ics);
+    expect(event.startDate.toJSDate().toISOString()).toBe('2025-11-25T03:45:00.000Z');
+    expect(event.endDate.toJSDate().toISOString()).toBe('2025-11-25T04:30:00.000Z');
+  });
+
+  it('SUMMARY equals the topic, commas, semicolons and backslashes included', () => {
+    // The booking flow passes the topic through singleLine before building the Meeting.
+    const topic = singleLine('Q4, budget; plan \\ review\r\nwith Ada');
+    expect(topic).toBe('Q4, budget; plan \\ review with Ada');
+    const { event } = parseIcs(renderInvite(meeting({ topic }), [zoomEntry], stamp).ics);
+    expect(event.summary).toBe(topic);
+  });
+
+  it('the join URL is the LOCATION and the booked details are the DESCRIPTION', () => {
+    const { event } = parseIcs(renderInvite(meeting(), [zoomEntry], stamp).ics);
+    expect(event.location).toBe('https://us05web.zoom.us/j/85746065432?pwd=abc123');
+    expect(event.description).toBe(
+      'Zoom\n  Join Zoom meeting: https://us05web.zoom.us/j/85746065432?pwd=abc123\n  Passcode: k3YpQ9',
+    );
+  });
+});
