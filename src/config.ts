@@ -113,7 +113,9 @@ export function loadConfig(
   endpointSpecs: Record<string, Record<string, EndpointSpec>>,
   platform: Platform = currentPlatform(),
 ): Config {
-  const result = envSchema.safeParse(env);
+  // A blank variable (often left behind in an MCP host's config) means "unset", for every variable alike.
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const result = envSchema.safeParse(set);
   if (!result.success) {
     const issue = result.error.issues[0];
     const variable = String(issue?.path[0] ?? 'environment');
@@ -140,7 +142,7 @@ export function loadConfig(
     databasePath: path.join(dataDir, 'alsatalk.db'),
     defaultTimezone: e.ALSATALK_DEFAULT_TIMEZONE ?? machineZone,
     secretStore,
-    endpoints: readEndpoints(env, endpointSpecs),
+    endpoints: readEndpoints(set, endpointSpecs),
     providerTimeoutMs: e.ALSATALK_PROVIDER_TIMEOUT_MS,
     logLevel: e.ALSATALK_LOG_LEVEL,
   };

@@ -18,10 +18,10 @@ export function registerSecret(value: string): void {
   if (value.length >= 6) knownSecrets.add(value);
 }
 
-/** Masks registered secrets and credential-shaped strings. */
+/** Masks registered secrets (longest first, so a secret that extends another is masked whole) and credential-shaped strings. */
 export function redact(text: string): string {
   let out = text;
-  for (const secret of knownSecrets) out = out.split(secret).join('[redacted]');
+  for (const secret of [...knownSecrets].sort((a, b) => b.length - a.length)) out = out.split(secret).join('[redacted]');
   for (const pattern of secretPatterns) {
     out = out.replace(pattern, (match, scheme: string | undefined) =>
       typeof scheme === 'string' && /^(Bearer|Basic|Zoho-oauthtoken)$/i.test(scheme) ? `${scheme} [redacted]` : '[redacted]',
@@ -44,7 +44,8 @@ export function createLogger(
 ): Logger {
   const emit = (level: LogLevel, message: string, fields?: Record<string, unknown>): void => {
     if (levels[level] < levels[minLevel]) return;
-    const suffix = fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : '';
+    // Values are redacted before JSON escaping, which would otherwise hide a secret containing `"` or `\\`.
+    const suffix = fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields, (_key, value: unknown) => (typeof value === 'string' ? redact(value) : value))}` : '';
     write(redact(`[alsatalk-mcp] ${level}: ${message}${suffix}`) + '\n');
   };
   return {

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { Config } from '../config.js';
-import { renderInvite, singleLine, type BookedEntry } from '../email/invite.js';
+import { renderInvite, type BookedEntry } from '../email/invite.js';
 import { resend, sendInvite } from '../email/resend.js';
 import { AppError, ProviderError, toAppError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -11,6 +11,7 @@ import { connectCommand, type MeetingProvider, type ProviderSession } from '../p
 import type { BookingRepository } from '../storage/bookings.js';
 import type { Connection, ConnectionRepository } from '../storage/connections.js';
 import { secretAccount, type SecretStore } from '../storage/secret-store.js';
+import { singleLine, truncate } from '../text.js';
 import { resolveSlot } from './slot.js';
 import type { BookingStatus, EmailOutcome, Meeting, ProviderFailure, ProviderOutcome } from './types.js';
 
@@ -33,6 +34,8 @@ export interface BookingResult {
   meeting: Meeting;
   providers: ProviderOutcome[];
   email: EmailOutcome;
+  /** Things the agent should tell the user (an ambiguous time that was resolved, ...). */
+  notes: string[];
 }
 
 export interface BookingDeps {
@@ -63,12 +66,13 @@ export class BookingService {
       { date: request.date, time: request.time, timezone, durationMinutes: request.durationMinutes },
       this.deps.now?.() ?? DateTime.now(),
     );
+    const notes = slot.note ? [slot.note] : [];
     const customerName = singleLine(request.customerName);
     const meeting: Meeting = {
       bookingId: randomUUID(),
       customerName,
       customerEmail: request.customerEmail.trim(),
-      topic: singleLine(request.topic ?? '') || `Meeting with ${customerName}`,
+      topic: singleLine(request.topic ?? '') || truncate(`Meeting with ${customerName}`, 200),
       timezone,
       durationMinutes: request.durationMinutes,
       start: slot.start,
@@ -90,6 +94,7 @@ export class BookingService {
         meeting,
         providers: [...outcomes.values()],
         email: { status: 'skipped', reason: 'nothing was booked, so no e-mail was sent' },
+        notes,
       };
     }
 
@@ -115,7 +120,7 @@ export class BookingService {
     bookings.recordEmail(meeting.bookingId, email);
     const status: BookingStatus = booked.length === 0 ? 'failed' : booked.length === attempted.length ? 'booked' : 'partial';
     bookings.finish(meeting.bookingId, status);
-    return { bookingId: meeting.bookingId, status, meeting, providers: ordered, email };
+    return { bookingId: meeting.bookingId, status, meeting, providers: ordered, email, notes };
   }
 
   async #bookOne(provider: MeetingProvider, connection: Connection, meeting: Meeting): Promise<ProviderOutcome> {

@@ -12,6 +12,8 @@ export interface SlotInput {
 export interface Slot {
   start: DateTime;
   end: DateTime;
+  /** Set when the wall time was ambiguous and one reading was chosen; the agent should tell the user. */
+  note?: string;
 }
 
 /** How far ahead a booking may be: providers and humans both stop making sense past a year. */
@@ -31,7 +33,7 @@ export function resolveSlot(input: SlotInput, now: DateTime = DateTime.now()): S
   if (hour > 23 || minute > 59) throw new InputError('booking_time', `"${input.time}" is not a time of day`, 'use 00:00 to 23:59');
   const calendarDay = DateTime.fromObject({ year, month, day }, { zone: input.timezone });
   if (!calendarDay.isValid) throw new InputError('booking_date', `${input.date} is not a calendar date`, 'check the day and month');
-  const start = DateTime.fromObject({ year, month, day, hour, minute }, { zone: input.timezone });
+  let start = DateTime.fromObject({ year, month, day, hour, minute }, { zone: input.timezone });
   // Luxon moves a wall time that falls in a DST gap forward; a moved time means the requested one never happens.
   if (!start.isValid || start.hour !== hour || start.minute !== minute || start.day !== day) {
     throw new InputError(
@@ -40,11 +42,18 @@ export function resolveSlot(input: SlotInput, now: DateTime = DateTime.now()): S
       `pick a time outside the skipped hour, for example ${start.isValid ? start.toFormat('HH:mm') : 'an hour later'}`,
     );
   }
+  // When the clocks go back the same wall time happens twice: take the first, as RFC 5545 and Temporal do, and say so.
+  let note: string | undefined;
+  const readings = start.isValid ? start.getPossibleOffsets() : [];
+  if (readings.length > 1) {
+    start = readings.reduce((a, b) => (a.toMillis() <= b.toMillis() ? a : b));
+    note = `${input.time} happens twice on ${input.date} in ${input.timezone} (the clocks go back); booked the first, at UTC${start.toFormat('ZZ')} (${start.setLocale('en-US').toFormat('ZZZZ')})`;
+  }
   if (start <= now) {
     throw new InputError('booking_time', `${input.date} ${input.time} ${input.timezone} is in the past`, 'ask the user for a future date and time');
   }
   if (start > now.plus({ days: maxDaysAhead })) {
     throw new InputError('booking_date', `${input.date} is more than a year ahead`, 'book a date within the next 12 months');
   }
-  return { start, end: start.plus({ minutes: input.durationMinutes }) };
+  return { start, end: start.plus({ minutes: input.durationMinutes }), ...(note ? { note } : {}) };
 }

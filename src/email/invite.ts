@@ -1,5 +1,6 @@
 // The invitee's e-mail: subject, plain text and escaped HTML, built from what each provider booked.
 import type { BookedMeeting, Meeting } from '../booking/types.js';
+import { singleLine } from '../text.js';
 import { renderIcs } from './ics.js';
 
 export interface BookedEntry {
@@ -28,10 +29,6 @@ const isWebUrl = (value: string): boolean => {
   }
 };
 
-/** Strips control characters (CR/LF included) so nothing user-supplied can break a header line. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-export const singleLine = (value: string): string => value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-
 /** "Tue, Nov 25, 2:00 PM EST": the start in the meeting's own zone. */
 export const subjectTime = (meeting: Meeting): string => meeting.start.setLocale('en-US').toFormat('EEE, MMM d, h:mm a ZZZZ');
 
@@ -44,10 +41,11 @@ export function longTime(meeting: Meeting): string {
   return `${start.toFormat('EEEE, MMMM d, yyyy, h:mm a')} – ${endText} (${meeting.timezone})`;
 }
 
+/** Provider values are cleaned too: a passcode or label with a newline must not add lines to the e-mail. */
 function textLines(entry: BookedEntry): string[] {
-  const lines = [entry.provider];
-  for (const link of entry.meeting.links) lines.push(`  ${link.label}: ${link.url}`);
-  if (entry.meeting.passcode) lines.push(`  Passcode: ${entry.meeting.passcode}`);
+  const lines = [singleLine(entry.provider)];
+  for (const link of entry.meeting.links) lines.push(`  ${singleLine(link.label)}: ${singleLine(link.url)}`);
+  if (entry.meeting.passcode) lines.push(`  Passcode: ${singleLine(entry.meeting.passcode)}`);
   return lines;
 }
 

@@ -11,13 +11,15 @@ const id = 'resend';
 const displayName = 'Resend';
 const reconnect = connectCommand(id);
 
-/** `Name <addr@domain>` or a bare address; the domain is what Resend must have verified. */
-const senderPattern = /^(?:[^<>\r\n]{1,100}\s)?<?([^\s<>@]+@([^\s<>@]+\.[^\s<>@]+))>?$/;
+/** The two forms Resend accepts: `Name <addr@domain>` or a bare `addr@domain`. */
+const namedSender = /^(?:[^<>\r\n]{1,100}\s)?<([^\s<>@]+@([^\s<>@]+\.[^\s<>@]+))>$/;
+const bareSender = /^([^\s<>@]+@([^\s<>@]+\.[^\s<>@]+))$/;
 
+/** The sender's address and domain (the domain is what Resend must have verified), or undefined. */
 export function parseSender(from: string): { address: string; domain: string } | undefined {
-  const match = senderPattern.exec(from.trim());
+  const trimmed = from.trim();
+  const match = namedSender.exec(trimmed) ?? bareSender.exec(trimmed);
   if (!match?.[1] || !match[2]) return undefined;
-  if (from.includes('<') !== from.includes('>')) return undefined;
   return { address: match[1], domain: match[2].toLowerCase() };
 }
 
@@ -45,7 +47,7 @@ export function fromResendError(error: ResendErrorValue): ProviderError {
       : ['email_failed', 'Resend had an internal error: retry in a few minutes'],
     internal_server_error: ['email_failed', 'Resend had an internal error: retry in a few minutes'],
   };
-  let entry = table[error.name];
+  let entry = Object.hasOwn(table, error.name) ? table[error.name] : undefined;
   if (!entry && /own email address|verify (a|your) domain|domain is not verified/i.test(error.message)) {
     entry = ['permission_denied', `verify your domain at https://resend.com/domains and send from it: ${reconnect} --from "Name <you@your-domain>"`];
   }

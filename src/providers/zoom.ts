@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { TokenCache } from '../auth/token-cache.js';
 import { AppError, InputError, ProviderError } from '../errors.js';
 import { createHttp } from '../http/client.js';
+import { truncate } from '../text.js';
 import { toProviderError, type FailureContext } from '../http/failure.js';
 import { connectCommand, type ConnectorContext, type MeetingProvider } from './provider.js';
 import type { BookedMeeting, Meeting } from '../booking/types.js';
@@ -58,12 +59,12 @@ const settingsSchema = z.object({ accountId: z.string(), clientId: z.string(), u
 /** Pure mapper: our meeting to Zoom's create body. */
 export function toZoomMeeting(meeting: Meeting): ZoomCreateMeeting {
   return {
-    topic: meeting.topic.slice(0, 200),
+    topic: truncate(meeting.topic, 200),
     type: 2,
     start_time: meeting.start.toUTC().toFormat("yyyy-MM-dd'T'HH:mm:ss'Z'"),
     duration: meeting.durationMinutes,
     timezone: meeting.timezone,
-    agenda: `With ${meeting.customerName} <${meeting.customerEmail}>`.slice(0, 2000),
+    agenda: truncate(`With ${meeting.customerName} <${meeting.customerEmail}>`, 2000),
     default_password: true,
   };
 }
@@ -93,7 +94,7 @@ const describeZoomError = (body: unknown): string | undefined => {
   }
   const oauth = oauthError.safeParse(body);
   if (oauth.success && (oauth.data.reason || oauth.data.error)) return [oauth.data.reason, oauth.data.error].filter(Boolean).join(' / ');
-  return typeof body === 'string' && body.length > 0 ? body.slice(0, 200) : undefined;
+  return typeof body === 'string' && body.length > 0 ? truncate(body, 200) : undefined;
 };
 
 const failure: FailureContext = {

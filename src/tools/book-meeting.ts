@@ -74,9 +74,10 @@ const outputShape = {
     remedy: z.string().optional(),
     reason: z.string().optional(),
   }),
+  notes: z.array(z.string()).optional().describe('Things to tell the user, such as which of two identical wall times (DST change) was booked.'),
 };
 
-type Output = { [K in keyof typeof outputShape]: z.infer<(typeof outputShape)[K]> };
+type Output = z.infer<z.ZodObject<typeof outputShape>>;
 
 const description = (providers: readonly MeetingProvider[], defaultTimezone: string) =>
   [
@@ -125,6 +126,7 @@ function toOutput(result: BookingResult): Output {
           : result.email.status === 'not_connected'
             ? { status: 'not_connected', remedy: result.email.remedy }
             : { status: 'skipped', reason: result.email.reason },
+    ...(result.notes.length > 0 ? { notes: result.notes } : {}),
   };
 }
 
@@ -143,7 +145,7 @@ function toText(result: BookingResult, output: Output): string {
   const e = output.email;
   const email =
     e.status === 'sent' ? `E-mail: sent to ${e.to}.` : e.status === 'skipped' ? `E-mail: not sent (${e.reason}).` : e.status === 'failed' ? `E-mail: FAILED: ${e.error?.message} → ${e.remedy}` : `E-mail: not sent → ${e.remedy}`;
-  return [head, ...lines, email].join('\n');
+  return [head, ...lines, email, ...(output.notes ?? []).map((n) => `Note: ${n}`)].join('\n');
 }
 
 export interface BookMeetingToolDeps {

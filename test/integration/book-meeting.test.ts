@@ -32,11 +32,22 @@ interface Output {
   meeting: { start: string; end: string; timezone: string; duration_minutes: number; topic: string };
   providers: Array<{ provider: string; status: string; meeting_id?: string; join_url?: string; passcode?: string; error?: { code: string; message: string }; remedy?: string }>;
   email: { status: string; id?: string; to?: string; error?: { code: string; message: string }; remedy?: string; reason?: string };
+  notes?: string[];
 }
 
 async function book(extra: Record<string, unknown> = {}) {
   const result = await h.client.callTool({ name: 'book_meeting', arguments: { ...args, ...extra } });
   return { result, output: result.structuredContent as Output, text: (result.content as Array<{ text: string }>)[0]?.text ?? '' };
+}
+
+/** The next `nth` Sunday of `month` that lies ahead (within the year a booking may look ahead). */
+function nextSunday(month: number, nth: number): DateTime {
+  for (const year of [DateTime.now().year, DateTime.now().year + 1]) {
+    const first = DateTime.fromObject({ year, month, day: 1 }, { zone: 'America/New_York' });
+    const sunday = first.plus({ days: (7 - first.weekday) % 7, weeks: nth - 1 });
+    if (sunday > DateTime.now().plus({ days: 1 })) return sunday;
+  }
+  throw new Error('unreachable');
 }
 
 const countRows = (table: string): number => (h.ctx.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
@@ -238,12 +249,19 @@ describe('bad input', () => {
     expect(h.resend.state.emails).toHaveLength(0);
   });
 
+  it('books the first of two identical wall times when the clocks go back, and says so', async () => {
+    // The next first Sunday of November: 01:00-02:00 happens twice in New York.
+    const fallBack = nextSunday(11, 1);
+    const { result, output } = await book({ booking_date: fallBack.toISODate(), booking_time: '01:30' });
+    expect(result.isError).toBeFalsy();
+    expect(output.meeting.start).toBe(`${fallBack.toISODate()}T01:30:00-04:00`);
+    expect(output.notes).toEqual([expect.stringContaining('happens twice')]);
+    expect((result.content as Array<{ text: string }>)[0]?.text).toMatch(/Note: 01:30 happens twice/);
+  });
+
   it('refuses a local time that the DST change skips', async () => {
-    const year = Number(date.slice(0, 4)) + 1;
-    // The second Sunday of March: clocks jump from 02:00 to 03:00 in New York.
-    const springForward = DateTime.fromObject({ year, month: 3, day: 1 }).set({ weekday: 7 });
-    const secondSunday = (springForward.month === 2 ? springForward.plus({ weeks: 1 }) : springForward).plus({ weeks: 1 });
-    const { result } = await book({ booking_date: secondSunday.toISODate(), booking_time: '02:30' });
+    // The next second Sunday of March: clocks jump from 02:00 to 03:00 in New York.
+    const { result } = await book({ booking_date: nextSunday(3, 2).toISODate(), booking_time: '02:30' });
     expect(result.isError).toBe(true);
     expect((result.content as Array<{ text: string }>)[0]?.text).toMatch(/booking_time: 02:30 does not exist/);
   });

@@ -76,6 +76,12 @@ describe('loadConfig: defaults', () => {
       path.join('/home/ada', '.local', 'share', 'alsatalk-mcp'),
     );
   });
+
+  it('blank enum, number and URL variables count as unset too (as an MCP host may leave them)', () => {
+    const config = load({ ALSATALK_SECRET_STORE: '', ALSATALK_LOG_LEVEL: ' ', ALSATALK_PROVIDER_TIMEOUT_MS: '', ALSATALK_ZOOM_API_URL: '' });
+    expect(config).toMatchObject({ logLevel: 'info', providerTimeoutMs: 20_000, secretStore: { kind: 'keychain' } });
+    expect(config.endpoints.zoom?.api).toBe('https://api.zoom.us/v2');
+  });
 });
 
 describe('loadConfig: time zone', () => {

@@ -3,7 +3,8 @@ import ICAL from 'ical.js';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import type { Meeting } from '../../src/booking/types.js';
-import { longTime, renderInvite, singleLine, subjectTime, type BookedEntry } from '../../src/email/invite.js';
+import { longTime, renderInvite, subjectTime, type BookedEntry } from '../../src/email/invite.js';
+import { singleLine, truncate } from '../../src/text.js';
 
 function meeting(overrides: Partial<Meeting> & { startIso?: string } = {}): Meeting {
   const { startIso = '2025-11-25T14:00', ...rest } = overrides;
@@ -34,7 +35,15 @@ const zoomEntry: BookedEntry = {
 };
 
 const stamp = new Date('2025-11-01T08:00:00Z');
-const controlChars = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+/** True when `value` holds a control character other than the newline that separates text lines. */
+const hasControlChar = (value: string): boolean =>
+  [...value].some((c) => c !== '\n' && (c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f));
+
+function parseIcs(ics: string) {
+  const calendar = new ICAL.Component(ICAL.parse(ics));
+  const vevents = calendar.getAllSubcomponents('vevent');
+  return { calendar, vevents, event: new ICAL.Event(vevents[0]) };
+}
 
 describe('subject and time lines', () => {
   it('subject is the start in the meeting zone', () => {
@@ -50,6 +59,11 @@ describe('subject and time lines', () => {
     expect(longTime(meeting({ startIso: '2025-11-25T23:30', durationMinutes: 60 }))).toBe(
       'Tuesday, November 25, 2025, 11:30 PM – Wednesday, November 26, 2025, 12:30 AM EST (America/New_York)',
     );
+  });
+
+  it('truncate counts characters, not UTF-16 units', () => {
+    expect(truncate('ab😀cd', 3)).toBe('ab😀');
+    expect(truncate('short', 10)).toBe('short');
   });
 
   it('singleLine turns control characters into spaces and trims', () => {
@@ -83,10 +97,9 @@ describe('renderInvite: text and HTML', () => {
   it('CR/LF and other control characters never reach the subject or the text lines', () => {
     const m = meeting({ customerName: 'Ada\r\nBcc: evil@example.com', topic: 'Review\u0000\u001b[31m\nSubject: spoofed\u007f' });
     const invite = renderInvite(m, [zoomEntry], stamp);
-    expect(invite.subject).not.toMatch(/[\r\n]/);
-    expect(invite.subject).not.toMatch(controlChars);
-    expect(invite.text).not.toContain('\r');
-    expect(invite.text).not.toMatch(controlChars);
+    expect(invite.subject).not.toContain('\n');
+    expect(hasControlChar(invite.subject)).toBe(false);
+    expect(hasControlChar(invite.text)).toBe(false);
     const lines = invite.text.split('\n');
     expect(lines).toContain('Hi Ada Bcc: evil@example.com,');
     expect(lines).toContain('Your meeting "Review [31m Subject: spoofed" is confirmed.');
@@ -107,12 +120,6 @@ describe('renderInvite: text and HTML', () => {
     expect(vevents[0]?.getFirstPropertyValue('url')).toBeNull();
   });
 });
-
-function parseIcs(ics: string) {
-  const calendar = new ICAL.Component(ICAL.parse(ics));
-  const vevents = calendar.getAllSubcomponents('vevent');
-  return { calendar, vevents, event: new ICAL.Event(vevents[0]) };
-}
 
 describe('renderInvite: the .ics attachment', () => {
   it('is one PUBLISH VEVENT with the booking UID, exact instants and a DTSTAMP', () => {

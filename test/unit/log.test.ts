@@ -39,7 +39,7 @@ describe('redact', () => {
 
   // BUG (src/log.ts redact + createLogger): secrets are matched only literally, after fields are JSON-encoded.
   // A registered secret containing `"` or `\` is escaped by JSON.stringify and then no longer matches.
-  it.fails('masks a registered secret with quotes or backslashes when it is logged in fields', () => {
+  it('masks a registered secret with quotes or backslashes when it is logged in fields', () => {
     registerSecret('pass"phrase\\with-quote');
     const lines: string[] = [];
     createLogger('debug', (line) => lines.push(line)).info('connected', { key: 'pass"phrase\\with-quote' });
@@ -48,7 +48,7 @@ describe('redact', () => {
 
   // BUG (src/log.ts redact): secrets are replaced in registration order, so a shorter registered secret that is a
   // prefix of a longer one masks only the prefix and leaves the rest of the longer secret in the output.
-  it.fails('masks the whole of a secret that starts with another registered secret', () => {
+  it('masks the whole of a secret that starts with another registered secret', () => {
     registerSecret('tok123456');
     registerSecret('tok123456-LONG-TAIL-SECRET');
     expect(redact('value tok123456-LONG-TAIL-SECRET')).toBe('value [redacted]');

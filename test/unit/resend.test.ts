@@ -30,7 +30,7 @@ describe('parseSender', () => {
 
   // BUG (src/email/resend.ts senderPattern): `<` and `>` are both optional, so a display name without brackets is
   // accepted and `connect` stores it; Resend (and test/msw/resend.ts) reject that `from` on every send with 422.
-  it.fails('refuses a display name whose address is not in angle brackets', () => {
+  it('refuses a display name whose address is not in angle brackets', () => {
     expect(parseSender('Acme Scheduling meet@acme.com')).toBeUndefined();
   });
 });

@@ -140,3 +140,17 @@ describe('resolveSlot: refusals', () => {
     expect(slot('2028-01-10', '10:00', 'UTC').start.toISO()).toBe('2028-01-10T10:00:00.000Z');
   });
 });
+
+describe('resolveSlot: a wall time that happens twice', () => {
+  const now = DateTime.fromISO('2027-01-10T12:00:00Z');
+
+  it('books the first of the two and says so', () => {
+    const slot = resolveSlot({ date: '2027-11-07', time: '01:30', timezone: 'America/New_York', durationMinutes: 30 }, now);
+    expect(slot.start.toISO()).toBe('2027-11-07T01:30:00.000-04:00');
+    expect(slot.note).toBe('01:30 happens twice on 2027-11-07 in America/New_York (the clocks go back); booked the first, at UTC-04:00 (EDT)');
+  });
+
+  it('adds no note for an ordinary time', () => {
+    expect(resolveSlot({ date: '2027-11-07', time: '03:30', timezone: 'America/New_York', durationMinutes: 30 }, now).note).toBeUndefined();
+  });
+});

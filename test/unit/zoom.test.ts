@@ -1,0 +1,125 @@
+// Zoom's pure mappers: our Meeting to the Create-a-meeting body, and Zoom's 201 answer to a BookedMeeting.
+import { DateTime } from 'luxon';
+import { describe, expect, it } from 'vitest';
+import type { Meeting } from '../../src/booking/types.js';
+import { ProviderError } from '../../src/errors.js';
+import { fromZoomMeeting, toZoomMeeting } from '../../src/providers/zoom.js';
+
+function meeting(startIso: string, timezone: string, overrides: Partial<Meeting> = {}): Meeting {
+  const start = DateTime.fromISO(startIso, { zone: timezone });
+  const durationMinutes = overrides.durationMinutes ?? 30;
+  return {
+    bookingId: 'b-1',
+    customerName: 'Ada Lovelace',
+    customerEmail: 'ada@example.com',
+    topic: 'Quarterly review',
+    timezone,
+    durationMinutes,
+    start,
+    end: start.plus({ minutes: durationMinutes }),
+    ...overrides,
+  };
+}
+
+describe('toZoomMeeting', () => {
+  it('a New York meeting is sent as a UTC instant with the IANA zone for display', () => {
+    expect(toZoomMeeting(meeting('2025-11-25T14:00', 'America/New_York', { durationMinutes: 45 }))).toEqual({
+      topic: 'Quarterly review',
+      type: 2,
+      start_time: '2025-11-25T19:00:00Z',
+      duration: 45,
+      timezone: 'America/New_York',
+      agenda: 'With Ada Lovelace <ada@example.com>',
+      default_password: true,
+    });
+  });
+
+  it('summer time in New York is four hours behind UTC', () => {
+    expect(toZoomMeeting(meeting('2026-07-01T09:00', 'America/New_York')).start_time).toBe('2026-07-01T13:00:00Z');
+  });
+
+  it('a Kolkata meeting keeps its half-hour offset exactly', () => {
+    const body = toZoomMeeting(meeting('2025-11-25T09:15', 'Asia/Kolkata', { durationMinutes: 60 }));
+    expect(body.start_time).toBe('2025-11-25T03:45:00Z');
+    expect(body.timezone).toBe('Asia/Kolkata');
+    expect(body.duration).toBe(60);
+  });
+
+  it('a start that is on the previous day in UTC carries that date', () => {
+    expect(toZoomMeeting(meeting('2025-11-25T07:00', 'Australia/Adelaide')).start_time).toBe('2025-11-24T20:30:00Z');
+  });
+
+  it('truncates the topic to 200 characters', () => {
+    const long = 'x'.repeat(250);
+    expect(toZoomMeeting(meeting('2025-11-25T14:00', 'America/New_York', { topic: long })).topic).toBe('x'.repeat(200));
+    const exact = 'y'.repeat(200);
+    expect(toZoomMeeting(meeting('2025-11-25T14:00', 'America/New_York', { topic: exact })).topic).toBe(exact);
+  });
+
+  // BUG (src/providers/zoom.ts toZoomMeeting): `slice(0, 200)` counts UTF-16 code units, so a character outside the
+  // BMP (an emoji) straddling position 200 is cut in half and Zoom receives a lone surrogate. Reachable through the
+  // default topic "Meeting with <customer_name>" (customer_name may be 200 characters, the topic becomes 213).
+  it('never cuts a character in half when truncating', () => {
+    const topic = `Meeting with ${'a'.repeat(186)}😀 and more`;
+    const sent = toZoomMeeting(meeting('2025-11-25T14:00', 'America/New_York', { topic })).topic;
+    expect(sent.startsWith(`Meeting with ${'a'.repeat(186)}`)).toBe(true);
+    expect(() => encodeURIComponent(sent)).not.toThrow(); // throws URIError on a lone surrogate
+  });
+});
+
+describe('fromZoomMeeting', () => {
+  const created = {
+    uuid: 'aDYlohsHRtCd4ii1uC2+hA==',
+    id: 85746065432,
+    host_id: 'z8yAAAAA8bbbQ',
+    topic: 'Quarterly review',
+    type: 2,
+    start_time: '2025-11-25T19:00:00Z',
+    duration: 30,
+    timezone: 'America/New_York',
+    join_url: 'https://us05web.zoom.us/j/85746065432?pwd=abc123',
+    password: 'k3YpQ9',
+  };
+
+  it('maps the numeric id to a string and keeps the join URL and passcode', () => {
+    expect(fromZoomMeeting(created)).toEqual({
+      externalId: '85746065432',
+      joinUrl: 'https://us05web.zoom.us/j/85746065432?pwd=abc123',
+      passcode: 'k3YpQ9',
+      links: [{ label: 'Join Zoom meeting', url: 'https://us05web.zoom.us/j/85746065432?pwd=abc123' }],
+    });
+  });
+
+  it('accepts a string id as is', () => {
+    expect(fromZoomMeeting({ ...created, id: '85746065432' }).externalId).toBe('85746065432');
+  });
+
+  it('tolerates a missing password (passcodes turned off in the account)', () => {
+    const { password: _password, ...withoutPassword } = created;
+    const booked = fromZoomMeeting(withoutPassword);
+    expect(booked.passcode).toBeUndefined();
+    expect(booked).not.toHaveProperty('passcode');
+    expect(booked.joinUrl).toBe(created.join_url);
+  });
+
+  it.each([
+    ['join_url is missing', (() => { const { join_url: _j, ...rest } = created; return rest; })()],
+    ['join_url is not a URL', { ...created, join_url: 'not a url' }],
+    ['id is missing', (() => { const { id: _i, ...rest } = created; return rest; })()],
+    ['the body is not an object', 'Created'],
+    ['the body is empty', undefined],
+  ])('throws a ProviderError when %s', (_case, body) => {
+    let thrown: unknown;
+    try {
+      fromZoomMeeting(body);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ProviderError);
+    const error = thrown as ProviderError;
+    expect(error.provider).toBe('Zoom');
+    expect(error.code).toBe('provider_rejected');
+    expect(error.message).toBe('Zoom created the meeting but its answer had no join_url or id');
+    expect(error.hint).toMatch(/Zoom web portal/);
+  });
+});
