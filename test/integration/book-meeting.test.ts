@@ -2,26 +2,15 @@
 import { readFileSync } from 'node:fs';
 import ICAL from 'ical.js';
 import { DateTime } from 'luxon';
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createResendFake } from '../msw/resend.js';
-import { createZoomFake } from '../msw/zoom.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { futureDate } from '../support/dates.js';
-import { createHarness, type Harness } from '../support/harness.js';
+import { useHarness, type Harness } from '../support/harness.js';
 
-const mswServer = setupServer();
-beforeAll(() => mswServer.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => mswServer.resetHandlers());
-afterAll(() => mswServer.close());
-
+const harness = useHarness();
 let h: Harness;
-beforeEach(async () => {
-  const zoom = createZoomFake();
-  const resend = createResendFake();
-  mswServer.use(...zoom.handlers, ...resend.handlers);
-  h = await createHarness(zoom, resend);
+beforeEach(() => {
+  h = harness();
 });
-afterEach(async () => h.close());
 
 const date = futureDate(40);
 const args = { customer_name: 'Ada Lovelace', customer_email: 'ada@example.com', booking_date: date, booking_time: '14:00', timezone: 'America/New_York' };

@@ -1,28 +1,17 @@
 // connect, status and disconnect against msw fakes, with the real secret store and a real SQLite file.
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 import { runConnect } from '../../src/setup/connect.js';
 import { runDisconnect } from '../../src/setup/disconnect.js';
 import { collectStatus, runStatus } from '../../src/setup/status.js';
 import { secretAccount } from '../../src/storage/secret-store.js';
-import { createResendFake } from '../msw/resend.js';
-import { createZoomFake } from '../msw/zoom.js';
-import { createHarness, type Harness } from '../support/harness.js';
+import { useHarness, type Harness } from '../support/harness.js';
 
-const mswServer = setupServer();
-beforeAll(() => mswServer.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => mswServer.resetHandlers());
-afterAll(() => mswServer.close());
-
+const harness = useHarness();
 let h: Harness;
-beforeEach(async () => {
-  const zoom = createZoomFake();
-  const resend = createResendFake();
-  mswServer.use(...zoom.handlers, ...resend.handlers);
-  h = await createHarness(zoom, resend);
+beforeEach(() => {
+  h = harness();
 });
-afterEach(async () => h.close());
 
 const io = (stdin?: string) => ({ out: (line: string) => h.output.push(line), ...(stdin !== undefined ? { stdin: Readable.from([stdin]) } : {}) });
 

@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { BookingService } from '../../src/booking/book-meeting.js';
 import { openContext, type AppContext } from '../../src/context.js';
@@ -73,5 +75,31 @@ export async function createHarness(zoom = createZoomFake(), resend = createRese
       ctx.close();
       rmSync(home, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * Registers msw (unhandled requests are errors) and a fresh harness around every test of the calling file.
+ * @returns the current test's harness
+ */
+export function useHarness(): () => Harness {
+  const msw = setupServer();
+  let current: Harness | undefined;
+  beforeAll(() => msw.listen({ onUnhandledRequest: 'error' }));
+  beforeEach(async () => {
+    const zoom = createZoomFake();
+    const resend = createResendFake();
+    msw.use(...zoom.handlers, ...resend.handlers);
+    current = await createHarness(zoom, resend);
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+    msw.resetHandlers();
+  });
+  afterAll(() => msw.close());
+  return () => {
+    if (!current) throw new Error('useHarness: no harness outside a test');
+    return current;
   };
 }

@@ -1,27 +1,14 @@
 // The invitee's e-mail: exact subject and time lines, escaped HTML, no control characters, and an .ics ical.js can read.
 import ICAL from 'ical.js';
-import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import type { Meeting } from '../../src/booking/types.js';
+import { sampleMeeting } from '../support/meeting.js';
 import { longTime, renderInvite, subjectTime, type BookedEntry } from '../../src/email/invite.js';
 import { singleLine, truncate } from '../../src/text.js';
 
 function meeting(overrides: Partial<Meeting> & { startIso?: string } = {}): Meeting {
-  const { startIso = '2025-11-25T14:00', ...rest } = overrides;
-  const timezone = rest.timezone ?? 'America/New_York';
-  const durationMinutes = rest.durationMinutes ?? 30;
-  const start = DateTime.fromISO(startIso, { zone: timezone });
-  return {
-    bookingId: 'f3b1c2d4-0000-4000-8000-000000000001',
-    customerName: 'Ada Lovelace',
-    customerEmail: 'ada@example.com',
-    topic: 'Quarterly review',
-    timezone,
-    durationMinutes,
-    start,
-    end: start.plus({ minutes: durationMinutes }),
-    ...rest,
-  };
+  const { startIso, ...rest } = overrides;
+  return sampleMeeting(startIso, rest.timezone, rest);
 }
 
 const zoomEntry: BookedEntry = {

@@ -1,25 +1,10 @@
 // Zoom's pure mappers: our Meeting to the Create-a-meeting body, and Zoom's 201 answer to a BookedMeeting.
-import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import type { Meeting } from '../../src/booking/types.js';
 import { ProviderError } from '../../src/errors.js';
 import { fromZoomMeeting, toZoomMeeting } from '../../src/providers/zoom.js';
+import { sampleMeeting } from '../support/meeting.js';
 
-function meeting(startIso: string, timezone: string, overrides: Partial<Meeting> = {}): Meeting {
-  const start = DateTime.fromISO(startIso, { zone: timezone });
-  const durationMinutes = overrides.durationMinutes ?? 30;
-  return {
-    bookingId: 'b-1',
-    customerName: 'Ada Lovelace',
-    customerEmail: 'ada@example.com',
-    topic: 'Quarterly review',
-    timezone,
-    durationMinutes,
-    start,
-    end: start.plus({ minutes: durationMinutes }),
-    ...overrides,
-  };
-}
+const meeting = sampleMeeting;
 
 describe('toZoomMeeting', () => {
   it('a New York meeting is sent as a UTC instant with the IANA zone for display', () => {
