@@ -18,6 +18,7 @@ import type { BookingStatus, EmailOutcome, Meeting, ProviderFailure, ProviderOut
 export interface BookRequest {
   customerName: string;
   customerEmail: string;
+  customerPhone?: string | undefined;
   date: string;
   time: string;
   durationMinutes: number;
@@ -59,7 +60,8 @@ export class BookingService {
 
   constructor(private readonly deps: BookingDeps) {}
 
-  async book(request: BookRequest, onProgress?: (outcome: ProviderOutcome) => void): Promise<BookingResult> {
+  /** @param onProgress called as each provider finishes, with the number of providers attempted */
+  async book(request: BookRequest, onProgress?: (outcome: ProviderOutcome, total: number) => void): Promise<BookingResult> {
     const { config, connections, bookings, log } = this.deps;
     const timezone = request.timezone ?? config.defaultTimezone;
     const slot = resolveSlot(
@@ -72,6 +74,7 @@ export class BookingService {
       bookingId: randomUUID(),
       customerName,
       customerEmail: request.customerEmail.trim(),
+      ...(request.customerPhone ? { customerPhone: request.customerPhone } : {}),
       topic: singleLine(request.topic ?? '') || truncate(`Meeting with ${customerName}`, 200),
       timezone,
       durationMinutes: request.durationMinutes,
@@ -108,7 +111,7 @@ export class BookingService {
         bookings.recordProvider(meeting.bookingId, outcome);
         if (outcome.status === 'booked') connections.markUsed(provider.id);
         log.info(`${provider.id}: ${outcome.status}`, { booking: meeting.bookingId });
-        onProgress?.(outcome);
+        onProgress?.(outcome, attempted.length);
       }),
     );
 

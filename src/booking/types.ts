@@ -6,6 +6,8 @@ export interface Meeting {
   bookingId: string;
   customerName: string;
   customerEmail: string;
+  /** E.164 (`+14155550123`), when the agent gave one; some providers (Zoho) require it. */
+  customerPhone?: string;
   topic: string;
   /** IANA zone name the booking was asked in. */
   timezone: string;
@@ -22,8 +24,17 @@ export interface BookedMeeting {
   /** The link the invitee opens to join, when the provider has one. */
   joinUrl?: string;
   passcode?: string;
-  /** Further labelled links for the invitee (e-mail and tool result). */
+  /** Labelled links for the invitee: shown in the e-mail and the tool result. */
   links: Array<{ label: string; url: string }>;
+  /** Links for the host only (an event in the host's calendar): the tool result, never the e-mail. */
+  hostLinks?: Array<{ label: string; url: string }>;
+  /**
+   * `confirmed`: the meeting exists. `invitee_must_confirm`: the provider produced a one-click link
+   * (Calendly's single-use scheduling link) and the slot is held only once the invitee confirms.
+   */
+  confirmation?: 'confirmed' | 'invitee_must_confirm';
+  /** How it was booked and why, when there was a choice (Calendly fell back to a link because ...). */
+  note?: string;
 }
 
 export interface ProviderFailure {

@@ -1,4 +1,6 @@
-// The calendar attachment (RFC 5545), built with ical-generator: it escapes text and folds long lines for us.
+// The calendar attachment (RFC 5545), built with ical-generator (escaping, line folding) and
+// @touch4it/ical-timezones (the VTIMEZONE definitions, generated from the IANA database).
+import { getVtimezoneComponent } from '@touch4it/ical-timezones';
 import ical, { ICalCalendarMethod } from 'ical-generator';
 import type { Meeting } from '../booking/types.js';
 
@@ -11,19 +13,25 @@ export interface IcsInput {
 }
 
 /**
- * One VEVENT for the slot. Times are written in UTC (exact, no VTIMEZONE needed); the invitee's
- * calendar shows them in its own zone. METHOD:PUBLISH because the e-mail is a notice, not an iTIP request.
+ * One VEVENT for the slot, in the meeting's own zone (TZID plus its VTIMEZONE) so that calendars show
+ * the zone the invitee asked for; a zone with no VTIMEZONE definition falls back to exact UTC times.
+ * METHOD:PUBLISH because the e-mail is a notice to add, not an iTIP request awaiting a reply.
  */
 export function renderIcs({ meeting, description, location, now = new Date() }: IcsInput): string {
+  const zoned = getVtimezoneComponent(meeting.timezone) ? meeting.timezone : undefined;
   const calendar = ical({
     prodId: { company: 'alsatalk', product: 'alsatalk-mcp', language: 'EN' },
     method: ICalCalendarMethod.PUBLISH,
+    // No calendar-wide zone (ical-generator would then write DTSTAMP as a floating time, which RFC 5545
+    // forbids); the generator only supplies the VTIMEZONE of the zone the event names.
+    timezone: { name: null, generator: getVtimezoneComponent },
   });
   calendar.createEvent({
     id: `${meeting.bookingId}@alsatalk-mcp`,
     stamp: now,
-    start: meeting.start.toJSDate(),
-    end: meeting.end.toJSDate(),
+    start: meeting.start,
+    end: meeting.end,
+    ...(zoned ? { timezone: zoned } : {}),
     summary: meeting.topic,
     description,
     ...(location ? { location, url: location } : {}),

@@ -41,6 +41,20 @@ export function longTime(meeting: Meeting): string {
   return `${start.toFormat('EEEE, MMMM d, yyyy, h:mm a')} – ${endText} (${meeting.timezone})`;
 }
 
+/** A Google Calendar "add event" link for the slot, so anyone can save it in one click. */
+export function addToGoogleCalendarUrl(meeting: Meeting, details: string, location?: string): string {
+  const utc = (d: Meeting['start']): string => d.toUTC().toFormat("yyyyMMdd'T'HHmmss'Z'");
+  const params = new URLSearchParams({
+    action: 'TEMPLATE',
+    text: singleLine(meeting.topic),
+    dates: `${utc(meeting.start)}/${utc(meeting.end)}`,
+    ctz: meeting.timezone,
+    details,
+    ...(location ? { location } : {}),
+  });
+  return `https://calendar.google.com/calendar/render?${params.toString()}`;
+}
+
 /** Provider values are cleaned too: a passcode or label with a newline must not add lines to the e-mail. */
 function textLines(entry: BookedEntry): string[] {
   const lines = [singleLine(entry.provider)];
@@ -62,31 +76,36 @@ export function renderInvite(meeting: Meeting, booked: readonly BookedEntry[], n
   const when = longTime(meeting);
   const name = singleLine(meeting.customerName);
   const topic = singleLine(meeting.topic);
-  const details = booked.flatMap((entry) => [...textLines(entry), '']);
+  // When every provider only produced a link to confirm (Calendly), the invitee is asked, not told.
+  const toConfirm = booked.length > 0 && booked.every((b) => b.meeting.confirmation === 'invitee_must_confirm');
+  const intro = toConfirm ? 'is ready: please confirm it with one click below.' : 'is confirmed.';
+  const primary = booked.find((b) => b.meeting.joinUrl && isWebUrl(b.meeting.joinUrl))?.meeting.joinUrl;
+  const icsDescription = booked.flatMap(textLines).join('\n');
+  const addToCalendar = addToGoogleCalendarUrl(meeting, icsDescription, primary);
   const text = [
     `Hi ${name},`,
     '',
-    `Your meeting "${topic}" is confirmed.`,
+    `Your meeting "${topic}" ${intro}`,
     '',
     `When: ${when}`,
     `Duration: ${meeting.durationMinutes} minutes`,
     '',
-    ...details,
+    ...booked.flatMap((entry) => [...textLines(entry), '']),
     'A calendar file (invite.ics) is attached: open it to add the meeting to your calendar.',
+    `Add to Google Calendar: ${addToCalendar}`,
   ].join('\n');
   const html = [
     '<!doctype html><html><body style="font-family:Arial,Helvetica,sans-serif;line-height:1.4;color:#111">',
     `<p>Hi ${escapeHtml(name)},</p>`,
-    `<p>Your meeting <strong>${escapeHtml(topic)}</strong> is confirmed.</p>`,
+    `<p>Your meeting <strong>${escapeHtml(topic)}</strong> ${escapeHtml(intro)}</p>`,
     `<p><strong>When:</strong> ${escapeHtml(when)}<br><strong>Duration:</strong> ${meeting.durationMinutes} minutes</p>`,
     ...booked.map(htmlBlock),
-    '<p style="margin-top:16px">A calendar file (invite.ics) is attached: open it to add the meeting to your calendar.</p>',
+    '<p style="margin-top:16px">A calendar file (invite.ics) is attached: open it to add the meeting to your calendar.',
+    `<br><a href="${escapeHtml(addToCalendar)}">Add to Google Calendar</a></p>`,
     '</body></html>',
   ].join('\n');
-  const primary = booked.find((b) => b.meeting.joinUrl && isWebUrl(b.meeting.joinUrl))?.meeting.joinUrl;
-  const icsDescription = booked.flatMap(textLines).join('\n');
   return {
-    subject: `Meeting confirmed: ${subjectTime(meeting)}`,
+    subject: `${toConfirm ? 'Please confirm your meeting' : 'Meeting confirmed'}: ${subjectTime(meeting)}`,
     text,
     html,
     ics: renderIcs({ meeting, description: icsDescription, ...(primary ? { location: primary } : {}), ...(now ? { now } : {}) }),

@@ -1,7 +1,7 @@
 // `alsatalk-mcp connect <provider>`: collect the credentials, verify them with the provider, then store them.
 import { parseArgs } from 'node:util';
 import type { AppContext } from '../context.js';
-import { connectors, findConnector } from '../connectors.js';
+import { connectors } from '../connectors.js';
 import { InputError } from '../errors.js';
 import { registerSecret } from '../log.js';
 import type { Connector, CredentialField } from '../providers/provider.js';
@@ -25,6 +25,15 @@ export function connectUsage(connector?: Connector): string {
     .join('\n\n');
 }
 
+function splitStdin(text: string, fields: readonly CredentialField[]): string[] {
+  if (fields.length === 1) return [text];
+  const lines = text.split(/\r?\n/);
+  if (lines.length < fields.length || lines.slice(0, fields.length).some((l) => l === '')) {
+    throw new InputError('stdin', `expected ${fields.length} lines (${fields.map((f) => f.label).join(', then ')}), one per line`, 'print each secret on its own line, in that order');
+  }
+  return lines;
+}
+
 /** Gathers every field from flags, stdin or a prompt; refuses a secret given as a bare flag. */
 async function collect(connector: Connector, args: string[], io: CommandIo): Promise<Record<string, string>> {
   const options: Record<string, { type: 'string' | 'boolean' }> = {};
@@ -39,8 +48,9 @@ async function collect(connector: Connector, args: string[], io: CommandIo): Pro
     throw new InputError('arguments', (error as Error).message, `see the flags:\n${connectUsage(connector)}`);
   }
   const values: Record<string, string> = {};
+  // Several secrets can come through stdin: one line each, in the order the fields are listed.
   const fromStdin = connector.fields.filter((f) => f.secret && parsed.values[stdinFlag(f)] === true);
-  if (fromStdin.length > 1) throw new InputError(`--${stdinFlag(fromStdin[1] as CredentialField)}`, 'only one value can be read from stdin', 'answer the others at the prompt');
+  const stdinLines = fromStdin.length === 0 ? [] : splitStdin(await readStdin(io.stdin), fromStdin);
   for (const field of connector.fields) {
     const given = parsed.values[field.flag];
     if (field.secret && typeof given === 'string') {
@@ -49,7 +59,7 @@ async function collect(connector: Connector, args: string[], io: CommandIo): Pro
     if (typeof given === 'string') {
       values[field.key] = given;
     } else if (field.secret && parsed.values[stdinFlag(field)] === true) {
-      values[field.key] = await readStdin(io.stdin);
+      values[field.key] = stdinLines[fromStdin.indexOf(field)] ?? '';
     } else if (!field.optional) {
       if (!canPrompt()) throw new InputError(`--${field.secret ? stdinFlag(field) : field.flag}`, `${field.label} is required`, `${field.help}`);
       values[field.key] = field.secret ? await askSecret(`${connector.displayName} ${field.label}: `) : await ask(`${connector.displayName} ${field.label} (${field.help}): `);
@@ -59,11 +69,12 @@ async function collect(connector: Connector, args: string[], io: CommandIo): Pro
   return values;
 }
 
-export async function runConnect(ctx: AppContext, argv: string[], io: CommandIo): Promise<void> {
+/** @param registry the connectors to choose from (all of them, unless a test narrows it) */
+export async function runConnect(ctx: AppContext, argv: string[], io: CommandIo, registry: readonly Connector[] = connectors): Promise<void> {
   const [id, ...rest] = argv;
-  const connector = id ? findConnector(id) : undefined;
+  const connector = registry.find((c) => c.id === id);
   if (!connector) {
-    throw new InputError('provider', id ? `"${id}" is not a provider` : 'is missing', `choose one of: ${connectors.map((c) => c.id).join(', ')}\n\n${connectUsage()}`);
+    throw new InputError('provider', id ? `"${id}" is not a provider` : 'is missing', `choose one of: ${registry.map((c) => c.id).join(', ')}\n\n${connectUsage()}`);
   }
   const values = await collect(connector, rest, io);
   io.out(`Checking the ${connector.displayName} credentials…`);

@@ -2,7 +2,7 @@
 import type { AppContext } from '../context.js';
 import { connectors } from '../connectors.js';
 import { toAppError } from '../errors.js';
-import { connectCommand } from '../providers/provider.js';
+import { connectCommand, type Connector } from '../providers/provider.js';
 import { secretAccount } from '../storage/secret-store.js';
 import type { CommandIo } from './connect.js';
 
@@ -16,9 +16,9 @@ export interface ConnectorStatus {
   next_step?: string;
 }
 
-export async function collectStatus(ctx: AppContext): Promise<ConnectorStatus[]> {
+export async function collectStatus(ctx: AppContext, registry: readonly Connector[] = connectors): Promise<ConnectorStatus[]> {
   const out: ConnectorStatus[] = [];
-  for (const c of connectors) {
+  for (const c of registry) {
     const conn = ctx.connections.get(c.id);
     if (!conn) {
       out.push({ id: c.id, name: c.displayName, state: 'not_connected', next_step: connectCommand(c.id) });

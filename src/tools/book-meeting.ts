@@ -13,6 +13,11 @@ export const name = 'book_meeting';
 const inputShape = (providerIds: [string, ...string[]], defaultTimezone: string) => ({
   customer_name: z.string().trim().min(1, 'give the customer\'s name').max(200, 'must be at most 200 characters').describe("The invitee's full name, as it should appear in the invitation."),
   customer_email: z.email('must be an e-mail address such as ada@example.com').max(254).describe("The invitee's e-mail address; the invitation and links are sent there."),
+  customer_phone: z
+    .string()
+    .regex(/^\+[1-9]\d{6,14}$/, 'must be in international E.164 form, e.g. +14155550123')
+    .optional()
+    .describe("The invitee's phone number in E.164 form (+14155550123). Some providers (Zoho Bookings) need it: ask the user for it if a result says so."),
   booking_date: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD, e.g. 2026-12-01')
@@ -61,7 +66,13 @@ const outputShape = {
       meeting_id: z.string().optional(),
       join_url: z.string().optional(),
       passcode: z.string().optional(),
-      links: z.array(link).optional(),
+      links: z.array(link).optional().describe('Links for the invitee (also in the e-mail).'),
+      host_links: z.array(link).optional().describe("Links for the host only, such as the event in the host's calendar."),
+      confirmation: z
+        .enum(['confirmed', 'invitee_must_confirm'])
+        .optional()
+        .describe('invitee_must_confirm: a one-click link was sent; the slot is held once the invitee confirms.'),
+      note: z.string().optional().describe('How it was booked and why, when there was a choice.'),
       error: z.object({ code: z.string(), message: z.string() }).optional(),
       remedy: z.string().optional().describe('What to do about a failure or a missing connection.'),
     }),
@@ -111,6 +122,9 @@ function toOutput(result: BookingResult): Output {
           ...(o.meeting.joinUrl ? { join_url: o.meeting.joinUrl } : {}),
           ...(o.meeting.passcode ? { passcode: o.meeting.passcode } : {}),
           links: o.meeting.links,
+          ...(o.meeting.hostLinks?.length ? { host_links: o.meeting.hostLinks } : {}),
+          confirmation: o.meeting.confirmation ?? 'confirmed',
+          ...(o.meeting.note ? { note: o.meeting.note } : {}),
         };
       }
       if (o.status === 'failed') {
@@ -138,7 +152,11 @@ function toText(result: BookingResult, output: Output): string {
       ? `Nothing was booked for ${output.meeting.invitee.name} on ${when}.`
       : `${output.status === 'booked' ? 'Booked' : 'Partly booked'}: "${output.meeting.topic}" with ${output.meeting.invitee.name} on ${when}.`;
   const lines = output.providers.map((p) => {
-    if (p.status === 'booked') return `- ${p.provider}: booked${p.join_url ? ` ${p.join_url}` : ''}${p.passcode ? ` (passcode ${p.passcode})` : ''}`;
+    if (p.status === 'booked') {
+      const what = p.confirmation === 'invitee_must_confirm' ? 'link sent, the invitee confirms with one click' : 'booked';
+      const link = p.join_url ?? p.links?.[0]?.url;
+      return `- ${p.provider}: ${what}${link ? ` ${link}` : ''}${p.passcode ? ` (passcode ${p.passcode})` : ''}${p.note ? `. ${p.note}` : ''}`;
+    }
     if (p.status === 'failed') return `- ${p.provider}: FAILED: ${p.error?.message ?? ''} → ${p.remedy ?? ''}`;
     return `- ${p.provider}: not connected → ${p.remedy ?? ''}`;
   });
@@ -166,18 +184,29 @@ export function registerBookMeetingTool(server: McpServer, deps: BookMeetingTool
       outputSchema: outputShape,
       annotations: { title: 'Book a meeting', readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     },
-    async (args) => {
+    async (args, extra) => {
       try {
-        const result = await deps.booking.book({
+        const request = {
           customerName: args.customer_name,
           customerEmail: args.customer_email,
+          customerPhone: args.customer_phone,
           date: args.booking_date,
           time: args.booking_time,
           durationMinutes: args.duration_minutes,
           timezone: args.timezone,
           topic: args.topic,
           providers: args.providers,
-        });
+        };
+        // Progress as each provider finishes, when the host asked for it with a progress token.
+        const progressToken = extra._meta?.progressToken;
+        let finished = 0;
+        const onProgress = (outcome: ProviderOutcome, total: number): void => {
+          if (progressToken === undefined) return;
+          finished += 1;
+          const params = { progressToken, progress: finished, total, message: `${outcome.provider}: ${outcome.status}` };
+          void extra.sendNotification({ method: 'notifications/progress', params }).catch(() => undefined);
+        };
+        const result = await deps.booking.book(request, onProgress);
         const output = toOutput(result);
         return {
           // Only a booking where nothing at all was booked is an error: a model retries errors and would double the rest.

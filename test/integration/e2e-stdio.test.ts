@@ -31,7 +31,7 @@ beforeAll(async () => {
   resend = createResendFake({ apiBase: `${fake.url}/resend` });
   fake.use([...zoom.handlers, ...resend.handlers]);
   home = mkdtempSync(path.join(os.tmpdir(), 'alsatalk-e2e-'));
-  env = childEnv({ ...fakeEnv(home, zoom, resend), ALSATALK_LOG_LEVEL: 'info' });
+  env = childEnv({ ...fakeEnv(home, [zoom, resend]), ALSATALK_LOG_LEVEL: 'info' });
 
   const zoomConnect = await runCli(['connect', 'zoom', '--account-id', zoom.state.accountId, '--client-id', zoom.state.clientId, '--client-secret-stdin'], env, `${zoom.state.clientSecret}\n`);
   expect(zoomConnect, zoomConnect.stderr).toMatchObject({ code: 0, stdout: expect.stringContaining('Connected Zoom as owner@acme.test') });
@@ -111,7 +111,7 @@ describe('the built server over stdio', () => {
     const otherHome = mkdtempSync(path.join(os.tmpdir(), 'alsatalk-e2e-nokeyring-'));
     try {
       // A D-Bus address that leads nowhere: the Secret Service cannot be reached.
-      const { ALSATALK_SECRET_STORE: _store, ALSATALK_SECRET_FILE_KEY: _key, ...keychainEnv } = fakeEnv(otherHome, zoom, resend);
+      const { ALSATALK_SECRET_STORE: _store, ALSATALK_SECRET_FILE_KEY: _key, ...keychainEnv } = fakeEnv(otherHome, [zoom, resend]);
       const broken = { ...childEnv(keychainEnv), DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' };
       const attempt = await runCli(['connect', 'resend', '--api-key-stdin', '--from', 'Acme <meet@acme.test>'], broken, resend.state.apiKey);
       expect(attempt.code, attempt.stdout + attempt.stderr).toBe(1);

@@ -111,7 +111,8 @@ export function createResendFake(options: ResendFakeOptions = {}) {
     }),
   ];
 
-  return { state, handlers, apiBase };
+  const env = { ALSATALK_RESEND_API_URL: apiBase };
+  return { state, handlers, apiBase, env };
 }
 
 export type ResendFake = ReturnType<typeof createResendFake>;

@@ -149,7 +149,8 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
     }),
   ];
 
-  return { state, handlers, apiBase, oauthBase };
+  const env = { ALSATALK_ZOOM_API_URL: apiBase, ALSATALK_ZOOM_OAUTH_URL: oauthBase };
+  return { state, handlers, apiBase, oauthBase, env };
 }
 
 export type ZoomFake = ReturnType<typeof createZoomFake>;

@@ -5,12 +5,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { RequestHandler } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { BookingService } from '../../src/booking/book-meeting.js';
 import { openContext, type AppContext } from '../../src/context.js';
-import { meetingProviders, providerIds } from '../../src/providers/index.js';
+import { resend as resendConnector } from '../../src/email/resend.js';
+import { meetingProviders } from '../../src/providers/index.js';
+import type { Connector, MeetingProvider } from '../../src/providers/provider.js';
 import { createServer } from '../../src/server.js';
 import { runConnect } from '../../src/setup/connect.js';
 import { runDisconnect } from '../../src/setup/disconnect.js';
@@ -18,60 +21,83 @@ import { createResendFake, type ResendFake } from '../msw/resend.js';
 import { createZoomFake, type ZoomFake } from '../msw/zoom.js';
 import { secretStoreEnv } from './keychain.js';
 
+/** What every provider fake offers: msw handlers, and the environment that points the server at them. */
+export interface Fake {
+  handlers: RequestHandler[];
+  env: Record<string, string>;
+}
+
+export interface HarnessOptions {
+  /** The meeting providers the server offers (default: the registry). */
+  providers?: readonly MeetingProvider[];
+  /** Fakes for providers beyond Zoom and Resend. */
+  extra?: readonly Fake[];
+}
+
 export interface Harness {
   home: string;
   env: Record<string, string>;
   zoom: ZoomFake;
   resend: ResendFake;
+  extra: readonly Fake[];
+  registry: readonly Connector[];
   ctx: AppContext;
   client: Client;
   output: string[];
+  /** Runs `connect <id> ...args` with `stdin` as the piped input. */
+  connect(id: string, args: string[], stdin?: string): Promise<void>;
   connectZoom(extra?: string[]): Promise<void>;
   connectResend(key?: string): Promise<void>;
   close(): Promise<void>;
 }
 
-export function fakeEnv(home: string, zoom: ZoomFake, resend: ResendFake): Record<string, string> {
+export function fakeEnv(home: string, fakes: readonly Fake[]): Record<string, string> {
   return {
     ALSATALK_HOME: home,
-    ALSATALK_ZOOM_API_URL: zoom.apiBase,
-    ALSATALK_ZOOM_OAUTH_URL: zoom.oauthBase,
-    ALSATALK_RESEND_API_URL: resend.apiBase,
     ALSATALK_DEFAULT_TIMEZONE: 'America/New_York',
     ALSATALK_PROVIDER_TIMEOUT_MS: '5000',
     ALSATALK_LOG_LEVEL: 'error',
+    ...Object.assign({}, ...fakes.map((f) => f.env)),
     ...secretStoreEnv(),
   };
 }
 
-/** Builds the harness; the caller registers `zoom.handlers` and `resend.handlers` with its msw server. */
-export async function createHarness(zoom = createZoomFake(), resend = createResendFake()): Promise<Harness> {
+/** Builds the harness; the caller registers every fake's handlers with its msw server. */
+export async function createHarness(zoom = createZoomFake(), resend = createResendFake(), options: HarnessOptions = {}): Promise<Harness> {
+  const providers = options.providers ?? meetingProviders;
+  const extra = options.extra ?? [];
+  const registry: readonly Connector[] = [...providers, resendConnector];
   const home = mkdtempSync(path.join(os.tmpdir(), 'alsatalk-test-'));
-  const env = fakeEnv(home, zoom, resend);
+  const env = fakeEnv(home, [zoom, resend, ...extra]);
   const ctx = await openContext(env);
   const output: string[] = [];
   const io = (stdin?: string) => ({ out: (line: string) => output.push(line), ...(stdin !== undefined ? { stdin: Readable.from([stdin]) } : {}) });
-  const booking = new BookingService({ ...ctx, providers: meetingProviders });
-  const server = createServer({ booking, providers: meetingProviders, providerIds, defaultTimezone: ctx.config.defaultTimezone, log: ctx.log });
+  const booking = new BookingService({ ...ctx, providers });
+  const providerIds = providers.map((p) => p.id) as [string, ...string[]];
+  const server = createServer({ booking, providers, providerIds, defaultTimezone: ctx.config.defaultTimezone, log: ctx.log });
   const client = new Client({ name: 'test-client', version: '1.0.0' });
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
+  const connect = (id: string, args: string[], stdin?: string) => runConnect(ctx, [id, ...args], io(stdin), registry);
   return {
     home,
     env,
     zoom,
     resend,
+    extra,
+    registry,
     ctx,
     client,
     output,
-    connectZoom: (extra = []) =>
-      runConnect(ctx, ['zoom', '--account-id', zoom.state.accountId, '--client-id', zoom.state.clientId, '--client-secret-stdin', ...extra], io(zoom.state.clientSecret)),
-    connectResend: (key = resend.state.apiKey) => runConnect(ctx, ['resend', '--api-key-stdin', '--from', 'Acme Scheduling <meet@acme.test>'], io(key)),
+    connect,
+    connectZoom: (more = []) =>
+      connect('zoom', ['--account-id', zoom.state.accountId, '--client-id', zoom.state.clientId, '--client-secret-stdin', ...more], zoom.state.clientSecret),
+    connectResend: (key = resend.state.apiKey) => connect('resend', ['--api-key-stdin', '--from', 'Acme Scheduling <meet@acme.test>'], key),
     async close() {
       await client.close();
       await server.close();
       // Leave nothing behind in the real keychain.
-      for (const id of ['zoom', 'resend']) await runDisconnect(ctx, [id], io());
+      for (const c of registry) await runDisconnect(ctx, [c.id], io(), registry);
       ctx.close();
       rmSync(home, { recursive: true, force: true });
     },
@@ -80,17 +106,19 @@ export async function createHarness(zoom = createZoomFake(), resend = createRese
 
 /**
  * Registers msw (unhandled requests are errors) and a fresh harness around every test of the calling file.
+ * @param options.extra builds this test's extra fakes (called before each test)
  * @returns the current test's harness
  */
-export function useHarness(): () => Harness {
+export function useHarness(options: { providers?: readonly MeetingProvider[]; extra?: () => Fake[] } = {}): () => Harness {
   const msw = setupServer();
   let current: Harness | undefined;
   beforeAll(() => msw.listen({ onUnhandledRequest: 'error' }));
   beforeEach(async () => {
     const zoom = createZoomFake();
     const resend = createResendFake();
-    msw.use(...zoom.handlers, ...resend.handlers);
-    current = await createHarness(zoom, resend);
+    const extra = options.extra?.() ?? [];
+    msw.use(...zoom.handlers, ...resend.handlers, ...extra.flatMap((f) => f.handlers));
+    current = await createHarness(zoom, resend, { extra, ...(options.providers ? { providers: options.providers } : {}) });
   });
   afterEach(async () => {
     await current?.close();

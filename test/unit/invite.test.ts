@@ -100,11 +100,44 @@ describe('renderInvite: text and HTML', () => {
     };
     const invite = renderInvite(meeting(), [evil], stamp);
     expect(invite.html).not.toContain('javascript:');
-    expect(invite.html).not.toMatch(/<a\s/);
+    // The only anchor left is our own add-to-calendar link.
+    expect([...invite.html.matchAll(/<a href="([^"]*)"/g)].map((m) => new URL(m[1]!.replace(/&amp;/g, '&')).origin)).toEqual(['https://calendar.google.com']);
     // It is no calendar link either: neither LOCATION nor URL.
     const { event, vevents } = parseIcs(invite.ics);
     expect(event.location).toBeNull();
     expect(vevents[0]?.getFirstPropertyValue('url')).toBeNull();
+  });
+});
+
+describe('renderInvite: links to confirm and to save', () => {
+  const calendlyLink: BookedEntry = {
+    provider: 'Calendly',
+    meeting: { externalId: 'https://calendly.com/d/abc-123', links: [{ label: 'Confirm your time (one click)', url: 'https://calendly.com/d/abc-123/intro?month=2025-11&date=2025-11-25' }], confirmation: 'invitee_must_confirm' },
+  };
+
+  it('asks the invitee to confirm when every provider only sent a link', () => {
+    const invite = renderInvite(meeting(), [calendlyLink], stamp);
+    expect(invite.subject).toBe('Please confirm your meeting: Tue, Nov 25, 2:00 PM EST');
+    expect(invite.text).toContain('please confirm it with one click below');
+    expect(invite.text).toContain('Confirm your time (one click): https://calendly.com/d/abc-123/intro?month=2025-11&date=2025-11-25');
+  });
+
+  it('stays a confirmation when one provider booked for real', () => {
+    expect(renderInvite(meeting(), [zoomEntry, calendlyLink], stamp).subject).toBe('Meeting confirmed: Tue, Nov 25, 2:00 PM EST');
+  });
+
+  it('offers an add-to-Google-Calendar link for the exact slot', () => {
+    const invite = renderInvite(meeting(), [zoomEntry], stamp);
+    const line = invite.text.split('\n').find((l) => l.startsWith('Add to Google Calendar: '));
+    const url = new URL(line?.slice('Add to Google Calendar: '.length) ?? '');
+    expect(url.origin + url.pathname).toBe('https://calendar.google.com/calendar/render');
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({
+      action: 'TEMPLATE',
+      text: 'Quarterly review',
+      dates: '20251125T190000Z/20251125T193000Z',
+      ctz: 'America/New_York',
+      location: zoomEntry.meeting.joinUrl,
+    });
   });
 });
 
@@ -122,6 +155,15 @@ describe('renderInvite: the .ics attachment', () => {
     const dtstamp = vevents[0]?.getFirstPropertyValue('dtstamp');
     expect(dtstamp).toBeInstanceOf(ICAL.Time);
     expect((dtstamp as ICAL.Time).toJSDate().toISOString()).toBe('2025-11-01T08:00:00.000Z');
+  });
+
+  it("writes the times in the meeting's zone (TZID and its VTIMEZONE) and DTSTAMP in UTC", () => {
+    const ics = renderInvite(meeting(), [zoomEntry], stamp).ics;
+    expect(ics).toContain('DTSTART;TZID=America/New_York:20251125T140000');
+    expect(ics).toContain('DTEND;TZID=America/New_York:20251125T143000');
+    expect(ics).toContain('DTSTAMP:20251101T080000Z');
+    const { calendar } = parseIcs(ics);
+    expect(calendar.getAllSubcomponents('vtimezone').map((tz) => tz.getFirstPropertyValue('tzid'))).toEqual(['America/New_York']);
   });
 
   it('has a DTSTAMP even when no clock is passed', () => {
