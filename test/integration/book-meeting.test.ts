@@ -182,6 +182,13 @@ describe('booking in Zoom and e-mailing through Resend', () => {
     expect(h.ctx.bookings.get(output.booking_id ?? '')?.emailStatus).toBe('failed');
   });
 
+  it('reports progress as each provider finishes when the host asks for it', async () => {
+    const progress: Array<{ progress: number; total?: number; message?: string }> = [];
+    const result = await h.client.callTool({ name: 'book_meeting', arguments: args }, undefined, { onprogress: (p) => progress.push(p) });
+    expect((result.structuredContent as Output).status).toBe('booked');
+    expect(progress).toEqual([{ progress: 1, total: 1, message: 'zoom: booked' }]);
+  });
+
   it('books only the providers asked for', async () => {
     const { output } = await book({ providers: ['zoom'] });
     expect(output.providers.map((p) => p.provider)).toEqual(['zoom']);
