@@ -2,25 +2,23 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import Database from 'better-sqlite3';
 import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeHttpServer, type FakeHttpServer } from '../msw/http-server.js';
 import { createResendFake } from '../msw/resend.js';
 import { createZoomFake } from '../msw/zoom.js';
-import { assertBuilt, binPath, childEnv, runCli } from '../support/cli.js';
+import { assertBuilt, childEnv, runCli } from '../support/cli.js';
 import { futureDate } from '../support/dates.js';
 import { fakeEnv } from '../support/harness.js';
+import { startStdioServer, type StdioServer } from '../support/stdio-server.js';
 
 let fake: FakeHttpServer;
 let home: string;
 let env: Record<string, string>;
+let server: StdioServer;
 let client: Client;
-let stderr = '';
-/** Anything on stdout that is not JSON-RPC surfaces here: stdout must carry the protocol only. */
-const transportErrors: Error[] = [];
 let zoom: ReturnType<typeof createZoomFake>;
 let resend: ReturnType<typeof createResendFake>;
 
@@ -38,15 +36,12 @@ beforeAll(async () => {
   const resendConnect = await runCli(['connect', 'resend', '--api-key-stdin', '--from', 'Acme <meet@acme.test>'], env, resend.state.apiKey);
   expect(resendConnect, resendConnect.stderr).toMatchObject({ code: 0, stdout: expect.stringContaining('Connected Resend as Acme <meet@acme.test>') });
 
-  const transport = new StdioClientTransport({ command: process.execPath, args: [binPath], env, stderr: 'pipe' });
-  transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  client = new Client({ name: 'e2e', version: '1.0.0' });
-  await client.connect(transport);
-  client.onerror = (error) => transportErrors.push(error);
+  server = await startStdioServer(env);
+  client = server.client;
 });
 
 afterAll(async () => {
-  await client?.close();
+  await server?.close();
   // Remove the keychain entries this test created.
   if (env) {
     await runCli(['disconnect', 'zoom'], env);
@@ -103,8 +98,8 @@ describe('the built server over stdio', () => {
   });
 
   it('kept stdout for JSON-RPC alone and logged to stderr', () => {
-    expect(transportErrors).toEqual([]);
-    expect(stderr).toContain('serving on stdio');
+    expect(server.errors).toEqual([]);
+    expect(server.stderr()).toContain('serving on stdio');
   });
 
   it('stops with the fix, and stores nothing, when the keychain is unreachable', async () => {
@@ -131,7 +126,7 @@ describe('the built server over stdio', () => {
     expect(status.stdout).toMatch(/Zoom\s+connected as owner@acme.test/);
     expect(status.stdout).toMatch(/Resend\s+connected as Acme <meet@acme.test>/);
     for (const secret of [zoom.state.clientSecret, resend.state.apiKey, ...zoom.state.tokens.keys()]) {
-      expect(status.stdout + status.stderr + stderr).not.toContain(secret);
+      expect(status.stdout + status.stderr + server.stderr()).not.toContain(secret);
     }
   });
 });

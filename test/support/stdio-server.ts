@@ -1,0 +1,24 @@
+// Starts the built binary as an MCP server on stdio and connects a real SDK Client to it.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { binPath } from './cli.js';
+
+export interface StdioServer {
+  client: Client;
+  /** Everything the server wrote to stderr so far. */
+  stderr(): string;
+  /** Transport errors: anything on stdout that was not JSON-RPC ends up here. */
+  errors: Error[];
+  close(): Promise<void>;
+}
+
+export async function startStdioServer(env: Record<string, string>): Promise<StdioServer> {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [binPath], env, stderr: 'pipe' });
+  let stderr = '';
+  transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const client = new Client({ name: 'e2e', version: '1.0.0' });
+  await client.connect(transport);
+  const errors: Error[] = [];
+  client.onerror = (error) => errors.push(error);
+  return { client, stderr: () => stderr, errors, close: () => client.close() };
+}
