@@ -4,9 +4,11 @@ import ICAL from 'ical.js';
 import { DateTime } from 'luxon';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { futureDate } from '../support/dates.js';
+import { zoom } from '../../src/providers/zoom.js';
 import { useHarness, type Harness } from '../support/harness.js';
 
-const harness = useHarness();
+// These tests are about the flow and Zoom; each other provider has its own file.
+const harness = useHarness({ providers: [zoom] });
 let h: Harness;
 beforeEach(() => {
   h = harness();

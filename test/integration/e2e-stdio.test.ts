@@ -87,7 +87,7 @@ describe('the built server over stdio', () => {
 
     const db = new Database(path.join(home, 'alsatalk.db'), { readonly: true });
     const row = db.prepare('SELECT status FROM bookings WHERE id = ?').get(output.booking_id) as { status: string };
-    const result_ = db.prepare('SELECT status, error_code FROM booking_results WHERE booking_id = ?').get(output.booking_id);
+    const result_ = db.prepare("SELECT status, error_code FROM booking_results WHERE booking_id = ? AND provider = 'zoom'").get(output.booking_id);
     db.close();
     expect(row.status).toBe('failed');
     expect(result_).toEqual({ status: 'failed', error_code: 'provider_unavailable' });

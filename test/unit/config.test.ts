@@ -48,10 +48,11 @@ describe('loadConfig: defaults', () => {
       databasePath: path.join(dataDir, 'alsatalk.db'),
       defaultTimezone: 'Europe/Berlin',
       secretStore: { kind: 'keychain', service: 'alsatalk-mcp' },
-      endpoints: {
+      // Every connector's documented default, the real hosts among them.
+      endpoints: expect.objectContaining({
         zoom: { api: 'https://api.zoom.us/v2', oauth: 'https://zoom.us' },
         resend: { api: 'https://api.resend.com' },
-      },
+      }),
       providerTimeoutMs: 20_000,
       logLevel: 'info',
     });
@@ -81,6 +82,15 @@ describe('loadConfig: defaults', () => {
     const config = load({ ALSATALK_SECRET_STORE: '', ALSATALK_LOG_LEVEL: ' ', ALSATALK_PROVIDER_TIMEOUT_MS: '', ALSATALK_ZOOM_API_URL: '' });
     expect(config).toMatchObject({ logLevel: 'info', providerTimeoutMs: 20_000, secretStore: { kind: 'keychain' } });
     expect(config.endpoints.zoom?.api).toBe('https://api.zoom.us/v2');
+  });
+});
+
+describe('loadConfig: every connector has its endpoints', () => {
+  it('resolves each declared endpoint to its default', () => {
+    const defaults = Object.fromEntries(
+      Object.entries(endpointSpecs).map(([id, specs]) => [id, Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, spec.default]))]),
+    );
+    expect(load({}).endpoints).toEqual(defaults);
   });
 });
 

@@ -1,0 +1,269 @@
+// A fake Google that behaves like the documented APIs: the OAuth token endpoint (refresh grant), calendars.get, events.insert and events.get.
+// https://developers.google.com/identity/protocols/oauth2/native-app · https://developers.google.com/calendar/api/v3/reference
+import { randomBytes } from 'node:crypto';
+import { DateTime, IANAZone } from 'luxon';
+import { http, HttpResponse, type RequestHandler } from 'msw';
+import { Faults } from './fault.js';
+
+export interface GoogleEventRecord {
+  calendarId: string;
+  /** The query of the insert call, as Google received it. */
+  query: { conferenceDataVersion: string | null; sendUpdates: string | null };
+  /** The JSON body as sent. */
+  body: Record<string, unknown>;
+  /** The instants Google understood, in UTC ISO, and the zone it keeps for display. */
+  startUtc: string;
+  endUtc: string;
+  timeZone: string | undefined;
+  /** The event as Google answers it (conference fields change as the Meet link is created). */
+  event: Record<string, unknown>;
+  /** The read (events.get) at which a `pending` Meet link becomes ready. */
+  readyAtRead: number;
+  reads: number;
+}
+
+export interface GoogleCalendarRecord {
+  id: string;
+  summary: string;
+  timeZone: string;
+  allowedConferenceSolutionTypes?: string[];
+}
+
+export interface GoogleFakeOptions {
+  apiBase?: string;
+  tokenBase?: string;
+}
+
+const scopes = {
+  calendar: 'https://www.googleapis.com/auth/calendar',
+  readonly: 'https://www.googleapis.com/auth/calendar.readonly',
+  events: 'https://www.googleapis.com/auth/calendar.events',
+};
+
+/** The Calendar API error shape (https://developers.google.com/calendar/api/guides/errors). */
+export const googleApiError = (status: number, message: string, reason: string, domain = 'global') =>
+  HttpResponse.json({ error: { errors: [{ domain, reason, message }], code: status, message } }, { status });
+
+const oauthError = (status: number, error: string, description: string) => HttpResponse.json({ error, error_description: description }, { status });
+
+/** Meet codes look like `abc-defg-hij`. */
+const meetCode = (): string => {
+  const letters = Array.from(randomBytes(10), (b) => String.fromCharCode(97 + (b % 26))).join('');
+  return `${letters.slice(0, 3)}-${letters.slice(3, 7)}-${letters.slice(7, 10)}`;
+};
+
+export function createGoogleFake(options: GoogleFakeOptions = {}) {
+  const apiBase = options.apiBase ?? 'https://www.googleapis.google.test/calendar/v3';
+  const tokenBase = options.tokenBase ?? 'https://oauth2.google.test';
+  const owner = 'owner@acme.test';
+  const state = {
+    clientId: '123456789-abc.apps.googleusercontent.com',
+    clientSecret: 'GOCSPX-google-client-secret-1',
+    refreshToken: '1//0g-google-refresh-token-abcdef',
+    /** Refresh tokens that Google no longer accepts (expired after 7 days in "Testing", or revoked). */
+    revoked: new Set<string>(),
+    scope: `${scopes.events} ${scopes.readonly}`,
+    tokenTtlSeconds: 3599,
+    calendars: [
+      { id: owner, summary: owner, timeZone: 'America/New_York', allowedConferenceSolutionTypes: ['hangoutsMeet'] },
+      { id: 'team@group.calendar.google.com', summary: 'Team', timeZone: 'Europe/Berlin', allowedConferenceSolutionTypes: ['hangoutsMeet'] },
+    ] as GoogleCalendarRecord[],
+    /** How Meet creation goes for new events: ready at once, `pending` until read `readyAtRead` (Infinity: never), or failed. */
+    meet: { outcome: 'success' as 'success' | 'pending' | 'failure', readyAtRead: 1 },
+    tokens: new Map<string, number>(),
+    tokenRequests: 0,
+    requestIds: new Set<string>(),
+    events: [] as GoogleEventRecord[],
+    faults: new Faults(),
+  };
+
+  const findCalendar = (raw: string): GoogleCalendarRecord | undefined => {
+    const calendarId = decodeURIComponent(raw);
+    return state.calendars.find((c) => c.id === (calendarId === 'primary' ? owner : calendarId));
+  };
+  const granted = (request: Request): string[] | undefined => {
+    const token = /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1];
+    const expiresAt = token ? state.tokens.get(token) : undefined;
+    return expiresAt !== undefined && expiresAt > Date.now() ? state.scope.split(' ') : undefined;
+  };
+  const invalidCredentials = () =>
+    HttpResponse.json(
+      { error: { errors: [{ domain: 'global', reason: 'authError', message: 'Invalid Credentials', locationType: 'header', location: 'Authorization' }], code: 401, message: 'Invalid Credentials' } },
+      { status: 401 },
+    );
+  const insufficientScopes = () =>
+    HttpResponse.json(
+      { error: { code: 403, message: 'Request had insufficient authentication scopes.', errors: [{ message: 'Insufficient Permission', domain: 'global', reason: 'insufficientPermissions' }], status: 'PERMISSION_DENIED' } },
+      { status: 403 },
+    );
+  const notFound = () => googleApiError(404, 'Not Found', 'notFound');
+
+  /** Puts a finished Meet conference on the event, as Google does once creation succeeds. */
+  const completeMeet = (record: GoogleEventRecord, requestId: string): void => {
+    const code = meetCode();
+    record.event.hangoutLink = `https://meet.google.com/${code}`;
+    record.event.conferenceData = {
+      createRequest: { requestId, conferenceSolutionKey: { type: 'hangoutsMeet' }, status: { statusCode: 'success' } },
+      entryPoints: [{ entryPointType: 'video', uri: `https://meet.google.com/${code}`, label: `meet.google.com/${code}` }],
+      conferenceSolution: { key: { type: 'hangoutsMeet' }, name: 'Google Meet', iconUri: 'https://fonts.gstatic.com/s/i/productlogos/meet_2020q4/v6/web-512dp/logo_meet_2020q4_color_2x_web_512dp.png' },
+      conferenceId: code,
+    };
+  };
+
+  /** Reads `dateTime` as Google does: an offset is required unless `timeZone` names the zone. */
+  const readTime = (value: unknown, which: 'start' | 'end'): { instant: DateTime; timeZone: string | undefined } | Response => {
+    const time = (value ?? {}) as { dateTime?: unknown; timeZone?: unknown };
+    if (value === undefined) return googleApiError(400, `Missing ${which} time.`, 'required');
+    const timeZone = typeof time.timeZone === 'string' ? time.timeZone : undefined;
+    if (timeZone !== undefined && !IANAZone.isValidZone(timeZone)) return googleApiError(400, `Invalid time zone definition for ${which} time.`, 'invalid');
+    if (typeof time.dateTime !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/.test(time.dateTime)) {
+      return googleApiError(400, 'Bad Request', 'badRequest');
+    }
+    const hasOffset = /(Z|[+-]\d{2}:\d{2})$/.test(time.dateTime);
+    if (!hasOffset && !timeZone) return googleApiError(400, `Missing time zone definition for ${which} time.`, 'required');
+    const instant = hasOffset ? DateTime.fromISO(time.dateTime, { setZone: true }) : DateTime.fromISO(time.dateTime, { zone: timeZone });
+    return instant.isValid ? { instant, timeZone } : googleApiError(400, 'Bad Request', 'badRequest');
+  };
+
+  const handlers: RequestHandler[] = [
+    http.post(`${tokenBase}/token`, async ({ request }) => {
+      state.tokenRequests += 1;
+      const fault = await state.faults.take('token');
+      if (fault) return fault;
+      if (!(request.headers.get('content-type') ?? '').includes('application/x-www-form-urlencoded')) {
+        return oauthError(400, 'invalid_request', 'Bad Request');
+      }
+      const form = new URLSearchParams(await request.text());
+      const grant = form.get('grant_type');
+      if (grant !== 'refresh_token') return oauthError(400, 'unsupported_grant_type', `Invalid grant_type: ${grant ?? ''}`);
+      if (!form.get('client_id')) return oauthError(400, 'invalid_request', 'Could not determine client ID from request.');
+      if (form.get('client_id') !== state.clientId) return oauthError(401, 'invalid_client', 'The OAuth client was not found.');
+      if (!form.get('client_secret')) return oauthError(400, 'invalid_request', 'client_secret is missing.');
+      if (form.get('client_secret') !== state.clientSecret) return oauthError(401, 'invalid_client', 'Unauthorized');
+      const refreshToken = form.get('refresh_token');
+      if (!refreshToken) return oauthError(400, 'invalid_request', 'Missing required parameter: refresh_token');
+      if (refreshToken !== state.refreshToken || state.revoked.has(refreshToken)) return oauthError(400, 'invalid_grant', 'Token has been expired or revoked.');
+      const token = `ya29.${randomBytes(32).toString('base64url')}`;
+      state.tokens.set(token, Date.now() + state.tokenTtlSeconds * 1000);
+      // Google does not rotate refresh tokens: the answer carries no new one.
+      return HttpResponse.json({ access_token: token, expires_in: state.tokenTtlSeconds, scope: state.scope, token_type: 'Bearer' });
+    }),
+
+    http.get(`${apiBase}/calendars/:calendarId`, async ({ request, params }) => {
+      const fault = await state.faults.take('getCalendar');
+      if (fault) return fault;
+      const scope = granted(request);
+      if (!scope) return invalidCredentials();
+      if (!scope.includes(scopes.calendar) && !scope.includes(scopes.readonly)) return insufficientScopes();
+      const calendar = findCalendar(String(params.calendarId));
+      if (!calendar) return notFound();
+      return HttpResponse.json({
+        kind: 'calendar#calendar',
+        etag: `"${randomBytes(8).toString('hex')}"`,
+        id: calendar.id,
+        summary: calendar.summary,
+        timeZone: calendar.timeZone,
+        ...(calendar.allowedConferenceSolutionTypes ? { conferenceProperties: { allowedConferenceSolutionTypes: calendar.allowedConferenceSolutionTypes } } : {}),
+      });
+    }),
+
+    http.post(`${apiBase}/calendars/:calendarId/events`, async ({ request, params }) => {
+      const fault = await state.faults.take('insertEvent');
+      if (fault) return fault;
+      const scope = granted(request);
+      if (!scope) return invalidCredentials();
+      if (!scope.includes(scopes.calendar) && !scope.includes(scopes.events)) return insufficientScopes();
+      const calendar = findCalendar(String(params.calendarId));
+      if (!calendar) return notFound();
+      const url = new URL(request.url);
+      const conferenceDataVersion = url.searchParams.get('conferenceDataVersion');
+      const sendUpdates = url.searchParams.get('sendUpdates');
+      if (conferenceDataVersion !== null && !['0', '1'].includes(conferenceDataVersion)) return googleApiError(400, 'Invalid conference data version.', 'invalid');
+      if (sendUpdates !== null && !['all', 'externalOnly', 'none'].includes(sendUpdates)) return googleApiError(400, `Invalid value for sendUpdates: ${sendUpdates}`, 'invalidParameter');
+      let body: Record<string, unknown>;
+      try {
+        body = (await request.json()) as Record<string, unknown>;
+      } catch {
+        return googleApiError(400, 'Parse Error', 'parseError');
+      }
+      const start = readTime(body.start, 'start');
+      if (start instanceof Response) return start;
+      const end = readTime(body.end, 'end');
+      if (end instanceof Response) return end;
+      if (end.instant <= start.instant) return googleApiError(400, 'The specified time range is empty.', 'timeRangeEmpty', 'calendar');
+      const attendees = Array.isArray(body.attendees) ? (body.attendees as Array<{ email?: unknown; displayName?: unknown }>) : [];
+      if (attendees.some((a) => typeof a.email !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(a.email))) return googleApiError(400, 'Invalid attendee email.', 'invalid');
+
+      const id = randomBytes(13).toString('hex').replace(/[w-z]/g, 'v'); // Event ids use base32hex characters (a-v, 0-9).
+      const zone = start.timeZone ?? calendar.timeZone;
+      // Like Google: conferenceData is silently ignored unless conferenceDataVersion=1.
+      const create = conferenceDataVersion === '1' ? (body.conferenceData as { createRequest?: { requestId?: unknown; conferenceSolutionKey?: { type?: unknown } } } | undefined)?.createRequest : undefined;
+      if (create) {
+        if (typeof create.requestId !== 'string' || create.requestId === '') return googleApiError(400, 'Invalid conference create request.', 'invalid');
+        const type = create.conferenceSolutionKey?.type;
+        if (typeof type !== 'string' || !(calendar.allowedConferenceSolutionTypes ?? []).includes(type)) return googleApiError(400, 'Invalid conference type value.', 'invalid');
+      }
+      const now = new Date().toISOString();
+      const event: Record<string, unknown> = {
+        kind: 'calendar#event',
+        etag: `"${Date.now()}"`,
+        id,
+        status: 'confirmed',
+        htmlLink: `https://www.google.com/calendar/event?eid=${Buffer.from(`${id} ${calendar.id}`).toString('base64url')}`,
+        created: now,
+        updated: now,
+        summary: body.summary,
+        description: body.description,
+        creator: { email: owner, self: true },
+        organizer: { email: calendar.id, self: true },
+        start: { dateTime: start.instant.setZone(zone).toISO({ suppressMilliseconds: true }), timeZone: zone },
+        end: { dateTime: end.instant.setZone(end.timeZone ?? zone).toISO({ suppressMilliseconds: true }), timeZone: end.timeZone ?? zone },
+        iCalUID: `${id}@google.com`,
+        sequence: 0,
+        attendees: attendees.map((a) => ({ email: a.email, ...(typeof a.displayName === 'string' ? { displayName: a.displayName } : {}), responseStatus: 'needsAction' })),
+        reminders: { useDefault: true },
+        eventType: 'default',
+      };
+      const record: GoogleEventRecord = {
+        calendarId: calendar.id,
+        query: { conferenceDataVersion, sendUpdates },
+        body,
+        startUtc: start.instant.toUTC().toISO({ suppressMilliseconds: true }) ?? '',
+        endUtc: end.instant.toUTC().toISO({ suppressMilliseconds: true }) ?? '',
+        timeZone: start.timeZone,
+        event,
+        readyAtRead: state.meet.readyAtRead,
+        reads: 0,
+      };
+      // A requestId Google has already seen is ignored: no second conference.
+      if (create && !state.requestIds.has(create.requestId as string)) {
+        const requestId = create.requestId as string;
+        state.requestIds.add(requestId);
+        if (state.meet.outcome === 'success') completeMeet(record, requestId);
+        else event.conferenceData = { createRequest: { requestId, conferenceSolutionKey: { type: 'hangoutsMeet' }, status: { statusCode: state.meet.outcome } } };
+      }
+      state.events.push(record);
+      return HttpResponse.json(event);
+    }),
+
+    http.get(`${apiBase}/calendars/:calendarId/events/:eventId`, async ({ request, params }) => {
+      const fault = await state.faults.take('getEvent');
+      if (fault) return fault;
+      const scope = granted(request);
+      if (!scope) return invalidCredentials();
+      if (![scopes.calendar, scopes.readonly, scopes.events].some((s) => scope.includes(s))) return insufficientScopes();
+      const calendar = findCalendar(String(params.calendarId));
+      const record = state.events.find((e) => e.calendarId === calendar?.id && e.event.id === String(params.eventId));
+      if (!record) return notFound();
+      record.reads += 1;
+      const create = (record.event.conferenceData as { createRequest?: { requestId: string; status: { statusCode: string } } } | undefined)?.createRequest;
+      if (create?.status.statusCode === 'pending' && record.reads >= record.readyAtRead) completeMeet(record, create.requestId);
+      return HttpResponse.json(record.event);
+    }),
+  ];
+
+  const env = { ALSATALK_GOOGLE_API_URL: apiBase, ALSATALK_GOOGLE_TOKEN_URL: tokenBase };
+  return { state, handlers, apiBase, tokenBase, env };
+}
+
+export type GoogleFake = ReturnType<typeof createGoogleFake>;
