@@ -1,9 +1,10 @@
 // The registry: every meeting provider, in the order results are shown. A new provider is one file and one line here.
 import type { MeetingProvider } from './provider.js';
+import { calendly } from './calendly.js';
 import { google } from './google.js';
 import { zoom } from './zoom.js';
 
-export const meetingProviders: readonly MeetingProvider[] = [zoom, google];
+export const meetingProviders: readonly MeetingProvider[] = [zoom, calendly, google];
 
 export const providerIds = meetingProviders.map((p) => p.id) as [string, ...string[]];
 
