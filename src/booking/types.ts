@@ -24,6 +24,8 @@ export interface BookedMeeting {
   /** The link the invitee opens to join, when the provider has one. */
   joinUrl?: string;
   passcode?: string;
+  /** An id the invitee may quote or type (Zoom's meeting ID, Zoho's booking ID), shown in the e-mail. */
+  reference?: { label: string; value: string };
   /** Labelled links for the invitee: shown in the e-mail and the tool result. */
   links: Array<{ label: string; url: string }>;
   /** Links for the host only (an event in the host's calendar): the tool result, never the e-mail. */

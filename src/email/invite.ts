@@ -59,7 +59,9 @@ export function addToGoogleCalendarUrl(meeting: Meeting, details: string, locati
 function textLines(entry: BookedEntry): string[] {
   const lines = [singleLine(entry.provider)];
   for (const link of entry.meeting.links) lines.push(`  ${singleLine(link.label)}: ${singleLine(link.url)}`);
-  if (entry.meeting.passcode) lines.push(`  Passcode: ${singleLine(entry.meeting.passcode)}`);
+  const { reference, passcode } = entry.meeting;
+  if (reference) lines.push(`  ${singleLine(reference.label)}: ${singleLine(reference.value)}`);
+  if (passcode) lines.push(`  Passcode: ${singleLine(passcode)}`);
   return lines;
 }
 
@@ -67,7 +69,9 @@ function htmlBlock(entry: BookedEntry): string {
   const links = entry.meeting.links
     .filter((l) => isWebUrl(l.url))
     .map((l) => `<li><a href="${escapeHtml(l.url)}">${escapeHtml(l.label)}</a><br><span style="color:#555">${escapeHtml(l.url)}</span></li>`);
-  if (entry.meeting.passcode) links.push(`<li>Passcode: <strong>${escapeHtml(entry.meeting.passcode)}</strong></li>`);
+  const { reference, passcode } = entry.meeting;
+  if (reference) links.push(`<li>${escapeHtml(reference.label)}: <strong>${escapeHtml(reference.value)}</strong></li>`);
+  if (passcode) links.push(`<li>Passcode: <strong>${escapeHtml(passcode)}</strong></li>`);
   return `<h3 style="margin:16px 0 4px">${escapeHtml(entry.provider)}</h3><ul style="margin:0;padding-left:20px">${links.join('')}</ul>`;
 }
 

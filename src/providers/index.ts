@@ -2,9 +2,10 @@
 import type { MeetingProvider } from './provider.js';
 import { calendly } from './calendly.js';
 import { google } from './google.js';
+import { zoho } from './zoho.js';
 import { zoom } from './zoom.js';
 
-export const meetingProviders: readonly MeetingProvider[] = [zoom, calendly, google];
+export const meetingProviders: readonly MeetingProvider[] = [zoom, calendly, google, zoho];
 
 export const providerIds = meetingProviders.map((p) => p.id) as [string, ...string[]];
 

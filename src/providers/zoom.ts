@@ -69,6 +69,13 @@ export function toZoomMeeting(meeting: Meeting): ZoomCreateMeeting {
   };
 }
 
+/** Zoom shows meeting ids grouped as people type them: 123 4567 8901 (11 digits), 123 456 7890 (10). */
+export function formatMeetingId(id: string): string {
+  if (/^\d{11}$/.test(id)) return `${id.slice(0, 3)} ${id.slice(3, 7)} ${id.slice(7)}`;
+  if (/^\d{10}$/.test(id)) return `${id.slice(0, 3)} ${id.slice(3, 6)} ${id.slice(6)}`;
+  return id;
+}
+
 /** Pure mapper: Zoom's 201 body to our booked meeting. */
 export function fromZoomMeeting(body: unknown): BookedMeeting {
   const parsed = createMeetingResponse.safeParse(body);
@@ -81,6 +88,7 @@ export function fromZoomMeeting(body: unknown): BookedMeeting {
   return {
     externalId: String(m.id),
     joinUrl: m.join_url,
+    reference: { label: 'Meeting ID', value: formatMeetingId(String(m.id)) },
     ...(m.password ? { passcode: m.password } : {}),
     links: [{ label: 'Join Zoom meeting', url: m.join_url }],
   };

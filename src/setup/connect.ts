@@ -19,7 +19,11 @@ export function connectUsage(connector?: Connector): string {
   const list = connector ? [connector] : connectors;
   return list
     .map((c) => {
-      const flags = c.fields.map((f) => (f.secret ? `  --${stdinFlag(f)}   read ${f.label} from stdin (or answer the hidden prompt)` : `  --${f.flag} VALUE   ${f.label}${f.optional ? ' (optional)' : ''}: ${f.help}`));
+      const flags = c.fields.map((f) =>
+        f.secret
+          ? `  --${stdinFlag(f)}   read ${f.label} from stdin${f.optional ? ` (optional): ${f.help}` : ' (or answer the hidden prompt)'}`
+          : `  --${f.flag} VALUE   ${f.label}${f.optional ? ' (optional)' : ''}: ${f.help}`,
+      );
       return [`npx alsatalk-mcp connect ${c.id}: ${c.summary}`, ...flags].join('\n');
     })
     .join('\n\n');

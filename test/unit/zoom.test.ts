@@ -1,7 +1,7 @@
 // Zoom's pure mappers: our Meeting to the Create-a-meeting body, and Zoom's 201 answer to a BookedMeeting.
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/errors.js';
-import { fromZoomMeeting, toZoomMeeting } from '../../src/providers/zoom.js';
+import { formatMeetingId, fromZoomMeeting, toZoomMeeting } from '../../src/providers/zoom.js';
 import { sampleMeeting } from '../support/meeting.js';
 
 const meeting = sampleMeeting;
@@ -70,9 +70,16 @@ describe('fromZoomMeeting', () => {
     expect(fromZoomMeeting(created)).toEqual({
       externalId: '85746065432',
       joinUrl: 'https://us05web.zoom.us/j/85746065432?pwd=abc123',
+      reference: { label: 'Meeting ID', value: '857 4606 5432' },
       passcode: 'k3YpQ9',
       links: [{ label: 'Join Zoom meeting', url: 'https://us05web.zoom.us/j/85746065432?pwd=abc123' }],
     });
+  });
+
+  it('groups the meeting id as Zoom shows it', () => {
+    expect(formatMeetingId('85746065432')).toBe('857 4606 5432');
+    expect(formatMeetingId('8574606543')).toBe('857 460 6543');
+    expect(formatMeetingId('123')).toBe('123');
   });
 
   it('accepts a string id as is', () => {

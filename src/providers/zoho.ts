@@ -1,0 +1,286 @@
+// Zoho Bookings: a confirmed appointment for a service and staff member, through a Self Client grant code or refresh token.
+// API reference: https://www.zoho.com/bookings/help/api/v1/book-appointment.html
+import type { KyInstance } from 'ky';
+import { z } from 'zod';
+import { TokenCache } from '../auth/token-cache.js';
+import { AppError, InputError, ProviderError } from '../errors.js';
+import { createHttp } from '../http/client.js';
+import { toProviderError, type FailureContext } from '../http/failure.js';
+import { redact, registerSecret } from '../log.js';
+import { connectCommand, type MeetingProvider, type ProviderSession, type SessionContext } from './provider.js';
+import {
+  chooseService,
+  describeZohoError,
+  displayName,
+  fromZohoAppointment,
+  htmlTitle,
+  isStaffService,
+  listItems,
+  openEnvelope,
+  parseZohoDuration,
+  pickOne,
+  regions,
+  resolveAccountsServer,
+  serviceItem,
+  staffItem,
+  toZohoAppointmentForm,
+  tokenError,
+  tokenResponse,
+  workspaceItem,
+  type ZohoToken,
+} from './zoho-wire.js';
+
+const id = 'zoho';
+const reconnect = connectCommand(id);
+const consoleHelp = 'the Zoho API console (api-console.zoho.com, or api-console.zoho.eu, .in, … for your data centre) → Self Client';
+const newGrantCode = `generate a new grant code in ${consoleHelp} → Generate Code (scope zohobookings.data.CREATE), then reconnect at once: ${reconnect}`;
+
+const settingsSchema = z.object({
+  clientId: z.string().min(1),
+  accountsServer: z.url(),
+  apiDomain: z.url(),
+  workspace: z.object({ id: z.string(), name: z.string() }),
+  service: z.object({ id: z.string(), name: z.string(), duration: z.string(), durationMinutes: z.number().int().positive() }),
+  staff: z.object({ id: z.string(), name: z.string(), email: z.string().optional() }),
+});
+
+const failure: FailureContext = {
+  provider: displayName,
+  describe: describeZohoError,
+  reauthHint: `reconnect Zoho Bookings with a new grant code (${consoleHelp} → Generate Code, scope zohobookings.data.CREATE): ${reconnect}`,
+};
+
+/** toProviderError, keeping the parsed error body for the Zoho-specific refinements. */
+async function convert(error: unknown, context: FailureContext): Promise<{ converted: ProviderError; body: unknown }> {
+  let body: unknown;
+  const describe = (parsed: unknown): string | undefined => {
+    body = parsed;
+    return describeZohoError(parsed);
+  };
+  const converted = await toProviderError(error, { ...context, describe });
+  return { converted, body };
+}
+
+type Grant = { grant_type: 'authorization_code'; code: string } | { grant_type: 'refresh_token'; refresh_token: string };
+
+/** What a refusal from the token endpoint (an HTTP 200 with `error`) means, and the fix. */
+function tokenRefusal(refusal: z.infer<typeof tokenError>, grant: Grant['grant_type'], server: string): ProviderError {
+  const reason = refusal.error_description ? `${refusal.error_description} (${refusal.error})` : refusal.error;
+  const fail = (message: string, hint: string, code: 'auth_failed' | 'rate_limited' = 'auth_failed') => new ProviderError(displayName, code, redact(message), { hint, status: 200 });
+  if (/too many requests/i.test(reason)) {
+    return fail(`Zoho refused a token request: ${reason}`, 'Zoho allows 10 access-token requests per 10 minutes: wait 10 minutes, then retry', 'rate_limited');
+  }
+  if (refusal.error === 'invalid_code' && grant === 'authorization_code') {
+    return fail('Zoho refused the grant code (invalid_code): it was already used, has expired, or belongs to another data centre', `a grant code works once, for the 3 to 10 minutes chosen when it was made, at its own data centre (--region): ${newGrantCode}`);
+  }
+  if (refusal.error === 'invalid_code') {
+    return fail('Zoho refused the refresh token (invalid_code): it was revoked, replaced as the oldest of more than 20, or belongs to another data centre', newGrantCode);
+  }
+  if (refusal.error === 'invalid_client') {
+    return fail(
+      `the Zoho accounts server ${server} does not know this client id (invalid_client)`,
+      `check --client-id, and connect at the data centre where the Self Client and the Bookings account live: --region ${regions.join('|')} (a client from another data centre is unknown here): ${reconnect}`,
+    );
+  }
+  if (refusal.error === 'invalid_client_secret') return fail('Zoho refused the client secret (invalid_client_secret)', `copy the client secret again from ${consoleHelp} → Client Secret, then reconnect: ${reconnect}`);
+  return fail(`Zoho refused the credentials: ${reason}`, failure.reauthHint);
+}
+
+/** Asks `{accounts}/oauth/v2/token` for an access token; every refusal becomes an error naming the fix. */
+async function requestToken(server: string, timeoutMs: number, clientId: string, clientSecret: string, grant: Grant): Promise<ZohoToken> {
+  // A grant code works once: a retry after a lost answer could only fail, so only refreshes are retried.
+  const http = createHttp({ prefixUrl: server, timeoutMs, retryPost: grant.grant_type === 'refresh_token' });
+  // Form fields in the body rather than the query string Zoho's examples use: secrets stay out of URLs and their logs.
+  const form = new URLSearchParams({ ...grant, client_id: clientId, client_secret: clientSecret });
+  let body: unknown;
+  try {
+    body = await http.post('oauth/v2/token', { body: form }).json();
+  } catch (error) {
+    const { converted, body: errorBody } = await convert(error, failure);
+    // Refusals usually come in a 200 (below), but one with an error status means the same and gets the same fix.
+    const refusal = tokenError.safeParse(errorBody);
+    throw refusal.success && converted.status !== undefined && converted.status < 500 ? tokenRefusal(refusal.data, grant.grant_type, server) : converted;
+  }
+  const refused = tokenError.safeParse(body);
+  if (refused.success) throw tokenRefusal(refused.data, grant.grant_type, server);
+  const token = tokenResponse.safeParse(body);
+  if (!token.success) {
+    throw new ProviderError(displayName, 'provider_unavailable', `Zoho's token endpoint at ${server} answered without an access token and api_domain`, {
+      hint: 'retry in a few minutes; if it persists, check --region (or ALSATALK_ZOHO_ACCOUNTS_URL)',
+    });
+  }
+  registerSecret(token.data.access_token);
+  if (token.data.refresh_token) registerSecret(token.data.refresh_token);
+  return token.data;
+}
+
+/** Reads a Bookings answer as JSON; anything else (a web page in an HTTP 200) is an error saying what to check. */
+async function readJson(response: Response, afterCreate: boolean): Promise<unknown> {
+  const text = await response.text();
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    const title = htmlTitle(text);
+    const what = title === undefined ? 'something other than JSON' : `a web page ("${title}")`;
+    throw new ProviderError(displayName, 'provider_unavailable', `Zoho Bookings answered with ${what}`, {
+      hint: afterCreate ? 'check Zoho Bookings for the appointment before booking again, so it is not doubled' : `retry; if it persists, reconnect: ${reconnect}`,
+    });
+  }
+}
+
+/** toProviderError, where an HTML page with a 400 (Zoho's answer to a missing token) is an authentication failure too. */
+async function apiFailure(error: unknown, context: FailureContext = failure): Promise<AppError> {
+  if (error instanceof AppError) return error;
+  const { converted, body } = await convert(error, context);
+  if (converted.status === 400 && htmlTitle(body) !== undefined) {
+    return new ProviderError(displayName, 'auth_failed', converted.message, { hint: context.reauthHint, status: 400 });
+  }
+  return converted;
+}
+
+/** Lists a fetch endpoint (`workspaces`, `services`, `staffs`): `response.returnvalue.data`. */
+async function fetchList<T>(http: KyInstance, url: string, params: Record<string, string>, item: z.ZodType<T>, init: { signal?: AbortSignal; headers?: Record<string, string> } = {}): Promise<T[]> {
+  const opened = openEnvelope(await readJson(await http.get(url, { searchParams: params, ...init }), false));
+  if (!opened) throw new ProviderError(displayName, 'provider_unavailable', `Zoho Bookings answered ${url.split('/').pop() ?? ''} in a shape we do not know`, { hint: 'retry in a few minutes' });
+  if (!opened.ok) {
+    throw new ProviderError(displayName, 'provider_rejected', `Zoho Bookings refused to list ${url.split('/').pop() ?? ''}: ${opened.message}`, { hint: `check the workspace in Zoho Bookings, then reconnect: ${reconnect}` });
+  }
+  return listItems(opened.value, item);
+}
+
+const bookingsUrl = (apiDomain: string, path: string): string => `${apiDomain.replace(/\/+$/, '')}/bookings/v1/json/${path}`;
+
+function openZohoSession(ctx: SessionContext): ProviderSession {
+  const parsed = settingsSchema.safeParse(ctx.connection.settings);
+  if (!parsed.success) {
+    throw new ProviderError(displayName, 'not_connected', 'the stored Zoho Bookings settings are incomplete', { hint: `connect Zoho Bookings again: ${reconnect}` });
+  }
+  const settings = parsed.data;
+  // Each token answer names the API host (api_domain); the one seen at connect time serves until the first refresh.
+  let apiDomain = settings.apiDomain;
+  const tokens = new TokenCache(async () => {
+    const grant = { grant_type: 'refresh_token' as const, refresh_token: await ctx.secret('refresh_token') };
+    const token = await requestToken(settings.accountsServer, ctx.timeoutMs, settings.clientId, await ctx.secret('client_secret'), grant);
+    apiDomain = token.api_domain;
+    return { accessToken: token.access_token, expiresAt: Date.now() + token.expires_in * 1000 };
+  });
+  const http = createHttp({
+    prefixUrl: '',
+    timeoutMs: ctx.timeoutMs,
+    auth: {
+      header: async () => `Zoho-oauthtoken ${await tokens.get()}`,
+      rejected: (header) => tokens.invalidate(header.replace(/^Zoho-oauthtoken /, '')),
+    },
+  });
+  return {
+    async book(meeting, signal) {
+      try {
+        await tokens.get(); // Learns the current api_domain before any URL is built.
+        const matches = settings.service.durationMinutes === meeting.durationMinutes;
+        const staffServices = matches
+          ? []
+          : await fetchList(http, bookingsUrl(apiDomain, 'services'), { workspace_id: settings.workspace.id, staff_id: settings.staff.id }, serviceItem, { signal });
+        const { service, note } = chooseService(settings.service, settings.staff, meeting.durationMinutes, staffServices);
+        const form = new FormData();
+        for (const [name, value] of Object.entries(toZohoAppointmentForm(meeting, { serviceId: service.id, staffId: settings.staff.id }))) form.append(name, value);
+        // multipart/form-data, as the reference says ("form-data"); fetch writes the boundary.
+        const answer = await http.post(bookingsUrl(apiDomain, 'appointment'), { body: form, signal });
+        const booked = fromZohoAppointment(await readJson(answer, true), meeting);
+        const notes = [note, booked.note].filter(Boolean).join('. ');
+        return { ...booked, ...(notes ? { note: notes } : {}) };
+      } catch (error) {
+        throw await apiFailure(error);
+      }
+    },
+  };
+}
+
+export const zoho: MeetingProvider = {
+  id,
+  displayName,
+  kind: 'meeting',
+  summary: `Self Client (client id and secret) plus a grant code with scope zohobookings.data.CREATE, or a refresh token, from ${consoleHelp}`,
+  // No API URL variable: the token answer's api_domain names the API host (the test fake's names the fake itself).
+  endpoints: {
+    accounts: { env: 'ALSATALK_ZOHO_ACCOUNTS_URL', default: 'https://accounts.zoho.com', description: 'Zoho accounts server (token endpoint /oauth/v2/token); overrides --region' },
+  },
+  fields: [
+    { flag: 'client-id', key: 'clientId', label: 'Client ID', help: `${consoleHelp} → Client ID (1000.…)` },
+    { flag: 'client-secret', key: 'client_secret', label: 'Client secret', help: `${consoleHelp} → Client Secret`, secret: true },
+    { flag: 'grant-code', key: 'grant_code', label: 'Grant code', help: `${consoleHelp} → Generate Code, scope zohobookings.data.CREATE (works once, for minutes)`, secret: true, optional: true },
+    { flag: 'refresh-token', key: 'refresh_token', label: 'Refresh token', help: 'instead of a grant code: a refresh token that client issued with scope zohobookings.data.CREATE', secret: true, optional: true },
+    { flag: 'region', key: 'region', label: 'Data centre', help: `${regions.join(', ')} (default us): the end of the address you sign in to Zoho at`, optional: true },
+    { flag: 'workspace', key: 'workspace', label: 'Workspace', help: 'id or name of the Zoho Bookings workspace (default: the only one)', optional: true },
+    { flag: 'service', key: 'service', label: 'Service', help: 'id or name of the service to book (default: the only one)', optional: true },
+    { flag: 'staff', key: 'staff', label: 'Staff member', help: 'id or name of the staff member to book with (default: the only one on the service)', optional: true },
+  ],
+
+  async connect(values, ctx) {
+    const clientId = values.clientId?.trim() ?? '';
+    const clientSecret = values.client_secret?.trim() ?? '';
+    const grantCode = values.grant_code?.trim() ?? '';
+    const givenRefresh = values.refresh_token?.trim() ?? '';
+    if (!clientId) throw new InputError('--client-id', 'is required', `copy it from ${consoleHelp}`);
+    if (!clientSecret) throw new InputError('--client-secret-stdin', 'the client secret is required', `copy it from ${consoleHelp}`);
+    if (Boolean(grantCode) === Boolean(givenRefresh)) {
+      throw new InputError(
+        '--grant-code-stdin',
+        grantCode ? 'give a grant code or a refresh token, not both' : 'a grant code (or a refresh token) is required',
+        `${consoleHelp} → Generate Code with scope zohobookings.data.CREATE, then pipe the client secret and the code, one per line: --client-secret-stdin --grant-code-stdin (or a refresh token with --refresh-token-stdin)`,
+      );
+    }
+    const accounts = resolveAccountsServer(values.region, ctx.endpoints.accounts, zoho.endpoints.accounts?.default ?? 'https://accounts.zoho.com');
+    const grant: Grant = grantCode ? { grant_type: 'authorization_code', code: grantCode } : { grant_type: 'refresh_token', refresh_token: givenRefresh };
+    const token = await requestToken(accounts.server, ctx.timeoutMs, clientId, clientSecret, grant);
+    const refreshToken = grantCode ? token.refresh_token : givenRefresh;
+    if (!refreshToken) {
+      throw new ProviderError(displayName, 'auth_failed', 'Zoho exchanged the grant code but returned no refresh token', { hint: `make the code with a Self Client, which grants offline access: ${newGrantCode}` });
+    }
+    const connectFailure: FailureContext = {
+      ...failure,
+      reauthHint: `make the grant code with the scope zohobookings.data.CREATE, in the data centre of the Bookings account (--region), then connect again: ${reconnect}`,
+    };
+    const http = createHttp({ prefixUrl: '', timeoutMs: ctx.timeoutMs });
+    const headers = { Authorization: `Zoho-oauthtoken ${token.access_token}` };
+    const list = async <T>(path: string, params: Record<string, string>, item: z.ZodType<T>): Promise<T[]> => {
+      try {
+        return await fetchList(http, bookingsUrl(token.api_domain, path), params, item, { headers });
+      } catch (error) {
+        throw await apiFailure(error, connectFailure);
+      }
+    };
+    const workspace = pickOne('workspace', '--workspace', await list('workspaces', {}, workspaceItem), values.workspace);
+    const services = (await list('services', { workspace_id: workspace.id }, serviceItem)).filter(isStaffService);
+    const service = pickOne('service', '--service', services, values.service, (s) => `"${s.name}" (id ${s.id}, ${s.duration})`);
+    const durationMinutes = parseZohoDuration(service.duration);
+    if (durationMinutes === undefined) {
+      throw new ProviderError(displayName, 'provider_rejected', `cannot read the length of the service "${service.name}" ("${service.duration}")`, { hint: 'choose another service with --service' });
+    }
+    const staffs = await list('staffs', { workspace_id: workspace.id, service_id: service.id }, staffItem);
+    const staff = pickOne('staff member', '--staff', staffs, values.staff, (s) => `"${s.name}" (id ${s.id}${s.email ? `, ${s.email}` : ''})`);
+    const others = services.filter((s) => s.id !== service.id && (s.assigned_staffs === undefined || s.assigned_staffs.includes(staff.id)));
+    const notes = [
+      ...(accounts.note ? [accounts.note] : []),
+      `Meetings of ${durationMinutes} minutes are booked as "${service.name}" with ${staff.name}. ${
+        others.length > 0 ? `Other lengths use ${staff.name}'s other services: ${others.map((s) => `"${s.name}" (${s.duration})`).join(', ')}.` : `${staff.name} has no other service, so other lengths cannot be booked in Zoho.`
+      }`,
+      "Zoho Bookings asks for the customer's phone number: without customer_phone, the Zoho booking fails and says so.",
+    ];
+    return {
+      account: `${staff.email ?? staff.name} (${workspace.name})`,
+      settings: {
+        clientId,
+        ...(accounts.region ? { region: accounts.region } : {}),
+        accountsServer: accounts.server,
+        apiDomain: token.api_domain,
+        workspace: { id: workspace.id, name: workspace.name },
+        service: { id: service.id, name: service.name, duration: service.duration, durationMinutes },
+        staff: { id: staff.id, name: staff.name, ...(staff.email ? { email: staff.email } : {}) },
+      },
+      secrets: { client_secret: clientSecret, refresh_token: refreshToken },
+      notes,
+    };
+  },
+
+  openSession: openZohoSession,
+};

@@ -1,0 +1,289 @@
+// A fake Zoho that behaves like the documented APIs: the accounts token endpoint (grant code and refresh), and the
+// Bookings fetch and Book Appointment endpoints, with failures inside HTTP 200s and HTML pages for refused tokens.
+// https://www.zoho.com/accounts/protocol/oauth/self-client/overview.html · https://www.zoho.com/bookings/help/api/v1/book-appointment.html
+import { randomBytes } from 'node:crypto';
+import { DateTime, IANAZone } from 'luxon';
+import { http, HttpResponse, type RequestHandler } from 'msw';
+import { Faults } from './fault.js';
+
+export interface ZohoServiceRecord {
+  id: string;
+  name: string;
+  duration: string;
+  minutes: number;
+  service_type: string;
+  workspaceId: string;
+  staffIds: string[];
+}
+
+export interface ZohoStaffRecord {
+  id: string;
+  name: string;
+  email: string;
+  workspaceId: string;
+}
+
+export interface ZohoAppointmentRecord {
+  bookingId: string;
+  /** The request's Content-Type, boundary stripped. */
+  contentType: string;
+  /** Every form field as sent. */
+  form: Record<string, string>;
+  serviceId: string;
+  staffId: string;
+  /** The instants Zoho understood, and the zone it read `from_time` in. */
+  startUtc: string;
+  endUtc: string;
+  timeZone: string;
+  customer: { name?: string; email?: string; phone_number?: string };
+}
+
+export interface ZohoFakeOptions {
+  accountsBase?: string;
+  apiBase?: string;
+}
+
+const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const zohoTime = (at: DateTime): string => `${at.toFormat('dd')}-${months[at.month - 1]}-${at.toFormat('yyyy HH:mm:ss')}`;
+
+/** What Zoho answers to a missing (400) or refused (401) access token: an HTML page, not JSON. */
+export const zohoErrorPage = (status: 400 | 401) =>
+  new HttpResponse(
+    '<!DOCTYPE html><html><head><meta charset="UTF-8"><title>Zoho Creator - Error Page</title></head><body><div class="errorPage"><h1>Oops!</h1><p>Something went wrong. Please try again later.</p></div></body></html>',
+    { status, headers: { 'Content-Type': 'text/html;charset=UTF-8' } },
+  );
+
+/** A Bookings answer: every outcome is an HTTP 200 around `response`. */
+const ok = (returnvalue: unknown) => HttpResponse.json({ response: { returnvalue, status: 'success' } });
+/** A refusal of the request itself (a missing or malformed parameter). */
+const refused = (message: string) => HttpResponse.json({ response: { status: 'failure', message } });
+/** A refusal of the booking (the slot, the customer details), reported inside `returnvalue`. */
+export const bookingFailure = (message: string) => ({ response: { returnvalue: { status: 'failure', message }, status: 'success' } });
+
+export function createZohoFake(options: ZohoFakeOptions = {}) {
+  const accountsBase = options.accountsBase ?? 'https://accounts.zoho.test';
+  const apiBase = options.apiBase ?? 'https://www.zohoapis.zoho.test';
+  const workspaceId = '4753814000000048016';
+  const [ann, bob] = ['4753814000000048014', '4753814000000048020'];
+  const state = {
+    clientId: '1000.8R3KQZ2XJ5YF0ZOHOALSATALK',
+    clientSecret: 'zoho-client-secret-5f0e8a7c1b2d',
+    /** Grant codes and whether they were used: a code works once. */
+    grantCodes: new Map<string, boolean>(),
+    /** Refresh tokens Zoho accepts (seeded with one, plus each issued for a grant code). */
+    refreshTokens: new Set<string>(['1000.refresh.6a1f0c9b2e7d4a58b3c1']),
+    issuedRefreshTokens: [] as string[],
+    tokenTtlSeconds: 3600,
+    tokens: new Map<string, number>(),
+    tokenRequests: 0,
+    /** Where each token request carried its fields: `body` (form) or `query`. */
+    tokenParamsIn: [] as Array<'body' | 'query'>,
+    workspaces: [{ id: workspaceId, name: 'Acme Consulting' }],
+    services: [
+      { id: '4753814000000048054', name: 'Intro call', duration: '30 mins', minutes: 30, service_type: 'APPOINTMENT', workspaceId, staffIds: [ann, bob] },
+      { id: '4753814000000048060', name: 'Deep dive', duration: '1 hour', minutes: 60, service_type: 'APPOINTMENT', workspaceId, staffIds: [ann] },
+      { id: '4753814000000048066', name: 'Strategy session', duration: '1 hour 30 mins', minutes: 90, service_type: 'APPOINTMENT', workspaceId, staffIds: [bob] },
+      { id: '4753814000000048072', name: 'Meeting room', duration: '2 hours', minutes: 120, service_type: 'RESOURCE', workspaceId, staffIds: [] },
+    ] as ZohoServiceRecord[],
+    staffs: [
+      { id: ann, name: 'Ann Smith', email: 'ann@acme.test', workspaceId },
+      { id: bob, name: 'Bob Jones', email: 'bob@acme.test', workspaceId },
+    ] as ZohoStaffRecord[],
+    /** The zone a `from_time` is read in when the request names none. */
+    workspaceTimezone: 'America/Los_Angeles',
+    /** Zoho's docs list the phone number among the mandatory customer details. */
+    phoneRequired: true,
+    /** Whether appointment answers carry a `summary_url`. */
+    summaryUrls: true,
+    appointments: [] as ZohoAppointmentRecord[],
+    apiCalls: [] as string[],
+    faults: new Faults(),
+  };
+
+  const grantCode = (): string => {
+    const code = `1000.${randomBytes(16).toString('hex')}.${randomBytes(16).toString('hex')}`;
+    state.grantCodes.set(code, false);
+    return code;
+  };
+  const issueAccessToken = (): string => {
+    const token = `1000.${randomBytes(16).toString('hex')}.${randomBytes(16).toString('hex')}`;
+    state.tokens.set(token, Date.now() + state.tokenTtlSeconds * 1000);
+    return token;
+  };
+  /** 400 without a token, 401 with one Zoho does not accept (a `Bearer` one included). */
+  const unauthorized = (request: Request): Response | undefined => {
+    const header = request.headers.get('authorization');
+    if (!header) return zohoErrorPage(400);
+    const token = /^Zoho-oauthtoken (.+)$/.exec(header)?.[1];
+    const expiresAt = token ? state.tokens.get(token) : undefined;
+    return expiresAt !== undefined && expiresAt > Date.now() ? undefined : zohoErrorPage(401);
+  };
+  const workspaceOf = (url: URL): string | Response => {
+    const id = url.searchParams.get('workspace_id');
+    if (!id) return refused('workspace_id is mandatory');
+    return state.workspaces.some((w) => w.id === id) ? id : refused('Invalid workspace_id');
+  };
+  const serviceJson = (s: ZohoServiceRecord) => ({
+    id: s.id,
+    name: s.name,
+    duration: s.duration,
+    service_type: s.service_type,
+    price: 0,
+    currency: 'USD',
+    assigned_staffs: s.staffIds,
+    assigned_workspace: s.workspaceId,
+    embed_url: `https://acme.zohobookings.test/portal-embed#/${s.id}`,
+    let_customer_select_staff: true,
+  });
+
+  /** Reads `from_time` as Zoho documents it: `dd-MMM-yyyy HH:mm:ss`, 24 h, a wall time in `zone`. */
+  const readFromTime = (text: string, zone: string): DateTime | undefined => {
+    const m = /^(\d{2})-([A-Z][a-z]{2})-(\d{4}) (\d{2}):(\d{2}):(\d{2})$/.exec(text);
+    const month = m ? months.indexOf(m[2] ?? '') + 1 : 0;
+    if (!m || month === 0) return undefined;
+    const [day, year, hour, minute, second] = [m[1], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number];
+    const at = DateTime.fromObject({ year, month, day, hour, minute, second }, { zone });
+    return at.isValid && at.hour === hour && at.day === day ? at : undefined;
+  };
+
+  const handlers: RequestHandler[] = [
+    http.post(`${accountsBase}/oauth/v2/token`, async ({ request }) => {
+      state.tokenRequests += 1;
+      const fault = await state.faults.take('token');
+      if (fault) return fault;
+      const url = new URL(request.url);
+      const form = (request.headers.get('content-type') ?? '').includes('application/x-www-form-urlencoded') ? new URLSearchParams(await request.text()) : new URLSearchParams();
+      state.tokenParamsIn.push(form.has('grant_type') ? 'body' : 'query');
+      const param = (name: string) => form.get(name) ?? url.searchParams.get(name);
+      // Zoho's token endpoint answers refusals with an HTTP 200 and an `error`.
+      if (param('client_id') !== state.clientId) return HttpResponse.json({ error: 'invalid_client' });
+      if (param('client_secret') !== state.clientSecret) return HttpResponse.json({ error: 'invalid_client_secret' });
+      const grant = param('grant_type');
+      if (grant === 'authorization_code') {
+        const code = param('code') ?? '';
+        if (state.grantCodes.get(code) !== false) return HttpResponse.json({ error: 'invalid_code' });
+        state.grantCodes.set(code, true);
+        const refreshToken = `1000.refresh.${randomBytes(12).toString('hex')}`;
+        state.refreshTokens.add(refreshToken);
+        state.issuedRefreshTokens.push(refreshToken);
+        return HttpResponse.json({ access_token: issueAccessToken(), refresh_token: refreshToken, scope: 'zohobookings.data.CREATE', api_domain: apiBase, token_type: 'Bearer', expires_in: state.tokenTtlSeconds });
+      }
+      if (grant === 'refresh_token') {
+        if (!state.refreshTokens.has(param('refresh_token') ?? '')) return HttpResponse.json({ error: 'invalid_code' });
+        // No rotation: a refresh answer carries no new refresh token.
+        return HttpResponse.json({ access_token: issueAccessToken(), scope: 'zohobookings.data.CREATE', api_domain: apiBase, token_type: 'Bearer', expires_in: state.tokenTtlSeconds });
+      }
+      return HttpResponse.json({ error: 'unsupported_grant_type' });
+    }),
+
+    http.get(`${apiBase}/bookings/v1/json/workspaces`, async ({ request }) => {
+      state.apiCalls.push(`GET workspaces${new URL(request.url).search}`);
+      const fault = await state.faults.take('workspaces');
+      if (fault) return fault;
+      const denied = unauthorized(request);
+      if (denied) return denied;
+      const wanted = new URL(request.url).searchParams.get('workspace_id');
+      return ok({ data: state.workspaces.filter((w) => !wanted || w.id === wanted) });
+    }),
+
+    http.get(`${apiBase}/bookings/v1/json/services`, async ({ request }) => {
+      state.apiCalls.push(`GET services${new URL(request.url).search}`);
+      const fault = await state.faults.take('services');
+      if (fault) return fault;
+      const denied = unauthorized(request);
+      if (denied) return denied;
+      const url = new URL(request.url);
+      const workspace = workspaceOf(url);
+      if (workspace instanceof Response) return workspace;
+      const [serviceId, staffId] = [url.searchParams.get('service_id'), url.searchParams.get('staff_id')];
+      const data = state.services.filter((s) => s.workspaceId === workspace && (!serviceId || s.id === serviceId) && (!staffId || s.staffIds.includes(staffId)));
+      return ok({ data: data.map(serviceJson), next_page_available: false, page: 1 });
+    }),
+
+    http.get(`${apiBase}/bookings/v1/json/staffs`, async ({ request }) => {
+      state.apiCalls.push(`GET staffs${new URL(request.url).search}`);
+      const fault = await state.faults.take('staffs');
+      if (fault) return fault;
+      const denied = unauthorized(request);
+      if (denied) return denied;
+      const url = new URL(request.url);
+      const workspace = workspaceOf(url);
+      if (workspace instanceof Response) return workspace;
+      const service = state.services.find((s) => s.id === url.searchParams.get('service_id'));
+      const data = state.staffs.filter((s) => s.workspaceId === workspace && (!service || service.staffIds.includes(s.id)));
+      return ok({
+        data: data.map((s) => ({ id: s.id, name: s.name, email: s.email, designation: 'Consultant', assigned_services: state.services.filter((v) => v.staffIds.includes(s.id)).map((v) => v.id), assigned_workspaces: [s.workspaceId] })),
+      });
+    }),
+
+    http.post(`${apiBase}/bookings/v1/json/appointment`, async ({ request }) => {
+      state.apiCalls.push('POST appointment');
+      const fault = await state.faults.take('appointment');
+      if (fault) return fault;
+      const denied = unauthorized(request);
+      if (denied) return denied;
+      const contentType = (request.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
+      if (contentType !== 'multipart/form-data' && contentType !== 'application/x-www-form-urlencoded') return refused('Invalid input: the parameters must be sent as form-data');
+      const form: Record<string, string> = {};
+      for (const [name, value] of await request.formData()) if (typeof value === 'string') form[name] = value;
+
+      const service = state.services.find((s) => s.id === form.service_id);
+      if (!service) return refused('Invalid service_id');
+      if (!form.staff_id) return refused('staff_id is mandatory');
+      if (!service.staffIds.includes(form.staff_id)) return refused('The staff is not assigned to this service');
+      const staff = state.staffs.find((s) => s.id === form.staff_id);
+      const zones = [form.timezone, form.time_zone].filter((z): z is string => z !== undefined && z !== '');
+      if (zones.some((z) => !IANAZone.isValidZone(z))) return refused('Invalid time zone');
+      if (new Set(zones).size > 1) return refused('Conflicting time zones');
+      const timeZone = zones[0] ?? state.workspaceTimezone;
+      const start = readFromTime(form.from_time ?? '', timeZone);
+      if (!start) return refused('Invalid from_time: use the format dd-MMM-yyyy HH:mm:ss');
+      let customer: ZohoAppointmentRecord['customer'];
+      try {
+        customer = JSON.parse(form.customer_details ?? '') as ZohoAppointmentRecord['customer'];
+      } catch {
+        return refused('Invalid customer_details: it must be a JSON string');
+      }
+      if (!customer.name || !customer.email) return HttpResponse.json(bookingFailure('Customer name and email are mandatory'));
+      if (state.phoneRequired && !customer.phone_number) return HttpResponse.json(bookingFailure('Please enter a valid phone number'));
+      if (start <= DateTime.now()) return HttpResponse.json(bookingFailure('The selected time has already passed'));
+      const end = start.plus({ minutes: service.minutes });
+      const clash = state.appointments.some((a) => a.staffId === form.staff_id && DateTime.fromISO(a.startUtc) < end && DateTime.fromISO(a.endUtc) > start);
+      if (clash) return HttpResponse.json(bookingFailure('Slot not available for the selected staff'));
+
+      const bookingId = `#AC-${String(state.appointments.length + 1).padStart(5, '0')}`;
+      state.appointments.push({
+        bookingId,
+        contentType,
+        form,
+        serviceId: service.id,
+        staffId: form.staff_id,
+        startUtc: start.toUTC().toISO({ suppressMilliseconds: true }) ?? '',
+        endUtc: end.toUTC().toISO({ suppressMilliseconds: true }) ?? '',
+        timeZone,
+        customer,
+      });
+      return ok({
+        booking_id: bookingId,
+        service_id: service.id,
+        service_name: service.name,
+        staff_id: form.staff_id,
+        staff_name: staff?.name,
+        start_time: zohoTime(start),
+        end_time: zohoTime(end),
+        duration: service.duration,
+        customer_name: customer.name,
+        customer_email: customer.email,
+        customer_contact_no: customer.phone_number ?? '',
+        time_zone: timeZone,
+        status: 'upcoming',
+        ...(state.summaryUrls ? { summary_url: `https://acme.zohobookings.test/portal/appointment-summary/${encodeURIComponent(bookingId)}` } : {}),
+      });
+    }),
+  ];
+
+  const env = { ALSATALK_ZOHO_ACCOUNTS_URL: accountsBase };
+  return { state, handlers, accountsBase, apiBase, grantCode, env };
+}
+
+export type ZohoFake = ReturnType<typeof createZohoFake>;
