@@ -21,13 +21,25 @@ async function readBody(response: Response): Promise<unknown> {
   }
 }
 
+/** A wait for people: "42 s", "3 min", "2 h". */
+export const waitFor = (seconds: number): string =>
+  seconds < 120 ? `${seconds} s` : seconds < 7200 ? `${Math.ceil(seconds / 60)} min` : `${Math.ceil(seconds / 3600)} h`;
+
+/**
+ * Seconds until a retry may succeed: `Retry-After` (seconds or an HTTP date), else `X-RateLimit-Reset`
+ * (Calendly sends only that, in seconds; some APIs send an epoch time instead).
+ */
 function retryAfterSeconds(response: Response): number | undefined {
   const raw = response.headers.get('retry-after');
-  if (!raw) return undefined;
-  const seconds = Number(raw);
-  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
-  const date = Date.parse(raw);
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+  if (raw) {
+    const seconds = Number(raw);
+    if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
+    const date = Date.parse(raw);
+    if (!Number.isNaN(date)) return Math.max(0, Math.ceil((date - Date.now()) / 1000));
+  }
+  const reset = Number(response.headers.get('x-ratelimit-reset') ?? Number.NaN);
+  if (!Number.isFinite(reset)) return undefined;
+  return Math.max(0, Math.ceil(reset > 1e9 ? reset - Date.now() / 1000 : reset));
 }
 
 /** Maps an HTTP status to our code and a default next step. */
@@ -35,7 +47,7 @@ function classify(status: number, ctx: FailureContext, retryAfter?: number): { c
   if (status === 401) return { code: 'auth_failed', hint: ctx.reauthHint };
   if (status === 403) return { code: 'permission_denied', hint: `check the ${ctx.provider} app's scopes and plan, then ${ctx.reauthHint}` };
   if (status === 429) {
-    const wait = retryAfter === undefined ? 'a minute' : `${retryAfter} s`;
+    const wait = retryAfter === undefined ? 'a minute' : waitFor(Math.max(1, retryAfter));
     return { code: 'rate_limited', hint: `${ctx.provider} is rate-limiting this account: retry this provider after ${wait}` };
   }
   if (status >= 500) return { code: 'provider_unavailable', hint: `${ctx.provider} had a server error: retry in a few minutes` };
@@ -44,15 +56,27 @@ function classify(status: number, ctx: FailureContext, retryAfter?: number): { c
 
 /** Turns an error from a provider call into a ProviderError (already-converted errors pass through). */
 export async function toProviderError(error: unknown, ctx: FailureContext): Promise<ProviderError> {
-  if (error instanceof ProviderError) return error;
+  return (await convertFailure(error, ctx)).error;
+}
+
+/**
+ * Like toProviderError, and also returns the parsed error body (undefined when there was no HTTP
+ * answer), for providers that refine the error from fields of their own.
+ */
+export async function convertFailure(error: unknown, ctx: FailureContext): Promise<{ error: ProviderError; body: unknown }> {
   if (error instanceof HTTPError) {
     const body = await readBody(error.response);
     const detail = ctx.describe?.(body);
     const retryAfter = retryAfterSeconds(error.response);
     const { code, hint } = classify(error.response.status, ctx, retryAfter);
     const message = `${ctx.provider} answered HTTP ${error.response.status}${detail ? `: ${redact(detail)}` : ''}`;
-    return new ProviderError(ctx.provider, code, message, { hint, status: error.response.status });
+    return { error: new ProviderError(ctx.provider, code, message, { hint, status: error.response.status }), body };
   }
+  return { error: toNonHttpError(error, ctx), body: undefined };
+}
+
+function toNonHttpError(error: unknown, ctx: FailureContext): ProviderError {
+  if (error instanceof ProviderError) return error;
   if (error instanceof TimeoutError || (error instanceof DOMException && error.name === 'TimeoutError')) {
     return new ProviderError(ctx.provider, 'timeout', `${ctx.provider} did not answer in time`, {
       hint: `retry; if it keeps happening, check ${ctx.provider}'s status page or raise ALSATALK_PROVIDER_TIMEOUT_MS`,

@@ -275,5 +275,3 @@ export const meetingTime = (meeting: Meeting): string => wallTime(meeting.start,
 /** The meeting's local day, for notes ("Tue, Dec 1"). */
 export const meetingDay = (meeting: Meeting): string => meeting.start.setZone(meeting.timezone).setLocale('en-US').toFormat('ccc, LLL d');
 
-/** A wait in seconds as a person reads it: "42 s", "15 min", "3 h". */
-export const waitFor = (seconds: number): string => (seconds < 120 ? `${seconds} s` : seconds < 7200 ? `${Math.ceil(seconds / 60)} min` : `${Math.ceil(seconds / 3600)} h`);

@@ -5,13 +5,13 @@ import { HTTPError, type KyInstance } from 'ky';
 import { z } from 'zod';
 import { InputError, ProviderError } from '../errors.js';
 import { createHttp } from '../http/client.js';
-import { toProviderError, type FailureContext } from '../http/failure.js';
+import { convertFailure, type FailureContext } from '../http/failure.js';
 import { connectCommand, type ConnectorContext, type MeetingProvider, type ProviderSession, type SessionContext } from './provider.js';
 import type { BookedMeeting, Meeting } from '../booking/types.js';
 import {
   availabilityWindow, availableTimesResponse, bookable, byDuration, createdInvitee, currentUser, describeCalendlyError, describeEventType,
   directBlocker, displayName, eventTypePage, eventTypeResource, findSlot, fromDirectBooking, fromSchedulingLink, isSlotTaken, locationFor,
-  matchEventType, meetingDay, meetingTime, nearbyTimes, scheduledEvent, schedulingLink, toInviteeRequest, uuidOf, waitFor,
+  matchEventType, meetingDay, meetingTime, nearbyTimes, scheduledEvent, schedulingLink, toInviteeRequest, uuidOf,
   type AvailableTime, type CalendlyEventType, type ScheduledEvent,
 } from './calendly-wire.js';
 
@@ -44,20 +44,14 @@ const failure: FailureContext = {
 const scopeFor = { user: 'users:read', eventTypes: 'event_types:read', availability: 'availability:read', invitee: 'scheduled_events:write', link: 'scheduling_links:write', event: 'scheduled_events:read' };
 type Step = keyof typeof scopeFor;
 
-/** toProviderError with Calendly's specifics: the scope a 403 lacks, the wait a 429 names; keeps the body for `already_filled`. */
+/** convertFailure with Calendly's specifics: the scope a 403 lacks; keeps the body for `already_filled`. */
 async function convert(error: unknown, step: Step): Promise<{ error: ProviderError; body: unknown }> {
-  let body: unknown;
-  const converted = await toProviderError(error, { ...failure, describe: (parsed) => describeCalendlyError((body = parsed)) });
+  // A 429's wait comes from X-RateLimit-Reset (Calendly sends no Retry-After), read in convertFailure.
+  const { error: converted, body } = await convertFailure(error, { ...failure, describe: describeCalendlyError });
   const { status } = converted;
   if (status === 403) {
     const hint = `check the Calendly plan, or create a Personal Access Token with the ${scopeFor[step]} scope, then ${reconnect}`;
     return { error: new ProviderError(displayName, 'permission_denied', converted.message, { hint, status }), body };
-  }
-  // Calendly sends no Retry-After, only X-RateLimit-Reset (seconds): https://developer.calendly.com/api-docs/overview/rate-limits
-  const reset = error instanceof HTTPError ? Number(error.response.headers.get('x-ratelimit-reset') ?? Number.NaN) : Number.NaN;
-  if (status === 429 && Number.isFinite(reset)) {
-    const hint = `Calendly is rate-limiting this account: retry this provider after ${waitFor(Math.max(1, Math.ceil(reset)))}`;
-    return { error: new ProviderError(displayName, 'rate_limited', converted.message, { hint, status }), body };
   }
   return { error: converted, body };
 }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { TokenCache } from '../auth/token-cache.js';
 import { AppError, InputError, ProviderError } from '../errors.js';
 import { createHttp } from '../http/client.js';
-import { toProviderError, type FailureContext } from '../http/failure.js';
+import { convertFailure, type FailureContext } from '../http/failure.js';
 import { redact } from '../log.js';
 import { connectCommand, type ConnectorContext, type MeetingProvider, type ProviderSession, type SessionContext } from './provider.js';
 import {
@@ -46,14 +46,9 @@ const failure: FailureContext = {
   reauthHint: `reconnect Google: ${reconnect} (with a fresh refresh token, and the client id and secret that issued it)`,
 };
 
-/** toProviderError, keeping the parsed error body for the Google-specific refinements. */
+/** The generic conversion, keeping the parsed error body for the Google-specific refinements. */
 async function convert(error: unknown): Promise<{ converted: ProviderError; body: unknown }> {
-  let body: unknown;
-  const describe = (parsed: unknown): string | undefined => {
-    body = parsed;
-    return describeGoogleError(parsed);
-  };
-  const converted = await toProviderError(error, { ...failure, describe });
+  const { error: converted, body } = await convertFailure(error, failure);
   return { converted, body };
 }
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { TokenCache } from '../auth/token-cache.js';
 import { AppError, InputError, ProviderError } from '../errors.js';
 import { createHttp } from '../http/client.js';
-import { toProviderError, type FailureContext } from '../http/failure.js';
+import { convertFailure, type FailureContext } from '../http/failure.js';
 import { redact, registerSecret } from '../log.js';
 import { connectCommand, type MeetingProvider, type ProviderSession, type SessionContext } from './provider.js';
 import {
@@ -50,14 +50,9 @@ const failure: FailureContext = {
   reauthHint: `reconnect Zoho Bookings with a new grant code (${consoleHelp} → Generate Code, scope zohobookings.data.CREATE): ${reconnect}`,
 };
 
-/** toProviderError, keeping the parsed error body for the Zoho-specific refinements. */
+/** The generic conversion, keeping the parsed error body for the Zoho-specific refinements. */
 async function convert(error: unknown, context: FailureContext): Promise<{ converted: ProviderError; body: unknown }> {
-  let body: unknown;
-  const describe = (parsed: unknown): string | undefined => {
-    body = parsed;
-    return describeZohoError(parsed);
-  };
-  const converted = await toProviderError(error, { ...context, describe });
+  const { error: converted, body } = await convertFailure(error, { ...context, describe: describeZohoError });
   return { converted, body };
 }
 

@@ -1,9 +1,10 @@
 // Calendly's pure mappers: the invitee body, the availability window and slot matching, the one-click link, event type choice.
 import { DateTime } from 'luxon';
+import { waitFor } from '../../src/http/failure.js';
 import { describe, expect, it } from 'vitest';
 import {
   availabilityWindow, bookable, byDuration, confirmationUrl, describeCalendlyError, describeEventType, directBlocker, findSlot,
-  fromDirectBooking, fromSchedulingLink, isSlotTaken, locationFor, matchEventType, nearbyTimes, requiredQuestions, toInviteeRequest, uuidOf, waitFor,
+  fromDirectBooking, fromSchedulingLink, isSlotTaken, locationFor, matchEventType, nearbyTimes, requiredQuestions, toInviteeRequest, uuidOf,
   type CalendlyEventType,
 } from '../../src/providers/calendly-wire.js';
 import { sampleMeeting } from '../support/meeting.js';
