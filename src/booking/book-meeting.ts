@@ -87,8 +87,13 @@ export class BookingService {
     const outcomes = new Map<string, ProviderOutcome>();
     for (const provider of wanted) {
       const connection = connections.get(provider.id);
-      if (connection) attempted.push({ provider, connection });
-      else outcomes.set(provider.id, { provider: provider.id, status: 'not_connected', remedy: `connect ${provider.displayName}: ${connectCommand(provider.id)}` });
+      if (!connection) {
+        outcomes.set(provider.id, { provider: provider.id, status: 'not_connected', remedy: `connect ${provider.displayName}: ${connectCommand(provider.id)}` });
+      } else if (connection.status === 'needs_reauth') {
+        outcomes.set(provider.id, { provider: provider.id, status: 'needs_reauth', remedy: `reconnect ${provider.displayName}: ${connectCommand(provider.id)} (it refused the stored credentials)` });
+      } else {
+        attempted.push({ provider, connection });
+      }
     }
     if (attempted.length === 0) {
       return {
@@ -101,7 +106,7 @@ export class BookingService {
       };
     }
 
-    bookings.createPending(meeting, attempted.map((a) => a.provider.id), [...outcomes.keys()]);
+    bookings.createPending(meeting, attempted.map((a) => a.provider.id), [...outcomes.values()]);
     log.info('booking started', { booking: meeting.bookingId, providers: attempted.map((a) => a.provider.id) });
 
     await Promise.all(
@@ -110,6 +115,8 @@ export class BookingService {
         outcomes.set(provider.id, outcome);
         bookings.recordProvider(meeting.bookingId, outcome);
         if (outcome.status === 'booked') connections.markUsed(provider.id);
+        // Refused credentials will not work on the next call either: skip the provider until it is reconnected.
+        if (outcome.status === 'failed' && outcome.error.code === 'auth_failed') connections.markNeedsReauth(provider.id);
         log.info(`${provider.id}: ${outcome.status}`, { booking: meeting.bookingId });
         onProgress?.(outcome, attempted.length);
       }),

@@ -49,7 +49,8 @@ export interface ProviderFailure {
 export type ProviderOutcome =
   | { provider: string; status: 'booked'; meeting: BookedMeeting }
   | { provider: string; status: 'failed'; error: ProviderFailure }
-  | { provider: string; status: 'not_connected'; remedy: string };
+  /** Not attempted: never connected, or its credentials were refused and it must be connected again. */
+  | { provider: string; status: 'not_connected' | 'needs_reauth'; remedy: string };
 
 export type EmailOutcome =
   | { status: 'sent'; id: string; to: string }

@@ -34,10 +34,10 @@ export class BookingRepository {
    * Records the booking and one row per provider in one transaction, before any provider is called,
    * so a crash mid-booking still leaves a trace of what was attempted.
    */
-  createPending(meeting: Meeting, attempted: readonly string[], notConnected: readonly string[]): void {
+  createPending(meeting: Meeting, attempted: readonly string[], skipped: readonly ProviderOutcome[]): void {
     const now = new Date().toISOString();
     const insertResult = this.db.prepare(
-      'INSERT INTO booking_results (booking_id, provider, status, updated_at) VALUES (?, ?, ?, ?)',
+      'INSERT INTO booking_results (booking_id, provider, status, remedy, updated_at) VALUES (?, ?, ?, ?, ?)',
     );
     this.db.transaction(() => {
       this.db
@@ -58,8 +58,8 @@ export class BookingRepository {
           meeting.end.toISO(),
           meeting.durationMinutes,
         );
-      for (const provider of attempted) insertResult.run(meeting.bookingId, provider, 'pending', now);
-      for (const provider of notConnected) insertResult.run(meeting.bookingId, provider, 'not_connected', now);
+      for (const provider of attempted) insertResult.run(meeting.bookingId, provider, 'pending', null, now);
+      for (const s of skipped) insertResult.run(meeting.bookingId, s.provider, s.status, 'remedy' in s ? s.remedy : null, now);
     })();
   }
 
@@ -78,7 +78,7 @@ export class BookingRepository {
         JSON.stringify(booked ? { join_url: booked.joinUrl, links: booked.links, has_passcode: Boolean(booked.passcode) } : {}),
         error?.code ?? null,
         error?.message ?? null,
-        error?.remedy ?? (outcome.status === 'not_connected' ? outcome.remedy : null),
+        error?.remedy ?? ('remedy' in outcome ? outcome.remedy : null),
         new Date().toISOString(),
         bookingId,
         outcome.provider,

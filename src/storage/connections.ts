@@ -66,6 +66,11 @@ export class ConnectionRepository {
     return saved;
   }
 
+  /** The provider refused the stored credentials: bookings skip it until `connect` runs again (which resets this). */
+  markNeedsReauth(connector: string): void {
+    this.db.prepare("UPDATE connections SET status = 'needs_reauth', updated_at = ? WHERE connector = ?").run(new Date().toISOString(), connector);
+  }
+
   markUsed(connector: string): void {
     this.db.prepare('UPDATE connections SET last_used_at = ? WHERE connector = ?').run(new Date().toISOString(), connector);
   }

@@ -62,7 +62,7 @@ const outputShape = {
   providers: z.array(
     z.object({
       provider: z.string(),
-      status: z.enum(['booked', 'failed', 'not_connected']),
+      status: z.enum(['booked', 'failed', 'not_connected', 'needs_reauth']),
       meeting_id: z.string().optional(),
       join_url: z.string().optional(),
       passcode: z.string().optional(),
@@ -96,7 +96,7 @@ const description = (providers: readonly MeetingProvider[], defaultTimezone: str
     'Use it when the user asks to schedule, book or set up a call or meeting with someone.',
     "Needed: the customer's name and e-mail, the date (YYYY-MM-DD) and start time (HH:mm, 24 h). If the user did not give them, ask; do not invent an e-mail address.",
     `The time is read in \`timezone\` (an IANA name); if the user did not say which zone they mean, ask, or the server default ${defaultTimezone} is used.`,
-    'The result lists each provider as booked (with links), failed (with a remedy) or not_connected (with the command that connects it).',
+    'The result lists each provider as booked (with links), failed (with a remedy), not_connected or needs_reauth (with the command the user runs to connect it).',
     'A partial result is a success: do NOT call again to retry, or the providers that succeeded would be booked twice; tell the user what failed and the remedy.',
   ].join(' ');
 
@@ -130,7 +130,7 @@ function toOutput(result: BookingResult): Output {
       if (o.status === 'failed') {
         return { provider: o.provider, status: 'failed' as const, error: { code: o.error.code, message: o.error.message }, remedy: o.error.remedy };
       }
-      return { provider: o.provider, status: 'not_connected' as const, remedy: o.remedy };
+      return { provider: o.provider, status: o.status, remedy: o.remedy };
     }),
     email:
       result.email.status === 'sent'
@@ -158,7 +158,7 @@ function toText(result: BookingResult, output: Output): string {
       return `- ${p.provider}: ${what}${link ? ` ${link}` : ''}${p.passcode ? ` (passcode ${p.passcode})` : ''}${p.note ? `. ${p.note}` : ''}`;
     }
     if (p.status === 'failed') return `- ${p.provider}: FAILED: ${p.error?.message ?? ''} → ${p.remedy ?? ''}`;
-    return `- ${p.provider}: not connected → ${p.remedy ?? ''}`;
+    return `- ${p.provider}: ${p.status === 'needs_reauth' ? 'needs to be reconnected' : 'not connected'} → ${p.remedy ?? ''}`;
   });
   const e = output.email;
   const email =

@@ -5,6 +5,7 @@ import { DateTime } from 'luxon';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { futureDate } from '../support/dates.js';
 import { zoom } from '../../src/providers/zoom.js';
+import { collectStatus } from '../../src/setup/status.js';
 import { useHarness, type Harness } from '../support/harness.js';
 
 // These tests are about the flow and Zoom; each other provider has its own file.
@@ -154,6 +155,26 @@ describe('booking in Zoom and e-mailing through Resend', () => {
       error: { code: 'auth_failed', message: expect.stringContaining('Invalid client_id or client_secret') },
       remedy: expect.stringContaining('reconnect Zoom: npx alsatalk-mcp connect zoom'),
     });
+  });
+
+  it('skips a provider whose credentials were refused until it is reconnected, and says how', async () => {
+    await book();
+    h.zoom.state.clientSecret = 'rotated-in-the-zoom-marketplace';
+    h.zoom.state.tokens.clear();
+    expect((await book({ booking_time: '16:00' })).output.providers[0]).toMatchObject({ status: 'failed', error: { code: 'auth_failed' } });
+    const calls = h.zoom.state.tokenRequests;
+
+    const { result, output, text } = await book({ booking_time: '17:00' });
+    expect(result.isError).toBe(true);
+    expect(output.providers).toEqual([
+      { provider: 'zoom', status: 'needs_reauth', remedy: 'reconnect Zoom: npx alsatalk-mcp connect zoom (it refused the stored credentials)' },
+    ]);
+    expect(text).toContain('zoom: needs to be reconnected');
+    expect(h.zoom.state.tokenRequests).toBe(calls);
+    expect((await collectStatus(h.ctx, h.registry)).find((s) => s.id === 'zoom')).toMatchObject({ state: 'needs_reauth', next_step: 'npx alsatalk-mcp connect zoom' });
+
+    await h.connectZoom();
+    expect((await book({ booking_time: '18:00' })).output.status).toBe('booked');
   });
 
   it('fetches a new token once when Zoom rejects the cached one, and books', async () => {
