@@ -2,8 +2,10 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { BookingService } from './booking/book-meeting.js';
 import { openContext } from './context.js';
+import { connectors } from './connectors.js';
 import { meetingProviders, providerIds } from './providers/index.js';
 import { createServer } from './server.js';
+import { collectStatus } from './setup/status.js';
 
 export async function serve(env: Record<string, string | undefined>): Promise<void> {
   const ctx = await openContext(env);
@@ -13,6 +15,8 @@ export async function serve(env: Record<string, string | undefined>): Promise<vo
     providers: meetingProviders,
     providerIds,
     defaultTimezone: ctx.config.defaultTimezone,
+    status: () => collectStatus(ctx),
+    connectorIds: connectors.map((c) => c.id) as [string, ...string[]],
     log: ctx.log,
   });
   const transport = new StdioServerTransport();

@@ -9,7 +9,7 @@ export function createServer(deps: ToolDeps): McpServer {
     {
       capabilities: { tools: {} },
       instructions:
-        'Books meetings with customers in every connected provider (Zoom, ...) and e-mails the invitee. Call book_meeting with the customer\'s name, e-mail, date, time and time zone.',
+        "Books meetings with customers in every connected provider and e-mails the invitee. Call book_meeting with the customer's name, e-mail, date, time and time zone; connect_provider shows what is connected and the command that connects the rest.",
     },
   );
   registerTools(server, deps);

@@ -14,21 +14,25 @@ export interface ConnectorStatus {
   connected_at?: string;
   last_used_at?: string | null;
   next_step?: string;
+  /** What the connect command asks for and where the user gets it, when a connect is the next step. */
+  credentials?: string;
 }
 
-export async function collectStatus(ctx: AppContext, registry: readonly Connector[] = connectors): Promise<ConnectorStatus[]> {
+/** Every connector's state; reads the secret store only to check that each secret is still there. */
+export async function collectStatus(ctx: Pick<AppContext, 'connections' | 'secrets'>, registry: readonly Connector[] = connectors): Promise<ConnectorStatus[]> {
   const out: ConnectorStatus[] = [];
   for (const c of registry) {
     const conn = ctx.connections.get(c.id);
     if (!conn) {
-      out.push({ id: c.id, name: c.displayName, state: 'not_connected', next_step: connectCommand(c.id) });
+      out.push({ id: c.id, name: c.displayName, state: 'not_connected', next_step: connectCommand(c.id), credentials: c.summary });
       continue;
     }
     const base = { id: c.id, name: c.displayName, account: conn.account, connected_at: conn.connectedAt, last_used_at: conn.lastUsedAt };
     let state: ConnectorStatus['state'] = conn.status;
     let next: string | undefined = conn.status === 'needs_reauth' ? connectCommand(c.id) : undefined;
     try {
-      for (const field of c.fields.filter((f) => f.secret)) {
+      // Optional secrets (Zoho's grant code) may never have been stored; the required ones must be there.
+      for (const field of c.fields.filter((f) => f.secret && !f.optional)) {
         if ((await ctx.secrets.get(secretAccount(c.id, field.key))) === null) {
           state = 'secrets_missing';
           next = connectCommand(c.id);

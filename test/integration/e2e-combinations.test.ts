@@ -120,6 +120,8 @@ describe('combinations', () => {
     for (const url of [byId.zoom?.join_url, byId.google?.join_url]) expect(email?.text).toContain(url);
     expect(email?.text).toContain(`Passcode: ${byId.zoom?.passcode}`);
     expect(email?.text).toContain(`Booking ID: ${byId.zoho?.meeting_id}`);
+    const status = JSON.parse((await runCli(['status', '--json'], w.env)).stdout) as { connectors: Array<{ id: string; state: string }> };
+    expect(status.connectors.map((c) => [c.id, c.state])).toEqual([['zoom', 'connected'], ['calendly', 'connected'], ['google', 'connected'], ['zoho', 'connected'], ['resend', 'connected']]);
     expect(email?.text).toContain('Meeting ID: ');
   });
 });

@@ -17,6 +17,7 @@ import type { Connector, MeetingProvider } from '../../src/providers/provider.js
 import { createServer } from '../../src/server.js';
 import { runConnect } from '../../src/setup/connect.js';
 import { runDisconnect } from '../../src/setup/disconnect.js';
+import { collectStatus } from '../../src/setup/status.js';
 import { createResendFake, type ResendFake } from '../msw/resend.js';
 import { createZoomFake, type ZoomFake } from '../msw/zoom.js';
 import { secretStoreEnv } from './keychain.js';
@@ -74,7 +75,15 @@ export async function createHarness(zoom = createZoomFake(), resend = createRese
   const io = (stdin?: string) => ({ out: (line: string) => output.push(line), ...(stdin !== undefined ? { stdin: Readable.from([stdin]) } : {}) });
   const booking = new BookingService({ ...ctx, providers });
   const providerIds = providers.map((p) => p.id) as [string, ...string[]];
-  const server = createServer({ booking, providers, providerIds, defaultTimezone: ctx.config.defaultTimezone, log: ctx.log });
+  const server = createServer({
+    booking,
+    providers,
+    providerIds,
+    defaultTimezone: ctx.config.defaultTimezone,
+    status: () => collectStatus(ctx, registry),
+    connectorIds: registry.map((c) => c.id) as [string, ...string[]],
+    log: ctx.log,
+  });
   const client = new Client({ name: 'test-client', version: '1.0.0' });
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
