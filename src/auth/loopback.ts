@@ -53,7 +53,7 @@ export async function startLoopback(options: LoopbackOptions): Promise<Loopback>
   const path = options.path ?? '/callback';
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
   const command = options.command ?? 'npx alsatalk-mcp connect <provider>';
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InputError('--port', 'must be a whole number from 1 to 65535');
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InputError('--port', 'must be a whole number from 1 to 65535, or 0 for any free port');
   if (!/^\/[^?#\s]*$/.test(path)) throw new InputError('path', 'must start with "/" and contain no query, fragment or space');
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > maxTimeoutMs) throw new InputError('timeoutMs', 'must be a positive number of milliseconds below 2^31');
   // An empty or short state would make "the right state" guessable, which is the whole defence against forged callbacks.
