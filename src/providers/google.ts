@@ -65,19 +65,57 @@ function tokenFailureHint(error: string | undefined): string {
   return failure.reauthHint;
 }
 
-/** Exchanges the refresh token for an access token; a refused credential is an `auth_failed` error naming the cause. */
-async function fetchToken(tokenUrl: string, timeoutMs: number, clientId: string, clientSecret: string, refreshToken: string) {
-  const http = createHttp({ prefixUrl: tokenUrl, timeoutMs, retryPost: true });
-  const form = new URLSearchParams({ grant_type: 'refresh_token', client_id: clientId, client_secret: clientSecret, refresh_token: refreshToken });
-  let body: unknown;
+/** The scopes the browser sign-in asks for: events to book; calendar settings so connect can check Meet is allowed. */
+const loginScopes = ['https://www.googleapis.com/auth/calendar.events', 'https://www.googleapis.com/auth/calendar.readonly'];
+
+/** The sign-in's answer to the code exchange: like a refresh, plus the refresh token (asked for with access_type=offline). */
+const codeExchangeResponse = tokenResponse.extend({ refresh_token: z.string().min(1).optional() });
+
+/**
+ * Runs the browser sign-in (authorization code + PKCE on a loopback redirect) and returns the refresh token.
+ * https://developers.google.com/identity/protocols/oauth2/native-app
+ */
+async function signIn(ctx: ConnectorContext, clientId: string, clientSecret: string): Promise<string> {
+  if (!ctx.login) {
+    throw new InputError('--refresh-token-stdin', 'a refresh token is needed when no browser sign-in can run here', 'pipe one in, or run connect in a terminal to sign in with the browser');
+  }
+  const endpoints = ctx.endpoints as { auth: string; token: string };
+  const authorized = await ctx.login.authorize({
+    provider: displayName,
+    authorizeUrl: endpoints.auth,
+    clientId,
+    scopes: loginScopes,
+    // offline: a refresh token; consent: a new one even when this client was approved before.
+    extra: { access_type: 'offline', prompt: 'consent' },
+  });
+  const body = await tokenRequest(endpoints.token, ctx.timeoutMs, {
+    grant_type: 'authorization_code',
+    code: authorized.code,
+    redirect_uri: authorized.redirectUri,
+    code_verifier: authorized.verifier,
+    client_id: clientId,
+    client_secret: clientSecret,
+  });
+  const token = codeExchangeResponse.safeParse(body);
+  if (!token.success || !token.data.refresh_token) {
+    throw new ProviderError(displayName, 'auth_failed', 'Google signed you in but returned no refresh token', {
+      hint: `remove the app's access at https://myaccount.google.com/permissions, then connect again: ${reconnect}`,
+    });
+  }
+  return token.data.refresh_token;
+}
+
+/** POSTs a form to Google's token endpoint; a refused credential is an `auth_failed` error naming the cause. */
+async function tokenRequest(tokenUrl: string, timeoutMs: number, fields: Record<string, string>): Promise<unknown> {
+  const http = createHttp({ prefixUrl: tokenUrl, timeoutMs, retryPost: fields.grant_type === 'refresh_token' });
   try {
-    body = await http.post('token', { body: form }).json();
+    return await http.post('token', { body: new URLSearchParams(fields) }).json();
   } catch (error) {
     const { converted, body: errorBody } = await convert(error);
-    // invalid_grant is a 400, invalid_client a 401: both mean the stored credentials no longer work.
+    // invalid_grant is a 400, invalid_client a 401: both mean the credentials given no longer work.
     if (converted.status === 400 || converted.status === 401) {
       const code = oauthError.safeParse(errorBody).data?.error;
-      const what = code === 'invalid_client' ? 'the OAuth client' : 'the refresh token';
+      const what = code === 'invalid_client' ? 'the OAuth client' : fields.grant_type === 'refresh_token' ? 'the refresh token' : 'the sign-in';
       throw new ProviderError(displayName, 'auth_failed', `Google refused ${what}: ${redact(describeGoogleError(errorBody) ?? `HTTP ${converted.status}`)}`, {
         hint: tokenFailureHint(code),
         status: converted.status,
@@ -85,6 +123,11 @@ async function fetchToken(tokenUrl: string, timeoutMs: number, clientId: string,
     }
     throw converted;
   }
+}
+
+/** Exchanges the refresh token for an access token; a refused credential is an `auth_failed` error naming the cause. */
+async function fetchToken(tokenUrl: string, timeoutMs: number, clientId: string, clientSecret: string, refreshToken: string) {
+  const body = await tokenRequest(tokenUrl, timeoutMs, { grant_type: 'refresh_token', client_id: clientId, client_secret: clientSecret, refresh_token: refreshToken });
   const token = tokenResponse.safeParse(body);
   if (!token.success) {
     throw new ProviderError(displayName, 'provider_unavailable', "Google's token endpoint answered without an access token", {
@@ -173,11 +216,12 @@ export const google: MeetingProvider = {
   endpoints: {
     api: { env: 'ALSATALK_GOOGLE_API_URL', default: 'https://www.googleapis.com/calendar/v3', description: 'Google Calendar API base' },
     token: { env: 'ALSATALK_GOOGLE_TOKEN_URL', default: 'https://oauth2.googleapis.com', description: 'Google OAuth host (token endpoint /token)' },
+    auth: { env: 'ALSATALK_GOOGLE_AUTH_URL', default: 'https://accounts.google.com/o/oauth2/v2/auth', description: 'Google sign-in page (authorization endpoint)' },
   },
   fields: [
     { flag: 'client-id', key: 'clientId', label: 'OAuth client ID', help: 'Google Cloud console → APIs & Services → Credentials (…apps.googleusercontent.com)' },
     { flag: 'client-secret', key: 'client_secret', label: 'OAuth client secret', help: 'the same OAuth client in Google Cloud console', secret: true },
-    { flag: 'refresh-token', key: 'refresh_token', label: 'Refresh token', help: 'issued to that client with the calendar.events scope and access_type=offline', secret: true },
+    { flag: 'refresh-token', key: 'refresh_token', label: 'Refresh token', help: 'instead of the browser sign-in: a refresh token that client issued with the calendar.events scope', secret: true, optional: true },
     { flag: 'calendar', key: 'calendarId', label: 'Calendar', help: 'calendar id to book in (default: primary)', optional: true },
     { flag: 'send-updates', key: 'sendUpdates', label: 'Google invitations', help: 'none (default: our e-mail is the invitation), all or externalOnly', optional: true },
   ],
@@ -185,12 +229,13 @@ export const google: MeetingProvider = {
   async connect(values, ctx: ConnectorContext) {
     const clientId = values.clientId?.trim() ?? '';
     const clientSecret = values.client_secret?.trim() ?? '';
-    const refreshToken = values.refresh_token?.trim() ?? '';
     const calendarId = values.calendarId?.trim() || 'primary';
     const sendUpdates = parseSendUpdates(values.sendUpdates);
-    for (const [field, value] of [['--client-id', clientId], ['client secret', clientSecret], ['refresh token', refreshToken]] as const) {
-      if (!value) throw new InputError(field, 'is required', 'copy the client id and secret from the OAuth client in Google Cloud console, and give a refresh token it issued');
+    for (const [field, value] of [['--client-id', clientId], ['client secret', clientSecret]] as const) {
+      if (!value) throw new InputError(field, 'is required', 'copy the client id and secret from the OAuth client (Desktop app) in Google Cloud console');
     }
+    // Without a refresh token given, the person signs in with the browser and Google issues one.
+    const refreshToken = values.refresh_token?.trim() || (await signIn(ctx, clientId, clientSecret));
     const endpoints = ctx.endpoints as { api: string; token: string };
     const token = await fetchToken(endpoints.token, ctx.timeoutMs, clientId, clientSecret, refreshToken);
     const granted = token.scope?.split(/\s+/) ?? [];

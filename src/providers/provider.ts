@@ -23,6 +23,33 @@ export interface ConnectorContext {
   endpoints: Record<string, string>;
   timeoutMs: number;
   log: Logger;
+  /** The browser sign-in, when `connect` runs where a person can complete one. */
+  login?: BrowserLogin;
+}
+
+/** What a provider asks the browser sign-in for. */
+export interface AuthorizeRequest {
+  /** Display name, for what the person reads. */
+  provider: string;
+  authorizeUrl: string;
+  clientId: string;
+  scopes: readonly string[];
+  /** Provider-specific parameters, e.g. Google's `access_type=offline`. */
+  extra?: Record<string, string>;
+}
+
+/** The authorization code and what exchanging it needs (the same redirect URI and the PKCE verifier). */
+export interface AuthorizedCode {
+  code: string;
+  /** Every callback parameter (Zoho adds `accounts-server`). */
+  params: URLSearchParams;
+  redirectUri: string;
+  verifier: string;
+}
+
+/** The authorization-code flow with PKCE (S256) on a 127.0.0.1 loopback redirect. */
+export interface BrowserLogin {
+  authorize(request: AuthorizeRequest): Promise<AuthorizedCode>;
 }
 
 /** What a verified connection leaves behind: a label and settings for SQLite, secrets for the keychain. */

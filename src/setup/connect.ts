@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { AppContext } from '../context.js';
 import { connectors } from '../connectors.js';
+import { createBrowserLogin } from '../auth/browser-login.js';
 import { InputError } from '../errors.js';
 import { registerSecret } from '../log.js';
 import type { Connector, CredentialField } from '../providers/provider.js';
@@ -11,7 +12,17 @@ import { ask, askSecret, canPrompt, readStdin } from './prompt.js';
 export interface CommandIo {
   out: (line: string) => void;
   stdin?: NodeJS.ReadableStream;
+  /** Opens the sign-in URL; the system browser unless a test plays the browser. */
+  openBrowser?: (url: string) => Promise<boolean>;
 }
+
+/** Flags of the browser sign-in, shared by every provider that offers one. */
+interface LoginFlags {
+  noBrowser: boolean;
+  port?: number;
+}
+
+const loginOptions = { 'no-browser': { type: 'boolean' }, port: { type: 'string' } } as const;
 
 const stdinFlag = (field: CredentialField): string => `${field.flag}-stdin`;
 
@@ -39,8 +50,8 @@ function splitStdin(text: string, fields: readonly CredentialField[]): string[] 
 }
 
 /** Gathers every field from flags, stdin or a prompt; refuses a secret given as a bare flag. */
-async function collect(connector: Connector, args: string[], io: CommandIo): Promise<Record<string, string>> {
-  const options: Record<string, { type: 'string' | 'boolean' }> = {};
+async function collect(connector: Connector, args: string[], io: CommandIo): Promise<{ values: Record<string, string>; login: LoginFlags }> {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { ...loginOptions };
   for (const field of connector.fields) {
     options[field.flag] = { type: 'string' };
     if (field.secret) options[stdinFlag(field)] = { type: 'boolean' };
@@ -51,6 +62,11 @@ async function collect(connector: Connector, args: string[], io: CommandIo): Pro
   } catch (error) {
     throw new InputError('arguments', (error as Error).message, `see the flags:\n${connectUsage(connector)}`);
   }
+  const port = parsed.values.port;
+  if (port !== undefined && (typeof port !== 'string' || !/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535)) {
+    throw new InputError('--port', `"${String(port)}" is not a port number`, 'give the port of the redirect URI registered with the provider, 1 to 65535');
+  }
+  const login: LoginFlags = { noBrowser: parsed.values['no-browser'] === true, ...(typeof port === 'string' ? { port: Number(port) } : {}) };
   const values: Record<string, string> = {};
   // Several secrets can come through stdin: one line each, in the order the fields are listed.
   const fromStdin = connector.fields.filter((f) => f.secret && parsed.values[stdinFlag(f)] === true);
@@ -70,7 +86,7 @@ async function collect(connector: Connector, args: string[], io: CommandIo): Pro
     }
     if (field.secret && values[field.key]) registerSecret(values[field.key] as string);
   }
-  return values;
+  return { values, login };
 }
 
 /** @param registry the connectors to choose from (all of them, unless a test narrows it) */
@@ -80,12 +96,20 @@ export async function runConnect(ctx: AppContext, argv: string[], io: CommandIo,
   if (!connector) {
     throw new InputError('provider', id ? `"${id}" is not a provider` : 'is missing', `choose one of: ${registry.map((c) => c.id).join(', ')}\n\n${connectUsage()}`);
   }
-  const values = await collect(connector, rest, io);
+  const { values, login } = await collect(connector, rest, io);
+  const browserLogin = createBrowserLogin({
+    out: io.out,
+    noBrowser: login.noBrowser,
+    ...(login.port !== undefined ? { port: login.port } : {}),
+    command: `npx alsatalk-mcp connect ${connector.id}`,
+    ...(io.openBrowser ? { openBrowser: io.openBrowser } : {}),
+  });
   io.out(`Checking the ${connector.displayName} credentials…`);
   const result = await connector.connect(values, {
     endpoints: ctx.config.endpoints[connector.id] ?? {},
     timeoutMs: ctx.config.providerTimeoutMs,
     log: ctx.log,
+    login: browserLogin,
   });
   // Secrets first: a connection row never exists without its secrets. A failure here leaves the old connection as it was.
   for (const [key, secret] of Object.entries(result.secrets)) await ctx.secrets.set(secretAccount(connector.id, key), secret);

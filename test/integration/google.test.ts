@@ -8,7 +8,7 @@ import { runConnect } from '../../src/setup/connect.js';
 import { secretAccount } from '../../src/storage/secret-store.js';
 import { createGoogleFake, googleApiError, type GoogleFake } from '../msw/google.js';
 import { futureDate } from '../support/dates.js';
-import { useHarness, type Harness } from '../support/harness.js';
+import { followSignIn, useHarness, type Harness } from '../support/harness.js';
 
 const harness = useHarness({ providers: [google], extra: () => [createGoogleFake()] });
 let h: Harness;
@@ -305,5 +305,45 @@ describe('the fake keeps the Meet guard honest', () => {
       expect(event).not.toHaveProperty('hangoutLink');
     }
     expect(await insert('?conferenceDataVersion=1')).toHaveProperty('hangoutLink');
+  });
+});
+
+describe('connect google with the browser sign-in', () => {
+  const signIn = (more: string[] = []) => h.connect('google', ['--client-id', g.state.clientId, '--client-secret-stdin', ...more], `${g.state.clientSecret}\n`);
+
+  it('signs in with PKCE on a 127.0.0.1 loopback, stores the refresh token Google issued, and books', async () => {
+    await signIn();
+    const [authorize] = g.state.authorizeRequests;
+    expect(authorize?.get('redirect_uri')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/);
+    expect(authorize?.get('code_challenge_method')).toBe('S256');
+    expect(authorize?.get('access_type')).toBe('offline');
+    expect(authorize?.get('prompt')).toBe('consent');
+    expect(authorize?.get('state')?.length).toBeGreaterThanOrEqual(32);
+    expect(h.output.join('\n')).toContain('Connected Google Calendar as owner@acme.test.');
+    expect(await storedSecrets()).toEqual([g.state.clientSecret, g.state.refreshToken]);
+    // Nothing secret was printed: not the code, not the tokens.
+    for (const code of g.state.codes.keys()) expect(h.output.join('\n')).not.toContain(code);
+    expect(h.output.join('\n')).not.toContain(g.state.refreshToken);
+
+    const result = await h.client.callTool({ name: 'book_meeting', arguments: args });
+    expect((result.structuredContent as Output).providers[0]).toMatchObject({ provider: 'google', status: 'booked' });
+  });
+
+  it('prints the URL and the SSH forward line with --no-browser', async () => {
+    const attempt = signIn(['--no-browser']);
+    // Play the person who copies the printed URL into a browser.
+    await expect.poll(() => h.output.find((l) => l.includes('accounts.google.test'))).toBeTruthy();
+    const url = /https:\/\/accounts\.google\.test\S+/.exec(h.output.join('\n'))?.[0] ?? '';
+    expect(h.output.join('\n')).toMatch(/ssh -L \d+:127\.0\.0\.1:\d+/);
+    await followSignIn(url);
+    await attempt;
+    expect(h.ctx.connections.get('google')?.account).toBe('owner@acme.test');
+  });
+
+  it('stores nothing and says to approve when consent is denied', async () => {
+    g.state.consent = 'deny';
+    await expect(signIn()).rejects.toMatchObject({ code: 'auth_failed', hint: expect.stringContaining('npx alsatalk-mcp connect google') });
+    expect(h.ctx.connections.get('google')).toBeUndefined();
+    expect(await storedSecrets()).toEqual([null, null]);
   });
 });

@@ -1,6 +1,6 @@
 // A fake Google that behaves like the documented APIs: the OAuth token endpoint (refresh grant), calendars.get, events.insert and events.get.
 // https://developers.google.com/identity/protocols/oauth2/native-app · https://developers.google.com/calendar/api/v3/reference
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { DateTime, IANAZone } from 'luxon';
 import { http, HttpResponse, type RequestHandler } from 'msw';
 import { Faults } from './fault.js';
@@ -32,6 +32,8 @@ export interface GoogleCalendarRecord {
 export interface GoogleFakeOptions {
   apiBase?: string;
   tokenBase?: string;
+  /** The sign-in page (authorization endpoint). */
+  authUrl?: string;
 }
 
 const scopes = {
@@ -55,6 +57,7 @@ const meetCode = (): string => {
 export function createGoogleFake(options: GoogleFakeOptions = {}) {
   const apiBase = options.apiBase ?? 'https://www.googleapis.google.test/calendar/v3';
   const tokenBase = options.tokenBase ?? 'https://oauth2.google.test';
+  const authUrl = options.authUrl ?? 'https://accounts.google.test/o/oauth2/v2/auth';
   const owner = 'owner@acme.test';
   const state = {
     clientId: '123456789-abc.apps.googleusercontent.com',
@@ -72,6 +75,12 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
     meet: { outcome: 'success' as 'success' | 'pending' | 'failure', readyAtRead: 1 },
     tokens: new Map<string, number>(),
     tokenRequests: 0,
+    /** What the person does on the sign-in page: approve, or deny consent. */
+    consent: 'approve' as 'approve' | 'deny',
+    /** Authorization codes issued by the sign-in page, with what the exchange must match; a code works once. */
+    codes: new Map<string, { challenge: string; redirectUri: string; used: boolean }>(),
+    /** The authorize requests as received, for assertions. */
+    authorizeRequests: [] as URLSearchParams[],
     requestIds: new Set<string>(),
     events: [] as GoogleEventRecord[],
     faults: new Faults(),
@@ -126,6 +135,30 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
   };
 
   const handlers: RequestHandler[] = [
+    // The sign-in page: it approves (or denies) at once and redirects to the loopback redirect URI, as a person would.
+    http.get(authUrl, ({ request }) => {
+      const query = new URL(request.url).searchParams;
+      state.authorizeRequests.push(query);
+      const redirectUri = query.get('redirect_uri') ?? '';
+      if (query.get('client_id') !== state.clientId) return new HttpResponse('Error 401: invalid_client', { status: 401 });
+      if (!/^http:\/\/(127\.0\.0\.1|\[::1\]):\d+\//.test(redirectUri)) return new HttpResponse('Error 400: redirect_uri_mismatch', { status: 400 });
+      if (query.get('response_type') !== 'code' || query.get('code_challenge_method') !== 'S256' || !query.get('code_challenge')) {
+        return new HttpResponse('Error 400: invalid_request', { status: 400 });
+      }
+      if (!(query.get('scope') ?? '').split(' ').includes(scopes.events)) return new HttpResponse('Error 400: invalid_scope', { status: 400 });
+      const back = new URL(redirectUri);
+      back.searchParams.set('state', query.get('state') ?? '');
+      if (state.consent === 'deny') {
+        back.searchParams.set('error', 'access_denied');
+      } else {
+        const code = `4/0${randomBytes(24).toString('base64url')}`;
+        state.codes.set(code, { challenge: query.get('code_challenge') ?? '', redirectUri, used: false });
+        back.searchParams.set('code', code);
+        back.searchParams.set('scope', query.get('scope') ?? '');
+      }
+      return new HttpResponse(null, { status: 302, headers: { Location: back.toString() } });
+    }),
+
     http.post(`${tokenBase}/token`, async ({ request }) => {
       state.tokenRequests += 1;
       const fault = await state.faults.take('token');
@@ -135,11 +168,22 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
       }
       const form = new URLSearchParams(await request.text());
       const grant = form.get('grant_type');
-      if (grant !== 'refresh_token') return oauthError(400, 'unsupported_grant_type', `Invalid grant_type: ${grant ?? ''}`);
+      if (grant !== 'refresh_token' && grant !== 'authorization_code') return oauthError(400, 'unsupported_grant_type', `Invalid grant_type: ${grant ?? ''}`);
       if (!form.get('client_id')) return oauthError(400, 'invalid_request', 'Could not determine client ID from request.');
       if (form.get('client_id') !== state.clientId) return oauthError(401, 'invalid_client', 'The OAuth client was not found.');
       if (!form.get('client_secret')) return oauthError(400, 'invalid_request', 'client_secret is missing.');
       if (form.get('client_secret') !== state.clientSecret) return oauthError(401, 'invalid_client', 'Unauthorized');
+      if (grant === 'authorization_code') {
+        const issued = state.codes.get(form.get('code') ?? '');
+        if (!issued || issued.used) return oauthError(400, 'invalid_grant', 'Malformed auth code.');
+        issued.used = true;
+        if (form.get('redirect_uri') !== issued.redirectUri) return oauthError(400, 'redirect_uri_mismatch', 'Bad Request');
+        const verifier = form.get('code_verifier') ?? '';
+        if (createHash('sha256').update(verifier).digest('base64url') !== issued.challenge) return oauthError(400, 'invalid_grant', 'Invalid code verifier.');
+        const token = `ya29.${randomBytes(32).toString('base64url')}`;
+        state.tokens.set(token, Date.now() + state.tokenTtlSeconds * 1000);
+        return HttpResponse.json({ access_token: token, expires_in: state.tokenTtlSeconds, refresh_token: state.refreshToken, scope: state.scope, token_type: 'Bearer' });
+      }
       const refreshToken = form.get('refresh_token');
       if (!refreshToken) return oauthError(400, 'invalid_request', 'Missing required parameter: refresh_token');
       if (refreshToken !== state.refreshToken || state.revoked.has(refreshToken)) return oauthError(400, 'invalid_grant', 'Token has been expired or revoked.');
@@ -262,7 +306,7 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
     }),
   ];
 
-  const env = { ALSATALK_GOOGLE_API_URL: apiBase, ALSATALK_GOOGLE_TOKEN_URL: tokenBase };
+  const env = { ALSATALK_GOOGLE_API_URL: apiBase, ALSATALK_GOOGLE_TOKEN_URL: tokenBase, ALSATALK_GOOGLE_AUTH_URL: authUrl };
   return { state, handlers, apiBase, tokenBase, env };
 }
 

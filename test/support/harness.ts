@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { RequestHandler } from 'msw';
+import { http, passthrough, type RequestHandler } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { BookingService } from '../../src/booking/book-meeting.js';
@@ -52,6 +52,18 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/**
+ * Plays the person at the browser during `connect`: loads the provider's sign-in page (a fake that approves at once)
+ * and follows its redirect to the loopback callback, over real HTTP.
+ */
+export async function followSignIn(url: string): Promise<boolean> {
+  const page = await fetch(url, { redirect: 'manual' });
+  const location = page.headers.get('location');
+  if (!location) throw new Error(`the sign-in page answered ${page.status} without a redirect: ${await page.text()}`);
+  void fetch(location).catch(() => undefined);
+  return true;
+}
+
 export function fakeEnv(home: string, fakes: readonly Fake[]): Record<string, string> {
   return {
     ALSATALK_HOME: home,
@@ -72,7 +84,11 @@ export async function createHarness(zoom = createZoomFake(), resend = createRese
   const env = fakeEnv(home, [zoom, resend, ...extra]);
   const ctx = await openContext(env);
   const output: string[] = [];
-  const io = (stdin?: string) => ({ out: (line: string) => output.push(line), ...(stdin !== undefined ? { stdin: Readable.from([stdin]) } : {}) });
+  const io = (stdin?: string) => ({
+    out: (line: string) => output.push(line),
+    openBrowser: followSignIn,
+    ...(stdin !== undefined ? { stdin: Readable.from([stdin]) } : {}),
+  });
   const booking = new BookingService({ ...ctx, providers });
   const providerIds = providers.map((p) => p.id) as [string, ...string[]];
   const server = createServer({
@@ -122,11 +138,13 @@ export function useHarness(options: { providers?: readonly MeetingProvider[]; ex
   const msw = setupServer();
   let current: Harness | undefined;
   beforeAll(() => msw.listen({ onUnhandledRequest: 'error' }));
+  // The OAuth loopback listener is real: requests to it go through untouched.
+  const loopback = http.all(/^http:\/\/127\.0\.0\.1:\d+\//, () => passthrough());
   beforeEach(async () => {
     const zoom = createZoomFake();
     const resend = createResendFake();
     const extra = options.extra?.() ?? [];
-    msw.use(...zoom.handlers, ...resend.handlers, ...extra.flatMap((f) => f.handlers));
+    msw.use(loopback, ...zoom.handlers, ...resend.handlers, ...extra.flatMap((f) => f.handlers));
     current = await createHarness(zoom, resend, { extra, ...(options.providers ? { providers: options.providers } : {}) });
   });
   afterEach(async () => {

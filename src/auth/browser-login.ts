@@ -1,0 +1,59 @@
+// The browser login of `connect`: PKCE and state, a loopback listener, the authorize URL opened (or printed), one callback.
+import { buildAuthorizeUrl } from './authorize-url.js';
+import { openBrowser as openSystemBrowser, sshForwardHint } from './browser.js';
+import { startLoopback } from './loopback.js';
+import { createPkce, createState } from './pkce.js';
+import type { AuthorizeRequest, AuthorizedCode, BrowserLogin } from '../providers/provider.js';
+
+export interface BrowserLoginOptions {
+  /** Where the person reads what to do (the CLI's stdout). */
+  out: (line: string) => void;
+  /** `--no-browser`: print the URL (and the SSH forward line) instead of opening it. */
+  noBrowser: boolean;
+  /** `--port`: a fixed loopback port, for providers that match the registered redirect URI's port. */
+  port?: number;
+  timeoutMs?: number;
+  /** The command to run again after a failure, quoted in hints. */
+  command: string;
+  /** Opens a URL; the system browser unless a test drives the flow. */
+  openBrowser?: (url: string) => Promise<boolean>;
+}
+
+/** A BrowserLogin for one `connect` run. Secrets (code, verifier) never reach `out`. */
+export function createBrowserLogin(options: BrowserLoginOptions): BrowserLogin {
+  return {
+    async authorize(request: AuthorizeRequest): Promise<AuthorizedCode> {
+      const pkce = createPkce();
+      const state = createState();
+      const loopback = await startLoopback({
+        state,
+        ...(options.port !== undefined ? { port: options.port } : {}),
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        command: options.command,
+      });
+      try {
+        const url = buildAuthorizeUrl({
+          authorizeUrl: request.authorizeUrl,
+          clientId: request.clientId,
+          redirectUri: loopback.redirectUri,
+          scopes: request.scopes,
+          state,
+          challenge: pkce.challenge,
+          ...(request.extra ? { extra: request.extra } : {}),
+        });
+        const opened = options.noBrowser ? false : await (options.openBrowser ?? openSystemBrowser)(url);
+        if (opened) {
+          options.out(`Opened your browser to sign in to ${request.provider}. If nothing appeared, open this URL:\n  ${url}`);
+        } else {
+          options.out(`Open this URL in a browser to sign in to ${request.provider}:\n  ${url}`);
+          options.out(sshForwardHint(loopback.address.port));
+        }
+        options.out(`Waiting for the sign-in to finish (redirect to ${loopback.redirectUri})…`);
+        const callback = await loopback.waitForCode();
+        return { code: callback.code, params: callback.params, redirectUri: loopback.redirectUri, verifier: pkce.verifier };
+      } finally {
+        await loopback.close();
+      }
+    },
+  };
+}
