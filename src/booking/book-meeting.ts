@@ -167,6 +167,10 @@ export class BookingService {
       timeoutMs: this.deps.config.providerTimeoutMs,
       log: this.deps.log,
       secret: (key) => this.#secret(provider.id, provider.displayName, key),
+      saveSecret: async (key, value) => {
+        registerSecret(value);
+        await this.deps.secrets.set(secretAccount(provider.id, key), value);
+      },
     });
     this.#sessions.set(provider.id, { updatedAt: connection.updatedAt, session });
     return session;

@@ -80,6 +80,11 @@ export type SecretReader = (key: string) => Promise<string>;
 export interface SessionContext extends ConnectorContext {
   connection: Connection;
   secret: SecretReader;
+  /**
+   * Replaces a stored secret, e.g. a rotated refresh token (Zoom, Calendly): persist the new one before the access
+   * token that came with it is used, so a crash never leaves only a dead refresh token behind.
+   */
+  saveSecret: (key: string, value: string) => Promise<void>;
 }
 
 /** A booking provider session, opened once per connection so that its token cache is shared. */
