@@ -1,4 +1,5 @@
 // One access token per connection, shared by every concurrent booking: fetched once (single flight), reused until expiry.
+import type { AuthScheme } from '../http/client.js';
 
 export interface IssuedToken {
   accessToken: string;
@@ -39,4 +40,18 @@ export class TokenCache {
   invalidate(token: string): void {
     if (this.#current?.accessToken === token) this.#current = undefined;
   }
+}
+
+/**
+ * The Authorization header for a cached token (`Bearer` unless the provider names its own scheme, as Zoho does),
+ * dropping the token from the cache when the provider refuses it.
+ */
+export function tokenAuth(tokens: TokenCache, scheme = 'Bearer'): AuthScheme {
+  const prefix = `${scheme} `;
+  return {
+    header: async () => `${prefix}${await tokens.get()}`,
+    rejected: (header) => {
+      if (header.startsWith(prefix)) tokens.invalidate(header.slice(prefix.length));
+    },
+  };
 }

@@ -2,7 +2,7 @@
 // API reference: https://developers.google.com/calendar/api/v3/reference/events/insert
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { TokenCache } from '../auth/token-cache.js';
+import { TokenCache, tokenAuth } from '../auth/token-cache.js';
 import { AppError, InputError, ProviderError } from '../errors.js';
 import { createHttp } from '../http/client.js';
 import { convertFailure, type FailureContext } from '../http/failure.js';
@@ -167,10 +167,7 @@ function openGoogleSession(ctx: SessionContext): ProviderSession {
   const http = createHttp({
     prefixUrl: endpoints.api,
     timeoutMs: ctx.timeoutMs,
-    auth: {
-      header: async () => `Bearer ${await tokens.get()}`,
-      rejected: (header) => tokens.invalidate(header.replace(/^Bearer /, '')),
-    },
+    auth: tokenAuth(tokens),
   });
 
   /**

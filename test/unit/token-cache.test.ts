@@ -1,6 +1,6 @@
 // TokenCache: single-flight fetches, renewal before expiry, invalidation after a 401, retry after a failed fetch.
 import { describe, expect, it } from 'vitest';
-import { TokenCache, type IssuedToken } from '../../src/auth/token-cache.js';
+import { TokenCache, tokenAuth, type IssuedToken } from '../../src/auth/token-cache.js';
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -126,5 +126,19 @@ describe('TokenCache', () => {
     const renewal = cache.get();
     issuer.calls[1]?.reject(new Error('network down'));
     await expect(renewal).rejects.toThrow('network down');
+  });
+});
+
+describe('tokenAuth', () => {
+  it('sends the cached token under its scheme and drops it when the provider refuses it', async () => {
+    let n = 0;
+    const cache = new TokenCache(async () => ({ accessToken: `t${++n}`, expiresAt: Number.MAX_SAFE_INTEGER }));
+    const auth = tokenAuth(cache, 'Zoho-oauthtoken');
+    expect(await auth.header()).toBe('Zoho-oauthtoken t1');
+    auth.rejected('Bearer t1'); // another scheme's header is not ours to drop
+    expect(await auth.header()).toBe('Zoho-oauthtoken t1');
+    auth.rejected('Zoho-oauthtoken t1');
+    expect(await auth.header()).toBe('Zoho-oauthtoken t2');
+    expect(await tokenAuth(cache).header()).toBe('Bearer t2');
   });
 });
