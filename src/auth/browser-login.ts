@@ -41,6 +41,7 @@ export function createBrowserLogin(options: BrowserLoginOptions): BrowserLogin {
           challenge: pkce.challenge,
           ...(request.extra ? { extra: request.extra } : {}),
         });
+        if (request.note) options.out(`Note: ${request.note}`);
         const opened = options.noBrowser ? false : await (options.openBrowser ?? openSystemBrowser)(url);
         if (opened) {
           options.out(`Opened your browser to sign in to ${request.provider}. If nothing appeared, open this URL:\n  ${url}`);

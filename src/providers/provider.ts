@@ -36,6 +36,8 @@ export interface AuthorizeRequest {
   scopes: readonly string[];
   /** Provider-specific parameters, e.g. Google's `access_type=offline`. */
   extra?: Record<string, string>;
+  /** Something the person must know before signing in (Zoho: register the exact redirect URI). */
+  note?: string;
 }
 
 /** The authorization code and what exchanging it needs (the same redirect URI and the PKCE verifier). */
@@ -70,6 +72,11 @@ export interface Connector {
   readonly summary: string;
   readonly endpoints: Readonly<Record<string, EndpointSpec>>;
   readonly fields: readonly CredentialField[];
+  /**
+   * The secret keys a stored connection needs, when that depends on how it was connected (Zoom: a Server-to-Server
+   * app's `client_secret`, or a signed-in user's `refresh_token`). Default: every non-optional secret field.
+   */
+  secretsFor?(settings: Readonly<Record<string, unknown>>): readonly string[];
   /** Checks the credentials against the provider before anything is stored. */
   connect(values: Readonly<Record<string, string>>, ctx: ConnectorContext): Promise<ConnectResult>;
 }

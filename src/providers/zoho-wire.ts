@@ -44,6 +44,33 @@ export function resolveAccountsServer(region: string | undefined, configured: st
   return { server: accountsHosts[chosen], region: chosen };
 }
 
+/** The one scope booking needs: create appointments in Zoho Bookings. */
+export const bookingScope = 'zohobookings.data.CREATE';
+
+/**
+ * Pure: the accounts server to exchange a sign-in's code at. Zoho's callback names the person's data centre in
+ * `accounts-server` (https://www.zoho.com/accounts/protocol/oauth/multi-dc/client-authorization.html); the code and the
+ * client secret go there, so only Zoho's own accounts hosts (https, exact origin) or the server we signed in at (a
+ * configured override) are trusted. A callback without one means the server we signed in at.
+ * @returns the server and its data centre, or `refused` with the value the callback named
+ */
+export function callbackAccountsServer(named: string | null, signedInAt: string): { server: string; region?: Region } | { refused: string } {
+  const value = named?.trim() ?? '';
+  const base = (server: string) => server.replace(/\/+$/, '');
+  if (value === '' || base(value) === base(signedInAt)) {
+    const region = regions.find((r) => accountsHosts[r] === base(signedInAt));
+    return { server: base(signedInAt), ...(region ? { region } : {}) };
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  const region = url && url.protocol === 'https:' && url.pathname === '/' && !url.search && !url.username ? regions.find((r) => accountsHosts[r] === url.origin) : undefined;
+  return region ? { server: accountsHosts[region], region } : { refused: truncate(singleLine(value), 100) };
+}
+
 /**
  * Answer of `POST {accounts}/oauth/v2/token` (https://www.zoho.com/accounts/protocol/oauth/web-apps/access-token.html):
  * `{access_token, refresh_token?, api_domain, token_type: "Bearer", expires_in: 3600}`. A refresh does not return a new

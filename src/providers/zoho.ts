@@ -1,14 +1,18 @@
-// Zoho Bookings: a confirmed appointment for a service and staff member, through a Self Client grant code or refresh token.
+// Zoho Bookings: a confirmed appointment for a service and staff member, through a browser sign-in, a Self Client grant code
+// or a refresh token.
 // API reference: https://www.zoho.com/bookings/help/api/v1/book-appointment.html
 import type { KyInstance } from 'ky';
 import { z } from 'zod';
-import { TokenCache } from '../auth/token-cache.js';
+import { TokenCache, tokenAuth } from '../auth/token-cache.js';
 import { AppError, InputError, ProviderError } from '../errors.js';
 import { createHttp } from '../http/client.js';
 import { convertFailure, type FailureContext } from '../http/failure.js';
 import { redact, registerSecret } from '../log.js';
-import { connectCommand, type MeetingProvider, type ProviderSession, type SessionContext } from './provider.js';
+import { connectCommand, type ConnectorContext, type MeetingProvider, type ProviderSession, type SessionContext } from './provider.js';
 import {
+  accountsHosts,
+  bookingScope,
+  callbackAccountsServer,
   chooseService,
   describeZohoError,
   displayName,
@@ -27,13 +31,18 @@ import {
   tokenError,
   tokenResponse,
   workspaceItem,
+  type Region,
   type ZohoToken,
 } from './zoho-wire.js';
 
 const id = 'zoho';
 const reconnect = connectCommand(id);
 const consoleHelp = 'the Zoho API console (api-console.zoho.com, or api-console.zoho.eu, .in, … for your data centre) → Self Client';
-const newGrantCode = `generate a new grant code in ${consoleHelp} → Generate Code (scope zohobookings.data.CREATE), then reconnect at once: ${reconnect}`;
+const newGrantCode = `generate a new grant code in ${consoleHelp} → Generate Code (scope zohobookings.data.CREATE), or sign in with the browser instead (leave out --grant-code-stdin), then reconnect at once: ${reconnect}`;
+const apiConsole = 'the Zoho API console (api-console.zoho.com, or api-console.zoho.eu, .in, … for your data centre)';
+/** Zoho matches the registered redirect URI exactly (https://www.zoho.com/accounts/protocol/oauth/web-apps/authorization.html). */
+const registerRedirect = (port = '<port>') =>
+  `in ${apiConsole} give the client (type "Server-based Applications") the Authorized Redirect URI http://127.0.0.1:${port}/callback, exactly, then sign in with that port: ${reconnect} --port ${port}`;
 
 const settingsSchema = z.object({
   clientId: z.string().min(1),
@@ -56,16 +65,35 @@ async function convert(error: unknown, context: FailureContext): Promise<{ conve
   return { converted, body };
 }
 
-type Grant = { grant_type: 'authorization_code'; code: string } | { grant_type: 'refresh_token'; refresh_token: string };
+/** A Self Client grant code, a browser sign-in's code (with its redirect URI and PKCE verifier), or a refresh token. */
+type Grant =
+  | { grant_type: 'authorization_code'; code: string; redirect_uri?: string; code_verifier?: string }
+  | { grant_type: 'refresh_token'; refresh_token: string };
+type GrantKind = 'grant_code' | 'sign_in' | 'refresh_token';
+const kindOf = (grant: Grant): GrantKind => (grant.grant_type === 'refresh_token' ? 'refresh_token' : grant.redirect_uri ? 'sign_in' : 'grant_code');
 
 /** What a refusal from the token endpoint (an HTTP 200 with `error`) means, and the fix. */
-function tokenRefusal(refusal: z.infer<typeof tokenError>, grant: Grant['grant_type'], server: string): ProviderError {
+function tokenRefusal(refusal: z.infer<typeof tokenError>, grant: Grant, server: string): ProviderError {
+  const kind = kindOf(grant);
   const reason = refusal.error_description ? `${refusal.error_description} (${refusal.error})` : refusal.error;
   const fail = (message: string, hint: string, code: 'auth_failed' | 'rate_limited' = 'auth_failed') => new ProviderError(displayName, code, redact(message), { hint, status: 200 });
   if (/too many requests/i.test(reason)) {
     return fail(`Zoho refused a token request: ${reason}`, 'Zoho allows 10 access-token requests per 10 minutes: wait 10 minutes, then retry', 'rate_limited');
   }
-  if (refusal.error === 'invalid_code' && grant === 'authorization_code') {
+  if (refusal.error === 'invalid_code' && kind === 'sign_in') {
+    return fail("Zoho refused the sign-in's authorization code (invalid_code): it was already used, expired (it lasts 2 minutes), or belongs to another data centre", `connect again and finish at once: ${reconnect}`);
+  }
+  if (refusal.error === 'invalid_redirect_uri') {
+    const port = grant.grant_type === 'authorization_code' && grant.redirect_uri ? /:(\d+)\//.exec(grant.redirect_uri)?.[1] : undefined;
+    return fail(`Zoho refused the redirect URI${grant.grant_type === 'authorization_code' && grant.redirect_uri ? ` ${grant.redirect_uri}` : ''} (invalid_redirect_uri): it is not the one registered for this client`, registerRedirect(port));
+  }
+  if (refusal.error === 'invalid_client' && kind === 'sign_in') {
+    return fail(
+      `the Zoho accounts server ${server} does not know this client id (invalid_client)`,
+      `check --client-id; if the Zoho account lives in another data centre than the client, turn on Multi DC for the client in ${apiConsole} (Settings), or connect with --region ${regions.join('|')}: ${reconnect}`,
+    );
+  }
+  if (refusal.error === 'invalid_code' && kind === 'grant_code') {
     return fail('Zoho refused the grant code (invalid_code): it was already used, has expired, or belongs to another data centre', `a grant code works once, for the 3 to 10 minutes chosen when it was made, at its own data centre (--region): ${newGrantCode}`);
   }
   if (refusal.error === 'invalid_code') {
@@ -86,7 +114,8 @@ async function requestToken(server: string, timeoutMs: number, clientId: string,
   // A grant code works once: a retry after a lost answer could only fail, so only refreshes are retried.
   const http = createHttp({ prefixUrl: server, timeoutMs, retryPost: grant.grant_type === 'refresh_token' });
   // Form fields in the body rather than the query string Zoho's examples use: secrets stay out of URLs and their logs.
-  const form = new URLSearchParams({ ...grant, client_id: clientId, client_secret: clientSecret });
+  const fields = Object.entries({ ...grant, client_id: clientId, client_secret: clientSecret }).filter((field): field is [string, string] => typeof field[1] === 'string');
+  const form = new URLSearchParams(fields);
   let body: unknown;
   try {
     body = await http.post('oauth/v2/token', { body: form }).json();
@@ -94,10 +123,10 @@ async function requestToken(server: string, timeoutMs: number, clientId: string,
     const { converted, body: errorBody } = await convert(error, failure);
     // Refusals usually come in a 200 (below), but one with an error status means the same and gets the same fix.
     const refusal = tokenError.safeParse(errorBody);
-    throw refusal.success && converted.status !== undefined && converted.status < 500 ? tokenRefusal(refusal.data, grant.grant_type, server) : converted;
+    throw refusal.success && converted.status !== undefined && converted.status < 500 ? tokenRefusal(refusal.data, grant, server) : converted;
   }
   const refused = tokenError.safeParse(body);
-  if (refused.success) throw tokenRefusal(refused.data, grant.grant_type, server);
+  if (refused.success) throw tokenRefusal(refused.data, grant, server);
   const token = tokenResponse.safeParse(body);
   if (!token.success) {
     throw new ProviderError(displayName, 'provider_unavailable', `Zoho's token endpoint at ${server} answered without an access token and api_domain`, {
@@ -107,6 +136,58 @@ async function requestToken(server: string, timeoutMs: number, clientId: string,
   registerSecret(token.data.access_token);
   if (token.data.refresh_token) registerSecret(token.data.refresh_token);
   return token.data;
+}
+
+/** What the person reads before the browser opens when no `--port` was given: Zoho will likely refuse a random port. */
+export const noPortNote =
+  'Zoho accepts only the exact redirect URI registered for the client. Without --port the sign-in listens on a random port, which Zoho will likely refuse ("Invalid Redirect Uri"): ' +
+  registerRedirect();
+
+/** The sign-in's outcome: the token answer and the data centre's accounts server the code was exchanged at. */
+interface SignedIn {
+  token: ZohoToken;
+  server: string;
+  region?: Region;
+}
+
+/**
+ * The browser sign-in (authorization code + PKCE on a loopback redirect) at `{accounts}/oauth/v2/auth`; the code is exchanged
+ * at the accounts server the callback names, when that is a Zoho host. PKCE is required of mobile/desktop clients and sent
+ * to every client type (https://www.zoho.com/accounts/protocol/oauth/mobile-and-desktop-apps/get-access-token.html).
+ */
+async function signIn(ctx: ConnectorContext, clientId: string, clientSecret: string, signInAt: string, port: string | undefined): Promise<SignedIn> {
+  if (!ctx.login) {
+    throw new InputError('--grant-code-stdin', 'a grant code (or a refresh token) is needed when no browser sign-in can run here', `${consoleHelp} → Generate Code with scope ${bookingScope}, then pipe it in with --grant-code-stdin`);
+  }
+  let authorized: Awaited<ReturnType<typeof ctx.login.authorize>>;
+  try {
+    authorized = await ctx.login.authorize({
+      provider: displayName,
+      authorizeUrl: `${signInAt.replace(/\/+$/, '')}/oauth/v2/auth`,
+      clientId,
+      scopes: [bookingScope],
+      // offline: a refresh token; consent: a new one even when this client was approved before.
+      extra: { access_type: 'offline', prompt: 'consent' },
+      ...(port ? {} : { note: noPortNote }),
+    });
+  } catch (error) {
+    // Zoho shows "Invalid Redirect Uri" in the browser and never calls back: the wait ends in a timeout.
+    if (!port && error instanceof AppError && error.code === 'timeout') {
+      throw new AppError('timeout', error.message, { hint: `if Zoho showed "Invalid Redirect Uri": ${registerRedirect()}; otherwise ${error.hint ?? `connect again: ${reconnect}`}`, cause: error });
+    }
+    throw error;
+  }
+  registerSecret(authorized.code);
+  registerSecret(authorized.verifier);
+  const named = callbackAccountsServer(authorized.params.get('accounts-server'), signInAt);
+  if ('refused' in named) {
+    throw new ProviderError(displayName, 'auth_failed', `the sign-in came back naming the accounts server "${named.refused}", which is not a Zoho accounts host, so the code was not sent there`, {
+      hint: `connect again, signing in at Zoho itself: ${reconnect} (Zoho's accounts hosts: ${Object.values(accountsHosts).join(', ')}; behind a proxy, set ALSATALK_ZOHO_ACCOUNTS_URL to it)`,
+    });
+  }
+  const grant: Grant = { grant_type: 'authorization_code', code: authorized.code, redirect_uri: authorized.redirectUri, code_verifier: authorized.verifier };
+  const token = await requestToken(named.server, ctx.timeoutMs, clientId, clientSecret, grant);
+  return { token, server: named.server, ...(named.region ? { region: named.region } : {}) };
 }
 
 /** Reads a Bookings answer as JSON; anything else (a web page in an HTTP 200) is an error saying what to check. */
@@ -162,10 +243,7 @@ function openZohoSession(ctx: SessionContext): ProviderSession {
   const http = createHttp({
     prefixUrl: '',
     timeoutMs: ctx.timeoutMs,
-    auth: {
-      header: async () => `Zoho-oauthtoken ${await tokens.get()}`,
-      rejected: (header) => tokens.invalidate(header.replace(/^Zoho-oauthtoken /, '')),
-    },
+    auth: tokenAuth(tokens, 'Zoho-oauthtoken'),
   });
   return {
     async book(meeting, signal) {
@@ -194,7 +272,7 @@ export const zoho: MeetingProvider = {
   id,
   displayName,
   kind: 'meeting',
-  summary: `Self Client (client id and secret) plus a grant code with scope zohobookings.data.CREATE, or a refresh token, from ${consoleHelp}`,
+  summary: `client id and secret plus the browser sign-in (a "Server-based Applications" client whose redirect URI is http://127.0.0.1:<port>/callback, with --port <port>), or a Self Client grant code with scope zohobookings.data.CREATE, or a refresh token, from ${apiConsole}`,
   // No API URL variable: the token answer's api_domain names the API host (the test fake's names the fake itself).
   endpoints: {
     accounts: { env: 'ALSATALK_ZOHO_ACCOUNTS_URL', default: 'https://accounts.zoho.com', description: 'Zoho accounts server (token endpoint /oauth/v2/token); overrides --region' },
@@ -202,8 +280,10 @@ export const zoho: MeetingProvider = {
   fields: [
     { flag: 'client-id', key: 'clientId', label: 'Client ID', help: `${consoleHelp} → Client ID (1000.…)` },
     { flag: 'client-secret', key: 'client_secret', label: 'Client secret', help: `${consoleHelp} → Client Secret`, secret: true },
-    { flag: 'grant-code', key: 'grant_code', label: 'Grant code', help: `${consoleHelp} → Generate Code, scope zohobookings.data.CREATE (works once, for minutes)`, secret: true, optional: true },
+    { flag: 'grant-code', key: 'grant_code', label: 'Grant code', help: `instead of the browser sign-in: ${consoleHelp} → Generate Code, scope zohobookings.data.CREATE (works once, for minutes)`, secret: true, optional: true },
     { flag: 'refresh-token', key: 'refresh_token', label: 'Refresh token', help: 'instead of a grant code: a refresh token that client issued with scope zohobookings.data.CREATE', secret: true, optional: true },
+    // The sign-in's own --port, listed here so that help explains it and connect knows whether it was given.
+    { flag: 'port', key: 'port', label: 'Sign-in port', help: 'browser sign-in: the port of the redirect URI http://127.0.0.1:<port>/callback registered for the client (Zoho matches it exactly)', optional: true },
     { flag: 'region', key: 'region', label: 'Data centre', help: `${regions.join(', ')} (default us): the end of the address you sign in to Zoho at`, optional: true },
     { flag: 'workspace', key: 'workspace', label: 'Workspace', help: 'id or name of the Zoho Bookings workspace (default: the only one)', optional: true },
     { flag: 'service', key: 'service', label: 'Service', help: 'id or name of the service to book (default: the only one)', optional: true },
@@ -217,23 +297,44 @@ export const zoho: MeetingProvider = {
     const givenRefresh = values.refresh_token?.trim() ?? '';
     if (!clientId) throw new InputError('--client-id', 'is required', `copy it from ${consoleHelp}`);
     if (!clientSecret) throw new InputError('--client-secret-stdin', 'the client secret is required', `copy it from ${consoleHelp}`);
-    if (Boolean(grantCode) === Boolean(givenRefresh)) {
+    if (grantCode && givenRefresh) {
       throw new InputError(
         '--grant-code-stdin',
-        grantCode ? 'give a grant code or a refresh token, not both' : 'a grant code (or a refresh token) is required',
-        `${consoleHelp} → Generate Code with scope zohobookings.data.CREATE, then pipe the client secret and the code, one per line: --client-secret-stdin --grant-code-stdin (or a refresh token with --refresh-token-stdin)`,
+        'give a grant code or a refresh token, not both',
+        `pipe the client secret and one of them, one per line: --client-secret-stdin --grant-code-stdin (or --refresh-token-stdin), or leave both out to sign in with the browser`,
       );
     }
     const accounts = resolveAccountsServer(values.region, ctx.endpoints.accounts, zoho.endpoints.accounts?.default ?? 'https://accounts.zoho.com');
-    const grant: Grant = grantCode ? { grant_type: 'authorization_code', code: grantCode } : { grant_type: 'refresh_token', refresh_token: givenRefresh };
-    const token = await requestToken(accounts.server, ctx.timeoutMs, clientId, clientSecret, grant);
-    const refreshToken = grantCode ? token.refresh_token : givenRefresh;
+    const signingIn = !grantCode && !givenRefresh;
+    let server = accounts.server;
+    let region = accounts.region;
+    let token: ZohoToken;
+    const notes = accounts.note ? [accounts.note] : [];
+    if (signingIn) {
+      const signed = await signIn(ctx, clientId, clientSecret, accounts.server, values.port?.trim() || undefined);
+      token = signed.token;
+      if (signed.server !== accounts.server) {
+        notes.push(`Zoho signed you in at its ${signed.region ?? 'own'} data centre (${signed.server}), so the connection uses that accounts server.`);
+        server = signed.server;
+        region = signed.region;
+      }
+    } else {
+      const grant: Grant = grantCode ? { grant_type: 'authorization_code', code: grantCode } : { grant_type: 'refresh_token', refresh_token: givenRefresh };
+      token = await requestToken(accounts.server, ctx.timeoutMs, clientId, clientSecret, grant);
+    }
+    const refreshToken = givenRefresh || token.refresh_token;
     if (!refreshToken) {
-      throw new ProviderError(displayName, 'auth_failed', 'Zoho exchanged the grant code but returned no refresh token', { hint: `make the code with a Self Client, which grants offline access: ${newGrantCode}` });
+      throw signingIn
+        ? new ProviderError(displayName, 'auth_failed', 'Zoho signed you in but returned no refresh token', {
+            hint: `Zoho issues one only with access_type=offline and consent; remove alsatalk-mcp under Connected Apps in your Zoho account's settings, then connect again: ${reconnect}`,
+          })
+        : new ProviderError(displayName, 'auth_failed', 'Zoho exchanged the grant code but returned no refresh token', { hint: `make the code with a Self Client, which grants offline access: ${newGrantCode}` });
     }
     const connectFailure: FailureContext = {
       ...failure,
-      reauthHint: `make the grant code with the scope zohobookings.data.CREATE, in the data centre of the Bookings account (--region), then connect again: ${reconnect}`,
+      reauthHint: signingIn
+        ? `sign in with the Zoho account that has Zoho Bookings, approve the scope zohobookings.data.CREATE, and use the client of that account's data centre (--region), then connect again: ${reconnect}`
+        : `make the grant code with the scope zohobookings.data.CREATE, in the data centre of the Bookings account (--region), then connect again: ${reconnect}`,
     };
     const http = createHttp({ prefixUrl: '', timeoutMs: ctx.timeoutMs });
     const headers = { Authorization: `Zoho-oauthtoken ${token.access_token}` };
@@ -254,19 +355,18 @@ export const zoho: MeetingProvider = {
     const staffs = await list('staffs', { workspace_id: workspace.id, service_id: service.id }, staffItem);
     const staff = pickOne('staff member', '--staff', staffs, values.staff, (s) => `"${s.name}" (id ${s.id}${s.email ? `, ${s.email}` : ''})`);
     const others = services.filter((s) => s.id !== service.id && (s.assigned_staffs === undefined || s.assigned_staffs.includes(staff.id)));
-    const notes = [
-      ...(accounts.note ? [accounts.note] : []),
+    notes.push(
       `Meetings of ${durationMinutes} minutes are booked as "${service.name}" with ${staff.name}. ${
         others.length > 0 ? `Other lengths use ${staff.name}'s other services: ${others.map((s) => `"${s.name}" (${s.duration})`).join(', ')}.` : `${staff.name} has no other service, so other lengths cannot be booked in Zoho.`
       }`,
       "Zoho Bookings asks for the customer's phone number: without customer_phone, the Zoho booking fails and says so.",
-    ];
+    );
     return {
       account: `${staff.email ?? staff.name} (${workspace.name})`,
       settings: {
         clientId,
-        ...(accounts.region ? { region: accounts.region } : {}),
-        accountsServer: accounts.server,
+        ...(region ? { region } : {}),
+        accountsServer: server,
         apiDomain: token.api_domain,
         workspace: { id: workspace.id, name: workspace.name },
         service: { id: service.id, name: service.name, duration: service.duration, durationMinutes },

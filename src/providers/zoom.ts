@@ -1,114 +1,47 @@
-// Zoom: a scheduled meeting (type 2) with a passcode, through Server-to-Server OAuth (account credentials).
+// Zoom: a scheduled meeting (type 2) with a passcode, through Server-to-Server OAuth (account credentials) or a user's
+// own sign-in (a General app's public client: authorization code + PKCE, rotating refresh tokens).
 // API reference: https://developers.zoom.us/docs/api/meetings/#tag/meetings/POST/users/{userId}/meetings
 import { z } from 'zod';
-import { TokenCache } from '../auth/token-cache.js';
+import { TokenCache, tokenAuth, type IssuedToken } from '../auth/token-cache.js';
 import { AppError, InputError, ProviderError } from '../errors.js';
 import { createHttp } from '../http/client.js';
-import { truncate } from '../text.js';
-import { toProviderError, type FailureContext } from '../http/failure.js';
-import { connectCommand, type ConnectorContext, type MeetingProvider } from './provider.js';
-import type { BookedMeeting, Meeting } from '../booking/types.js';
+import { convertFailure, toProviderError, type FailureContext } from '../http/failure.js';
+import { redact, registerSecret } from '../log.js';
+import { askSecret, canPrompt } from '../setup/prompt.js';
+import { connectCommand, type ConnectorContext, type MeetingProvider, type SessionContext } from './provider.js';
+import {
+  canCreateMeetings,
+  describeZoomError,
+  displayName,
+  fromZoomMeeting,
+  oauthError,
+  toZoomMeeting,
+  tokenResponse,
+  userResponse,
+  userTokenResponse,
+} from './zoom-wire.js';
+
+export { formatMeetingId, fromZoomMeeting, toZoomMeeting, type ZoomCreateMeeting } from './zoom-wire.js';
 
 const id = 'zoom';
-const displayName = 'Zoom';
+const reconnect = connectCommand(id);
 
-/** Token response of `POST /oauth/token?grant_type=account_credentials` (https://developers.zoom.us/docs/internal-apps/s2s-oauth/). */
-const tokenResponse = z.object({
-  access_token: z.string().min(1),
-  token_type: z.string(),
-  expires_in: z.number().positive(),
-  scope: z.string().optional(),
-});
+type Endpoints = { api: string; oauth: string };
 
-/** Error body of the OAuth endpoint: `{"reason":"Invalid client_id or client_secret","error":"invalid_client"}`. */
-const oauthError = z.object({ reason: z.string().optional(), error: z.string().optional() });
-
-/** Error body of the REST API: `{"code":300,"message":"Validation Failed.","errors":[{"field","message"}]}`. */
-const apiError = z.object({
-  code: z.union([z.number(), z.string()]).optional(),
-  message: z.string().optional(),
-  errors: z.array(z.object({ field: z.string().optional(), message: z.string().optional() })).optional(),
-});
-
-/** Request body of Create a meeting; only the fields we send. */
-export interface ZoomCreateMeeting {
-  topic: string;
-  type: 2;
-  /** UTC, `yyyy-MM-ddTHH:mm:ssZ`: an exact instant whatever zones Zoom knows; `timezone` then sets the display zone. */
-  start_time: string;
-  duration: number;
-  timezone: string;
-  agenda: string;
-  /** Let Zoom generate a passcode that satisfies the account's own passcode rules. */
-  default_password: true;
-}
-
-/** 201 response of Create a meeting (fields we read). `password` is absent when the account has passcodes off. */
-const createMeetingResponse = z.object({
-  id: z.union([z.number(), z.string()]),
-  join_url: z.url(),
-  password: z.string().optional(),
-  start_time: z.string().optional(),
-  timezone: z.string().optional(),
-});
-
-const userResponse = z.object({ email: z.string().optional(), id: z.string().optional() });
-
-const settingsSchema = z.object({ accountId: z.string(), clientId: z.string(), userId: z.string().default('me') });
-
-/** Pure mapper: our meeting to Zoom's create body. */
-export function toZoomMeeting(meeting: Meeting): ZoomCreateMeeting {
-  return {
-    topic: truncate(meeting.topic, 200),
-    type: 2,
-    start_time: meeting.start.toUTC().toFormat("yyyy-MM-dd'T'HH:mm:ss'Z'"),
-    duration: meeting.durationMinutes,
-    timezone: meeting.timezone,
-    agenda: truncate(`With ${meeting.customerName} <${meeting.customerEmail}>`, 2000),
-    default_password: true,
-  };
-}
-
-/** Zoom shows meeting ids grouped as people type them: 123 4567 8901 (11 digits), 123 456 7890 (10). */
-export function formatMeetingId(id: string): string {
-  if (/^\d{11}$/.test(id)) return `${id.slice(0, 3)} ${id.slice(3, 7)} ${id.slice(7)}`;
-  if (/^\d{10}$/.test(id)) return `${id.slice(0, 3)} ${id.slice(3, 6)} ${id.slice(6)}`;
-  return id;
-}
-
-/** Pure mapper: Zoom's 201 body to our booked meeting. */
-export function fromZoomMeeting(body: unknown): BookedMeeting {
-  const parsed = createMeetingResponse.safeParse(body);
-  if (!parsed.success) {
-    throw new ProviderError(displayName, 'provider_rejected', 'Zoom created the meeting but its answer had no join_url or id', {
-      hint: 'check the meeting in the Zoom web portal before booking again, so it is not doubled',
-    });
-  }
-  const m = parsed.data;
-  return {
-    externalId: String(m.id),
-    joinUrl: m.join_url,
-    reference: { label: 'Meeting ID', value: formatMeetingId(String(m.id)) },
-    ...(m.password ? { passcode: m.password } : {}),
-    links: [{ label: 'Join Zoom meeting', url: m.join_url }],
-  };
-}
-
-const describeZoomError = (body: unknown): string | undefined => {
-  const api = apiError.safeParse(body);
-  if (api.success && api.data.message) {
-    const fields = (api.data.errors ?? []).map((e) => `${e.field ?? '?'}: ${e.message ?? 'invalid'}`).join('; ');
-    return `${api.data.message}${api.data.code !== undefined ? ` (code ${api.data.code})` : ''}${fields ? ` [${fields}]` : ''}`;
-  }
-  const oauth = oauthError.safeParse(body);
-  if (oauth.success && (oauth.data.reason || oauth.data.error)) return [oauth.data.reason, oauth.data.error].filter(Boolean).join(' / ');
-  return typeof body === 'string' && body.length > 0 ? truncate(body, 200) : undefined;
-};
+/** Server-to-Server connections were stored before `auth` existed: a missing `auth` means S2S. */
+const s2sSettings = z.object({ auth: z.literal('s2s').optional(), accountId: z.string(), clientId: z.string(), userId: z.string().default('me') });
+const oauthSettings = z.object({ auth: z.literal('oauth'), clientId: z.string().min(1), userId: z.literal('me').default('me') });
+const settingsSchema = z.union([oauthSettings, s2sSettings]);
 
 const failure: FailureContext = {
   provider: displayName,
   describe: describeZoomError,
-  reauthHint: `reconnect Zoom: ${connectCommand(id)} (check the account id, client id and secret of the Server-to-Server OAuth app)`,
+  reauthHint: `reconnect Zoom: ${reconnect} (check the account id, client id and secret of the Server-to-Server OAuth app)`,
+};
+
+const userFailure: FailureContext = {
+  ...failure,
+  reauthHint: `sign in to Zoom again: ${reconnect} --client-id <public client id>`,
 };
 
 /** Fetches an account-credentials token; a bad credential is an `auth_failed` error naming the fix. */
@@ -135,68 +68,233 @@ async function fetchToken(oauthUrl: string, timeoutMs: number, accountId: string
   }
 }
 
-export const zoom: MeetingProvider = {
+/**
+ * POSTs a user-level grant to `/oauth/token` as a public client: `client_id` in the form, no Authorization header
+ * (https://developers.zoom.us/docs/integrations/PKCE/). A refused grant is `auth_failed`, naming the likely cause.
+ */
+async function userTokenRequest(oauthUrl: string, timeoutMs: number, fields: Record<string, string>) {
+  // Retrying a refresh is safe: if Zoom never saw the first try the retry works; if it did, the token is spent either way.
+  const http = createHttp({ prefixUrl: oauthUrl, timeoutMs, retryPost: fields.grant_type === 'refresh_token' });
+  let body: unknown;
+  try {
+    body = await http.post('oauth/token', { body: new URLSearchParams(fields) }).json();
+  } catch (error) {
+    const { error: converted, body: errorBody } = await convertFailure(error, userFailure);
+    const refresh = fields.grant_type === 'refresh_token';
+    if (converted.status === 400 || converted.status === 401) {
+      const code = oauthError.safeParse(errorBody).data?.error;
+      const detail = redact(describeZoomError(errorBody) ?? `HTTP ${converted.status}`);
+      if (refresh && code === 'invalid_grant') {
+        throw new ProviderError(displayName, 'auth_failed', `Zoom refused the stored refresh token (${detail}): the app's access was removed, or an older refresh token was sent after Zoom had issued a newer one (another copy of alsatalk-mcp refreshed it, or Zoom's answer to an earlier refresh was lost)`, {
+          hint: `sign in to Zoom again: ${reconnect} --client-id ${fields.client_id ?? '<public client id>'}`,
+          status: converted.status,
+        });
+      }
+      throw new ProviderError(displayName, 'auth_failed', `Zoom refused ${refresh ? 'the refresh token' : 'the sign-in'}: ${detail}`, {
+        hint:
+          code === 'invalid_client'
+            ? `use the public client id from the app's App Credentials page ("Use Public Client OAuth" on), then connect again: ${reconnect} --client-id <public client id>`
+            : `check that the General app has "Use Public Client OAuth" on and http://127.0.0.1/callback among its redirect URLs, then connect again: ${reconnect} --client-id <public client id>`,
+        status: converted.status,
+      });
+    }
+    if (refresh && (converted.code === 'timeout' || converted.code === 'network_error')) {
+      // The request may have reached Zoom and spent the refresh token: say what the next failure would mean.
+      throw new ProviderError(displayName, converted.code, `${converted.message} while renewing the Zoom sign-in; if Zoom received the request, it has already replaced the stored refresh token`, {
+        hint: `retry; if Zoom then refuses the refresh token, sign in again: ${reconnect} --client-id ${fields.client_id ?? '<public client id>'}`,
+      });
+    }
+    throw converted;
+  }
+  const token = userTokenResponse.safeParse(body);
+  if (!token.success) {
+    throw new ProviderError(displayName, 'provider_unavailable', "Zoom's token endpoint answered without an access token", {
+      hint: 'retry in a few minutes; if it persists, check ALSATALK_ZOOM_OAUTH_URL',
+    });
+  }
+  if (token.data.refresh_token) registerSecret(token.data.refresh_token);
+  registerSecret(token.data.access_token);
+  return token.data;
+}
+
+/** Runs the browser sign-in and returns the first token answer (with its refresh token). */
+async function signIn(ctx: ConnectorContext, clientId: string) {
+  if (!ctx.login) {
+    throw new InputError('--account-id', 'a browser sign-in cannot run here', `run connect in a terminal to sign in with the browser, or use a Server-to-Server OAuth app: ${reconnect} --account-id <id> --client-id <id> --client-secret-stdin`);
+  }
+  const endpoints = ctx.endpoints as Endpoints;
+  // Zoom grants the scopes chosen on the app's Scopes page; the authorize request names none.
+  const authorized = await ctx.login.authorize({ provider: displayName, authorizeUrl: `${endpoints.oauth}/oauth/authorize`, clientId, scopes: [] });
+  const token = await userTokenRequest(endpoints.oauth, ctx.timeoutMs, {
+    grant_type: 'authorization_code',
+    code: authorized.code,
+    redirect_uri: authorized.redirectUri,
+    code_verifier: authorized.verifier,
+    client_id: clientId,
+  });
+  if (!token.refresh_token) {
+    throw new ProviderError(displayName, 'auth_failed', 'Zoom signed you in but returned no refresh token', { hint: `connect again: ${reconnect} --client-id ${clientId}` });
+  }
+  return { ...token, refresh_token: token.refresh_token };
+}
+
+/** `connect zoom --client-id <public id>`: the person signs in; the session books as that user (`me`). */
+async function connectUser(values: Readonly<Record<string, string>>, ctx: ConnectorContext) {
+  const clientId = values.clientId?.trim() ?? '';
+  if (!clientId) throw new InputError('--client-id', 'is required', "copy the public client id from the General app's App Credentials page (\"Use Public Client OAuth\" on)");
+  if (values.client_secret) {
+    throw new InputError('--account-id', 'is required with a client secret (a Server-to-Server OAuth app)', "add the account id from the S2S app's App Credentials page, or leave the secret out to sign in with the browser (the General app's public client has none)");
+  }
+  if (values.userId?.trim() && values.userId.trim() !== 'me') {
+    throw new InputError('--user', 'meetings are hosted by the Zoom user who signs in', 'sign in as the host instead, or use a Server-to-Server OAuth app (--account-id) to book for another user');
+  }
+  const endpoints = ctx.endpoints as Endpoints;
+  const given = values.refresh_token?.trim();
+  // A refresh token piped in is spent by its first use: the one Zoom returns instead is the one to store.
+  const token = given
+    ? await userTokenRequest(endpoints.oauth, ctx.timeoutMs, { grant_type: 'refresh_token', refresh_token: given, client_id: clientId })
+    : await signIn(ctx, clientId);
+  const refreshToken = token.refresh_token ?? given ?? '';
+  if (token.scope !== undefined && !canCreateMeetings(token.scope)) {
+    throw new ProviderError(displayName, 'permission_denied', `the Zoom app may not create meetings (granted scopes: ${token.scope || 'none'})`, {
+      hint: `add the scope meeting:write:meeting on the General app's Scopes page, then sign in again: ${reconnect} --client-id ${clientId}`,
+    });
+  }
+  const notes: string[] = [];
+  let account = 'Zoom user';
+  try {
+    const http = createHttp({ prefixUrl: endpoints.api, timeoutMs: ctx.timeoutMs });
+    const user = userResponse.parse(await http.get('users/me', { headers: { Authorization: `Bearer ${token.access_token}` } }).json());
+    if (user.email) account = user.email;
+  } catch (error) {
+    const converted = await toProviderError(error, userFailure);
+    // Reading the profile needs user:read:user, which booking does not: the connection still works without it.
+    notes.push(`Could not read your Zoom profile (${converted.message}); add the scope user:read:user to show who is connected.`);
+  }
+  return { account, settings: { auth: 'oauth', clientId, userId: 'me' }, secrets: { refresh_token: refreshToken }, notes };
+}
+
+/** `connect zoom --account-id ... --client-id ...`: a Server-to-Server OAuth app, verified before anything is stored. */
+async function connectServerToServer(values: Readonly<Record<string, string>>, ctx: ConnectorContext) {
+  const accountId = values.accountId?.trim() ?? '';
+  const clientId = values.clientId?.trim() ?? '';
+  let clientSecret = values.client_secret ?? '';
+  const userId = values.userId?.trim() || 'me';
+  if (!clientSecret && clientId && canPrompt()) {
+    clientSecret = await askSecret(`${displayName} Client secret: `);
+    registerSecret(clientSecret);
+  }
+  for (const [flag, value] of [['--account-id', accountId], ['--client-id', clientId], ['--client-secret-stdin', clientSecret]] as const) {
+    if (!value) throw new InputError(flag, 'is required', "copy it from the Server-to-Server OAuth app's App Credentials page");
+  }
+  const endpoints = ctx.endpoints as Endpoints;
+  const token = await fetchToken(endpoints.oauth, ctx.timeoutMs, accountId, clientId, clientSecret);
+  const notes: string[] = [];
+  if (token.scope !== undefined && !canCreateMeetings(token.scope)) {
+    throw new ProviderError(displayName, 'permission_denied', `the Zoom app may not create meetings (granted scopes: ${token.scope || 'none'})`, {
+      hint: 'add the scope meeting:write:meeting:admin (or meeting:write:admin) on the app\'s Scopes page, activate the app, then connect again',
+    });
+  }
+  let account = `account ${accountId}`;
+  const http = createHttp({ prefixUrl: endpoints.api, timeoutMs: ctx.timeoutMs });
+  try {
+    const user = userResponse.parse(
+      await http.get(`users/${encodeURIComponent(userId)}`, { headers: { Authorization: `Bearer ${token.access_token}` } }).json(),
+    );
+    if (user.email) account = user.email;
+  } catch (error) {
+    const converted = await toProviderError(error, failure);
+    if (converted.status === 404) throw new InputError('--user', `Zoom has no user "${userId}" in this account`, 'give the host\'s Zoom e-mail or user id, or omit --user to host as the app owner');
+    // Reading the user needs a scope (user:read:user:admin) that booking does not; the connection still works without it.
+    notes.push(`Could not read the Zoom host's profile (${converted.message}); meetings will be created for user "${userId}".`);
+  }
+  return { account, settings: { accountId, clientId, userId }, secrets: { client_secret: clientSecret }, notes };
+}
+
+/**
+ * Access tokens from the stored refresh token. Zoom rotates it, so the new one is saved before the access token is
+ * handed out (a crash then loses only an access token), and TokenCache makes concurrent callers share one refresh.
+ */
+function userTokens(ctx: SessionContext, clientId: string): () => Promise<IssuedToken> {
+  const oauthUrl = (ctx.endpoints as Endpoints).oauth;
+  const refresh = (refreshToken: string) => userTokenRequest(oauthUrl, ctx.timeoutMs, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId });
+  return async () => {
+    const sent = await ctx.secret('refresh_token');
+    let token;
+    try {
+      token = await refresh(sent);
+    } catch (error) {
+      // Another process sharing this keychain may have rotated the token meanwhile: one try with the newer one.
+      const latest = error instanceof ProviderError && error.code === 'auth_failed' ? await ctx.secret('refresh_token') : sent;
+      if (latest === sent) throw error;
+      token = await refresh(latest);
+    }
+    if (token.refresh_token) {
+      try {
+        await ctx.saveSecret('refresh_token', token.refresh_token);
+      } catch (error) {
+        throw new ProviderError(displayName, 'auth_failed', `Zoom issued a new refresh token (the stored one no longer works) but it could not be saved: ${redact(error instanceof Error ? error.message : String(error))}`, {
+          hint: `make the OS keychain writable, then sign in again: ${reconnect} --client-id ${clientId}`,
+          cause: error,
+        });
+      }
+    }
+    return { accessToken: token.access_token, expiresAt: Date.now() + token.expires_in * 1000 };
+  };
+}
+
+/** Which secrets a stored connection needs, for `status` to check: it depends on how Zoom was connected. */
+interface ConnectionSecrets {
+  secretsFor(settings: Readonly<Record<string, unknown>>): readonly string[];
+}
+
+export const zoom: MeetingProvider & ConnectionSecrets = {
   id,
   displayName,
   kind: 'meeting',
-  summary: 'Server-to-Server OAuth app (account id, client id, client secret) from marketplace.zoom.us → Develop → Build App',
+  summary:
+    'sign in with the browser through a General app with "Use Public Client OAuth" on (its public client id; redirect URL http://127.0.0.1/callback), ' +
+    'or a Server-to-Server OAuth app (account id, client id, client secret), from marketplace.zoom.us → Develop → Build App',
   endpoints: {
     api: { env: 'ALSATALK_ZOOM_API_URL', default: 'https://api.zoom.us/v2', description: 'Zoom REST API base' },
-    oauth: { env: 'ALSATALK_ZOOM_OAUTH_URL', default: 'https://zoom.us', description: 'Zoom OAuth host (token endpoint /oauth/token)' },
+    oauth: { env: 'ALSATALK_ZOOM_OAUTH_URL', default: 'https://zoom.us', description: 'Zoom OAuth host (/oauth/authorize and /oauth/token)' },
   },
   fields: [
-    { flag: 'account-id', key: 'accountId', label: 'Account ID', help: "the S2S app's App Credentials page" },
-    { flag: 'client-id', key: 'clientId', label: 'Client ID', help: "the S2S app's App Credentials page" },
-    { flag: 'client-secret', key: 'client_secret', label: 'Client secret', help: "the S2S app's App Credentials page", secret: true },
-    { flag: 'user', key: 'userId', label: 'Host user', help: 'Zoom user id or e-mail that hosts the meetings (default: me, the app owner)', optional: true },
+    { flag: 'account-id', key: 'accountId', label: 'Account ID', help: "Server-to-Server only: the S2S app's App Credentials page (leave it out to sign in with the browser)", optional: true },
+    { flag: 'client-id', key: 'clientId', label: 'Client ID', help: "the S2S app's client id, or the General app's public client id for the browser sign-in" },
+    { flag: 'client-secret', key: 'client_secret', label: 'Client secret', help: "Server-to-Server only: the S2S app's App Credentials page", secret: true, optional: true },
+    { flag: 'refresh-token', key: 'refresh_token', label: 'Refresh token', help: 'instead of the browser sign-in: a refresh token of the public client (Zoom replaces it on first use)', secret: true, optional: true },
+    { flag: 'user', key: 'userId', label: 'Host user', help: 'Server-to-Server only: Zoom user id or e-mail that hosts the meetings (default: me, the app owner)', optional: true },
   ],
 
+  secretsFor(settings) {
+    return settings.auth === 'oauth' ? ['refresh_token'] : ['client_secret'];
+  },
+
   async connect(values, ctx: ConnectorContext) {
-    const accountId = values.accountId?.trim() ?? '';
-    const clientId = values.clientId?.trim() ?? '';
-    const clientSecret = values.client_secret ?? '';
-    const userId = values.userId?.trim() || 'me';
-    for (const [flag, value] of [['--account-id', accountId], ['--client-id', clientId], ['client secret', clientSecret]] as const) {
-      if (!value) throw new InputError(flag, 'is required', "copy it from the Server-to-Server OAuth app's App Credentials page");
-    }
-    const endpoints = ctx.endpoints as { api: string; oauth: string };
-    const token = await fetchToken(endpoints.oauth, ctx.timeoutMs, accountId, clientId, clientSecret);
-    const notes: string[] = [];
-    if (token.scope !== undefined && !token.scope.split(/\s+/).some((s) => s.startsWith('meeting:write'))) {
-      throw new ProviderError(displayName, 'permission_denied', `the Zoom app may not create meetings (granted scopes: ${token.scope || 'none'})`, {
-        hint: 'add the scope meeting:write:meeting:admin (or meeting:write:admin) on the app\'s Scopes page, activate the app, then connect again',
-      });
-    }
-    let account = `account ${accountId}`;
-    const http = createHttp({ prefixUrl: endpoints.api, timeoutMs: ctx.timeoutMs });
-    try {
-      const user = userResponse.parse(
-        await http.get(`users/${encodeURIComponent(userId)}`, { headers: { Authorization: `Bearer ${token.access_token}` } }).json(),
-      );
-      if (user.email) account = user.email;
-    } catch (error) {
-      const converted = await toProviderError(error, failure);
-      if (converted.status === 404) throw new InputError('--user', `Zoom has no user "${userId}" in this account`, 'give the host\'s Zoom e-mail or user id, or omit --user to host as the app owner');
-      // Reading the user needs a scope (user:read:user:admin) that booking does not; the connection still works without it.
-      notes.push(`Could not read the Zoom host's profile (${converted.message}); meetings will be created for user "${userId}".`);
-    }
-    return { account, settings: { accountId, clientId, userId }, secrets: { client_secret: clientSecret }, notes };
+    return values.accountId?.trim() ? connectServerToServer(values, ctx) : connectUser(values, ctx);
   },
 
   openSession(ctx) {
-    const settings = settingsSchema.parse(ctx.connection.settings);
-    const endpoints = ctx.endpoints as { api: string; oauth: string };
-    const tokens = new TokenCache(async () => {
-      const token = await fetchToken(endpoints.oauth, ctx.timeoutMs, settings.accountId, settings.clientId, await ctx.secret('client_secret'));
-      return { accessToken: token.access_token, expiresAt: Date.now() + token.expires_in * 1000 };
-    });
+    const parsed = settingsSchema.safeParse(ctx.connection.settings);
+    if (!parsed.success) {
+      throw new ProviderError(displayName, 'not_connected', 'the stored Zoom settings are incomplete', { hint: `connect Zoom again: ${reconnect}` });
+    }
+    const settings = parsed.data;
+    const endpoints = ctx.endpoints as Endpoints;
+    const user = settings.auth === 'oauth';
+    const tokens = new TokenCache(
+      user
+        ? userTokens(ctx, settings.clientId)
+        : async () => {
+            const token = await fetchToken(endpoints.oauth, ctx.timeoutMs, settings.accountId, settings.clientId, await ctx.secret('client_secret'));
+            return { accessToken: token.access_token, expiresAt: Date.now() + token.expires_in * 1000 };
+          },
+    );
     const http = createHttp({
       prefixUrl: endpoints.api,
       timeoutMs: ctx.timeoutMs,
-      auth: {
-        header: async () => `Bearer ${await tokens.get()}`,
-        rejected: (header) => tokens.invalidate(header.replace(/^Bearer /, '')),
-      },
+      auth: tokenAuth(tokens),
     });
     return {
       async book(meeting, signal) {
@@ -207,7 +305,7 @@ export const zoom: MeetingProvider = {
           return fromZoomMeeting(body);
         } catch (error) {
           if (error instanceof AppError) throw error;
-          throw await toProviderError(error, failure);
+          throw await toProviderError(error, user ? userFailure : failure);
         }
       },
     };

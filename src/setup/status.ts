@@ -32,8 +32,9 @@ export async function collectStatus(ctx: Pick<AppContext, 'connections' | 'secre
     let next: string | undefined = conn.status === 'needs_reauth' ? connectCommand(c.id) : undefined;
     try {
       // Optional secrets (Zoho's grant code) may never have been stored; the required ones must be there.
-      for (const field of c.fields.filter((f) => f.secret && !f.optional)) {
-        if ((await ctx.secrets.get(secretAccount(c.id, field.key))) === null) {
+      const required = c.secretsFor?.(conn.settings) ?? c.fields.filter((f) => f.secret && !f.optional).map((f) => f.key);
+      for (const key of required) {
+        if ((await ctx.secrets.get(secretAccount(c.id, key))) === null) {
           state = 'secrets_missing';
           next = connectCommand(c.id);
         }

@@ -1,13 +1,20 @@
 // Zoho Bookings through the real connect command and a real MCP Client; msw plays Zoho (and Zoom, Resend) at the network edge.
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { DateTime } from 'luxon';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { zoho } from '../../src/providers/zoho.js';
+import { noPortNote, zoho } from '../../src/providers/zoho.js';
+import { connectUsage } from '../../src/setup/connect.js';
 import { zoom } from '../../src/providers/zoom.js';
 import { secretAccount } from '../../src/storage/secret-store.js';
 import { bookingFailure, createZohoFake, zohoErrorPage, type ZohoFake } from '../msw/zoho.js';
+import { startFakeHttpServer } from '../msw/http-server.js';
+import { assertBuilt, binPath, childEnv, runCli } from '../support/cli.js';
 import { futureDate } from '../support/dates.js';
-import { useHarness, type Harness } from '../support/harness.js';
+import { fakeEnv, followSignIn, useHarness, type Harness } from '../support/harness.js';
 
 const harness = useHarness({ providers: [zoom, zoho], extra: () => [createZohoFake()] });
 let h: Harness;
@@ -154,12 +161,12 @@ describe('connect zoho', () => {
     expect(h.ctx.connections.get('zoho')?.settings).toMatchObject({ region: 'eu', accountsServer: z.accountsBase });
   });
 
-  it('needs exactly one of a grant code and a refresh token', async () => {
+  // Changed with the browser sign-in: neither a grant code nor a refresh token now signs in (see the sign-in tests below).
+  it('takes a grant code or a refresh token, not both', async () => {
     const both = h.connect('zoho', ['--client-id', z.state.clientId, '--client-secret-stdin', '--grant-code-stdin', '--refresh-token-stdin'], `${z.state.clientSecret}\n${z.grantCode()}\n1000.refresh.x\n`);
-    await expect(both).rejects.toMatchObject({ field: '--grant-code-stdin', message: expect.stringContaining('not both') });
-    const neither = h.connect('zoho', ['--client-id', z.state.clientId, '--client-secret-stdin'], `${z.state.clientSecret}\n`);
-    await expect(neither).rejects.toMatchObject({ field: '--grant-code-stdin', message: expect.stringContaining('is required') });
+    await expect(both).rejects.toMatchObject({ field: '--grant-code-stdin', message: expect.stringContaining('not both'), hint: expect.stringContaining('sign in with the browser') });
     expect(z.state.tokenRequests).toBe(0);
+    expect(z.state.authorizeRequests).toHaveLength(0);
   });
 
   it("reports Zoho's limit on token requests with when to retry, and stores nothing", async () => {
@@ -376,4 +383,124 @@ describe('the fake keeps the wire honest', () => {
     expect(await bearer.text()).toContain('<title>Zoho Creator - Error Page</title>');
     expect(bookingFailure('x')).toEqual({ response: { returnvalue: { status: 'failure', message: 'x' }, status: 'success' } });
   });
+});
+
+describe('connect zoho with the browser sign-in', () => {
+  const signIn = (more: string[] = []) => h.connect('zoho', ['--client-id', z.state.clientId, '--client-secret-stdin', '--service', 'Intro call', '--staff', 'Ann Smith', ...more], `${z.state.clientSecret}\n`);
+  const freePort = () =>
+    new Promise<number>((resolve, reject) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
+      probe.on('error', reject);
+    });
+
+  it('signs in with PKCE on the registered 127.0.0.1 port, stores the refresh token Zoho issued, picks the service and staff, and books', async () => {
+    const port = await freePort();
+    z.state.registeredRedirectUris = [`http://127.0.0.1:${port}/callback`];
+    await signIn(['--port', String(port)]);
+    const [authorize] = z.state.authorizeRequests;
+    expect(authorize?.get('redirect_uri')).toBe(`http://127.0.0.1:${port}/callback`);
+    expect(authorize?.get('scope')).toBe('zohobookings.data.CREATE');
+    expect(authorize?.get('access_type')).toBe('offline');
+    expect(authorize?.get('prompt')).toBe('consent');
+    expect(authorize?.get('code_challenge_method')).toBe('S256');
+    expect(authorize?.get('state')?.length).toBeGreaterThanOrEqual(32);
+    const out = h.output.join('\n');
+    expect(out).toContain(`Waiting for the sign-in to finish (redirect to http://127.0.0.1:${port}/callback)`);
+    expect(out).toContain('Connected Zoho Bookings as ann@acme.test (Acme Consulting).');
+    expect(out).toContain('Note: Meetings of 30 minutes are booked as "Intro call" with Ann Smith.');
+    expect(await stored()).toEqual({ clientSecret: z.state.clientSecret, refreshToken: z.state.issuedRefreshTokens[0], grantCode: null });
+    expect(h.ctx.connections.get('zoho')?.settings).toMatchObject({ accountsServer: z.accountsBase, apiDomain: z.apiBase, service: { id: ids.intro }, staff: { id: ids.ann } });
+    expect(h.ctx.connections.get('zoho')?.settings).not.toHaveProperty('port');
+    // Nothing secret was printed: not the code, not the tokens.
+    for (const secret of [...z.state.signInCodes.keys(), ...z.state.issuedRefreshTokens, z.state.clientSecret]) expect(out).not.toContain(secret);
+
+    await h.connectResend();
+    const { entry } = await book();
+    expect(entry).toMatchObject({ provider: 'zoho', status: 'booked', meeting_id: '#AC-00001' });
+    expect(z.state.appointments[0]).toMatchObject({ serviceId: ids.intro, staffId: ids.ann });
+  });
+
+  it("exchanges the code at the data centre the callback names (accounts-server), and keeps using it", async () => {
+    z.state.callbackAccountsServer = z.euAccountsBase;
+    z.state.callbackLocation = 'eu';
+    await signIn();
+    expect(z.state.tokenHosts).toEqual(['https://accounts.zoho.eu']);
+    expect(h.output.join('\n')).toContain('Note: Zoho signed you in at its eu data centre (https://accounts.zoho.eu), so the connection uses that accounts server.');
+    expect(h.ctx.connections.get('zoho')?.settings).toMatchObject({ region: 'eu', accountsServer: 'https://accounts.zoho.eu' });
+
+    await h.connectResend();
+    const { entry } = await book();
+    expect(entry?.status).toBe('booked');
+    expect(z.state.tokenHosts).toEqual(['https://accounts.zoho.eu', 'https://accounts.zoho.eu']); // the refresh too
+  });
+
+  it('refuses an accounts-server that is not a Zoho host, sends it nothing, and stores nothing', async () => {
+    z.state.callbackAccountsServer = 'https://accounts.zoho.eu.evil.test';
+    const error: unknown = await signIn().catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'auth_failed',
+      message: 'the sign-in came back naming the accounts server "https://accounts.zoho.eu.evil.test", which is not a Zoho accounts host, so the code was not sent there',
+      hint: expect.stringContaining('npx alsatalk-mcp connect zoho'),
+    });
+    expect(z.state.tokenRequests).toBe(0);
+    await nothingStored();
+  });
+
+  it('stores nothing and says to approve when consent is denied', async () => {
+    z.state.consent = 'deny';
+    await expect(signIn()).rejects.toMatchObject({ code: 'auth_failed', message: expect.stringContaining('Consent was denied'), hint: expect.stringContaining('npx alsatalk-mcp connect zoho') });
+    expect(z.state.tokenRequests).toBe(0);
+    await nothingStored();
+  });
+
+  it('names the redirect URI to register when Zoho refuses it at the exchange (invalid_redirect_uri)', async () => {
+    z.state.faults.inject('token', { status: 200, body: { error: 'invalid_redirect_uri' } });
+    const port = await freePort();
+    const error: unknown = await signIn(['--port', String(port)]).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'auth_failed', message: `Zoho refused the redirect URI http://127.0.0.1:${port}/callback (invalid_redirect_uri): it is not the one registered for this client` });
+    expect((error as { hint: string }).hint).toContain(`Authorized Redirect URI http://127.0.0.1:${port}/callback, exactly, then sign in with that port: npx alsatalk-mcp connect zoho --port ${port}`);
+    await nothingStored();
+  });
+
+  it('explains in connect --help how to register the redirect URI and pass --port', () => {
+    const help = connectUsage(zoho);
+    expect(help).toContain('--port VALUE   Sign-in port (optional): browser sign-in: the port of the redirect URI http://127.0.0.1:<port>/callback');
+    expect(help).toContain('"Server-based Applications" client whose redirect URI is http://127.0.0.1:<port>/callback, with --port <port>');
+    expect(noPortNote).toMatch(/Without --port.*Authorized Redirect URI http:\/\/127\.0\.0\.1:<port>\/callback, exactly.*--port <port>$/);
+  });
+});
+
+describe('the built CLI signs in to Zoho without --port', () => {
+  it('prints the note on registering the redirect URI before the sign-in URL, then connects', async () => {
+    assertBuilt();
+    const server = await startFakeHttpServer();
+    const fake = createZohoFake({ accountsBase: `${server.url}/zoho-accounts`, apiBase: `${server.url}/zoho-api` });
+    server.use(fake.handlers);
+    const home = mkdtempSync(path.join(os.tmpdir(), 'alsatalk-zoho-cli-'));
+    const env = childEnv({ ...fakeEnv(home, [fake]), ALSATALK_LOG_LEVEL: 'info' });
+    try {
+      const args = ['connect', 'zoho', '--client-id', fake.state.clientId, '--client-secret-stdin', '--no-browser', '--service', 'Intro call', '--staff', 'Ann Smith'];
+      const child = spawn(process.execPath, [binPath, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+      let [stdout, stderr] = ['', ''];
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      child.stdin.end(`${fake.state.clientSecret}\n`);
+      await expect.poll(() => /https?:\/\/\S+\/oauth\/v2\/auth\S+/.exec(stdout)?.[0], { timeout: 10_000 }).toBeTruthy();
+      // The note is in the connect output, before the URL.
+      expect(stdout).toContain(`Note: ${noPortNote}`);
+      expect(stdout.indexOf(noPortNote)).toBeLessThan(stdout.search(/\/oauth\/v2\/auth/));
+      await followSignIn(/https?:\/\/\S+\/oauth\/v2\/auth\S+/.exec(stdout)?.[0] ?? '');
+      expect(await exited, stderr).toBe(0);
+      expect(stdout).toContain('Connected Zoho Bookings as ann@acme.test (Acme Consulting).');
+      for (const secret of [fake.state.clientSecret, ...fake.state.issuedRefreshTokens, ...fake.state.signInCodes.keys()]) expect(stdout + stderr).not.toContain(secret);
+    } finally {
+      await runCli(['disconnect', 'zoho'], env);
+      await server.close();
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 20_000);
 });

@@ -1,7 +1,8 @@
-// A fake Zoho that behaves like the documented APIs: the accounts token endpoint (grant code and refresh), and the
+// A fake Zoho that behaves like the documented APIs: the accounts sign-in page and token endpoint (sign-in code, grant code
+// and refresh, at its own accounts host and at the real EU one, for multi-DC), and the
 // Bookings fetch and Book Appointment endpoints, with failures inside HTTP 200s and HTML pages for refused tokens.
 // https://www.zoho.com/accounts/protocol/oauth/self-client/overview.html · https://www.zoho.com/bookings/help/api/v1/book-appointment.html
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { DateTime, IANAZone } from 'luxon';
 import { http, HttpResponse, type RequestHandler } from 'msw';
 import { Faults } from './fault.js';
@@ -41,6 +42,17 @@ export interface ZohoAppointmentRecord {
 export interface ZohoFakeOptions {
   accountsBase?: string;
   apiBase?: string;
+  /** A second data centre's accounts host (multi-DC): the real EU one by default, which msw intercepts like any other. */
+  euAccountsBase?: string;
+}
+
+/** A sign-in code and what its exchange must match (https://www.zoho.com/accounts/protocol/oauth/mobile-and-desktop-apps/get-access-token.html). */
+export interface ZohoSignInCode {
+  challenge: string;
+  redirectUri: string;
+  /** The accounts host that must exchange it: the person's data centre. */
+  accountsServer: string;
+  used: boolean;
 }
 
 const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -63,6 +75,7 @@ export const bookingFailure = (message: string) => ({ response: { returnvalue: {
 export function createZohoFake(options: ZohoFakeOptions = {}) {
   const accountsBase = options.accountsBase ?? 'https://accounts.zoho.test';
   const apiBase = options.apiBase ?? 'https://www.zohoapis.zoho.test';
+  const euAccountsBase = options.euAccountsBase ?? 'https://accounts.zoho.eu';
   const workspaceId = '4753814000000048016';
   const [ann, bob] = ['4753814000000048014', '4753814000000048020'];
   const state = {
@@ -76,6 +89,19 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
     tokenTtlSeconds: 3600,
     tokens: new Map<string, number>(),
     tokenRequests: 0,
+    /** The accounts host each token request went to. */
+    tokenHosts: [] as string[],
+    /** What the person does on the sign-in page: approve, or deny consent. */
+    consent: 'approve' as 'approve' | 'deny',
+    /** The `accounts-server` (and `location`) the sign-in callback names: the person's data centre. */
+    callbackAccountsServer: accountsBase,
+    callbackLocation: 'us',
+    /** Redirect URIs registered for the client; undefined accepts any 127.0.0.1 one (whether Zoho matches the port is unconfirmed). */
+    registeredRedirectUris: undefined as string[] | undefined,
+    /** Sign-in codes issued by the sign-in page; a code works once. */
+    signInCodes: new Map<string, ZohoSignInCode>(),
+    /** The authorize requests as received, for assertions. */
+    authorizeRequests: [] as URLSearchParams[],
     /** Where each token request carried its fields: `body` (form) or `query`. */
     tokenParamsIn: [] as Array<'body' | 'query'>,
     workspaces: [{ id: workspaceId, name: 'Acme Consulting' }],
@@ -146,9 +172,45 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
     return at.isValid && at.hour === hour && at.day === day ? at : undefined;
   };
 
-  const handlers: RequestHandler[] = [
-    http.post(`${accountsBase}/oauth/v2/token`, async ({ request }) => {
+  const authorizeHandler = (base: string) =>
+    // The sign-in page: it approves (or denies) at once and redirects to the redirect URI, as a person would.
+    http.get(`${base}/oauth/v2/auth`, ({ request }) => {
+      const query = new URL(request.url).searchParams;
+      state.authorizeRequests.push(query);
+      const redirectUri = query.get('redirect_uri') ?? '';
+      if (query.get('client_id') !== state.clientId) return new HttpResponse('Invalid Client', { status: 400 });
+      const registered = state.registeredRedirectUris ? state.registeredRedirectUris.includes(redirectUri) : /^http:\/\/127\.0\.0\.1:\d+\//.test(redirectUri);
+      // Zoho shows an error page and never calls back when the redirect URI is not the registered one.
+      if (!registered) return new HttpResponse('<html><head><title>Invalid Redirect Uri</title></head></html>', { status: 400, headers: { 'Content-Type': 'text/html' } });
+      if (query.get('response_type') !== 'code' || !query.get('scope')) return new HttpResponse('Invalid Request', { status: 400 });
+      const back = new URL(redirectUri);
+      back.searchParams.set('state', query.get('state') ?? '');
+      if (state.consent === 'deny') {
+        back.searchParams.set('error', 'access_denied');
+      } else {
+        const code = `1000.${randomBytes(16).toString('hex')}.${randomBytes(16).toString('hex')}`;
+        state.signInCodes.set(code, { challenge: query.get('code_challenge') ?? '', redirectUri, accountsServer: state.callbackAccountsServer, used: false });
+        back.searchParams.set('code', code);
+        back.searchParams.set('location', state.callbackLocation);
+        back.searchParams.set('accounts-server', state.callbackAccountsServer);
+      }
+      return new HttpResponse(null, { status: 302, headers: { Location: back.toString() } });
+    });
+
+  /** A sign-in code's exchange: the host of the person's data centre, the same redirect URI, the PKCE verifier. */
+  const exchangeSignInCode = (base: string, issued: ZohoSignInCode, param: (name: string) => string | null): Response | undefined => {
+    if (issued.used || issued.accountsServer !== base) return HttpResponse.json({ error: 'invalid_code' });
+    issued.used = true;
+    if (param('redirect_uri') !== issued.redirectUri) return HttpResponse.json({ error: 'invalid_redirect_uri' });
+    const verifier = param('code_verifier') ?? '';
+    if (issued.challenge && createHash('sha256').update(verifier).digest('base64url') !== issued.challenge) return HttpResponse.json({ error: 'invalid_code_verifier' });
+    return undefined;
+  };
+
+  const tokenHandler = (base: string) =>
+    http.post(`${base}/oauth/v2/token`, async ({ request }) => {
       state.tokenRequests += 1;
+      state.tokenHosts.push(base);
       const fault = await state.faults.take('token');
       if (fault) return fault;
       const url = new URL(request.url);
@@ -161,8 +223,14 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
       const grant = param('grant_type');
       if (grant === 'authorization_code') {
         const code = param('code') ?? '';
-        if (state.grantCodes.get(code) !== false) return HttpResponse.json({ error: 'invalid_code' });
-        state.grantCodes.set(code, true);
+        const issued = state.signInCodes.get(code);
+        if (issued) {
+          const refusal = exchangeSignInCode(base, issued, param);
+          if (refusal) return refusal;
+        } else {
+          if (state.grantCodes.get(code) !== false || base !== accountsBase) return HttpResponse.json({ error: 'invalid_code' });
+          state.grantCodes.set(code, true);
+        }
         const refreshToken = `1000.refresh.${randomBytes(12).toString('hex')}`;
         state.refreshTokens.add(refreshToken);
         state.issuedRefreshTokens.push(refreshToken);
@@ -174,7 +242,13 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
         return HttpResponse.json({ access_token: issueAccessToken(), scope: 'zohobookings.data.CREATE', api_domain: apiBase, token_type: 'Bearer', expires_in: state.tokenTtlSeconds });
       }
       return HttpResponse.json({ error: 'unsupported_grant_type' });
-    }),
+    });
+
+  const handlers: RequestHandler[] = [
+    authorizeHandler(accountsBase),
+    tokenHandler(accountsBase),
+    authorizeHandler(euAccountsBase),
+    tokenHandler(euAccountsBase),
 
     http.get(`${apiBase}/bookings/v1/json/workspaces`, async ({ request }) => {
       state.apiCalls.push(`GET workspaces${new URL(request.url).search}`);
@@ -283,7 +357,7 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
   ];
 
   const env = { ALSATALK_ZOHO_ACCOUNTS_URL: accountsBase };
-  return { state, handlers, accountsBase, apiBase, grantCode, env };
+  return { state, handlers, accountsBase, euAccountsBase, apiBase, grantCode, env };
 }
 
 export type ZohoFake = ReturnType<typeof createZohoFake>;

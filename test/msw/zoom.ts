@@ -1,6 +1,8 @@
-// A fake Zoom that behaves like the documented API: S2S token endpoint, Create a meeting, Get a user.
-// https://developers.zoom.us/docs/internal-apps/s2s-oauth/ · https://developers.zoom.us/docs/api/meetings/
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+// A fake Zoom that behaves like the documented API: S2S token endpoint, the user sign-in of a public client (authorize,
+// authorization_code with PKCE, refresh_token with rotation), Create a meeting, Get a user.
+// https://developers.zoom.us/docs/internal-apps/s2s-oauth/ · https://developers.zoom.us/docs/integrations/PKCE/ ·
+// https://developers.zoom.us/docs/api/meetings/
+import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { DateTime, IANAZone } from 'luxon';
 import { http, HttpResponse, type RequestHandler } from 'msw';
 import { Faults } from './fault.js';
@@ -25,7 +27,21 @@ export interface ZoomFakeOptions {
   /** The account's time zone, used when `start_time` has no Z and `timezone` is blank. */
   accountTimezone?: string;
   tokenTtlSeconds?: number;
+  /** The public client id of the General app ("Use Public Client OAuth"). */
+  publicClientId?: string;
+  /** Scopes a user grants the General app by signing in. */
+  userScope?: string;
 }
+
+interface ZoomUser {
+  id: string;
+  email: string;
+}
+
+const newToken = () => `eyJ${randomBytes(24).toString('base64url')}.${randomBytes(24).toString('base64url')}.sig`;
+const oauthError = (status: number, error: string, reason: string) => HttpResponse.json({ reason, error }, { status });
+/** Zoom ignores the port when it matches a loopback redirect URI (https://developers.zoom.us/changelog/platform/pkce-loopback/). */
+const withoutLoopbackPort = (uri: string) => uri.replace(/^http:\/\/127\.0\.0\.1:\d+\//, 'http://127.0.0.1/');
 
 const validationFailed = (field: string, message: string) =>
   HttpResponse.json({ code: 300, message: 'Validation Failed.', errors: [{ field, message }] }, { status: 400 });
@@ -40,22 +56,106 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
     scope: options.scope ?? 'meeting:write:meeting:admin meeting:read:meeting:admin user:read:user:admin',
     accountTimezone: options.accountTimezone ?? 'America/Los_Angeles',
     tokenTtlSeconds: options.tokenTtlSeconds ?? 3599,
-    owner: { id: 'KDcuGIm1QgePTO8WbOqwIQ', email: 'owner@acme.test' },
+    owner: { id: 'KDcuGIm1QgePTO8WbOqwIQ', email: 'owner@acme.test' } as ZoomUser,
     tokens: new Map<string, number>(),
+    /** The user-level side: a General app's public client that a person signs in to. */
+    publicClientId: options.publicClientId ?? 'pub_Zq3xVn8RkT2yLw',
+    userScope: options.userScope ?? 'meeting:write:meeting user:read:user',
+    /** The redirect URL registered on the app; Zoom ignores the port of a loopback one. */
+    redirectUri: 'http://127.0.0.1/callback',
+    /** The person who signs in (and hosts meetings booked for `me` with their tokens). */
+    member: { id: 'z8yCxTTuR0ChWXfVuvZgNw', email: 'host@acme.test' } as ZoomUser,
+    consent: 'approve' as 'approve' | 'deny',
+    authorizeRequests: [] as URLSearchParams[],
+    codes: new Map<string, { challenge: string; redirectUri: string; used: boolean }>(),
+    /** The one refresh token that works now; each refresh replaces it (rotation), and undefined means the access was removed. */
+    refreshToken: undefined as string | undefined,
+    /** Refresh tokens Zoom has replaced: sending one again gets `invalid_grant`. */
+    spentRefreshTokens: new Set<string>(),
+    refreshRequests: 0,
+    /** The next N refreshes rotate the token but their answer is lost on the way back (a dropped connection). */
+    loseRefreshAnswers: 0,
+    /** Who each access token acts for, and what it may do (S2S tokens: the owner, `scope`). */
+    tokenUsers: new Map<string, { user: ZoomUser; scope: string }>(),
     tokenRequests: 0,
     meetings: [] as ZoomMeetingRecord[],
     faults: new Faults(),
   };
 
+  const bearer = (request: Request) => /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1];
   const authorized = (request: Request): boolean => {
-    const token = /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1];
+    const token = bearer(request);
     const expiresAt = token ? state.tokens.get(token) : undefined;
     return expiresAt !== undefined && expiresAt > Date.now();
   };
+  const grantOf = (request: Request) => state.tokenUsers.get(bearer(request) ?? '') ?? { user: state.owner, scope: state.scope };
   const invalidToken = () => HttpResponse.json({ code: 124, message: 'Invalid access token.' }, { status: 401 });
-  const findUser = (userId: string) => (userId === 'me' || userId === state.owner.id || userId === state.owner.email ? state.owner : undefined);
+  const findUser = (userId: string, request: Request): ZoomUser | undefined => {
+    if (userId === 'me') return grantOf(request).user;
+    return [state.owner, state.member].find((u) => userId === u.id || userId === u.email);
+  };
+  /** Issues an access token and a new refresh token for the signed-in member; every earlier refresh token dies. */
+  const issueUserTokens = () => {
+    const access = newToken();
+    state.tokens.set(access, Date.now() + state.tokenTtlSeconds * 1000);
+    state.tokenUsers.set(access, { user: state.member, scope: state.userScope });
+    if (state.refreshToken) state.spentRefreshTokens.add(state.refreshToken);
+    state.refreshToken = newToken();
+    return { access_token: access, token_type: 'bearer', refresh_token: state.refreshToken, expires_in: state.tokenTtlSeconds, scope: state.userScope, api_url: 'https://api.zoom.us' };
+  };
+  /** The user removed the app (or an admin revoked it): the refresh token stops working. */
+  const revoke = () => {
+    if (state.refreshToken) state.spentRefreshTokens.add(state.refreshToken);
+    state.refreshToken = undefined;
+  };
+
+  /** `authorization_code` and `refresh_token` for the public client: client_id in the form, no Authorization header. */
+  const userGrant = async (grant: string, form: URLSearchParams, request: Request): Promise<Response> => {
+    if (request.headers.get('authorization') || form.get('client_secret')) return oauthError(401, 'invalid_client', 'A public client sends no client secret');
+    if (form.get('client_id') !== state.publicClientId) return oauthError(401, 'invalid_client', 'Invalid client_id');
+    if (grant === 'authorization_code') {
+      const issued = state.codes.get(form.get('code') ?? '');
+      if (!issued || issued.used) return oauthError(400, 'invalid_grant', 'Invalid authorization code');
+      issued.used = true;
+      if (form.get('redirect_uri') !== issued.redirectUri) return oauthError(400, 'invalid_request', 'Redirect URI mismatch.');
+      const verifier = form.get('code_verifier') ?? '';
+      if (createHash('sha256').update(verifier).digest('base64url') !== issued.challenge) return oauthError(400, 'invalid_request', 'Invalid code_verifier');
+      return HttpResponse.json(issueUserTokens());
+    }
+    state.refreshRequests += 1;
+    const sent = form.get('refresh_token') ?? '';
+    if (!sent || sent !== state.refreshToken) return oauthError(400, 'invalid_grant', 'Invalid Token!');
+    const answer = issueUserTokens();
+    if (state.loseRefreshAnswers > 0) {
+      state.loseRefreshAnswers -= 1;
+      return HttpResponse.error();
+    }
+    return HttpResponse.json(answer);
+  };
 
   const handlers: RequestHandler[] = [
+    // The consent page: it approves (or denies) at once and redirects to the loopback redirect URI, as a person would.
+    http.get(`${oauthBase}/oauth/authorize`, ({ request }) => {
+      const query = new URL(request.url).searchParams;
+      state.authorizeRequests.push(query);
+      const redirectUri = query.get('redirect_uri') ?? '';
+      if (query.get('client_id') !== state.publicClientId) return new HttpResponse('Invalid client_id (4700)', { status: 400 });
+      if (withoutLoopbackPort(redirectUri) !== state.redirectUri) return new HttpResponse('Invalid redirect: the redirect URL is not allowed (4709)', { status: 400 });
+      if (query.get('response_type') !== 'code' || query.get('code_challenge_method') !== 'S256' || !query.get('code_challenge')) {
+        return new HttpResponse('Invalid request', { status: 400 });
+      }
+      const back = new URL(redirectUri);
+      if (state.consent === 'deny') {
+        back.searchParams.set('error', 'access_denied');
+      } else {
+        const code = randomBytes(24).toString('base64url');
+        state.codes.set(code, { challenge: query.get('code_challenge') ?? '', redirectUri, used: false });
+        back.searchParams.set('code', code);
+      }
+      back.searchParams.set('state', query.get('state') ?? '');
+      return new HttpResponse(null, { status: 302, headers: { Location: back.toString() } });
+    }),
+
     http.post(`${oauthBase}/oauth/token`, async ({ request }) => {
       state.tokenRequests += 1;
       const fault = await state.faults.take('token');
@@ -64,6 +164,7 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
       const form = new URLSearchParams(await request.text());
       const grant = url.searchParams.get('grant_type') ?? form.get('grant_type');
       const accountId = url.searchParams.get('account_id') ?? form.get('account_id');
+      if (grant === 'authorization_code' || grant === 'refresh_token') return userGrant(grant, form, request);
       if (grant !== 'account_credentials') return HttpResponse.json({ reason: 'unsupported grant type', error: 'unsupported_grant_type' }, { status: 400 });
       const basic = /^Basic (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1];
       const [id, secret] = basic ? Buffer.from(basic, 'base64').toString('utf8').split(':') : [];
@@ -71,17 +172,19 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
         return HttpResponse.json({ reason: 'Invalid client_id or client_secret', error: 'invalid_client' }, { status: 401 });
       }
       if (accountId !== state.accountId) return HttpResponse.json({ reason: 'Invalid account_id', error: 'invalid_request' }, { status: 400 });
-      const token = `eyJ${randomBytes(24).toString('base64url')}.${randomBytes(24).toString('base64url')}.sig`;
+      const token = newToken();
       state.tokens.set(token, Date.now() + state.tokenTtlSeconds * 1000);
       return HttpResponse.json({ access_token: token, token_type: 'bearer', expires_in: state.tokenTtlSeconds, scope: state.scope, api_url: 'https://api.zoom.us' });
     }),
 
     http.get(`${apiBase}/users/:userId`, async ({ request, params }) => {
       if (!authorized(request)) return invalidToken();
-      if (!state.scope.includes('user:read')) {
-        return HttpResponse.json({ code: 4711, message: 'Invalid access token, does not contain scopes:[user:read:user:admin].' }, { status: 400 });
+      const grant = grantOf(request);
+      if (!grant.scope.includes('user:read')) {
+        const needed = grant.user === state.owner ? 'user:read:user:admin' : 'user:read:user';
+        return HttpResponse.json({ code: 4711, message: `Invalid access token, does not contain scopes:[${needed}].` }, { status: 400 });
       }
-      const user = findUser(String(params.userId));
+      const user = findUser(String(params.userId), request);
       if (!user) return HttpResponse.json({ code: 1001, message: `User does not exist: ${String(params.userId)}.` }, { status: 404 });
       return HttpResponse.json({ id: user.id, email: user.email, first_name: 'Owner', last_name: 'Acme', type: 2, timezone: state.accountTimezone });
     }),
@@ -90,7 +193,7 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
       const fault = await state.faults.take('createMeeting');
       if (fault) return fault;
       if (!authorized(request)) return invalidToken();
-      const user = findUser(String(params.userId));
+      const user = findUser(String(params.userId), request);
       if (!user) return HttpResponse.json({ code: 1001, message: `User does not exist: ${String(params.userId)}.` }, { status: 404 });
       if (!(request.headers.get('content-type') ?? '').includes('application/json')) {
         return HttpResponse.json({ code: 300, message: 'Request Body should be a valid JSON object.' }, { status: 400 });
@@ -150,7 +253,7 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
   ];
 
   const env = { ALSATALK_ZOOM_API_URL: apiBase, ALSATALK_ZOOM_OAUTH_URL: oauthBase };
-  return { state, handlers, apiBase, oauthBase, env };
+  return { state, handlers, apiBase, oauthBase, env, revoke };
 }
 
 export type ZoomFake = ReturnType<typeof createZoomFake>;

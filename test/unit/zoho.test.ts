@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { InputError, ProviderError } from '../../src/errors.js';
 import {
   accountsHosts,
+  callbackAccountsServer,
   chooseService,
   describeZohoError,
   formatZohoTime,
@@ -31,6 +32,33 @@ const caught = (run: () => unknown): unknown => {
   }
   throw new Error('expected a throw');
 };
+
+describe('callbackAccountsServer', () => {
+  const fake = 'https://accounts.zoho.test';
+
+  it("trusts the data centre a sign-in's callback names when it is one of Zoho's accounts hosts", () => {
+    expect(callbackAccountsServer('https://accounts.zoho.eu', accountsHosts.us)).toEqual({ server: 'https://accounts.zoho.eu', region: 'eu' });
+    expect(callbackAccountsServer('https://accounts.zohocloud.ca/', fake)).toEqual({ server: 'https://accounts.zohocloud.ca', region: 'ca' });
+    expect(callbackAccountsServer('https://ACCOUNTS.ZOHO.IN', fake)).toEqual({ server: 'https://accounts.zoho.in', region: 'in' });
+  });
+
+  it('keeps the server signed in at (a configured override included) when the callback names it or nothing', () => {
+    expect(callbackAccountsServer(fake, fake)).toEqual({ server: fake });
+    expect(callbackAccountsServer(null, fake)).toEqual({ server: fake });
+    expect(callbackAccountsServer('', accountsHosts.jp)).toEqual({ server: accountsHosts.jp, region: 'jp' });
+  });
+
+  it.each([
+    ['https://accounts.zoho.eu.evil.test', 'another host'],
+    ['http://accounts.zoho.eu', 'plain http'],
+    ['https://accounts.zoho.eu/oauth/v2', 'a path'],
+    ['https://user@accounts.zoho.eu', 'credentials'],
+    ['https://accounts.zoho.eu:8443', 'another port'],
+    ['accounts.zoho.eu', 'no scheme'],
+  ])('refuses %s (%s)', (named) => {
+    expect(callbackAccountsServer(named, fake)).toEqual({ refused: named });
+  });
+});
 
 describe('resolveAccountsServer', () => {
   it.each([

@@ -1,7 +1,8 @@
 // Zoom's pure mappers: our Meeting to the Create-a-meeting body, and Zoom's 201 answer to a BookedMeeting.
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/errors.js';
-import { formatMeetingId, fromZoomMeeting, toZoomMeeting } from '../../src/providers/zoom.js';
+import { formatMeetingId, fromZoomMeeting, toZoomMeeting, zoom } from '../../src/providers/zoom.js';
+import { canCreateMeetings, describeZoomError, userTokenResponse } from '../../src/providers/zoom-wire.js';
 import { sampleMeeting } from '../support/meeting.js';
 
 const meeting = sampleMeeting;
@@ -113,5 +114,32 @@ describe('fromZoomMeeting', () => {
     expect(error.code).toBe('provider_rejected');
     expect(error.message).toBe('Zoom created the meeting but its answer had no join_url or id');
     expect(error.hint).toMatch(/Zoom web portal/);
+  });
+});
+
+describe('Zoom OAuth wire shapes', () => {
+  it.each([
+    ['meeting:write:meeting user:read:user', true],
+    ['meeting:write:meeting:admin', true],
+    ['meeting:write', true],
+    ['user:read:user meeting:read:meeting', false],
+    ['', false],
+  ])('canCreateMeetings(%j) is %s', (scope, expected) => {
+    expect(canCreateMeetings(scope)).toBe(expected);
+  });
+
+  it("reads the OAuth endpoint's error body and the REST API's", () => {
+    expect(describeZoomError({ reason: 'Invalid Token!', error: 'invalid_grant' })).toBe('Invalid Token! / invalid_grant');
+    expect(describeZoomError({ code: 124, message: 'Invalid access token.' })).toBe('Invalid access token. (code 124)');
+  });
+
+  it('accepts a user-level token answer with its rotated refresh token', () => {
+    const parsed = userTokenResponse.parse({ access_token: 'a', token_type: 'bearer', refresh_token: 'r', expires_in: 3599, scope: 'meeting:write:meeting', api_url: 'https://api.zoom.us' });
+    expect(parsed.refresh_token).toBe('r');
+  });
+
+  it('names the secret each kind of stored connection needs', () => {
+    expect(zoom.secretsFor({ auth: 'oauth', clientId: 'c', userId: 'me' })).toEqual(['refresh_token']);
+    expect(zoom.secretsFor({ accountId: 'a', clientId: 'c', userId: 'me' })).toEqual(['client_secret']);
   });
 });

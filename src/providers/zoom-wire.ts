@@ -1,0 +1,110 @@
+// Zoom's wire shapes (token answers, error bodies, Create a meeting) and the pure mappers between them and our types.
+// API reference: https://developers.zoom.us/docs/api/meetings/#tag/meetings/POST/users/{userId}/meetings
+import { z } from 'zod';
+import { ProviderError } from '../errors.js';
+import { truncate } from '../text.js';
+import type { BookedMeeting, Meeting } from '../booking/types.js';
+
+export const displayName = 'Zoom';
+
+/** Token response of `POST /oauth/token` (https://developers.zoom.us/docs/integrations/oauth/). */
+export const tokenResponse = z.object({
+  access_token: z.string().min(1),
+  token_type: z.string(),
+  expires_in: z.number().positive(),
+  scope: z.string().optional(),
+});
+
+/**
+ * The user-level grants (`authorization_code`, `refresh_token`) also return a refresh token, and Zoom rotates it:
+ * each refresh answer carries a new one and the one sent dies (https://developers.zoom.us/docs/integrations/PKCE/).
+ */
+export const userTokenResponse = tokenResponse.extend({ refresh_token: z.string().min(1).optional() });
+
+/** Error body of the OAuth endpoint: `{"reason":"Invalid Token!","error":"invalid_grant"}`. */
+export const oauthError = z.object({ reason: z.string().optional(), error: z.string().optional() });
+
+/** Error body of the REST API: `{"code":300,"message":"Validation Failed.","errors":[{"field","message"}]}`. */
+const apiError = z.object({
+  code: z.union([z.number(), z.string()]).optional(),
+  message: z.string().optional(),
+  errors: z.array(z.object({ field: z.string().optional(), message: z.string().optional() })).optional(),
+});
+
+/** `GET /users/{userId}` (fields we read): https://developers.zoom.us/docs/api/users/#tag/users/GET/users/{userId} */
+export const userResponse = z.object({ email: z.string().optional(), id: z.string().optional() });
+
+/** Request body of Create a meeting; only the fields we send. */
+export interface ZoomCreateMeeting {
+  topic: string;
+  type: 2;
+  /** UTC, `yyyy-MM-ddTHH:mm:ssZ`: an exact instant whatever zones Zoom knows; `timezone` then sets the display zone. */
+  start_time: string;
+  duration: number;
+  timezone: string;
+  agenda: string;
+  /** Let Zoom generate a passcode that satisfies the account's own passcode rules. */
+  default_password: true;
+}
+
+/** 201 response of Create a meeting (fields we read). `password` is absent when the account has passcodes off. */
+const createMeetingResponse = z.object({
+  id: z.union([z.number(), z.string()]),
+  join_url: z.url(),
+  password: z.string().optional(),
+  start_time: z.string().optional(),
+  timezone: z.string().optional(),
+});
+
+/** Pure mapper: our meeting to Zoom's create body. */
+export function toZoomMeeting(meeting: Meeting): ZoomCreateMeeting {
+  return {
+    topic: truncate(meeting.topic, 200),
+    type: 2,
+    start_time: meeting.start.toUTC().toFormat("yyyy-MM-dd'T'HH:mm:ss'Z'"),
+    duration: meeting.durationMinutes,
+    timezone: meeting.timezone,
+    agenda: truncate(`With ${meeting.customerName} <${meeting.customerEmail}>`, 2000),
+    default_password: true,
+  };
+}
+
+/** Zoom shows meeting ids grouped as people type them: 123 4567 8901 (11 digits), 123 456 7890 (10). */
+export function formatMeetingId(id: string): string {
+  if (/^\d{11}$/.test(id)) return `${id.slice(0, 3)} ${id.slice(3, 7)} ${id.slice(7)}`;
+  if (/^\d{10}$/.test(id)) return `${id.slice(0, 3)} ${id.slice(3, 6)} ${id.slice(6)}`;
+  return id;
+}
+
+/** Pure mapper: Zoom's 201 body to our booked meeting. */
+export function fromZoomMeeting(body: unknown): BookedMeeting {
+  const parsed = createMeetingResponse.safeParse(body);
+  if (!parsed.success) {
+    throw new ProviderError(displayName, 'provider_rejected', 'Zoom created the meeting but its answer had no join_url or id', {
+      hint: 'check the meeting in the Zoom web portal before booking again, so it is not doubled',
+    });
+  }
+  const m = parsed.data;
+  return {
+    externalId: String(m.id),
+    joinUrl: m.join_url,
+    reference: { label: 'Meeting ID', value: formatMeetingId(String(m.id)) },
+    ...(m.password ? { passcode: m.password } : {}),
+    links: [{ label: 'Join Zoom meeting', url: m.join_url }],
+  };
+}
+
+/** Zoom's own explanation from an API or OAuth error body. */
+export function describeZoomError(body: unknown): string | undefined {
+  const api = apiError.safeParse(body);
+  if (api.success && api.data.message) {
+    const fields = (api.data.errors ?? []).map((e) => `${e.field ?? '?'}: ${e.message ?? 'invalid'}`).join('; ');
+    return `${api.data.message}${api.data.code !== undefined ? ` (code ${api.data.code})` : ''}${fields ? ` [${fields}]` : ''}`;
+  }
+  const oauth = oauthError.safeParse(body);
+  if (oauth.success && (oauth.data.reason || oauth.data.error)) return [oauth.data.reason, oauth.data.error].filter(Boolean).join(' / ');
+  return typeof body === 'string' && body.length > 0 ? truncate(body, 200) : undefined;
+}
+
+/** True when the granted scopes (space-separated) allow creating meetings: granular `meeting:write:meeting[:admin]` or classic `meeting:write[:admin]`. */
+export const canCreateMeetings = (scope: string): boolean => scope.split(/\s+/).some((s) => s.startsWith('meeting:write'));
