@@ -16,6 +16,8 @@ export interface CredentialField {
   /** Secrets come from a hidden prompt or `--<flag>-stdin`, never a bare flag, and live only in the keychain. */
   secret?: boolean;
   optional?: boolean;
+  /** Required after all when this other field (by key, listed earlier) was given: Zoom's secret with --account-id. */
+  requiredWith?: string;
 }
 
 export interface ConnectorContext {

@@ -7,7 +7,6 @@ import { AppError, InputError, ProviderError } from '../errors.js';
 import { createHttp } from '../http/client.js';
 import { convertFailure, toProviderError, type FailureContext } from '../http/failure.js';
 import { redact, registerSecret } from '../log.js';
-import { askSecret, canPrompt } from '../setup/prompt.js';
 import { connectCommand, type ConnectorContext, type MeetingProvider, type SessionContext } from './provider.js';
 import {
   canCreateMeetings,
@@ -178,12 +177,8 @@ async function connectUser(values: Readonly<Record<string, string>>, ctx: Connec
 async function connectServerToServer(values: Readonly<Record<string, string>>, ctx: ConnectorContext) {
   const accountId = values.accountId?.trim() ?? '';
   const clientId = values.clientId?.trim() ?? '';
-  let clientSecret = values.client_secret ?? '';
+  const clientSecret = values.client_secret ?? '';
   const userId = values.userId?.trim() || 'me';
-  if (!clientSecret && clientId && canPrompt()) {
-    clientSecret = await askSecret(`${displayName} Client secret: `);
-    registerSecret(clientSecret);
-  }
   for (const [flag, value] of [['--account-id', accountId], ['--client-id', clientId], ['--client-secret-stdin', clientSecret]] as const) {
     if (!value) throw new InputError(flag, 'is required', "copy it from the Server-to-Server OAuth app's App Credentials page");
   }
@@ -262,7 +257,7 @@ export const zoom: MeetingProvider & ConnectionSecrets = {
   fields: [
     { flag: 'account-id', key: 'accountId', label: 'Account ID', help: "Server-to-Server only: the S2S app's App Credentials page (leave it out to sign in with the browser)", optional: true },
     { flag: 'client-id', key: 'clientId', label: 'Client ID', help: "the S2S app's client id, or the General app's public client id for the browser sign-in" },
-    { flag: 'client-secret', key: 'client_secret', label: 'Client secret', help: "Server-to-Server only: the S2S app's App Credentials page", secret: true, optional: true },
+    { flag: 'client-secret', key: 'client_secret', label: 'Client secret', help: "Server-to-Server only: the S2S app's App Credentials page", secret: true, optional: true, requiredWith: 'accountId' },
     { flag: 'refresh-token', key: 'refresh_token', label: 'Refresh token', help: 'instead of the browser sign-in: a refresh token of the public client (Zoom replaces it on first use)', secret: true, optional: true },
     { flag: 'user', key: 'userId', label: 'Host user', help: 'Server-to-Server only: Zoom user id or e-mail that hosts the meetings (default: me, the app owner)', optional: true },
   ],

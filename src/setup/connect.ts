@@ -80,7 +80,7 @@ async function collect(connector: Connector, args: string[], io: CommandIo): Pro
       values[field.key] = given;
     } else if (field.secret && parsed.values[stdinFlag(field)] === true) {
       values[field.key] = stdinLines[fromStdin.indexOf(field)] ?? '';
-    } else if (!field.optional) {
+    } else if (!field.optional || (field.requiredWith !== undefined && values[field.requiredWith])) {
       if (!canPrompt()) throw new InputError(`--${field.secret ? stdinFlag(field) : field.flag}`, `${field.label} is required`, `${field.help}`);
       values[field.key] = field.secret ? await askSecret(`${connector.displayName} ${field.label}: `) : await ask(`${connector.displayName} ${field.label} (${field.help}): `);
     }

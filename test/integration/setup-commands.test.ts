@@ -49,6 +49,12 @@ describe('connect zoom', () => {
     await expect(attempt).rejects.toMatchObject({ field: '--account-id' });
   });
 
+  it('asks for the Server-to-Server secret once --account-id says that is the kind of app', async () => {
+    const attempt = runConnect(h.ctx, ['zoom', '--account-id', 'acc_123', '--client-id', 'client_abc'], io());
+    await expect(attempt).rejects.toMatchObject({ field: '--client-secret-stdin', message: expect.stringContaining('Client secret is required') });
+    expect(h.zoom.state.tokenRequests).toBe(0);
+  });
+
   it('refuses an app that may not create meetings', async () => {
     h.zoom.state.scope = 'user:read:user:admin';
     await expect(h.connectZoom()).rejects.toMatchObject({ code: 'permission_denied', hint: expect.stringContaining('meeting:write:meeting:admin') });
