@@ -37,6 +37,10 @@ export function connectUsage(connector?: Connector): string {
       );
       return [`npx alsatalk-mcp connect ${c.id}: ${c.summary}`, ...flags].join('\n');
     })
+    .concat(
+      'Browser sign-in (Zoom, Google, Zoho): --no-browser prints the URL and the SSH port-forward line instead of opening a browser;\n' +
+        '--port N listens on a fixed 127.0.0.1 port (for providers that match the registered redirect URI exactly).',
+    )
     .join('\n\n');
 }
 
