@@ -79,8 +79,19 @@ export interface Connector {
    * app's `client_secret`, or a signed-in user's `refresh_token`). Default: every non-optional secret field.
    */
   secretsFor?(settings: Readonly<Record<string, unknown>>): readonly string[];
+  /**
+   * Revokes the stored grant at the provider, where it offers revocation (`disconnect` calls it before deleting the
+   * secrets locally). A grant the provider already considers invalid counts as revoked.
+   */
+  revoke?(ctx: RevokeContext): Promise<void>;
   /** Checks the credentials against the provider before anything is stored. */
   connect(values: Readonly<Record<string, string>>, ctx: ConnectorContext): Promise<ConnectResult>;
+}
+
+export interface RevokeContext extends ConnectorContext {
+  settings: Readonly<Record<string, unknown>>;
+  /** A stored secret, or null when it is not there (nothing to revoke then). */
+  secret: (key: string) => Promise<string | null>;
 }
 
 /** Reads a connection's secrets; a missing one means the connection is broken and must be redone. */

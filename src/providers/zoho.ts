@@ -377,5 +377,24 @@ export const zoho: MeetingProvider = {
     };
   },
 
+  /**
+   * https://www.zoho.com/accounts/protocol/oauth/revoke-refresh-token.html: POST {accounts}/oauth/v2/token/revoke?token=,
+   * answering {"status":"success"}, or 400 for a token Zoho no longer knows (already revoked).
+   */
+  async revoke(ctx) {
+    const refreshToken = await ctx.secret('refresh_token');
+    const settings = settingsSchema.safeParse(ctx.settings).data;
+    if (!refreshToken || !settings) return;
+    // The grant lives at the data centre that issued it, like the refreshes.
+    const http = createHttp({ prefixUrl: settings.accountsServer, timeoutMs: ctx.timeoutMs });
+    try {
+      await http.post('oauth/v2/token/revoke', { searchParams: { token: refreshToken } });
+    } catch (error) {
+      const { converted } = await convert(error, failure);
+      if (converted.status === 400) return;
+      throw converted;
+    }
+  },
+
   openSession: openZohoSession,
 };

@@ -2,7 +2,7 @@
 import type { AppContext } from '../context.js';
 import { connectors } from '../connectors.js';
 import type { Connector } from '../providers/provider.js';
-import { InputError } from '../errors.js';
+import { InputError, toAppError } from '../errors.js';
 import { secretAccount } from '../storage/secret-store.js';
 import type { CommandIo } from './connect.js';
 
@@ -11,6 +11,23 @@ export async function runDisconnect(ctx: AppContext, argv: string[], io: Command
   const connector = registry.find((c) => c.id === id);
   if (!connector) {
     throw new InputError('provider', id ? `"${id}" is not a provider` : 'is missing', `choose one of: ${registry.map((c) => c.id).join(', ')}`);
+  }
+  const connection = ctx.connections.get(connector.id);
+  if (connection && connector.revoke) {
+    // Best effort: a provider that cannot be reached must not keep the user from forgetting the credentials here.
+    try {
+      await connector.revoke({
+        settings: connection.settings,
+        secret: (key) => ctx.secrets.get(secretAccount(connector.id, key)),
+        endpoints: ctx.config.endpoints[connector.id] ?? {},
+        timeoutMs: ctx.config.providerTimeoutMs,
+        log: ctx.log,
+      });
+      io.out(`Revoked alsatalk-mcp's access at ${connector.displayName}.`);
+    } catch (error) {
+      const e = toAppError(error);
+      io.out(`Could not revoke the access at ${connector.displayName} (${e.message}); remove it in your ${connector.displayName} account's connected apps.`);
+    }
   }
   for (const field of connector.fields.filter((f) => f.secret)) await ctx.secrets.delete(secretAccount(connector.id, field.key));
   const removed = ctx.connections.remove(connector.id);

@@ -285,6 +285,36 @@ describe('booking in Google Calendar', () => {
   });
 });
 
+describe('disconnect google', () => {
+  it("revokes the grant at Google, then forgets the secrets and the connection", async () => {
+    await connectGoogle();
+    await h.disconnect('google');
+    expect(g.state.revokeRequests).toEqual([g.state.refreshToken]);
+    expect(g.state.revoked.has(g.state.refreshToken)).toBe(true);
+    expect(h.output).toContain("Revoked alsatalk-mcp's access at Google Calendar.");
+    expect(h.output).toContain('Disconnected Google Calendar; its secrets were removed.');
+    expect(await storedSecrets()).toEqual([null, null]);
+    expect(h.ctx.connections.get('google')).toBeUndefined();
+  });
+
+  it('treats a grant Google already revoked as revoked', async () => {
+    await connectGoogle();
+    g.state.revoked.add(g.state.refreshToken);
+    await h.disconnect('google');
+    expect(h.output).toContain("Revoked alsatalk-mcp's access at Google Calendar.");
+    expect(h.ctx.connections.get('google')).toBeUndefined();
+  });
+
+  it('still disconnects locally when Google cannot be reached, and says where to revoke by hand', async () => {
+    await connectGoogle();
+    g.state.faults.inject('revoke', { status: 503, body: 'Service Unavailable', times: 5 });
+    await h.disconnect('google');
+    expect(h.output.join('\n')).toMatch(/Could not revoke the access at Google Calendar \(.*503.*\); remove it in your Google Calendar account's connected apps\./);
+    expect(h.output).toContain('Disconnected Google Calendar; its secrets were removed.');
+    expect(await storedSecrets()).toEqual([null, null]);
+  });
+});
+
 describe('the fake keeps the Meet guard honest', () => {
   it('drops conferenceData, as Google does, unless conferenceDataVersion=1', async () => {
     const tokenAnswer = await fetch(`${g.tokenBase}/token`, {

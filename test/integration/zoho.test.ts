@@ -375,6 +375,35 @@ describe('booking in Zoho Bookings', () => {
   });
 });
 
+describe('disconnect zoho', () => {
+  it('revokes the refresh token at Zoho, then forgets the secrets and the connection', async () => {
+    await connectWithCode();
+    const refreshToken = z.state.issuedRefreshTokens[0];
+    await h.disconnect('zoho');
+    expect(z.state.revokeRequests).toEqual([refreshToken]);
+    expect(z.state.refreshTokens.has(refreshToken ?? '')).toBe(false);
+    expect(h.output).toContain("Revoked alsatalk-mcp's access at Zoho Bookings.");
+    expect(h.output).toContain('Disconnected Zoho Bookings; its secrets were removed.');
+    await nothingStored();
+  });
+
+  it('treats a refresh token Zoho no longer knows (HTTP 400) as revoked', async () => {
+    await connectWithCode();
+    z.state.refreshTokens.clear(); // revoked in Zoho's "Connected Apps"
+    await h.disconnect('zoho');
+    expect(h.output).toContain("Revoked alsatalk-mcp's access at Zoho Bookings.");
+    await nothingStored();
+  });
+
+  it('still disconnects locally when Zoho cannot be reached, and says where to revoke by hand', async () => {
+    await connectWithCode();
+    z.state.faults.inject('revoke', { status: 500, body: 'Internal Server Error', times: 5 });
+    await h.disconnect('zoho');
+    expect(h.output.join('\n')).toMatch(/Could not revoke the access at Zoho Bookings \(.*500.*\); remove it in your Zoho Bookings account's connected apps\./);
+    await nothingStored();
+  });
+});
+
 describe('the fake keeps the wire honest', () => {
   it('refuses a Bearer token with the HTML 401 page, and answers a refused booking inside an HTTP 200', async () => {
     const bearer = await fetch(`${z.apiBase}/bookings/v1/json/workspaces`, { headers: { Authorization: 'Bearer whatever' } });
@@ -435,6 +464,10 @@ describe('connect zoho with the browser sign-in', () => {
     const { entry } = await book();
     expect(entry?.status).toBe('booked');
     expect(z.state.tokenHosts).toEqual(['https://accounts.zoho.eu', 'https://accounts.zoho.eu']); // the refresh too
+
+    await h.disconnect('zoho');
+    expect(z.state.revokeHosts).toEqual(['https://accounts.zoho.eu']); // and the revocation
+    expect(z.state.refreshTokens.has(z.state.issuedRefreshTokens[0] ?? '')).toBe(false);
   });
 
   it('refuses an accounts-server that is not a Zoho host, sends it nothing, and stores nothing', async () => {

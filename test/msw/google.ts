@@ -75,6 +75,8 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
     meet: { outcome: 'success' as 'success' | 'pending' | 'failure', readyAtRead: 1 },
     tokens: new Map<string, number>(),
     tokenRequests: 0,
+    /** The tokens sent to the revocation endpoint, in order. */
+    revokeRequests: [] as string[],
     /** What the person does on the sign-in page: approve, or deny consent. */
     consent: 'approve' as 'approve' | 'deny',
     /** Authorization codes issued by the sign-in page, with what the exchange must match; a code works once. */
@@ -191,6 +193,24 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
       state.tokens.set(token, Date.now() + state.tokenTtlSeconds * 1000);
       // Google does not rotate refresh tokens: the answer carries no new one.
       return HttpResponse.json({ access_token: token, expires_in: state.tokenTtlSeconds, scope: state.scope, token_type: 'Bearer' });
+    }),
+
+    // https://developers.google.com/identity/protocols/oauth2/native-app#tokenrevoke: a refresh or access token, as a form
+    // field or query parameter; 200 when revoked, 400 invalid_token for a token Google does not know (or no longer).
+    http.post(`${tokenBase}/revoke`, async ({ request }) => {
+      const fault = await state.faults.take('revoke');
+      if (fault) return fault;
+      const form = new URLSearchParams(await request.text());
+      const token = form.get('token') ?? new URL(request.url).searchParams.get('token') ?? '';
+      state.revokeRequests.push(token);
+      if (token === state.refreshToken && !state.revoked.has(token)) {
+        // Revoking the grant ends its access tokens too.
+        state.revoked.add(token);
+        state.tokens.clear();
+        return HttpResponse.json({});
+      }
+      if (state.tokens.delete(token)) return HttpResponse.json({});
+      return oauthError(400, 'invalid_token', 'Token expired or revoked');
     }),
 
     http.get(`${apiBase}/calendars/:calendarId`, async ({ request, params }) => {

@@ -89,6 +89,9 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
     tokenTtlSeconds: 3600,
     tokens: new Map<string, number>(),
     tokenRequests: 0,
+    /** The tokens sent to the revocation endpoint, in order, and the accounts host each went to. */
+    revokeRequests: [] as string[],
+    revokeHosts: [] as string[],
     /** The accounts host each token request went to. */
     tokenHosts: [] as string[],
     /** What the person does on the sign-in page: approve, or deny consent. */
@@ -244,11 +247,30 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
       return HttpResponse.json({ error: 'unsupported_grant_type' });
     });
 
+  // https://www.zoho.com/accounts/protocol/oauth/revoke-refresh-token.html: the token as a query parameter,
+  // {"status":"success"}, or HTTP 400 for a token Zoho does not know (the 400's body is not documented).
+  const revokeHandler = (base: string) =>
+    http.post(`${base}/oauth/v2/token/revoke`, async ({ request }) => {
+      const fault = await state.faults.take('revoke');
+      if (fault) return fault;
+      const token = new URL(request.url).searchParams.get('token') ?? '';
+      state.revokeRequests.push(token);
+      state.revokeHosts.push(base);
+      if (state.refreshTokens.delete(token)) {
+        state.tokens.clear();
+        return HttpResponse.json({ status: 'success' });
+      }
+      if (state.tokens.delete(token)) return HttpResponse.json({ status: 'success' });
+      return HttpResponse.json({ status: 'failure', error: 'invalid_token' }, { status: 400 });
+    });
+
   const handlers: RequestHandler[] = [
     authorizeHandler(accountsBase),
     tokenHandler(accountsBase),
+    revokeHandler(accountsBase),
     authorizeHandler(euAccountsBase),
     tokenHandler(euAccountsBase),
+    revokeHandler(euAccountsBase),
 
     http.get(`${apiBase}/bookings/v1/json/workspaces`, async ({ request }) => {
       state.apiCalls.push(`GET workspaces${new URL(request.url).search}`);

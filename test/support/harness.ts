@@ -49,6 +49,8 @@ export interface Harness {
   connect(id: string, args: string[], stdin?: string): Promise<void>;
   connectZoom(extra?: string[]): Promise<void>;
   connectResend(key?: string): Promise<void>;
+  /** Runs `disconnect <id>`. */
+  disconnect(id: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -118,6 +120,7 @@ export async function createHarness(zoom = createZoomFake(), resend = createRese
     connectZoom: (more = []) =>
       connect('zoom', ['--account-id', zoom.state.accountId, '--client-id', zoom.state.clientId, '--client-secret-stdin', ...more], zoom.state.clientSecret),
     connectResend: (key = resend.state.apiKey) => connect('resend', ['--api-key-stdin', '--from', 'Acme Scheduling <meet@acme.test>'], key),
+    disconnect: (id: string) => runDisconnect(ctx, [id], io(), registry),
     async close() {
       await client.close();
       await server.close();
