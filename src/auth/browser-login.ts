@@ -28,6 +28,7 @@ export function createBrowserLogin(options: BrowserLoginOptions): BrowserLogin {
       const loopback = await startLoopback({
         state,
         ...(options.port !== undefined ? { port: options.port } : {}),
+        ...(request.redirectHost ? { redirectHost: request.redirectHost } : {}),
         ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
         command: options.command,
       });

@@ -14,6 +14,11 @@ export interface LoopbackOptions {
   port?: number;
   /** The callback path, `/callback` by default. */
   path?: string;
+  /**
+   * The host written in the redirect URI; the listener is on 127.0.0.1 either way. `localhost` is for providers that
+   * accept an HTTP redirect only to that name (Calendly's Sandbox apps); browsers resolve it to the loopback interface.
+   */
+  redirectHost?: typeof LOOPBACK_HOST | 'localhost';
   /** How long to wait for the browser, 5 minutes by default. */
   timeoutMs?: number;
   /** The command quoted in hints, e.g. `npx alsatalk-mcp connect google`. */
@@ -28,7 +33,7 @@ export interface LoopbackCallback {
 }
 
 export interface Loopback {
-  /** `http://127.0.0.1:<port><path>`: the exact value for the authorize URL and the token request. */
+  /** `http://127.0.0.1:<port><path>` (or `localhost`): the exact value for the authorize URL and the token request. */
   redirectUri: string;
   /** Where the server listens, as the operating system reports it. */
   address: AddressInfo;
@@ -101,7 +106,7 @@ export async function startLoopback(options: LoopbackOptions): Promise<Loopback>
 
   await listen(server, port);
   const address = server.address() as AddressInfo;
-  const redirectUri = `http://${LOOPBACK_HOST}:${address.port}${path}`;
+  const redirectUri = `http://${options.redirectHost ?? LOOPBACK_HOST}:${address.port}${path}`;
 
   let stopped: Promise<void> = Promise.resolve();
   /** Settles the flow once: stops accepting at once, drops every connection once the final page is written. */

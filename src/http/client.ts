@@ -1,5 +1,6 @@
 // One ky instance per provider session: base URL, timeout, safe retries, and bearer auth that renews once on a 401.
 import ky, { type KyInstance } from 'ky';
+import { AppError } from '../errors.js';
 
 /** Supplies the Authorization header and learns when the provider rejected it. */
 export interface AuthScheme {
@@ -15,6 +16,8 @@ export interface HttpOptions {
   auth?: AuthScheme;
   /** Retry POST on 429/5xx too: only for calls without side effects, such as a token request. */
   retryPost?: boolean;
+  /** Retry a 429 (default true); false where the provider's wait is long (Calendly: usually 60 s). */
+  retryRateLimited?: boolean;
 }
 
 /** Builds the provider's HTTP client; creates are never retried on 5xx unless `retryPost` says that is safe. */
@@ -26,8 +29,11 @@ export function createHttp(options: HttpOptions): KyInstance {
     retry: {
       limit: 2,
       methods: options.retryPost ? ['get', 'post'] : ['get'],
-      statusCodes: [408, 429, 500, 502, 503, 504],
+      statusCodes: options.retryRateLimited === false ? [408, 500, 502, 503, 504] : [408, 429, 500, 502, 503, 504],
       backoffLimit: 3000,
+      // Our own errors come from the auth hook: a refused refresh token must not be sent again (Calendly and Zoom spend
+      // it; Calendly allows 8 token requests a minute). ky would otherwise retry a GET on any error that is not HTTP.
+      shouldRetry: ({ error }) => (error instanceof AppError ? false : undefined),
     },
     hooks: auth
       ? {

@@ -1,12 +1,15 @@
-// Calendly: books through the Scheduling API (POST /invitees) or sends a one-click single-use link, with a Personal Access Token.
+// Calendly: books through the Scheduling API (POST /invitees) or sends a one-click single-use link, with a Personal Access
+// Token or the user's own OAuth app (browser sign-in, see calendly-oauth.ts).
 // API reference: https://developer.calendly.com/api-docs/ · flow: https://developer.calendly.com/schedule-events-with-ai-agents
 import { DateTime } from 'luxon';
-import { HTTPError, type KyInstance } from 'ky';
+import type { KyInstance } from 'ky';
 import { z } from 'zod';
+import { TokenCache, tokenAuth } from '../auth/token-cache.js';
 import { InputError, ProviderError } from '../errors.js';
-import { createHttp } from '../http/client.js';
+import { createHttp, type AuthScheme } from '../http/client.js';
 import { convertFailure, type FailureContext } from '../http/failure.js';
 import { connectCommand, type ConnectorContext, type MeetingProvider, type ProviderSession, type SessionContext } from './provider.js';
+import { calendlyScopes, revokeGrant, sessionTokens, signIn } from './calendly-oauth.js';
 import type { BookedMeeting, Meeting } from '../booking/types.js';
 import {
   availabilityWindow, availableTimesResponse, bookable, byDuration, createdInvitee, currentUser, describeCalendlyError, describeEventType,
@@ -21,11 +24,16 @@ const modes = ['auto', 'direct', 'link'] as const;
 type Mode = (typeof modes)[number];
 const tokenHelp = 'Calendly → Integrations & apps → API & webhooks → Personal access tokens → Generate new token';
 /** Every scope the flow uses; a token created with scopes needs all of them. */
-const scopes = 'users:read, event_types:read, availability:read, scheduled_events:write, scheduling_links:write';
+const scopes = calendlyScopes.join(', ');
 /** Safety stop for pagination: 50 pages of 100 event types. */
 const maxPages = 50;
 
 const settingsSchema = z.object({
+  /** Connections made before the sign-in existed have no `auth`: a Personal Access Token. */
+  auth: z.enum(['pat', 'oauth']).default('pat'),
+  /** The OAuth app (sign-in only); whether it is a web app with a secret in the keychain. */
+  clientId: z.string().min(1).optional(),
+  webClient: z.boolean().optional(),
   userUri: z.string().min(1),
   organizationUri: z.string().min(1),
   mode: z.enum(modes).default('auto'),
@@ -34,23 +42,35 @@ const settingsSchema = z.object({
 });
 type Settings = z.infer<typeof settingsSchema>;
 
-const failure: FailureContext = {
-  provider: displayName,
-  describe: describeCalendlyError,
+/** How a connection was authorized decides what a 401, or a missing scope, asks the user to do. */
+interface Credential {
+  reauthHint: string;
+  /** The fix for a missing scope, ending with the command to run. */
+  needScope: (scope: string) => string;
+}
+
+const patCredential: Credential = {
   reauthHint: `reconnect Calendly with a new Personal Access Token (${tokenHelp}): ${reconnect}`,
+  needScope: (scope) => `create a Personal Access Token with the ${scope} scope, then ${reconnect}`,
 };
+
+const oauthCredential = (clientId: string): Credential => ({
+  reauthHint: `sign in to Calendly again: ${reconnect} --client-id ${clientId}`,
+  needScope: (scope) => `give the Calendly OAuth app the ${scope} scope, then sign in again: ${reconnect} --client-id ${clientId}`,
+});
 
 /** The call being made, for a 403's hint: which scope the token lacks. */
 const scopeFor = { user: 'users:read', eventTypes: 'event_types:read', availability: 'availability:read', invitee: 'scheduled_events:write', link: 'scheduling_links:write', event: 'scheduled_events:read' };
 type Step = keyof typeof scopeFor;
 
 /** convertFailure with Calendly's specifics: the scope a 403 lacks; keeps the body for `already_filled`. */
-async function convert(error: unknown, step: Step): Promise<{ error: ProviderError; body: unknown }> {
+async function convert(error: unknown, step: Step, credential: Credential = patCredential): Promise<{ error: ProviderError; body: unknown }> {
   // A 429's wait comes from X-RateLimit-Reset (Calendly sends no Retry-After), read in convertFailure.
-  const { error: converted, body } = await convertFailure(error, { ...failure, describe: describeCalendlyError });
+  const failure: FailureContext = { provider: displayName, describe: describeCalendlyError, reauthHint: credential.reauthHint };
+  const { error: converted, body } = await convertFailure(error, failure);
   const { status } = converted;
   if (status === 403) {
-    const hint = `check the Calendly plan, or create a Personal Access Token with the ${scopeFor[step]} scope, then ${reconnect}`;
+    const hint = `check the Calendly plan, or ${credential.needScope(scopeFor[step])}`;
     return { error: new ProviderError(displayName, 'permission_denied', converted.message, { hint, status }), body };
   }
   return { error: converted, body };
@@ -65,12 +85,12 @@ function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
 
 /**
  * One client per connection. A 429 is not retried: Calendly's reset is usually 60 s and a booking must not hang on it.
- * A 401 is not retried either: a Personal Access Token cannot be renewed, only replaced.
+ * A 401 is retried once with a renewed token for a sign-in (`auth`); a Personal Access Token cannot be renewed, only replaced.
  */
-function createApi(prefixUrl: string, timeoutMs: number, token: () => Promise<string>): KyInstance {
-  return createHttp({ prefixUrl, timeoutMs }).extend({
-    hooks: { beforeRequest: [async (request) => void request.headers.set('Authorization', `Bearer ${await token()}`)] },
-    retry: { shouldRetry: ({ error }) => (error instanceof HTTPError && error.response.status === 429 ? false : undefined) },
+function createApi(prefixUrl: string, timeoutMs: number, auth: AuthScheme | (() => Promise<string>)): KyInstance {
+  if (typeof auth !== 'function') return createHttp({ prefixUrl, timeoutMs, auth, retryRateLimited: false });
+  return createHttp({ prefixUrl, timeoutMs, retryRateLimited: false }).extend({
+    hooks: { beforeRequest: [async (request) => void request.headers.set('Authorization', `Bearer ${await auth()}`)] },
   });
 }
 
@@ -94,6 +114,7 @@ class CalendlySession implements ProviderSession {
   constructor(
     private readonly api: KyInstance,
     private readonly settings: Settings,
+    private readonly credential: Credential,
   ) {}
 
   async book(meeting: Meeting, signal: AbortSignal): Promise<BookedMeeting> {
@@ -112,7 +133,7 @@ class CalendlySession implements ProviderSession {
     try {
       times = await this.#availableTimes(eventType, meeting, signal);
     } catch (error) {
-      const converted = (await convert(error, 'availability')).error;
+      const converted = (await convert(error, 'availability', this.credential)).error;
       if (mode === 'auto' && converted.status === 403) return this.#link(eventType, meeting, signal, `Calendly refused to show availability (${converted.message}): the plan or the token's scope does not allow it, so a one-click link was sent instead.`);
       throw converted;
     }
@@ -133,14 +154,14 @@ class CalendlySession implements ProviderSession {
       const { location } = locationFor(eventType, meeting);
       raw = await this.api.post('invitees', { json: toInviteeRequest(meeting, eventType.uri, location), signal }).json();
     } catch (error) {
-      const { error: converted, body } = await convert(error, 'invitee');
+      const { error: converted, body } = await convert(error, 'invitee', this.credential);
       if (isSlotTaken(body)) {
         if (mode === 'auto') return this.#link(eventType, meeting, signal, `${when} was taken in Calendly just before booking (already_filled), so a single-use link was sent instead.`, false);
         throw new ProviderError(displayName, 'provider_rejected', `${when} was just taken in Calendly (${converted.message})`, { hint: 'choose another time and book again', status: converted.status });
       }
       if (converted.status === 403) {
         if (mode === 'auto') return this.#link(eventType, meeting, signal, `Calendly refused to book directly (${converted.message}): the plan or the token's scope (scheduled_events:write) does not allow it, so a one-click link was sent instead.`, true);
-        throw new ProviderError(displayName, 'permission_denied', converted.message, { hint: `create a Personal Access Token with the scheduled_events:write scope (and check the plan), or send one-click links instead: ${reconnect} --mode link`, status: 403 });
+        throw new ProviderError(displayName, 'permission_denied', converted.message, { hint: `check the plan, or ${this.credential.needScope('scheduled_events:write')}; or send one-click links instead: ${reconnect} --mode link`, status: 403 });
       }
       throw converted;
     }
@@ -155,7 +176,7 @@ class CalendlySession implements ProviderSession {
     try {
       event = parse(scheduledEvent, await this.api.get(`scheduled_events/${encodeURIComponent(uuidOf(invitee.event))}`, { signal }).json(), 'GET /scheduled_events').resource;
     } catch (error) {
-      missing = ` Its join link could not be read (${(await convert(error, 'event')).error.message}); Calendly's own e-mail has it.`;
+      missing = ` Its join link could not be read (${(await convert(error, 'event', this.credential)).error.message}); Calendly's own e-mail has it.`;
     }
     return fromDirectBooking(invitee, event, `Booked directly in Calendly (${describeEventType(eventType)}${choice}); Calendly also e-mails its own confirmation.${missing}`);
   }
@@ -169,7 +190,7 @@ class CalendlySession implements ProviderSession {
       try {
         eventType = parse(eventTypeResource, await this.api.get(`event_types/${encodeURIComponent(uuidOf(pinned.uri))}`, { signal }).json(), 'GET /event_types/{uuid}').resource;
       } catch (error) {
-        const { error: converted } = await convert(error, 'eventTypes');
+        const { error: converted } = await convert(error, 'eventTypes', this.credential);
         if (converted.status !== 404) throw converted;
         throw new ProviderError(displayName, 'invalid_input', `the pinned Calendly event type "${pinned.name ?? pinned.slug ?? pinned.uri}" no longer exists`, { hint: `pin another one, or leave --event-type out to pick by length: ${reconnect} --event-type SLUG` });
       }
@@ -187,7 +208,7 @@ class CalendlySession implements ProviderSession {
     try {
       types = await listEventTypes(this.api, this.settings.userUri, signal);
     } catch (error) {
-      throw (await convert(error, 'eventTypes')).error;
+      throw (await convert(error, 'eventTypes', this.credential)).error;
     }
     const [eventType, ...others] = byDuration(types, minutes);
     if (!eventType) {
@@ -215,7 +236,7 @@ class CalendlySession implements ProviderSession {
     try {
       raw = await this.api.post('scheduling_links', { json: { max_event_count: 1, owner: eventType.uri, owner_type: 'EventType' }, signal }).json();
     } catch (error) {
-      throw (await convert(error, 'link')).error;
+      throw (await convert(error, 'link', this.credential)).error;
     }
     const { booking_url: bookingUrl } = parse(schedulingLink, raw, 'POST /scheduling_links').resource;
     const opens = offered
@@ -229,45 +250,83 @@ function apiBase(ctx: ConnectorContext): string {
   return ctx.endpoints.api ?? calendly.endpoints.api?.default ?? 'https://api.calendly.com';
 }
 
+/** What connect verified the account with: an access token, and what to keep of the credential. */
+interface Access {
+  accessToken: string;
+  secrets: Record<string, string>;
+  settings: Pick<Settings, 'auth' | 'clientId' | 'webClient'>;
+  credential: Credential;
+}
+
+/** A Personal Access Token as given, or the browser sign-in of the user's OAuth app (`--client-id`). */
+async function access(values: Readonly<Record<string, string>>, ctx: ConnectorContext): Promise<Access> {
+  const clientId = values.clientId?.trim();
+  const token = values.token?.trim();
+  if (clientId && token) throw new InputError('--client-id', 'a Personal Access Token and a sign-in exclude each other', 'give either --token-stdin, or --client-id to sign in with the browser');
+  if (!clientId) {
+    if (!token) throw new InputError('--token-stdin', 'the Personal Access Token is required', `create one in ${tokenHelp}, or sign in with your own OAuth app: ${reconnect} --client-id <id>`);
+    if (values.client_secret) throw new InputError('--client-id', 'is required with a client secret', 'add the OAuth app\'s client id to sign in with the browser, or leave the secret out to use the Personal Access Token');
+    return { accessToken: token, secrets: { token }, settings: { auth: 'pat' }, credential: patCredential };
+  }
+  const clientSecret = values.client_secret?.trim() || undefined;
+  const signedIn = await signIn(ctx, { clientId, clientSecret }, values.port?.trim() || undefined);
+  return {
+    accessToken: signedIn.access_token,
+    secrets: { refresh_token: signedIn.refresh_token, ...(clientSecret ? { client_secret: clientSecret } : {}) },
+    settings: { auth: 'oauth', clientId, webClient: clientSecret !== undefined },
+    credential: oauthCredential(clientId),
+  };
+}
+
 export const calendly: MeetingProvider = {
   id,
   displayName,
   kind: 'meeting',
-  summary: `Personal Access Token from ${tokenHelp} (scopes: ${scopes})`,
+  summary:
+    `a Personal Access Token from ${tokenHelp} (scopes: ${scopes}), ` +
+    'or sign in with the browser through your own OAuth app (a Sandbox app at developer.calendly.com with the redirect URI http://localhost:<port>/callback, with --port <port>)',
   endpoints: {
     api: { env: 'ALSATALK_CALENDLY_API_URL', default: 'https://api.calendly.com', description: 'Calendly API v2 base' },
+    auth: { env: 'ALSATALK_CALENDLY_AUTH_URL', default: 'https://auth.calendly.com', description: 'Calendly OAuth host (/oauth/authorize, /oauth/token, /oauth/revoke)' },
   },
   fields: [
-    { flag: 'token', key: 'token', label: 'Personal Access Token', help: tokenHelp, secret: true },
+    { flag: 'client-id', key: 'clientId', label: 'OAuth client ID', help: 'browser sign-in only: the client id of your Calendly OAuth app (leave it out to use a Personal Access Token)', optional: true },
+    { flag: 'client-secret', key: 'client_secret', label: 'OAuth client secret', help: 'browser sign-in with a web app only (a native app has none)', secret: true, optional: true },
+    { flag: 'port', key: 'port', label: 'Sign-in port', help: 'browser sign-in: the port of the redirect URI http://localhost:<port>/callback registered for the app (Calendly matches it exactly)', optional: true },
+    { flag: 'token', key: 'token', label: 'Personal Access Token', help: tokenHelp, secret: true, requiredUnless: 'clientId' },
     { flag: 'event-type', key: 'eventType', label: 'Event type', help: 'slug or name of the event type to book (default: the active one as long as the booking)', optional: true },
     { flag: 'mode', key: 'mode', label: 'Booking mode', help: 'auto (default: book directly, else send a one-click link), direct, or link', optional: true },
   ],
 
+  secretsFor(settings) {
+    if (settings.auth !== 'oauth') return ['token'];
+    return settings.webClient === true ? ['refresh_token', 'client_secret'] : ['refresh_token'];
+  },
+
   async connect(values, ctx) {
-    const token = values.token?.trim() ?? '';
-    if (!token) throw new InputError('--token-stdin', 'the Personal Access Token is required', `create one in ${tokenHelp}`);
     const mode = (values.mode?.trim().toLowerCase() || 'auto') as Mode;
     if (!modes.includes(mode)) throw new InputError('--mode', `"${values.mode}" is not a booking mode`, 'use auto (book directly, else send a one-click link), direct, or link');
-    const api = createApi(apiBase(ctx), ctx.timeoutMs, async () => token);
+    const granted = await access(values, ctx);
+    const api = createApi(apiBase(ctx), ctx.timeoutMs, async () => granted.accessToken);
     let user: z.infer<typeof currentUser>['resource'];
     let types: CalendlyEventType[];
     try {
       user = parse(currentUser, await api.get('users/me').json(), 'GET /users/me').resource;
     } catch (error) {
-      const { error: converted } = await convert(error, 'user');
-      if (converted.status !== 401) throw converted;
+      const { error: converted } = await convert(error, 'user', granted.credential);
+      if (converted.status !== 401 || granted.settings.auth === 'oauth') throw converted;
       throw new ProviderError(displayName, 'auth_failed', `Calendly rejected the Personal Access Token: ${converted.message}`, { hint: `copy a valid token (${tokenHelp}), then connect again`, status: 401 });
     }
     try {
       types = await listEventTypes(api, user.uri);
     } catch (error) {
-      throw (await convert(error, 'eventTypes')).error;
+      throw (await convert(error, 'eventTypes', granted.credential)).error;
     }
     const candidates = bookable(types);
     const listed = candidates.length > 0 ? candidates.map(describeEventType).join(', ') : 'none (create one in Calendly)';
     const notes = [
       mode === 'link' ? 'Bookings send the invitee a one-click single-use Calendly link.' : mode === 'direct' ? 'Bookings are made directly in Calendly (no link fallback).' : 'Bookings are made directly in Calendly, or, when that is not possible, the invitee gets a one-click single-use link.',
-      `If the token was created with scopes, it needs: ${scopes}.`,
+      granted.settings.auth === 'oauth' ? `The OAuth app needs the scopes: ${scopes}.` : `If the token was created with scopes, it needs: ${scopes}.`,
     ];
     let eventType: Settings['eventType'];
     const wanted = values.eventType?.trim();
@@ -282,12 +341,24 @@ export const calendly: MeetingProvider = {
     } else {
       notes.push(`Each booking uses the active event type as long as the booking: ${listed}.`);
     }
-    const settings: Settings = { userUri: user.uri, organizationUri: user.current_organization, mode, ...(eventType ? { eventType } : {}) };
-    return { account: user.email ?? user.name ?? user.uri, settings, secrets: { token }, notes };
+    const settings: Settings = { ...granted.settings, userUri: user.uri, organizationUri: user.current_organization, mode, ...(eventType ? { eventType } : {}) };
+    return { account: user.email ?? user.name ?? user.uri, settings, secrets: granted.secrets, notes };
+  },
+
+  async revoke(ctx) {
+    const settings = settingsSchema.safeParse(ctx.settings).data;
+    // A Personal Access Token is revoked in Calendly's settings only; there is no API for it.
+    if (settings?.auth !== 'oauth' || !settings.clientId) return 'nothing';
+    return revokeGrant(ctx, settings.clientId);
   },
 
   openSession(ctx: SessionContext): ProviderSession {
     const settings = settingsSchema.parse(ctx.connection.settings);
-    return new CalendlySession(createApi(apiBase(ctx), ctx.timeoutMs, () => ctx.secret('token')), settings);
+    if (settings.auth === 'oauth' && settings.clientId) {
+      const tokens = new TokenCache(sessionTokens(ctx, settings.clientId, settings.webClient === true));
+      return new CalendlySession(createApi(apiBase(ctx), ctx.timeoutMs, tokenAuth(tokens)), settings, oauthCredential(settings.clientId));
+    }
+    return new CalendlySession(createApi(apiBase(ctx), ctx.timeoutMs, () => ctx.secret('token')), settings, patCredential);
   },
 };
+

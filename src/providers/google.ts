@@ -278,15 +278,16 @@ export const google: MeetingProvider = {
   /** https://developers.google.com/identity/protocols/oauth2/native-app#tokenrevoke: 200, or 400 invalid_token when already gone. */
   async revoke(ctx) {
     const refreshToken = await ctx.secret('refresh_token');
-    if (!refreshToken) return;
+    if (!refreshToken) return 'nothing';
     const http = createHttp({ prefixUrl: (ctx.endpoints as { token: string }).token, timeoutMs: ctx.timeoutMs });
     try {
       await http.post('revoke', { body: new URLSearchParams({ token: refreshToken }) });
     } catch (error) {
       const { converted, body } = await convert(error);
-      if (converted.status === 400 && oauthError.safeParse(body).data?.error === 'invalid_token') return;
+      if (converted.status === 400 && oauthError.safeParse(body).data?.error === 'invalid_token') return 'revoked';
       throw converted;
     }
+    return 'revoked';
   },
 
   openSession: openGoogleSession,

@@ -18,6 +18,8 @@ export interface CredentialField {
   optional?: boolean;
   /** Required after all when this other field (by key, listed earlier) was given: Zoom's secret with --account-id. */
   requiredWith?: string;
+  /** Required unless this other field (by key) was given: Calendly's token, unless --client-id asks for the sign-in. */
+  requiredUnless?: string;
 }
 
 export interface ConnectorContext {
@@ -40,6 +42,8 @@ export interface AuthorizeRequest {
   extra?: Record<string, string>;
   /** Something the person must know before signing in (Zoho: register the exact redirect URI). */
   note?: string;
+  /** The redirect URI's host: 127.0.0.1 unless the provider takes an HTTP redirect only to `localhost` (Calendly). */
+  redirectHost?: '127.0.0.1' | 'localhost';
 }
 
 /** The authorization code and what exchanging it needs (the same redirect URI and the PKCE verifier). */
@@ -83,10 +87,13 @@ export interface Connector {
    * Revokes the stored grant at the provider, where it offers revocation (`disconnect` calls it before deleting the
    * secrets locally). A grant the provider already considers invalid counts as revoked.
    */
-  revoke?(ctx: RevokeContext): Promise<void>;
+  revoke?(ctx: RevokeContext): Promise<RevokeOutcome>;
   /** Checks the credentials against the provider before anything is stored. */
   connect(values: Readonly<Record<string, string>>, ctx: ConnectorContext): Promise<ConnectResult>;
 }
+
+/** `nothing`: the connection holds no grant the provider can revoke (a Personal Access Token, a missing secret). */
+export type RevokeOutcome = 'revoked' | 'nothing';
 
 export interface RevokeContext extends ConnectorContext {
   settings: Readonly<Record<string, unknown>>;

@@ -384,16 +384,17 @@ export const zoho: MeetingProvider = {
   async revoke(ctx) {
     const refreshToken = await ctx.secret('refresh_token');
     const settings = settingsSchema.safeParse(ctx.settings).data;
-    if (!refreshToken || !settings) return;
+    if (!refreshToken || !settings) return 'nothing';
     // The grant lives at the data centre that issued it, like the refreshes.
     const http = createHttp({ prefixUrl: settings.accountsServer, timeoutMs: ctx.timeoutMs });
     try {
       await http.post('oauth/v2/token/revoke', { searchParams: { token: refreshToken } });
     } catch (error) {
       const { converted } = await convert(error, failure);
-      if (converted.status === 400) return;
+      if (converted.status === 400) return 'revoked';
       throw converted;
     }
+    return 'revoked';
   },
 
   openSession: openZohoSession,

@@ -2,6 +2,7 @@
 // own sign-in (a General app's public client: authorization code + PKCE, rotating refresh tokens).
 // API reference: https://developers.zoom.us/docs/api/meetings/#tag/meetings/POST/users/{userId}/meetings
 import { z } from 'zod';
+import { rotatingRefresh } from '../auth/rotating-refresh.js';
 import { TokenCache, tokenAuth, type IssuedToken } from '../auth/token-cache.js';
 import { AppError, InputError, ProviderError } from '../errors.js';
 import { createHttp } from '../http/client.js';
@@ -206,36 +207,15 @@ async function connectServerToServer(values: Readonly<Record<string, string>>, c
   return { account, settings: { accountId, clientId, userId }, secrets: { client_secret: clientSecret }, notes };
 }
 
-/**
- * Access tokens from the stored refresh token. Zoom rotates it, so the new one is saved before the access token is
- * handed out (a crash then loses only an access token), and TokenCache makes concurrent callers share one refresh.
- */
+/** Access tokens from the stored refresh token, which Zoom replaces on every use. */
 function userTokens(ctx: SessionContext, clientId: string): () => Promise<IssuedToken> {
   const oauthUrl = (ctx.endpoints as Endpoints).oauth;
-  const refresh = (refreshToken: string) => userTokenRequest(oauthUrl, ctx.timeoutMs, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId });
-  return async () => {
-    const sent = await ctx.secret('refresh_token');
-    let token;
-    try {
-      token = await refresh(sent);
-    } catch (error) {
-      // Another process sharing this keychain may have rotated the token meanwhile: one try with the newer one.
-      const latest = error instanceof ProviderError && error.code === 'auth_failed' ? await ctx.secret('refresh_token') : sent;
-      if (latest === sent) throw error;
-      token = await refresh(latest);
-    }
-    if (token.refresh_token) {
-      try {
-        await ctx.saveSecret('refresh_token', token.refresh_token);
-      } catch (error) {
-        throw new ProviderError(displayName, 'auth_failed', `Zoom issued a new refresh token (the stored one no longer works) but it could not be saved: ${redact(error instanceof Error ? error.message : String(error))}`, {
-          hint: `make the OS keychain writable, then sign in again: ${reconnect} --client-id ${clientId}`,
-          cause: error,
-        });
-      }
-    }
-    return { accessToken: token.access_token, expiresAt: Date.now() + token.expires_in * 1000 };
-  };
+  return rotatingRefresh({
+    ctx,
+    provider: displayName,
+    refresh: (refreshToken) => userTokenRequest(oauthUrl, ctx.timeoutMs, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId }),
+    signInAgain: `${reconnect} --client-id ${clientId}`,
+  });
 }
 
 /** Which secrets a stored connection needs, for `status` to check: it depends on how Zoom was connected. */

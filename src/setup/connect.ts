@@ -38,7 +38,7 @@ export function connectUsage(connector?: Connector): string {
       return [`npx alsatalk-mcp connect ${c.id}: ${c.summary}`, ...flags].join('\n');
     })
     .concat(
-      'Browser sign-in (Zoom, Google, Zoho): --no-browser prints the URL and the SSH port-forward line instead of opening a browser;\n' +
+      'Browser sign-in (Zoom, Google, Zoho, Calendly): --no-browser prints the URL and the SSH port-forward line instead of opening a browser;\n' +
         '--port N listens on a fixed 127.0.0.1 port (for providers that match the registered redirect URI exactly).',
     )
     .join('\n\n');
@@ -75,6 +75,7 @@ async function collect(connector: Connector, args: string[], io: CommandIo): Pro
   // Several secrets can come through stdin: one line each, in the order the fields are listed.
   const fromStdin = connector.fields.filter((f) => f.secret && parsed.values[stdinFlag(f)] === true);
   const stdinLines = fromStdin.length === 0 ? [] : splitStdin(await readStdin(io.stdin), fromStdin);
+  const isGiven = (key: string): boolean => connector.fields.some((f) => f.key === key && (typeof parsed.values[f.flag] === 'string' || parsed.values[stdinFlag(f)] === true));
   for (const field of connector.fields) {
     const given = parsed.values[field.flag];
     if (field.secret && typeof given === 'string') {
@@ -84,7 +85,11 @@ async function collect(connector: Connector, args: string[], io: CommandIo): Pro
       values[field.key] = given;
     } else if (field.secret && parsed.values[stdinFlag(field)] === true) {
       values[field.key] = stdinLines[fromStdin.indexOf(field)] ?? '';
-    } else if (!field.optional || (field.requiredWith !== undefined && values[field.requiredWith])) {
+    } else if (
+      field.requiredUnless !== undefined
+        ? !isGiven(field.requiredUnless)
+        : !field.optional || (field.requiredWith !== undefined && values[field.requiredWith])
+    ) {
       if (!canPrompt()) throw new InputError(`--${field.secret ? stdinFlag(field) : field.flag}`, `${field.label} is required`, `${field.help}`);
       values[field.key] = field.secret ? await askSecret(`${connector.displayName} ${field.label}: `) : await ask(`${connector.displayName} ${field.label} (${field.help}): `);
     }
@@ -116,8 +121,12 @@ export async function runConnect(ctx: AppContext, argv: string[], io: CommandIo,
     login: browserLogin,
   });
   // Secrets first: a connection row never exists without its secrets. A failure here leaves the old connection as it was.
+  const previous = ctx.connections.get(connector.id);
   for (const [key, secret] of Object.entries(result.secrets)) await ctx.secrets.set(secretAccount(connector.id, key), secret);
   ctx.connections.save({ connector: connector.id, account: result.account, settings: result.settings });
+  // Switching how a provider is connected (a token, then a sign-in) must not leave the old credential in the keychain.
+  const stale = new Set([...connector.fields.filter((f) => f.secret).map((f) => f.key), ...(previous ? (connector.secretsFor?.(previous.settings) ?? []) : [])]);
+  for (const key of stale) if (!(key in result.secrets)) await ctx.secrets.delete(secretAccount(connector.id, key));
   io.out(`Connected ${connector.displayName} as ${result.account}.`);
   for (const note of result.notes) io.out(`Note: ${note}`);
   io.out(`Secrets are in the ${ctx.secrets.kind === 'keychain' ? 'OS keychain' : 'encrypted secrets file'}; settings in ${ctx.config.databasePath}.`);

@@ -16,20 +16,22 @@ export async function runDisconnect(ctx: AppContext, argv: string[], io: Command
   if (connection && connector.revoke) {
     // Best effort: a provider that cannot be reached must not keep the user from forgetting the credentials here.
     try {
-      await connector.revoke({
+      const outcome = await connector.revoke({
         settings: connection.settings,
         secret: (key) => ctx.secrets.get(secretAccount(connector.id, key)),
         endpoints: ctx.config.endpoints[connector.id] ?? {},
         timeoutMs: ctx.config.providerTimeoutMs,
         log: ctx.log,
       });
-      io.out(`Revoked alsatalk-mcp's access at ${connector.displayName}.`);
+      if (outcome === 'revoked') io.out(`Revoked alsatalk-mcp's access at ${connector.displayName}.`);
     } catch (error) {
       const e = toAppError(error);
       io.out(`Could not revoke the access at ${connector.displayName} (${e.message}); remove it in your ${connector.displayName} account's connected apps.`);
     }
   }
-  for (const field of connector.fields.filter((f) => f.secret)) await ctx.secrets.delete(secretAccount(connector.id, field.key));
+  // Every secret a field names, and those only a sign-in leaves behind (Calendly's refresh token has no field).
+  const keys = new Set([...connector.fields.filter((f) => f.secret).map((f) => f.key), ...(connection ? (connector.secretsFor?.(connection.settings) ?? []) : [])]);
+  for (const key of keys) await ctx.secrets.delete(secretAccount(connector.id, key));
   const removed = ctx.connections.remove(connector.id);
   io.out(removed ? `Disconnected ${connector.displayName}; its secrets were removed.` : `${connector.displayName} was not connected.`);
 }

@@ -52,7 +52,7 @@ describe('connect calendly', () => {
     expect(out).toContain('"Intro call" (intro-call, 30 min), "Deep dive" (deep-dive, 60 min)');
     expect(out).not.toContain('Old call');
     expect(await storedToken()).toBe(c.state.token);
-    expect(h.ctx.connections.get('calendly')?.settings).toEqual({ userUri: c.state.user.uri, organizationUri: c.state.organization, mode: 'auto' });
+    expect(h.ctx.connections.get('calendly')?.settings).toEqual({ auth: 'pat', userUri: c.state.user.uri, organizationUri: c.state.organization, mode: 'auto' });
     expect(c.state.calls[0]).toBe('GET /users/me');
     h.ctx.db.pragma('wal_checkpoint(TRUNCATE)');
     expect(readFileSync(h.ctx.config.databasePath).toString('latin1')).not.toContain(c.state.token);

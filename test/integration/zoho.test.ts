@@ -1,7 +1,6 @@
 // Zoho Bookings through the real connect command and a real MCP Client; msw plays Zoho (and Zoom, Resend) at the network edge.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { DateTime } from 'luxon';
@@ -15,6 +14,7 @@ import { startFakeHttpServer } from '../msw/http-server.js';
 import { assertBuilt, binPath, childEnv, runCli } from '../support/cli.js';
 import { futureDate } from '../support/dates.js';
 import { fakeEnv, followSignIn, useHarness, type Harness } from '../support/harness.js';
+import { freePort } from '../support/ports.js';
 
 const harness = useHarness({ providers: [zoom, zoho], extra: () => [createZohoFake()] });
 let h: Harness;
@@ -416,15 +416,6 @@ describe('the fake keeps the wire honest', () => {
 
 describe('connect zoho with the browser sign-in', () => {
   const signIn = (more: string[] = []) => h.connect('zoho', ['--client-id', z.state.clientId, '--client-secret-stdin', '--service', 'Intro call', '--staff', 'Ann Smith', ...more], `${z.state.clientSecret}\n`);
-  const freePort = () =>
-    new Promise<number>((resolve, reject) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = probe.address() as { port: number };
-        probe.close(() => resolve(port));
-      });
-      probe.on('error', reject);
-    });
-
   it('signs in with PKCE on the registered 127.0.0.1 port, stores the refresh token Zoho issued, picks the service and staff, and books', async () => {
     const port = await freePort();
     z.state.registeredRedirectUris = [`http://127.0.0.1:${port}/callback`];

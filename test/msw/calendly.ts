@@ -3,6 +3,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DateTime, IANAZone } from 'luxon';
 import { http, HttpResponse, type RequestHandler } from 'msw';
+import { createCalendlyOAuth } from './calendly-oauth.js';
 import { Faults } from './fault.js';
 
 export interface CalendlyEventTypeFixture {
@@ -48,8 +49,9 @@ const micro = (at: DateTime): string => at.toUTC().toFormat("yyyy-MM-dd'T'HH:mm:
 const seconds = (at: DateTime): string => at.toUTC().toFormat("yyyy-MM-dd'T'HH:mm:ss'Z'");
 const isoDateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$/;
 
-export function createCalendlyFake(options: { apiBase?: string } = {}) {
+export function createCalendlyFake(options: { apiBase?: string; authBase?: string } = {}) {
   const apiBase = options.apiBase ?? 'https://api.calendly.test';
+  const authBase = options.authBase ?? 'https://auth.calendly.test';
   const userUuid = 'AAAAUSER00000001';
   const orgUuid = 'AAAAORG000000001';
   const state = {
@@ -74,6 +76,8 @@ export function createCalendlyFake(options: { apiBase?: string } = {}) {
     schedulingLinks: [] as Array<{ body: Record<string, unknown>; bookingUrl: string }>,
     /** Every request as `METHOD path?query`, in order. */
     calls: [] as string[],
+    /** How many requests were refused with 401 (no valid token). */
+    unauthenticated: 0,
     faults: new Faults(),
   };
 
@@ -117,7 +121,12 @@ export function createCalendlyFake(options: { apiBase?: string } = {}) {
     return ![...state.scheduledEvents.values()].some((e) => e.start < end && start < e.end);
   };
 
-  const authorized = (request: Request) => request.headers.get('authorization') === `Bearer ${state.token}`;
+  const signIn = createCalendlyOAuth(authBase, { user: () => state.user.uri, organization: () => state.organization }, state.faults);
+  /** The Personal Access Token, or an unexpired access token from the OAuth server. */
+  const authorized = (request: Request) => {
+    const token = /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1] ?? '';
+    return token === state.token || signIn.accepts(token);
+  };
   const unauthenticated = () => calendlyError(401, 'Unauthenticated', 'The access token is invalid');
 
   /** Runs a route: records the call, applies an injected fault, then checks the bearer token. */
@@ -127,7 +136,10 @@ export function createCalendlyFake(options: { apiBase?: string } = {}) {
       state.calls.push(`${request.method} ${url.pathname}${url.search}`);
       const fault = await state.faults.take(name);
       if (fault) return fault;
-      if (!authorized(request)) return unauthenticated();
+      if (!authorized(request)) {
+        state.unauthenticated += 1;
+        return unauthenticated();
+      }
       return handler(request, params);
     };
 
@@ -142,6 +154,7 @@ export function createCalendlyFake(options: { apiBase?: string } = {}) {
   };
 
   const handlers: RequestHandler[] = [
+    ...signIn.handlers,
     http.get(`${apiBase}/users/me`, route('me', () =>
       HttpResponse.json({
         resource: {
@@ -283,8 +296,8 @@ export function createCalendlyFake(options: { apiBase?: string } = {}) {
     })),
   ];
 
-  const env = { ALSATALK_CALENDLY_API_URL: apiBase };
-  return { state, handlers, apiBase, env, eventTypeUri, question };
+  const env = { ALSATALK_CALENDLY_API_URL: apiBase, ALSATALK_CALENDLY_AUTH_URL: authBase };
+  return { state, oauth: signIn.oauth, handlers, apiBase, authBase, env, eventTypeUri, question };
 }
 
 export type CalendlyFake = ReturnType<typeof createCalendlyFake>;

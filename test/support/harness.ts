@@ -142,7 +142,7 @@ export function useHarness(options: { providers?: readonly MeetingProvider[]; ex
   let current: Harness | undefined;
   beforeAll(() => msw.listen({ onUnhandledRequest: 'error' }));
   // The OAuth loopback listener is real: requests to it go through untouched.
-  const loopback = http.all(/^http:\/\/127\.0\.0\.1:\d+\//, () => passthrough());
+  const loopback = http.all(/^http:\/\/(127\.0\.0\.1|localhost):\d+\//, () => passthrough());
   beforeEach(async () => {
     const zoom = createZoomFake();
     const resend = createResendFake();
