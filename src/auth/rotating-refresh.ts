@@ -1,5 +1,5 @@
 // Access tokens from a stored refresh token that the provider replaces on every use (Zoom's public client, Calendly).
-import type { IssuedToken } from './token-cache.js';
+import { parseScopes, type IssuedToken } from './token-cache.js';
 import { ProviderError } from '../errors.js';
 import { redact } from '../log.js';
 import type { SessionContext } from '../providers/provider.js';
@@ -9,6 +9,7 @@ export interface RefreshAnswer {
   access_token: string;
   expires_in: number;
   refresh_token?: string | undefined;
+  scope?: string | undefined;
 }
 
 export interface RotatingRefreshOptions {
@@ -48,6 +49,6 @@ export function rotatingRefresh(options: RotatingRefreshOptions): () => Promise<
         });
       }
     }
-    return { accessToken: answer.access_token, expiresAt: Date.now() + answer.expires_in * 1000 };
+    return { accessToken: answer.access_token, expiresAt: Date.now() + answer.expires_in * 1000, scopes: parseScopes(answer.scope) };
   };
 }

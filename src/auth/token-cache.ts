@@ -5,6 +5,26 @@ export interface IssuedToken {
   accessToken: string;
   /** Epoch milliseconds after which the provider no longer accepts the token. */
   expiresAt: number;
+  /** The scopes granted with it, when the provider says (OAuth's space-separated `scope`). */
+  scopes?: string[] | undefined;
+}
+
+/** OAuth's `scope` string (space-separated; Zoho and some others use commas) as a list. */
+export const parseScopes = (scope: string | undefined): string[] | undefined =>
+  scope === undefined ? undefined : scope.split(/[\s,]+/).filter(Boolean);
+
+/** Wraps a token fetch so that every token issued is also reported (to keep `status` current); reporting never fails it. */
+export function reporting(fetchToken: () => Promise<IssuedToken>, report?: (token: IssuedToken) => void): () => Promise<IssuedToken> {
+  if (!report) return fetchToken;
+  return async () => {
+    const token = await fetchToken();
+    try {
+      report(token);
+    } catch {
+      // A status line is not worth a failed booking.
+    }
+    return token;
+  };
 }
 
 /** Caches a bearer token; concurrent callers share one in-flight fetch, and a rejected token is dropped once. */

@@ -171,6 +171,7 @@ export class BookingService {
         registerSecret(value);
         await this.deps.secrets.set(secretAccount(provider.id, key), value);
       },
+      recordToken: (token) => this.deps.connections.recordToken(provider.id, { expiresAt: new Date(token.expiresAt).toISOString(), scopes: token.scopes }),
     });
     this.#sessions.set(provider.id, { updatedAt: connection.updatedAt, session });
     return session;

@@ -4,7 +4,7 @@
 import { DateTime } from 'luxon';
 import type { KyInstance } from 'ky';
 import { z } from 'zod';
-import { TokenCache, tokenAuth } from '../auth/token-cache.js';
+import { parseScopes, reporting, TokenCache, tokenAuth } from '../auth/token-cache.js';
 import { InputError, ProviderError } from '../errors.js';
 import { createHttp, type AuthScheme } from '../http/client.js';
 import { convertFailure, type FailureContext } from '../http/failure.js';
@@ -253,6 +253,8 @@ function apiBase(ctx: ConnectorContext): string {
 /** What connect verified the account with: an access token, and what to keep of the credential. */
 interface Access {
   accessToken: string;
+  /** What the sign-in granted; a Personal Access Token's scopes and lifetime are not visible through the API. */
+  grant?: { scopes?: string[] | undefined; expiresAt: number };
   secrets: Record<string, string>;
   settings: Pick<Settings, 'auth' | 'clientId' | 'webClient'>;
   credential: Credential;
@@ -272,6 +274,7 @@ async function access(values: Readonly<Record<string, string>>, ctx: ConnectorCo
   const signedIn = await signIn(ctx, { clientId, clientSecret }, values.port?.trim() || undefined);
   return {
     accessToken: signedIn.access_token,
+    grant: { scopes: parseScopes(signedIn.scope), expiresAt: Date.now() + signedIn.expires_in * 1000 },
     secrets: { refresh_token: signedIn.refresh_token, ...(clientSecret ? { client_secret: clientSecret } : {}) },
     settings: { auth: 'oauth', clientId, webClient: clientSecret !== undefined },
     credential: oauthCredential(clientId),
@@ -342,7 +345,7 @@ export const calendly: MeetingProvider = {
       notes.push(`Each booking uses the active event type as long as the booking: ${listed}.`);
     }
     const settings: Settings = { ...granted.settings, userUri: user.uri, organizationUri: user.current_organization, mode, ...(eventType ? { eventType } : {}) };
-    return { account: user.email ?? user.name ?? user.uri, settings, secrets: granted.secrets, notes };
+    return { account: user.email ?? user.name ?? user.uri, settings, secrets: granted.secrets, notes, ...(granted.grant ? { grant: granted.grant } : {}) };
   },
 
   async revoke(ctx) {
@@ -355,7 +358,7 @@ export const calendly: MeetingProvider = {
   openSession(ctx: SessionContext): ProviderSession {
     const settings = settingsSchema.parse(ctx.connection.settings);
     if (settings.auth === 'oauth' && settings.clientId) {
-      const tokens = new TokenCache(sessionTokens(ctx, settings.clientId, settings.webClient === true));
+      const tokens = new TokenCache(reporting(sessionTokens(ctx, settings.clientId, settings.webClient === true), ctx.recordToken));
       return new CalendlySession(createApi(apiBase(ctx), ctx.timeoutMs, tokenAuth(tokens)), settings, oauthCredential(settings.clientId));
     }
     return new CalendlySession(createApi(apiBase(ctx), ctx.timeoutMs, () => ctx.secret('token')), settings, patCredential);

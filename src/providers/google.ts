@@ -2,7 +2,7 @@
 // API reference: https://developers.google.com/calendar/api/v3/reference/events/insert
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { TokenCache, tokenAuth } from '../auth/token-cache.js';
+import { parseScopes, reporting, TokenCache, tokenAuth } from '../auth/token-cache.js';
 import { AppError, InputError, ProviderError } from '../errors.js';
 import { createHttp } from '../http/client.js';
 import { convertFailure, type FailureContext } from '../http/failure.js';
@@ -160,10 +160,10 @@ function openGoogleSession(ctx: SessionContext): ProviderSession {
   }
   const settings = parsed.data;
   const endpoints = ctx.endpoints as { api: string; token: string };
-  const tokens = new TokenCache(async () => {
+  const tokens = new TokenCache(reporting(async () => {
     const token = await fetchToken(endpoints.token, ctx.timeoutMs, settings.clientId, await ctx.secret('client_secret'), await ctx.secret('refresh_token'));
-    return { accessToken: token.access_token, expiresAt: Date.now() + token.expires_in * 1000 };
-  });
+    return { accessToken: token.access_token, expiresAt: Date.now() + token.expires_in * 1000, scopes: parseScopes(token.scope) };
+  }, ctx.recordToken));
   const http = createHttp({
     prefixUrl: endpoints.api,
     timeoutMs: ctx.timeoutMs,
@@ -272,7 +272,13 @@ export const google: MeetingProvider = {
       if (!allowed) notes.push(`Google did not say whether calendar "${calendar.id}" allows Google Meet; the first booking will tell.`);
     }
     if (sendUpdates !== 'none') notes.push(`Google will also e-mail its own invitation (--send-updates ${sendUpdates}), besides ours.`);
-    return { account, settings: { clientId, calendarId, sendUpdates }, secrets: { client_secret: clientSecret, refresh_token: refreshToken }, notes };
+    return {
+      account,
+      settings: { clientId, calendarId, sendUpdates },
+      secrets: { client_secret: clientSecret, refresh_token: refreshToken },
+      notes,
+      grant: { scopes: parseScopes(token.scope), expiresAt: Date.now() + token.expires_in * 1000 },
+    };
   },
 
   /** https://developers.google.com/identity/protocols/oauth2/native-app#tokenrevoke: 200, or 400 invalid_token when already gone. */

@@ -2,6 +2,7 @@
 import type { BookedMeeting, Meeting } from '../booking/types.js';
 import type { EndpointSpec } from '../config.js';
 import type { Logger } from '../log.js';
+import type { IssuedToken } from '../auth/token-cache.js';
 import type { Connection } from '../storage/connections.js';
 
 /** One credential or setting that `connect` asks for. */
@@ -68,6 +69,8 @@ export interface ConnectResult {
   secrets: Record<string, string>;
   /** Extra lines for the user (a warning about scopes, an unverified sender domain). */
   notes: string[];
+  /** The token connect obtained, for `status`: its scopes and expiry (epoch ms) when the provider says. */
+  grant?: { scopes?: readonly string[] | undefined; expiresAt?: number | undefined };
 }
 
 export interface Connector {
@@ -112,6 +115,8 @@ export interface SessionContext extends ConnectorContext {
    * token that came with it is used, so a crash never leaves only a dead refresh token behind.
    */
   saveSecret: (key: string, value: string) => Promise<void>;
+  /** Records each access token issued (its expiry and scopes, never the token) for `status`. */
+  recordToken?: (token: IssuedToken) => void;
 }
 
 /** A booking provider session, opened once per connection so that its token cache is shared. */

@@ -81,6 +81,7 @@ export const tokenResponse = z.object({
   refresh_token: z.string().min(1).optional(),
   api_domain: z.url(),
   token_type: z.string().optional(),
+  scope: z.string().optional(),
   expires_in: z.number().positive(),
 });
 export type ZohoToken = z.infer<typeof tokenResponse>;

@@ -3,7 +3,7 @@
 // API reference: https://www.zoho.com/bookings/help/api/v1/book-appointment.html
 import type { KyInstance } from 'ky';
 import { z } from 'zod';
-import { TokenCache, tokenAuth } from '../auth/token-cache.js';
+import { parseScopes, reporting, TokenCache, tokenAuth } from '../auth/token-cache.js';
 import { AppError, InputError, ProviderError } from '../errors.js';
 import { createHttp } from '../http/client.js';
 import { convertFailure, type FailureContext } from '../http/failure.js';
@@ -234,12 +234,12 @@ function openZohoSession(ctx: SessionContext): ProviderSession {
   const settings = parsed.data;
   // Each token answer names the API host (api_domain); the one seen at connect time serves until the first refresh.
   let apiDomain = settings.apiDomain;
-  const tokens = new TokenCache(async () => {
+  const tokens = new TokenCache(reporting(async () => {
     const grant = { grant_type: 'refresh_token' as const, refresh_token: await ctx.secret('refresh_token') };
     const token = await requestToken(settings.accountsServer, ctx.timeoutMs, settings.clientId, await ctx.secret('client_secret'), grant);
     apiDomain = token.api_domain;
-    return { accessToken: token.access_token, expiresAt: Date.now() + token.expires_in * 1000 };
-  });
+    return { accessToken: token.access_token, expiresAt: Date.now() + token.expires_in * 1000, scopes: parseScopes(token.scope) };
+  }, ctx.recordToken));
   const http = createHttp({
     prefixUrl: '',
     timeoutMs: ctx.timeoutMs,
@@ -374,6 +374,7 @@ export const zoho: MeetingProvider = {
       },
       secrets: { client_secret: clientSecret, refresh_token: refreshToken },
       notes,
+      grant: { scopes: parseScopes(token.scope), expiresAt: Date.now() + token.expires_in * 1000 },
     };
   },
 

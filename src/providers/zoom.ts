@@ -3,7 +3,7 @@
 // API reference: https://developers.zoom.us/docs/api/meetings/#tag/meetings/POST/users/{userId}/meetings
 import { z } from 'zod';
 import { rotatingRefresh } from '../auth/rotating-refresh.js';
-import { TokenCache, tokenAuth, type IssuedToken } from '../auth/token-cache.js';
+import { parseScopes, reporting, TokenCache, tokenAuth, type IssuedToken } from '../auth/token-cache.js';
 import { AppError, InputError, ProviderError } from '../errors.js';
 import { createHttp } from '../http/client.js';
 import { convertFailure, toProviderError, type FailureContext } from '../http/failure.js';
@@ -171,7 +171,8 @@ async function connectUser(values: Readonly<Record<string, string>>, ctx: Connec
     // Reading the profile needs user:read:user, which booking does not: the connection still works without it.
     notes.push(`Could not read your Zoom profile (${converted.message}); add the scope user:read:user to show who is connected.`);
   }
-  return { account, settings: { auth: 'oauth', clientId, userId: 'me' }, secrets: { refresh_token: refreshToken }, notes };
+  const grant = { scopes: parseScopes(token.scope), expiresAt: Date.now() + token.expires_in * 1000 };
+  return { account, settings: { auth: 'oauth', clientId, userId: 'me' }, secrets: { refresh_token: refreshToken }, notes, grant };
 }
 
 /** `connect zoom --account-id ... --client-id ...`: a Server-to-Server OAuth app, verified before anything is stored. */
@@ -204,7 +205,8 @@ async function connectServerToServer(values: Readonly<Record<string, string>>, c
     // Reading the user needs a scope (user:read:user:admin) that booking does not; the connection still works without it.
     notes.push(`Could not read the Zoom host's profile (${converted.message}); meetings will be created for user "${userId}".`);
   }
-  return { account, settings: { accountId, clientId, userId }, secrets: { client_secret: clientSecret }, notes };
+  const grant = { scopes: parseScopes(token.scope), expiresAt: Date.now() + token.expires_in * 1000 };
+  return { account, settings: { accountId, clientId, userId }, secrets: { client_secret: clientSecret }, notes, grant };
 }
 
 /** Access tokens from the stored refresh token, which Zoom replaces on every use. */
@@ -259,12 +261,15 @@ export const zoom: MeetingProvider & ConnectionSecrets = {
     const endpoints = ctx.endpoints as Endpoints;
     const user = settings.auth === 'oauth';
     const tokens = new TokenCache(
-      user
-        ? userTokens(ctx, settings.clientId)
-        : async () => {
-            const token = await fetchToken(endpoints.oauth, ctx.timeoutMs, settings.accountId, settings.clientId, await ctx.secret('client_secret'));
-            return { accessToken: token.access_token, expiresAt: Date.now() + token.expires_in * 1000 };
-          },
+      reporting(
+        user
+          ? userTokens(ctx, settings.clientId)
+          : async () => {
+              const token = await fetchToken(endpoints.oauth, ctx.timeoutMs, settings.accountId, settings.clientId, await ctx.secret('client_secret'));
+              return { accessToken: token.access_token, expiresAt: Date.now() + token.expires_in * 1000, scopes: parseScopes(token.scope) };
+            },
+        ctx.recordToken,
+      ),
     );
     const http = createHttp({
       prefixUrl: endpoints.api,

@@ -123,7 +123,13 @@ export async function runConnect(ctx: AppContext, argv: string[], io: CommandIo,
   // Secrets first: a connection row never exists without its secrets. A failure here leaves the old connection as it was.
   const previous = ctx.connections.get(connector.id);
   for (const [key, secret] of Object.entries(result.secrets)) await ctx.secrets.set(secretAccount(connector.id, key), secret);
-  ctx.connections.save({ connector: connector.id, account: result.account, settings: result.settings });
+  ctx.connections.save({
+    connector: connector.id,
+    account: result.account,
+    settings: result.settings,
+    expiresAt: result.grant?.expiresAt !== undefined ? new Date(result.grant.expiresAt).toISOString() : null,
+    scopes: result.grant?.scopes ?? null,
+  });
   // Switching how a provider is connected (a token, then a sign-in) must not leave the old credential in the keychain.
   const stale = new Set([...connector.fields.filter((f) => f.secret).map((f) => f.key), ...(previous ? (connector.secretsFor?.(previous.settings) ?? []) : [])]);
   for (const key of stale) if (!(key in result.secrets)) await ctx.secrets.delete(secretAccount(connector.id, key));

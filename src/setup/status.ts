@@ -12,7 +12,12 @@ export interface ConnectorStatus {
   state: 'connected' | 'needs_reauth' | 'not_connected' | 'secrets_missing' | 'secrets_unreadable';
   account?: string;
   connected_at?: string;
+  /** The last successful booking or e-mail through this connection. */
   last_used_at?: string | null;
+  /** The scopes the provider granted, when it says (OAuth); absent for keys and personal tokens. */
+  scopes?: string[];
+  /** When the latest access token expires (ISO); alsatalk-mcp renews it by itself. Absent for keys that do not expire. */
+  token_expires_at?: string;
   next_step?: string;
   /** What the connect command asks for and where the user gets it, when a connect is the next step. */
   credentials?: string;
@@ -27,7 +32,15 @@ export async function collectStatus(ctx: Pick<AppContext, 'connections' | 'secre
       out.push({ id: c.id, name: c.displayName, state: 'not_connected', next_step: connectCommand(c.id), credentials: c.summary });
       continue;
     }
-    const base = { id: c.id, name: c.displayName, account: conn.account, connected_at: conn.connectedAt, last_used_at: conn.lastUsedAt };
+    const base = {
+      id: c.id,
+      name: c.displayName,
+      account: conn.account,
+      connected_at: conn.connectedAt,
+      last_used_at: conn.lastUsedAt,
+      ...(conn.scopes ? { scopes: conn.scopes } : {}),
+      ...(conn.expiresAt ? { token_expires_at: conn.expiresAt } : {}),
+    };
     let state: ConnectorStatus['state'] = conn.status;
     let next: string | undefined = conn.status === 'needs_reauth' ? connectCommand(c.id) : undefined;
     try {
@@ -48,6 +61,12 @@ export async function collectStatus(ctx: Pick<AppContext, 'connections' | 'secre
   return out;
 }
 
+/** The access token's lifetime, said so that an expired one does not read as a problem: it is renewed at the next use. */
+function tokenLine(expiresAt: string, now = Date.now()): string {
+  const at = Date.parse(expiresAt);
+  return at > now ? `access token valid until ${expiresAt} (renewed automatically)` : `access token expired at ${expiresAt}; the next booking renews it`;
+}
+
 export async function runStatus(ctx: AppContext, argv: string[], io: CommandIo): Promise<void> {
   const statuses = await collectStatus(ctx);
   if (argv.includes('--json')) {
@@ -56,7 +75,9 @@ export async function runStatus(ctx: AppContext, argv: string[], io: CommandIo):
   }
   io.out(`Data folder: ${ctx.config.dataDir}   Secrets: ${ctx.secrets.kind === 'keychain' ? 'OS keychain' : 'encrypted file'}`);
   for (const s of statuses) {
-    const detail = s.account ? ` as ${s.account} (since ${s.connected_at}${s.last_used_at ? `, last used ${s.last_used_at}` : ''})` : '';
+    const detail = s.account ? ` as ${s.account} (since ${s.connected_at}${s.last_used_at ? `, last used ${s.last_used_at}` : ', not used yet'})` : '';
     io.out(`${s.name.padEnd(8)} ${s.state.replace(/_/g, ' ')}${detail}${s.next_step ? `  → ${s.next_step}` : ''}`);
+    if (s.scopes) io.out(`         scopes: ${s.scopes.join(' ')}`);
+    if (s.token_expires_at) io.out(`         ${tokenLine(s.token_expires_at)}`);
   }
 }

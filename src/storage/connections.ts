@@ -9,7 +9,10 @@ export interface Connection {
   account: string;
   settings: Record<string, unknown>;
   status: ConnectionStatus;
+  /** When the current access token expires (ISO), for `status`; null for a credential that does not expire. */
   expiresAt: string | null;
+  /** The scopes the provider granted, when it says. */
+  scopes: string[] | null;
   connectedAt: string;
   updatedAt: string;
   lastUsedAt: string | null;
@@ -21,6 +24,7 @@ interface Row {
   settings: string;
   status: string;
   expires_at: string | null;
+  scopes: string | null;
   connected_at: string;
   updated_at: string;
   last_used_at: string | null;
@@ -32,6 +36,7 @@ const fromRow = (row: Row): Connection => ({
   settings: JSON.parse(row.settings) as Record<string, unknown>,
   status: row.status === 'needs_reauth' ? 'needs_reauth' : 'connected',
   expiresAt: row.expires_at,
+  scopes: row.scopes ? row.scopes.split(' ').filter(Boolean) : null,
   connectedAt: row.connected_at,
   updatedAt: row.updated_at,
   lastUsedAt: row.last_used_at,
@@ -51,16 +56,23 @@ export class ConnectionRepository {
   }
 
   /** Inserts or replaces a connection; a reconnect keeps the original `connected_at`. */
-  save(input: { connector: string; account: string; settings: Record<string, unknown>; expiresAt?: string | null }): Connection {
+  save(input: { connector: string; account: string; settings: Record<string, unknown>; expiresAt?: string | null; scopes?: readonly string[] | null }): Connection {
     const now = new Date().toISOString();
     this.db
       .prepare(
-        `INSERT INTO connections (connector, account, settings, status, expires_at, connected_at, updated_at)
-         VALUES (@connector, @account, @settings, 'connected', @expiresAt, @now, @now)
+        `INSERT INTO connections (connector, account, settings, status, expires_at, scopes, connected_at, updated_at)
+         VALUES (@connector, @account, @settings, 'connected', @expiresAt, @scopes, @now, @now)
          ON CONFLICT(connector) DO UPDATE SET account = excluded.account, settings = excluded.settings,
-           status = 'connected', expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
+           status = 'connected', expires_at = excluded.expires_at, scopes = excluded.scopes, updated_at = excluded.updated_at`,
       )
-      .run({ connector: input.connector, account: input.account, settings: JSON.stringify(input.settings), expiresAt: input.expiresAt ?? null, now });
+      .run({
+        connector: input.connector,
+        account: input.account,
+        settings: JSON.stringify(input.settings),
+        expiresAt: input.expiresAt ?? null,
+        scopes: input.scopes && input.scopes.length > 0 ? input.scopes.join(' ') : null,
+        now,
+      });
     const saved = this.get(input.connector);
     if (!saved) throw new Error(`connection ${input.connector} vanished right after it was saved`);
     return saved;
@@ -69,6 +81,16 @@ export class ConnectionRepository {
   /** The provider refused the stored credentials: bookings skip it until `connect` runs again (which resets this). */
   markNeedsReauth(connector: string): void {
     this.db.prepare("UPDATE connections SET status = 'needs_reauth', updated_at = ? WHERE connector = ?").run(new Date().toISOString(), connector);
+  }
+
+  /**
+   * Records a renewed access token's expiry (and its scopes, when the provider says). `updated_at` stays: it marks a
+   * change of credentials, and the booking service reopens a provider's session (dropping its token) when it moves.
+   */
+  recordToken(connector: string, token: { expiresAt: string; scopes?: readonly string[] | undefined }): void {
+    this.db
+      .prepare('UPDATE connections SET expires_at = @expiresAt, scopes = COALESCE(@scopes, scopes) WHERE connector = @connector')
+      .run({ connector, expiresAt: token.expiresAt, scopes: token.scopes && token.scopes.length > 0 ? token.scopes.join(' ') : null });
   }
 
   markUsed(connector: string): void {

@@ -53,6 +53,12 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
       CREATE INDEX bookings_start ON bookings(start_at);
     `,
   },
+  {
+    version: 2,
+    name: 'granted scopes of a connection',
+    // Space-separated, as OAuth writes them; NULL when the provider does not say (an API key, a personal token).
+    sql: `ALTER TABLE connections ADD COLUMN scopes TEXT;`,
+  },
 ];
 
 /** Opens (creating if needed) the database at `file`, with the data folder 0700 and the file 0600. */

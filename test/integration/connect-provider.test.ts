@@ -31,7 +31,14 @@ describe('connect_provider', () => {
     const { result, output, text } = await call();
     expect(result.isError).toBeFalsy();
     expect(output.providers.map((p) => p.id)).toEqual(h.registry.map((c) => c.id));
-    expect(output.providers.find((p) => p.id === 'zoom')).toEqual({ id: 'zoom', name: 'Zoom', state: 'connected', account: 'owner@acme.test' });
+    expect(output.providers.find((p) => p.id === 'zoom')).toEqual({
+      id: 'zoom',
+      name: 'Zoom',
+      state: 'connected',
+      account: 'owner@acme.test',
+      scopes: h.zoom.state.scope.split(' '),
+      token_expires_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+    });
     expect(output.providers.find((p) => p.id === 'resend')).toMatchObject({
       state: 'not_connected',
       next_step: 'npx alsatalk-mcp connect resend',

@@ -5,6 +5,7 @@ import { runConnect } from '../../src/setup/connect.js';
 import { runDisconnect } from '../../src/setup/disconnect.js';
 import { collectStatus, runStatus } from '../../src/setup/status.js';
 import { secretAccount } from '../../src/storage/secret-store.js';
+import { futureDate } from '../support/dates.js';
 import { useHarness, type Harness } from '../support/harness.js';
 
 const harness = useHarness();
@@ -119,6 +120,34 @@ describe('status and disconnect', () => {
     const statuses = await collectStatus(h.ctx);
     expect(statuses.find((s) => s.id === 'zoom')).toMatchObject({ state: 'not_connected', next_step: 'npx alsatalk-mcp connect zoom' });
     expect(statuses.find((s) => s.id === 'resend')).toMatchObject({ state: 'connected' });
+  });
+
+  it('shows the granted scopes, the access token expiry and the last successful use', async () => {
+    await h.connectZoom();
+    await h.connectResend();
+    let zoom = (await collectStatus(h.ctx)).find((s) => s.id === 'zoom');
+    expect(zoom?.scopes).toEqual(h.zoom.state.scope.split(' '));
+    expect(Date.parse(zoom?.token_expires_at ?? '')).toBeGreaterThan(Date.now());
+    expect(zoom?.last_used_at).toBeNull();
+    const resend = (await collectStatus(h.ctx)).find((s) => s.id === 'resend');
+    expect(resend).not.toHaveProperty('scopes');
+    expect(resend).not.toHaveProperty('token_expires_at'); // an API key does not expire
+
+    const before = zoom?.token_expires_at;
+    h.zoom.state.tokens.clear(); // the access token expired: the booking renews it, and status follows
+    const booking = { customer_name: 'Ada Lovelace', customer_email: 'ada@example.com', booking_date: futureDate(30), booking_time: '10:00', timezone: 'Europe/Paris' };
+    await h.client.callTool({ name: 'book_meeting', arguments: booking });
+    zoom = (await collectStatus(h.ctx)).find((s) => s.id === 'zoom');
+    expect(zoom?.last_used_at).toEqual(expect.any(String));
+    expect(Date.parse(zoom?.token_expires_at ?? '')).toBeGreaterThanOrEqual(Date.parse(before ?? ''));
+
+    h.output.length = 0;
+    await runStatus(h.ctx, [], io());
+    const text = h.output.join('\n');
+    expect(text).toContain(`scopes: ${h.zoom.state.scope}`);
+    expect(text).toMatch(/access token valid until \S+ \(renewed automatically\)/);
+    expect(text).toMatch(/Zoom\s+connected as owner@acme.test \(since \S+, last used \S+\)/);
+    expect(text).toMatch(/Resend\s+connected as .*, last used \S+\)/); // the invitation went out through it
   });
 
   it('notices secrets that vanished from the store', async () => {

@@ -22,7 +22,10 @@ describe('database', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([{ version: 1, name: 'connections and bookings' }]);
+    expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([
+      { version: 1, name: 'connections and bookings' },
+      { version: 2, name: 'granted scopes of a connection' },
+    ]);
     db.close();
   });
 
@@ -32,9 +35,22 @@ describe('database', () => {
     first.prepare("INSERT INTO connections (connector, account, connected_at, updated_at) VALUES ('zoom', 'a', 'x', 'x')").run();
     first.close();
     const second = openDatabase(file);
-    expect(second.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 1 });
+    expect(second.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 2 });
     expect(second.prepare('SELECT account FROM connections').get()).toEqual({ account: 'a' });
     second.close();
+  });
+
+  it('upgrades a version-1 file in place, keeping its connections', () => {
+    const file = path.join(dir, 'alsatalk.db');
+    const db = openDatabase(file);
+    // What a version-1 install left behind: no scopes column, one migration recorded.
+    db.exec('ALTER TABLE connections DROP COLUMN scopes; DELETE FROM schema_migrations WHERE version = 2;');
+    db.prepare("INSERT INTO connections (connector, account, connected_at, updated_at) VALUES ('zoom', 'a', 'x', 'x')").run();
+    db.close();
+    const upgraded = openDatabase(file);
+    expect(upgraded.prepare('SELECT account, scopes FROM connections').get()).toEqual({ account: 'a', scopes: null });
+    expect(upgraded.prepare('SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: 2 });
+    upgraded.close();
   });
 
   it('refuses a database from a newer version and says to upgrade', () => {
