@@ -1,5 +1,6 @@
 // serve: config -> database -> deps -> createServer -> stdio transport. The only place the server's side effects start.
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { BackgroundSignIns } from './auth/background-sign-in.js';
 import { BookingService } from './booking/book-meeting.js';
 import { openContext } from './context.js';
 import { connectors } from './connectors.js';
@@ -10,6 +11,7 @@ import { collectStatus } from './setup/status.js';
 export async function serve(env: Record<string, string | undefined>): Promise<void> {
   const ctx = await openContext(env);
   const booking = new BookingService({ ...ctx, providers: meetingProviders });
+  const signIns = new BackgroundSignIns(ctx);
   const server = createServer({
     booking,
     providers: meetingProviders,
@@ -17,10 +19,13 @@ export async function serve(env: Record<string, string | undefined>): Promise<vo
     defaultTimezone: ctx.config.defaultTimezone,
     status: () => collectStatus(ctx),
     connectorIds: connectors.map((c) => c.id) as [string, ...string[]],
+    connectors,
+    signIns,
     log: ctx.log,
   });
   const transport = new StdioServerTransport();
   const shutdown = async (): Promise<void> => {
+    await signIns.close().catch(() => undefined);
     await server.close().catch(() => undefined);
     ctx.close();
   };

@@ -17,6 +17,8 @@ export interface BrowserLoginOptions {
   command: string;
   /** Opens a URL; the system browser unless a test drives the flow. */
   openBrowser?: (url: string) => Promise<boolean>;
+  /** Stops waiting for the browser (the person declined, the server is closing): the sign-in fails, nothing is kept. */
+  signal?: AbortSignal;
 }
 
 /** A BrowserLogin for one `connect` run. Secrets (code, verifier) never reach `out`. */
@@ -32,6 +34,9 @@ export function createBrowserLogin(options: BrowserLoginOptions): BrowserLogin {
         ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
         command: options.command,
       });
+      const stop = (): void => void loopback.close();
+      options.signal?.addEventListener('abort', stop, { once: true });
+      if (options.signal?.aborted) stop();
       try {
         const url = buildAuthorizeUrl({
           authorizeUrl: request.authorizeUrl,
@@ -54,6 +59,7 @@ export function createBrowserLogin(options: BrowserLoginOptions): BrowserLogin {
         const callback = await loopback.waitForCode();
         return { code: callback.code, params: callback.params, redirectUri: loopback.redirectUri, verifier: pkce.verifier };
       } finally {
+        options.signal?.removeEventListener('abort', stop);
         await loopback.close();
       }
     },

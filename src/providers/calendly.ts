@@ -34,6 +34,8 @@ const settingsSchema = z.object({
   /** The OAuth app (sign-in only); whether it is a web app with a secret in the keychain. */
   clientId: z.string().min(1).optional(),
   webClient: z.boolean().optional(),
+  /** The port of the redirect URI registered for the app, so that a sign-in again uses it. */
+  redirectPort: z.number().int().optional(),
   userUri: z.string().min(1),
   organizationUri: z.string().min(1),
   mode: z.enum(modes).default('auto'),
@@ -256,7 +258,7 @@ interface Access {
   /** What the sign-in granted; a Personal Access Token's scopes and lifetime are not visible through the API. */
   grant?: { scopes?: string[] | undefined; expiresAt: number };
   secrets: Record<string, string>;
-  settings: Pick<Settings, 'auth' | 'clientId' | 'webClient'>;
+  settings: Pick<Settings, 'auth' | 'clientId' | 'webClient' | 'redirectPort'>;
   credential: Credential;
 }
 
@@ -271,12 +273,13 @@ async function access(values: Readonly<Record<string, string>>, ctx: ConnectorCo
     return { accessToken: token, secrets: { token }, settings: { auth: 'pat' }, credential: patCredential };
   }
   const clientSecret = values.client_secret?.trim() || undefined;
-  const signedIn = await signIn(ctx, { clientId, clientSecret }, values.port?.trim() || undefined);
+  const port = values.port?.trim() || undefined;
+  const signedIn = await signIn(ctx, { clientId, clientSecret }, port);
   return {
     accessToken: signedIn.access_token,
     grant: { scopes: parseScopes(signedIn.scope), expiresAt: Date.now() + signedIn.expires_in * 1000 },
     secrets: { refresh_token: signedIn.refresh_token, ...(clientSecret ? { client_secret: clientSecret } : {}) },
-    settings: { auth: 'oauth', clientId, webClient: clientSecret !== undefined },
+    settings: { auth: 'oauth', clientId, webClient: clientSecret !== undefined, ...(port ? { redirectPort: Number(port) } : {}) },
     credential: oauthCredential(clientId),
   };
 }
@@ -300,6 +303,9 @@ export const calendly: MeetingProvider = {
     { flag: 'event-type', key: 'eventType', label: 'Event type', help: 'slug or name of the event type to book (default: the active one as long as the booking)', optional: true },
     { flag: 'mode', key: 'mode', label: 'Booking mode', help: 'auto (default: book directly, else send a one-click link), direct, or link', optional: true },
   ],
+
+  // A web app's secret, a native app none; Calendly matches the registered redirect URI (and its port) exactly.
+  signIn: { clientSecret: 'optional', fixedPort: true, keep: ['eventType', 'mode'] },
 
   secretsFor(settings) {
     if (settings.auth !== 'oauth') return ['token'];

@@ -215,6 +215,9 @@ export const google: MeetingProvider = {
     token: { env: 'ALSATALK_GOOGLE_TOKEN_URL', default: 'https://oauth2.googleapis.com', description: 'Google OAuth host (token endpoint /token)' },
     auth: { env: 'ALSATALK_GOOGLE_AUTH_URL', default: 'https://accounts.google.com/o/oauth2/v2/auth', description: 'Google sign-in page (authorization endpoint)' },
   },
+  // A Desktop app client has a secret (Google says it is not confidential; we keep it in the keychain all the same).
+  signIn: { clientSecret: 'required', fixedPort: false, keep: ['calendarId', 'sendUpdates'] },
+
   fields: [
     { flag: 'client-id', key: 'clientId', label: 'OAuth client ID', help: 'Google Cloud console → APIs & Services → Credentials (…apps.googleusercontent.com)' },
     { flag: 'client-secret', key: 'client_secret', label: 'OAuth client secret', help: 'the same OAuth client in Google Cloud console', secret: true },

@@ -61,6 +61,16 @@ export interface BrowserLogin {
   authorize(request: AuthorizeRequest): Promise<AuthorizedCode>;
 }
 
+/** What a browser sign-in needs besides the OAuth app's client id (connect_provider runs it without a terminal). */
+export interface SignInSupport {
+  /** Whether the OAuth app's secret is needed; it is only ever taken from the keychain (a secret never passes the model). */
+  clientSecret: 'required' | 'optional' | 'none';
+  /** The provider matches the registered redirect URI's port exactly, so the sign-in needs that port. */
+  fixedPort: boolean;
+  /** Field keys whose stored settings a sign-in again keeps (a calendar, a booking mode, a Zoho service). */
+  keep: readonly string[];
+}
+
 /** What a verified connection leaves behind: a label and settings for SQLite, secrets for the keychain. */
 export interface ConnectResult {
   account: string;
@@ -81,6 +91,8 @@ export interface Connector {
   readonly summary: string;
   readonly endpoints: Readonly<Record<string, EndpointSpec>>;
   readonly fields: readonly CredentialField[];
+  /** Present when `connect` can sign in with the browser given a client id: what else that sign-in needs. */
+  readonly signIn?: SignInSupport;
   /**
    * The secret keys a stored connection needs, when that depends on how it was connected (Zoom: a Server-to-Server
    * app's `client_secret`, or a signed-in user's `refresh_token`). Default: every non-optional secret field.

@@ -277,6 +277,9 @@ export const zoho: MeetingProvider = {
   endpoints: {
     accounts: { env: 'ALSATALK_ZOHO_ACCOUNTS_URL', default: 'https://accounts.zoho.com', description: 'Zoho accounts server (token endpoint /oauth/v2/token); overrides --region' },
   },
+  // A server-based client has a secret; Zoho matches the registered redirect URI (and its port) exactly.
+  signIn: { clientSecret: 'required', fixedPort: true, keep: ['region', 'workspace', 'service', 'staff'] },
+
   fields: [
     { flag: 'client-id', key: 'clientId', label: 'Client ID', help: `${consoleHelp} → Client ID (1000.…)` },
     { flag: 'client-secret', key: 'client_secret', label: 'Client secret', help: `${consoleHelp} → Client Secret`, secret: true },
@@ -368,6 +371,8 @@ export const zoho: MeetingProvider = {
         ...(region ? { region } : {}),
         accountsServer: server,
         apiDomain: token.api_domain,
+        // The registered redirect URI's port, so that a sign-in again (connect_provider) uses it.
+        ...(signingIn && values.port?.trim() ? { redirectPort: Number(values.port.trim()) } : {}),
         workspace: { id: workspace.id, name: workspace.name },
         service: { id: service.id, name: service.name, duration: service.duration, durationMinutes },
         staff: { id: staff.id, name: staff.name, ...(staff.email ? { email: staff.email } : {}) },

@@ -244,6 +244,9 @@ export const zoom: MeetingProvider & ConnectionSecrets = {
     { flag: 'user', key: 'userId', label: 'Host user', help: 'Server-to-Server only: Zoom user id or e-mail that hosts the meetings (default: me, the app owner)', optional: true },
   ],
 
+  // Zoom ignores the port of a loopback redirect, and the public client has no secret.
+  signIn: { clientSecret: 'none', fixedPort: false, keep: [] },
+
   secretsFor(settings) {
     return settings.auth === 'oauth' ? ['refresh_token'] : ['client_secret'];
   },

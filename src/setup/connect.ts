@@ -5,7 +5,7 @@ import { connectors } from '../connectors.js';
 import { createBrowserLogin } from '../auth/browser-login.js';
 import { InputError } from '../errors.js';
 import { registerSecret } from '../log.js';
-import type { Connector, CredentialField } from '../providers/provider.js';
+import type { ConnectResult, Connector, CredentialField } from '../providers/provider.js';
 import { secretAccount } from '../storage/secret-store.js';
 import { ask, askSecret, canPrompt, readStdin } from './prompt.js';
 
@@ -120,7 +120,17 @@ export async function runConnect(ctx: AppContext, argv: string[], io: CommandIo,
     log: ctx.log,
     login: browserLogin,
   });
-  // Secrets first: a connection row never exists without its secrets. A failure here leaves the old connection as it was.
+  await saveConnection(ctx, connector, result);
+  io.out(`Connected ${connector.displayName} as ${result.account}.`);
+  for (const note of result.notes) io.out(`Note: ${note}`);
+  io.out(`Secrets are in the ${ctx.secrets.kind === 'keychain' ? 'OS keychain' : 'encrypted secrets file'}; settings in ${ctx.config.databasePath}.`);
+}
+
+/**
+ * Stores a verified connection: secrets first, so a connection row never exists without its secrets (a failure leaves
+ * the old connection as it was), then the row, then the old credential's leftovers are removed.
+ */
+export async function saveConnection(ctx: Pick<AppContext, 'connections' | 'secrets'>, connector: Connector, result: ConnectResult): Promise<void> {
   const previous = ctx.connections.get(connector.id);
   for (const [key, secret] of Object.entries(result.secrets)) await ctx.secrets.set(secretAccount(connector.id, key), secret);
   ctx.connections.save({
@@ -133,7 +143,4 @@ export async function runConnect(ctx: AppContext, argv: string[], io: CommandIo,
   // Switching how a provider is connected (a token, then a sign-in) must not leave the old credential in the keychain.
   const stale = new Set([...connector.fields.filter((f) => f.secret).map((f) => f.key), ...(previous ? (connector.secretsFor?.(previous.settings) ?? []) : [])]);
   for (const key of stale) if (!(key in result.secrets)) await ctx.secrets.delete(secretAccount(connector.id, key));
-  io.out(`Connected ${connector.displayName} as ${result.account}.`);
-  for (const note of result.notes) io.out(`Note: ${note}`);
-  io.out(`Secrets are in the ${ctx.secrets.kind === 'keychain' ? 'OS keychain' : 'encrypted secrets file'}; settings in ${ctx.config.databasePath}.`);
 }

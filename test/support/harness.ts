@@ -15,6 +15,10 @@ import { resend as resendConnector } from '../../src/email/resend.js';
 import { meetingProviders } from '../../src/providers/index.js';
 import type { Connector, MeetingProvider } from '../../src/providers/provider.js';
 import { createServer } from '../../src/server.js';
+import type { ToolDeps } from '../../src/tools/index.js';
+import { BackgroundSignIns } from '../../src/auth/background-sign-in.js';
+import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { runConnect } from '../../src/setup/connect.js';
 import { runDisconnect } from '../../src/setup/disconnect.js';
 import { collectStatus } from '../../src/setup/status.js';
@@ -49,6 +53,10 @@ export interface Harness {
   connect(id: string, args: string[], stdin?: string): Promise<void>;
   connectZoom(extra?: string[]): Promise<void>;
   connectResend(key?: string): Promise<void>;
+  /** Sign-ins started by connect_provider. */
+  signIns: BackgroundSignIns;
+  /** Another MCP client on another server instance over the same storage, declaring these capabilities (elicitation). */
+  connectClient(capabilities: ClientCapabilities): Promise<Client>;
   /** Runs `disconnect <id>`. */
   disconnect(id: string): Promise<void>;
   close(): Promise<void>;
@@ -92,16 +100,21 @@ export async function createHarness(zoom = createZoomFake(), resend = createRese
     ...(stdin !== undefined ? { stdin: Readable.from([stdin]) } : {}),
   });
   const booking = new BookingService({ ...ctx, providers });
+  const extraServers: McpServer[] = [];
   const providerIds = providers.map((p) => p.id) as [string, ...string[]];
-  const server = createServer({
+  const signIns = new BackgroundSignIns(ctx);
+  const deps: ToolDeps = {
     booking,
     providers,
     providerIds,
     defaultTimezone: ctx.config.defaultTimezone,
     status: () => collectStatus(ctx, registry),
     connectorIds: registry.map((c) => c.id) as [string, ...string[]],
+    connectors: registry,
+    signIns,
     log: ctx.log,
-  });
+  };
+  const server = createServer(deps);
   const client = new Client({ name: 'test-client', version: '1.0.0' });
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
@@ -121,9 +134,20 @@ export async function createHarness(zoom = createZoomFake(), resend = createRese
       connect('zoom', ['--account-id', zoom.state.accountId, '--client-id', zoom.state.clientId, '--client-secret-stdin', ...more], zoom.state.clientSecret),
     connectResend: (key = resend.state.apiKey) => connect('resend', ['--api-key-stdin', '--from', 'Acme Scheduling <meet@acme.test>'], key),
     disconnect: (id: string) => runDisconnect(ctx, [id], io(), registry),
+    signIns,
+    async connectClient(capabilities: ClientCapabilities) {
+      const other = new Client({ name: 'test-client', version: '1.0.0' }, { capabilities });
+      const otherServer = createServer(deps);
+      const [a, b] = InMemoryTransport.createLinkedPair();
+      await Promise.all([otherServer.connect(b), other.connect(a)]);
+      extraServers.push(otherServer);
+      return other;
+    },
     async close() {
+      await signIns.close();
       await client.close();
       await server.close();
+      for (const s of extraServers) await s.close();
       // Leave nothing behind in the real keychain.
       for (const c of registry) await runDisconnect(ctx, [c.id], io(), registry);
       ctx.close();
