@@ -14,6 +14,8 @@ export interface CommandIo {
   stdin?: NodeJS.ReadableStream;
   /** Opens the sign-in URL; the system browser unless a test plays the browser. */
   openBrowser?: (url: string) => Promise<boolean>;
+  /** How long the sign-in waits for the browser: 5 minutes unless a test says otherwise. */
+  signInTimeoutMs?: number;
 }
 
 /** Flags of the browser sign-in, shared by every provider that offers one. */
@@ -112,6 +114,7 @@ export async function runConnect(ctx: AppContext, argv: string[], io: CommandIo,
     ...(login.port !== undefined ? { port: login.port } : {}),
     command: `npx alsatalk-mcp connect ${connector.id}`,
     ...(io.openBrowser ? { openBrowser: io.openBrowser } : {}),
+    ...(io.signInTimeoutMs !== undefined ? { timeoutMs: io.signInTimeoutMs } : {}),
   });
   io.out(`Checking the ${connector.displayName} credentials…`);
   const result = await connector.connect(values, {

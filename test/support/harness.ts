@@ -51,6 +51,8 @@ export interface Harness {
   output: string[];
   /** Runs `connect <id> ...args` with `stdin` as the piped input. */
   connect(id: string, args: string[], stdin?: string): Promise<void>;
+  /** `connect` with another browser (one that forges a callback, or never comes back) and sign-in time limit. */
+  connectWith(id: string, args: string[], options: { stdin?: string; openBrowser?: (url: string) => Promise<boolean>; signInTimeoutMs?: number }): Promise<void>;
   connectZoom(extra?: string[]): Promise<void>;
   connectResend(key?: string): Promise<void>;
   /** Sign-ins started by connect_provider. */
@@ -119,6 +121,8 @@ export async function createHarness(zoom = createZoomFake(), resend = createRese
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
   const connect = (id: string, args: string[], stdin?: string) => runConnect(ctx, [id, ...args], io(stdin), registry);
+  const connectWith: Harness['connectWith'] = (id, args, options) =>
+    runConnect(ctx, [id, ...args], { ...io(options.stdin), ...(options.openBrowser ? { openBrowser: options.openBrowser } : {}), ...(options.signInTimeoutMs !== undefined ? { signInTimeoutMs: options.signInTimeoutMs } : {}) }, registry);
   return {
     home,
     env,
@@ -130,6 +134,7 @@ export async function createHarness(zoom = createZoomFake(), resend = createRese
     client,
     output,
     connect,
+    connectWith,
     connectZoom: (more = []) =>
       connect('zoom', ['--account-id', zoom.state.accountId, '--client-id', zoom.state.clientId, '--client-secret-stdin', ...more], zoom.state.clientSecret),
     connectResend: (key = resend.state.apiKey) => connect('resend', ['--api-key-stdin', '--from', 'Acme Scheduling <meet@acme.test>'], key),
