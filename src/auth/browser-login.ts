@@ -19,6 +19,8 @@ export interface BrowserLoginOptions {
   openBrowser?: (url: string) => Promise<boolean>;
   /** Stops waiting for the browser (the person declined, the server is closing): the sign-in fails, nothing is kept. */
   signal?: AbortSignal;
+  /** `--verbose`: each step, never the code, the state or the PKCE values. */
+  step?: (text: string) => void;
 }
 
 /** A BrowserLogin for one `connect` run. Secrets (code, verifier) never reach `out`. */
@@ -34,6 +36,8 @@ export function createBrowserLogin(options: BrowserLoginOptions): BrowserLogin {
         ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
         command: options.command,
       });
+      const step = options.step ?? ((): void => undefined);
+      step(`listening for the callback at ${loopback.redirectUri} (one request with the right state; ${Math.round((options.timeoutMs ?? 300_000) / 1000)} s at most)`);
       const stop = (): void => void loopback.close();
       options.signal?.addEventListener('abort', stop, { once: true });
       if (options.signal?.aborted) stop();
@@ -47,6 +51,8 @@ export function createBrowserLogin(options: BrowserLoginOptions): BrowserLogin {
           challenge: pkce.challenge,
           ...(request.extra ? { extra: request.extra } : {}),
         });
+        const authorize = new URL(request.authorizeUrl);
+        step(`sign-in page: ${authorize.origin}${authorize.pathname} (client ${request.clientId}; scopes: ${request.scopes.join(' ') || 'as set on the app'}; PKCE S256; the state and challenge are not shown)`);
         if (request.note) options.out(`Note: ${request.note}`);
         const opened = options.noBrowser ? false : await (options.openBrowser ?? openSystemBrowser)(url);
         if (opened) {
@@ -57,6 +63,7 @@ export function createBrowserLogin(options: BrowserLoginOptions): BrowserLogin {
         }
         options.out(`Waiting for the sign-in to finish (redirect to ${loopback.redirectUri})…`);
         const callback = await loopback.waitForCode();
+        step('the browser came back with an authorization code (not shown) and the right state; exchanging it');
         return { code: callback.code, params: callback.params, redirectUri: loopback.redirectUri, verifier: pkce.verifier };
       } finally {
         options.signal?.removeEventListener('abort', stop);

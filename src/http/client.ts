@@ -1,6 +1,7 @@
 // One ky instance per provider session: base URL, timeout, safe retries, and bearer auth that renews once on a 401.
 import ky, { type KyInstance } from 'ky';
 import { AppError } from '../errors.js';
+import { traceHooks } from './trace.js';
 
 /** Supplies the Authorization header and learns when the provider rejected it. */
 export interface AuthScheme {
@@ -41,8 +42,10 @@ export function createHttp(options: HttpOptions): KyInstance {
             async (request) => {
               request.headers.set('Authorization', await auth.header());
             },
+            ...traceHooks.beforeRequest,
           ],
           afterResponse: [
+            ...traceHooks.afterResponse,
             // A 401 means the request was refused before it had any effect, so even a create is sent once more,
             // with a fresh token: the old one may have expired early or been replaced by a newer S2S token.
             (request, _options, response, { retryCount }) => {
@@ -52,6 +55,6 @@ export function createHttp(options: HttpOptions): KyInstance {
             },
           ],
         }
-      : {},
+      : traceHooks,
   });
 }

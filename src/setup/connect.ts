@@ -4,7 +4,8 @@ import type { AppContext } from '../context.js';
 import { connectors } from '../connectors.js';
 import { createBrowserLogin } from '../auth/browser-login.js';
 import { InputError } from '../errors.js';
-import { registerSecret } from '../log.js';
+import { traceHttp } from '../http/trace.js';
+import { redact, registerSecret } from '../log.js';
 import type { ConnectResult, Connector, CredentialField } from '../providers/provider.js';
 import { secretAccount } from '../storage/secret-store.js';
 import { ask, askSecret, canPrompt, readStdin } from './prompt.js';
@@ -22,9 +23,11 @@ export interface CommandIo {
 interface LoginFlags {
   noBrowser: boolean;
   port?: number;
+  /** `--verbose`: print each step (never a secret). */
+  verbose: boolean;
 }
 
-const loginOptions = { 'no-browser': { type: 'boolean' }, port: { type: 'string' } } as const;
+const loginOptions = { 'no-browser': { type: 'boolean' }, port: { type: 'string' }, verbose: { type: 'boolean' } } as const;
 
 const stdinFlag = (field: CredentialField): string => `${field.flag}-stdin`;
 
@@ -41,7 +44,8 @@ export function connectUsage(connector?: Connector): string {
     })
     .concat(
       'Browser sign-in (Zoom, Google, Zoho, Calendly): --no-browser prints the URL and the SSH port-forward line instead of opening a browser;\n' +
-        '--port N listens on a fixed 127.0.0.1 port (for providers that match the registered redirect URI exactly).',
+        '--port N listens on a fixed 127.0.0.1 port (for providers that match the registered redirect URI exactly).\n' +
+        '--verbose prints each step (sign-in, every HTTP call, what is stored) without ever printing a secret.',
     )
     .join('\n\n');
 }
@@ -72,7 +76,7 @@ async function collect(connector: Connector, args: string[], io: CommandIo): Pro
   if (port !== undefined && (typeof port !== 'string' || !/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535)) {
     throw new InputError('--port', `"${String(port)}" is not a port number`, 'give the port of the redirect URI registered with the provider, 1 to 65535');
   }
-  const login: LoginFlags = { noBrowser: parsed.values['no-browser'] === true, ...(typeof port === 'string' ? { port: Number(port) } : {}) };
+  const login: LoginFlags = { noBrowser: parsed.values['no-browser'] === true, verbose: parsed.values.verbose === true, ...(typeof port === 'string' ? { port: Number(port) } : {}) };
   const values: Record<string, string> = {};
   // Several secrets can come through stdin: one line each, in the order the fields are listed.
   const fromStdin = connector.fields.filter((f) => f.secret && parsed.values[stdinFlag(f)] === true);
@@ -108,6 +112,17 @@ export async function runConnect(ctx: AppContext, argv: string[], io: CommandIo,
     throw new InputError('provider', id ? `"${id}" is not a provider` : 'is missing', `choose one of: ${registry.map((c) => c.id).join(', ')}\n\n${connectUsage()}`);
   }
   const { values, login } = await collect(connector, rest, io);
+  // Every step line is redacted too: a provider echoing a token into an error must not reach the terminal.
+  const step = login.verbose ? (text: string): void => io.out(`  · ${redact(text)}`) : undefined;
+  const stopTrace = step ? traceHttp(step) : undefined;
+  try {
+    await connectWith(ctx, connector, values, login, io, step);
+  } finally {
+    stopTrace?.();
+  }
+}
+
+async function connectWith(ctx: AppContext, connector: Connector, values: Record<string, string>, login: LoginFlags, io: CommandIo, step?: (text: string) => void): Promise<void> {
   const browserLogin = createBrowserLogin({
     out: io.out,
     noBrowser: login.noBrowser,
@@ -115,6 +130,7 @@ export async function runConnect(ctx: AppContext, argv: string[], io: CommandIo,
     command: `npx alsatalk-mcp connect ${connector.id}`,
     ...(io.openBrowser ? { openBrowser: io.openBrowser } : {}),
     ...(io.signInTimeoutMs !== undefined ? { timeoutMs: io.signInTimeoutMs } : {}),
+    ...(step ? { step } : {}),
   });
   io.out(`Checking the ${connector.displayName} credentials…`);
   const result = await connector.connect(values, {
@@ -123,6 +139,7 @@ export async function runConnect(ctx: AppContext, argv: string[], io: CommandIo,
     log: ctx.log,
     login: browserLogin,
   });
+  step?.(`verified; storing ${Object.keys(result.secrets).map((k) => `${connector.id}:${k}`).join(', ') || 'no secret'} in the ${ctx.secrets.kind === 'keychain' ? 'OS keychain' : 'encrypted secrets file'} (values not shown), then the connection in ${ctx.config.databasePath}`);
   await saveConnection(ctx, connector, result);
   io.out(`Connected ${connector.displayName} as ${result.account}.`);
   for (const note of result.notes) io.out(`Note: ${note}`);

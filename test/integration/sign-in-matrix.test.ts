@@ -25,7 +25,11 @@ interface Flow {
   deny: () => void;
   /** Makes the token endpoint refuse the code exchange the way that provider does. */
   refuseExchange: () => void;
+  /** Every secret of the flow that the fake saw or issued: client secret, codes, tokens (the state and the PKCE
+   * challenge are not secrets: they travel in the sign-in URL that is printed for the person to open). */
+  secrets: () => string[];
 }
+
 
 const flows: Flow[] = [
   {
@@ -33,12 +37,17 @@ const flows: Flow[] = [
     args: () => ({ args: ['--client-id', h.zoom.state.publicClientId] }),
     deny: () => void (h.zoom.state.consent = 'deny'),
     refuseExchange: () => h.zoom.state.faults.inject('token', { status: 400, body: { reason: 'Invalid authorization code', error: 'invalid_grant' } }),
+    secrets: () => [h.zoom.state.refreshToken, ...h.zoom.state.codes.keys(), ...h.zoom.state.tokens.keys()],
   },
   {
     id: 'google',
     args: () => ({ args: ['--client-id', fakes.google.state.clientId, '--client-secret-stdin'], stdin: `${fakes.google.state.clientSecret}\n` }),
     deny: () => void (fakes.google.state.consent = 'deny'),
     refuseExchange: () => fakes.google.state.faults.inject('token', { status: 400, body: { error: 'invalid_grant', error_description: 'Bad Request' } }),
+    secrets: () => {
+      const g = fakes.google.state;
+      return [g.clientSecret, g.refreshToken, ...g.codes.keys(), ...g.tokens.keys()];
+    },
   },
   {
     id: 'zoho',
@@ -46,12 +55,20 @@ const flows: Flow[] = [
     deny: () => void (fakes.zoho.state.consent = 'deny'),
     // Zoho refuses inside an HTTP 200.
     refuseExchange: () => fakes.zoho.state.faults.inject('token', { status: 200, body: { error: 'invalid_code' } }),
+    secrets: () => {
+      const z = fakes.zoho.state;
+      return [z.clientSecret, ...z.issuedRefreshTokens, ...z.signInCodes.keys(), ...z.tokens.keys()];
+    },
   },
   {
     id: 'calendly',
     args: () => ({ args: ['--client-id', fakes.calendly.oauth.client.id] }),
     deny: () => void (fakes.calendly.oauth.consent = 'deny'),
     refuseExchange: () => fakes.calendly.state.faults.inject('token', { status: 400, body: { error: 'invalid_grant', error_description: 'The provided authorization grant is invalid.' } }),
+    secrets: () => {
+      const o = fakes.calendly.oauth;
+      return [...o.issuedRefreshTokens, ...o.codes.keys(), ...o.accessTokens.keys()];
+    },
   },
 ];
 
@@ -76,6 +93,21 @@ describe.each(flows)('$id browser sign-in', (flow) => {
     expect(h.ctx.connections.get(flow.id)).toBeDefined();
     expect(await h.ctx.secrets.get(secretAccount(flow.id, 'refresh_token'))).toEqual(expect.any(String));
     expect(h.output.join('\n')).toMatch(/Connected .* as /);
+  });
+
+  it('--verbose shows each step, every HTTP call, and what is stored, but never a secret', async () => {
+    await signIn(flow, { more: ['--verbose'] });
+    const steps = h.output.filter((l) => l.startsWith('  · '));
+    const text = steps.join('\n');
+    expect(text).toMatch(/listening for the callback at http:\/\/(127\.0\.0\.1|localhost):\d+\/callback/);
+    expect(text).toMatch(/sign-in page: https?:\/\/\S+ \(client /);
+    expect(text).toContain('the browser came back with an authorization code (not shown)');
+    expect(text).toMatch(/→ POST https?:\/\/\S+\/token\b/);
+    expect(text).toMatch(/← 200 POST https?:\/\/\S+\/token \(\d+ ms\)/);
+    expect(text).toMatch(new RegExp(`storing .*${flow.id}:refresh_token.*\\(values not shown\\)`));
+    const secrets = flow.secrets().filter((x) => x.length >= 6);
+    expect(secrets.length).toBeGreaterThanOrEqual(3); // at least a code, a refresh token and an access token
+    for (const secret of secrets) expect(h.output.join('\n')).not.toContain(secret);
   });
 
   it('refuses a forged callback with a wrong state and still takes the real one', async () => {
