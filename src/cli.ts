@@ -13,7 +13,7 @@ Usage:
   npx alsatalk-mcp disconnect <provider>
   npx alsatalk-mcp --version`;
 
-type Command = (ctx: AppContext, argv: string[], io: { out: (line: string) => void }) => Promise<void>;
+type Command = (ctx: AppContext, argv: string[], io: { out: (line: string) => void; env?: Readonly<Record<string, string | undefined>> }) => Promise<void>;
 
 /** Runs one command; resolves to the exit code, or -1 for `serve`, which keeps running. */
 async function run(argv: string[]): Promise<number> {
@@ -52,7 +52,7 @@ async function run(argv: string[]): Promise<number> {
   const { openContext } = await import('./context.js');
   const ctx = await openContext(process.env);
   try {
-    await (await load())(ctx, rest, { out });
+    await (await load())(ctx, rest, { out, env: process.env });
     return 0;
   } finally {
     ctx.close();

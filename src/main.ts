@@ -11,7 +11,7 @@ import { collectStatus } from './setup/status.js';
 export async function serve(env: Record<string, string | undefined>): Promise<void> {
   const ctx = await openContext(env);
   const booking = new BookingService({ ...ctx, providers: meetingProviders });
-  const signIns = new BackgroundSignIns(ctx);
+  const signIns = new BackgroundSignIns(ctx, { env });
   const server = createServer({
     booking,
     providers: meetingProviders,

@@ -2,7 +2,7 @@
 // with the URL handed to the MCP host instead of a browser, finishing in the background.
 import type { AppContext } from '../context.js';
 import { AppError, InputError, toAppError } from '../errors.js';
-import { connectCommand, type Connector } from '../providers/provider.js';
+import { connectCommand, fieldEnv, type Connector } from '../providers/provider.js';
 import { saveConnection } from '../setup/connect.js';
 import { secretAccount } from '../storage/secret-store.js';
 import { createBrowserLogin } from './browser-login.js';
@@ -40,6 +40,8 @@ interface Running {
 export interface BackgroundSignInsOptions {
   /** How long the loopback waits for the browser (5 minutes unless a test says otherwise). */
   timeoutMs?: number;
+  /** The server's environment: `ALSATALK_<CONNECTOR>_CLIENT_ID` names the OAuth app (never its secret, see #values). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** One pending sign-in per connector at most; the outcome of the last one is kept for connect_provider to report. */
@@ -149,7 +151,8 @@ export class BackgroundSignIns {
       const value = typeof kept === 'string' ? kept : pick(kept);
       if (value) values[key] = value;
     }
-    const clientId = request.clientId?.trim() || (typeof previous.clientId === 'string' ? previous.clientId : '');
+    const fromEnv = this.options.env?.[fieldEnv(connector.id, { flag: 'client-id' })]?.trim();
+    const clientId = request.clientId?.trim() || fromEnv || (typeof previous.clientId === 'string' ? previous.clientId : '');
     if (!clientId) {
       throw new SignInUnavailable(`${connector.displayName}'s sign-in needs the client id of your own OAuth app`, `give client_id (it is not a secret), or run: ${command}`);
     }

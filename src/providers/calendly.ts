@@ -296,8 +296,8 @@ export const calendly: MeetingProvider = {
     auth: { env: 'ALSATALK_CALENDLY_AUTH_URL', default: 'https://auth.calendly.com', description: 'Calendly OAuth host (/oauth/authorize, /oauth/token, /oauth/revoke)' },
   },
   fields: [
-    { flag: 'client-id', key: 'clientId', label: 'OAuth client ID', help: 'browser sign-in only: the client id of your Calendly OAuth app (leave it out to use a Personal Access Token)', optional: true },
-    { flag: 'client-secret', key: 'client_secret', label: 'OAuth client secret', help: 'browser sign-in with a web app only (a native app has none)', secret: true, optional: true },
+    { flag: 'client-id', key: 'clientId', label: 'OAuth client ID', help: 'browser sign-in only: the client id of your Calendly OAuth app (leave it out to use a Personal Access Token)', optional: true, fromEnv: true },
+    { flag: 'client-secret', key: 'client_secret', label: 'OAuth client secret', help: 'browser sign-in with a web app only (a native app has none)', secret: true, optional: true, fromEnv: true },
     { flag: 'port', key: 'port', label: 'Sign-in port', help: 'browser sign-in: the port of the redirect URI http://localhost:<port>/callback registered for the app (Calendly matches it exactly)', optional: true },
     { flag: 'token', key: 'token', label: 'Personal Access Token', help: tokenHelp, secret: true, requiredUnless: 'clientId' },
     { flag: 'event-type', key: 'eventType', label: 'Event type', help: 'slug or name of the event type to book (default: the active one as long as the booking)', optional: true },

@@ -219,8 +219,8 @@ export const google: MeetingProvider = {
   signIn: { clientSecret: 'required', fixedPort: false, keep: ['calendarId', 'sendUpdates'] },
 
   fields: [
-    { flag: 'client-id', key: 'clientId', label: 'OAuth client ID', help: 'Google Cloud console → APIs & Services → Credentials (…apps.googleusercontent.com)' },
-    { flag: 'client-secret', key: 'client_secret', label: 'OAuth client secret', help: 'the same OAuth client in Google Cloud console', secret: true },
+    { flag: 'client-id', key: 'clientId', label: 'OAuth client ID', help: 'Google Cloud console → APIs & Services → Credentials (…apps.googleusercontent.com)', fromEnv: true },
+    { flag: 'client-secret', key: 'client_secret', label: 'OAuth client secret', help: 'the same OAuth client in Google Cloud console', secret: true, fromEnv: true },
     { flag: 'refresh-token', key: 'refresh_token', label: 'Refresh token', help: 'instead of the browser sign-in: a refresh token that client issued with the calendar.events scope', secret: true, optional: true },
     { flag: 'calendar', key: 'calendarId', label: 'Calendar', help: 'calendar id to book in (default: primary)', optional: true },
     { flag: 'send-updates', key: 'sendUpdates', label: 'Google invitations', help: 'none (default: our e-mail is the invitation), all or externalOnly', optional: true },

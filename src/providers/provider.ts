@@ -21,7 +21,13 @@ export interface CredentialField {
   requiredWith?: string;
   /** Required unless this other field (by key) was given: Calendly's token, unless --client-id asks for the sign-in. */
   requiredUnless?: string;
+  /** Also read from the environment as `ALSATALK_<CONNECTOR>_<FLAG>` (the OAuth app's client id and secret). */
+  fromEnv?: boolean;
 }
+
+/** The environment variable of a `fromEnv` field: `ALSATALK_GOOGLE_CLIENT_SECRET` for google's --client-secret. */
+export const fieldEnv = (connectorId: string, field: Pick<CredentialField, 'flag'>): string =>
+  `ALSATALK_${connectorId.toUpperCase()}_${field.flag.toUpperCase().replace(/-/g, '_')}`;
 
 export interface ConnectorContext {
   /** This connector's base URLs, after environment overrides. */

@@ -281,8 +281,8 @@ export const zoho: MeetingProvider = {
   signIn: { clientSecret: 'required', fixedPort: true, keep: ['region', 'workspace', 'service', 'staff'] },
 
   fields: [
-    { flag: 'client-id', key: 'clientId', label: 'Client ID', help: `${consoleHelp} → Client ID (1000.…)` },
-    { flag: 'client-secret', key: 'client_secret', label: 'Client secret', help: `${consoleHelp} → Client Secret`, secret: true },
+    { flag: 'client-id', key: 'clientId', label: 'Client ID', help: `${consoleHelp} → Client ID (1000.…)`, fromEnv: true },
+    { flag: 'client-secret', key: 'client_secret', label: 'Client secret', help: `${consoleHelp} → Client Secret`, secret: true, fromEnv: true },
     { flag: 'grant-code', key: 'grant_code', label: 'Grant code', help: `instead of the browser sign-in: ${consoleHelp} → Generate Code, scope zohobookings.data.CREATE (works once, for minutes)`, secret: true, optional: true },
     { flag: 'refresh-token', key: 'refresh_token', label: 'Refresh token', help: 'instead of a grant code: a refresh token that client issued with scope zohobookings.data.CREATE', secret: true, optional: true },
     // The sign-in's own --port, listed here so that help explains it and connect knows whether it was given.

@@ -238,8 +238,8 @@ export const zoom: MeetingProvider & ConnectionSecrets = {
   },
   fields: [
     { flag: 'account-id', key: 'accountId', label: 'Account ID', help: "Server-to-Server only: the S2S app's App Credentials page (leave it out to sign in with the browser)", optional: true },
-    { flag: 'client-id', key: 'clientId', label: 'Client ID', help: "the S2S app's client id, or the General app's public client id for the browser sign-in" },
-    { flag: 'client-secret', key: 'client_secret', label: 'Client secret', help: "Server-to-Server only: the S2S app's App Credentials page", secret: true, optional: true, requiredWith: 'accountId' },
+    { flag: 'client-id', key: 'clientId', label: 'Client ID', help: "the S2S app's client id, or the General app's public client id for the browser sign-in", fromEnv: true },
+    { flag: 'client-secret', key: 'client_secret', label: 'Client secret', help: "Server-to-Server only: the S2S app's App Credentials page", secret: true, optional: true, requiredWith: 'accountId', fromEnv: true },
     { flag: 'refresh-token', key: 'refresh_token', label: 'Refresh token', help: 'instead of the browser sign-in: a refresh token of the public client (Zoom replaces it on first use)', secret: true, optional: true },
     { flag: 'user', key: 'userId', label: 'Host user', help: 'Server-to-Server only: Zoom user id or e-mail that hosts the meetings (default: me, the app owner)', optional: true },
   ],

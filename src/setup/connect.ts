@@ -6,7 +6,7 @@ import { createBrowserLogin } from '../auth/browser-login.js';
 import { InputError } from '../errors.js';
 import { traceHttp } from '../http/trace.js';
 import { redact, registerSecret } from '../log.js';
-import type { ConnectResult, Connector, CredentialField } from '../providers/provider.js';
+import { fieldEnv, type ConnectResult, type Connector, type CredentialField } from '../providers/provider.js';
 import { secretAccount } from '../storage/secret-store.js';
 import { ask, askSecret, canPrompt, readStdin } from './prompt.js';
 
@@ -17,6 +17,8 @@ export interface CommandIo {
   openBrowser?: (url: string) => Promise<boolean>;
   /** How long the sign-in waits for the browser: 5 minutes unless a test says otherwise. */
   signInTimeoutMs?: number;
+  /** Where `fromEnv` fields are read when no flag gives them (the CLI passes process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Flags of the browser sign-in, shared by every provider that offers one. */
@@ -35,11 +37,12 @@ export function connectUsage(connector?: Connector): string {
   const list = connector ? [connector] : connectors;
   return list
     .map((c) => {
-      const flags = c.fields.map((f) =>
-        f.secret
+      const flags = c.fields.map((f) => {
+        const line = f.secret
           ? `  --${stdinFlag(f)}   read ${f.label} from stdin${f.optional ? ` (optional): ${f.help}` : ' (or answer the hidden prompt)'}`
-          : `  --${f.flag} VALUE   ${f.label}${f.optional ? ' (optional)' : ''}: ${f.help}`,
-      );
+          : `  --${f.flag} VALUE   ${f.label}${f.optional ? ' (optional)' : ''}: ${f.help}`;
+        return f.fromEnv ? `${line} [or ${fieldEnv(c.id, f)}]` : line;
+      });
       return [`npx alsatalk-mcp connect ${c.id}: ${c.summary}`, ...flags].join('\n');
     })
     .concat(
@@ -81,16 +84,20 @@ async function collect(connector: Connector, args: string[], io: CommandIo): Pro
   // Several secrets can come through stdin: one line each, in the order the fields are listed.
   const fromStdin = connector.fields.filter((f) => f.secret && parsed.values[stdinFlag(f)] === true);
   const stdinLines = fromStdin.length === 0 ? [] : splitStdin(await readStdin(io.stdin), fromStdin);
-  const isGiven = (key: string): boolean => connector.fields.some((f) => f.key === key && (typeof parsed.values[f.flag] === 'string' || parsed.values[stdinFlag(f)] === true));
+  const isGiven = (key: string): boolean =>
+    connector.fields.some((f) => f.key === key && (typeof parsed.values[f.flag] === 'string' || parsed.values[stdinFlag(f)] === true || (f.fromEnv === true && !!io.env?.[fieldEnv(connector.id, f)]?.trim())));
   for (const field of connector.fields) {
     const given = parsed.values[field.flag];
     if (field.secret && typeof given === 'string') {
       throw new InputError(`--${field.flag}`, 'a secret is never taken from a bare flag (it would be kept in shell history)', `pipe it in with --${stdinFlag(field)}, or leave the flag out to be asked for it`);
     }
+    const fromEnv = field.fromEnv ? io.env?.[fieldEnv(connector.id, field)]?.trim() : undefined;
     if (typeof given === 'string') {
       values[field.key] = given;
     } else if (field.secret && parsed.values[stdinFlag(field)] === true) {
       values[field.key] = stdinLines[fromStdin.indexOf(field)] ?? '';
+    } else if (fromEnv) {
+      values[field.key] = fromEnv;
     } else if (
       field.requiredUnless !== undefined
         ? !isGiven(field.requiredUnless)

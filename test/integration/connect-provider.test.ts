@@ -3,6 +3,8 @@
 import { createServer as createNetServer } from 'node:net';
 import { ElicitationCompleteNotificationSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { BackgroundSignIns } from '../../src/auth/background-sign-in.js';
+import { zoom } from '../../src/providers/zoom.js';
 import { secretAccount } from '../../src/storage/secret-store.js';
 import { futureDate } from '../support/dates.js';
 import { followSignIn, useHarness, type Harness } from '../support/harness.js';
@@ -128,6 +130,18 @@ describe('connect_provider starts a browser sign-in', () => {
     expect(output.providers[0]).toMatchObject({ state: 'not_connected', sign_in: { state: 'failed' } });
     expect(h.ctx.connections.get('zoom')).toBeUndefined();
     expect(h.zoom.state.authorizeRequests).toHaveLength(0);
+  });
+
+  it('takes the client id from ALSATALK_ZOOM_CLIENT_ID in the server environment', async () => {
+    const signIns = new BackgroundSignIns(h.ctx, { env: { ALSATALK_ZOOM_CLIENT_ID: h.zoom.state.publicClientId } });
+    try {
+      const { url } = await signIns.start(zoom, {});
+      expect(new URL(url).searchParams.get('client_id')).toBe(h.zoom.state.publicClientId);
+      await followSignIn(url);
+      await waitUntil(() => signIns.state('zoom')?.state === 'connected', 'the sign-in finished');
+    } finally {
+      await signIns.close();
+    }
   });
 
   it('asks for the client id (not a secret) when there is none to reuse, and starts nothing', async () => {

@@ -359,6 +359,15 @@ describe('connect google with the browser sign-in', () => {
     expect((result.structuredContent as Output).providers[0]).toMatchObject({ provider: 'google', status: 'booked' });
   });
 
+  it('takes the client id and secret from ALSATALK_GOOGLE_CLIENT_ID and ALSATALK_GOOGLE_CLIENT_SECRET', async () => {
+    await h.connectWith('google', [], { env: { ALSATALK_GOOGLE_CLIENT_ID: g.state.clientId, ALSATALK_GOOGLE_CLIENT_SECRET: g.state.clientSecret } });
+    expect(h.output.join('\n')).toContain('Connected Google Calendar as owner@acme.test.');
+    expect(await storedSecrets()).toEqual([g.state.clientSecret, g.state.refreshToken]);
+    // A flag still wins over the environment.
+    await expect(h.connectWith('google', ['--client-id', 'someone-else'], { env: { ALSATALK_GOOGLE_CLIENT_ID: g.state.clientId, ALSATALK_GOOGLE_CLIENT_SECRET: g.state.clientSecret } })).rejects.toThrow();
+    expect(g.state.authorizeRequests.at(-1)?.get('client_id')).toBe('someone-else');
+  });
+
   it('prints the URL and the SSH forward line with --no-browser', async () => {
     const attempt = signIn(['--no-browser']);
     // Play the person who copies the printed URL into a browser.

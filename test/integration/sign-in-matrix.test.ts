@@ -37,7 +37,7 @@ const flows: Flow[] = [
     args: () => ({ args: ['--client-id', h.zoom.state.publicClientId] }),
     deny: () => void (h.zoom.state.consent = 'deny'),
     refuseExchange: () => h.zoom.state.faults.inject('token', { status: 400, body: { reason: 'Invalid authorization code', error: 'invalid_grant' } }),
-    secrets: () => [h.zoom.state.refreshToken, ...h.zoom.state.codes.keys(), ...h.zoom.state.tokens.keys()],
+    secrets: () => [h.zoom.state.refreshToken ?? '', ...h.zoom.state.codes.keys(), ...h.zoom.state.tokens.keys()],
   },
   {
     id: 'google',

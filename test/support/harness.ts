@@ -52,7 +52,7 @@ export interface Harness {
   /** Runs `connect <id> ...args` with `stdin` as the piped input. */
   connect(id: string, args: string[], stdin?: string): Promise<void>;
   /** `connect` with another browser (one that forges a callback, or never comes back) and sign-in time limit. */
-  connectWith(id: string, args: string[], options: { stdin?: string; openBrowser?: (url: string) => Promise<boolean>; signInTimeoutMs?: number }): Promise<void>;
+  connectWith(id: string, args: string[], options: { stdin?: string; openBrowser?: (url: string) => Promise<boolean>; signInTimeoutMs?: number; env?: Record<string, string> }): Promise<void>;
   connectZoom(extra?: string[]): Promise<void>;
   connectResend(key?: string): Promise<void>;
   /** Sign-ins started by connect_provider. */
@@ -122,7 +122,7 @@ export async function createHarness(zoom = createZoomFake(), resend = createRese
   await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
   const connect = (id: string, args: string[], stdin?: string) => runConnect(ctx, [id, ...args], io(stdin), registry);
   const connectWith: Harness['connectWith'] = (id, args, options) =>
-    runConnect(ctx, [id, ...args], { ...io(options.stdin), ...(options.openBrowser ? { openBrowser: options.openBrowser } : {}), ...(options.signInTimeoutMs !== undefined ? { signInTimeoutMs: options.signInTimeoutMs } : {}) }, registry);
+    runConnect(ctx, [id, ...args], { ...io(options.stdin), ...(options.openBrowser ? { openBrowser: options.openBrowser } : {}), ...(options.signInTimeoutMs !== undefined ? { signInTimeoutMs: options.signInTimeoutMs } : {}), ...(options.env ? { env: options.env } : {}) }, registry);
   return {
     home,
     env,

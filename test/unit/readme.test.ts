@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { connectors, endpointSpecs } from '../../src/connectors.js';
+import { fieldEnv } from '../../src/providers/provider.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const configSource = readFileSync(new URL('../../src/config.ts', import.meta.url), 'utf8');
@@ -16,6 +17,10 @@ describe('README', () => {
   it('documents every ALSATALK_ variable the configuration reads', () => {
     const read = new Set(configSource.match(/ALSATALK_[A-Z_]+/g));
     for (const variable of read) expect(readme).toContain(`\`${variable}\``);
+  });
+
+  it('documents every credential variable connect reads', () => {
+    for (const c of connectors) for (const f of c.fields.filter((field) => field.fromEnv)) expect(readme).toContain(`\`${fieldEnv(c.id, f)}\``);
   });
 
   it('shows how to connect every provider', () => {
