@@ -7,7 +7,7 @@ import { resend, sendInvite } from '../email/resend.js';
 import { AppError, ProviderError, toAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { registerSecret } from '../log.js';
-import { connectCommand, type MeetingProvider, type ProviderSession } from '../providers/provider.js';
+import { connectCommand, reconnectCommand, type MeetingProvider, type ProviderSession } from '../providers/provider.js';
 import type { BookingRepository } from '../storage/bookings.js';
 import type { Connection, ConnectionRepository } from '../storage/connections.js';
 import { secretAccount, type SecretStore } from '../storage/secret-store.js';
@@ -90,7 +90,7 @@ export class BookingService {
       if (!connection) {
         outcomes.set(provider.id, { provider: provider.id, status: 'not_connected', remedy: `connect ${provider.displayName}: ${connectCommand(provider.id)}` });
       } else if (connection.status === 'needs_reauth') {
-        outcomes.set(provider.id, { provider: provider.id, status: 'needs_reauth', remedy: `reconnect ${provider.displayName}: ${connectCommand(provider.id)} (it refused the stored credentials)` });
+        outcomes.set(provider.id, { provider: provider.id, status: 'needs_reauth', remedy: `reconnect ${provider.displayName}: ${reconnectCommand(provider, connection.settings)} (it refused the stored credentials)` });
       } else {
         attempted.push({ provider, connection });
       }

@@ -8,7 +8,7 @@ import { parseScopes, reporting, TokenCache, tokenAuth } from '../auth/token-cac
 import { InputError, ProviderError } from '../errors.js';
 import { createHttp, type AuthScheme } from '../http/client.js';
 import { convertFailure, type FailureContext } from '../http/failure.js';
-import { connectCommand, type ConnectorContext, type MeetingProvider, type ProviderSession, type SessionContext } from './provider.js';
+import { commandWith, connectCommand, type ConnectorContext, type MeetingProvider, type ProviderSession, type SessionContext } from './provider.js';
 import { calendlyScopes, revokeGrant, sessionTokens, signIn } from './calendly-oauth.js';
 import type { BookedMeeting, Meeting } from '../booking/types.js';
 import {
@@ -306,6 +306,10 @@ export const calendly: MeetingProvider = {
 
   // A web app's secret, a native app none; Calendly matches the registered redirect URI (and its port) exactly.
   signIn: { clientSecret: 'optional', fixedPort: true, keep: ['eventType', 'mode'] },
+
+  reconnect(settings) {
+    return settings.auth === 'oauth' ? commandWith(id, { 'client-id': settings.clientId, port: settings.redirectPort }) : connectCommand(id);
+  },
 
   secretsFor(settings) {
     if (settings.auth !== 'oauth') return ['token'];

@@ -7,7 +7,7 @@ import { AppError, InputError, ProviderError } from '../errors.js';
 import { createHttp } from '../http/client.js';
 import { convertFailure, type FailureContext } from '../http/failure.js';
 import { redact } from '../log.js';
-import { connectCommand, type ConnectorContext, type MeetingProvider, type ProviderSession, type SessionContext } from './provider.js';
+import { commandWith, connectCommand, type ConnectorContext, type MeetingProvider, type ProviderSession, type SessionContext } from './provider.js';
 import {
   calendarResource,
   describeGoogleError,
@@ -217,6 +217,10 @@ export const google: MeetingProvider = {
   },
   // A Desktop app client has a secret (Google says it is not confidential; we keep it in the keychain all the same).
   signIn: { clientSecret: 'required', fixedPort: false, keep: ['calendarId', 'sendUpdates'] },
+
+  reconnect(settings) {
+    return commandWith(id, { 'client-id': settings.clientId, ...(settings.calendarId !== 'primary' ? { calendar: settings.calendarId } : {}) });
+  },
 
   fields: [
     { flag: 'client-id', key: 'clientId', label: 'OAuth client ID', help: 'Google Cloud console → APIs & Services → Credentials (…apps.googleusercontent.com)', fromEnv: true },

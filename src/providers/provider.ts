@@ -109,6 +109,11 @@ export interface Connector {
    * secrets locally). A grant the provider already considers invalid counts as revoked.
    */
   revoke?(ctx: RevokeContext): Promise<RevokeOutcome>;
+  /**
+   * The exact command that connects this account again (the same app, client id, port…), for `needs_reauth` and
+   * missing secrets. Default: `npx alsatalk-mcp connect <id>`.
+   */
+  reconnect?(settings: Readonly<Record<string, unknown>>): string;
   /** Checks the credentials against the provider before anything is stored. */
   connect(values: Readonly<Record<string, string>>, ctx: ConnectorContext): Promise<ConnectResult>;
 }
@@ -150,3 +155,12 @@ export interface MeetingProvider extends Connector {
 
 /** The exact command that (re)connects a connector. */
 export const connectCommand = (id: string): string => `npx alsatalk-mcp connect ${id}`;
+
+/** `connectCommand` with the flags that name the same account again; only strings and numbers, never a secret. */
+export function commandWith(id: string, flags: Record<string, unknown>): string {
+  const given = Object.entries(flags).filter(([, v]) => (typeof v === 'string' && v !== '') || typeof v === 'number');
+  return [connectCommand(id), ...given.map(([flag, v]) => `--${flag} ${String(v)}`)].join(' ');
+}
+
+/** How a stored connection is made again: the connector's own command, or the plain one. */
+export const reconnectCommand = (connector: Connector, settings: Readonly<Record<string, unknown>>): string => connector.reconnect?.(settings) ?? connectCommand(connector.id);

@@ -8,7 +8,7 @@ import { AppError, InputError, ProviderError } from '../errors.js';
 import { createHttp } from '../http/client.js';
 import { convertFailure, type FailureContext } from '../http/failure.js';
 import { redact, registerSecret } from '../log.js';
-import { connectCommand, type ConnectorContext, type MeetingProvider, type ProviderSession, type SessionContext } from './provider.js';
+import { commandWith, connectCommand, type ConnectorContext, type MeetingProvider, type ProviderSession, type SessionContext } from './provider.js';
 import {
   accountsHosts,
   bookingScope,
@@ -279,6 +279,11 @@ export const zoho: MeetingProvider = {
   },
   // A server-based client has a secret; Zoho matches the registered redirect URI (and its port) exactly.
   signIn: { clientSecret: 'required', fixedPort: true, keep: ['region', 'workspace', 'service', 'staff'] },
+
+  reconnect(settings) {
+    const idOf = (value: unknown): unknown => (value && typeof value === 'object' ? (value as { id?: unknown }).id : undefined);
+    return commandWith(id, { 'client-id': settings.clientId, region: settings.region, port: settings.redirectPort, service: idOf(settings.service), staff: idOf(settings.staff) });
+  },
 
   fields: [
     { flag: 'client-id', key: 'clientId', label: 'Client ID', help: `${consoleHelp} → Client ID (1000.…)`, fromEnv: true },

@@ -8,7 +8,7 @@ import { AppError, InputError, ProviderError } from '../errors.js';
 import { createHttp } from '../http/client.js';
 import { convertFailure, toProviderError, type FailureContext } from '../http/failure.js';
 import { redact, registerSecret } from '../log.js';
-import { connectCommand, type ConnectorContext, type MeetingProvider, type SessionContext } from './provider.js';
+import { commandWith, connectCommand, type ConnectorContext, type MeetingProvider, type SessionContext } from './provider.js';
 import {
   canCreateMeetings,
   describeZoomError,
@@ -249,6 +249,11 @@ export const zoom: MeetingProvider & ConnectionSecrets = {
 
   secretsFor(settings) {
     return settings.auth === 'oauth' ? ['refresh_token'] : ['client_secret'];
+  },
+
+  reconnect(settings) {
+    if (settings.auth === 'oauth') return commandWith(id, { 'client-id': settings.clientId });
+    return commandWith(id, { 'account-id': settings.accountId, 'client-id': settings.clientId, ...(settings.userId !== 'me' ? { user: settings.userId } : {}) });
   },
 
   async connect(values, ctx: ConnectorContext) {

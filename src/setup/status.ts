@@ -2,7 +2,7 @@
 import type { AppContext } from '../context.js';
 import { connectors } from '../connectors.js';
 import { toAppError } from '../errors.js';
-import { connectCommand, type Connector } from '../providers/provider.js';
+import { connectCommand, reconnectCommand, type Connector } from '../providers/provider.js';
 import { secretAccount } from '../storage/secret-store.js';
 import type { CommandIo } from './connect.js';
 
@@ -42,14 +42,14 @@ export async function collectStatus(ctx: Pick<AppContext, 'connections' | 'secre
       ...(conn.expiresAt ? { token_expires_at: conn.expiresAt } : {}),
     };
     let state: ConnectorStatus['state'] = conn.status;
-    let next: string | undefined = conn.status === 'needs_reauth' ? connectCommand(c.id) : undefined;
+    let next: string | undefined = conn.status === 'needs_reauth' ? reconnectCommand(c, conn.settings) : undefined;
     try {
       // Optional secrets (Zoho's grant code) may never have been stored; the required ones must be there.
       const required = c.secretsFor?.(conn.settings) ?? c.fields.filter((f) => f.secret && !f.optional).map((f) => f.key);
       for (const key of required) {
         if ((await ctx.secrets.get(secretAccount(c.id, key))) === null) {
           state = 'secrets_missing';
-          next = connectCommand(c.id);
+          next = reconnectCommand(c, conn.settings);
         }
       }
     } catch (error) {

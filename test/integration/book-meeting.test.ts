@@ -167,11 +167,18 @@ describe('booking in Zoom and e-mailing through Resend', () => {
     const { result, output, text } = await book({ booking_time: '17:00' });
     expect(result.isError).toBe(true);
     expect(output.providers).toEqual([
-      { provider: 'zoom', status: 'needs_reauth', remedy: 'reconnect Zoom: npx alsatalk-mcp connect zoom (it refused the stored credentials)' },
+      {
+        provider: 'zoom',
+        status: 'needs_reauth',
+        remedy: `reconnect Zoom: npx alsatalk-mcp connect zoom --account-id ${h.zoom.state.accountId} --client-id ${h.zoom.state.clientId} (it refused the stored credentials)`,
+      },
     ]);
     expect(text).toContain('zoom: needs to be reconnected');
     expect(h.zoom.state.tokenRequests).toBe(calls);
-    expect((await collectStatus(h.ctx, h.registry)).find((s) => s.id === 'zoom')).toMatchObject({ state: 'needs_reauth', next_step: 'npx alsatalk-mcp connect zoom' });
+    expect((await collectStatus(h.ctx, h.registry)).find((s) => s.id === 'zoom')).toMatchObject({
+      state: 'needs_reauth',
+      next_step: `npx alsatalk-mcp connect zoom --account-id ${h.zoom.state.accountId} --client-id ${h.zoom.state.clientId}`,
+    });
 
     await h.connectZoom();
     expect((await book({ booking_time: '18:00' })).output.status).toBe('booked');

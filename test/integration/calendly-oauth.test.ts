@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { calendly } from '../../src/providers/calendly.js';
+import { zoom } from '../../src/providers/zoom.js';
 import { collectStatus } from '../../src/setup/status.js';
 import { secretAccount } from '../../src/storage/secret-store.js';
 import { createCalendlyFake, type CalendlyFake } from '../msw/calendly.js';
@@ -10,7 +11,7 @@ import { futureDate } from '../support/dates.js';
 import { useHarness, type Harness } from '../support/harness.js';
 import { freePort } from '../support/ports.js';
 
-const harness = useHarness({ providers: [calendly], extra: () => [createCalendlyFake()] });
+const harness = useHarness({ providers: [calendly, zoom], extra: () => [createCalendlyFake()] });
 let h: Harness;
 let c: CalendlyFake;
 beforeEach(() => {
@@ -159,8 +160,11 @@ describe('keeping the Calendly sign-in alive', () => {
     expect(await stored('refresh_token')).toBe(c.oauth.issuedRefreshTokens.at(-1));
   });
 
-  it('fails with the sign-in command when the grant was revoked, then lists Calendly as needs_reauth', async () => {
-    await signIn();
+  it('fails with the sign-in command when the grant was revoked, then lists Calendly as needs_reauth and still books Zoom', async () => {
+    const port = await freePort();
+    c.oauth.registeredRedirectUris = [`http://localhost:${port}/callback`];
+    await signIn(['--port', String(port)]);
+    await h.connectZoom();
     const kept = await stored('refresh_token');
     c.oauth.liveRefreshTokens.clear(); // the user removed the app in Calendly
     const { entry, text } = await book();
@@ -168,8 +172,15 @@ describe('keeping the Calendly sign-in alive', () => {
     expect(text).toContain(`npx alsatalk-mcp connect calendly --client-id ${c.oauth.client.id}`);
     expect(refreshes()).toBe(1); // a refused refresh token is never sent again (8 token requests a minute)
     expect(await stored('refresh_token')).toBe(kept);
-    expect((await book('15:00')).entry).toMatchObject({ status: 'needs_reauth', remedy: expect.stringContaining('npx alsatalk-mcp connect calendly') });
-    expect((await collectStatus(h.ctx, [calendly])).find((s) => s.id === 'calendly')).toMatchObject({ state: 'needs_reauth' });
+    const command = `npx alsatalk-mcp connect calendly --client-id ${c.oauth.client.id} --port ${port}`;
+    const next = await h.client.callTool({ name: 'book_meeting', arguments: { ...args, booking_time: '15:00' } });
+    const entries = (next.structuredContent as { providers: Entry[] }).providers;
+    expect(entries).toEqual([
+      { provider: 'calendly', status: 'needs_reauth', remedy: `reconnect Calendly: ${command} (it refused the stored credentials)` },
+      expect.objectContaining({ provider: 'zoom', status: 'booked' }),
+    ]);
+    expect(next.isError).toBeFalsy();
+    expect((await collectStatus(h.ctx, [calendly])).find((s) => s.id === 'calendly')).toMatchObject({ state: 'needs_reauth', next_step: command });
   });
 
   it('explains a refresh whose answer was lost, since Calendly spent the stored token, and then what to run', async () => {

@@ -94,8 +94,9 @@ describe('connect zoom with the browser sign-in (public client, PKCE)', () => {
     expect(await storedRefreshToken()).toBe(stored);
 
     const next = await book('11:00');
-    expect(next.entry).toMatchObject({ provider: 'zoom', status: 'needs_reauth', remedy: expect.stringContaining('npx alsatalk-mcp connect zoom') });
-    expect((await collectStatus(h.ctx, [zoom])).find((s) => s.id === 'zoom')).toMatchObject({ state: 'needs_reauth', next_step: 'npx alsatalk-mcp connect zoom' });
+    const command = `npx alsatalk-mcp connect zoom --client-id ${h.zoom.state.publicClientId}`;
+    expect(next.entry).toMatchObject({ provider: 'zoom', status: 'needs_reauth', remedy: `reconnect Zoom: ${command} (it refused the stored credentials)` });
+    expect((await collectStatus(h.ctx, [zoom])).find((s) => s.id === 'zoom')).toMatchObject({ state: 'needs_reauth', next_step: command });
   });
 
   it('explains a lost refresh answer and keeps the stored token untouched', async () => {
