@@ -153,6 +153,9 @@ describe('status and disconnect', () => {
   it('notices secrets that vanished from the store', async () => {
     await h.connectZoom();
     await h.ctx.secrets.delete(secretAccount('zoom', 'client_secret'));
-    expect((await collectStatus(h.ctx)).find((s) => s.id === 'zoom')).toMatchObject({ state: 'secrets_missing', next_step: 'npx alsatalk-mcp connect zoom' });
+    expect((await collectStatus(h.ctx)).find((s) => s.id === 'zoom')).toMatchObject({
+      state: 'secrets_missing',
+      next_step: `npx alsatalk-mcp connect zoom --account-id ${h.zoom.state.accountId} --client-id ${h.zoom.state.clientId}`,
+    });
   });
 });
