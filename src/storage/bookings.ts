@@ -1,6 +1,6 @@
 // Every booking and its per-provider results: written before the first provider call, updated as outcomes arrive.
 import type { BookingStatus, EmailOutcome, Meeting, ProviderOutcome } from '../booking/types.js';
-import type { Db } from './database.js';
+import { statement, type Db } from './database.js';
 
 export interface BookingRecord {
   id: string;
@@ -36,12 +36,11 @@ export class BookingRepository {
    */
   createPending(meeting: Meeting, attempted: readonly string[], skipped: readonly ProviderOutcome[]): void {
     const now = new Date().toISOString();
-    const insertResult = this.db.prepare(
+    const insertResult = statement(this.db, 
       'INSERT INTO booking_results (booking_id, provider, status, remedy, updated_at) VALUES (?, ?, ?, ?, ?)',
     );
     this.db.transaction(() => {
-      this.db
-        .prepare(
+      statement(this.db, 
           `INSERT INTO bookings (id, created_at, updated_at, customer_name, customer_email, topic, timezone,
              start_at, end_at, duration_minutes, status)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
@@ -67,8 +66,7 @@ export class BookingRepository {
   recordProvider(bookingId: string, outcome: ProviderOutcome): void {
     const booked = outcome.status === 'booked' ? outcome.meeting : undefined;
     const error = outcome.status === 'failed' ? outcome.error : undefined;
-    this.db
-      .prepare(
+    statement(this.db, 
         `UPDATE booking_results SET status = ?, external_id = ?, details = ?, error_code = ?, error_message = ?,
            remedy = ?, updated_at = ? WHERE booking_id = ? AND provider = ?`,
       )
@@ -86,8 +84,7 @@ export class BookingRepository {
   }
 
   recordEmail(bookingId: string, outcome: EmailOutcome): void {
-    this.db
-      .prepare('UPDATE bookings SET email_status = ?, email_id = ?, email_error = ?, updated_at = ? WHERE id = ?')
+    statement(this.db, 'UPDATE bookings SET email_status = ?, email_id = ?, email_error = ?, updated_at = ? WHERE id = ?')
       .run(
         outcome.status,
         outcome.status === 'sent' ? outcome.id : null,
@@ -98,14 +95,13 @@ export class BookingRepository {
   }
 
   finish(bookingId: string, status: BookingStatus): void {
-    this.db.prepare('UPDATE bookings SET status = ?, updated_at = ? WHERE id = ?').run(status, new Date().toISOString(), bookingId);
+    statement(this.db, 'UPDATE bookings SET status = ?, updated_at = ? WHERE id = ?').run(status, new Date().toISOString(), bookingId);
   }
 
   get(bookingId: string): BookingRecord | undefined {
-    const b = this.db.prepare('SELECT * FROM bookings WHERE id = ?').get(bookingId) as Record<string, unknown> | undefined;
+    const b = statement(this.db, 'SELECT * FROM bookings WHERE id = ?').get(bookingId) as Record<string, unknown> | undefined;
     if (!b) return undefined;
-    const results = this.db
-      .prepare('SELECT * FROM booking_results WHERE booking_id = ? ORDER BY provider')
+    const results = statement(this.db, 'SELECT * FROM booking_results WHERE booking_id = ? ORDER BY provider')
       .all(bookingId) as Array<Record<string, unknown>>;
     return {
       id: String(b.id),

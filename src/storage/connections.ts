@@ -1,5 +1,5 @@
 // Connection metadata per connector (provider or mailer): who is connected and with which settings; never a secret.
-import type { Db } from './database.js';
+import { statement, type Db } from './database.js';
 
 export type ConnectionStatus = 'connected' | 'needs_reauth';
 
@@ -47,19 +47,18 @@ export class ConnectionRepository {
   constructor(private readonly db: Db) {}
 
   list(): Connection[] {
-    return (this.db.prepare('SELECT * FROM connections ORDER BY connector').all() as Row[]).map(fromRow);
+    return (statement(this.db, 'SELECT * FROM connections ORDER BY connector').all() as Row[]).map(fromRow);
   }
 
   get(connector: string): Connection | undefined {
-    const row = this.db.prepare('SELECT * FROM connections WHERE connector = ?').get(connector) as Row | undefined;
+    const row = statement(this.db, 'SELECT * FROM connections WHERE connector = ?').get(connector) as Row | undefined;
     return row ? fromRow(row) : undefined;
   }
 
   /** Inserts or replaces a connection; a reconnect keeps the original `connected_at`. */
   save(input: { connector: string; account: string; settings: Record<string, unknown>; expiresAt?: string | null; scopes?: readonly string[] | null }): Connection {
     const now = new Date().toISOString();
-    this.db
-      .prepare(
+    statement(this.db, 
         `INSERT INTO connections (connector, account, settings, status, expires_at, scopes, connected_at, updated_at)
          VALUES (@connector, @account, @settings, 'connected', @expiresAt, @scopes, @now, @now)
          ON CONFLICT(connector) DO UPDATE SET account = excluded.account, settings = excluded.settings,
@@ -80,7 +79,7 @@ export class ConnectionRepository {
 
   /** The provider refused the stored credentials: bookings skip it until `connect` runs again (which resets this). */
   markNeedsReauth(connector: string): void {
-    this.db.prepare("UPDATE connections SET status = 'needs_reauth', updated_at = ? WHERE connector = ?").run(new Date().toISOString(), connector);
+    statement(this.db, "UPDATE connections SET status = 'needs_reauth', updated_at = ? WHERE connector = ?").run(new Date().toISOString(), connector);
   }
 
   /**
@@ -88,16 +87,15 @@ export class ConnectionRepository {
    * change of credentials, and the booking service reopens a provider's session (dropping its token) when it moves.
    */
   recordToken(connector: string, token: { expiresAt: string; scopes?: readonly string[] | undefined }): void {
-    this.db
-      .prepare('UPDATE connections SET expires_at = @expiresAt, scopes = COALESCE(@scopes, scopes) WHERE connector = @connector')
+    statement(this.db, 'UPDATE connections SET expires_at = @expiresAt, scopes = COALESCE(@scopes, scopes) WHERE connector = @connector')
       .run({ connector, expiresAt: token.expiresAt, scopes: token.scopes && token.scopes.length > 0 ? token.scopes.join(' ') : null });
   }
 
   markUsed(connector: string): void {
-    this.db.prepare('UPDATE connections SET last_used_at = ? WHERE connector = ?').run(new Date().toISOString(), connector);
+    statement(this.db, 'UPDATE connections SET last_used_at = ? WHERE connector = ?').run(new Date().toISOString(), connector);
   }
 
   remove(connector: string): boolean {
-    return this.db.prepare('DELETE FROM connections WHERE connector = ?').run(connector).changes > 0;
+    return statement(this.db, 'DELETE FROM connections WHERE connector = ?').run(connector).changes > 0;
   }
 }

@@ -6,6 +6,29 @@ import { AppError } from '../errors.js';
 
 export type Db = Database.Database;
 
+/**
+ * Prepared statements, made once per database and kept, with the database, for the life of the process.
+ * better-sqlite3 12 can abort the process on Node 24 when a Statement or Database is garbage-collected: its destructor
+ * calls RemoveEnvironmentCleanupHook while no Node environment is current ("Assertion failed: (env) != nullptr";
+ * WiseLibs/better-sqlite3#1515, gone in 13, which needs Node 22). So none of ours ever becomes garbage; a closed
+ * database holds almost nothing, and a process opens one (a test run, a few hundred).
+ */
+const kept = new Map<Db, Map<string, Database.Statement>>();
+
+export function statement(db: Db, source: string): Database.Statement {
+  let cache = kept.get(db);
+  if (!cache) {
+    cache = new Map();
+    kept.set(db, cache);
+  }
+  let prepared = cache.get(source);
+  if (!prepared) {
+    prepared = db.prepare(source);
+    cache.set(source, prepared);
+  }
+  return prepared;
+}
+
 /** Ordered schema steps; a step is never edited once released, only followed by a new one. */
 const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   {
@@ -74,9 +97,9 @@ export function openDatabase(file: string): Db {
       hint: 'check that the data folder is writable, or point ALSATALK_HOME at a folder you own',
     });
   }
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('foreign_keys = ON');
+  kept.set(db, new Map());
+  // exec, not pragma(): pragma() prepares a statement each call (see `statement`).
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
   migrate(db);
   return db;
 }
@@ -85,7 +108,7 @@ export function openDatabase(file: string): Db {
 export function migrate(db: Db): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
-  const current = (db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
+  const current = (statement(db, 'SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
   const latest = migrations.at(-1)?.version ?? 0;
   if (current > latest) {
     throw new AppError('storage_failed', `The database schema (version ${current}) is newer than this alsatalk-mcp understands (${latest})`, {
@@ -96,7 +119,7 @@ export function migrate(db: Db): void {
     if (step.version <= current) continue;
     db.transaction(() => {
       db.exec(step.sql);
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+      statement(db, 'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
         step.version,
         step.name,
         new Date().toISOString(),

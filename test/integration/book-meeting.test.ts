@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import ICAL from 'ical.js';
 import { DateTime } from 'luxon';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { statement } from '../../src/storage/database.js';
 import { futureDate } from '../support/dates.js';
 import { zoom } from '../../src/providers/zoom.js';
 import { collectStatus } from '../../src/setup/status.js';
@@ -42,7 +43,7 @@ function nextSunday(month: number, nth: number): DateTime {
   throw new Error('unreachable');
 }
 
-const countRows = (table: string): number => (h.ctx.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+const countRows = (table: string): number => (statement(h.ctx.db, `SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
 
 describe('tools/list', () => {
   it('offers book_meeting with input and output schemas and annotations', async () => {
@@ -226,7 +227,7 @@ describe('booking in Zoom and e-mailing through Resend', () => {
 
   it('never writes a secret into the SQLite file', async () => {
     await book();
-    h.ctx.db.pragma('wal_checkpoint(TRUNCATE)');
+    h.ctx.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
     const bytes = readFileSync(h.ctx.config.databasePath).toString('latin1');
     for (const secret of [h.zoom.state.clientSecret, h.resend.state.apiKey, ...h.zoom.state.tokens.keys()]) {
       expect(bytes).not.toContain(secret);

@@ -63,7 +63,7 @@ describe('connect calendly with the browser sign-in', () => {
     expect(await stored('token')).toBeNull();
     expect(await stored('client_secret')).toBeNull();
     // Nothing secret was printed or written to SQLite.
-    h.ctx.db.pragma('wal_checkpoint(TRUNCATE)');
+    h.ctx.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
     const file = readFileSync(h.ctx.config.databasePath).toString('latin1');
     for (const secret of [...c.oauth.codes.keys(), ...c.oauth.issuedRefreshTokens, ...c.oauth.accessTokens.keys()]) {
       expect(said).not.toContain(secret);

@@ -54,7 +54,7 @@ describe('connect calendly', () => {
     expect(await storedToken()).toBe(c.state.token);
     expect(h.ctx.connections.get('calendly')?.settings).toEqual({ auth: 'pat', userUri: c.state.user.uri, organizationUri: c.state.organization, mode: 'auto' });
     expect(c.state.calls[0]).toBe('GET /users/me');
-    h.ctx.db.pragma('wal_checkpoint(TRUNCATE)');
+    h.ctx.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
     expect(readFileSync(h.ctx.config.databasePath).toString('latin1')).not.toContain(c.state.token);
   });
 

@@ -6,6 +6,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import Database from 'better-sqlite3';
 import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { statement } from '../../src/storage/database.js';
 import { startFakeHttpServer, type FakeHttpServer } from '../msw/http-server.js';
 import { createResendFake } from '../msw/resend.js';
 import { createZoomFake } from '../msw/zoom.js';
@@ -86,8 +87,8 @@ describe('the built server over stdio', () => {
     expect(output.providers[0]).toMatchObject({ status: 'failed', remedy: expect.stringContaining('retry') });
 
     const db = new Database(path.join(home, 'alsatalk.db'), { readonly: true });
-    const row = db.prepare('SELECT status FROM bookings WHERE id = ?').get(output.booking_id) as { status: string };
-    const result_ = db.prepare("SELECT status, error_code FROM booking_results WHERE booking_id = ? AND provider = 'zoom'").get(output.booking_id);
+    const row = statement(db, 'SELECT status FROM bookings WHERE id = ?').get(output.booking_id) as { status: string };
+    const result_ = statement(db, "SELECT status, error_code FROM booking_results WHERE booking_id = ? AND provider = 'zoom'").get(output.booking_id);
     db.close();
     expect(row.status).toBe('failed');
     expect(result_).toEqual({ status: 'failed', error_code: 'provider_unavailable' });

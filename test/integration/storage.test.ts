@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/storage/database.js';
+import { openDatabase, statement } from '../../src/storage/database.js';
 import { FileSecretStore } from '../../src/storage/file-secret-store.js';
 import { KeychainSecretStore } from '../../src/storage/keychain.js';
 import { keychainAvailable } from '../support/keychain.js';
@@ -21,8 +21,8 @@ describe('database', () => {
     const db = openDatabase(file);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
-    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([
+    expect(statement(db, 'PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+    expect(statement(db, 'SELECT version, name FROM schema_migrations').all()).toEqual([
       { version: 1, name: 'connections and bookings' },
       { version: 2, name: 'granted scopes of a connection' },
     ]);
@@ -32,11 +32,11 @@ describe('database', () => {
   it('reopens an existing file without migrating twice and keeps the data', () => {
     const file = path.join(dir, 'alsatalk.db');
     const first = openDatabase(file);
-    first.prepare("INSERT INTO connections (connector, account, connected_at, updated_at) VALUES ('zoom', 'a', 'x', 'x')").run();
+    statement(first, "INSERT INTO connections (connector, account, connected_at, updated_at) VALUES ('zoom', 'a', 'x', 'x')").run();
     first.close();
     const second = openDatabase(file);
-    expect(second.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 2 });
-    expect(second.prepare('SELECT account FROM connections').get()).toEqual({ account: 'a' });
+    expect(statement(second, 'SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 2 });
+    expect(statement(second, 'SELECT account FROM connections').get()).toEqual({ account: 'a' });
     second.close();
   });
 
@@ -45,18 +45,18 @@ describe('database', () => {
     const db = openDatabase(file);
     // What a version-1 install left behind: no scopes column, one migration recorded.
     db.exec('ALTER TABLE connections DROP COLUMN scopes; DELETE FROM schema_migrations WHERE version = 2;');
-    db.prepare("INSERT INTO connections (connector, account, connected_at, updated_at) VALUES ('zoom', 'a', 'x', 'x')").run();
+    statement(db, "INSERT INTO connections (connector, account, connected_at, updated_at) VALUES ('zoom', 'a', 'x', 'x')").run();
     db.close();
     const upgraded = openDatabase(file);
-    expect(upgraded.prepare('SELECT account, scopes FROM connections').get()).toEqual({ account: 'a', scopes: null });
-    expect(upgraded.prepare('SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: 2 });
+    expect(statement(upgraded, 'SELECT account, scopes FROM connections').get()).toEqual({ account: 'a', scopes: null });
+    expect(statement(upgraded, 'SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: 2 });
     upgraded.close();
   });
 
   it('refuses a database from a newer version and says to upgrade', () => {
     const file = path.join(dir, 'alsatalk.db');
     const db = openDatabase(file);
-    db.prepare("INSERT INTO schema_migrations VALUES (99, 'future', 'x')").run();
+    statement(db, "INSERT INTO schema_migrations VALUES (99, 'future', 'x')").run();
     db.close();
     expect(() => openDatabase(file)).toThrow(/newer than this alsatalk-mcp understands/);
   });

@@ -369,7 +369,7 @@ describe('booking in Zoho Bookings', () => {
 
   it('never writes a secret or a token into the SQLite file', async () => {
     await book();
-    h.ctx.db.pragma('wal_checkpoint(TRUNCATE)');
+    h.ctx.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
     const bytes = readFileSync(h.ctx.config.databasePath).toString('latin1');
     for (const secret of [z.state.clientSecret, ...z.state.issuedRefreshTokens, ...z.state.tokens.keys()]) expect(bytes).not.toContain(secret);
   });
