@@ -6,7 +6,7 @@ import { calendly } from '../../src/providers/calendly.js';
 import { zoom } from '../../src/providers/zoom.js';
 import { collectStatus } from '../../src/setup/status.js';
 import { secretAccount } from '../../src/storage/secret-store.js';
-import { createCalendlyFake, type CalendlyFake } from '../msw/calendly.js';
+import { createCalendlyFake, type CalendlyFake } from '../../src/sandbox/fakes/calendly.js';
 import { futureDate } from '../support/dates.js';
 import { useHarness, type Harness } from '../support/harness.js';
 import { freePort } from '../support/ports.js';

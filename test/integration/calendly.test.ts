@@ -4,7 +4,7 @@ import { DateTime } from 'luxon';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { calendly } from '../../src/providers/calendly.js';
 import { secretAccount } from '../../src/storage/secret-store.js';
-import { createCalendlyFake, type CalendlyFake } from '../msw/calendly.js';
+import { createCalendlyFake, type CalendlyFake } from '../../src/sandbox/fakes/calendly.js';
 import { futureDate } from '../support/dates.js';
 import { useHarness, type Harness } from '../support/harness.js';
 

@@ -1,16 +1,16 @@
 // The built binary over stdio with every combination that matters: one provider, two, all four, and each failing alone.
-// Providers are faked over real HTTP by the same msw handlers the in-process tests use.
+// Providers are faked over real HTTP by the same routes the in-process tests serve through msw.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createCalendlyFake } from '../msw/calendly.js';
-import type { Fault } from '../msw/fault.js';
-import { createGoogleFake } from '../msw/google.js';
+import { createCalendlyFake } from '../../src/sandbox/fakes/calendly.js';
+import type { Fault } from '../../src/sandbox/fakes/fault.js';
+import { createGoogleFake } from '../../src/sandbox/fakes/google.js';
 import { startFakeHttpServer, type FakeHttpServer } from '../msw/http-server.js';
-import { createResendFake } from '../msw/resend.js';
-import { createZohoFake } from '../msw/zoho.js';
-import { createZoomFake } from '../msw/zoom.js';
+import { createResendFake } from '../../src/sandbox/fakes/resend.js';
+import { createZohoFake } from '../../src/sandbox/fakes/zoho.js';
+import { createZoomFake } from '../../src/sandbox/fakes/zoom.js';
 import { assertBuilt, childEnv, runCli } from '../support/cli.js';
 import { futureDate } from '../support/dates.js';
 import { fakeEnv } from '../support/harness.js';
@@ -35,7 +35,7 @@ function world() {
     zoho: createZohoFake({ accountsBase: `${base}/zoho-accounts`, apiBase: `${base}/zoho-api` }),
     resend: createResendFake({ apiBase: `${base}/resend` }),
   };
-  http.use(Object.values(fakes).flatMap((f) => f.handlers));
+  http.use(Object.values(fakes).flatMap((f) => f.routes));
   const home = mkdtempSync(path.join(os.tmpdir(), 'alsatalk-combo-'));
   const env = childEnv({ ...fakeEnv(home, Object.values(fakes)), ALSATALK_PROVIDER_TIMEOUT_MS: '8000' });
   const zohoRefresh = [...fakes.zoho.state.refreshTokens][0] ?? '';

@@ -8,8 +8,8 @@ import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statement } from '../../src/storage/database.js';
 import { startFakeHttpServer, type FakeHttpServer } from '../msw/http-server.js';
-import { createResendFake } from '../msw/resend.js';
-import { createZoomFake } from '../msw/zoom.js';
+import { createResendFake } from '../../src/sandbox/fakes/resend.js';
+import { createZoomFake } from '../../src/sandbox/fakes/zoom.js';
 import { assertBuilt, childEnv, runCli } from '../support/cli.js';
 import { futureDate } from '../support/dates.js';
 import { fakeEnv } from '../support/harness.js';
@@ -28,7 +28,7 @@ beforeAll(async () => {
   fake = await startFakeHttpServer();
   zoom = createZoomFake({ apiBase: `${fake.url}/zoom/v2`, oauthBase: `${fake.url}/zoom` });
   resend = createResendFake({ apiBase: `${fake.url}/resend` });
-  fake.use([...zoom.handlers, ...resend.handlers]);
+  fake.use([...zoom.routes, ...resend.routes]);
   home = mkdtempSync(path.join(os.tmpdir(), 'alsatalk-e2e-'));
   env = childEnv({ ...fakeEnv(home, [zoom, resend]), ALSATALK_LOG_LEVEL: 'info' });
 

@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { google } from '../../src/providers/google.js';
 import { runConnect } from '../../src/setup/connect.js';
 import { secretAccount } from '../../src/storage/secret-store.js';
-import { createGoogleFake, googleApiError, type GoogleFake } from '../msw/google.js';
+import { createGoogleFake, googleApiError, type GoogleFake } from '../../src/sandbox/fakes/google.js';
 import { futureDate } from '../support/dates.js';
 import { followSignIn, useHarness, type Harness } from '../support/harness.js';
 

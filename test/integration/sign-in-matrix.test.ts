@@ -3,9 +3,9 @@
 import { createServer as createNetServer } from 'node:net';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { secretAccount } from '../../src/storage/secret-store.js';
-import { createCalendlyFake, type CalendlyFake } from '../msw/calendly.js';
-import { createGoogleFake, type GoogleFake } from '../msw/google.js';
-import { createZohoFake, type ZohoFake } from '../msw/zoho.js';
+import { createCalendlyFake, type CalendlyFake } from '../../src/sandbox/fakes/calendly.js';
+import { createGoogleFake, type GoogleFake } from '../../src/sandbox/fakes/google.js';
+import { createZohoFake, type ZohoFake } from '../../src/sandbox/fakes/zoho.js';
 import { followSignIn, useHarness, type Harness } from '../support/harness.js';
 import { freePort } from '../support/ports.js';
 

@@ -9,7 +9,7 @@ import { noPortNote, zoho } from '../../src/providers/zoho.js';
 import { connectUsage } from '../../src/setup/connect.js';
 import { zoom } from '../../src/providers/zoom.js';
 import { secretAccount } from '../../src/storage/secret-store.js';
-import { bookingFailure, createZohoFake, zohoErrorPage, type ZohoFake } from '../msw/zoho.js';
+import { bookingFailure, createZohoFake, zohoErrorPage, type ZohoFake } from '../../src/sandbox/fakes/zoho.js';
 import { startFakeHttpServer } from '../msw/http-server.js';
 import { assertBuilt, binPath, childEnv, runCli } from '../support/cli.js';
 import { futureDate } from '../support/dates.js';
@@ -502,7 +502,7 @@ describe('the built CLI signs in to Zoho without --port', () => {
     assertBuilt();
     const server = await startFakeHttpServer();
     const fake = createZohoFake({ accountsBase: `${server.url}/zoho-accounts`, apiBase: `${server.url}/zoho-api` });
-    server.use(fake.handlers);
+    server.use(fake.routes);
     const home = mkdtempSync(path.join(os.tmpdir(), 'alsatalk-zoho-cli-'));
     const env = childEnv({ ...fakeEnv(home, [fake]), ALSATALK_LOG_LEVEL: 'info' });
     try {

@@ -1,12 +1,12 @@
 // A real server wired with real storage (a temp SQLite file, the real keychain or the file store) and a real MCP Client.
-// Only the network edge is faked, by msw handlers that behave like the providers.
+// Only the network edge is faked: msw serves the fakes' routes (src/sandbox/fakes), which behave like the providers.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { http, passthrough, type RequestHandler } from 'msw';
+import { http, passthrough } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { BookingService } from '../../src/booking/book-meeting.js';
@@ -22,13 +22,15 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { runConnect } from '../../src/setup/connect.js';
 import { runDisconnect } from '../../src/setup/disconnect.js';
 import { collectStatus } from '../../src/setup/status.js';
-import { createResendFake, type ResendFake } from '../msw/resend.js';
-import { createZoomFake, type ZoomFake } from '../msw/zoom.js';
+import type { FakeRoute } from '../../src/sandbox/fake-http.js';
+import { mswHandler } from '../msw/handlers.js';
+import { createResendFake, type ResendFake } from '../../src/sandbox/fakes/resend.js';
+import { createZoomFake, type ZoomFake } from '../../src/sandbox/fakes/zoom.js';
 import { secretStoreEnv } from './keychain.js';
 
-/** What every provider fake offers: msw handlers, and the environment that points the server at them. */
+/** What every provider fake offers: its routes, and the environment that points the server at them. */
 export interface Fake {
-  handlers: RequestHandler[];
+  routes: FakeRoute[];
   env: Record<string, string>;
 }
 
@@ -87,7 +89,7 @@ export function fakeEnv(home: string, fakes: readonly Fake[]): Record<string, st
   };
 }
 
-/** Builds the harness; the caller registers every fake's handlers with its msw server. */
+/** Builds the harness; the caller registers every fake's routes with its msw server. */
 export async function createHarness(zoom = createZoomFake(), resend = createResendFake(), options: HarnessOptions = {}): Promise<Harness> {
   const providers = options.providers ?? meetingProviders;
   const extra = options.extra ?? [];
@@ -176,7 +178,7 @@ export function useHarness(options: { providers?: readonly MeetingProvider[]; ex
     const zoom = createZoomFake();
     const resend = createResendFake();
     const extra = options.extra?.() ?? [];
-    msw.use(loopback, ...zoom.handlers, ...resend.handlers, ...extra.flatMap((f) => f.handlers));
+    msw.use(loopback, mswHandler([...zoom.routes, ...resend.routes, ...extra.flatMap((f) => f.routes)]));
     current = await createHarness(zoom, resend, { extra, ...(options.providers ? { providers: options.providers } : {}) });
   });
   afterEach(async () => {

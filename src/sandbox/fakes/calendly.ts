@@ -2,7 +2,7 @@
 // times, Create Event Invitee (Scheduling API), Get Event and single-use scheduling links. https://developer.calendly.com/api-docs/
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DateTime, IANAZone } from 'luxon';
-import { http, HttpResponse, type RequestHandler } from 'msw';
+import { http, type FakeRoute } from '../fake-http.js';
 import { createCalendlyOAuth } from './calendly-oauth.js';
 import { Faults } from './fault.js';
 
@@ -37,7 +37,7 @@ export interface CalendlyScheduledEvent {
 
 /** Calendly's error body: `{ title, message, details? }`. */
 export const calendlyError = (status: number, title: string, message: string, details?: Array<{ parameter: string; message: string; code?: string }>) =>
-  HttpResponse.json({ title, message, ...(details ? { details } : {}) }, { status });
+  Response.json({ title, message, ...(details ? { details } : {}) }, { status });
 const invalidArgument = (parameter: string, message: string, code?: string) =>
   calendlyError(400, 'Invalid Argument', 'The supplied parameters are invalid.', [{ parameter, message, ...(code ? { code } : {}) }]);
 const notFound = () => calendlyError(404, 'Resource Not Found', 'The server could not find the requested resource.');
@@ -153,10 +153,10 @@ export function createCalendlyFake(options: { apiBase?: string; authBase?: strin
     }
   };
 
-  const handlers: RequestHandler[] = [
-    ...signIn.handlers,
+  const routes: FakeRoute[] = [
+    ...signIn.routes,
     http.get(`${apiBase}/users/me`, route('me', () =>
-      HttpResponse.json({
+      Response.json({
         resource: {
           uri: state.user.uri, name: state.user.name, slug: state.user.slug, email: state.user.email,
           scheduling_url: `https://calendly.com/${state.user.slug}`, timezone: state.user.timezone, avatar_url: null,
@@ -180,7 +180,7 @@ export function createCalendlyFake(options: { apiBase?: string; authBase?: strin
       if (!Number.isInteger(offset) || offset < 0) return invalidArgument('page_token', 'is invalid');
       const size = Math.min(count, state.maxPageSize);
       const next = offset + size < all.length ? Buffer.from(String(offset + size)).toString('base64url') : null;
-      return HttpResponse.json({
+      return Response.json({
         collection: all.slice(offset, offset + size).map(toEventType),
         pagination: { count: size, next_page: next ? `${apiBase}/event_types?count=${count}&page_token=${next}` : null, previous_page: null, next_page_token: next, previous_page_token: null },
       });
@@ -188,7 +188,7 @@ export function createCalendlyFake(options: { apiBase?: string; authBase?: strin
 
     http.get(`${apiBase}/event_types/:uuid`, route('eventType', (_request, params) => {
       const t = state.eventTypes.find((e) => e.uuid === params.uuid);
-      return t ? HttpResponse.json({ resource: toEventType(t) }) : notFound();
+      return t ? Response.json({ resource: toEventType(t) }) : notFound();
     })),
 
     http.get(`${apiBase}/event_type_available_times`, route('availableTimes', (request) => {
@@ -214,7 +214,7 @@ export function createCalendlyFake(options: { apiBase?: string; authBase?: strin
           });
         }
       }
-      return HttpResponse.json({ collection });
+      return Response.json({ collection });
     })),
 
     http.post(`${apiBase}/invitees`, route('createInvitee', async (request) => {
@@ -256,7 +256,7 @@ export function createCalendlyFake(options: { apiBase?: string; authBase?: strin
       state.scheduledEvents.set(eventUuid, { uuid: eventUuid, eventTypeUuid: t.uuid, start, end: start.plus({ minutes: t.duration }), location: eventLocation });
       state.invitees.push({ body, startUtc: seconds(start), eventUuid, inviteeUuid });
       const now = micro(DateTime.now());
-      return HttpResponse.json({
+      return Response.json({
         resource: {
           uri: `${apiBase}/scheduled_events/${eventUuid}/invitees/${inviteeUuid}`,
           email: invitee.email, name: invitee.name ?? null, first_name: invitee.first_name ?? null, last_name: invitee.last_name ?? null,
@@ -273,7 +273,7 @@ export function createCalendlyFake(options: { apiBase?: string; authBase?: strin
       const e = state.scheduledEvents.get(String(params.uuid));
       if (!e) return notFound();
       const t = state.eventTypes.find((x) => x.uuid === e.eventTypeUuid);
-      return HttpResponse.json({
+      return Response.json({
         resource: {
           uri: `${apiBase}/scheduled_events/${e.uuid}`, name: t?.name ?? 'Meeting', status: 'active', start_time: micro(e.start), end_time: micro(e.end),
           event_type: `${apiBase}/event_types/${e.eventTypeUuid}`, location: e.location, invitees_counter: { total: 1, active: 1, limit: 1 },
@@ -292,12 +292,12 @@ export function createCalendlyFake(options: { apiBase?: string; authBase?: strin
       if (!t) return invalidArgument('owner', 'must be the URI of an event type');
       const bookingUrl = `https://calendly.com/d/${randomBytes(3).toString('hex')}-${randomBytes(3).toString('hex')}/${t.slug}`;
       state.schedulingLinks.push({ body, bookingUrl });
-      return HttpResponse.json({ resource: { booking_url: bookingUrl, owner: body.owner, owner_type: 'EventType' } }, { status: 201 });
+      return Response.json({ resource: { booking_url: bookingUrl, owner: body.owner, owner_type: 'EventType' } }, { status: 201 });
     })),
   ];
 
   const env = { ALSATALK_CALENDLY_API_URL: apiBase, ALSATALK_CALENDLY_AUTH_URL: authBase };
-  return { state, oauth: signIn.oauth, handlers, apiBase, authBase, env, eventTypeUri, question };
+  return { state, oauth: signIn.oauth, routes, apiBase, authBase, env, eventTypeUri, question };
 }
 
 export type CalendlyFake = ReturnType<typeof createCalendlyFake>;

@@ -4,7 +4,7 @@
 // https://developers.zoom.us/docs/api/meetings/
 import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { DateTime, IANAZone } from 'luxon';
-import { http, HttpResponse, type RequestHandler } from 'msw';
+import { http, type FakeRoute } from '../fake-http.js';
 import { Faults } from './fault.js';
 
 export interface ZoomMeetingRecord {
@@ -39,12 +39,12 @@ interface ZoomUser {
 }
 
 const newToken = () => `eyJ${randomBytes(24).toString('base64url')}.${randomBytes(24).toString('base64url')}.sig`;
-const oauthError = (status: number, error: string, reason: string) => HttpResponse.json({ reason, error }, { status });
+const oauthError = (status: number, error: string, reason: string) => Response.json({ reason, error }, { status });
 /** Zoom ignores the port when it matches a loopback redirect URI (https://developers.zoom.us/changelog/platform/pkce-loopback/). */
 const withoutLoopbackPort = (uri: string) => uri.replace(/^http:\/\/127\.0\.0\.1:\d+\//, 'http://127.0.0.1/');
 
 const validationFailed = (field: string, message: string) =>
-  HttpResponse.json({ code: 300, message: 'Validation Failed.', errors: [{ field, message }] }, { status: 400 });
+  Response.json({ code: 300, message: 'Validation Failed.', errors: [{ field, message }] }, { status: 400 });
 
 export function createZoomFake(options: ZoomFakeOptions = {}) {
   const apiBase = options.apiBase ?? 'https://api.zoom.test/v2';
@@ -89,7 +89,7 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
     return expiresAt !== undefined && expiresAt > Date.now();
   };
   const grantOf = (request: Request) => state.tokenUsers.get(bearer(request) ?? '') ?? { user: state.owner, scope: state.scope };
-  const invalidToken = () => HttpResponse.json({ code: 124, message: 'Invalid access token.' }, { status: 401 });
+  const invalidToken = () => Response.json({ code: 124, message: 'Invalid access token.' }, { status: 401 });
   const findUser = (userId: string, request: Request): ZoomUser | undefined => {
     if (userId === 'me') return grantOf(request).user;
     return [state.owner, state.member].find((u) => userId === u.id || userId === u.email);
@@ -120,7 +120,7 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
       if (form.get('redirect_uri') !== issued.redirectUri) return oauthError(400, 'invalid_request', 'Redirect URI mismatch.');
       const verifier = form.get('code_verifier') ?? '';
       if (createHash('sha256').update(verifier).digest('base64url') !== issued.challenge) return oauthError(400, 'invalid_request', 'Invalid code_verifier');
-      return HttpResponse.json(issueUserTokens());
+      return Response.json(issueUserTokens());
     }
     state.refreshRequests += 1;
     const sent = form.get('refresh_token') ?? '';
@@ -128,21 +128,21 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
     const answer = issueUserTokens();
     if (state.loseRefreshAnswers > 0) {
       state.loseRefreshAnswers -= 1;
-      return HttpResponse.error();
+      return Response.error();
     }
-    return HttpResponse.json(answer);
+    return Response.json(answer);
   };
 
-  const handlers: RequestHandler[] = [
+  const routes: FakeRoute[] = [
     // The consent page: it approves (or denies) at once and redirects to the loopback redirect URI, as a person would.
     http.get(`${oauthBase}/oauth/authorize`, ({ request }) => {
       const query = new URL(request.url).searchParams;
       state.authorizeRequests.push(query);
       const redirectUri = query.get('redirect_uri') ?? '';
-      if (query.get('client_id') !== state.publicClientId) return new HttpResponse('Invalid client_id (4700)', { status: 400 });
-      if (withoutLoopbackPort(redirectUri) !== state.redirectUri) return new HttpResponse('Invalid redirect: the redirect URL is not allowed (4709)', { status: 400 });
+      if (query.get('client_id') !== state.publicClientId) return new Response('Invalid client_id (4700)', { status: 400 });
+      if (withoutLoopbackPort(redirectUri) !== state.redirectUri) return new Response('Invalid redirect: the redirect URL is not allowed (4709)', { status: 400 });
       if (query.get('response_type') !== 'code' || query.get('code_challenge_method') !== 'S256' || !query.get('code_challenge')) {
-        return new HttpResponse('Invalid request', { status: 400 });
+        return new Response('Invalid request', { status: 400 });
       }
       const back = new URL(redirectUri);
       if (state.consent === 'deny') {
@@ -153,7 +153,7 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
         back.searchParams.set('code', code);
       }
       back.searchParams.set('state', query.get('state') ?? '');
-      return new HttpResponse(null, { status: 302, headers: { Location: back.toString() } });
+      return new Response(null, { status: 302, headers: { Location: back.toString() } });
     }),
 
     http.post(`${oauthBase}/oauth/token`, async ({ request }) => {
@@ -165,16 +165,16 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
       const grant = url.searchParams.get('grant_type') ?? form.get('grant_type');
       const accountId = url.searchParams.get('account_id') ?? form.get('account_id');
       if (grant === 'authorization_code' || grant === 'refresh_token') return userGrant(grant, form, request);
-      if (grant !== 'account_credentials') return HttpResponse.json({ reason: 'unsupported grant type', error: 'unsupported_grant_type' }, { status: 400 });
+      if (grant !== 'account_credentials') return Response.json({ reason: 'unsupported grant type', error: 'unsupported_grant_type' }, { status: 400 });
       const basic = /^Basic (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1];
       const [id, secret] = basic ? Buffer.from(basic, 'base64').toString('utf8').split(':') : [];
       if (id !== state.clientId || secret !== state.clientSecret) {
-        return HttpResponse.json({ reason: 'Invalid client_id or client_secret', error: 'invalid_client' }, { status: 401 });
+        return Response.json({ reason: 'Invalid client_id or client_secret', error: 'invalid_client' }, { status: 401 });
       }
-      if (accountId !== state.accountId) return HttpResponse.json({ reason: 'Invalid account_id', error: 'invalid_request' }, { status: 400 });
+      if (accountId !== state.accountId) return Response.json({ reason: 'Invalid account_id', error: 'invalid_request' }, { status: 400 });
       const token = newToken();
       state.tokens.set(token, Date.now() + state.tokenTtlSeconds * 1000);
-      return HttpResponse.json({ access_token: token, token_type: 'bearer', expires_in: state.tokenTtlSeconds, scope: state.scope, api_url: 'https://api.zoom.us' });
+      return Response.json({ access_token: token, token_type: 'bearer', expires_in: state.tokenTtlSeconds, scope: state.scope, api_url: 'https://api.zoom.us' });
     }),
 
     http.get(`${apiBase}/users/:userId`, async ({ request, params }) => {
@@ -182,11 +182,11 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
       const grant = grantOf(request);
       if (!grant.scope.includes('user:read')) {
         const needed = grant.user === state.owner ? 'user:read:user:admin' : 'user:read:user';
-        return HttpResponse.json({ code: 4711, message: `Invalid access token, does not contain scopes:[${needed}].` }, { status: 400 });
+        return Response.json({ code: 4711, message: `Invalid access token, does not contain scopes:[${needed}].` }, { status: 400 });
       }
       const user = findUser(String(params.userId), request);
-      if (!user) return HttpResponse.json({ code: 1001, message: `User does not exist: ${String(params.userId)}.` }, { status: 404 });
-      return HttpResponse.json({ id: user.id, email: user.email, first_name: 'Owner', last_name: 'Acme', type: 2, timezone: state.accountTimezone });
+      if (!user) return Response.json({ code: 1001, message: `User does not exist: ${String(params.userId)}.` }, { status: 404 });
+      return Response.json({ id: user.id, email: user.email, first_name: 'Owner', last_name: 'Acme', type: 2, timezone: state.accountTimezone });
     }),
 
     http.post(`${apiBase}/users/:userId/meetings`, async ({ request, params }) => {
@@ -194,15 +194,15 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
       if (fault) return fault;
       if (!authorized(request)) return invalidToken();
       const user = findUser(String(params.userId), request);
-      if (!user) return HttpResponse.json({ code: 1001, message: `User does not exist: ${String(params.userId)}.` }, { status: 404 });
+      if (!user) return Response.json({ code: 1001, message: `User does not exist: ${String(params.userId)}.` }, { status: 404 });
       if (!(request.headers.get('content-type') ?? '').includes('application/json')) {
-        return HttpResponse.json({ code: 300, message: 'Request Body should be a valid JSON object.' }, { status: 400 });
+        return Response.json({ code: 300, message: 'Request Body should be a valid JSON object.' }, { status: 400 });
       }
       let body: Record<string, unknown>;
       try {
         body = (await request.json()) as Record<string, unknown>;
       } catch {
-        return HttpResponse.json({ code: 300, message: 'Request Body should be a valid JSON object.' }, { status: 400 });
+        return Response.json({ code: 300, message: 'Request Body should be a valid JSON object.' }, { status: 400 });
       }
       if (body.type !== 2) return validationFailed('type', 'This test fake only schedules type 2 meetings.');
       if (typeof body.topic === 'string' && body.topic.length > 200) return validationFailed('topic', 'Topic is longer than 200 characters.');
@@ -227,7 +227,7 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
       const joinUrl = `https://us02web.zoom.us/j/${id}?pwd=${randomBytes(16).toString('base64url')}`;
       const startUtc = start.toUTC().toFormat("yyyy-MM-dd'T'HH:mm:ss'Z'");
       state.meetings.push({ id, userId: String(params.userId), body, startUtc, password, joinUrl });
-      return HttpResponse.json(
+      return Response.json(
         {
           uuid: randomUUID(),
           id,
@@ -253,7 +253,7 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
   ];
 
   const env = { ALSATALK_ZOOM_API_URL: apiBase, ALSATALK_ZOOM_OAUTH_URL: oauthBase };
-  return { state, handlers, apiBase, oauthBase, env, revoke };
+  return { state, routes, apiBase, oauthBase, env, revoke };
 }
 
 export type ZoomFake = ReturnType<typeof createZoomFake>;

@@ -2,7 +2,7 @@
 // https://developers.google.com/identity/protocols/oauth2/native-app · https://developers.google.com/calendar/api/v3/reference
 import { createHash, randomBytes } from 'node:crypto';
 import { DateTime, IANAZone } from 'luxon';
-import { http, HttpResponse, type RequestHandler } from 'msw';
+import { http, type FakeRoute } from '../fake-http.js';
 import { Faults } from './fault.js';
 
 export interface GoogleEventRecord {
@@ -44,9 +44,9 @@ const scopes = {
 
 /** The Calendar API error shape (https://developers.google.com/calendar/api/guides/errors). */
 export const googleApiError = (status: number, message: string, reason: string, domain = 'global') =>
-  HttpResponse.json({ error: { errors: [{ domain, reason, message }], code: status, message } }, { status });
+  Response.json({ error: { errors: [{ domain, reason, message }], code: status, message } }, { status });
 
-const oauthError = (status: number, error: string, description: string) => HttpResponse.json({ error, error_description: description }, { status });
+const oauthError = (status: number, error: string, description: string) => Response.json({ error, error_description: description }, { status });
 
 /** Meet codes look like `abc-defg-hij`. */
 const meetCode = (): string => {
@@ -98,12 +98,12 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
     return expiresAt !== undefined && expiresAt > Date.now() ? state.scope.split(' ') : undefined;
   };
   const invalidCredentials = () =>
-    HttpResponse.json(
+    Response.json(
       { error: { errors: [{ domain: 'global', reason: 'authError', message: 'Invalid Credentials', locationType: 'header', location: 'Authorization' }], code: 401, message: 'Invalid Credentials' } },
       { status: 401 },
     );
   const insufficientScopes = () =>
-    HttpResponse.json(
+    Response.json(
       { error: { code: 403, message: 'Request had insufficient authentication scopes.', errors: [{ message: 'Insufficient Permission', domain: 'global', reason: 'insufficientPermissions' }], status: 'PERMISSION_DENIED' } },
       { status: 403 },
     );
@@ -136,18 +136,18 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
     return instant.isValid ? { instant, timeZone } : googleApiError(400, 'Bad Request', 'badRequest');
   };
 
-  const handlers: RequestHandler[] = [
+  const routes: FakeRoute[] = [
     // The sign-in page: it approves (or denies) at once and redirects to the loopback redirect URI, as a person would.
     http.get(authUrl, ({ request }) => {
       const query = new URL(request.url).searchParams;
       state.authorizeRequests.push(query);
       const redirectUri = query.get('redirect_uri') ?? '';
-      if (query.get('client_id') !== state.clientId) return new HttpResponse('Error 401: invalid_client', { status: 401 });
-      if (!/^http:\/\/(127\.0\.0\.1|\[::1\]):\d+\//.test(redirectUri)) return new HttpResponse('Error 400: redirect_uri_mismatch', { status: 400 });
+      if (query.get('client_id') !== state.clientId) return new Response('Error 401: invalid_client', { status: 401 });
+      if (!/^http:\/\/(127\.0\.0\.1|\[::1\]):\d+\//.test(redirectUri)) return new Response('Error 400: redirect_uri_mismatch', { status: 400 });
       if (query.get('response_type') !== 'code' || query.get('code_challenge_method') !== 'S256' || !query.get('code_challenge')) {
-        return new HttpResponse('Error 400: invalid_request', { status: 400 });
+        return new Response('Error 400: invalid_request', { status: 400 });
       }
-      if (!(query.get('scope') ?? '').split(' ').includes(scopes.events)) return new HttpResponse('Error 400: invalid_scope', { status: 400 });
+      if (!(query.get('scope') ?? '').split(' ').includes(scopes.events)) return new Response('Error 400: invalid_scope', { status: 400 });
       const back = new URL(redirectUri);
       back.searchParams.set('state', query.get('state') ?? '');
       if (state.consent === 'deny') {
@@ -158,7 +158,7 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
         back.searchParams.set('code', code);
         back.searchParams.set('scope', query.get('scope') ?? '');
       }
-      return new HttpResponse(null, { status: 302, headers: { Location: back.toString() } });
+      return new Response(null, { status: 302, headers: { Location: back.toString() } });
     }),
 
     http.post(`${tokenBase}/token`, async ({ request }) => {
@@ -184,7 +184,7 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
         if (createHash('sha256').update(verifier).digest('base64url') !== issued.challenge) return oauthError(400, 'invalid_grant', 'Invalid code verifier.');
         const token = `ya29.${randomBytes(32).toString('base64url')}`;
         state.tokens.set(token, Date.now() + state.tokenTtlSeconds * 1000);
-        return HttpResponse.json({ access_token: token, expires_in: state.tokenTtlSeconds, refresh_token: state.refreshToken, scope: state.scope, token_type: 'Bearer' });
+        return Response.json({ access_token: token, expires_in: state.tokenTtlSeconds, refresh_token: state.refreshToken, scope: state.scope, token_type: 'Bearer' });
       }
       const refreshToken = form.get('refresh_token');
       if (!refreshToken) return oauthError(400, 'invalid_request', 'Missing required parameter: refresh_token');
@@ -192,7 +192,7 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
       const token = `ya29.${randomBytes(32).toString('base64url')}`;
       state.tokens.set(token, Date.now() + state.tokenTtlSeconds * 1000);
       // Google does not rotate refresh tokens: the answer carries no new one.
-      return HttpResponse.json({ access_token: token, expires_in: state.tokenTtlSeconds, scope: state.scope, token_type: 'Bearer' });
+      return Response.json({ access_token: token, expires_in: state.tokenTtlSeconds, scope: state.scope, token_type: 'Bearer' });
     }),
 
     // https://developers.google.com/identity/protocols/oauth2/native-app#tokenrevoke: a refresh or access token, as a form
@@ -207,9 +207,9 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
         // Revoking the grant ends its access tokens too.
         state.revoked.add(token);
         state.tokens.clear();
-        return HttpResponse.json({});
+        return Response.json({});
       }
-      if (state.tokens.delete(token)) return HttpResponse.json({});
+      if (state.tokens.delete(token)) return Response.json({});
       return oauthError(400, 'invalid_token', 'Token expired or revoked');
     }),
 
@@ -221,7 +221,7 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
       if (!scope.includes(scopes.calendar) && !scope.includes(scopes.readonly)) return insufficientScopes();
       const calendar = findCalendar(String(params.calendarId));
       if (!calendar) return notFound();
-      return HttpResponse.json({
+      return Response.json({
         kind: 'calendar#calendar',
         etag: `"${randomBytes(8).toString('hex')}"`,
         id: calendar.id,
@@ -307,7 +307,7 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
         else event.conferenceData = { createRequest: { requestId, conferenceSolutionKey: { type: 'hangoutsMeet' }, status: { statusCode: state.meet.outcome } } };
       }
       state.events.push(record);
-      return HttpResponse.json(event);
+      return Response.json(event);
     }),
 
     http.get(`${apiBase}/calendars/:calendarId/events/:eventId`, async ({ request, params }) => {
@@ -322,12 +322,12 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
       record.reads += 1;
       const create = (record.event.conferenceData as { createRequest?: { requestId: string; status: { statusCode: string } } } | undefined)?.createRequest;
       if (create?.status.statusCode === 'pending' && record.reads >= record.readyAtRead) completeMeet(record, create.requestId);
-      return HttpResponse.json(record.event);
+      return Response.json(record.event);
     }),
   ];
 
   const env = { ALSATALK_GOOGLE_API_URL: apiBase, ALSATALK_GOOGLE_TOKEN_URL: tokenBase, ALSATALK_GOOGLE_AUTH_URL: authUrl };
-  return { state, handlers, apiBase, tokenBase, env };
+  return { state, routes, apiBase, tokenBase, env };
 }
 
 export type GoogleFake = ReturnType<typeof createGoogleFake>;

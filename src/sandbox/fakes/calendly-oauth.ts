@@ -2,11 +2,11 @@
 // clients with client_id in the body; single-use refresh tokens) and POST /oauth/revoke.
 // https://developer.calendly.com/api-docs/calendly-o-auth/ · https://developer.calendly.com/refresh-token-rotation-guide
 import { createHash, randomBytes } from 'node:crypto';
-import { http, HttpResponse, type RequestHandler } from 'msw';
+import { http, type FakeRoute } from '../fake-http.js';
 import type { Faults } from './fault.js';
 
 /** RFC 6749 §5.2, the shape Calendly's auth server answers refusals with. */
-const oauthError = (status: number, error: string, description: string) => HttpResponse.json({ error, error_description: description }, { status });
+const oauthError = (status: number, error: string, description: string) => Response.json({ error, error_description: description }, { status });
 
 export function createCalendlyOAuth(authBase: string, owner: { user: () => string; organization: () => string }, faults: Faults) {
   const oauth = {
@@ -37,7 +37,7 @@ export function createCalendlyOAuth(authBase: string, owner: { user: () => strin
     oauth.accessTokens.set(accessToken, Date.now() + oauth.tokenTtlSeconds * 1000);
     oauth.liveRefreshTokens.add(refreshToken);
     oauth.issuedRefreshTokens.push(refreshToken);
-    return HttpResponse.json({
+    return Response.json({
       token_type: 'Bearer', access_token: accessToken, refresh_token: refreshToken, scope: oauth.scope,
       created_at: Math.floor(Date.now() / 1000), expires_in: oauth.tokenTtlSeconds, owner: owner.user(), organization: owner.organization(),
     });
@@ -53,16 +53,16 @@ export function createCalendlyOAuth(authBase: string, owner: { user: () => strin
     return undefined;
   };
 
-  const handlers: RequestHandler[] = [
+  const routes: FakeRoute[] = [
     // The consent page approves (or denies) at once and redirects, as a person would; a wrong client or redirect URI
     // gets Calendly's error page and no redirect.
     http.get(`${authBase}/oauth/authorize`, ({ request }) => {
       const query = new URL(request.url).searchParams;
       oauth.authorizeRequests.push(query);
       const redirectUri = query.get('redirect_uri') ?? '';
-      if (query.get('client_id') !== oauth.client.id) return new HttpResponse('<h1>Client authentication failed due to unknown client.</h1>', { status: 401, headers: { 'Content-Type': 'text/html' } });
+      if (query.get('client_id') !== oauth.client.id) return new Response('<h1>Client authentication failed due to unknown client.</h1>', { status: 401, headers: { 'Content-Type': 'text/html' } });
       const registered = oauth.registeredRedirectUris ? oauth.registeredRedirectUris.includes(redirectUri) : /^http:\/\/localhost:\d+\/callback$/.test(redirectUri);
-      if (!registered) return new HttpResponse('<h1>The redirect uri included is not valid.</h1>', { status: 400, headers: { 'Content-Type': 'text/html' } });
+      if (!registered) return new Response('<h1>The redirect uri included is not valid.</h1>', { status: 400, headers: { 'Content-Type': 'text/html' } });
       const back = new URL(redirectUri);
       back.searchParams.set('state', query.get('state') ?? '');
       if (query.get('response_type') !== 'code' || query.get('code_challenge_method') !== 'S256' || !query.get('code_challenge')) {
@@ -75,7 +75,7 @@ export function createCalendlyOAuth(authBase: string, owner: { user: () => strin
         oauth.codes.set(code, { challenge: query.get('code_challenge') ?? '', redirectUri, used: false });
         back.searchParams.set('code', code);
       }
-      return new HttpResponse(null, { status: 302, headers: { Location: back.toString() } });
+      return new Response(null, { status: 302, headers: { Location: back.toString() } });
     }),
 
     http.post(`${authBase}/oauth/token`, async ({ request }) => {
@@ -102,7 +102,7 @@ export function createCalendlyOAuth(authBase: string, owner: { user: () => strin
         const answer = issue();
         if (oauth.loseRefreshAnswers > 0) {
           oauth.loseRefreshAnswers -= 1;
-          return HttpResponse.error();
+          return Response.error();
         }
         return answer;
       }
@@ -119,14 +119,14 @@ export function createCalendlyOAuth(authBase: string, owner: { user: () => strin
       if (form.get('client_id') !== oauth.client.id || form.get('client_secret') !== oauth.client.secret) return oauthError(403, 'unauthorized_client', 'You are not authorized to revoke this token');
       if (oauth.liveRefreshTokens.delete(token)) {
         oauth.accessTokens.clear();
-        return HttpResponse.json({});
+        return Response.json({});
       }
-      if (oauth.accessTokens.delete(token)) return HttpResponse.json({});
+      if (oauth.accessTokens.delete(token)) return Response.json({});
       return oauthError(400, 'invalid_request', 'The request is missing a required parameter, includes an unsupported parameter value, or is otherwise malformed.');
     }),
   ];
 
   /** Whether a bearer token is an access token this server issued and that has not expired. */
   const accepts = (token: string): boolean => (oauth.accessTokens.get(token) ?? 0) > Date.now();
-  return { oauth, handlers, accepts };
+  return { oauth, routes, accepts };
 }

@@ -1,7 +1,7 @@
 // A fake Resend that behaves like the documented API: POST /emails (with Idempotency-Key) and GET /domains.
 // https://resend.com/docs/api-reference/emails/send-email · https://resend.com/docs/api-reference/errors
 import { randomUUID } from 'node:crypto';
-import { http, HttpResponse, type RequestHandler } from 'msw';
+import { http, type FakeRoute } from '../fake-http.js';
 import { Faults } from './fault.js';
 
 export interface SentEmail {
@@ -24,10 +24,12 @@ export interface ResendFakeOptions {
   /** A sending-only key: may send, may not list domains. */
   sendingKey?: string;
   domains?: Array<{ name: string; status: 'verified' | 'pending' | 'not_started' | 'failed' }>;
+  /** Called with each e-mail accepted (not for a replayed idempotent request): the sandbox writes it to its outbox. */
+  onSent?: (email: SentEmail) => void;
 }
 
 const error = (status: number, name: string, message: string, headers?: Record<string, string>) =>
-  HttpResponse.json({ statusCode: status, message, name }, { status, ...(headers ? { headers } : {}) });
+  Response.json({ statusCode: status, message, name }, { status, ...(headers ? { headers } : {}) });
 
 const addressPattern = /^[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+$/;
 const senderPattern = /^(?:[^<>\r\n]+\s)?<([^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)>$|^([^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)$/;
@@ -53,12 +55,12 @@ export function createResendFake(options: ResendFakeOptions = {}) {
     return error(403, 'invalid_api_key', 'API key is invalid');
   };
 
-  const handlers: RequestHandler[] = [
+  const routes: FakeRoute[] = [
     http.get(`${apiBase}/domains`, ({ request }) => {
       const auth = authenticate(request);
       if (auth instanceof Response) return auth;
       if (auth === 'sending') return error(401, 'restricted_api_key', 'This API key is restricted to only send emails');
-      return HttpResponse.json({
+      return Response.json({
         object: 'list',
         has_more: false,
         data: state.domains.map((d) => ({ id: d.id, name: d.name, status: d.status, created_at: '2026-01-02 10:00:00.000000+00', region: 'us-east-1', capabilities: { sending: 'enabled', receiving: 'disabled' } })),
@@ -101,18 +103,20 @@ export function createResendFake(options: ResendFakeOptions = {}) {
         const previous = state.idempotency.get(key);
         if (previous) {
           if (previous.payload !== raw) return error(409, 'invalid_idempotent_request', 'Same idempotency key used with a different request payload. Change your idempotency key or payload.');
-          return HttpResponse.json({ id: previous.id });
+          return Response.json({ id: previous.id });
         }
       }
       const id = randomUUID();
       if (key !== null) state.idempotency.set(key, { payload: raw, id });
-      state.emails.push({ id, idempotencyKey: key, payload });
-      return HttpResponse.json({ id });
+      const sent = { id, idempotencyKey: key, payload };
+      state.emails.push(sent);
+      options.onSent?.(sent);
+      return Response.json({ id });
     }),
   ];
 
   const env = { ALSATALK_RESEND_API_URL: apiBase };
-  return { state, handlers, apiBase, env };
+  return { state, routes, apiBase, env };
 }
 
 export type ResendFake = ReturnType<typeof createResendFake>;

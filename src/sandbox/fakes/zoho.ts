@@ -4,7 +4,7 @@
 // https://www.zoho.com/accounts/protocol/oauth/self-client/overview.html · https://www.zoho.com/bookings/help/api/v1/book-appointment.html
 import { createHash, randomBytes } from 'node:crypto';
 import { DateTime, IANAZone } from 'luxon';
-import { http, HttpResponse, type RequestHandler } from 'msw';
+import { http, type FakeRoute } from '../fake-http.js';
 import { Faults } from './fault.js';
 
 export interface ZohoServiceRecord {
@@ -60,15 +60,15 @@ const zohoTime = (at: DateTime): string => `${at.toFormat('dd')}-${months[at.mon
 
 /** What Zoho answers to a missing (400) or refused (401) access token: an HTML page, not JSON. */
 export const zohoErrorPage = (status: 400 | 401) =>
-  new HttpResponse(
+  new Response(
     '<!DOCTYPE html><html><head><meta charset="UTF-8"><title>Zoho Creator - Error Page</title></head><body><div class="errorPage"><h1>Oops!</h1><p>Something went wrong. Please try again later.</p></div></body></html>',
     { status, headers: { 'Content-Type': 'text/html;charset=UTF-8' } },
   );
 
 /** A Bookings answer: every outcome is an HTTP 200 around `response`. */
-const ok = (returnvalue: unknown) => HttpResponse.json({ response: { returnvalue, status: 'success' } });
+const ok = (returnvalue: unknown) => Response.json({ response: { returnvalue, status: 'success' } });
 /** A refusal of the request itself (a missing or malformed parameter). */
-const refused = (message: string) => HttpResponse.json({ response: { status: 'failure', message } });
+const refused = (message: string) => Response.json({ response: { status: 'failure', message } });
 /** A refusal of the booking (the slot, the customer details), reported inside `returnvalue`. */
 export const bookingFailure = (message: string) => ({ response: { returnvalue: { status: 'failure', message }, status: 'success' } });
 
@@ -181,11 +181,11 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
       const query = new URL(request.url).searchParams;
       state.authorizeRequests.push(query);
       const redirectUri = query.get('redirect_uri') ?? '';
-      if (query.get('client_id') !== state.clientId) return new HttpResponse('Invalid Client', { status: 400 });
+      if (query.get('client_id') !== state.clientId) return new Response('Invalid Client', { status: 400 });
       const registered = state.registeredRedirectUris ? state.registeredRedirectUris.includes(redirectUri) : /^http:\/\/127\.0\.0\.1:\d+\//.test(redirectUri);
       // Zoho shows an error page and never calls back when the redirect URI is not the registered one.
-      if (!registered) return new HttpResponse('<html><head><title>Invalid Redirect Uri</title></head></html>', { status: 400, headers: { 'Content-Type': 'text/html' } });
-      if (query.get('response_type') !== 'code' || !query.get('scope')) return new HttpResponse('Invalid Request', { status: 400 });
+      if (!registered) return new Response('<html><head><title>Invalid Redirect Uri</title></head></html>', { status: 400, headers: { 'Content-Type': 'text/html' } });
+      if (query.get('response_type') !== 'code' || !query.get('scope')) return new Response('Invalid Request', { status: 400 });
       const back = new URL(redirectUri);
       back.searchParams.set('state', query.get('state') ?? '');
       if (state.consent === 'deny') {
@@ -197,16 +197,16 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
         back.searchParams.set('location', state.callbackLocation);
         back.searchParams.set('accounts-server', state.callbackAccountsServer);
       }
-      return new HttpResponse(null, { status: 302, headers: { Location: back.toString() } });
+      return new Response(null, { status: 302, headers: { Location: back.toString() } });
     });
 
   /** A sign-in code's exchange: the host of the person's data centre, the same redirect URI, the PKCE verifier. */
   const exchangeSignInCode = (base: string, issued: ZohoSignInCode, param: (name: string) => string | null): Response | undefined => {
-    if (issued.used || issued.accountsServer !== base) return HttpResponse.json({ error: 'invalid_code' });
+    if (issued.used || issued.accountsServer !== base) return Response.json({ error: 'invalid_code' });
     issued.used = true;
-    if (param('redirect_uri') !== issued.redirectUri) return HttpResponse.json({ error: 'invalid_redirect_uri' });
+    if (param('redirect_uri') !== issued.redirectUri) return Response.json({ error: 'invalid_redirect_uri' });
     const verifier = param('code_verifier') ?? '';
-    if (issued.challenge && createHash('sha256').update(verifier).digest('base64url') !== issued.challenge) return HttpResponse.json({ error: 'invalid_code_verifier' });
+    if (issued.challenge && createHash('sha256').update(verifier).digest('base64url') !== issued.challenge) return Response.json({ error: 'invalid_code_verifier' });
     return undefined;
   };
 
@@ -221,8 +221,8 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
       state.tokenParamsIn.push(form.has('grant_type') ? 'body' : 'query');
       const param = (name: string) => form.get(name) ?? url.searchParams.get(name);
       // Zoho's token endpoint answers refusals with an HTTP 200 and an `error`.
-      if (param('client_id') !== state.clientId) return HttpResponse.json({ error: 'invalid_client' });
-      if (param('client_secret') !== state.clientSecret) return HttpResponse.json({ error: 'invalid_client_secret' });
+      if (param('client_id') !== state.clientId) return Response.json({ error: 'invalid_client' });
+      if (param('client_secret') !== state.clientSecret) return Response.json({ error: 'invalid_client_secret' });
       const grant = param('grant_type');
       if (grant === 'authorization_code') {
         const code = param('code') ?? '';
@@ -231,20 +231,20 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
           const refusal = exchangeSignInCode(base, issued, param);
           if (refusal) return refusal;
         } else {
-          if (state.grantCodes.get(code) !== false || base !== accountsBase) return HttpResponse.json({ error: 'invalid_code' });
+          if (state.grantCodes.get(code) !== false || base !== accountsBase) return Response.json({ error: 'invalid_code' });
           state.grantCodes.set(code, true);
         }
         const refreshToken = `1000.refresh.${randomBytes(12).toString('hex')}`;
         state.refreshTokens.add(refreshToken);
         state.issuedRefreshTokens.push(refreshToken);
-        return HttpResponse.json({ access_token: issueAccessToken(), refresh_token: refreshToken, scope: 'zohobookings.data.CREATE', api_domain: apiBase, token_type: 'Bearer', expires_in: state.tokenTtlSeconds });
+        return Response.json({ access_token: issueAccessToken(), refresh_token: refreshToken, scope: 'zohobookings.data.CREATE', api_domain: apiBase, token_type: 'Bearer', expires_in: state.tokenTtlSeconds });
       }
       if (grant === 'refresh_token') {
-        if (!state.refreshTokens.has(param('refresh_token') ?? '')) return HttpResponse.json({ error: 'invalid_code' });
+        if (!state.refreshTokens.has(param('refresh_token') ?? '')) return Response.json({ error: 'invalid_code' });
         // No rotation: a refresh answer carries no new refresh token.
-        return HttpResponse.json({ access_token: issueAccessToken(), scope: 'zohobookings.data.CREATE', api_domain: apiBase, token_type: 'Bearer', expires_in: state.tokenTtlSeconds });
+        return Response.json({ access_token: issueAccessToken(), scope: 'zohobookings.data.CREATE', api_domain: apiBase, token_type: 'Bearer', expires_in: state.tokenTtlSeconds });
       }
-      return HttpResponse.json({ error: 'unsupported_grant_type' });
+      return Response.json({ error: 'unsupported_grant_type' });
     });
 
   // https://www.zoho.com/accounts/protocol/oauth/revoke-refresh-token.html: the token as a query parameter,
@@ -258,13 +258,13 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
       state.revokeHosts.push(base);
       if (state.refreshTokens.delete(token)) {
         state.tokens.clear();
-        return HttpResponse.json({ status: 'success' });
+        return Response.json({ status: 'success' });
       }
-      if (state.tokens.delete(token)) return HttpResponse.json({ status: 'success' });
-      return HttpResponse.json({ status: 'failure', error: 'invalid_token' }, { status: 400 });
+      if (state.tokens.delete(token)) return Response.json({ status: 'success' });
+      return Response.json({ status: 'failure', error: 'invalid_token' }, { status: 400 });
     });
 
-  const handlers: RequestHandler[] = [
+  const routes: FakeRoute[] = [
     authorizeHandler(accountsBase),
     tokenHandler(accountsBase),
     revokeHandler(accountsBase),
@@ -340,12 +340,12 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
       } catch {
         return refused('Invalid customer_details: it must be a JSON string');
       }
-      if (!customer.name || !customer.email) return HttpResponse.json(bookingFailure('Customer name and email are mandatory'));
-      if (state.phoneRequired && !customer.phone_number) return HttpResponse.json(bookingFailure('Please enter a valid phone number'));
-      if (start <= DateTime.now()) return HttpResponse.json(bookingFailure('The selected time has already passed'));
+      if (!customer.name || !customer.email) return Response.json(bookingFailure('Customer name and email are mandatory'));
+      if (state.phoneRequired && !customer.phone_number) return Response.json(bookingFailure('Please enter a valid phone number'));
+      if (start <= DateTime.now()) return Response.json(bookingFailure('The selected time has already passed'));
       const end = start.plus({ minutes: service.minutes });
       const clash = state.appointments.some((a) => a.staffId === form.staff_id && DateTime.fromISO(a.startUtc) < end && DateTime.fromISO(a.endUtc) > start);
-      if (clash) return HttpResponse.json(bookingFailure('Slot not available for the selected staff'));
+      if (clash) return Response.json(bookingFailure('Slot not available for the selected staff'));
 
       const bookingId = `#AC-${String(state.appointments.length + 1).padStart(5, '0')}`;
       state.appointments.push({
@@ -379,7 +379,7 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
   ];
 
   const env = { ALSATALK_ZOHO_ACCOUNTS_URL: accountsBase };
-  return { state, handlers, accountsBase, euAccountsBase, apiBase, grantCode, env };
+  return { state, routes, accountsBase, euAccountsBase, apiBase, grantCode, env };
 }
 
 export type ZohoFake = ReturnType<typeof createZohoFake>;

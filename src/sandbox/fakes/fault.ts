@@ -1,5 +1,5 @@
 // Fault injection shared by the fake providers: the next N calls of a route answer with a chosen status.
-import { HttpResponse, delay } from 'msw';
+import { setTimeout as delay } from 'node:timers/promises';
 
 export interface Fault {
   status: number;
@@ -34,6 +34,6 @@ export class Faults {
     if (fault.times <= 0) list.shift();
     if (fault.delayMs) await delay(fault.delayMs);
     const init = { status: fault.status, ...(fault.headers ? { headers: fault.headers } : {}) };
-    return typeof fault.body === 'string' ? new HttpResponse(fault.body, init) : HttpResponse.json(fault.body ?? {}, init);
+    return typeof fault.body === 'string' ? new Response(fault.body, init) : Response.json(fault.body ?? {}, init);
   }
 }
