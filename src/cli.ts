@@ -11,6 +11,8 @@ Usage:
   npx alsatalk-mcp connect <provider>   connect ${connectors.map((c) => c.id).join(' | ')} (see: connect --help)
   npx alsatalk-mcp status [--json]      what is connected (never shows a secret)
   npx alsatalk-mcp disconnect <provider>
+  npx alsatalk-mcp demo                 book a meeting end to end on the built-in sandbox providers (see: demo --help)
+  npx alsatalk-mcp sandbox              run the sandbox providers on 127.0.0.1 (see: sandbox --help)
   npx alsatalk-mcp --version`;
 
 type Command = (ctx: AppContext, argv: string[], io: { out: (line: string) => void; env?: Readonly<Record<string, string | undefined>> }) => Promise<void>;
@@ -33,6 +35,18 @@ async function run(argv: string[]): Promise<number> {
     const { serve } = await import('./main.js');
     await serve(process.env);
     return -1;
+  }
+  // The sandbox's commands never open the user's own data folder or keychain.
+  if (command === 'demo' || command === 'sandbox') {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      out(command === 'demo' ? (await import('./setup/demo.js')).demoUsage : (await import('./setup/sandbox.js')).sandboxUsage);
+      return 0;
+    }
+    if (command === 'sandbox') {
+      await (await import('./setup/sandbox.js')).runSandbox(rest, { out });
+      return 0;
+    }
+    return (await import('./setup/demo.js')).runDemo(rest, { out });
   }
   if (command === 'connect' && (rest.includes('--help') || rest.length === 0)) {
     const { connectUsage } = await import('./setup/connect.js');

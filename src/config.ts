@@ -15,7 +15,8 @@ export interface EndpointSpec {
 
 export type SecretStoreConfig =
   | { kind: 'keychain'; service: string }
-  | { kind: 'file'; service: string; path: string; key: string };
+  | { kind: 'file'; service: string; path: string; key: string }
+  | { kind: 'sandbox'; service: string; url: string; key: string };
 
 export interface Config {
   dataDir: string;
@@ -55,8 +56,13 @@ const envSchema = z.object({
     message: 'must be an IANA time-zone name such as Europe/Paris or America/New_York',
   }),
   ALSATALK_SECRET_STORE: z
-    .enum(['keychain', 'file'], { message: 'must be "keychain" (the default) or "file"' })
+    .enum(['keychain', 'file', 'sandbox'], { message: 'must be "keychain" (the default), "file", or "sandbox" (only with `alsatalk-mcp sandbox`)' })
     .default('keychain'),
+  // The sandbox's in-memory store is reached over loopback only: a secret store elsewhere would be a leak.
+  ALSATALK_SANDBOX_URL: optionalText.refine((v) => v === undefined || /^http:\/\/(127\.0\.0\.1|localhost):\d+$/.test(v), {
+    message: 'must be the sandbox\'s loopback origin, such as http://127.0.0.1:8960',
+  }),
+  ALSATALK_SANDBOX_KEY: optionalText,
   ALSATALK_SECRET_FILE_KEY: optionalText.refine((v) => v === undefined || v.length >= 16, {
     message: 'must be at least 16 characters (use a long random passphrase)',
   }),
@@ -125,7 +131,15 @@ export function loadConfig(
   const dataDir = e.ALSATALK_HOME ? path.resolve(e.ALSATALK_HOME) : defaultDataDir(platform, e);
   const service = e.ALSATALK_KEYCHAIN_SERVICE ?? 'alsatalk-mcp';
   let secretStore: SecretStoreConfig;
-  if (e.ALSATALK_SECRET_STORE === 'file') {
+  if (e.ALSATALK_SECRET_STORE === 'sandbox') {
+    if (!e.ALSATALK_SANDBOX_URL || !e.ALSATALK_SANDBOX_KEY) {
+      throw new ConfigError(
+        'ALSATALK_SECRET_STORE=sandbox needs ALSATALK_SANDBOX_URL and ALSATALK_SANDBOX_KEY, which `alsatalk-mcp sandbox` prints',
+        'start `npx alsatalk-mcp sandbox` and copy the environment it prints, or unset ALSATALK_SECRET_STORE to use the OS keychain',
+      );
+    }
+    secretStore = { kind: 'sandbox', service, url: e.ALSATALK_SANDBOX_URL, key: e.ALSATALK_SANDBOX_KEY };
+  } else if (e.ALSATALK_SECRET_STORE === 'file') {
     if (!e.ALSATALK_SECRET_FILE_KEY) {
       throw new ConfigError(
         'ALSATALK_SECRET_STORE=file needs ALSATALK_SECRET_FILE_KEY, the passphrase that encrypts the secrets file',

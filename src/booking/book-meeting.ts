@@ -180,7 +180,7 @@ export class BookingService {
   async #secret(connectorId: string, displayName: string, key: string): Promise<string> {
     const value = await this.deps.secrets.get(secretAccount(connectorId, key));
     if (value === null) {
-      throw new ProviderError(displayName, 'not_connected', `the ${displayName} credentials are missing from the ${this.deps.secrets.kind === 'keychain' ? 'OS keychain' : 'secrets file'}`, {
+      throw new ProviderError(displayName, 'not_connected', `the ${displayName} credentials are missing from the ${this.deps.secrets.label}`, {
         hint: `connect ${displayName} again: ${connectCommand(connectorId)}`,
       });
     }

@@ -146,11 +146,11 @@ async function connectWith(ctx: AppContext, connector: Connector, values: Record
     log: ctx.log,
     login: browserLogin,
   });
-  step?.(`verified; storing ${Object.keys(result.secrets).map((k) => `${connector.id}:${k}`).join(', ') || 'no secret'} in the ${ctx.secrets.kind === 'keychain' ? 'OS keychain' : 'encrypted secrets file'} (values not shown), then the connection in ${ctx.config.databasePath}`);
+  step?.(`verified; storing ${Object.keys(result.secrets).map((k) => `${connector.id}:${k}`).join(', ') || 'no secret'} in the ${ctx.secrets.label} (values not shown), then the connection in ${ctx.config.databasePath}`);
   await saveConnection(ctx, connector, result);
   io.out(`Connected ${connector.displayName} as ${result.account}.`);
   for (const note of result.notes) io.out(`Note: ${note}`);
-  io.out(`Secrets are in the ${ctx.secrets.kind === 'keychain' ? 'OS keychain' : 'encrypted secrets file'}; settings in ${ctx.config.databasePath}.`);
+  io.out(`Secrets are in the ${ctx.secrets.label}; settings in ${ctx.config.databasePath}.`);
 }
 
 /**

@@ -73,7 +73,7 @@ export async function runStatus(ctx: AppContext, argv: string[], io: CommandIo):
     io.out(JSON.stringify({ data_dir: ctx.config.dataDir, secret_store: ctx.secrets.kind, connectors: statuses }, null, 2));
     return;
   }
-  io.out(`Data folder: ${ctx.config.dataDir}   Secrets: ${ctx.secrets.kind === 'keychain' ? 'OS keychain' : 'encrypted file'}`);
+  io.out(`Data folder: ${ctx.config.dataDir}   Secrets: ${ctx.secrets.label}`);
   for (const s of statuses) {
     const detail = s.account ? ` as ${s.account} (since ${s.connected_at}${s.last_used_at ? `, last used ${s.last_used_at}` : ', not used yet'})` : '';
     io.out(`${s.name.padEnd(8)} ${s.state.replace(/_/g, ' ')}${detail}${s.next_step ? `  → ${s.next_step}` : ''}`);

@@ -19,6 +19,7 @@ const wrongKeyHint =
 /** Secrets encrypted with a key derived (scrypt) from ALSATALK_SECRET_FILE_KEY; the file never holds plain text. */
 export class FileSecretStore implements SecretStore {
   readonly kind = 'file';
+  readonly label = 'encrypted secrets file';
   /** scrypt is slow on purpose; derive once per salt, not once per read. */
   readonly #keys = new Map<string, Buffer>();
   #salt: Buffer | undefined;

@@ -20,6 +20,7 @@ const entryOptions: Keyring.EntryOptions = { linux: { store: 'secret-service' } 
 /** Secrets in the OS keychain (macOS Keychain, Windows Credential Manager, Linux Secret Service). */
 export class KeychainSecretStore implements SecretStore {
   readonly kind = 'keychain';
+  readonly label = 'OS keychain';
   #module: Promise<typeof Keyring> | undefined;
 
   constructor(private readonly service: string) {}

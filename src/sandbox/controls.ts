@@ -1,0 +1,101 @@
+// The sandbox's fault and latency controls: added latency per provider or route; a provider answering 500, 429 with
+// Retry-After, a malformed body, or hanging. Set by flags at start or through the admin endpoint while it runs.
+import { setTimeout as delay } from 'node:timers/promises';
+import { z } from 'zod';
+
+/** A route as controls name it: `zoom`, or `zoom:POST /zoom/v2/users/:userId/meetings` for one route of it. */
+export const routeKey = (provider: string, method: string, path: string): string => `${provider}:${method} ${path}`;
+
+export const latencyRuleSchema = z.object({
+  /** A provider id, or one route of it as `routeKey` writes it; `*` is every route of every provider. */
+  target: z.string().min(1),
+  ms: z.number().int().min(0).max(600_000),
+});
+
+export const faultRuleSchema = z.object({
+  target: z.string().min(1),
+  kind: z.enum(['status', 'malformed', 'hang']),
+  /** For `status`: the HTTP status (500, 503, 429...). */
+  status: z.number().int().min(400).max(599).optional(),
+  /** Seconds, sent as `Retry-After` (a 429's usual companion). */
+  retryAfter: z.number().int().min(0).optional(),
+  /** How many requests it applies to; every one until cleared when absent. */
+  times: z.number().int().min(1).optional(),
+});
+
+export type LatencyRule = z.infer<typeof latencyRuleSchema>;
+export type FaultRule = z.infer<typeof faultRuleSchema>;
+
+const applies = (target: string, provider: string, key: string): boolean => target === '*' || target === provider || target === key;
+
+/**
+ * Parses a `--fail` flag: `zoom` (500), `zoom=503`, `zoom=429` (Retry-After: 1), `zoom=malformed`, `zoom=hang`.
+ * @throws Error naming the accepted forms
+ */
+export function parseFaultFlag(flag: string): FaultRule {
+  const [target = '', what = '500'] = flag.split('=');
+  if (what === 'malformed' || what === 'hang') return { target, kind: what };
+  const status = Number(what);
+  if (!target || !Number.isInteger(status) || status < 400 || status > 599) {
+    throw new Error(`--fail ${flag}: expected PROVIDER, PROVIDER=STATUS (400-599), PROVIDER=malformed or PROVIDER=hang`);
+  }
+  return { target, kind: 'status', status, ...(status === 429 ? { retryAfter: 1 } : {}) };
+}
+
+/** Parses a `--latency` flag: `100` (every route) or `zoom=100`. */
+export function parseLatencyFlag(flag: string): LatencyRule {
+  const [left = '', right] = flag.split('=');
+  const [target, ms] = right === undefined ? ['*', Number(left)] : [left, Number(right)];
+  if (!target || !Number.isInteger(ms) || ms < 0) throw new Error(`--latency ${flag}: expected MILLISECONDS or PROVIDER=MILLISECONDS`);
+  return { target, ms };
+}
+
+export class Controls {
+  #latency: LatencyRule[] = [];
+  #faults: FaultRule[] = [];
+  readonly #closed = new AbortController();
+
+  setLatency(rule: LatencyRule): void {
+    this.#latency = [...this.#latency.filter((r) => r.target !== rule.target), rule];
+  }
+
+  addFault(rule: FaultRule): void {
+    this.#faults.push({ ...rule });
+  }
+
+  clear(): void {
+    this.#latency = [];
+    this.#faults = [];
+  }
+
+  describe(): { latency: LatencyRule[]; faults: FaultRule[] } {
+    return { latency: [...this.#latency], faults: this.#faults.map((f) => ({ ...f })) };
+  }
+
+  /** Waits the added latency, then returns the fault's answer if one applies (consuming one use), else undefined. */
+  async before(provider: string, key: string): Promise<Response | undefined> {
+    const ms = this.#latency.filter((r) => applies(r.target, provider, key)).reduce((sum, r) => sum + r.ms, 0);
+    if (ms > 0) await delay(ms, undefined, { signal: this.#closed.signal }).catch(() => undefined);
+    const fault = this.#faults.find((f) => applies(f.target, provider, key));
+    if (!fault) return undefined;
+    if (fault.times !== undefined) {
+      fault.times -= 1;
+      if (fault.times <= 0) this.#faults.splice(this.#faults.indexOf(fault), 1);
+    }
+    if (fault.kind === 'hang') {
+      // Never answers: the caller's own timeout must cut it off. Released when the sandbox stops.
+      await new Promise((resolve) => this.#closed.signal.addEventListener('abort', resolve, { once: true }));
+      return Response.error();
+    }
+    if (fault.kind === 'malformed') return new Response('{"id": 8512, "join_url": "https://', { status: 200, headers: { 'content-type': 'application/json' } });
+    const status = fault.status ?? 500;
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
+    return new Response(JSON.stringify({ message: `sandbox fault: ${provider} answers ${status}` }), { status, headers });
+  }
+
+  /** Releases every hanging request and pending latency. */
+  close(): void {
+    this.#closed.abort();
+  }
+}

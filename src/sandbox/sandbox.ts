@@ -1,0 +1,160 @@
+// The built-in sandbox: every fake provider under one loopback origin, the controls, an outbox of `.eml` files, and the
+// in-memory secret store the sandbox's connections use. `startSandbox` serves it over real HTTP on 127.0.0.1.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { findRoute, type FakeRoute } from './fake-http.js';
+import { Controls, faultRuleSchema, latencyRuleSchema, routeKey, type FaultRule, type LatencyRule } from './controls.js';
+import { toEml } from './eml.js';
+import { createCalendlyFake } from './fakes/calendly.js';
+import { createGoogleFake } from './fakes/google.js';
+import { createResendFake, type SentEmail } from './fakes/resend.js';
+import { createZohoFake } from './fakes/zoho.js';
+import { createZoomFake } from './fakes/zoom.js';
+import { serveHttp, type FetchHandler } from './http-server.js';
+
+export interface SandboxOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Where each e-mail Resend accepts is written as `<n>-<id>.eml`. */
+  outbox: string;
+  latency?: readonly LatencyRule[];
+  faults?: readonly FaultRule[];
+}
+
+/** An e-mail in the outbox: what Resend accepted, and where its `.eml` lies. */
+export interface OutboxEntry {
+  email: SentEmail;
+  file: string;
+}
+
+const json = (body: unknown, status = 200): Response => Response.json(body, { status });
+
+/** Every fake, mounted under `origin`, and the handler that answers for all of them. */
+export function createSandboxWorld(origin: string, options: SandboxOptions) {
+  const outbox: OutboxEntry[] = [];
+  fs.mkdirSync(options.outbox, { recursive: true, mode: 0o700 });
+  const fakes = {
+    zoom: createZoomFake({ apiBase: `${origin}/zoom/v2`, oauthBase: `${origin}/zoom` }),
+    calendly: createCalendlyFake({ apiBase: `${origin}/calendly/api`, authBase: `${origin}/calendly/auth` }),
+    google: createGoogleFake({ apiBase: `${origin}/google/calendar/v3`, tokenBase: `${origin}/google/oauth`, authUrl: `${origin}/google/o/oauth2/v2/auth` }),
+    zoho: createZohoFake({ accountsBase: `${origin}/zoho/accounts`, apiBase: `${origin}/zoho/api`, euAccountsBase: `${origin}/zoho/accounts-eu` }),
+    resend: createResendFake({
+      apiBase: `${origin}/resend`,
+      onSent: (email) => {
+        const file = path.join(options.outbox, `${String(outbox.length + 1).padStart(3, '0')}-${email.id}.eml`);
+        fs.writeFileSync(file, toEml(email), { mode: 0o600 });
+        outbox.push({ email, file });
+      },
+    }),
+  };
+  const mounts = Object.entries(fakes).map(([id, fake]) => ({ id, routes: fake.routes as readonly FakeRoute[] }));
+  const controls = new Controls();
+  for (const rule of options.latency ?? []) controls.setLatency(rule);
+  for (const rule of options.faults ?? []) controls.addFault(rule);
+
+  /** Access key of the secret store: only the processes the sandbox's environment reaches read it. */
+  const key = randomBytes(24).toString('base64url');
+  const secrets = new Map<string, string>();
+
+  const routeKeys = mounts.flatMap((m) => m.routes.map((r) => routeKey(m.id, r.method, new URL(r.url).pathname)));
+
+  /** What each provider holds now: the count of meetings, events, appointments and e-mails it has accepted. */
+  const holdings = () => ({
+    zoom: fakes.zoom.state.meetings.length,
+    calendly: fakes.calendly.state.invitees.length + fakes.calendly.state.schedulingLinks.length,
+    google: fakes.google.state.events.length,
+    zoho: fakes.zoho.state.appointments.length,
+    resend: fakes.resend.state.emails.length,
+  });
+
+  async function admin(request: Request, url: URL): Promise<Response> {
+    const rest = url.pathname.slice('/__sandbox'.length);
+    if (rest.startsWith('/secrets/')) {
+      if (request.headers.get('authorization') !== `Bearer ${key}`) return json({ message: 'wrong or missing sandbox key' }, 401);
+      const account = decodeURIComponent(rest.slice('/secrets/'.length));
+      if (request.method === 'GET') return secrets.has(account) ? json({ secret: secrets.get(account) }) : json({ message: 'no such secret' }, 404);
+      if (request.method === 'DELETE') return secrets.delete(account) ? json({}) : json({ message: 'no such secret' }, 404);
+      if (request.method === 'PUT') {
+        const body = (await request.json().catch(() => undefined)) as { secret?: unknown } | undefined;
+        if (typeof body?.secret !== 'string') return json({ message: 'body must be {"secret": "..."}' }, 400);
+        secrets.set(account, body.secret);
+        return json({});
+      }
+    }
+    if (request.method === 'GET' && (rest === '' || rest === '/')) {
+      return json({ providers: mounts.map((m) => m.id), routes: routeKeys, controls: controls.describe(), holdings: holdings(), outbox: outbox.map((o) => o.file) });
+    }
+    if (request.method === 'POST' && rest === '/latency') {
+      const rule = latencyRuleSchema.safeParse(await request.json().catch(() => undefined));
+      if (!rule.success) return json({ message: 'expected {"target": "zoom" | "<route>" | "*", "ms": 100}', issues: rule.error.issues }, 400);
+      controls.setLatency(rule.data);
+      return json(controls.describe());
+    }
+    if (request.method === 'POST' && rest === '/faults') {
+      const rule = faultRuleSchema.safeParse(await request.json().catch(() => undefined));
+      if (!rule.success) return json({ message: 'expected {"target": "zoom", "kind": "status" | "malformed" | "hang", "status"?: 503, "retryAfter"?: 1, "times"?: 1}', issues: rule.error.issues }, 400);
+      controls.addFault(rule.data);
+      return json(controls.describe());
+    }
+    if (request.method === 'DELETE' && rest === '/controls') {
+      controls.clear();
+      return json(controls.describe());
+    }
+    return json({ message: `no sandbox admin route ${request.method} ${url.pathname}` }, 404);
+  }
+
+  async function handle(request: Request): Promise<Response | undefined> {
+    const url = new URL(request.url);
+    if (url.pathname === '/__sandbox' || url.pathname.startsWith('/__sandbox/')) return admin(request, url);
+    for (const mount of mounts) {
+      const found = findRoute(mount.routes, request);
+      if (!found) continue;
+      const fault = await controls.before(mount.id, routeKey(mount.id, found.route.method, new URL(found.route.url).pathname));
+      return fault ?? found.route.resolver({ request, params: found.params });
+    }
+    return undefined;
+  }
+
+  /** Everything that points alsatalk-mcp at this sandbox: the URLs, the OAuth apps' ids and secrets, the secret store. */
+  const env: Record<string, string> = {
+    ...fakes.zoom.env,
+    ...fakes.calendly.env,
+    ...fakes.google.env,
+    ...fakes.zoho.env,
+    ...fakes.resend.env,
+    ALSATALK_ZOOM_CLIENT_ID: fakes.zoom.state.publicClientId,
+    ALSATALK_CALENDLY_CLIENT_ID: fakes.calendly.oauth.client.id,
+    ALSATALK_GOOGLE_CLIENT_ID: fakes.google.state.clientId,
+    ALSATALK_GOOGLE_CLIENT_SECRET: fakes.google.state.clientSecret,
+    ALSATALK_ZOHO_CLIENT_ID: fakes.zoho.state.clientId,
+    ALSATALK_ZOHO_CLIENT_SECRET: fakes.zoho.state.clientSecret,
+    ALSATALK_SECRET_STORE: 'sandbox',
+    ALSATALK_SANDBOX_URL: origin,
+    ALSATALK_SANDBOX_KEY: key,
+  };
+
+  return { origin, fakes, controls, outbox, env, holdings, handle, routeKeys };
+}
+
+export type SandboxWorld = ReturnType<typeof createSandboxWorld>;
+
+export interface Sandbox extends SandboxWorld {
+  close(): Promise<void>;
+}
+
+/** Serves the sandbox on 127.0.0.1. */
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+  // The fakes' URLs embed the origin, which is known once the port is bound.
+  let handle: FetchHandler = async () => undefined;
+  const server = await serveHttp((request) => handle(request), options.port ?? 0);
+  const world = createSandboxWorld(server.url, options);
+  handle = world.handle;
+  return {
+    ...world,
+    close: async () => {
+      world.controls.close();
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,194 @@
+// `alsatalk-mcp demo`: the main job end to end on the sandbox. It connects all five providers through the real connect
+// code (OAuth sign-ins included), starts the MCP server as a child process on stdio, books a meeting as an MCP client,
+// and shows what the user would see. A throwaway data folder and the sandbox's memory: nothing of the user's is touched.
+import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { DateTime, IANAZone } from 'luxon';
+import { openContext } from '../context.js';
+import { InputError } from '../errors.js';
+import { providerIds } from '../providers/index.js';
+import { approveSandboxSignIn } from '../sandbox/consent.js';
+import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
+import { runConnect } from './connect.js';
+import { readControlFlags } from './sandbox.js';
+
+export const demoUsage = `npx alsatalk-mcp demo [--providers zoom,google] [--timezone Asia/Tokyo] [--date YYYY-MM-DD] [--time HH:mm]
+                      [--fail PROVIDER[=STATUS|malformed|hang]]... [--latency MS | --latency PROVIDER=MS]...
+
+Runs the whole job on the built-in sandbox providers: connects Zoom, Calendly, Google Calendar, Zoho Bookings and
+Resend (OAuth sign-ins included), starts the MCP server on stdio, calls book_meeting, and shows the result and the
+invitee's e-mail. No account, keychain or network is needed, and nothing of yours is touched.
+
+  --providers LIST   book only in these (${providerIds.join(', ')}); default all four
+  --timezone ZONE    the meeting's IANA zone (default America/New_York)
+  --date, --time     the slot (default: the next weekday, 10:00)
+  --fail PROVIDER    make a provider fail: =500 (default), =503, =429, =malformed or =hang
+  --latency MS       add latency to every provider call (or PROVIDER=MS)`;
+
+/** The invitee the demo books for. */
+const invitee = { customer_name: 'Ada Lovelace', customer_email: 'ada@example.com', customer_phone: '+14155550123' };
+
+const cliPath = fileURLToPath(new URL('../cli.js', import.meta.url));
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+
+/** The next weekday after today, in `zone`. */
+const nextWeekday = (zone: string): string => {
+  let day = DateTime.now().setZone(zone).plus({ days: 1 });
+  while (day.weekday > 5) day = day.plus({ days: 1 });
+  return day.toISODate() ?? '';
+};
+
+interface DemoOptions {
+  providers: string[];
+  timezone: string;
+  date: string;
+  time: string;
+  controls: ReturnType<typeof readControlFlags>;
+}
+
+function readOptions(argv: string[]): DemoOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        providers: { type: 'string' },
+        timezone: { type: 'string' },
+        date: { type: 'string' },
+        time: { type: 'string' },
+        fail: { type: 'string', multiple: true },
+        latency: { type: 'string', multiple: true },
+      },
+      strict: true,
+    });
+  } catch (error) {
+    throw new InputError('arguments', (error as Error).message, demoUsage);
+  }
+  const { values } = parsed;
+  const providers = values.providers ? values.providers.split(',').map((p) => p.trim()).filter(Boolean) : [...providerIds];
+  const unknown = providers.filter((p) => !providerIds.includes(p));
+  if (unknown.length > 0 || providers.length === 0) throw new InputError('--providers', `unknown: ${unknown.join(', ') || '(none given)'}`, `choose from ${providerIds.join(', ')}, comma-separated`);
+  const timezone = values.timezone ?? 'America/New_York';
+  if (!IANAZone.isValidZone(timezone)) throw new InputError('--timezone', `"${timezone}" is not an IANA time zone`, 'for example Europe/Paris or Asia/Tokyo');
+  return { providers, timezone, date: values.date ?? nextWeekday(timezone), time: values.time ?? '10:00', controls: readControlFlags(values.latency, values.fail) };
+}
+
+/** Connects every connector through `connect`, as a person would, answering the sandbox's consent pages. */
+async function connectAll(sandbox: Sandbox, env: Record<string, string>, providers: readonly string[], out: (line: string) => void): Promise<void> {
+  const ctx = await openContext(env);
+  const indent = (text: string) => {
+    for (const line of text.split('\n')) out(`    ${line}`);
+  };
+  const io = (stdin?: string) => ({
+    out: indent,
+    env,
+    openBrowser: (url: string) => approveSandboxSignIn(url, sandbox.origin),
+    ...(stdin !== undefined ? { stdin: Readable.from([stdin]) } : {}),
+  });
+  const plan: Record<string, () => Promise<string[]>> = {
+    zoom: async () => ['zoom'],
+    calendly: async () => ['calendly', '--port', String(await freePort())],
+    google: async () => ['google'],
+    zoho: async () => ['zoho', '--port', String(await freePort()), '--service', 'Intro call', '--staff', 'Ann Smith'],
+  };
+  try {
+    for (const id of providers) {
+      const args = (await plan[id]?.()) ?? [id];
+      out(`  $ npx alsatalk-mcp connect ${args.map((a) => (a.includes(' ') ? `"${a}"` : a)).join(' ')}`);
+      await runConnect(ctx, args, io());
+    }
+    out(`  $ printf '%s' "$RESEND_API_KEY" | npx alsatalk-mcp connect resend --api-key-stdin --from "Acme Scheduling <meet@acme.test>"`);
+    await runConnect(ctx, ['resend', '--api-key-stdin', '--from', 'Acme Scheduling <meet@acme.test>'], io(sandbox.fakes.resend.state.apiKey));
+  } finally {
+    ctx.close();
+  }
+}
+
+/** Runs the demo; resolves to the exit code (0: the booking call succeeded, even if a provider was made to fail). */
+export async function runDemo(argv: string[], io: { out: (line: string) => void }): Promise<number> {
+  const options = readOptions(argv);
+  const { out } = io;
+  const home = mkdtempSync(path.join(os.tmpdir(), 'alsatalk-demo-'));
+  // Faults and latency start after the connections: they are about the booking, not the set-up.
+  const sandbox = await startSandbox({ outbox: path.join(home, 'outbox') });
+  const env: Record<string, string> = {
+    ...sandbox.env,
+    ALSATALK_HOME: home,
+    ALSATALK_DEFAULT_TIMEZONE: options.timezone,
+    ALSATALK_LOG_LEVEL: 'warn',
+    ALSATALK_PROVIDER_TIMEOUT_MS: '8000',
+  };
+  let client: Client | undefined;
+  try {
+    out('alsatalk-mcp demo: the whole job on the built-in sandbox (no account, no network, nothing of yours touched)');
+    out(`  sandbox providers  ${sandbox.origin}`);
+    out(`  data folder        ${home} (throwaway; secrets in the sandbox's memory)`);
+    out('');
+    out('1. Connect the providers (the real connect code; the sandbox approves each sign-in at once)');
+    await connectAll(sandbox, env, options.providers, out);
+    for (const rule of options.controls.latency) sandbox.controls.setLatency(rule);
+    for (const rule of options.controls.faults) sandbox.controls.addFault(rule);
+    if (options.controls.faults.length + options.controls.latency.length > 0) out(`  sandbox controls from now on: ${JSON.stringify(sandbox.controls.describe())}`);
+
+    out('');
+    out('2. Start the MCP server (a child process on stdio) and call book_meeting as an MCP client');
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [cliPath],
+      env: { ...env, PATH: process.env.PATH ?? '', HOME: home },
+      stderr: 'pipe',
+    });
+    let serverLog = '';
+    transport.stderr?.on('data', (chunk: Buffer) => (serverLog += chunk.toString()));
+    client = new Client({ name: 'alsatalk-demo', version: '1.0.0' });
+    await client.connect(transport);
+    const args = { ...invitee, booking_date: options.date, booking_time: options.time, duration_minutes: 30, timezone: options.timezone, topic: 'Intro call with Ada', providers: options.providers };
+    out(`  → book_meeting ${JSON.stringify(args)}`);
+    const started = Date.now();
+    const result = await client.callTool({ name: 'book_meeting', arguments: args }, undefined, {
+      onprogress: (p) => out(`  progress ${p.progress}/${p.total ?? '?'}  ${p.message ?? ''}  (+${Date.now() - started} ms)`),
+      timeout: 60_000,
+    });
+
+    out('');
+    out(`3. What the agent gets back${result.isError ? ' (an error)' : ''}`);
+    for (const item of result.content as Array<{ type: string; text?: string }>) if (item.type === 'text') for (const line of item.text?.split('\n') ?? []) out(`  ${line}`);
+    out('  structuredContent:');
+    for (const line of JSON.stringify(result.structuredContent, null, 2).split('\n')) out(`    ${line}`);
+
+    out('');
+    out('4. The invitee\'s e-mail');
+    const mail = sandbox.outbox.at(-1);
+    if (!mail) {
+      out('  (no e-mail was sent)');
+    } else {
+      out(`  To: ${String(mail.email.payload.to)}   Subject: ${mail.email.payload.subject}`);
+      out(`  Attachments: ${(mail.email.payload.attachments ?? []).map((a) => a.filename).join(', ') || 'none'}`);
+      for (const line of (mail.email.payload.text ?? '').split('\n')) out(`  | ${line}`);
+      out(`  The whole message (open it in a mail client): ${mail.file}`);
+    }
+    if (result.isError && serverLog.trim()) out(`\nServer log:\n${serverLog.trim()}`);
+    out('');
+    out('Held by each sandbox provider now: ' + Object.entries(sandbox.holdings()).map(([id, n]) => `${id} ${n}`).join(', '));
+    return result.isError ? 1 : 0;
+  } finally {
+    await client?.close().catch(() => undefined);
+    await sandbox.close();
+  }
+}

@@ -1,0 +1,82 @@
+// `alsatalk-mcp sandbox`: the fake providers on 127.0.0.1 until Ctrl-C, and the environment that points alsatalk-mcp at them.
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { InputError } from '../errors.js';
+import { parseFaultFlag, parseLatencyFlag, type FaultRule, type LatencyRule } from '../sandbox/controls.js';
+import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
+
+export const sandboxUsage = `npx alsatalk-mcp sandbox [--port 8960] [--outbox DIR] [--latency MS | --latency PROVIDER=MS]... [--fail PROVIDER[=STATUS|malformed|hang]]...
+
+Starts fake Zoom, Calendly, Google Calendar, Zoho Bookings and Resend on 127.0.0.1, with OAuth consent pages that
+approve at once, e-mails written to the outbox as .eml files, and an in-memory secret store. It prints the
+environment that points alsatalk-mcp (connect, status, the server) at it. Nothing of yours is touched.
+
+  --port N           listen on this port (default 8960; 0 picks a free one)
+  --outbox DIR       where e-mails are written (default: a new folder under the system temp folder)
+  --latency MS       add MS milliseconds to every route; PROVIDER=MS for one provider (zoom, calendly, google, zoho, resend)
+  --fail PROVIDER    make PROVIDER answer 500; =503, =429 (with Retry-After: 1), =malformed (a truncated JSON body)
+                     or =hang (never answers)
+
+While it runs:  curl http://127.0.0.1:PORT/__sandbox   (routes, controls, what each provider holds)
+  curl -X POST http://127.0.0.1:PORT/__sandbox/latency -d '{"target":"zoom","ms":100}'
+  curl -X POST http://127.0.0.1:PORT/__sandbox/faults  -d '{"target":"google","kind":"status","status":429,"retryAfter":2,"times":1}'
+  curl -X DELETE http://127.0.0.1:PORT/__sandbox/controls`;
+
+export interface SandboxFlags {
+  latency: LatencyRule[];
+  faults: FaultRule[];
+}
+
+/** Reads the repeatable `--latency` and `--fail` flags shared by `sandbox` and `demo`. */
+export function readControlFlags(latency: readonly string[] | undefined, fail: readonly string[] | undefined): SandboxFlags {
+  try {
+    return { latency: (latency ?? []).map(parseLatencyFlag), faults: (fail ?? []).map(parseFaultFlag) };
+  } catch (error) {
+    const flag = (error as Error).message.split(' ')[0] ?? '--fail';
+    throw new InputError(flag, (error as Error).message, 'for example --fail zoom=503 or --latency 100');
+  }
+}
+
+/** The lines a shell (and an MCP host's `env` block) needs to reach the sandbox. */
+export const exportLines = (sandbox: Pick<Sandbox, 'env'>): string[] =>
+  Object.entries(sandbox.env).map(([name, value]) => `export ${name}='${value}'`);
+
+export async function runSandbox(argv: string[], io: { out: (line: string) => void }): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { port: { type: 'string' }, outbox: { type: 'string' }, latency: { type: 'string', multiple: true }, fail: { type: 'string', multiple: true } },
+      strict: true,
+    });
+  } catch (error) {
+    throw new InputError('arguments', (error as Error).message, sandboxUsage);
+  }
+  const port = Number(parsed.values.port ?? 8960);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InputError('--port', `"${parsed.values.port}" is not a port number`, 'give 0 to 65535');
+  const controls = readControlFlags(parsed.values.latency, parsed.values.fail);
+  const outbox = path.resolve(parsed.values.outbox ?? path.join(os.tmpdir(), `alsatalk-sandbox-outbox-${process.pid}`));
+  const sandbox = await startSandbox({ port, outbox, ...controls });
+  const home = path.join(os.tmpdir(), `alsatalk-sandbox-home-${process.pid}`);
+  io.out(`Sandbox providers on ${sandbox.origin}: Zoom, Calendly, Google Calendar, Zoho Bookings, Resend.`);
+  io.out(`E-mails are written to ${outbox}.`);
+  io.out('');
+  io.out('Point alsatalk-mcp at it (this shell, or the "env" of an MCP host), with a throwaway data folder:');
+  io.out(`export ALSATALK_HOME='${home}'`);
+  for (const line of exportLines(sandbox)) io.out(line);
+  io.out('');
+  io.out('Then connect each provider (the consent pages approve at once):');
+  io.out('  npx alsatalk-mcp connect zoom');
+  io.out('  npx alsatalk-mcp connect google');
+  io.out(`  npx alsatalk-mcp connect calendly --port 53682`);
+  io.out(`  npx alsatalk-mcp connect zoho --port 8765 --service "Intro call" --staff "Ann Smith"`);
+  io.out(`  printf '%s' '${sandbox.fakes.resend.state.apiKey}' | npx alsatalk-mcp connect resend --api-key-stdin --from "Acme Scheduling <meet@acme.test>"`);
+  io.out('');
+  io.out(`Controls: curl ${sandbox.origin}/__sandbox (see: npx alsatalk-mcp sandbox --help). Ctrl-C stops it; its secrets vanish with it.`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await sandbox.close();
+}
