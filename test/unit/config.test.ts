@@ -155,8 +155,19 @@ describe('loadConfig: secret store and other settings', () => {
     });
   });
 
+  it("the sandbox store needs the sandbox's loopback origin and key, and nothing but loopback", () => {
+    const error = configError({ ALSATALK_SECRET_STORE: 'sandbox' });
+    expect(error.message).toMatch(/^ALSATALK_SECRET_STORE=sandbox needs ALSATALK_SANDBOX_URL and ALSATALK_SANDBOX_KEY/);
+    expect(error.hint).toContain('npx alsatalk-mcp sandbox');
+    expect(configError({ ALSATALK_SECRET_STORE: 'sandbox', ALSATALK_SANDBOX_URL: 'https://secrets.example.com', ALSATALK_SANDBOX_KEY: 'k' }).message).toBe(
+      "ALSATALK_SANDBOX_URL must be the sandbox's loopback origin, such as http://127.0.0.1:8960",
+    );
+    const config = load({ ALSATALK_SECRET_STORE: 'sandbox', ALSATALK_SANDBOX_URL: 'http://127.0.0.1:8960', ALSATALK_SANDBOX_KEY: 'k3y' });
+    expect(config.secretStore).toEqual({ kind: 'sandbox', service: 'alsatalk-mcp', url: 'http://127.0.0.1:8960', key: 'k3y' });
+  });
+
   it('an unknown store, timeout or log level is rejected, naming the variable', () => {
-    expect(configError({ ALSATALK_SECRET_STORE: 'vault' }).message).toBe('ALSATALK_SECRET_STORE must be "keychain" (the default) or "file"');
+    expect(configError({ ALSATALK_SECRET_STORE: 'vault' }).message).toBe('ALSATALK_SECRET_STORE must be "keychain" (the default), "file", or "sandbox" (only with `alsatalk-mcp sandbox`)');
     expect(configError({ ALSATALK_PROVIDER_TIMEOUT_MS: 'soon' }).message).toMatch(/^ALSATALK_PROVIDER_TIMEOUT_MS /);
     expect(configError({ ALSATALK_PROVIDER_TIMEOUT_MS: '500' }).message).toBe('ALSATALK_PROVIDER_TIMEOUT_MS must be at least 1000 ms');
     expect(configError({ ALSATALK_LOG_LEVEL: 'verbose' }).message).toBe('ALSATALK_LOG_LEVEL must be one of debug, info, warn, error');
