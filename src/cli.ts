@@ -46,7 +46,7 @@ async function run(argv: string[]): Promise<number> {
       await (await import('./setup/sandbox.js')).runSandbox(rest, { out });
       return 0;
     }
-    return (await import('./setup/demo.js')).runDemo(rest, { out });
+    return (await import('./setup/demo.js')).runDemo(rest, { out }, process.argv[1] ?? '');
   }
   if (command === 'connect' && (rest.includes('--help') || rest.length === 0)) {
     const { connectUsage } = await import('./setup/connect.js');

@@ -19,7 +19,11 @@ export interface AppContext {
 
 export async function openContext(env: Record<string, string | undefined>): Promise<AppContext> {
   const config = loadConfig(env, endpointSpecs);
-  const log = createLogger(config.logLevel);
+  return openContextWith(config, createLogger(config.logLevel));
+}
+
+/** The same, for a configuration already read (`serve` reads it at start-up and opens the rest on first use). */
+export async function openContextWith(config: Config, log: Logger): Promise<AppContext> {
   const db = openDatabase(config.databasePath);
   const secrets = await openSecretStore(config.secretStore);
   return {

@@ -2,6 +2,7 @@
 import type { BookedMeeting, Meeting } from '../booking/types.js';
 import { singleLine } from '../text.js';
 import { renderIcs } from './ics.js';
+import { longTime, subjectTime } from './when.js';
 
 export interface BookedEntry {
   /** Display name of the provider ("Zoom"). */
@@ -28,18 +29,6 @@ const isWebUrl = (value: string): boolean => {
     return false;
   }
 };
-
-/** "Tue, Nov 25, 2:00 PM EST": the start in the meeting's own zone. */
-export const subjectTime = (meeting: Meeting): string => meeting.start.setLocale('en-US').toFormat('EEE, MMM d, h:mm a ZZZZ');
-
-/** "Tuesday, November 25, 2026, 2:00 – 2:30 PM EST (America/New_York)". */
-export function longTime(meeting: Meeting): string {
-  const start = meeting.start.setLocale('en-US');
-  const end = meeting.end.setLocale('en-US');
-  const sameDay = start.hasSame(end, 'day');
-  const endText = sameDay ? end.toFormat('h:mm a ZZZZ') : end.toFormat('EEEE, MMMM d, yyyy, h:mm a ZZZZ');
-  return `${start.toFormat('EEEE, MMMM d, yyyy, h:mm a')} – ${endText} (${meeting.timezone})`;
-}
 
 /** A Google Calendar "add event" link for the slot, so anyone can save it in one click. */
 export function addToGoogleCalendarUrl(meeting: Meeting, details: string, location?: string): string {

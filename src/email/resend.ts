@@ -1,6 +1,5 @@
 // Resend: the mailer that sends the invitee's e-mail, and its connector (API key + sender address).
 // API reference: https://resend.com/docs/api-reference/emails/send-email
-import { Resend } from 'resend';
 import { z } from 'zod';
 import { InputError, ProviderError, type ErrorCode } from '../errors.js';
 import { redact } from '../log.js';
@@ -70,10 +69,13 @@ export interface SendInviteInput {
   idempotencyKey: string;
 }
 
+/** The Resend SDK (with postal-mime, ~200 kB), loaded on first use rather than on the server's start-up path. */
+const resendClient = async (apiKey: string, baseUrl: string) => new (await import('resend')).Resend(apiKey, { baseUrl });
+
 /** Sends the invite and returns Resend's e-mail id. */
 export async function sendInvite(input: SendInviteInput): Promise<string> {
   const { from } = settingsSchema.parse(input.settings);
-  const client = new Resend(input.apiKey, { baseUrl: input.baseUrl });
+  const client = await resendClient(input.apiKey, input.baseUrl);
   let result: Awaited<ReturnType<typeof client.emails.send>>;
   try {
     result = await client.emails.send(
@@ -125,7 +127,7 @@ export const resend: Connector = {
     if (!sender || /[\r\n]/.test(from)) {
       throw new InputError('--from', `"${from}" is not a sender address`, 'give it as "Name <you@your-domain>" or you@your-domain');
     }
-    const client = new Resend(apiKey, { baseUrl: ctx.endpoints.api ?? 'https://api.resend.com' });
+    const client = await resendClient(apiKey, ctx.endpoints.api ?? 'https://api.resend.com');
     const notes: string[] = [];
     let listed: Awaited<ReturnType<typeof client.domains.list>>;
     try {

@@ -1,5 +1,7 @@
 // One ky instance per provider session: base URL, timeout, safe retries, and bearer auth that renews once on a 401.
-import ky, { type KyInstance } from 'ky';
+// ky is loaded on the first request, not at start-up: importing it touches fetch's globals, and Node builds its whole
+// fetch implementation on that first touch (~35 ms and ~9 MB), which the server's `tools/list` answer must not wait for.
+import type { default as KyDefault, KyInstance, Options, ResponsePromise } from 'ky';
 import { AppError } from '../errors.js';
 import { traceHooks } from './trace.js';
 
@@ -21,8 +23,56 @@ export interface HttpOptions {
   retryRateLimited?: boolean;
 }
 
+/** What providers call: ky's request methods and `extend`. */
+export type Http = Pick<KyInstance, 'get' | 'post' | 'put' | 'patch' | 'delete' | 'extend'>;
+
+type Ky = typeof KyDefault;
+let loading: Promise<Ky> | undefined;
+const loadKy = (): Promise<Ky> => (loading ??= import('ky').then((m) => m.default));
+
+const bodyMethods = ['json', 'text', 'arrayBuffer', 'blob', 'formData', 'bytes'] as const;
+
+/**
+ * ky's ResponsePromise, for a call made once ky is loaded. A body method (`.json()`) called right away, as every caller
+ * does, is applied to ky's own promise, so ky still sets the matching Accept header and treats an empty body as ky does.
+ */
+function deferred(instance: Promise<KyInstance>, send: (ky: KyInstance) => ResponsePromise): ResponsePromise {
+  let pick: ((response: ResponsePromise) => Promise<unknown>) | undefined;
+  const result = instance.then((ky) => {
+    const response = send(ky);
+    return pick ? pick(response) : response;
+  });
+  const promise = result as unknown as Record<string, unknown>;
+  for (const method of bodyMethods) {
+    promise[method] = () => {
+      pick = (response) => (response[method] as () => Promise<unknown>)();
+      return result;
+    };
+  }
+  return promise as unknown as ResponsePromise;
+}
+
+function lazyHttp(instance: Promise<KyInstance>): Http {
+  const method =
+    (name: 'get' | 'post' | 'put' | 'patch' | 'delete') =>
+    (url: Parameters<KyInstance['get']>[0], options?: Options): ResponsePromise =>
+      deferred(instance, (ky) => ky[name](url, options));
+  return {
+    get: method('get'),
+    post: method('post'),
+    put: method('put'),
+    patch: method('patch'),
+    delete: method('delete'),
+    extend: (options) => lazyHttp(instance.then((ky) => ky.extend(options))) as KyInstance,
+  } as Http;
+}
+
 /** Builds the provider's HTTP client; creates are never retried on 5xx unless `retryPost` says that is safe. */
-export function createHttp(options: HttpOptions): KyInstance {
+export function createHttp(options: HttpOptions): Http {
+  return lazyHttp(loadKy().then((ky) => create(ky, options)));
+}
+
+function create(ky: Ky, options: HttpOptions): KyInstance {
   const { auth } = options;
   return ky.create({
     prefixUrl: options.prefixUrl,

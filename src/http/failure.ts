@@ -1,5 +1,4 @@
 // Converts whatever ky or fetch threw into one ProviderError whose message and hint a user can act on.
-import { HTTPError, TimeoutError } from 'ky';
 import { ProviderError, type ErrorCode } from '../errors.js';
 import { redact } from '../log.js';
 
@@ -64,6 +63,8 @@ export async function toProviderError(error: unknown, ctx: FailureContext): Prom
  * answer), for providers that refine the error from fields of their own.
  */
 export async function convertFailure(error: unknown, ctx: FailureContext): Promise<{ error: ProviderError; body: unknown }> {
+  // Loaded already by the request that failed (http/client.ts loads ky lazily); a static import would load it at start-up.
+  const { HTTPError, TimeoutError } = await import('ky');
   if (error instanceof HTTPError) {
     const body = await readBody(error.response);
     const detail = ctx.describe?.(body);
@@ -72,12 +73,12 @@ export async function convertFailure(error: unknown, ctx: FailureContext): Promi
     const message = `${ctx.provider} answered HTTP ${error.response.status}${detail ? `: ${redact(detail)}` : ''}`;
     return { error: new ProviderError(ctx.provider, code, message, { hint, status: error.response.status }), body };
   }
-  return { error: toNonHttpError(error, ctx), body: undefined };
+  return { error: toNonHttpError(error, ctx, error instanceof TimeoutError), body: undefined };
 }
 
-function toNonHttpError(error: unknown, ctx: FailureContext): ProviderError {
+function toNonHttpError(error: unknown, ctx: FailureContext, kyTimeout: boolean): ProviderError {
   if (error instanceof ProviderError) return error;
-  if (error instanceof TimeoutError || (error instanceof DOMException && error.name === 'TimeoutError')) {
+  if (kyTimeout || (error instanceof DOMException && error.name === 'TimeoutError')) {
     return new ProviderError(ctx.provider, 'timeout', `${ctx.provider} did not answer in time`, {
       hint: `retry; if it keeps happening, check ${ctx.provider}'s status page or raise ALSATALK_PROVIDER_TIMEOUT_MS`,
     });

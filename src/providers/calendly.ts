@@ -2,11 +2,10 @@
 // Token or the user's own OAuth app (browser sign-in, see calendly-oauth.ts).
 // API reference: https://developer.calendly.com/api-docs/ · flow: https://developer.calendly.com/schedule-events-with-ai-agents
 import { DateTime } from 'luxon';
-import type { KyInstance } from 'ky';
 import { z } from 'zod';
 import { parseScopes, reporting, TokenCache, tokenAuth } from '../auth/token-cache.js';
 import { InputError, ProviderError } from '../errors.js';
-import { createHttp, type AuthScheme } from '../http/client.js';
+import { createHttp, type AuthScheme, type Http } from '../http/client.js';
 import { convertFailure, type FailureContext } from '../http/failure.js';
 import { commandWith, connectCommand, type ConnectorContext, type MeetingProvider, type ProviderSession, type SessionContext } from './provider.js';
 import { calendlyScopes, revokeGrant, sessionTokens, signIn } from './calendly-oauth.js';
@@ -89,7 +88,7 @@ function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
  * One client per connection. A 429 is not retried: Calendly's reset is usually 60 s and a booking must not hang on it.
  * A 401 is retried once with a renewed token for a sign-in (`auth`); a Personal Access Token cannot be renewed, only replaced.
  */
-function createApi(prefixUrl: string, timeoutMs: number, auth: AuthScheme | (() => Promise<string>)): KyInstance {
+function createApi(prefixUrl: string, timeoutMs: number, auth: AuthScheme | (() => Promise<string>)): Http {
   if (typeof auth !== 'function') return createHttp({ prefixUrl, timeoutMs, auth, retryRateLimited: false });
   return createHttp({ prefixUrl, timeoutMs, retryRateLimited: false }).extend({
     hooks: { beforeRequest: [async (request) => void request.headers.set('Authorization', `Bearer ${await auth()}`)] },
@@ -97,7 +96,7 @@ function createApi(prefixUrl: string, timeoutMs: number, auth: AuthScheme | (() 
 }
 
 /** Every event type of the user, page by page (`pagination.next_page_token`). */
-async function listEventTypes(api: KyInstance, userUri: string, signal?: AbortSignal): Promise<CalendlyEventType[]> {
+async function listEventTypes(api: Http, userUri: string, signal?: AbortSignal): Promise<CalendlyEventType[]> {
   const all: CalendlyEventType[] = [];
   let pageToken: string | undefined;
   for (let page = 0; page < maxPages; page += 1) {
@@ -114,7 +113,7 @@ const capitalize = (text: string): string => text.charAt(0).toUpperCase() + text
 
 class CalendlySession implements ProviderSession {
   constructor(
-    private readonly api: KyInstance,
+    private readonly api: Http,
     private readonly settings: Settings,
     private readonly credential: Credential,
   ) {}

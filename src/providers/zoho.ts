@@ -1,11 +1,10 @@
 // Zoho Bookings: a confirmed appointment for a service and staff member, through a browser sign-in, a Self Client grant code
 // or a refresh token.
 // API reference: https://www.zoho.com/bookings/help/api/v1/book-appointment.html
-import type { KyInstance } from 'ky';
 import { z } from 'zod';
 import { parseScopes, reporting, TokenCache, tokenAuth } from '../auth/token-cache.js';
 import { AppError, InputError, ProviderError } from '../errors.js';
-import { createHttp } from '../http/client.js';
+import { createHttp, type Http } from '../http/client.js';
 import { convertFailure, type FailureContext } from '../http/failure.js';
 import { redact, registerSecret } from '../log.js';
 import { commandWith, connectCommand, type ConnectorContext, type MeetingProvider, type ProviderSession, type SessionContext } from './provider.js';
@@ -215,7 +214,7 @@ async function apiFailure(error: unknown, context: FailureContext = failure): Pr
 }
 
 /** Lists a fetch endpoint (`workspaces`, `services`, `staffs`): `response.returnvalue.data`. */
-async function fetchList<T>(http: KyInstance, url: string, params: Record<string, string>, item: z.ZodType<T>, init: { signal?: AbortSignal; headers?: Record<string, string> } = {}): Promise<T[]> {
+async function fetchList<T>(http: Http, url: string, params: Record<string, string>, item: z.ZodType<T>, init: { signal?: AbortSignal; headers?: Record<string, string> } = {}): Promise<T[]> {
   const opened = openEnvelope(await readJson(await http.get(url, { searchParams: params, ...init }), false));
   if (!opened) throw new ProviderError(displayName, 'provider_unavailable', `Zoho Bookings answered ${url.split('/').pop() ?? ''} in a shape we do not know`, { hint: 'retry in a few minutes' });
   if (!opened.ok) {

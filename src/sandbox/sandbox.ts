@@ -20,6 +20,17 @@ export interface SandboxOptions {
   outbox: string;
   latency?: readonly LatencyRule[];
   faults?: readonly FaultRule[];
+  /** Told of every provider request answered, with when it arrived and when its answer was ready (the benchmark's clock). */
+  onServed?: (entry: ServedRequest) => void;
+}
+
+export interface ServedRequest {
+  provider: string;
+  /** `routeKey`: `zoom:POST /zoom/v2/users/:userId/meetings`. */
+  route: string;
+  /** performance.now() milliseconds. */
+  startedAt: number;
+  endedAt: number;
 }
 
 /** An e-mail in the outbox: what Resend accepted, and where its `.eml` lies. */
@@ -110,8 +121,11 @@ export function createSandboxWorld(origin: string, options: SandboxOptions) {
     for (const mount of mounts) {
       const found = findRoute(mount.routes, request);
       if (!found) continue;
-      const fault = await controls.before(mount.id, routeKey(mount.id, found.route.method, new URL(found.route.url).pathname));
-      return fault ?? found.route.resolver({ request, params: found.params });
+      const startedAt = performance.now();
+      const route = routeKey(mount.id, found.route.method, new URL(found.route.url).pathname);
+      const response = (await controls.before(mount.id, route)) ?? (await found.route.resolver({ request, params: found.params }));
+      options.onServed?.({ provider: mount.id, route, startedAt, endedAt: performance.now() });
+      return response;
     }
     return undefined;
   }

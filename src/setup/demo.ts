@@ -6,7 +6,6 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -34,8 +33,6 @@ invitee's e-mail. No account, keychain or network is needed, and nothing of your
 
 /** The invitee the demo books for. */
 const invitee = { customer_name: 'Ada Lovelace', customer_email: 'ada@example.com', customer_phone: '+14155550123' };
-
-const cliPath = fileURLToPath(new URL('../cli.js', import.meta.url));
 
 const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -89,8 +86,8 @@ function readOptions(argv: string[]): DemoOptions {
   return { providers, timezone, date: values.date ?? nextWeekday(timezone), time: values.time ?? '10:00', controls: readControlFlags(values.latency, values.fail) };
 }
 
-/** Connects every connector through `connect`, as a person would, answering the sandbox's consent pages. */
-async function connectAll(sandbox: Sandbox, env: Record<string, string>, providers: readonly string[], out: (line: string) => void): Promise<void> {
+/** Connects `providers` and Resend through `connect`, as a person would, answering the sandbox's consent pages. */
+export async function connectAll(sandbox: Sandbox, env: Record<string, string>, providers: readonly string[], out: (line: string) => void): Promise<void> {
   const ctx = await openContext(env);
   const indent = (text: string) => {
     for (const line of text.split('\n')) out(`    ${line}`);
@@ -121,7 +118,8 @@ async function connectAll(sandbox: Sandbox, env: Record<string, string>, provide
 }
 
 /** Runs the demo; resolves to the exit code (0: the booking call succeeded, even if a provider was made to fail). */
-export async function runDemo(argv: string[], io: { out: (line: string) => void }): Promise<number> {
+/** @param serverEntry the script that starts the MCP server (the CLI this demo runs from) */
+export async function runDemo(argv: string[], io: { out: (line: string) => void }, serverEntry: string): Promise<number> {
   const options = readOptions(argv);
   const { out } = io;
   const home = mkdtempSync(path.join(os.tmpdir(), 'alsatalk-demo-'));
@@ -150,7 +148,7 @@ export async function runDemo(argv: string[], io: { out: (line: string) => void 
     out('2. Start the MCP server (a child process on stdio) and call book_meeting as an MCP client');
     const transport = new StdioClientTransport({
       command: process.execPath,
-      args: [cliPath],
+      args: [serverEntry],
       env: { ...env, PATH: process.env.PATH ?? '', HOME: home },
       stderr: 'pipe',
     });

@@ -3,7 +3,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { BookingResult, BookingService } from '../booking/book-meeting.js';
 import type { ProviderOutcome } from '../booking/types.js';
-import { subjectTime } from '../email/invite.js';
+import { subjectTime } from '../email/when.js';
 import type { Logger } from '../log.js';
 import type { MeetingProvider } from '../providers/provider.js';
 import { errorResult } from './results.js';
@@ -167,7 +167,7 @@ function toText(result: BookingResult, output: Output): string {
 }
 
 export interface BookMeetingToolDeps {
-  booking: BookingService;
+  booking: Pick<BookingService, 'book'>;
   providers: readonly MeetingProvider[];
   providerIds: [string, ...string[]];
   defaultTimezone: string;

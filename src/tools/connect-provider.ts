@@ -64,7 +64,7 @@ export interface ConnectProviderToolDeps {
   connectorIds: [string, ...string[]];
   /** The connectors, for their browser sign-in. */
   connectors: readonly Connector[];
-  signIns: BackgroundSignIns;
+  signIns: Pick<BackgroundSignIns, 'state' | 'start' | 'cancel'>;
   log: Logger;
 }
 

@@ -3,7 +3,8 @@ import ICAL from 'ical.js';
 import { describe, expect, it } from 'vitest';
 import type { Meeting } from '../../src/booking/types.js';
 import { sampleMeeting } from '../support/meeting.js';
-import { longTime, renderInvite, subjectTime, type BookedEntry } from '../../src/email/invite.js';
+import { renderInvite, type BookedEntry } from '../../src/email/invite.js';
+import { longTime, subjectTime } from '../../src/email/when.js';
 import { singleLine, truncate } from '../../src/text.js';
 
 function meeting(overrides: Partial<Meeting> & { startIso?: string } = {}): Meeting {
