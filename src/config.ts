@@ -1,9 +1,9 @@
 // The only reader of process.env: one zod schema, and every error names the variable and the fix.
 import os from 'node:os';
 import path from 'node:path';
-import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { isTimeZone } from './time-zone.js';
 import type { LogLevel } from './log.js';
 
 /** A base URL a connector calls, overridable by one environment variable (to point at a fake provider). */
@@ -52,7 +52,7 @@ const envSchema = z.object({
   ALSATALK_HOME: optionalText,
   XDG_DATA_HOME: optionalText,
   APPDATA: optionalText,
-  ALSATALK_DEFAULT_TIMEZONE: optionalText.refine((v) => v === undefined || IANAZone.isValidZone(v), {
+  ALSATALK_DEFAULT_TIMEZONE: optionalText.refine((v) => v === undefined || isTimeZone(v), {
     message: 'must be an IANA time-zone name such as Europe/Paris or America/New_York',
   }),
   ALSATALK_SECRET_STORE: z
@@ -150,7 +150,7 @@ export function loadConfig(
   } else {
     secretStore = { kind: 'keychain', service };
   }
-  const machineZone = platform.machineTimezone && IANAZone.isValidZone(platform.machineTimezone) ? platform.machineTimezone : 'UTC';
+  const machineZone = platform.machineTimezone && isTimeZone(platform.machineTimezone) ? platform.machineTimezone : 'UTC';
   return {
     dataDir,
     databasePath: path.join(dataDir, 'alsatalk.db'),

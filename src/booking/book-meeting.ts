@@ -57,6 +57,8 @@ const asFailure = (error: unknown, fallbackRemedy: string): ProviderFailure => {
 /** Books one meeting in every chosen provider concurrently; one provider's failure never hides the others. */
 export class BookingService {
   readonly #sessions = new Map<string, { updatedAt: string; session: ProviderSession }>();
+  /** Resend's key, kept like a session: for as long as its connection is unchanged (a keychain read per e-mail is slow). */
+  #resendKey: { updatedAt: string; value: string } | undefined;
 
   constructor(private readonly deps: BookingDeps) {}
 
@@ -193,8 +195,11 @@ export class BookingService {
     const connection = this.deps.connections.get(resend.id);
     if (!connection) return { status: 'not_connected', remedy: `connect Resend to e-mail invitees: ${connectCommand(resend.id)}` };
     try {
+      if (this.#resendKey?.updatedAt !== connection.updatedAt) {
+        this.#resendKey = { updatedAt: connection.updatedAt, value: await this.#secret(resend.id, resend.displayName, 'api_key') };
+      }
       const id = await sendInvite({
-        apiKey: await this.#secret(resend.id, resend.displayName, 'api_key'),
+        apiKey: this.#resendKey.value,
         baseUrl: this.deps.config.endpoints[resend.id]?.api ?? 'https://api.resend.com',
         settings: connection.settings,
         to: meeting.customerEmail,

@@ -1,5 +1,6 @@
 // Turns a wall-clock date, time and IANA zone into an exact slot, refusing dates, zones and times that do not exist.
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime } from 'luxon';
+import { isTimeZone } from '../time-zone.js';
 import { InputError } from '../errors.js';
 
 export interface SlotInput {
@@ -21,7 +22,7 @@ const maxDaysAhead = 366;
 
 /** Resolves the slot or throws an InputError that names the field and the fix. */
 export function resolveSlot(input: SlotInput, now: DateTime = DateTime.now()): Slot {
-  if (!IANAZone.isValidZone(input.timezone)) {
+  if (!isTimeZone(input.timezone)) {
     throw new InputError('timezone', `"${input.timezone}" is not an IANA time-zone name`, 'use a name such as America/New_York or Europe/Berlin; ask the user where they are if unsure');
   }
   const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(input.date);

@@ -1,6 +1,7 @@
 // Zoho Bookings wire shapes and pure mappers: data centres, durations, the appointment form, Zoho's answers in our terms.
 // API reference: https://www.zoho.com/bookings/help/api/v1/book-appointment.html
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime } from 'luxon';
+import { isTimeZone } from '../time-zone.js';
 import { z } from 'zod';
 import { InputError, ProviderError, type ErrorCode } from '../errors.js';
 import { singleLine, truncate } from '../text.js';
@@ -200,7 +201,7 @@ export function formatZohoTime(at: DateTime, zone: string): string {
 export function parseZohoTime(text: string, zone: string): DateTime | undefined {
   const match = /^(\d{2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2})$/.exec(text.trim());
   const month = match ? months.findIndex((m) => m.toLowerCase() === match[2]?.toLowerCase()) + 1 : 0;
-  if (!match || month === 0 || !IANAZone.isValidZone(zone)) return undefined;
+  if (!match || month === 0 || !isTimeZone(zone)) return undefined;
   const [day, year, hour, minute, second] = [match[1], match[3], match[4], match[5], match[6]].map(Number) as [number, number, number, number, number];
   const at = DateTime.fromObject({ year, month, day, hour, minute, second }, { zone });
   return at.isValid && at.hour === hour && at.day === day ? at : undefined;

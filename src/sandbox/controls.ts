@@ -1,5 +1,6 @@
 // The sandbox's fault and latency controls: added latency per provider or route; a provider answering 500, 429 with
 // Retry-After, a malformed body, or hanging. Set by flags at start or through the admin endpoint while it runs.
+import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 
@@ -54,6 +55,11 @@ export class Controls {
   #latency: LatencyRule[] = [];
   #faults: FaultRule[] = [];
   readonly #closed = new AbortController();
+
+  constructor() {
+    // Every delayed or hanging request waits on this one signal: twenty at once are expected, not a leak.
+    setMaxListeners(0, this.#closed.signal);
+  }
 
   setLatency(rule: LatencyRule): void {
     this.#latency = [...this.#latency.filter((r) => r.target !== rule.target), rule];

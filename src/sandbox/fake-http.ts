@@ -24,14 +24,24 @@ export const http = { get: route('GET'), post: route('POST'), patch: route('PATC
 
 const segments = (pathname: string): string[] => pathname.replace(/\/+$/, '').split('/');
 
+/** Each route's URL, parsed once: a request is matched against every route of every fake. */
+const parsed = new WeakMap<FakeRoute, { origin: string; pattern: string[] }>();
+const patternOf = (candidate: FakeRoute): { origin: string; pattern: string[] } => {
+  let entry = parsed.get(candidate);
+  if (!entry) {
+    const url = new URL(candidate.url);
+    entry = { origin: url.origin, pattern: segments(url.pathname) };
+    parsed.set(candidate, entry);
+  }
+  return entry;
+};
+
 /** The route's parameters when it answers `request` (same method, origin and path; the query is ignored), else undefined. */
-export function matchRoute(candidate: FakeRoute, request: Request): Params | undefined {
+export function matchRoute(candidate: FakeRoute, request: Request, url = new URL(request.url)): Params | undefined {
   if (candidate.method !== request.method) return undefined;
-  const want = new URL(candidate.url);
-  const got = new URL(request.url);
-  if (want.origin !== got.origin) return undefined;
-  const pattern = segments(want.pathname);
-  const actual = segments(got.pathname);
+  const { origin, pattern } = patternOf(candidate);
+  if (origin !== url.origin) return undefined;
+  const actual = segments(url.pathname);
   if (pattern.length !== actual.length) return undefined;
   const params: Params = {};
   for (const [i, part] of pattern.entries()) {
@@ -48,8 +58,9 @@ export function matchRoute(candidate: FakeRoute, request: Request): Params | und
 
 /** The first route that answers `request`, with its parameters. */
 export function findRoute(routes: readonly FakeRoute[], request: Request): { route: FakeRoute; params: Params } | undefined {
+  const url = new URL(request.url);
   for (const candidate of routes) {
-    const params = matchRoute(candidate, request);
+    const params = matchRoute(candidate, request, url);
     if (params) return { route: candidate, params };
   }
   return undefined;

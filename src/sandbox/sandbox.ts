@@ -28,7 +28,7 @@ export interface ServedRequest {
   provider: string;
   /** `routeKey`: `zoom:POST /zoom/v2/users/:userId/meetings`. */
   route: string;
-  /** performance.now() milliseconds. */
+  /** performance.now() milliseconds, from the sandbox's routing of the request to its answer being ready. */
   startedAt: number;
   endedAt: number;
 }
@@ -116,12 +116,12 @@ export function createSandboxWorld(origin: string, options: SandboxOptions) {
   }
 
   async function handle(request: Request): Promise<Response | undefined> {
+    const startedAt = performance.now();
     const url = new URL(request.url);
     if (url.pathname === '/__sandbox' || url.pathname.startsWith('/__sandbox/')) return admin(request, url);
     for (const mount of mounts) {
       const found = findRoute(mount.routes, request);
       if (!found) continue;
-      const startedAt = performance.now();
       const route = routeKey(mount.id, found.route.method, new URL(found.route.url).pathname);
       const response = (await controls.before(mount.id, route)) ?? (await found.route.resolver({ request, params: found.params }));
       options.onServed?.({ provider: mount.id, route, startedAt, endedAt: performance.now() });

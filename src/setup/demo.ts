@@ -9,7 +9,8 @@ import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime } from 'luxon';
+import { isTimeZone } from '../time-zone.js';
 import { openContext } from '../context.js';
 import { InputError } from '../errors.js';
 import { providerIds } from '../providers/index.js';
@@ -82,7 +83,7 @@ function readOptions(argv: string[]): DemoOptions {
   const unknown = providers.filter((p) => !providerIds.includes(p));
   if (unknown.length > 0 || providers.length === 0) throw new InputError('--providers', `unknown: ${unknown.join(', ') || '(none given)'}`, `choose from ${providerIds.join(', ')}, comma-separated`);
   const timezone = values.timezone ?? 'America/New_York';
-  if (!IANAZone.isValidZone(timezone)) throw new InputError('--timezone', `"${timezone}" is not an IANA time zone`, 'for example Europe/Paris or Asia/Tokyo');
+  if (!isTimeZone(timezone)) throw new InputError('--timezone', `"${timezone}" is not an IANA time zone`, 'for example Europe/Paris or Asia/Tokyo');
   return { providers, timezone, date: values.date ?? nextWeekday(timezone), time: values.time ?? '10:00', controls: readControlFlags(values.latency, values.fail) };
 }
 

@@ -1,0 +1,65 @@
+// `npm run bench`: cold start, booking overhead and concurrency of the built server, in one run, as medians of
+// repeated runs and ratios. Prints a table and writes docs/benchmark.json. A measurement, never a test: it fails only
+// when the server could not do the job.
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { booking } from './bench/booking.js';
+import { coldStart } from './bench/cold-start.js';
+import { round } from './bench/stats.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const binary = path.join(root, 'bin', 'alsatalk-mcp.js');
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' }, 'booking-runs': { type: 'string', default: '9' }, latency: { type: 'string', default: '100' }, 'warm-up': { type: 'string', default: '10' } } });
+const runs = Number(values.runs);
+const bookingRuns = Number(values['booking-runs']);
+const latencyMs = Number(values.latency);
+const warmUp = Number(values['warm-up']);
+
+const out = (line = ''): void => void process.stdout.write(`${line}\n`);
+const pad = (text: string, width: number): string => text.padEnd(width);
+
+const machine = {
+  cpu: os.cpus()[0]?.model ?? 'unknown',
+  cores: os.availableParallelism(),
+  memoryGiB: round(os.totalmem() / 2 ** 30),
+  platform: `${os.platform()} ${os.release()}`,
+  node: process.version,
+};
+out(`alsatalk-mcp benchmark on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.platform}, Node ${machine.node}`);
+
+// The server must not find a developer's own configuration: a throwaway data folder, no keychain service of theirs.
+const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), ALSATALK_HOME: path.join(os.tmpdir(), `alsatalk-bench-cold-${process.pid}`) };
+const cold = await coldStart(path.join(root, '.bench'), binary, runs, env);
+const [floor, minimal, ours] = cold;
+if (!floor || !minimal || !ours) throw new Error('cold start: a subject is missing');
+out();
+out(`1. Cold start: spawn to the answer of tools/list (median of ${runs}, interleaved)`);
+for (const row of cold) out(`   ${pad(row.name, 52)} ${pad(`${round(row.medianMs)} ms`, 10)} peak RSS ${row.peakRssMiB === null ? 'n/a' : `${round(row.peakRssMiB)} MiB`}`);
+const timeRatio = ours.medianMs / minimal.medianMs;
+const memoryRatio = ours.peakRssMiB !== null && minimal.peakRssMiB !== null ? ours.peakRssMiB / minimal.peakRssMiB : null;
+out(`   alsatalk-mcp / minimal SDK server: time ${round(timeRatio, 2)}x (target <= 0.75x), memory ${memoryRatio === null ? 'n/a' : `${round(memoryRatio, 2)}x`} (target <= 1x)`);
+
+const figures = await booking(binary, bookingRuns, latencyMs, warmUp);
+out();
+out(`2. book_meeting, all four providers and Resend on the sandbox, ${latencyMs} ms added to every provider call (median of ${bookingRuns}, after ${warmUp} warm-up bookings)`);
+out(`   end to end ${round(figures.medianEndToEndMs)} ms, critical path ${round(figures.medianCriticalPathMs)} ms, overhead ${round(figures.medianOverheadMs)} ms (target <= 10 ms)`);
+const c = figures.concurrent;
+out();
+out(`3. ${c.bookings} bookings at once over one connection, every access token expired`);
+out(`   total ${round(c.totalMs)} ms vs ${round(c.singleMedianMs)} ms for one booking (${round(c.ratio, 2)}x); all booked: ${c.allBooked ? 'yes' : 'NO'}`);
+out(`   token refreshes: ${Object.entries(c.tokenRefreshes).map(([id, n]) => `${id} ${n}`).join(', ')} (target: exactly 1 each)`);
+
+const report = {
+  date: new Date().toISOString(),
+  machine,
+  coldStart: { runs, rows: cold.map((r) => ({ ...r, medianMs: round(r.medianMs), peakRssMiB: r.peakRssMiB === null ? null : round(r.peakRssMiB) })), timeRatio: round(timeRatio, 3), memoryRatio: memoryRatio === null ? null : round(memoryRatio, 3) },
+  booking: { ...figures, medianEndToEndMs: round(figures.medianEndToEndMs), medianCriticalPathMs: round(figures.medianCriticalPathMs), medianOverheadMs: round(figures.medianOverheadMs), concurrent: { ...c, totalMs: round(c.totalMs), singleMedianMs: round(c.singleMedianMs), ratio: round(c.ratio, 2) } },
+};
+const file = path.join(root, 'docs', 'benchmark.json');
+writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+out();
+out(`Written to ${path.relative(process.cwd(), file)}.`);
+if (!c.allBooked) process.exitCode = 1;
