@@ -6,6 +6,7 @@ import { connectCommand, fieldEnv, type Connector } from '../providers/provider.
 import { saveConnection } from '../setup/connect.js';
 import { secretAccount } from '../storage/secret-store.js';
 import { createBrowserLogin } from './browser-login.js';
+import { SignInUnavailable } from './sign-in-unavailable.js';
 
 /** What the user gives in the conversation: never a secret. */
 export interface SignInRequest {
@@ -19,16 +20,6 @@ export type SignInState =
   | { state: 'pending'; url: string; startedAt: string }
   | { state: 'connected'; account: string; finishedAt: string }
   | { state: 'failed'; message: string; hint?: string | undefined; finishedAt: string };
-
-/** A sign-in that could not start: what the user does instead (run the CLI, or give a non-secret value). */
-export class SignInUnavailable extends Error {
-  constructor(
-    message: string,
-    readonly nextStep: string,
-  ) {
-    super(message);
-  }
-}
 
 interface Running {
   url: string;

@@ -14,7 +14,9 @@ import { displayName } from './calendly-wire.js';
 const reconnect = connectCommand('calendly');
 
 /** Every scope the booking flow uses (https://developer.calendly.com/docs/authentication/scopes). */
-export const calendlyScopes = ['users:read', 'event_types:read', 'availability:read', 'scheduled_events:write', 'scheduling_links:write'] as const;
+import { calendlyScopes } from './calendly.js';
+
+export { calendlyScopes };
 
 /** The user's own OAuth app: a native app has no secret; a web app authenticates with one. */
 export interface CalendlyClient {

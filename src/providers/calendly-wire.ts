@@ -5,7 +5,9 @@ import { z } from 'zod';
 import type { BookedMeeting, Meeting } from '../booking/types.js';
 import { singleLine, truncate } from '../text.js';
 
-export const displayName = 'Calendly';
+import { displayName } from './calendly.js';
+
+export { displayName };
 
 /** Response of `GET /users/me` (https://developer.calendly.com/api-docs/calendly-api/users/get-current-user). */
 export const currentUser = z.object({

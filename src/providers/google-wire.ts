@@ -5,7 +5,9 @@ import { ProviderError, type ErrorCode } from '../errors.js';
 import { truncate } from '../text.js';
 import type { BookedMeeting, Meeting } from '../booking/types.js';
 
-export const displayName = 'Google Calendar';
+import { displayName } from './google.js';
+
+export { displayName };
 
 /** Who Google itself e-mails about a new event; `none` by default because our own e-mail is the invitation. */
 export const sendUpdatesValues = ['none', 'all', 'externalOnly'] as const;

@@ -7,25 +7,13 @@ import { InputError, ProviderError, type ErrorCode } from '../errors.js';
 import { singleLine, truncate } from '../text.js';
 import type { BookedMeeting, Meeting } from '../booking/types.js';
 
-export const displayName = 'Zoho Bookings';
+import { displayName } from './zoho.js';
 
-/**
- * Accounts host per data centre (https://www.zoho.com/accounts/protocol/oauth/multi-dc.html). A grant code or refresh
- * token works only at the accounts host of the data centre that issued it; CA is the odd one out (zohocloud.ca).
- */
-export const accountsHosts = {
-  us: 'https://accounts.zoho.com',
-  eu: 'https://accounts.zoho.eu',
-  in: 'https://accounts.zoho.in',
-  au: 'https://accounts.zoho.com.au',
-  jp: 'https://accounts.zoho.jp',
-  ca: 'https://accounts.zohocloud.ca',
-  sa: 'https://accounts.zoho.sa',
-  cn: 'https://accounts.zoho.com.cn',
-  uk: 'https://accounts.zoho.uk',
-} as const;
-export type Region = keyof typeof accountsHosts;
-export const regions = Object.keys(accountsHosts) as Region[];
+export { displayName };
+
+import { accountsHosts, regions, type Region } from './zoho.js';
+
+export { accountsHosts, regions, type Region };
 
 /**
  * Pure: the accounts server to use. An `ALSATALK_ZOHO_ACCOUNTS_URL` that differs from the default wins over `--region`

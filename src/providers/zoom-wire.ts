@@ -5,7 +5,9 @@ import { ProviderError } from '../errors.js';
 import { truncate } from '../text.js';
 import type { BookedMeeting, Meeting } from '../booking/types.js';
 
-export const displayName = 'Zoom';
+import { displayName } from './zoom.js';
+
+export { displayName };
 
 /** Token response of `POST /oauth/token` (https://developers.zoom.us/docs/integrations/oauth/). */
 export const tokenResponse = z.object({

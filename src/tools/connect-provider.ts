@@ -1,9 +1,9 @@
 // The connect_provider tool: every provider's state, and for one that signs in with the browser, the sign-in itself
 // (its URL through URL-mode elicitation when the host supports it, else in the result). It never asks for a secret.
-import { randomUUID } from 'node:crypto';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { SignInUnavailable, type BackgroundSignIns, type SignInState } from '../auth/background-sign-in.js';
+import type { BackgroundSignIns, SignInState } from '../auth/background-sign-in.js';
+import { SignInUnavailable } from '../auth/sign-in-unavailable.js';
 import { toAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Connector } from '../providers/provider.js';
@@ -97,7 +97,8 @@ export function registerConnectProviderTool(server: McpServer, deps: ConnectProv
     if (!server.server.getClientCapabilities()?.elicitation?.url) {
       return { provider, outcome: 'started', url, message: `Open this page to sign in to ${connector.displayName}: ${url} (it waits 5 minutes; the connection is saved as soon as the sign-in finishes)` };
     }
-    const elicitationId = randomUUID();
+    // node:crypto is loaded here rather than at start-up, where the server only has to list its tools.
+    const elicitationId = (await import('node:crypto')).randomUUID();
     completion.notify = server.server.createElicitationCompletionNotifier(elicitationId);
     if (completion.finished) void completion.notify().catch(() => undefined);
     let action: string;

@@ -1,7 +1,8 @@
 // Zoom's pure mappers: our Meeting to the Create-a-meeting body, and Zoom's 201 answer to a BookedMeeting.
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/errors.js';
-import { formatMeetingId, fromZoomMeeting, toZoomMeeting, zoom } from '../../src/providers/zoom.js';
+import { zoom } from '../../src/providers/zoom.js';
+import { formatMeetingId, fromZoomMeeting, toZoomMeeting } from '../../src/providers/zoom-wire.js';
 import { canCreateMeetings, describeZoomError, userTokenResponse } from '../../src/providers/zoom-wire.js';
 import { sampleMeeting } from '../support/meeting.js';
 
