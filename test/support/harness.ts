@@ -23,6 +23,7 @@ import { runConnect } from '../../src/setup/connect.js';
 import { runDisconnect } from '../../src/setup/disconnect.js';
 import { collectStatus } from '../../src/setup/status.js';
 import type { FakeRoute } from '../../src/sandbox/fake-http.js';
+import { followConsentPage } from '../../src/sandbox/consent.js';
 import { mswHandler } from '../msw/handlers.js';
 import { createResendFake, type ResendFake } from '../../src/sandbox/fakes/resend.js';
 import { createZoomFake, type ZoomFake } from '../../src/sandbox/fakes/zoom.js';
@@ -66,17 +67,8 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/**
- * Plays the person at the browser during `connect`: loads the provider's sign-in page (a fake that approves at once)
- * and follows its redirect to the loopback callback, over real HTTP.
- */
-export async function followSignIn(url: string): Promise<boolean> {
-  const page = await fetch(url, { redirect: 'manual' });
-  const location = page.headers.get('location');
-  if (!location) throw new Error(`the sign-in page answered ${page.status} without a redirect: ${await page.text()}`);
-  void fetch(location).catch(() => undefined);
-  return true;
-}
+/** Plays the person at the browser during `connect`: the fakes' consent pages approve at once. */
+export const followSignIn = followConsentPage;
 
 export function fakeEnv(home: string, fakes: readonly Fake[]): Record<string, string> {
   return {
