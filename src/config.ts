@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
-import { isTimeZone } from './time-zone.js';
+import { isTimeZone, systemTimeZone } from './time-zone.js';
 import type { LogLevel } from './log.js';
 
 /** A base URL a connector calls, overridable by one environment variable (to point at a fake provider). */
@@ -39,7 +39,7 @@ export interface Platform {
 const currentPlatform = (): Platform => ({
   platform: process.platform,
   homedir: os.homedir(),
-  machineTimezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+  machineTimezone: systemTimeZone(process.env.TZ),
 });
 
 const optionalText = z
