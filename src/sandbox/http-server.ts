@@ -2,8 +2,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** Answers one request; undefined means no route knows it (a 404 naming the request). */
-export type FetchHandler = (request: Request) => Promise<Response | undefined>;
+/**
+ * Answers one request; undefined means no route knows it (a 404 naming the request).
+ * @param arrivedAt performance.now() when the request's first bytes arrived, before its body was read
+ */
+export type FetchHandler = (request: Request, arrivedAt: number) => Promise<Response | undefined>;
 
 export interface RunningHttpServer {
   /** `http://127.0.0.1:PORT` */
@@ -31,9 +34,10 @@ async function toRequest(req: http.IncomingMessage, origin: string): Promise<Req
 export async function serveHttp(handle: FetchHandler, port = 0): Promise<RunningHttpServer> {
   let origin = '';
   const server = http.createServer((req, res) => {
+    const arrivedAt = performance.now();
     void (async () => {
       try {
-        const response = await handle(await toRequest(req, origin));
+        const response = await handle(await toRequest(req, origin), arrivedAt);
         if (!response) {
           res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: `no fake for ${req.method} ${req.url}` }));
           return;

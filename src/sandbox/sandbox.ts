@@ -28,7 +28,7 @@ export interface ServedRequest {
   provider: string;
   /** `routeKey`: `zoom:POST /zoom/v2/users/:userId/meetings`. */
   route: string;
-  /** performance.now() milliseconds, from the sandbox's routing of the request to its answer being ready. */
+  /** performance.now() milliseconds, from the request's arrival at the sandbox to its answer being ready. */
   startedAt: number;
   endedAt: number;
 }
@@ -115,8 +115,9 @@ export function createSandboxWorld(origin: string, options: SandboxOptions) {
     return json({ message: `no sandbox admin route ${request.method} ${url.pathname}` }, 404);
   }
 
-  async function handle(request: Request): Promise<Response | undefined> {
-    const startedAt = performance.now();
+  /** @param arrivedAt when the request reached the sandbox (its HTTP server says; in-process, now) */
+  async function handle(request: Request, arrivedAt = performance.now()): Promise<Response | undefined> {
+    const startedAt = arrivedAt;
     const url = new URL(request.url);
     if (url.pathname === '/__sandbox' || url.pathname.startsWith('/__sandbox/')) return admin(request, url);
     for (const mount of mounts) {
@@ -161,7 +162,7 @@ export interface Sandbox extends SandboxWorld {
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   // The fakes' URLs embed the origin, which is known once the port is bound.
   let handle: FetchHandler = async () => undefined;
-  const server = await serveHttp((request) => handle(request), options.port ?? 0);
+  const server = await serveHttp((request, arrivedAt) => handle(request, arrivedAt), options.port ?? 0);
   const world = createSandboxWorld(server.url, options);
   handle = world.handle;
   return {
