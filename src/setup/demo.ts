@@ -118,8 +118,10 @@ export async function connectAll(sandbox: Sandbox, env: Record<string, string>, 
   }
 }
 
-/** Runs the demo; resolves to the exit code (0: the booking call succeeded, even if a provider was made to fail). */
-/** @param serverEntry the script that starts the MCP server (the CLI this demo runs from) */
+/**
+ * Runs the demo; resolves to the exit code (0: the booking call succeeded, even if a provider was made to fail).
+ * @param serverEntry the script that starts the MCP server (the CLI this demo runs from)
+ */
 export async function runDemo(argv: string[], io: { out: (line: string) => void }, serverEntry: string): Promise<number> {
   const options = readOptions(argv);
   const { out } = io;
