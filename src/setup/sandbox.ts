@@ -57,7 +57,13 @@ export async function runSandbox(argv: string[], io: { out: (line: string) => vo
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InputError('--port', `"${parsed.values.port}" is not a port number`, 'give 0 to 65535');
   const controls = readControlFlags(parsed.values.latency, parsed.values.fail);
   const outbox = path.resolve(parsed.values.outbox ?? path.join(os.tmpdir(), `alsatalk-sandbox-outbox-${process.pid}`));
-  const sandbox = await startSandbox({ port, outbox, ...controls });
+  let sandbox: Sandbox;
+  try {
+    sandbox = await startSandbox({ port, outbox, ...controls });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    throw new InputError('--port', `127.0.0.1:${port} is already in use (another sandbox, or another program)`, 'stop that one, or pick another port: --port 8961 (or --port 0 for any free port)');
+  }
   const home = path.join(os.tmpdir(), `alsatalk-sandbox-home-${process.pid}`);
   io.out(`Sandbox providers on ${sandbox.origin}: Zoom, Calendly, Google Calendar, Zoho Bookings, Resend.`);
   io.out(`E-mails are written to ${outbox}.`);

@@ -1,5 +1,6 @@
 // `npx alsatalk-mcp sandbox` as a user runs it: the environment it prints is enough for connect and the server.
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,5 +51,21 @@ describe('npx alsatalk-mcp sandbox', () => {
 
     child.kill('SIGINT');
     expect(await exited).toBe(0);
+  });
+
+  it('names a port that is already taken, and the flag that picks another', async () => {
+    assertBuilt();
+    home = mkdtempSync(path.join(os.tmpdir(), 'alsatalk-sandbox-cli-'));
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as net.AddressInfo;
+    try {
+      const result = await runCli(['sandbox', '--port', String(port), '--outbox', path.join(home, 'outbox')], { PATH: process.env.PATH ?? '', HOME: home });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`--port: 127.0.0.1:${port} is already in use`);
+      expect(result.stderr).toContain('--port 0 for any free port');
+    } finally {
+      taken.close();
+    }
   });
 });
