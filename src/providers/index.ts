@@ -1,4 +1,5 @@
-// The registry: every meeting provider, in the order results are shown. A new provider is one file and one line here.
+// The registry: every meeting provider, in the order results are shown. A new provider is its manifest (<id>.ts, made
+// with lazyProvider) and its implementation (<id>-api.ts), plus one line here; only the manifest loads at start-up.
 import type { MeetingProvider } from './provider.js';
 import { calendly } from './calendly.js';
 import { google } from './google.js';
