@@ -3,7 +3,7 @@
 // fetch implementation on that first touch (~35 ms and ~9 MB), which the server's `tools/list` answer must not wait for.
 import type { default as KyDefault, KyInstance, Options, ResponsePromise } from 'ky';
 import { AppError } from '../errors.js';
-import { traceHooks } from './trace.js';
+import { traceRequest, traceResponse } from './trace.js';
 
 /** Supplies the Authorization header and learns when the provider rejected it. */
 export interface AuthScheme {
@@ -86,25 +86,26 @@ function create(ky: Ky, options: HttpOptions): KyInstance {
       // it; Calendly allows 8 token requests a minute). ky would otherwise retry a GET on any error that is not HTTP.
       shouldRetry: ({ error }) => (error instanceof AppError ? false : undefined),
     },
+    // One afterResponse hook, not one per concern: ky clones the response (a stream tee) for every hook it runs.
     hooks: auth
       ? {
           beforeRequest: [
             async (request) => {
               request.headers.set('Authorization', await auth.header());
+              traceRequest(request);
             },
-            ...traceHooks.beforeRequest,
           ],
           afterResponse: [
-            ...traceHooks.afterResponse,
             // A 401 means the request was refused before it had any effect, so even a create is sent once more,
             // with a fresh token: the old one may have expired early or been replaced by a newer S2S token.
             (request, _options, response, { retryCount }) => {
+              traceResponse(request, response);
               if (response.status !== 401 || retryCount > 0) return undefined;
               auth.rejected(request.headers.get('Authorization') ?? '');
               return ky.retry({ delay: 0, code: 'TOKEN_REJECTED' });
             },
           ],
         }
-      : traceHooks,
+      : { beforeRequest: [traceRequest], afterResponse: [(request, _options, response) => traceResponse(request, response)] },
   });
 }

@@ -21,19 +21,14 @@ const where = (url: string): string => {
 const started = new Map<string, number[]>();
 const key = (request: Request): string => `${request.method} ${request.url}`;
 
-export const traceHooks = {
-  beforeRequest: [
-    (request: Request): void => {
-      if (!tracer) return;
-      started.set(key(request), [...(started.get(key(request)) ?? []), Date.now()]);
-      tracer(`→ ${request.method} ${where(request.url)}`);
-    },
-  ],
-  afterResponse: [
-    (request: Request, _options: unknown, response: Response): void => {
-      if (!tracer) return;
-      const since = started.get(key(request))?.shift();
-      tracer(`← ${response.status} ${request.method} ${where(request.url)}${since === undefined ? '' : ` (${Date.now() - since} ms)`}`);
-    },
-  ],
-};
+export function traceRequest(request: Request): void {
+  if (!tracer) return;
+  started.set(key(request), [...(started.get(key(request)) ?? []), Date.now()]);
+  tracer(`→ ${request.method} ${where(request.url)}`);
+}
+
+export function traceResponse(request: Request, response: Response): void {
+  if (!tracer) return;
+  const since = started.get(key(request))?.shift();
+  tracer(`← ${response.status} ${request.method} ${where(request.url)}${since === undefined ? '' : ` (${Date.now() - since} ms)`}`);
+}
