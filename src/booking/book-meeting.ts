@@ -4,6 +4,7 @@ import { DateTime } from 'luxon';
 import type { Config } from '../config.js';
 import { renderInvite, type BookedEntry } from '../email/invite.js';
 import { resend, sendInvite } from '../email/resend.js';
+import { longTime, subjectTime } from '../email/when.js';
 import { AppError, ProviderError, toAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { registerSecret } from '../log.js';
@@ -111,7 +112,7 @@ export class BookingService {
     bookings.createPending(meeting, attempted.map((a) => a.provider.id), [...outcomes.values()]);
     log.info('booking started', { booking: meeting.bookingId, providers: attempted.map((a) => a.provider.id) });
 
-    await Promise.all(
+    const finished = Promise.all(
       attempted.map(async ({ provider, connection }) => {
         const outcome = await this.#bookOne(provider, connection, meeting);
         outcomes.set(provider.id, outcome);
@@ -123,6 +124,10 @@ export class BookingService {
         onProgress?.(outcome, attempted.length);
       }),
     );
+    // The e-mail's and the answer's times depend on the meeting alone: format them while the providers are answering
+    // (once every request is on its way), not on the critical path after the last one.
+    setImmediate(() => longTime(meeting) && subjectTime(meeting));
+    await finished;
 
     const ordered = wanted.map((p) => outcomes.get(p.id)).filter((o): o is ProviderOutcome => o !== undefined);
     const booked: BookedEntry[] = ordered.flatMap((o) =>

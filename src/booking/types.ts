@@ -3,18 +3,18 @@ import type { DateTime } from 'luxon';
 
 /** A slot that has passed validation: exact instants plus the zone the invitee thinks in. */
 export interface Meeting {
-  bookingId: string;
-  customerName: string;
-  customerEmail: string;
+  readonly bookingId: string;
+  readonly customerName: string;
+  readonly customerEmail: string;
   /** E.164 (`+14155550123`), when the agent gave one; some providers (Zoho) require it. */
-  customerPhone?: string;
-  topic: string;
+  readonly customerPhone?: string;
+  readonly topic: string;
   /** IANA zone name the booking was asked in. */
-  timezone: string;
-  durationMinutes: number;
+  readonly timezone: string;
+  readonly durationMinutes: number;
   /** Start in `timezone` (Luxon keeps both the instant and the wall time). */
-  start: DateTime;
-  end: DateTime;
+  readonly start: DateTime;
+  readonly end: DateTime;
 }
 
 /** What a provider created, in the project's own terms (providers map their wire shapes into this). */
