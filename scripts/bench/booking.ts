@@ -1,7 +1,9 @@
 // Booking through the built server on the sandbox: each provider call given a fixed latency, the end-to-end time next
-// to the critical path (the slowest provider's chain of calls plus the e-mail, as the sandbox saw them); then 20
-// bookings at once over one connection, with every access token expired, counting the token refreshes.
-import { mkdtempSync, rmSync } from 'node:fs';
+// to the critical path (the slowest provider's chain of calls plus the e-mail, as the sandbox saw them), and next to a
+// floor measured the same way: a minimal SDK server whose one tool makes as many calls in a row with ky, doing nothing
+// else, so the overhead that is the machine's (stdio, loopback HTTP, ky, waking up) is told from the server's own.
+// Then 20 bookings at once over one connection, with every access token expired, counting the token refreshes.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -20,8 +22,22 @@ export interface BookingFigures {
   medianEndToEndMs: number;
   medianCriticalPathMs: number;
   medianOverheadMs: number;
+  floor: { calls: number; medianEndToEndMs: number; medianCriticalPathMs: number; medianOverheadMs: number };
   concurrent: { bookings: number; allBooked: boolean; totalMs: number; singleMedianMs: number; ratio: number; tokenRefreshes: Record<string, number> };
 }
+
+/** The floor: one tool that makes `calls` sequential ky GETs to the sandbox (Calendly's /users/me) and answers. */
+const floorServer = `import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import ky from 'ky';
+const api = ky.create({ prefixUrl: process.env.FLOOR_API, headers: { authorization: 'Bearer ' + process.env.FLOOR_TOKEN }, retry: 0 });
+const server = new McpServer({ name: 'floor', version: '1.0.0' });
+server.registerTool('chain', { description: 'Calls in a row' }, async () => {
+  for (let i = 0; i < Number(process.env.FLOOR_CALLS); i += 1) await api.get('users/me').json();
+  return { content: [{ type: 'text', text: 'done' }] };
+});
+await server.connect(new StdioServerTransport());
+`;
 
 /** Distinct half-hour slots inside the sandbox's working hours (Calendly's host: 08:00 to 18:00 New York), weekdays only. */
 function* slots(from: DateTime): Generator<{ date: string; time: string }> {
@@ -33,15 +49,39 @@ function* slots(from: DateTime): Generator<{ date: string; time: string }> {
   }
 }
 
-export async function booking(binary: string, runs: number, latencyMs: number, warmUp: number): Promise<BookingFigures> {
+/**
+ * @param workDir a folder inside the project (so the floor server resolves the SDK and ky from its node_modules)
+ */
+export async function booking(workDir: string, binary: string, runs: number, latencyMs: number, warmUp: number): Promise<BookingFigures> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'alsatalk-bench-'));
   const served: ServedRequest[] = [];
   const sandbox = await startSandbox({ outbox: path.join(home, 'outbox'), onServed: (entry) => served.push(entry) });
   const env = { ...sandbox.env, ALSATALK_HOME: home, ALSATALK_DEFAULT_TIMEZONE: 'America/New_York', ALSATALK_LOG_LEVEL: 'warn' };
   const client = new Client({ name: 'alsatalk-bench', version: '1.0.0' });
+  const floorClient = new Client({ name: 'alsatalk-bench-floor', version: '1.0.0' });
   try {
     await connectAll(sandbox, env, providers, () => undefined);
     await client.connect(new StdioClientTransport({ command: process.execPath, args: [binary], env: { ...env, PATH: process.env.PATH ?? '' }, stderr: 'ignore' }));
+    // The floor makes as many calls in a row as the critical path: Calendly's chain plus the e-mail.
+    const floorCalls = 5;
+    mkdirSync(workDir, { recursive: true });
+    writeFileSync(path.join(workDir, 'floor-booking-server.mjs'), floorServer);
+    const floorToken = [...sandbox.fakes.calendly.oauth.accessTokens.keys()][0];
+    if (!floorToken) throw new Error('the sandbox holds no Calendly access token for the floor');
+    await floorClient.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [path.join(workDir, 'floor-booking-server.mjs')],
+        env: { PATH: process.env.PATH ?? '', FLOOR_API: `${sandbox.env.ALSATALK_CALENDLY_API_URL ?? ''}/`, FLOOR_TOKEN: floorToken, FLOOR_CALLS: String(floorCalls) },
+        stderr: 'ignore',
+      }),
+    );
+    const chain = async (): Promise<number> => {
+      const started = performance.now();
+      const result = await floorClient.callTool({ name: 'chain', arguments: {} });
+      if (result.isError) throw new Error('the floor server failed: is the sandbox up?');
+      return performance.now() - started;
+    };
     const free = slots(DateTime.now().setZone('America/New_York').plus({ days: 1 }).startOf('day'));
     const book = async (): Promise<{ ms: number; booked: boolean }> => {
       const slot = free.next().value as { date: string; time: string };
@@ -58,19 +98,27 @@ export async function booking(binary: string, runs: number, latencyMs: number, w
     // paths, so the measured calls show the steady state of a server that has been up for a while.
     for (let i = 0; i < warmUp; i += 1) {
       if (!(await book()).booked) throw new Error('a warm-up booking did not book everywhere: run `npm run demo` to see why');
+      await chain();
     }
     sandbox.controls.setLatency({ target: '*', ms: latencyMs });
     const endToEnd: number[] = [];
     const critical: number[] = [];
+    const floorEndToEnd: number[] = [];
+    const floorCritical: number[] = [];
+    // Interleaved, so that the floor and the server see the same moments of a noisy machine.
     for (let run = 0; run < runs; run += 1) {
       served.length = 0;
       const { ms, booked } = await book();
       if (!booked) throw new Error(`booking run ${run + 1} did not book everywhere`);
       endToEnd.push(ms);
-      const chain = (id: string) => covered(served.filter((s) => s.provider === id));
-      critical.push(Math.max(...providers.map(chain)) + chain('resend'));
+      const span = (id: string) => covered(served.filter((s) => s.provider === id));
+      critical.push(Math.max(...providers.map(span)) + span('resend'));
+      served.length = 0;
+      floorEndToEnd.push(await chain());
+      floorCritical.push(covered(served));
     }
     const overhead = endToEnd.map((ms, i) => ms - (critical[i] ?? 0));
+    const floorOverhead = floorEndToEnd.map((ms, i) => ms - (floorCritical[i] ?? 0));
 
     // Every access token expires at once; 20 bookings share one refresh per provider.
     const tokenRequests = () => ({
@@ -97,6 +145,7 @@ export async function booking(binary: string, runs: number, latencyMs: number, w
       medianEndToEndMs: singleMedianMs,
       medianCriticalPathMs: median(critical),
       medianOverheadMs: median(overhead),
+      floor: { calls: floorCalls, medianEndToEndMs: median(floorEndToEnd), medianCriticalPathMs: median(floorCritical), medianOverheadMs: median(floorOverhead) },
       concurrent: {
         bookings: burst,
         allBooked: results.every((r) => r.booked),
@@ -108,6 +157,7 @@ export async function booking(binary: string, runs: number, latencyMs: number, w
     };
   } finally {
     await client.close().catch(() => undefined);
+    await floorClient.close().catch(() => undefined);
     await sandbox.close();
     rmSync(home, { recursive: true, force: true });
   }

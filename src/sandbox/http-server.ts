@@ -2,11 +2,16 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/**
- * Answers one request; undefined means no route knows it (a 404 naming the request).
- * @param arrivedAt performance.now() when the request's first bytes arrived, before its body was read
- */
-export type FetchHandler = (request: Request, arrivedAt: number) => Promise<Response | undefined>;
+/** When a request arrived and when its answer left, as performance.now() milliseconds. */
+export interface Timing {
+  /** The request's head had arrived; its body was not read yet. */
+  arrivedAt: number;
+  /** The answer's last byte was handed to the socket (or the connection was dropped on purpose). */
+  answered: Promise<number>;
+}
+
+/** Answers one request; undefined means no route knows it (a 404 naming the request). */
+export type FetchHandler = (request: Request, timing: Timing) => Promise<Response | undefined>;
 
 export interface RunningHttpServer {
   /** `http://127.0.0.1:PORT` */
@@ -35,11 +40,22 @@ export async function serveHttp(handle: FetchHandler, port = 0): Promise<Running
   let origin = '';
   const server = http.createServer((req, res) => {
     const arrivedAt = performance.now();
+    let answer: (at: number) => void = () => undefined;
+    const answered = new Promise<number>((resolve) => {
+      answer = resolve;
+    });
+    // Stamped as soon as the answer is handed to the socket: 'finish' can come later, once this process is free again.
+    const end = (body: string | Buffer): void => {
+      res.end(body);
+      answer(performance.now());
+    };
+    res.once('close', () => answer(performance.now()));
     void (async () => {
       try {
-        const response = await handle(await toRequest(req, origin), arrivedAt);
+        const response = await handle(await toRequest(req, origin), { arrivedAt, answered });
         if (!response) {
-          res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: `no fake for ${req.method} ${req.url}` }));
+          res.writeHead(404, { 'content-type': 'application/json' });
+          end(JSON.stringify({ message: `no fake for ${req.method} ${req.url}` }));
           return;
         }
         // Response.error() is a network failure: the connection drops without an answer, as a lost response would.
@@ -51,10 +67,12 @@ export async function serveHttp(handle: FetchHandler, port = 0): Promise<Running
         response.headers.forEach((value, name) => {
           headers[name] = value;
         });
-        res.writeHead(response.status, headers).end(Buffer.from(await response.arrayBuffer()));
+        const body = Buffer.from(await response.arrayBuffer());
+        res.writeHead(response.status, headers);
+        end(body);
       } catch (error) {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end(String(error));
+        end(String(error));
       }
     })();
   });

@@ -11,7 +11,7 @@ import { createGoogleFake } from './fakes/google.js';
 import { createResendFake, type SentEmail } from './fakes/resend.js';
 import { createZohoFake } from './fakes/zoho.js';
 import { createZoomFake } from './fakes/zoom.js';
-import { serveHttp, type FetchHandler } from './http-server.js';
+import { serveHttp, type FetchHandler, type Timing } from './http-server.js';
 
 export interface SandboxOptions {
   /** 0 (default) picks a free port. */
@@ -28,7 +28,7 @@ export interface ServedRequest {
   provider: string;
   /** `routeKey`: `zoom:POST /zoom/v2/users/:userId/meetings`. */
   route: string;
-  /** performance.now() milliseconds, from the request's arrival at the sandbox to its answer being ready. */
+  /** performance.now() milliseconds, from the request's arrival at the sandbox to its answer's last byte leaving (over HTTP). */
   startedAt: number;
   endedAt: number;
 }
@@ -115,9 +115,9 @@ export function createSandboxWorld(origin: string, options: SandboxOptions) {
     return json({ message: `no sandbox admin route ${request.method} ${url.pathname}` }, 404);
   }
 
-  /** @param arrivedAt when the request reached the sandbox (its HTTP server says; in-process, now) */
-  async function handle(request: Request, arrivedAt = performance.now()): Promise<Response | undefined> {
-    const startedAt = arrivedAt;
+  /** @param timing when the request reached the sandbox and its answer left (its HTTP server says; in-process, now) */
+  async function handle(request: Request, timing?: Timing): Promise<Response | undefined> {
+    const startedAt = timing?.arrivedAt ?? performance.now();
     const url = new URL(request.url);
     if (url.pathname === '/__sandbox' || url.pathname.startsWith('/__sandbox/')) return admin(request, url);
     for (const mount of mounts) {
@@ -125,7 +125,12 @@ export function createSandboxWorld(origin: string, options: SandboxOptions) {
       if (!found) continue;
       const route = routeKey(mount.id, found.route.method, new URL(found.route.url).pathname);
       const response = (await controls.before(mount.id, route)) ?? (await found.route.resolver({ request, params: found.params }));
-      options.onServed?.({ provider: mount.id, route, startedAt, endedAt: performance.now() });
+      const { onServed } = options;
+      // Over HTTP the answer ends when its bytes leave: writing them is the provider's time, not the client's.
+      if (onServed) {
+        if (timing) void timing.answered.then((endedAt) => onServed({ provider: mount.id, route, startedAt, endedAt }));
+        else onServed({ provider: mount.id, route, startedAt, endedAt: performance.now() });
+      }
       return response;
     }
     return undefined;
@@ -162,7 +167,7 @@ export interface Sandbox extends SandboxWorld {
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   // The fakes' URLs embed the origin, which is known once the port is bound.
   let handle: FetchHandler = async () => undefined;
-  const server = await serveHttp((request, arrivedAt) => handle(request, arrivedAt), options.port ?? 0);
+  const server = await serveHttp((request, timing) => handle(request, timing), options.port ?? 0);
   const world = createSandboxWorld(server.url, options);
   handle = world.handle;
   return {

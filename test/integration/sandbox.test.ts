@@ -13,7 +13,7 @@ import { createGoogleFake } from '../../src/sandbox/fakes/google.js';
 import { createResendFake } from '../../src/sandbox/fakes/resend.js';
 import { createZohoFake } from '../../src/sandbox/fakes/zoho.js';
 import { createZoomFake } from '../../src/sandbox/fakes/zoom.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
+import { startSandbox, type Sandbox, type ServedRequest } from '../../src/sandbox/sandbox.js';
 import { SandboxSecretStore } from '../../src/storage/sandbox-secret-store.js';
 import { mswHandler } from '../msw/handlers.js';
 
@@ -144,6 +144,28 @@ describe('sandbox controls', () => {
     expect((await zoomMe()).status).toBe(503);
     await fetch(`${admin}/controls`, { method: 'DELETE' });
     expect((await zoomMe()).status).toBe(401);
+  });
+});
+
+describe('sandbox timings', () => {
+  it('reports each answered call from its arrival to its answer leaving, latency included', async () => {
+    const served: ServedRequest[] = [];
+    const timed = await startSandbox({ outbox, latency: [{ target: 'zoom', ms: 60 }], onServed: (entry) => served.push(entry) });
+    try {
+      const before = performance.now();
+      const response = await fetch(`${timed.fakes.zoom.apiBase}/users/me`);
+      const after = performance.now();
+      expect(response.status).toBe(401);
+      expect(served).toHaveLength(1);
+      const [entry] = served;
+      expect(entry).toMatchObject({ provider: 'zoom', route: 'zoom:GET /zoom/v2/users/:userId' });
+      // Inside the client's own view of the call, and at least as long as the added latency.
+      expect(entry?.startedAt).toBeGreaterThanOrEqual(before);
+      expect(entry?.endedAt).toBeLessThanOrEqual(after);
+      expect((entry?.endedAt ?? 0) - (entry?.startedAt ?? 0)).toBeGreaterThanOrEqual(59);
+    } finally {
+      await timed.close();
+    }
   });
 });
 

@@ -344,7 +344,9 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
       if (state.phoneRequired && !customer.phone_number) return Response.json(bookingFailure('Please enter a valid phone number'));
       if (start <= DateTime.now()) return Response.json(bookingFailure('The selected time has already passed'));
       const end = start.plus({ minutes: service.minutes });
-      const clash = state.appointments.some((a) => a.staffId === form.staff_id && DateTime.fromISO(a.startUtc) < end && DateTime.fromISO(a.endUtc) > start);
+      // Date.parse, not luxon: this runs over every appointment held, and a long sandbox session holds many.
+      const [from, until] = [start.toMillis(), end.toMillis()];
+      const clash = state.appointments.some((a) => a.staffId === form.staff_id && Date.parse(a.startUtc) < until && Date.parse(a.endUtc) > from);
       if (clash) return Response.json(bookingFailure('Slot not available for the selected staff'));
 
       const bookingId = `#AC-${String(state.appointments.length + 1).padStart(5, '0')}`;
