@@ -15,6 +15,10 @@ export type ErrorCode =
   | 'secret_store_unavailable'
   | 'storage_failed'
   | 'email_failed'
+  /** A repeated call found an earlier call's request cut off, and the provider cannot be searched for what it made. */
+  | 'outcome_unknown'
+  /** A repeated call found another process still making the same booking. */
+  | 'in_progress'
   | 'internal_error';
 
 export interface AppErrorOptions {

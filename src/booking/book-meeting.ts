@@ -5,16 +5,19 @@ import type { Config } from '../config.js';
 import { renderInvite, type BookedEntry } from '../email/invite.js';
 import { resend, sendInvite } from '../email/resend.js';
 import { longTime, subjectTime } from '../email/when.js';
-import { AppError, ProviderError, toAppError } from '../errors.js';
+import { AppError, InputError, ProviderError, toAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { registerSecret } from '../log.js';
 import { connectCommand, reconnectCommand, type MeetingProvider, type ProviderSession } from '../providers/provider.js';
-import type { BookingRepository } from '../storage/bookings.js';
+import type { BookingRecord, BookingRepository } from '../storage/bookings.js';
 import type { Connection, ConnectionRepository } from '../storage/connections.js';
 import { secretAccount, type SecretStore } from '../storage/secret-store.js';
 import { singleLine, truncate } from '../text.js';
+import { bookingKey, keyLifetimeMs, requestHash, type CallIdentity } from './idempotency.js';
+import { isAlive, thisProcess } from './owner.js';
+import { recordedEmail, recordedMeeting, recordedOutcomes } from './recorded.js';
 import { resolveSlot } from './slot.js';
-import type { BookingStatus, EmailOutcome, Meeting, ProviderFailure, ProviderOutcome } from './types.js';
+import type { BookedMeeting, BookingStatus, EmailOutcome, Meeting, ProviderFailure, ProviderOutcome } from './types.js';
 
 export interface BookRequest {
   customerName: string;
@@ -27,6 +30,17 @@ export interface BookRequest {
   topic?: string | undefined;
   /** A subset of provider ids; all registered providers when absent. */
   providers?: readonly string[] | undefined;
+  /** The agent's key for this booking; without one, a key is derived from the call (see idempotency.ts). */
+  idempotencyKey?: string | undefined;
+}
+
+/** Set when the call repeated an earlier one (same key, within its 24 hours). */
+export interface Repeat {
+  firstCalledAt: string;
+  /** Providers called again, because the earlier call had not booked them; empty when nothing was retried. */
+  retried: string[];
+  /** Whether an e-mail went out this time (one the earlier call never sent, or an update listing what this call added). */
+  emailed: boolean;
 }
 
 export interface BookingResult {
@@ -38,6 +52,7 @@ export interface BookingResult {
   email: EmailOutcome;
   /** Things the agent should tell the user (an ambiguous time that was resolved, ...). */
   notes: string[];
+  repeat?: Repeat;
 }
 
 export interface BookingDeps {
@@ -55,9 +70,31 @@ const asFailure = (error: unknown, fallbackRemedy: string): ProviderFailure => {
   return { code: e.code, message: e.message, remedy: e.hint ?? fallbackRemedy };
 };
 
+/** Failures after which the provider may have made the meeting anyway: a repeat looks for it before making another. */
+const uncertainCodes: ReadonlySet<string> = new Set(['timeout', 'network_error', 'provider_unavailable', 'internal_error']);
+
+interface Attempt {
+  provider: MeetingProvider;
+  connection: Connection;
+  /** The earlier call's request may have made the meeting: look for it first. */
+  lookFirst: boolean;
+}
+
+interface Call {
+  identity: CallIdentity;
+  key: string;
+  requestHash: string;
+  byAgent: boolean;
+  wanted: readonly MeetingProvider[];
+  notes: string[];
+  now: DateTime;
+}
+
 /** Books one meeting in every chosen provider concurrently; one provider's failure never hides the others. */
 export class BookingService {
   readonly #sessions = new Map<string, { updatedAt: string; session: ProviderSession }>();
+  /** One call at a time per booking key: the same call made ten times at once books once, and the others repeat it. */
+  readonly #turns = new Map<string, Promise<unknown>>();
   /** Resend's key, kept like a session: for as long as its connection is unchanged (a keychain read per e-mail is slow). */
   #resendKey: { updatedAt: string; value: string } | undefined;
 
@@ -65,38 +102,71 @@ export class BookingService {
 
   /** @param onProgress called as each provider finishes, with the number of providers attempted */
   async book(request: BookRequest, onProgress?: (outcome: ProviderOutcome, total: number) => void): Promise<BookingResult> {
-    const { config, connections, bookings, log } = this.deps;
+    const { config } = this.deps;
+    const now = this.deps.now?.() ?? DateTime.now();
     const timezone = request.timezone ?? config.defaultTimezone;
-    const slot = resolveSlot(
-      { date: request.date, time: request.time, timezone, durationMinutes: request.durationMinutes },
-      this.deps.now?.() ?? DateTime.now(),
-    );
-    const notes = slot.note ? [slot.note] : [];
+    const slot = resolveSlot({ date: request.date, time: request.time, timezone, durationMinutes: request.durationMinutes }, now);
     const customerName = singleLine(request.customerName);
-    const meeting: Meeting = {
-      bookingId: randomUUID(),
+    const identity: CallIdentity = {
       customerName,
       customerEmail: request.customerEmail.trim(),
-      ...(request.customerPhone ? { customerPhone: request.customerPhone } : {}),
-      topic: singleLine(request.topic ?? '') || truncate(`Meeting with ${customerName}`, 200),
-      timezone,
-      durationMinutes: request.durationMinutes,
+      customerPhone: request.customerPhone,
       start: slot.start,
-      end: slot.end,
+      durationMinutes: request.durationMinutes,
+      timezone,
+      topic: singleLine(request.topic ?? '') || truncate(`Meeting with ${customerName}`, 200),
+      providers: [],
     };
-
     const wanted = this.deps.providers.filter((p) => !request.providers || request.providers.includes(p.id));
-    const attempted: Array<{ provider: MeetingProvider; connection: Connection }> = [];
+    identity.providers = wanted.map((p) => p.id);
+    const call: Call = {
+      identity,
+      key: bookingKey(identity, request.idempotencyKey),
+      requestHash: requestHash(identity),
+      byAgent: request.idempotencyKey !== undefined,
+      wanted,
+      notes: slot.note ? [slot.note] : [],
+      now,
+    };
+    return this.#inTurn(call.key, () => this.#bookOnce(call, slot.end, onProgress));
+  }
+
+  async #inTurn<T>(key: string, run: () => Promise<T>): Promise<T> {
+    const mine = (this.#turns.get(key) ?? Promise.resolve()).then(run);
+    const settled = mine.catch(() => undefined);
+    this.#turns.set(key, settled);
+    try {
+      return await mine;
+    } finally {
+      if (this.#turns.get(key) === settled) this.#turns.delete(key);
+    }
+  }
+
+  async #bookOnce(call: Call, end: DateTime, onProgress?: (outcome: ProviderOutcome, total: number) => void): Promise<BookingResult> {
+    const { connections, bookings, log } = this.deps;
+    const lapsedBefore = call.now.minus({ milliseconds: keyLifetimeMs }).toUTC().toISO() ?? '';
+    const existing = bookings.findByKey(call.key, lapsedBefore);
+    if (existing) return this.#repeat(existing, call, onProgress);
+
+    const { identity } = call;
+    const meeting: Meeting = {
+      bookingId: randomUUID(),
+      customerName: identity.customerName,
+      customerEmail: identity.customerEmail,
+      ...(identity.customerPhone ? { customerPhone: identity.customerPhone } : {}),
+      topic: identity.topic,
+      timezone: identity.timezone,
+      durationMinutes: identity.durationMinutes,
+      start: identity.start,
+      end,
+    };
+    const attempted: Attempt[] = [];
     const outcomes = new Map<string, ProviderOutcome>();
-    for (const provider of wanted) {
+    for (const provider of call.wanted) {
       const connection = connections.get(provider.id);
-      if (!connection) {
-        outcomes.set(provider.id, { provider: provider.id, status: 'not_connected', remedy: `connect ${provider.displayName}: ${connectCommand(provider.id)}` });
-      } else if (connection.status === 'needs_reauth') {
-        outcomes.set(provider.id, { provider: provider.id, status: 'needs_reauth', remedy: `reconnect ${provider.displayName}: ${reconnectCommand(provider, connection.settings)} (it refused the stored credentials)` });
-      } else {
-        attempted.push({ provider, connection });
-      }
+      const unusable = this.#unusable(provider, connection);
+      if (unusable) outcomes.set(provider.id, unusable);
+      else if (connection) attempted.push({ provider, connection, lookFirst: false });
     }
     if (attempted.length === 0) {
       return {
@@ -105,54 +175,151 @@ export class BookingService {
         meeting,
         providers: [...outcomes.values()],
         email: { status: 'skipped', reason: 'nothing was booked, so no e-mail was sent' },
-        notes,
+        notes: call.notes,
       };
     }
 
-    bookings.createPending(meeting, attempted.map((a) => a.provider.id), [...outcomes.values()]);
+    const createdAt = call.now.toUTC().toISO() ?? '';
+    const identityRow = { key: call.key, requestHash: call.requestHash, owner: thisProcess };
+    if (!bookings.createPending(meeting, attempted.map((a) => a.provider.id), [...outcomes.values()], identityRow, { createdAt, lapsedBefore })) {
+      // Another process recorded the same call a moment ago: this one repeats it.
+      const holder = bookings.findByKey(call.key, lapsedBefore);
+      if (holder) return this.#repeat(holder, call, onProgress);
+      throw new AppError('storage_failed', 'the booking could not be recorded: its key is held by a booking that cannot be read', { hint: 'retry the call' });
+    }
     log.info('booking started', { booking: meeting.bookingId, providers: attempted.map((a) => a.provider.id) });
 
-    const finished = Promise.all(
-      attempted.map(async ({ provider, connection }) => {
-        const outcome = await this.#bookOne(provider, connection, meeting);
+    const finished = this.#run(meeting, attempted, outcomes, onProgress);
+    // The e-mail's and the answer's times depend on the meeting alone: format them while the providers are answering
+    // (once every request is on its way), not on the critical path after the last one.
+    setImmediate(() => longTime(meeting) && subjectTime(meeting));
+    await finished;
+
+    const ordered = this.#ordered(call.wanted, outcomes);
+    const booked = this.#bookedEntries(ordered);
+    const email = await this.#email(meeting, booked, createdAt, false);
+    bookings.recordEmail(meeting.bookingId, email, booked.map((b) => b.id));
+    const status = statusOf(ordered, booked.length);
+    bookings.finish(meeting.bookingId, status);
+    return { bookingId: meeting.bookingId, status, meeting, providers: ordered, email, notes: call.notes };
+  }
+
+  /**
+   * The same call again: the recorded result, with only what had not been booked tried again (looking first for what an
+   * interrupted request may have made), and an e-mail only where the invitee lacks one listing every booked provider.
+   */
+  async #repeat(record: BookingRecord, call: Call, onProgress?: (outcome: ProviderOutcome, total: number) => void): Promise<BookingResult> {
+    const { connections, bookings } = this.deps;
+    if (call.byAgent && record.requestHash !== call.requestHash) {
+      throw new InputError('idempotency_key', `was already used, at ${record.createdAt}, for another booking (${record.id}) with other details`, 'give a new idempotency_key for a new booking, or repeat the earlier call exactly to get its result');
+    }
+    // As first booked, but with a phone given now (a provider asked for one): the providers tried again get it.
+    const phone = call.identity.customerPhone ?? record.customerPhone ?? undefined;
+    const meeting: Meeting = { ...recordedMeeting(record), ...(phone ? { customerPhone: phone } : {}) };
+    const recorded = recordedOutcomes(record);
+    // A live owner is another server process making these calls right now (this process's own are waited for in turn).
+    const underWay = record.owner !== null && record.owner !== thisProcess && isAlive(record.owner);
+    const outcomes = new Map<string, ProviderOutcome>();
+    const retry: Attempt[] = [];
+    for (const provider of call.wanted) {
+      const before = recorded.get(provider.id);
+      if (before?.status === 'booked') {
+        outcomes.set(provider.id, before);
+        continue;
+      }
+      if (before?.status === 'pending' && underWay) {
+        outcomes.set(provider.id, { provider: provider.id, status: 'failed', error: { code: 'in_progress', message: `another alsatalk-mcp process is booking this in ${provider.displayName} right now`, remedy: 'wait a minute, then repeat the same call to get its result' } });
+        continue;
+      }
+      const connection = connections.get(provider.id);
+      const unusable = this.#unusable(provider, connection);
+      if (unusable) outcomes.set(provider.id, unusable);
+      else if (connection) retry.push({ provider, connection, lookFirst: before?.status === 'pending' || (before?.status === 'failed' && uncertainCodes.has(before.error.code)) });
+    }
+    const notes = [...call.notes];
+    if (!call.byAgent && (record.topic !== call.identity.topic || record.customerName !== call.identity.customerName)) {
+      notes.push(`The same invitee, start, length and providers were booked at ${record.createdAt} as "${record.topic}" for ${record.customerName}; that booking is returned. To book another meeting at the same time, pass a new idempotency_key.`);
+    }
+    if (retry.length > 0) {
+      bookings.reopen(record.id, thisProcess, retry.map((r) => r.provider.id), phone);
+      await this.#run(meeting, retry, outcomes, onProgress);
+    }
+
+    const ordered = this.#ordered(call.wanted, outcomes);
+    const booked = this.#bookedEntries(ordered);
+    const covered = record.emailStatus === 'sent' && booked.every((b) => record.emailCovers.includes(b.id));
+    let email: EmailOutcome;
+    let emailed = false;
+    if (booked.length === 0) {
+      email = { status: 'skipped', reason: 'nothing was booked, so no e-mail was sent' };
+    } else if (covered) {
+      email = recordedEmail(record) ?? { status: 'skipped', reason: 'the invitee already has an e-mail listing every booked provider' };
+    } else {
+      email = await this.#email(meeting, booked, record.createdAt, record.emailStatus === 'sent');
+      emailed = email.status === 'sent';
+      bookings.recordEmail(record.id, email, booked.map((b) => b.id));
+    }
+    const status = statusOf(ordered, booked.length);
+    // A pure replay writes nothing.
+    if (!underWay && (retry.length > 0 || !covered)) bookings.finish(record.id, status);
+    return {
+      bookingId: record.id,
+      status,
+      meeting,
+      providers: ordered,
+      email,
+      notes,
+      repeat: { firstCalledAt: record.createdAt, retried: retry.map((r) => r.provider.id), emailed },
+    };
+  }
+
+  /** Why a provider cannot be called now, or undefined when it can. */
+  #unusable(provider: MeetingProvider, connection: Connection | undefined): ProviderOutcome | undefined {
+    if (!connection) return { provider: provider.id, status: 'not_connected', remedy: `connect ${provider.displayName}: ${connectCommand(provider.id)}` };
+    if (connection.status === 'needs_reauth') {
+      return { provider: provider.id, status: 'needs_reauth', remedy: `reconnect ${provider.displayName}: ${reconnectCommand(provider, connection.settings)} (it refused the stored credentials)` };
+    }
+    return undefined;
+  }
+
+  /** Calls every attempt at once, committing each outcome as it arrives. */
+  async #run(meeting: Meeting, attempts: readonly Attempt[], outcomes: Map<string, ProviderOutcome>, onProgress?: (outcome: ProviderOutcome, total: number) => void): Promise<void> {
+    const { connections, bookings, log } = this.deps;
+    await Promise.all(
+      attempts.map(async ({ provider, connection, lookFirst }) => {
+        const outcome = await this.#bookOne(provider, connection, meeting, lookFirst);
         outcomes.set(provider.id, outcome);
         bookings.recordProvider(meeting.bookingId, outcome);
         if (outcome.status === 'booked') connections.markUsed(provider.id);
         // Refused credentials will not work on the next call either: skip the provider until it is reconnected.
         if (outcome.status === 'failed' && outcome.error.code === 'auth_failed') connections.markNeedsReauth(provider.id);
         log.info(`${provider.id}: ${outcome.status}`, { booking: meeting.bookingId });
-        onProgress?.(outcome, attempted.length);
+        onProgress?.(outcome, attempts.length);
       }),
     );
-    // The e-mail's and the answer's times depend on the meeting alone: format them while the providers are answering
-    // (once every request is on its way), not on the critical path after the last one.
-    setImmediate(() => longTime(meeting) && subjectTime(meeting));
-    await finished;
-
-    const ordered = wanted.map((p) => outcomes.get(p.id)).filter((o): o is ProviderOutcome => o !== undefined);
-    const booked: BookedEntry[] = ordered.flatMap((o) =>
-      o.status === 'booked' ? [{ provider: this.#displayName(o.provider), meeting: o.meeting }] : [],
-    );
-    const email = await this.#email(meeting, booked);
-    bookings.recordEmail(meeting.bookingId, email);
-    const status: BookingStatus = booked.length === 0 ? 'failed' : booked.length === attempted.length ? 'booked' : 'partial';
-    bookings.finish(meeting.bookingId, status);
-    return { bookingId: meeting.bookingId, status, meeting, providers: ordered, email, notes };
   }
 
-  async #bookOne(provider: MeetingProvider, connection: Connection, meeting: Meeting): Promise<ProviderOutcome> {
+  #ordered(wanted: readonly MeetingProvider[], outcomes: ReadonlyMap<string, ProviderOutcome>): ProviderOutcome[] {
+    return wanted.map((p) => outcomes.get(p.id)).filter((o): o is ProviderOutcome => o !== undefined);
+  }
+
+  #bookedEntries(ordered: readonly ProviderOutcome[]): Array<BookedEntry & { id: string }> {
+    return ordered.flatMap((o) => (o.status === 'booked' ? [{ id: o.provider, provider: this.#displayName(o.provider), meeting: o.meeting }] : []));
+  }
+
+  async #bookOne(provider: MeetingProvider, connection: Connection, meeting: Meeting, lookFirst: boolean): Promise<ProviderOutcome> {
     const remedy = `retry, or reconnect ${provider.displayName}: ${connectCommand(provider.id)}`;
     const timeoutMs = this.deps.config.providerTimeoutMs;
     const signal = AbortSignal.timeout(timeoutMs);
     try {
       const session = this.#session(provider, connection);
-      // The timeout bounds the whole chain (token, create), not only one request.
+      // The timeout bounds the whole chain (token, look-up, create), not only one request.
       const bookedMeeting = await Promise.race([
-        session.book(meeting, signal),
+        lookFirst ? this.#findOrBook(provider, session, meeting, signal) : session.book(meeting, signal),
         new Promise<never>((_, reject) =>
           signal.addEventListener('abort', () =>
             reject(new ProviderError(provider.displayName, 'timeout', `${provider.displayName} did not finish within ${timeoutMs} ms`, {
-              hint: `check ${provider.displayName} for a meeting at that time before retrying, so it is not doubled`,
+              hint: `repeat the same call: it looks in ${provider.displayName} for this meeting before making another`,
             })),
           ),
         ),
@@ -162,6 +329,19 @@ export class BookingService {
       if (!(error instanceof AppError)) this.deps.log.error(`${provider.id}: unexpected error`, { error: String(error) });
       return { provider: provider.id, status: 'failed', error: asFailure(error, remedy) };
     }
+  }
+
+  /** After an interrupted request: the meeting it made, if the provider has it, or a new one; never a second one. */
+  async #findOrBook(provider: MeetingProvider, session: ProviderSession, meeting: Meeting, signal: AbortSignal): Promise<BookedMeeting> {
+    const found = await session.findExisting(meeting, signal);
+    if (found === 'cannot_search') {
+      throw new ProviderError(provider.displayName, 'outcome_unknown', `the earlier call to ${provider.displayName} was cut off before its answer was recorded, and ${provider.displayName} cannot be searched for the meeting it may have made`, {
+        hint: `look in ${provider.displayName} for a meeting on ${subjectTime(meeting)} with ${meeting.customerEmail}; if there is none, book again with a new idempotency_key`,
+      });
+    }
+    if (!found) return session.book(meeting, signal);
+    const note = `The earlier call had made this meeting before it was cut off; it was found in ${provider.displayName}, and nothing new was created.`;
+    return { ...found, note: found.note ? `${found.note} ${note}` : note };
   }
 
   /** Sessions live as long as their connection is unchanged, so a token is shared by concurrent bookings. */
@@ -195,7 +375,12 @@ export class BookingService {
     return value;
   }
 
-  async #email(meeting: Meeting, booked: readonly BookedEntry[]): Promise<EmailOutcome> {
+  /**
+   * @param stamp when the booking was first made: the .ics DTSTAMP, so that the same e-mail renders byte for byte the
+   *   same on a repeat, and Resend's idempotency key (kept 24 h) answers it without sending twice
+   * @param update an earlier e-mail listed fewer providers: this one says it replaces it
+   */
+  async #email(meeting: Meeting, booked: ReadonlyArray<BookedEntry & { id: string }>, stamp: string, update: boolean): Promise<EmailOutcome> {
     if (booked.length === 0) return { status: 'skipped', reason: 'nothing was booked, so no e-mail was sent' };
     const connection = this.deps.connections.get(resend.id);
     if (!connection) return { status: 'not_connected', remedy: `connect Resend to e-mail invitees: ${connectCommand(resend.id)}` };
@@ -208,8 +393,9 @@ export class BookingService {
         baseUrl: this.deps.config.endpoints[resend.id]?.api ?? 'https://api.resend.com',
         settings: connection.settings,
         to: meeting.customerEmail,
-        invite: renderInvite(meeting, booked),
-        idempotencyKey: `alsatalk-booking-${meeting.bookingId}`,
+        invite: renderInvite(meeting, booked, { now: new Date(stamp), update }),
+        // One key per set of providers listed: a repeat of the same e-mail is answered, never sent twice; an update is new.
+        idempotencyKey: `alsatalk-${meeting.bookingId}-${booked.map((b) => b.id).join('-')}`,
       });
       this.deps.connections.markUsed(resend.id);
       return { status: 'sent', id, to: meeting.customerEmail };
@@ -221,4 +407,9 @@ export class BookingService {
   #displayName(providerId: string): string {
     return this.deps.providers.find((p) => p.id === providerId)?.displayName ?? providerId;
   }
+}
+
+function statusOf(ordered: readonly ProviderOutcome[], booked: number): BookingStatus {
+  const attempted = ordered.filter((o) => o.status === 'booked' || o.status === 'failed').length;
+  return booked === 0 ? 'failed' : booked === attempted ? 'booked' : 'partial';
 }

@@ -64,8 +64,15 @@ function htmlBlock(entry: BookedEntry): string {
   return `<h3 style="margin:16px 0 4px">${escapeHtml(entry.provider)}</h3><ul style="margin:0;padding-left:20px">${links.join('')}</ul>`;
 }
 
+export interface InviteOptions {
+  /** DTSTAMP of the .ics (default: now). */
+  now?: Date;
+  /** An earlier e-mail for this booking listed fewer providers: this one says it replaces it. */
+  update?: boolean;
+}
+
 /** Renders the whole invite; everything the invitee or the agent supplied is escaped in the HTML. */
-export function renderInvite(meeting: Meeting, booked: readonly BookedEntry[], now?: Date): Invite {
+export function renderInvite(meeting: Meeting, booked: readonly BookedEntry[], { now, update = false }: InviteOptions = {}): Invite {
   const when = longTime(meeting);
   const name = singleLine(meeting.customerName);
   const topic = singleLine(meeting.topic);
@@ -75,10 +82,12 @@ export function renderInvite(meeting: Meeting, booked: readonly BookedEntry[], n
   const primary = booked.find((b) => b.meeting.joinUrl && isWebUrl(b.meeting.joinUrl))?.meeting.joinUrl;
   const icsDescription = booked.flatMap(textLines).join('\n');
   const addToCalendar = addToGoogleCalendarUrl(meeting, icsDescription, primary);
+  const replaces = 'This e-mail replaces the earlier one about this meeting: it lists every link, including the ones added since.';
   const text = [
     `Hi ${name},`,
     '',
     `Your meeting "${topic}" ${intro}`,
+    ...(update ? ['', replaces] : []),
     '',
     `When: ${when}`,
     `Duration: ${meeting.durationMinutes} minutes`,
@@ -91,6 +100,7 @@ export function renderInvite(meeting: Meeting, booked: readonly BookedEntry[], n
     '<!doctype html><html><body style="font-family:Arial,Helvetica,sans-serif;line-height:1.4;color:#111">',
     `<p>Hi ${escapeHtml(name)},</p>`,
     `<p>Your meeting <strong>${escapeHtml(topic)}</strong> ${escapeHtml(intro)}</p>`,
+    ...(update ? [`<p>${escapeHtml(replaces)}</p>`] : []),
     `<p><strong>When:</strong> ${escapeHtml(when)}<br><strong>Duration:</strong> ${meeting.durationMinutes} minutes</p>`,
     ...booked.map(htmlBlock),
     '<p style="margin-top:16px">A calendar file (invite.ics) is attached: open it to add the meeting to your calendar.',
@@ -98,7 +108,7 @@ export function renderInvite(meeting: Meeting, booked: readonly BookedEntry[], n
     '</body></html>',
   ].join('\n');
   return {
-    subject: `${toConfirm ? 'Please confirm your meeting' : 'Meeting confirmed'}: ${subjectTime(meeting)}`,
+    subject: `${update ? 'Updated: ' : ''}${toConfirm ? 'Please confirm your meeting' : 'Meeting confirmed'}: ${subjectTime(meeting)}`,
     text,
     html,
     ics: renderIcs({ meeting, description: icsDescription, ...(primary ? { location: primary } : {}), ...(now ? { now } : {}) }),

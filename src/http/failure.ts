@@ -59,6 +59,15 @@ export async function toProviderError(error: unknown, ctx: FailureContext): Prom
 }
 
 /**
+ * The HTTP status of a failed call (ky's HTTPError carries the response), without reading its body: a caller that
+ * branches on the status can still hand the error on whole to `convertFailure`, which reads the body once.
+ */
+export function httpStatus(error: unknown): number | undefined {
+  const response = (error as { response?: unknown } | null)?.response;
+  return response instanceof Response ? response.status : undefined;
+}
+
+/**
  * Like toProviderError, and also returns the parsed error body (undefined when there was no HTTP
  * answer), for providers that refine the error from fields of their own.
  */

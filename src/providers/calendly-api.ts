@@ -15,7 +15,7 @@ import type { BookedMeeting, Meeting } from '../booking/types.js';
 import {
   availabilityWindow, availableTimesResponse, bookable, byDuration, createdInvitee, currentUser, describeCalendlyError, describeEventType,
   directBlocker, displayName, eventTypePage, eventTypeResource, findSlot, fromDirectBooking, fromSchedulingLink, isSlotTaken, locationFor,
-  matchEventType, meetingDay, meetingTime, nearbyTimes, scheduledEvent, schedulingLink, toInviteeRequest, uuidOf,
+  matchEventType, meetingDay, meetingTime, nearbyTimes, scheduledEvent, schedulingLink, toInviteeRequest, uuidOf, eventList, inviteeList, toUtc,
   type AvailableTime, type CalendlyEventType, type ScheduledEvent,
 } from './calendly-wire.js';
 
@@ -179,6 +179,35 @@ class CalendlySession implements ProviderSession {
       missing = ` Its join link could not be read (${(await convert(error, 'event', this.credential)).error.message}); Calendly's own e-mail has it.`;
     }
     return fromDirectBooking(invitee, event, `Booked directly in Calendly (${describeEventType(eventType)}${choice}); Calendly also e-mails its own confirmation.${missing}`);
+  }
+
+  /**
+   * A direct booking an interrupted call made: the invitee's active event at the start. A single-use link whose answer
+   * was lost was never shown to anyone, so there is nothing to find for one, and making another is harmless.
+   */
+  async findExisting(meeting: Meeting, signal: AbortSignal): Promise<BookedMeeting | undefined> {
+    if (this.settings.mode === 'link') return undefined;
+    const start = meeting.start.toMillis();
+    try {
+      // A minute either side: whether Calendly's bounds are inclusive is not documented; the match below is exact.
+      const searchParams = {
+        user: this.settings.userUri,
+        invitee_email: meeting.customerEmail,
+        min_start_time: toUtc(meeting.start.minus({ minutes: 1 })),
+        max_start_time: toUtc(meeting.start.plus({ minutes: 1 })),
+        status: 'active',
+        count: 100,
+      };
+      const events = parse(eventList, await this.api.get('scheduled_events', { searchParams, signal }).json(), 'GET /scheduled_events').collection;
+      const event = events.find((e) => Date.parse(e.start_time) === start);
+      if (!event) return undefined;
+      const invitees = parse(inviteeList, await this.api.get(`scheduled_events/${encodeURIComponent(uuidOf(event.uri))}/invitees`, { searchParams: { email: meeting.customerEmail }, signal }).json(), 'GET /scheduled_events/{uuid}/invitees').collection;
+      const invitee = invitees.find((i) => i.email?.toLowerCase() === meeting.customerEmail.toLowerCase());
+      if (!invitee) return undefined;
+      return fromDirectBooking({ ...invitee, event: event.uri }, { uri: event.uri, location: event.location }, 'Booked directly in Calendly; Calendly also e-mails its own confirmation.');
+    } catch (error) {
+      throw (await convert(error, 'event', this.credential)).error;
+    }
   }
 
   /** The pinned event type, checked against the booking's length, or the active one whose length matches it. */

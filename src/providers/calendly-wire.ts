@@ -99,6 +99,16 @@ export const scheduledEvent = z.object({
 });
 export type ScheduledEvent = z.infer<typeof scheduledEvent>['resource'];
 
+/** `GET /scheduled_events` (List Events), filtered by invitee and start: what a repeated call matches on. */
+export const eventList = z.object({
+  collection: z.array(z.object({ uri: z.string(), start_time: z.string(), location: scheduledEvent.shape.resource.shape.location })),
+});
+
+/** `GET /scheduled_events/{uuid}/invitees` (List Event Invitees), filtered by e-mail. */
+export const inviteeList = z.object({
+  collection: z.array(createdInvitee.shape.resource.extend({ email: z.string().nullish() })),
+});
+
 /** 201 of `POST /scheduling_links` (https://developer.calendly.com/api-docs/calendly-api/scheduling-links/create-scheduling-link). */
 export const schedulingLink = z.object({ resource: z.object({ booking_url: z.url() }) });
 

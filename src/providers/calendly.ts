@@ -6,7 +6,8 @@ import { commandWith, connectCommand } from './provider.js';
 const id = 'calendly';
 export const displayName = 'Calendly';
 
-export const calendlyScopes = ['users:read', 'event_types:read', 'availability:read', 'scheduled_events:write', 'scheduling_links:write'] as const;
+// scheduled_events:read: the join link of a direct booking, and the look-up of one an interrupted call may have made.
+export const calendlyScopes = ['users:read', 'event_types:read', 'availability:read', 'scheduled_events:read', 'scheduled_events:write', 'scheduling_links:write'] as const;
 export const tokenHelp = 'Calendly → Integrations & apps → API & webhooks → Personal access tokens → Generate new token';
 /** Every scope the flow uses; a token created with scopes needs all of them. */
 export const scopeList = calendlyScopes.join(', ');

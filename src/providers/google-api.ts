@@ -5,8 +5,9 @@ import { z } from 'zod';
 import { parseScopes, reporting, TokenCache, tokenAuth } from '../auth/token-cache.js';
 import { AppError, InputError, ProviderError } from '../errors.js';
 import { createHttp } from '../http/client.js';
-import { convertFailure, type FailureContext } from '../http/failure.js';
+import { convertFailure, httpStatus, type FailureContext } from '../http/failure.js';
 import { redact } from '../log.js';
+import type { Meeting } from '../booking/types.js';
 import type { ProviderImplementation } from './lazy.js';
 import { connectCommand, type ConnectorContext, type ProviderSession, type SessionContext } from './provider.js';
 import {
@@ -17,6 +18,7 @@ import {
   eventWriteScopes,
   eventsInsertUrl,
   fromGoogleEvent,
+  googleEventId,
   meetSolution,
   meetStatus,
   oauthError,
@@ -171,6 +173,17 @@ function openGoogleSession(ctx: SessionContext): ProviderSession {
     auth: tokenAuth(tokens),
   });
 
+  /** The booking's event (its id is ours), or undefined when Google has none. */
+  async function read(meeting: Meeting, signal: AbortSignal): Promise<GoogleEvent | undefined> {
+    try {
+      return parseGoogleEvent(await http.get(eventUrl(settings.calendarId, googleEventId(meeting.bookingId)), { signal }).json());
+    } catch (error) {
+      const status = httpStatus(error);
+      if (status === 404 || status === 410) return undefined;
+      throw error;
+    }
+  }
+
   /**
    * Re-reads an event whose Meet link is `pending` until Google reports it, within a soft deadline that leaves the
    * booking's own timeout (the same `ctx.timeoutMs` as its abort signal) untouched: the event exists, so running out of
@@ -195,10 +208,32 @@ function openGoogleSession(ctx: SessionContext): ProviderSession {
     async book(meeting, signal) {
       const started = Date.now();
       try {
-        const body = await http.post(eventsInsertUrl(settings.calendarId, settings.sendUpdates), { json: toGoogleEvent(meeting), signal }).json();
-        const created = parseGoogleEvent(body);
+        let created: GoogleEvent;
+        try {
+          created = parseGoogleEvent(await http.post(eventsInsertUrl(settings.calendarId, settings.sendUpdates), { json: toGoogleEvent(meeting), signal }).json());
+        } catch (error) {
+          // 409: this booking's event id is taken, so an earlier insert got through (its answer was lost): that event is it.
+          const existing = httpStatus(error) === 409 ? await read(meeting, signal) : undefined;
+          if (!existing) throw error;
+          if (existing.status === 'cancelled') {
+            throw new ProviderError(displayName, 'provider_rejected', 'this booking\'s Google Calendar event was made earlier and has since been deleted', {
+              hint: 'book again with a new idempotency_key to make another',
+              status: 409,
+            });
+          }
+          created = existing;
+        }
         const event = meetStatus(created) === 'pending' ? await settle(created, signal, started + ctx.timeoutMs * 0.75) : created;
         return fromGoogleEvent(event);
+      } catch (error) {
+        throw await apiFailure(error, settings.calendarId);
+      }
+    },
+
+    async findExisting(meeting, signal) {
+      try {
+        const event = await read(meeting, signal);
+        return event && event.status !== 'cancelled' ? fromGoogleEvent(event) : undefined;
       } catch (error) {
         throw await apiFailure(error, settings.calendarId);
       }

@@ -62,6 +62,8 @@ export const calendarResource = z.object({
 /** The fields of an Event resource that booking reads (https://developers.google.com/calendar/api/v3/reference/events#resource). */
 const eventResource = z.object({
   id: z.string().min(1),
+  /** `confirmed`, `tentative` or `cancelled` (a deleted event keeps its id, and the id stays taken). */
+  status: z.string().optional(),
   htmlLink: z.url().optional(),
   hangoutLink: z.url().optional(),
   conferenceData: z
@@ -76,6 +78,8 @@ export type GoogleEvent = z.infer<typeof eventResource>;
 
 /** Request body of events.insert; only the fields we send. */
 export interface GoogleEventInsert {
+  /** Ours, not Google's: a second insert of the same booking is refused with 409, never a second event. */
+  id: string;
   summary: string;
   description: string;
   /** RFC 3339 with the offset of `timeZone` at that instant: exact whatever Google assumes, and readable. */
@@ -84,6 +88,12 @@ export interface GoogleEventInsert {
   attendees: Array<{ email: string; displayName: string }>;
   conferenceData: { createRequest: { requestId: string; conferenceSolutionKey: { type: typeof meetSolution } } };
 }
+
+/**
+ * The event id for a booking: base32hex (a-v, 0-9) and 5 to 1024 characters, as events.insert requires of an id the
+ * client gives; a UUID's hex digits are both. Google refuses a second insert with the same id (409 duplicate).
+ */
+export const googleEventId = (bookingId: string): string => bookingId.toLowerCase().replace(/[^0-9a-f]/g, '');
 
 /** Deterministic per booking, so that Google ignores a conference request it has already seen (a retried insert). */
 export const meetRequestId = (bookingId: string): string => `alsatalk-${bookingId}`;
@@ -94,6 +104,7 @@ const rfc3339 = (meeting: Meeting, which: 'start' | 'end'): string =>
 /** Pure mapper: our meeting to the events.insert body. */
 export function toGoogleEvent(meeting: Meeting): GoogleEventInsert {
   return {
+    id: googleEventId(meeting.bookingId),
     summary: truncate(meeting.topic, 200),
     // Google renders descriptions as HTML, so the address goes in parentheses, not in angle brackets that would vanish.
     description: truncate(`With ${meeting.customerName} (${meeting.customerEmail})`, 2000),

@@ -28,7 +28,10 @@ export function lazyProvider<M extends ProviderManifest>(manifest: M, load: () =
       const session = implementation().then((impl) => impl.openSession(ctx));
       // A bad stored setting rejects here; the booking that awaits it reports it, and nothing else should.
       session.catch(() => undefined);
-      return { book: async (meeting, signal) => (await session).book(meeting, signal) };
+      return {
+        book: async (meeting, signal) => (await session).book(meeting, signal),
+        findExisting: async (meeting, signal) => (await session).findExisting(meeting, signal),
+      };
     },
     ...(revocable ? { revoke: async (ctx: RevokeContext) => (await implementation()).revoke?.(ctx) ?? 'nothing' } : {}),
   };

@@ -146,6 +146,13 @@ export interface SessionContext extends ConnectorContext {
 export interface ProviderSession {
   /** Creates the meeting, or throws a ProviderError whose hint says what to do. */
   book(meeting: Meeting, signal: AbortSignal): Promise<BookedMeeting>;
+  /**
+   * The meeting `book` made for this booking (same bookingId, same start) in an earlier call whose answer was never
+   * recorded (a crash, a timeout, a lost answer), or undefined when there is none. A repeated call asks this before
+   * booking again. 'cannot_search': the provider offers no way to look, so after such a call it is not called again
+   * (the user is told where to look): nothing is ever doubled.
+   */
+  findExisting(meeting: Meeting, signal: AbortSignal): Promise<BookedMeeting | undefined | 'cannot_search'>;
 }
 
 export interface MeetingProvider extends Connector {

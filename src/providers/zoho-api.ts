@@ -17,7 +17,10 @@ import {
   chooseService,
   describeZohoError,
   displayName,
+  fetchedAppointments,
+  formatZohoTime,
   fromZohoAppointment,
+  matchAppointment,
   htmlTitle,
   isStaffService,
   listItems,
@@ -260,6 +263,30 @@ function openZohoSession(ctx: SessionContext): ProviderSession {
         const booked = fromZohoAppointment(await readJson(answer, true), meeting);
         const notes = [note, booked.note].filter(Boolean).join('. ');
         return { ...booked, ...(notes ? { note: notes } : {}) };
+      } catch (error) {
+        throw await apiFailure(error);
+      }
+    },
+
+    async findExisting(meeting, signal) {
+      try {
+        await tokens.get();
+        // The day around the start, in the meeting's zone and a day either side: Fetch Appointment reads its bounds in the
+        // workspace's zone, which may not be the meeting's.
+        const day = meeting.start.setZone(meeting.timezone).startOf('day');
+        const filters = {
+          from_time: formatZohoTime(day.minus({ days: 1 }), meeting.timezone),
+          to_time: formatZohoTime(day.plus({ days: 2 }).minus({ seconds: 1 }), meeting.timezone),
+          staff_id: settings.staff.id,
+          customer_email: meeting.customerEmail,
+        };
+        const form = new FormData();
+        form.append('data', JSON.stringify(filters));
+        const opened = openEnvelope(await readJson(await http.post(bookingsUrl(apiDomain, 'fetchappointment'), { body: form, signal }), false));
+        if (!opened) throw new ProviderError(displayName, 'provider_unavailable', 'Zoho Bookings answered fetchappointment in a shape we do not know', { hint: 'retry in a few minutes' });
+        if (!opened.ok) throw new ProviderError(displayName, 'provider_rejected', `Zoho Bookings refused to list appointments: ${opened.message}`, { hint: 'look for the appointment in Zoho Bookings before booking again' });
+        const found = matchAppointment(fetchedAppointments(opened.value), meeting);
+        return found ? fromZohoAppointment({ response: { status: 'success', returnvalue: found } }, meeting) : undefined;
       } catch (error) {
         throw await apiFailure(error);
       }

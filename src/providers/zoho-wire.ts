@@ -221,8 +221,11 @@ export function toZohoAppointmentForm(meeting: Meeting, target: ZohoTarget): Rec
   };
 }
 
-/** Retrying Zoho alone is the only safe retry: the other providers already booked would be booked twice. */
+/** For a booking of another length: only Zoho with it, or the providers already booked would be booked twice. */
 export const retryZohoAlone = 'retry Zoho alone with providers: ["zoho"], so the providers already booked are not booked twice';
+
+/** The same booking again: the server returns what was booked and tries only what was not (see booking/idempotency.ts). */
+export const repeatTheCall = 'call book_meeting again with the same details: only Zoho Bookings is tried again, and what was booked is returned as it is';
 
 /** Pure: Zoho's failure message (from an HTTP 200) as an error whose hint names the fix. */
 export function zohoFailure(message: string, meeting: Pick<Meeting, 'customerPhone'>): ProviderError {
@@ -230,11 +233,11 @@ export function zohoFailure(message: string, meeting: Pick<Meeting, 'customerPho
   const error = (code: ErrorCode, text: string, hint: string) => new ProviderError(displayName, code, text, { hint, status: 200 });
   if (/phone|contact.?(no|number)|mobile/i.test(message)) {
     return meeting.customerPhone
-      ? error('invalid_input', `Zoho Bookings refused the phone number ${meeting.customerPhone} (${said})`, `check the number with the customer (E.164, e.g. +14155550123), then ${retryZohoAlone}`)
+      ? error('invalid_input', `Zoho Bookings refused the phone number ${meeting.customerPhone} (${said})`, `check the number with the customer (E.164, e.g. +14155550123), then call book_meeting again with the same details and the corrected customer_phone: only Zoho Bookings is tried again`)
       : error(
           'invalid_input',
           `Zoho Bookings needs the customer's phone number to book (${said})`,
-          `ask the customer for their phone number, then call book_meeting again with customer_phone (E.164, e.g. +14155550123) and providers: ["zoho"], so the providers already booked are not booked twice`,
+          'ask the customer for their phone number, then call book_meeting again with the same details plus customer_phone (E.164, e.g. +14155550123): only Zoho Bookings is tried again',
         );
   }
   if (/limit|too many/i.test(message)) {
@@ -247,7 +250,7 @@ export function zohoFailure(message: string, meeting: Pick<Meeting, 'customerPho
       'the staff member is not free then in Zoho Bookings (outside working hours, inside the booking notice, or already booked): tell the user; another time means booking every provider again, and retrying Zoho alone at this time fails again',
     );
   }
-  return error('provider_rejected', `Zoho Bookings refused the appointment (${said})`, `fix what Zoho describes (in Zoho Bookings, or with the user), then ${retryZohoAlone}`);
+  return error('provider_rejected', `Zoho Bookings refused the appointment (${said})`, `fix what Zoho describes (in Zoho Bookings, or with the user), then ${repeatTheCall}`);
 }
 
 const isWebUrl = (value: string): boolean => {
@@ -293,6 +296,42 @@ export function fromZohoAppointment(body: unknown, meeting: Meeting): BookedMeet
     confirmation: 'confirmed',
     ...(note ? { note } : {}),
   };
+}
+
+/** An item of Fetch Appointment's answer: what a repeated call matches on, and what it books from. */
+const fetchedAppointment = appointmentValue.extend({
+  customer_email: z.string().optional(),
+  notes: z.string().optional(),
+  status: z.string().optional(),
+});
+export type FetchedAppointment = z.infer<typeof fetchedAppointment>;
+
+/**
+ * Pure: Fetch Appointment's list. Clients we know read it at `returnvalue.response` (a few at `returnvalue.data`), and
+ * Zoho answers "No Match Found", a string, when nothing matches.
+ */
+export function fetchedAppointments(value: unknown): FetchedAppointment[] {
+  const lists = z.object({ response: z.unknown().optional(), data: z.unknown().optional() }).safeParse(value).data;
+  const list = [lists?.response, lists?.data].find(Array.isArray) ?? [];
+  return list.flatMap((raw) => {
+    const parsed = fetchedAppointment.safeParse(raw);
+    return parsed.success ? [parsed.data] : [];
+  });
+}
+
+/**
+ * Pure: the appointment an interrupted call made for `meeting`: the invitee's (the customer filter only "contains"),
+ * not cancelled, and carrying the booking's ref in its notes; an appointment without notes at the same start counts too.
+ */
+export function matchAppointment(items: readonly FetchedAppointment[], meeting: Meeting): FetchedAppointment | undefined {
+  const email = meeting.customerEmail.toLowerCase();
+  const ref = `ref ${meeting.bookingId}`;
+  return items.find((a) => {
+    if ((a.customer_email ?? '').toLowerCase() !== email || (a.status ?? '').toLowerCase() === 'cancel') return false;
+    if (a.notes) return a.notes.includes(ref);
+    const start = a.start_time ? parseZohoTime(a.start_time, a.time_zone ?? meeting.timezone) : undefined;
+    return start?.toMillis() === meeting.start.toMillis();
+  });
 }
 
 /** A service as stored at connect time, with its length in minutes. */

@@ -12,6 +12,7 @@ import type { ProviderImplementation } from './lazy.js';
 import { connectCommand, type ConnectorContext, type SessionContext } from './provider.js';
 import {
   canCreateMeetings,
+  findTaggedMeeting,
   describeZoomError,
   displayName,
   fromZoomMeeting,
@@ -264,6 +265,36 @@ export const implementation: ProviderImplementation = {
           throw await toProviderError(error, user ? userFailure : failure);
         }
       },
+
+      async findExisting(meeting, signal) {
+        try {
+          // The meeting's UTC day, asked in UTC: `from` and `to` are dates in `timezone`, and filter only when both are set.
+          const day = meeting.start.toUTC().toISODate() ?? '';
+          let nextPage: string | undefined;
+          for (let page = 0; page < maxListPages; page += 1) {
+            const searchParams = { type: 'upcoming', page_size: 300, from: day, to: day, timezone: 'UTC', ...(nextPage ? { next_page_token: nextPage } : {}) };
+            const listed = findTaggedMeeting(await http.get(`users/${encodeURIComponent(settings.userId)}/meetings`, { searchParams, signal }).json(), meeting);
+            // The list has no passcode: the meeting itself has.
+            if (listed.id) return fromZoomMeeting(await http.get(`meetings/${encodeURIComponent(listed.id)}`, { signal }).json());
+            nextPage = listed.nextPage;
+            if (!nextPage) break;
+          }
+          return undefined;
+        } catch (error) {
+          if (error instanceof AppError) throw error;
+          const { error: converted, body } = await convertFailure(error, user ? userFailure : failure);
+          // 4711: the token lacks a scope (Zoom answers it with HTTP 400).
+          const scopeMissing = converted.status === 403 || (body as { code?: unknown } | undefined)?.code === 4711;
+          if (!scopeMissing) throw converted;
+          throw new ProviderError(displayName, 'permission_denied', `cannot look in Zoom for the meeting an interrupted call may have made (${converted.message})`, {
+            hint: `give the Zoom app the scopes ${user ? 'meeting:read:list_meetings and meeting:read:meeting' : 'meeting:read:list_meetings:admin and meeting:read:meeting:admin'}, then repeat the call; or look for it in the Zoom web portal`,
+            status: converted.status,
+          });
+        }
+      },
     };
   },
 };
+
+/** A user's meetings that day fit one page of 300; a few more pages cover an account that books all day. */
+const maxListPages = 5;

@@ -58,6 +58,28 @@ const createMeetingResponse = z.object({
   timezone: z.string().optional(),
 });
 
+/**
+ * The agenda line that ties a Zoom meeting to its booking. Zoom takes no idempotency key, so this is how a repeated call
+ * finds the meeting an interrupted one made (List meetings returns each meeting's agenda).
+ */
+export const bookingTag = (bookingId: string): string => `alsatalk-mcp booking ${bookingId}`;
+
+/** List meetings (`GET /users/{userId}/meetings`): the fields a repeated call matches on. Items carry no passcode. */
+const listMeetingsResponse = z.object({
+  next_page_token: z.string().optional(),
+  meetings: z.array(z.object({ id: z.union([z.number(), z.string()]), start_time: z.string().optional(), agenda: z.string().optional() })).default([]),
+});
+
+/** The id of the listed meeting made for `meeting` (its tag in the agenda, at its start), and the next page's token. */
+export function findTaggedMeeting(body: unknown, meeting: Meeting): { id: string | undefined; nextPage: string | undefined } {
+  const parsed = listMeetingsResponse.safeParse(body);
+  if (!parsed.success) throw new ProviderError(displayName, 'provider_rejected', 'Zoom answered the meeting list in an unexpected form', { hint: 'retry; if it keeps happening, look for the meeting in the Zoom web portal' });
+  const start = meeting.start.toMillis();
+  const tag = bookingTag(meeting.bookingId);
+  const found = parsed.data.meetings.find((m) => (m.agenda ?? '').includes(tag) && (m.start_time === undefined || Date.parse(m.start_time) === start));
+  return { id: found ? String(found.id) : undefined, nextPage: parsed.data.next_page_token || undefined };
+}
+
 /** Pure mapper: our meeting to Zoom's create body. */
 export function toZoomMeeting(meeting: Meeting): ZoomCreateMeeting {
   return {
@@ -66,7 +88,7 @@ export function toZoomMeeting(meeting: Meeting): ZoomCreateMeeting {
     start_time: meeting.start.toUTC().toFormat("yyyy-MM-dd'T'HH:mm:ss'Z'"),
     duration: meeting.durationMinutes,
     timezone: meeting.timezone,
-    agenda: truncate(`With ${meeting.customerName} <${meeting.customerEmail}>`, 2000),
+    agenda: `${truncate(`With ${meeting.customerName} <${meeting.customerEmail}>`, 1900)}\n\n${bookingTag(meeting.bookingId)}`,
     default_password: true,
   };
 }

@@ -1,12 +1,26 @@
-// Every booking and its per-provider results: written before the first provider call, updated as outcomes arrive.
-import type { BookingStatus, EmailOutcome, Meeting, ProviderOutcome } from '../booking/types.js';
+// Every booking and its per-provider results: written before the first provider call, updated as outcomes arrive, and
+// found again by its idempotency key when the same call comes back.
+import type { BookedMeeting, BookingStatus, EmailOutcome, Meeting, ProviderOutcome } from '../booking/types.js';
 import { statement, type Db } from './database.js';
+
+/** What makes a repeated call find this booking, and who is booking it. */
+export interface BookingIdentity {
+  key: string;
+  requestHash: string;
+  /** `host:pid` of the process making the provider calls. */
+  owner: string;
+}
 
 export interface BookingRecord {
   id: string;
+  createdAt: string;
   status: BookingStatus;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+  owner: string | null;
   customerName: string;
   customerEmail: string;
+  customerPhone: string | null;
   topic: string;
   timezone: string;
   startAt: string;
@@ -15,14 +29,18 @@ export interface BookingRecord {
   emailStatus: string;
   emailId: string | null;
   emailError: string | null;
+  /** The providers the last e-mail sent listed. */
+  emailCovers: string[];
   results: Array<{
     provider: string;
     status: string;
     externalId: string | null;
-    details: Record<string, unknown>;
+    /** What was booked, as the tool returned it (so that a repeat returns it again). */
+    booked: BookedMeeting | null;
     errorCode: string | null;
     errorMessage: string | null;
     remedy: string | null;
+    updatedAt: string;
   }>;
 }
 
@@ -31,19 +49,27 @@ export class BookingRepository {
   constructor(private readonly db: Db) {}
 
   /**
-   * Records the booking and one row per provider in one transaction, before any provider is called,
-   * so a crash mid-booking still leaves a trace of what was attempted.
+   * Records the booking and one row per provider in one transaction, before any provider is called, so a crash
+   * mid-booking still leaves a trace of what was attempted. A key whose booking was made before `lapsedBefore` is
+   * released first. Returns false, writing nothing, when another booking holds the key (another process got there first).
    */
-  createPending(meeting: Meeting, attempted: readonly string[], skipped: readonly ProviderOutcome[]): void {
-    const now = new Date().toISOString();
+  createPending(
+    meeting: Meeting,
+    attempted: readonly string[],
+    skipped: readonly ProviderOutcome[],
+    identity: BookingIdentity,
+    { createdAt, lapsedBefore }: { createdAt: string; lapsedBefore: string },
+  ): boolean {
+    const now = createdAt;
     const insertResult = statement(this.db, 
       'INSERT INTO booking_results (booking_id, provider, status, remedy, updated_at) VALUES (?, ?, ?, ?, ?)',
     );
-    this.db.transaction(() => {
-      statement(this.db, 
-          `INSERT INTO bookings (id, created_at, updated_at, customer_name, customer_email, topic, timezone,
-             start_at, end_at, duration_minutes, status)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
+    return this.db.transaction(() => {
+      statement(this.db, 'UPDATE bookings SET idempotency_key = NULL WHERE idempotency_key = ? AND created_at < ?').run(identity.key, lapsedBefore);
+      const inserted = statement(this.db, 
+          `INSERT INTO bookings (id, created_at, updated_at, customer_name, customer_email, customer_phone, topic, timezone,
+             start_at, end_at, duration_minutes, status, idempotency_key, request_hash, owner)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING`,
         )
         .run(
           meeting.bookingId,
@@ -51,14 +77,44 @@ export class BookingRepository {
           now,
           meeting.customerName,
           meeting.customerEmail,
+          meeting.customerPhone ?? null,
           meeting.topic,
           meeting.timezone,
           meeting.start.toISO(),
           meeting.end.toISO(),
           meeting.durationMinutes,
+          identity.key,
+          identity.requestHash,
+          identity.owner,
         );
+      if (inserted.changes === 0) return false;
       for (const provider of attempted) insertResult.run(meeting.bookingId, provider, 'pending', null, now);
       for (const s of skipped) insertResult.run(meeting.bookingId, s.provider, s.status, 'remedy' in s ? s.remedy : null, now);
+      return true;
+    })();
+  }
+
+  /** The live booking that holds `key`: made at or after `notBefore` (older ones have lapsed). */
+  findByKey(key: string, notBefore: string): BookingRecord | undefined {
+    const row = statement(this.db, 'SELECT id FROM bookings WHERE idempotency_key = ? AND created_at >= ?').get(key, notBefore) as { id: string } | undefined;
+    return row ? this.get(row.id) : undefined;
+  }
+
+  /**
+   * Takes a recorded booking over for a repeated call: `owner` makes the calls now, and each provider to try again is
+   * pending (added when the earlier call had no row for it), all in one transaction; a phone given now is kept.
+   */
+  reopen(bookingId: string, owner: string, providers: readonly string[], customerPhone?: string): void {
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      statement(this.db, "UPDATE bookings SET owner = ?, status = 'pending', customer_phone = COALESCE(?, customer_phone), updated_at = ? WHERE id = ?").run(owner, customerPhone ?? null, now, bookingId);
+      for (const provider of providers) {
+        statement(this.db, 
+          `INSERT INTO booking_results (booking_id, provider, status, updated_at) VALUES (?, ?, 'pending', ?)
+           ON CONFLICT (booking_id, provider) DO UPDATE SET status = 'pending', external_id = NULL, details = '{}', error_code = NULL,
+             error_message = NULL, remedy = NULL, updated_at = excluded.updated_at`,
+        ).run(bookingId, provider, now);
+      }
     })();
   }
 
@@ -73,7 +129,7 @@ export class BookingRepository {
       .run(
         outcome.status,
         booked?.externalId ?? null,
-        JSON.stringify(booked ? { join_url: booked.joinUrl, links: booked.links, has_passcode: Boolean(booked.passcode) } : {}),
+        JSON.stringify(booked ?? {}),
         error?.code ?? null,
         error?.message ?? null,
         error?.remedy ?? ('remedy' in outcome ? outcome.remedy : null),
@@ -83,12 +139,17 @@ export class BookingRepository {
       );
   }
 
-  recordEmail(bookingId: string, outcome: EmailOutcome): void {
-    statement(this.db, 'UPDATE bookings SET email_status = ?, email_id = ?, email_error = ?, updated_at = ? WHERE id = ?')
+  /**
+   * Records the e-mail's outcome; `covers` (the providers a sent e-mail listed) is kept from the last e-mail that went
+   * out, so a later failure to send an update does not forget what the invitee already has.
+   */
+  recordEmail(bookingId: string, outcome: EmailOutcome, covers?: readonly string[]): void {
+    statement(this.db, 'UPDATE bookings SET email_status = ?, email_id = ?, email_error = ?, email_covers = COALESCE(?, email_covers), updated_at = ? WHERE id = ?')
       .run(
         outcome.status,
         outcome.status === 'sent' ? outcome.id : null,
         outcome.status === 'failed' ? outcome.error.message : outcome.status === 'sent' ? null : outcome.status === 'skipped' ? outcome.reason : outcome.remedy,
+        outcome.status === 'sent' && covers ? JSON.stringify(covers) : null,
         new Date().toISOString(),
         bookingId,
       );
@@ -103,11 +164,17 @@ export class BookingRepository {
     if (!b) return undefined;
     const results = statement(this.db, 'SELECT * FROM booking_results WHERE booking_id = ? ORDER BY provider')
       .all(bookingId) as Array<Record<string, unknown>>;
+    const text = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
     return {
       id: String(b.id),
+      createdAt: String(b.created_at),
       status: b.status as BookingStatus,
+      idempotencyKey: text(b.idempotency_key),
+      requestHash: text(b.request_hash),
+      owner: text(b.owner),
       customerName: String(b.customer_name),
       customerEmail: String(b.customer_email),
+      customerPhone: text(b.customer_phone),
       topic: String(b.topic),
       timezone: String(b.timezone),
       startAt: String(b.start_at),
@@ -116,14 +183,16 @@ export class BookingRepository {
       emailStatus: String(b.email_status),
       emailId: (b.email_id as string | null) ?? null,
       emailError: (b.email_error as string | null) ?? null,
+      emailCovers: b.email_covers ? (JSON.parse(String(b.email_covers)) as string[]) : [],
       results: results.map((r) => ({
         provider: String(r.provider),
         status: String(r.status),
         externalId: (r.external_id as string | null) ?? null,
-        details: JSON.parse(String(r.details)) as Record<string, unknown>,
+        booked: r.status === 'booked' ? (JSON.parse(String(r.details)) as BookedMeeting) : null,
         errorCode: (r.error_code as string | null) ?? null,
         errorMessage: (r.error_message as string | null) ?? null,
         remedy: (r.remedy as string | null) ?? null,
+        updatedAt: String(r.updated_at),
       })),
     };
   }

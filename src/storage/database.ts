@@ -82,6 +82,21 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
     // Space-separated, as OAuth writes them; NULL when the provider does not say (an API key, a personal token).
     sql: `ALTER TABLE connections ADD COLUMN scopes TEXT;`,
   },
+  {
+    version: 3,
+    name: 'idempotent bookings',
+    // idempotency_key: the call's key (NULL once it has lapsed, so the same call may book anew); request_hash: what the
+    // call asked for; owner: host:pid of the process booking it (a dead owner means a crash, not a booking under way);
+    // email_covers: the providers the last e-mail listed (JSON array), so a repeat that books more mails again.
+    sql: `
+      ALTER TABLE bookings ADD COLUMN idempotency_key TEXT;
+      ALTER TABLE bookings ADD COLUMN request_hash TEXT;
+      ALTER TABLE bookings ADD COLUMN owner TEXT;
+      ALTER TABLE bookings ADD COLUMN customer_phone TEXT;
+      ALTER TABLE bookings ADD COLUMN email_covers TEXT;
+      CREATE UNIQUE INDEX bookings_idempotency_key ON bookings(idempotency_key);
+    `,
+  },
 ];
 
 /** Opens (creating if needed) the database at `file`, with the data folder 0700 and the file 0600. */

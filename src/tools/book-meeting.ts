@@ -44,6 +44,11 @@ const inputShape = (providerIds: [string, ...string[]], defaultTimezone: string)
     .min(1)
     .optional()
     .describe(`Book only in these providers (${providerIds.join(', ')}); default: every connected one.`),
+  idempotency_key: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,200}$/, 'must be 1 to 200 printable ASCII characters without spaces, e.g. a UUID')
+    .optional()
+    .describe('Your key for this booking (e.g. a UUID). A call with the same key within 24 hours returns the same booking instead of booking again. Without one, the invitee, start, duration and providers are the key.'),
 });
 
 const link = z.object({ label: z.string(), url: z.string() });
@@ -86,6 +91,15 @@ const outputShape = {
     reason: z.string().optional(),
   }),
   notes: z.array(z.string()).optional().describe('Things to tell the user, such as which of two identical wall times (DST change) was booked.'),
+  replay: z.boolean().describe('true: this call repeated an earlier one and nothing was called again; the recorded booking is returned as it was.'),
+  repeat: z
+    .object({
+      first_called_at: z.string().describe('When the booking this call repeated was first made'),
+      retried_providers: z.array(z.string()).describe('Providers called again because the earlier call had not booked them'),
+      emailed: z.boolean().describe('Whether an e-mail went out on this call'),
+    })
+    .optional()
+    .describe('Present when the call repeated an earlier one (same idempotency key, within 24 hours).'),
 };
 
 type Output = z.infer<z.ZodObject<typeof outputShape>>;
@@ -97,7 +111,7 @@ const description = (providers: readonly MeetingProvider[], defaultTimezone: str
     "Needed: the customer's name and e-mail, the date (YYYY-MM-DD) and start time (HH:mm, 24 h). If the user did not give them, ask; do not invent an e-mail address.",
     `The time is read in \`timezone\` (an IANA name); if the user did not say which zone they mean, ask, or the server default ${defaultTimezone} is used.`,
     'The result lists each provider as booked (with links), failed (with a remedy), not_connected or needs_reauth (with the command the user runs to connect it).',
-    'A partial result is a success: do NOT call again to retry, or the providers that succeeded would be booked twice; tell the user what failed and the remedy.',
+    'A partial result is a success: tell the user what failed and the remedy. Calling again with the same details (or the same idempotency_key) within 24 hours never books twice: it returns the recorded booking and retries only the providers that had failed, so call again once the user has applied a remedy.',
   ].join(' ');
 
 function toOutput(result: BookingResult): Output {
@@ -141,16 +155,24 @@ function toOutput(result: BookingResult): Output {
             ? { status: 'not_connected', remedy: result.email.remedy }
             : { status: 'skipped', reason: result.email.reason },
     ...(result.notes.length > 0 ? { notes: result.notes } : {}),
+    replay: result.repeat !== undefined && result.repeat.retried.length === 0 && !result.repeat.emailed,
+    ...(result.repeat ? { repeat: { first_called_at: result.repeat.firstCalledAt, retried_providers: result.repeat.retried, emailed: result.repeat.emailed } } : {}),
   };
 }
 
 /** A few lines a human (or a model skimming) can read without parsing the structured result. */
 function toText(result: BookingResult, output: Output): string {
   const when = `${subjectTime(result.meeting)} (${output.meeting.start}, ${output.meeting.duration_minutes} min)`;
-  const head =
+  const status =
     output.status === 'failed'
       ? `Nothing was booked for ${output.meeting.invitee.name} on ${when}.`
       : `${output.status === 'booked' ? 'Booked' : 'Partly booked'}: "${output.meeting.topic}" with ${output.meeting.invitee.name} on ${when}.`;
+  const repeat = output.repeat;
+  const head = !repeat
+    ? status
+    : output.replay
+      ? `Already done: this call repeats one first made at ${repeat.first_called_at}, and nothing was booked again. ${status}`
+      : `This call repeats one first made at ${repeat.first_called_at}${repeat.retried_providers.length > 0 ? `; it tried again only ${repeat.retried_providers.join(', ')}` : ''}${repeat.emailed ? '; an e-mail went out' : ''}. ${status}`;
   const lines = output.providers.map((p) => {
     if (p.status === 'booked') {
       const what = p.confirmation === 'invitee_must_confirm' ? 'link sent, the invitee confirms with one click' : 'booked';
@@ -182,7 +204,7 @@ export function registerBookMeetingTool(server: McpServer, deps: BookMeetingTool
       description: description(deps.providers, deps.defaultTimezone),
       inputSchema: inputShape(deps.providerIds, deps.defaultTimezone),
       outputSchema: outputShape,
-      annotations: { title: 'Book a meeting', readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+      annotations: { title: 'Book a meeting', readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     },
     async (args, extra) => {
       try {
@@ -196,6 +218,7 @@ export function registerBookMeetingTool(server: McpServer, deps: BookMeetingTool
           timezone: args.timezone,
           topic: args.topic,
           providers: args.providers,
+          idempotencyKey: args.idempotency_key,
         };
         // Progress as each provider finishes, when the host asked for it with a progress token.
         const progressToken = extra._meta?.progressToken;

@@ -54,8 +54,9 @@ describe('tools/list', () => {
       expect.arrayContaining(['duration_minutes', 'timezone', 'topic', 'providers']),
     );
     expect(tool?.outputSchema?.properties).toHaveProperty('providers');
-    expect(tool?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true });
-    expect(tool?.description).toMatch(/do NOT call again/);
+    expect(tool?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true });
+    expect(tool?.description).toMatch(/never books twice/);
+    expect(Object.keys(tool?.inputSchema.properties ?? {})).toContain('idempotency_key');
   });
 });
 
@@ -85,7 +86,7 @@ describe('booking in Zoom and e-mailing through Resend', () => {
     expect(h.resend.state.emails).toHaveLength(1);
     const email = h.resend.state.emails[0];
     expect(output.email).toEqual({ status: 'sent', id: email?.id, to: 'ada@example.com' });
-    expect(email?.idempotencyKey).toBe(`alsatalk-booking-${output.booking_id}`);
+    expect(email?.idempotencyKey).toBe(`alsatalk-${output.booking_id}-zoom`);
     expect(email?.payload.to).toEqual(['ada@example.com']);
     expect(email?.payload.from).toBe('Acme Scheduling <meet@acme.test>');
     expect(email?.payload.subject).toBe(`Meeting confirmed: ${expectedStart.setLocale('en-US').toFormat('EEE, MMM d, h:mm a ZZZZ')}`);

@@ -53,7 +53,7 @@ describe('connect calendly with the browser sign-in', () => {
     const [authorize] = c.oauth.authorizeRequests;
     expect(authorize?.get('redirect_uri')).toBe(`http://localhost:${port}/callback`);
     expect(authorize?.get('code_challenge_method')).toBe('S256');
-    expect(authorize?.get('scope')).toBe('users:read event_types:read availability:read scheduled_events:write scheduling_links:write');
+    expect(authorize?.get('scope')).toBe('users:read event_types:read availability:read scheduled_events:read scheduled_events:write scheduling_links:write');
     const said = h.output.join('\n');
     expect(said).toContain(`Note: the Calendly app must list http://localhost:${port}/callback among its redirect URIs`);
     expect(said).toContain('Connected Calendly as owner@acme.test.');

@@ -106,6 +106,24 @@ describe('booking, auto mode', () => {
     c.state.calls.length = 0;
   });
 
+  it('finds the direct booking an earlier call made when its answer was lost, and books nothing twice', async () => {
+    c.state.faults.inject('createInvitee', { status: 0, lost: true });
+    const first = await book();
+    expect(first.entry).toMatchObject({ status: 'failed', error: { code: 'network_error' } });
+    expect(c.state.invitees).toHaveLength(1);
+
+    const again = await book();
+    const made = c.state.invitees[0];
+    expect(again.entry).toMatchObject({ status: 'booked', meeting_id: `${c.apiBase}/scheduled_events/${made?.eventUuid}`, confirmation: 'confirmed' });
+    expect(again.entry.join_url).toMatch(/^https:\/\//);
+    expect(again.entry.links?.map((l) => l.label)).toEqual(['Join the meeting', 'Reschedule', 'Cancel']);
+    expect(again.entry.note).toContain('nothing new was created');
+    expect(c.state.invitees).toHaveLength(1);
+    expect(posts('/invitees')).toHaveLength(1);
+    expect(c.state.calls.some((call) => call.startsWith('GET /scheduled_events?') && call.includes('invitee_email=ada%2Bcalls%40example.com'))).toBe(true);
+    expect(h.resend.state.emails).toHaveLength(1);
+  });
+
   it('books the open slot directly at the exact instant and returns the join, reschedule and cancel links', async () => {
     const { result, output, entry, text } = await book();
     expect(result.isError).toBeFalsy();

@@ -25,6 +25,7 @@ describe('database', () => {
     expect(statement(db, 'SELECT version, name FROM schema_migrations').all()).toEqual([
       { version: 1, name: 'connections and bookings' },
       { version: 2, name: 'granted scopes of a connection' },
+      { version: 3, name: 'idempotent bookings' },
     ]);
     db.close();
   });
@@ -35,7 +36,7 @@ describe('database', () => {
     statement(first, "INSERT INTO connections (connector, account, connected_at, updated_at) VALUES ('zoom', 'a', 'x', 'x')").run();
     first.close();
     const second = openDatabase(file);
-    expect(statement(second, 'SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 2 });
+    expect(statement(second, 'SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 3 });
     expect(statement(second, 'SELECT account FROM connections').get()).toEqual({ account: 'a' });
     second.close();
   });
@@ -44,12 +45,16 @@ describe('database', () => {
     const file = path.join(dir, 'alsatalk.db');
     const db = openDatabase(file);
     // What a version-1 install left behind: no scopes column, one migration recorded.
-    db.exec('ALTER TABLE connections DROP COLUMN scopes; DELETE FROM schema_migrations WHERE version = 2;');
+    db.exec(`DROP INDEX bookings_idempotency_key;
+      ALTER TABLE bookings DROP COLUMN idempotency_key; ALTER TABLE bookings DROP COLUMN request_hash; ALTER TABLE bookings DROP COLUMN owner;
+      ALTER TABLE bookings DROP COLUMN customer_phone; ALTER TABLE bookings DROP COLUMN email_covers;
+      ALTER TABLE connections DROP COLUMN scopes; DELETE FROM schema_migrations WHERE version >= 2;`);
     statement(db, "INSERT INTO connections (connector, account, connected_at, updated_at) VALUES ('zoom', 'a', 'x', 'x')").run();
     db.close();
     const upgraded = openDatabase(file);
     expect(statement(upgraded, 'SELECT account, scopes FROM connections').get()).toEqual({ account: 'a', scopes: null });
-    expect(statement(upgraded, 'SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: 2 });
+    expect(statement(upgraded, 'SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: 3 });
+    expect(statement(upgraded, 'SELECT COUNT(*) AS n FROM pragma_table_info(?) WHERE name = ?').get('bookings', 'idempotency_key')).toEqual({ n: 1 });
     upgraded.close();
   });
 

@@ -192,6 +192,21 @@ describe('booking in Zoho Bookings', () => {
     await h.connectResend();
   });
 
+  it('finds the appointment an earlier call made when its answer was lost (its ref in the notes), and books nothing twice', async () => {
+    z.state.faults.inject('appointment', { status: 0, lost: true });
+    const first = await book();
+    expect(first.entry).toMatchObject({ status: 'failed', error: { code: 'network_error' } });
+    expect(z.state.appointments).toHaveLength(1);
+
+    const again = await book();
+    expect(again.entry).toMatchObject({ status: 'booked', meeting_id: z.state.appointments[0]?.bookingId });
+    expect(again.entry?.note).toContain('nothing new was created');
+    expect(z.state.appointments).toHaveLength(1);
+    expect(z.state.apiCalls.filter((c) => c === 'POST appointment')).toHaveLength(1);
+    expect(z.state.apiCalls).toContain('POST fetchappointment');
+    expect(h.resend.state.emails).toHaveLength(1);
+  });
+
   it('books a Pacific/Auckland appointment with the form fields as Zoho documents them, and e-mails its summary link', async () => {
     const { result, output, entry, text } = await book();
     expect(result.isError).toBeFalsy();
@@ -251,11 +266,11 @@ describe('booking in Zoho Bookings', () => {
     expect(entry).toMatchObject({
       status: 'failed',
       error: { code: 'provider_rejected', message: 'Zoho Bookings refused the appointment (Zoho said: "Invalid input for additional_fields")' },
-      remedy: expect.stringContaining('retry Zoho alone with providers: ["zoho"]'),
+      remedy: expect.stringContaining('call book_meeting again with the same details: only Zoho Bookings is tried again'),
     });
   });
 
-  it('without a phone number: the other providers book, Zoho asks for the phone, and a Zoho-only retry books it once', async () => {
+  it('without a phone number: the other providers book, Zoho asks for the phone, and the same call with it books Zoho once', async () => {
     await h.connectZoom();
     const { customer_phone: _phone, ...withoutPhone } = args;
     const first = await h.client.callTool({ name: 'book_meeting', arguments: withoutPhone });
@@ -266,16 +281,20 @@ describe('booking in Zoho Bookings', () => {
     expect(output.providers.find((p) => p.provider === 'zoho')).toMatchObject({
       status: 'failed',
       error: { code: 'invalid_input', message: `Zoho Bookings needs the customer's phone number to book (Zoho said: "Please enter a valid phone number")` },
-      remedy: 'ask the customer for their phone number, then call book_meeting again with customer_phone (E.164, e.g. +14155550123) and providers: ["zoho"], so the providers already booked are not booked twice',
+      remedy: 'ask the customer for their phone number, then call book_meeting again with the same details plus customer_phone (E.164, e.g. +14155550123): only Zoho Bookings is tried again',
     });
     expect(z.state.appointments).toHaveLength(0);
     expect(output.email.status).toBe('sent');
 
-    const retry = await book({ providers: ['zoho'], customer_phone: '+14155550123' });
-    expect(retry.entry?.status).toBe('booked');
-    expect(retry.output.providers.map((p) => p.provider)).toEqual(['zoho']);
+    const retry = await book({ customer_phone: '+14155550123' });
+    expect(retry.output.status).toBe('booked');
+    expect(retry.output.providers.map((p) => [p.provider, p.status])).toEqual([['zoom', 'booked'], ['zoho', 'booked']]);
+    expect(retry.output.providers.find((p) => p.provider === 'zoom')).toEqual(output.providers.find((p) => p.provider === 'zoom'));
     expect(h.zoom.state.meetings).toHaveLength(1);
+    expect(z.state.appointments).toHaveLength(1);
     expect(z.state.appointments[0]?.customer.phone_number).toBe('+14155550123');
+    // The invitee gets the update listing both.
+    expect(h.resend.state.emails).toHaveLength(2);
   });
 
   it('books without a phone number when the Zoho workspace does not require one, sending no phone_number at all', async () => {

@@ -34,6 +34,8 @@ describe('eventsInsertUrl (the guard against an event without a Meet link)', () 
 describe('toGoogleEvent', () => {
   it('a New York meeting: wall time with its offset, the IANA zone, the invitee, and a Meet request', () => {
     expect(toGoogleEvent(meeting('2025-11-25T14:00', 'America/New_York', { durationMinutes: 45 }))).toEqual({
+      // The booking's UUID in hex: an id of our own, so Google refuses a second insert of the same booking.
+      id: 'f3b1c2d4000040008000000000000001',
       summary: 'Quarterly review',
       description: 'With Ada Lovelace (ada@example.com)',
       start: { dateTime: '2025-11-25T14:00:00-05:00', timeZone: 'America/New_York' },

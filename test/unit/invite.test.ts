@@ -35,7 +35,7 @@ function parseIcs(ics: string) {
 
 describe('subject and time lines', () => {
   it('subject is the start in the meeting zone', () => {
-    expect(renderInvite(meeting(), [zoomEntry], stamp).subject).toBe('Meeting confirmed: Tue, Nov 25, 2:00 PM EST');
+    expect(renderInvite(meeting(), [zoomEntry], { now: stamp }).subject).toBe('Meeting confirmed: Tue, Nov 25, 2:00 PM EST');
     expect(subjectTime(meeting({ startIso: '2026-07-01T09:05' }))).toBe('Wed, Jul 1, 9:05 AM EDT');
   });
 
@@ -62,7 +62,7 @@ describe('subject and time lines', () => {
 
 describe('renderInvite: text and HTML', () => {
   it('the passcode and join URL appear in both the text and the HTML', () => {
-    const invite = renderInvite(meeting(), [zoomEntry], stamp);
+    const invite = renderInvite(meeting(), [zoomEntry], { now: stamp });
     expect(invite.text).toContain('  Join Zoom meeting: https://us05web.zoom.us/j/85746065432?pwd=abc123');
     expect(invite.text).toContain('  Passcode: k3YpQ9');
     expect(invite.html).toContain('<a href="https://us05web.zoom.us/j/85746065432?pwd=abc123">Join Zoom meeting</a>');
@@ -73,7 +73,7 @@ describe('renderInvite: text and HTML', () => {
 
   it('escapes <, >, &, and quotes from the customer name and topic', () => {
     const m = meeting({ customerName: `Ada <script>alert("x")</script> & 'Co'`, topic: `Q&A <b>"launch"</b> 'plan'` });
-    const { html, text } = renderInvite(m, [zoomEntry], stamp);
+    const { html, text } = renderInvite(m, [zoomEntry], { now: stamp });
     expect(html).toContain('<p>Hi Ada &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;Co&#39;,</p>');
     expect(html).toContain('<strong>Q&amp;A &lt;b&gt;&quot;launch&quot;&lt;/b&gt; &#39;plan&#39;</strong>');
     expect(html).not.toContain('<script>');
@@ -84,7 +84,7 @@ describe('renderInvite: text and HTML', () => {
 
   it('CR/LF and other control characters never reach the subject or the text lines', () => {
     const m = meeting({ customerName: 'Ada\r\nBcc: evil@example.com', topic: 'Review\u0000\u001b[31m\nSubject: spoofed\u007f' });
-    const invite = renderInvite(m, [zoomEntry], stamp);
+    const invite = renderInvite(m, [zoomEntry], { now: stamp });
     expect(invite.subject).not.toContain('\n');
     expect(hasControlChar(invite.subject)).toBe(false);
     expect(hasControlChar(invite.text)).toBe(false);
@@ -99,7 +99,7 @@ describe('renderInvite: text and HTML', () => {
       provider: 'Zoom',
       meeting: { externalId: '1', joinUrl: 'javascript:alert(1)', links: [{ label: 'Join', url: 'javascript:alert(1)' }] },
     };
-    const invite = renderInvite(meeting(), [evil], stamp);
+    const invite = renderInvite(meeting(), [evil], { now: stamp });
     expect(invite.html).not.toContain('javascript:');
     // The only anchor left is our own add-to-calendar link.
     expect([...invite.html.matchAll(/<a href="([^"]*)"/g)].map((m) => new URL(m[1]!.replace(/&amp;/g, '&')).origin)).toEqual(['https://calendar.google.com']);
@@ -117,18 +117,18 @@ describe('renderInvite: links to confirm and to save', () => {
   };
 
   it('asks the invitee to confirm when every provider only sent a link', () => {
-    const invite = renderInvite(meeting(), [calendlyLink], stamp);
+    const invite = renderInvite(meeting(), [calendlyLink], { now: stamp });
     expect(invite.subject).toBe('Please confirm your meeting: Tue, Nov 25, 2:00 PM EST');
     expect(invite.text).toContain('please confirm it with one click below');
     expect(invite.text).toContain('Confirm your time (one click): https://calendly.com/d/abc-123/intro?month=2025-11&date=2025-11-25');
   });
 
   it('stays a confirmation when one provider booked for real', () => {
-    expect(renderInvite(meeting(), [zoomEntry, calendlyLink], stamp).subject).toBe('Meeting confirmed: Tue, Nov 25, 2:00 PM EST');
+    expect(renderInvite(meeting(), [zoomEntry, calendlyLink], { now: stamp }).subject).toBe('Meeting confirmed: Tue, Nov 25, 2:00 PM EST');
   });
 
   it('offers an add-to-Google-Calendar link for the exact slot', () => {
-    const invite = renderInvite(meeting(), [zoomEntry], stamp);
+    const invite = renderInvite(meeting(), [zoomEntry], { now: stamp });
     const line = invite.text.split('\n').find((l) => l.startsWith('Add to Google Calendar: '));
     const url = new URL(line?.slice('Add to Google Calendar: '.length) ?? '');
     expect(url.origin + url.pathname).toBe('https://calendar.google.com/calendar/render');
@@ -145,7 +145,7 @@ describe('renderInvite: links to confirm and to save', () => {
 describe('renderInvite: the .ics attachment', () => {
   it('is one PUBLISH VEVENT with the booking UID, exact instants and a DTSTAMP', () => {
     const m = meeting();
-    const { calendar, vevents, event } = parseIcs(renderInvite(m, [zoomEntry], stamp).ics);
+    const { calendar, vevents, event } = parseIcs(renderInvite(m, [zoomEntry], { now: stamp }).ics);
     expect(calendar.getFirstPropertyValue('method')).toBe('PUBLISH');
     expect(vevents).toHaveLength(1);
     expect(event.uid).toBe(`${m.bookingId}@alsatalk-mcp`);
@@ -159,7 +159,7 @@ describe('renderInvite: the .ics attachment', () => {
   });
 
   it("writes the times in the meeting's zone (TZID and its VTIMEZONE) and DTSTAMP in UTC", () => {
-    const ics = renderInvite(meeting(), [zoomEntry], stamp).ics;
+    const ics = renderInvite(meeting(), [zoomEntry], { now: stamp }).ics;
     expect(ics).toContain('DTSTART;TZID=America/New_York:20251125T140000');
     expect(ics).toContain('DTEND;TZID=America/New_York:20251125T143000');
     expect(ics).toContain('DTSTAMP:20251101T080000Z');
@@ -174,7 +174,7 @@ describe('renderInvite: the .ics attachment', () => {
 
   it('keeps instants exact in a half-hour zone', () => {
     const m = meeting({ timezone: 'Asia/Kolkata', startIso: '2025-11-25T09:15', durationMinutes: 45 });
-    const { event } = parseIcs(renderInvite(m, [zoomEntry], stamp).ics);
+    const { event } = parseIcs(renderInvite(m, [zoomEntry], { now: stamp }).ics);
     expect(event.startDate.toJSDate().toISOString()).toBe('2025-11-25T03:45:00.000Z');
     expect(event.endDate.toJSDate().toISOString()).toBe('2025-11-25T04:30:00.000Z');
   });
@@ -183,12 +183,12 @@ describe('renderInvite: the .ics attachment', () => {
     // The booking flow passes the topic through singleLine before building the Meeting.
     const topic = singleLine('Q4, budget; plan \\ review\r\nwith Ada');
     expect(topic).toBe('Q4, budget; plan \\ review with Ada');
-    const { event } = parseIcs(renderInvite(meeting({ topic }), [zoomEntry], stamp).ics);
+    const { event } = parseIcs(renderInvite(meeting({ topic }), [zoomEntry], { now: stamp }).ics);
     expect(event.summary).toBe(topic);
   });
 
   it('the join URL is the LOCATION and the booked details are the DESCRIPTION', () => {
-    const { event } = parseIcs(renderInvite(meeting(), [zoomEntry], stamp).ics);
+    const { event } = parseIcs(renderInvite(meeting(), [zoomEntry], { now: stamp }).ics);
     expect(event.location).toBe('https://us05web.zoom.us/j/85746065432?pwd=abc123');
     expect(event.description).toBe(
       'Zoom\n  Join Zoom meeting: https://us05web.zoom.us/j/85746065432?pwd=abc123\n  Passcode: k3YpQ9',

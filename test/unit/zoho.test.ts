@@ -235,13 +235,13 @@ describe('fromZohoAppointment', () => {
 
 describe('zohoFailure', () => {
   it.each([
-    ['Please enter a valid phone number', {}, 'invalid_input', /ask the customer for their phone number.*customer_phone.*providers: \["zoho"\]/],
+    ['Please enter a valid phone number', {}, 'invalid_input', /ask the customer for their phone number.*same details plus customer_phone.*only Zoho Bookings is tried again/],
     ['Contact number is mandatory', {}, 'invalid_input', /ask the customer/],
     ['Invalid phone number', { customerPhone: '+1555' }, 'invalid_input', /check the number with the customer/],
     ['Slot not available for the selected staff', {}, 'provider_rejected', /not free then/],
     ['The staff is busy at the selected time', {}, 'provider_rejected', /not free then/],
     ['API limit exceeded for the day', {}, 'rate_limited', /retry tomorrow/],
-    ['Invalid input for notes', {}, 'provider_rejected', /retry Zoho alone with providers: \["zoho"\]/],
+    ['Invalid input for notes', {}, 'provider_rejected', /call book_meeting again with the same details: only Zoho Bookings is tried again/],
   ])('%j → %s', (message, m, code, hint) => {
     const error = zohoFailure(message, m);
     expect(error).toMatchObject({ code, hint: expect.stringMatching(hint), provider: 'Zoho Bookings' });

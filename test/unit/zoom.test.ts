@@ -16,7 +16,8 @@ describe('toZoomMeeting', () => {
       start_time: '2025-11-25T19:00:00Z',
       duration: 45,
       timezone: 'America/New_York',
-      agenda: 'With Ada Lovelace <ada@example.com>',
+      // The last line ties the meeting to its booking: a repeated call finds it by that.
+      agenda: 'With Ada Lovelace <ada@example.com>\n\nalsatalk-mcp booking f3b1c2d4-0000-4000-8000-000000000001',
       default_password: true,
     });
   });

@@ -17,7 +17,7 @@ export function createCalendlyOAuth(authBase: string, owner: { user: () => strin
     /** What the person does on the consent page. */
     consent: 'approve' as 'approve' | 'deny',
     tokenTtlSeconds: 7200,
-    scope: 'users:read event_types:read availability:read scheduled_events:write scheduling_links:write',
+    scope: 'users:read event_types:read availability:read scheduled_events:read scheduled_events:write scheduling_links:write',
     codes: new Map<string, { challenge: string; redirectUri: string; used: boolean }>(),
     /** Refresh tokens that still work once; each is removed on use (rotation). */
     liveRefreshTokens: new Set<string>(),

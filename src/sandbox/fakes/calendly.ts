@@ -130,6 +130,22 @@ export function createCalendlyFake(options: { apiBase?: string; authBase?: strin
   const unauthenticated = () => calendlyError(401, 'Unauthenticated', 'The access token is invalid');
 
   /** Runs a route: records the call, applies an injected fault, then checks the bearer token. */
+  /** The invitee as POST /invitees named them (`invitee: { name, email, timezone }`). */
+  const inviteeOf = (record: CalendlyInviteeRecord): { email: string; name?: string } => {
+    const invitee = (record.body.invitee ?? {}) as { email?: unknown; name?: unknown };
+    return { email: typeof invitee.email === 'string' ? invitee.email : '', ...(typeof invitee.name === 'string' ? { name: invitee.name } : {}) };
+  };
+
+  const eventResource = (e: CalendlyScheduledEvent) => {
+    const t = state.eventTypes.find((x) => x.uuid === e.eventTypeUuid);
+    return {
+      uri: `${apiBase}/scheduled_events/${e.uuid}`, name: t?.name ?? 'Meeting', status: 'active', start_time: micro(e.start), end_time: micro(e.end),
+      event_type: `${apiBase}/event_types/${e.eventTypeUuid}`, location: e.location, invitees_counter: { total: 1, active: 1, limit: 1 },
+      created_at: micro(DateTime.now()), updated_at: micro(DateTime.now()),
+      event_memberships: [{ user: state.user.uri, user_email: state.user.email, user_name: state.user.name }], event_guests: [],
+    };
+  };
+
   const route = (name: string, handler: (request: Request, params: Record<string, string | readonly string[] | undefined>) => Promise<Response> | Response) =>
     async ({ request, params }: { request: Request; params: Record<string, string | readonly string[] | undefined> }) => {
       const url = new URL(request.url);
@@ -256,7 +272,7 @@ export function createCalendlyFake(options: { apiBase?: string; authBase?: strin
       state.scheduledEvents.set(eventUuid, { uuid: eventUuid, eventTypeUuid: t.uuid, start, end: start.plus({ minutes: t.duration }), location: eventLocation });
       state.invitees.push({ body, startUtc: seconds(start), eventUuid, inviteeUuid });
       const now = micro(DateTime.now());
-      return Response.json({
+      return state.faults.lose('createInvitee', Response.json({
         resource: {
           uri: `${apiBase}/scheduled_events/${eventUuid}/invitees/${inviteeUuid}`,
           email: invitee.email, name: invitee.name ?? null, first_name: invitee.first_name ?? null, last_name: invitee.last_name ?? null,
@@ -266,20 +282,63 @@ export function createCalendlyFake(options: { apiBase?: string; authBase?: strin
           cancel_url: `https://calendly.com/cancellations/${inviteeUuid}`, reschedule_url: `https://calendly.com/reschedulings/${inviteeUuid}`,
           questions_and_answers: answers, payment: null, no_show: null, reconfirmation: null, scheduling_method: 'instant_book', invitee_scheduled_by: state.user.uri,
         },
-      }, { status: 201 });
+      }, { status: 201 }));
     })),
 
     http.get(`${apiBase}/scheduled_events/:uuid`, route('scheduledEvent', (_request, params) => {
       const e = state.scheduledEvents.get(String(params.uuid));
       if (!e) return notFound();
-      const t = state.eventTypes.find((x) => x.uuid === e.eventTypeUuid);
+      return Response.json({ resource: eventResource(e) });
+    })),
+
+    // List Events (https://developer.calendly.com/api-docs/calendly-api/scheduled-events/list-scheduled-events): scoped by
+    // `user` (one's own) or `organization`; `invitee_email`, `min_start_time`/`max_start_time` (UTC), `status`, `count` <= 100.
+    http.get(`${apiBase}/scheduled_events`, route('listEvents', (request) => {
+      const query = new URL(request.url).searchParams;
+      const user = query.get('user');
+      const organization = query.get('organization');
+      if (!user && !organization) return invalidArgument('user', 'user, organization or group is required');
+      if (user && user !== state.user.uri) return calendlyError(403, 'Permission Denied', 'You do not have permission to access this resource.');
+      const count = Number(query.get('count') ?? 20);
+      if (!Number.isInteger(count) || count < 1 || count > 100) return invalidArgument('count', 'must be between 1 and 100');
+      const status = query.get('status');
+      if (status !== null && status !== 'active' && status !== 'canceled') return invalidArgument('status', 'must be active or canceled');
+      const bound = (name: string): number | undefined | Response => {
+        const raw = query.get(name);
+        if (raw === null) return undefined;
+        return isoDateTime.test(raw) ? Date.parse(raw) : invalidArgument(name, 'must be an ISO 8601 date-time');
+      };
+      const min = bound('min_start_time');
+      if (min instanceof Response) return min;
+      const max = bound('max_start_time');
+      if (max instanceof Response) return max;
+      const email = query.get('invitee_email')?.toLowerCase();
+      const events = [...state.scheduledEvents.values()].filter((e) => {
+        const start = e.start.toMillis();
+        if (status === 'canceled') return false; // the fake cancels nothing
+        if (min !== undefined && start < min) return false;
+        if (max !== undefined && start > max) return false;
+        if (email && !state.invitees.some((i) => i.eventUuid === e.uuid && inviteeOf(i).email.toLowerCase() === email)) return false;
+        return true;
+      });
+      events.sort((a, b) => a.start.toMillis() - b.start.toMillis());
+      return Response.json({ collection: events.slice(0, count).map(eventResource), pagination: { count: Math.min(count, events.length), next_page: null, previous_page: null, next_page_token: null, previous_page_token: null } });
+    })),
+
+    // List Event Invitees (https://developer.calendly.com/api-docs/calendly-api/scheduled-events/list-event-invitees).
+    http.get(`${apiBase}/scheduled_events/:uuid/invitees`, route('listInvitees', (request, params) => {
+      const e = state.scheduledEvents.get(String(params.uuid));
+      if (!e) return notFound();
+      const email = new URL(request.url).searchParams.get('email')?.toLowerCase();
+      const invitees = state.invitees.filter((i) => i.eventUuid === e.uuid && (!email || inviteeOf(i).email.toLowerCase() === email));
       return Response.json({
-        resource: {
-          uri: `${apiBase}/scheduled_events/${e.uuid}`, name: t?.name ?? 'Meeting', status: 'active', start_time: micro(e.start), end_time: micro(e.end),
-          event_type: `${apiBase}/event_types/${e.eventTypeUuid}`, location: e.location, invitees_counter: { total: 1, active: 1, limit: 1 },
-          created_at: micro(DateTime.now()), updated_at: micro(DateTime.now()),
-          event_memberships: [{ user: state.user.uri, user_email: state.user.email, user_name: state.user.name }], event_guests: [],
-        },
+        collection: invitees.map((i) => ({
+          uri: `${apiBase}/scheduled_events/${e.uuid}/invitees/${i.inviteeUuid}`,
+          email: inviteeOf(i).email, name: inviteeOf(i).name ?? null, status: 'active',
+          event: `${apiBase}/scheduled_events/${e.uuid}`,
+          cancel_url: `https://calendly.com/cancellations/${i.inviteeUuid}`, reschedule_url: `https://calendly.com/reschedulings/${i.inviteeUuid}`,
+        })),
+        pagination: { count: invitees.length, next_page: null, previous_page: null, next_page_token: null, previous_page_token: null },
       });
     })),
 

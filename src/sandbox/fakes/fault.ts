@@ -9,6 +9,11 @@ export interface Fault {
   times?: number;
   /** Hang this long before answering (simulates a stuck provider). */
   delayMs?: number;
+  /**
+   * The call does its work (the meeting is made), then the answer is lost: the connection drops before it arrives, as
+   * when the network fails or the client dies mid-call. `status` is then unused.
+   */
+  lost?: boolean;
 }
 
 export class Faults {
@@ -25,15 +30,25 @@ export class Faults {
     this.#queue.clear();
   }
 
-  /** The response for a pending fault on `route`, consuming one use of it. */
+  /** The response for a pending fault on `route` (one that answers instead of the route), consuming one use of it. */
   async take(route: string): Promise<Response | undefined> {
     const list = this.#queue.get(route);
     const fault = list?.[0];
-    if (!list || !fault) return undefined;
+    if (!list || !fault || fault.lost) return undefined;
     fault.times = (fault.times ?? 1) - 1;
     if (fault.times <= 0) list.shift();
     if (fault.delayMs) await delay(fault.delayMs);
     const init = { status: fault.status, ...(fault.headers ? { headers: fault.headers } : {}) };
     return typeof fault.body === 'string' ? new Response(fault.body, init) : Response.json(fault.body ?? {}, init);
+  }
+
+  /** After the route did its work: a dropped connection in place of `answer`, when a `lost` fault is pending. */
+  lose(route: string, answer: Response): Response {
+    const list = this.#queue.get(route);
+    const fault = list?.[0];
+    if (!list || !fault?.lost) return answer;
+    fault.times = (fault.times ?? 1) - 1;
+    if (fault.times <= 0) list.shift();
+    return Response.error();
   }
 }

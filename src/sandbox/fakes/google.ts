@@ -258,7 +258,13 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
       const attendees = Array.isArray(body.attendees) ? (body.attendees as Array<{ email?: unknown; displayName?: unknown }>) : [];
       if (attendees.some((a) => typeof a.email !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(a.email))) return googleApiError(400, 'Invalid attendee email.', 'invalid');
 
-      const id = randomBytes(13).toString('hex').replace(/[w-z]/g, 'v'); // Event ids use base32hex characters (a-v, 0-9).
+      // A client may give the id: base32hex (a-v, 0-9), 5 to 1024 characters, unique in the calendar (else 409 duplicate).
+      let id = randomBytes(13).toString('hex').replace(/[w-z]/g, 'v');
+      if (body.id !== undefined) {
+        if (typeof body.id !== 'string' || !/^[a-v0-9]{5,1024}$/.test(body.id)) return googleApiError(400, 'Invalid resource id value.', 'invalid');
+        if (state.events.some((e) => e.calendarId === calendar.id && e.event.id === body.id)) return googleApiError(409, 'The requested identifier already exists.', 'duplicate');
+        id = body.id;
+      }
       const zone = start.timeZone ?? calendar.timeZone;
       // Like Google: conferenceData is silently ignored unless conferenceDataVersion=1.
       const create = conferenceDataVersion === '1' ? (body.conferenceData as { createRequest?: { requestId?: unknown; conferenceSolutionKey?: { type?: unknown } } } | undefined)?.createRequest : undefined;
@@ -307,7 +313,7 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
         else event.conferenceData = { createRequest: { requestId, conferenceSolutionKey: { type: 'hangoutsMeet' }, status: { statusCode: state.meet.outcome } } };
       }
       state.events.push(record);
-      return Response.json(event);
+      return state.faults.lose('insertEvent', Response.json(event));
     }),
 
     http.get(`${apiBase}/calendars/:calendarId/events/:eventId`, async ({ request, params }) => {

@@ -111,7 +111,7 @@ export function createResendFake(options: ResendFakeOptions = {}) {
       const sent = { id, idempotencyKey: key, payload };
       state.emails.push(sent);
       options.onSent?.(sent);
-      return Response.json({ id });
+      return state.faults.lose('send', Response.json({ id }));
     }),
   ];
 

@@ -175,6 +175,30 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
     return at.isValid && at.hour === hour && at.day === day ? at : undefined;
   };
 
+  /** An appointment as Zoho's answers show it (booking, fetch). */
+  const appointmentItem = (a: ZohoAppointmentRecord) => {
+    const service = state.services.find((v) => v.id === a.serviceId);
+    const staff = state.staffs.find((v) => v.id === a.staffId);
+    return {
+      booking_id: a.bookingId,
+      service_id: a.serviceId,
+      service_name: service?.name,
+      staff_id: a.staffId,
+      staff_name: staff?.name,
+      start_time: zohoTime(DateTime.fromISO(a.startUtc, { zone: a.timeZone })),
+      end_time: zohoTime(DateTime.fromISO(a.endUtc, { zone: a.timeZone })),
+      iso_start_time: a.startUtc,
+      duration: service?.duration,
+      customer_name: a.customer.name,
+      customer_email: a.customer.email,
+      customer_contact_no: a.customer.phone_number ?? '',
+      time_zone: a.timeZone,
+      notes: a.form.notes ?? '',
+      status: 'upcoming',
+      ...(state.summaryUrls ? { summary_url: `https://acme.zohobookings.test/portal/appointment-summary/${encodeURIComponent(a.bookingId)}` } : {}),
+    };
+  };
+
   const authorizeHandler = (base: string) =>
     // The sign-in page: it approves (or denies) at once and redirects to the redirect URI, as a person would.
     http.get(`${base}/oauth/v2/auth`, ({ request }) => {
@@ -327,7 +351,6 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
       if (!service) return refused('Invalid service_id');
       if (!form.staff_id) return refused('staff_id is mandatory');
       if (!service.staffIds.includes(form.staff_id)) return refused('The staff is not assigned to this service');
-      const staff = state.staffs.find((s) => s.id === form.staff_id);
       const zones = [form.timezone, form.time_zone].filter((z): z is string => z !== undefined && z !== '');
       if (zones.some((z) => !IANAZone.isValidZone(z))) return refused('Invalid time zone');
       if (new Set(zones).size > 1) return refused('Conflicting time zones');
@@ -361,22 +384,42 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
         timeZone,
         customer,
       });
-      return ok({
-        booking_id: bookingId,
-        service_id: service.id,
-        service_name: service.name,
-        staff_id: form.staff_id,
-        staff_name: staff?.name,
-        start_time: zohoTime(start),
-        end_time: zohoTime(end),
-        duration: service.duration,
-        customer_name: customer.name,
-        customer_email: customer.email,
-        customer_contact_no: customer.phone_number ?? '',
-        time_zone: timeZone,
-        status: 'upcoming',
-        ...(state.summaryUrls ? { summary_url: `https://acme.zohobookings.test/portal/appointment-summary/${encodeURIComponent(bookingId)}` } : {}),
+      return state.faults.lose('appointment', ok(appointmentItem(state.appointments[state.appointments.length - 1] as ZohoAppointmentRecord)));
+    }),
+
+    // Fetch Appointment (https://www.zoho.com/bookings/help/api/v1/fetch-appointment.html): form-data, the filters as JSON
+    // in one field `data` (as every client we know sends them); customer filters match by "contains"; times are
+    // `dd-MMM-yyyy HH:mm:ss` in the workspace's zone. Nothing found is the string "No Match Found".
+    http.post(`${apiBase}/bookings/v1/json/fetchappointment`, async ({ request }) => {
+      state.apiCalls.push('POST fetchappointment');
+      const fault = await state.faults.take('fetchappointment');
+      if (fault) return fault;
+      const denied = unauthorized(request);
+      if (denied) return denied;
+      const contentType = (request.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
+      if (contentType !== 'multipart/form-data' && contentType !== 'application/x-www-form-urlencoded') return refused('Invalid input: the parameters must be sent as form-data');
+      const raw = (await request.formData()).get('data');
+      let filters: Record<string, unknown>;
+      try {
+        filters = JSON.parse(typeof raw === 'string' ? raw : '') as Record<string, unknown>;
+      } catch {
+        return refused('Invalid input: data must be a JSON string');
+      }
+      const text = (name: string): string | undefined => (typeof filters[name] === 'string' ? (filters[name] as string) : undefined);
+      const from = text('from_time') ? readFromTime(text('from_time') ?? '', state.workspaceTimezone) : undefined;
+      const to = text('to_time') ? readFromTime(text('to_time') ?? '', state.workspaceTimezone) : undefined;
+      if ((text('from_time') && !from) || (text('to_time') && !to)) return refused('Invalid from_time or to_time: use the format dd-MMM-yyyy HH:mm:ss');
+      const email = text('customer_email')?.toLowerCase();
+      const found = state.appointments.filter((a) => {
+        const start = Date.parse(a.startUtc);
+        if (from && start < from.toMillis()) return false;
+        if (to && start > to.toMillis()) return false;
+        if (text('staff_id') && a.staffId !== text('staff_id')) return false;
+        if (text('service_id') && a.serviceId !== text('service_id')) return false;
+        if (email && !(a.customer.email ?? '').toLowerCase().includes(email)) return false;
+        return true;
       });
+      return ok({ response: found.length > 0 ? found.map(appointmentItem) : 'No Match Found', next_page_available: false, page: 1 });
     }),
   ];
 

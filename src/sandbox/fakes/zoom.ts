@@ -15,6 +15,9 @@ export interface ZoomMeetingRecord {
   startUtc: string;
   password: string;
   joinUrl: string;
+  /** The host's user id (the path may have said `me`). */
+  hostId: string;
+  createdAt: string;
 }
 
 export interface ZoomFakeOptions {
@@ -53,14 +56,14 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
     accountId: options.accountId ?? 'acc_123',
     clientId: options.clientId ?? 'client_abc',
     clientSecret: options.clientSecret ?? 'zoom-secret-value-123',
-    scope: options.scope ?? 'meeting:write:meeting:admin meeting:read:meeting:admin user:read:user:admin',
+    scope: options.scope ?? 'meeting:write:meeting:admin meeting:read:meeting:admin meeting:read:list_meetings:admin user:read:user:admin',
     accountTimezone: options.accountTimezone ?? 'America/Los_Angeles',
     tokenTtlSeconds: options.tokenTtlSeconds ?? 3599,
     owner: { id: 'KDcuGIm1QgePTO8WbOqwIQ', email: 'owner@acme.test' } as ZoomUser,
     tokens: new Map<string, number>(),
     /** The user-level side: a General app's public client that a person signs in to. */
     publicClientId: options.publicClientId ?? 'pub_Zq3xVn8RkT2yLw',
-    userScope: options.userScope ?? 'meeting:write:meeting user:read:user',
+    userScope: options.userScope ?? 'meeting:write:meeting meeting:read:meeting meeting:read:list_meetings user:read:user',
     /** The redirect URL registered on the app; Zoom ignores the port of a loopback one. */
     redirectUri: 'http://127.0.0.1/callback',
     /** The person who signs in (and hosts meetings booked for `me` with their tokens). */
@@ -189,6 +192,89 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
       return Response.json({ id: user.id, email: user.email, first_name: 'Owner', last_name: 'Acme', type: 2, timezone: state.accountTimezone });
     }),
 
+    // List meetings (https://developers.zoom.us/docs/api/meetings/#tag/meetings/GET/users/{userId}/meetings): the items carry
+    // no passcode; `from`/`to` are dates (yyyy-mm-dd) in `timezone`, and filter only when both are given.
+    http.get(`${apiBase}/users/:userId/meetings`, async ({ request, params }) => {
+      const fault = await state.faults.take('listMeetings');
+      if (fault) return fault;
+      if (!authorized(request)) return invalidToken();
+      const grant = grantOf(request);
+      if (!grant.scope.split(' ').some((s) => s === 'meeting:read' || s === 'meeting:read:admin' || s.startsWith('meeting:read:list_meetings'))) {
+        const needed = grant.user === state.owner ? 'meeting:read:list_meetings:admin' : 'meeting:read:list_meetings';
+        return Response.json({ code: 4711, message: `Invalid access token, does not contain scopes:[${needed}].` }, { status: 400 });
+      }
+      const user = findUser(String(params.userId), request);
+      if (!user) return Response.json({ code: 1001, message: `User does not exist: ${String(params.userId)}.` }, { status: 404 });
+      const query = new URL(request.url).searchParams;
+      const type = query.get('type') ?? 'scheduled';
+      if (!['scheduled', 'live', 'upcoming', 'upcoming_meetings', 'previous_meetings'].includes(type)) return validationFailed('type', 'Invalid field.');
+      const pageSize = Number(query.get('page_size') ?? 30);
+      if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 300) return validationFailed('page_size', 'Invalid field.');
+      const zone = query.get('timezone') ?? state.accountTimezone;
+      const [from, to] = [query.get('from'), query.get('to')];
+      const now = Date.now();
+      const listed = state.meetings.filter((m) => {
+        if (m.hostId !== user.id) return false;
+        const start = Date.parse(m.startUtc);
+        if ((type === 'upcoming' || type === 'upcoming_meetings') && start + Number(m.body.duration ?? 0) * 60_000 < now) return false;
+        if (type === 'previous_meetings' && start >= now) return false;
+        if (from && to) {
+          const day = DateTime.fromMillis(start, { zone }).toISODate() ?? '';
+          if (day < from || day > to) return false;
+        }
+        return true;
+      });
+      const offset = Number(query.get('next_page_token') ?? 0) || 0;
+      const page = listed.slice(offset, offset + pageSize);
+      return Response.json({
+        page_size: pageSize,
+        total_records: listed.length,
+        next_page_token: offset + pageSize < listed.length ? String(offset + pageSize) : '',
+        meetings: page.map((m) => ({
+          uuid: `${m.id}-uuid`,
+          id: m.id,
+          host_id: m.hostId,
+          topic: m.body.topic ?? 'Zoom Meeting',
+          type: 2,
+          start_time: m.startUtc,
+          duration: m.body.duration,
+          timezone: m.body.timezone ?? state.accountTimezone,
+          ...(typeof m.body.agenda === 'string' && m.body.agenda !== '' ? { agenda: m.body.agenda } : {}),
+          created_at: m.createdAt,
+          join_url: m.joinUrl,
+        })),
+      });
+    }),
+
+    // Get a meeting: unlike the list, it carries the passcode.
+    http.get(`${apiBase}/meetings/:meetingId`, async ({ request, params }) => {
+      const fault = await state.faults.take('getMeeting');
+      if (fault) return fault;
+      if (!authorized(request)) return invalidToken();
+      const grant = grantOf(request);
+      if (!grant.scope.split(' ').some((s) => s.startsWith('meeting:read'))) {
+        return Response.json({ code: 4711, message: `Invalid access token, does not contain scopes:[meeting:read:meeting].` }, { status: 400 });
+      }
+      const m = state.meetings.find((x) => String(x.id) === String(params.meetingId));
+      if (!m) return Response.json({ code: 3001, message: `Meeting does not exist: ${String(params.meetingId)}.` }, { status: 404 });
+      return Response.json({
+        uuid: `${m.id}-uuid`,
+        id: m.id,
+        host_id: m.hostId,
+        topic: m.body.topic ?? 'Zoom Meeting',
+        type: 2,
+        status: 'waiting',
+        start_time: m.startUtc,
+        duration: m.body.duration,
+        timezone: m.body.timezone ?? state.accountTimezone,
+        agenda: m.body.agenda ?? '',
+        created_at: m.createdAt,
+        join_url: m.joinUrl,
+        ...(m.password ? { password: m.password } : {}),
+        creation_source: 'open_api',
+      });
+    }),
+
     http.post(`${apiBase}/users/:userId/meetings`, async ({ request, params }) => {
       const fault = await state.faults.take('createMeeting');
       if (fault) return fault;
@@ -226,28 +312,32 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
       const id = randomInt(10_000_000_000, 99_999_999_999);
       const joinUrl = `https://us02web.zoom.us/j/${id}?pwd=${randomBytes(16).toString('base64url')}`;
       const startUtc = start.toUTC().toFormat("yyyy-MM-dd'T'HH:mm:ss'Z'");
-      state.meetings.push({ id, userId: String(params.userId), body, startUtc, password, joinUrl });
-      return Response.json(
-        {
-          uuid: randomUUID(),
-          id,
-          host_id: user.id,
-          host_email: user.email,
-          topic: body.topic ?? 'Zoom Meeting',
-          type: 2,
-          status: 'waiting',
-          start_time: startUtc,
-          duration: body.duration,
-          timezone: timezone ?? state.accountTimezone,
-          agenda: body.agenda ?? '',
-          created_at: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-          start_url: `https://us02web.zoom.us/s/${id}?zak=${randomBytes(20).toString('base64url')}`,
-          join_url: joinUrl,
-          ...(password ? { password, h323_password: '123456', pstn_password: '123456', encrypted_password: randomBytes(16).toString('base64url') } : {}),
-          settings: { host_video: false, participant_video: false, join_before_host: false, waiting_room: !password },
-          pre_schedule: false,
-        },
-        { status: 201 },
+      const createdAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      state.meetings.push({ id, userId: String(params.userId), body, startUtc, password, joinUrl, hostId: user.id, createdAt });
+      return state.faults.lose(
+        'createMeeting',
+        Response.json(
+          {
+            uuid: randomUUID(),
+            id,
+            host_id: user.id,
+            host_email: user.email,
+            topic: body.topic ?? 'Zoom Meeting',
+            type: 2,
+            status: 'waiting',
+            start_time: startUtc,
+            duration: body.duration,
+            timezone: timezone ?? state.accountTimezone,
+            agenda: body.agenda ?? '',
+            created_at: createdAt,
+            start_url: `https://us02web.zoom.us/s/${id}?zak=${randomBytes(20).toString('base64url')}`,
+            join_url: joinUrl,
+            ...(password ? { password, h323_password: '123456', pstn_password: '123456', encrypted_password: randomBytes(16).toString('base64url') } : {}),
+            settings: { host_video: false, participant_video: false, join_before_host: false, waiting_room: !password },
+            pre_schedule: false,
+          },
+          { status: 201 },
+        ),
       );
     }),
   ];
