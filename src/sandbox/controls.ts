@@ -15,7 +15,8 @@ export const latencyRuleSchema = z.object({
 
 export const faultRuleSchema = z.object({
   target: z.string().min(1),
-  kind: z.enum(['status', 'malformed', 'hang']),
+  /** `hang-after`: the provider does the work (the meeting is made), then its answer never comes. */
+  kind: z.enum(['status', 'malformed', 'hang', 'hang-after']),
   /** For `status`: the HTTP status (500, 503, 429...). */
   status: z.number().int().min(400).max(599).optional(),
   /** Seconds, sent as `Retry-After` (a 429's usual companion). */
@@ -30,15 +31,16 @@ export type FaultRule = z.infer<typeof faultRuleSchema>;
 const applies = (target: string, provider: string, key: string): boolean => target === '*' || target === provider || target === key;
 
 /**
- * Parses a `--fail` flag: `zoom` (500), `zoom=503`, `zoom=429` (Retry-After: 1), `zoom=malformed`, `zoom=hang`.
+ * Parses a `--fail` flag: `zoom` (500), `zoom=503`, `zoom=429` (Retry-After: 1), `zoom=malformed`, `zoom=hang`,
+ * `zoom=hang-after` (the meeting is made, the answer never comes).
  * @throws Error naming the accepted forms
  */
 export function parseFaultFlag(flag: string): FaultRule {
   const [target = '', what = '500'] = flag.split('=');
-  if (what === 'malformed' || what === 'hang') return { target, kind: what };
+  if (what === 'malformed' || what === 'hang' || what === 'hang-after') return { target, kind: what };
   const status = Number(what);
   if (!target || !Number.isInteger(status) || status < 400 || status > 599) {
-    throw new Error(`--fail ${flag}: expected PROVIDER, PROVIDER=STATUS (400-599), PROVIDER=malformed or PROVIDER=hang`);
+    throw new Error(`--fail ${flag}: expected PROVIDER, PROVIDER=STATUS (400-599), PROVIDER=malformed, PROVIDER=hang or PROVIDER=hang-after`);
   }
   return { target, kind: 'status', status, ...(status === 429 ? { retryAfter: 1 } : {}) };
 }
@@ -82,22 +84,35 @@ export class Controls {
   async before(provider: string, key: string): Promise<Response | undefined> {
     const ms = this.#latency.filter((r) => applies(r.target, provider, key)).reduce((sum, r) => sum + r.ms, 0);
     if (ms > 0) await delay(ms, undefined, { signal: this.#closed.signal }).catch(() => undefined);
-    const fault = this.#faults.find((f) => applies(f.target, provider, key));
+    const fault = this.#take(provider, key, (f) => f.kind !== 'hang-after');
     if (!fault) return undefined;
-    if (fault.times !== undefined) {
-      fault.times -= 1;
-      if (fault.times <= 0) this.#faults.splice(this.#faults.indexOf(fault), 1);
-    }
-    if (fault.kind === 'hang') {
-      // Never answers: the caller's own timeout must cut it off. Released when the sandbox stops.
-      await new Promise((resolve) => this.#closed.signal.addEventListener('abort', resolve, { once: true }));
-      return Response.error();
-    }
+    if (fault.kind === 'hang') return this.#hang();
     if (fault.kind === 'malformed') return new Response('{"id": 8512, "join_url": "https://', { status: 200, headers: { 'content-type': 'application/json' } });
     const status = fault.status ?? 500;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
     return new Response(JSON.stringify({ message: `sandbox fault: ${provider} answers ${status}` }), { status, headers });
+  }
+
+  /** After the route made its answer: with a `hang-after` fault, that answer never leaves (the work is done). */
+  async after(provider: string, key: string, answer: Response): Promise<Response> {
+    return this.#take(provider, key, (f) => f.kind === 'hang-after') ? this.#hang() : answer;
+  }
+
+  /** The first fault that applies and `fits`, one use of it consumed. */
+  #take(provider: string, key: string, fits: (fault: FaultRule) => boolean): FaultRule | undefined {
+    const fault = this.#faults.find((f) => fits(f) && applies(f.target, provider, key));
+    if (fault?.times !== undefined) {
+      fault.times -= 1;
+      if (fault.times <= 0) this.#faults.splice(this.#faults.indexOf(fault), 1);
+    }
+    return fault;
+  }
+
+  /** Never answers: the caller's own timeout must cut it off. Released when the sandbox stops. */
+  async #hang(): Promise<Response> {
+    await new Promise((resolve) => this.#closed.signal.addEventListener('abort', resolve, { once: true }));
+    return Response.error();
   }
 
   /** Releases every hanging request and pending latency. */

@@ -104,7 +104,7 @@ export function createSandboxWorld(origin: string, options: SandboxOptions) {
     }
     if (request.method === 'POST' && rest === '/faults') {
       const rule = faultRuleSchema.safeParse(await request.json().catch(() => undefined));
-      if (!rule.success) return json({ message: 'expected {"target": "zoom", "kind": "status" | "malformed" | "hang", "status"?: 503, "retryAfter"?: 1, "times"?: 1}', issues: rule.error.issues }, 400);
+      if (!rule.success) return json({ message: 'expected {"target": "zoom", "kind": "status" | "malformed" | "hang" | "hang-after", "status"?: 503, "retryAfter"?: 1, "times"?: 1}', issues: rule.error.issues }, 400);
       controls.addFault(rule.data);
       return json(controls.describe());
     }
@@ -124,7 +124,7 @@ export function createSandboxWorld(origin: string, options: SandboxOptions) {
       const found = findRoute(mount.routes, request);
       if (!found) continue;
       const route = routeKey(mount.id, found.route.method, new URL(found.route.url).pathname);
-      const response = (await controls.before(mount.id, route)) ?? (await found.route.resolver({ request, params: found.params }));
+      const response = (await controls.before(mount.id, route)) ?? (await controls.after(mount.id, route, await found.route.resolver({ request, params: found.params })));
       const { onServed } = options;
       // Over HTTP the answer ends when its bytes leave: writing them is the provider's time, not the client's.
       if (onServed) {

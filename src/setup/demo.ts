@@ -20,7 +20,7 @@ import { runConnect } from './connect.js';
 import { readControlFlags } from './sandbox.js';
 
 export const demoUsage = `npx alsatalk-mcp demo [--providers zoom,google] [--timezone Asia/Tokyo] [--date YYYY-MM-DD] [--time HH:mm]
-                      [--fail PROVIDER[=STATUS|malformed|hang]]... [--latency MS | --latency PROVIDER=MS]...
+                      [--fail PROVIDER[=STATUS|malformed|hang|hang-after]]... [--latency MS | --latency PROVIDER=MS]...
 
 Runs the whole job on the built-in sandbox providers: connects Zoom, Calendly, Google Calendar, Zoho Bookings and
 Resend (OAuth sign-ins included), starts the MCP server on stdio, calls book_meeting, and shows the result and the
@@ -29,7 +29,7 @@ invitee's e-mail. No account, keychain or network is needed, and nothing of your
   --providers LIST   book only in these (${providerIds.join(', ')}); default all four
   --timezone ZONE    the meeting's IANA zone (default America/New_York)
   --date, --time     the slot (default: the next weekday, 10:00)
-  --fail PROVIDER    make a provider fail: =500 (default), =503, =429, =malformed or =hang
+  --fail PROVIDER    make a provider fail: =500 (default), =503, =429, =malformed, =hang or =hang-after
   --latency MS       add latency to every provider call (or PROVIDER=MS)`;
 
 /** The invitee the demo books for. */

@@ -6,7 +6,7 @@ import { InputError } from '../errors.js';
 import { parseFaultFlag, parseLatencyFlag, type FaultRule, type LatencyRule } from '../sandbox/controls.js';
 import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
 
-export const sandboxUsage = `npx alsatalk-mcp sandbox [--port 8960] [--outbox DIR] [--latency MS | --latency PROVIDER=MS]... [--fail PROVIDER[=STATUS|malformed|hang]]...
+export const sandboxUsage = `npx alsatalk-mcp sandbox [--port 8960] [--outbox DIR] [--latency MS | --latency PROVIDER=MS]... [--fail PROVIDER[=STATUS|malformed|hang|hang-after]]...
 
 Starts fake Zoom, Calendly, Google Calendar, Zoho Bookings and Resend on 127.0.0.1, with OAuth consent pages that
 approve at once, e-mails written to the outbox as .eml files, and an in-memory secret store. It prints the
@@ -16,7 +16,7 @@ environment that points alsatalk-mcp (connect, status, the server) at it. Nothin
   --outbox DIR       where e-mails are written (default: a new folder under the system temp folder)
   --latency MS       add MS milliseconds to every route; PROVIDER=MS for one provider (zoom, calendly, google, zoho, resend)
   --fail PROVIDER    make PROVIDER answer 500; =503, =429 (with Retry-After: 1), =malformed (a truncated JSON body)
-                     or =hang (never answers)
+                     =hang (never answers) or =hang-after (makes the meeting, then never answers)
 
 While it runs:  curl http://127.0.0.1:PORT/__sandbox   (routes, controls, what each provider holds)
   curl -X POST http://127.0.0.1:PORT/__sandbox/latency -d '{"target":"zoom","ms":100}'
