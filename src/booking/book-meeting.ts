@@ -107,6 +107,7 @@ export class BookingService {
     const timezone = request.timezone ?? config.defaultTimezone;
     const slot = resolveSlot({ date: request.date, time: request.time, timezone, durationMinutes: request.durationMinutes }, now);
     const customerName = singleLine(request.customerName);
+    const wanted = this.deps.providers.filter((p) => !request.providers || request.providers.includes(p.id));
     const identity: CallIdentity = {
       customerName,
       customerEmail: request.customerEmail.trim(),
@@ -115,10 +116,8 @@ export class BookingService {
       durationMinutes: request.durationMinutes,
       timezone,
       topic: singleLine(request.topic ?? '') || truncate(`Meeting with ${customerName}`, 200),
-      providers: [],
+      providers: wanted.map((p) => p.id),
     };
-    const wanted = this.deps.providers.filter((p) => !request.providers || request.providers.includes(p.id));
-    identity.providers = wanted.map((p) => p.id);
     const call: Call = {
       identity,
       key: bookingKey(identity, request.idempotencyKey),
