@@ -6,13 +6,20 @@ import type { ProviderOutcome } from '../booking/types.js';
 import { subjectTime } from '../email/when.js';
 import type { Logger } from '../log.js';
 import type { MeetingProvider } from '../providers/provider.js';
+import { unsafeCharacter } from '../text.js';
 import { errorResult } from './results.js';
 
 export const name = 'book_meeting';
 
+/** Names and titles go into headers, subjects and calendars: refuse line breaks, controls and bidi overrides (spoofing). */
+const oneLine = (schema: z.ZodString) =>
+  schema.refine((value) => unsafeCharacter(value) === undefined, {
+    error: (issue) => `must be plain text on one line: remove ${unsafeCharacter(String(issue.input))} (a line break, control or bidi-override character)`,
+  });
+
 const inputShape = (providerIds: [string, ...string[]], defaultTimezone: string) => ({
-  customer_name: z.string().trim().min(1, 'give the customer\'s name').max(200, 'must be at most 200 characters').describe("The invitee's full name, as it should appear in the invitation."),
-  customer_email: z.email('must be an e-mail address such as ada@example.com').max(254).describe("The invitee's e-mail address; the invitation and links are sent there."),
+  customer_name: oneLine(z.string().trim().min(1, 'give the customer\'s name').max(200, 'must be at most 200 characters')).describe("The invitee's full name, as it should appear in the invitation."),
+  customer_email: z.email('must be an e-mail address such as ada@example.com').max(254, 'must be at most 254 characters').describe("The invitee's e-mail address; the invitation and links are sent there."),
   customer_phone: z
     .string()
     .regex(/^\+[1-9]\d{6,14}$/, 'must be in international E.164 form, e.g. +14155550123')
@@ -27,7 +34,7 @@ const inputShape = (providerIds: [string, ...string[]], defaultTimezone: string)
     .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be 24-hour HH:mm, e.g. 09:30 or 14:00')
     .describe('Start time, 24-hour HH:mm, wall-clock time in `timezone`.'),
   duration_minutes: z
-    .number()
+    .number('must be a whole number of minutes, e.g. 30')
     .int('must be a whole number of minutes')
     .min(5, 'must be at least 5 minutes')
     .max(720, 'must be at most 720 minutes (12 hours)')
@@ -35,10 +42,10 @@ const inputShape = (providerIds: [string, ...string[]], defaultTimezone: string)
     .describe('Length of the meeting in minutes (default 30).'),
   timezone: z
     .string()
-    .min(1)
+    .min(1, 'give an IANA time-zone name such as America/New_York')
     .optional()
     .describe(`IANA time zone the date and time are meant in, e.g. America/New_York or Europe/Berlin. Default: ${defaultTimezone}.`),
-  topic: z.string().max(200, 'must be at most 200 characters').optional().describe('Meeting title (default "Meeting with <customer name>").'),
+  topic: oneLine(z.string().max(200, 'must be at most 200 characters')).optional().describe('Meeting title (default "Meeting with <customer name>").'),
   providers: z
     .array(z.enum(providerIds))
     .min(1)
