@@ -8,6 +8,8 @@ import { longTime, subjectTime } from '../email/when.js';
 import { AppError, InputError, ProviderError, toAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { registerSecret } from '../log.js';
+import { retriedByHttp } from '../http/client.js';
+import { backoffMs, withRetries } from '../http/retry.js';
 import { connectCommand, reconnectCommand, type MeetingProvider, type ProviderSession } from '../providers/provider.js';
 import type { BookingRecord, BookingRepository } from '../storage/bookings.js';
 import type { Connection, ConnectionRepository } from '../storage/connections.js';
@@ -71,7 +73,13 @@ const asFailure = (error: unknown, fallbackRemedy: string): ProviderFailure => {
 };
 
 /** Failures after which the provider may have made the meeting anyway: a repeat looks for it before making another. */
-const uncertainCodes: ReadonlySet<string> = new Set(['timeout', 'network_error', 'provider_unavailable', 'internal_error']);
+const uncertainCodes: ReadonlySet<string> = new Set(['timeout', 'network_error', 'provider_unavailable', 'internal_error', 'outcome_unknown']);
+
+/**
+ * Failures worth another try within the same call (after a backoff, and only after looking for what the failed try may
+ * have made): the network or the provider's servers, not our request. A timeout has used the call's budget already.
+ */
+const transientCodes: ReadonlySet<string> = new Set(['network_error', 'provider_unavailable']);
 
 interface Attempt {
   provider: MeetingProvider;
@@ -312,9 +320,25 @@ export class BookingService {
     const signal = AbortSignal.timeout(timeoutMs);
     try {
       const session = this.#session(provider, connection);
-      // The timeout bounds the whole chain (token, look-up, create), not only one request.
+      let failed: unknown;
+      // A create is tried again only after looking for what the failed try may have made: a 5xx or a dropped
+      // connection does not say whether Zoom, Calendly or Zoho made the meeting. Where the provider cannot be
+      // searched, the first failure stands (a repeated call then asks the user to look).
+      const tryOnce = (attempt: number): Promise<BookedMeeting> =>
+        attempt === 0 && !lookFirst
+          ? session.book(meeting, signal)
+          : this.#findOrBook(provider, session, meeting, signal, attempt > 0 ? () => failed : undefined);
+      // The timeout bounds the whole chain (token, look-up, create, retries), not only one request.
       const bookedMeeting = await Promise.race([
-        lookFirst ? this.#findOrBook(provider, session, meeting, signal) : session.book(meeting, signal),
+        withRetries({
+          run: tryOnce,
+          signal,
+          retryAfter: (error, attempt) => {
+            failed = error;
+            // Not a GET or a token request that http/client.ts retried already: tries would multiply.
+            return error instanceof AppError && transientCodes.has(error.code) && !retriedByHttp(error) ? backoffMs(attempt) : undefined;
+          },
+        }),
         new Promise<never>((_, reject) =>
           signal.addEventListener('abort', () =>
             reject(new ProviderError(provider.displayName, 'timeout', `${provider.displayName} did not finish within ${timeoutMs} ms`, {
@@ -330,16 +354,32 @@ export class BookingService {
     }
   }
 
-  /** After an interrupted request: the meeting it made, if the provider has it, or a new one; never a second one. */
-  async #findOrBook(provider: MeetingProvider, session: ProviderSession, meeting: Meeting, signal: AbortSignal): Promise<BookedMeeting> {
-    const found = await session.findExisting(meeting, signal);
+  /**
+   * After an interrupted request: the meeting it made, if the provider has it, or a new one; never a second one.
+   * @param unsearchable within a call's own retry: the failure to report when the provider cannot be searched
+   */
+  async #findOrBook(provider: MeetingProvider, session: ProviderSession, meeting: Meeting, signal: AbortSignal, unsearchable?: () => unknown): Promise<BookedMeeting> {
+    let found: Awaited<ReturnType<ProviderSession['findExisting']>>;
+    try {
+      found = await session.findExisting(meeting, signal);
+    } catch (error) {
+      // A look-up refused for good (a missing scope, say) must not be recorded as that refusal alone: the next repeat
+      // would then create without looking. outcome_unknown keeps it looking until the meeting is found or ruled out.
+      const cause = toAppError(error);
+      if (uncertainCodes.has(cause.code)) throw error;
+      throw new ProviderError(provider.displayName, 'outcome_unknown', `${provider.displayName} may already have this meeting (an earlier try was cut off), and looking for it failed: ${cause.message}`, {
+        ...(cause.hint ? { hint: cause.hint } : {}),
+        cause: error,
+      });
+    }
     if (found === 'cannot_search') {
+      if (unsearchable) throw unsearchable();
       throw new ProviderError(provider.displayName, 'outcome_unknown', `the earlier call to ${provider.displayName} was cut off before its answer was recorded, and ${provider.displayName} cannot be searched for the meeting it may have made`, {
         hint: `look in ${provider.displayName} for a meeting on ${subjectTime(meeting)} with ${meeting.customerEmail}; if there is none, book again with a new idempotency_key`,
       });
     }
     if (!found) return session.book(meeting, signal);
-    const note = `The earlier call had made this meeting before it was cut off; it was found in ${provider.displayName}, and nothing new was created.`;
+    const note = `An earlier try had made this meeting before its answer was lost; it was found in ${provider.displayName}, and nothing new was created.`;
     return { ...found, note: found.note ? `${found.note} ${note}` : note };
   }
 
@@ -395,6 +435,8 @@ export class BookingService {
         invite: renderInvite(meeting, booked, { now: new Date(stamp), update }),
         // One key per set of providers listed: a repeat of the same e-mail is answered, never sent twice; an update is new.
         idempotencyKey: `alsatalk-${meeting.bookingId}-${booked.map((b) => b.id).join('-')}`,
+        // A hanging Resend is cut off like a hanging provider; the booking is recorded either way.
+        signal: AbortSignal.timeout(this.deps.config.providerTimeoutMs),
       });
       this.deps.connections.markUsed(resend.id);
       return { status: 'sent', id, to: meeting.customerEmail };

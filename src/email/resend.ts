@@ -2,6 +2,7 @@
 // API reference: https://resend.com/docs/api-reference/emails/send-email
 import { z } from 'zod';
 import { InputError, ProviderError, type ErrorCode } from '../errors.js';
+import { backoffMs, maxRetryAfterMs, retryAfterSeconds, withRetries } from '../http/retry.js';
 import { redact } from '../log.js';
 import { connectCommand, type Connector } from '../providers/provider.js';
 import type { Invite } from './invite.js';
@@ -65,45 +66,74 @@ export interface SendInviteInput {
   settings: Record<string, unknown>;
   to: string;
   invite: Invite;
-  /** Resend keeps it 24 h: the same booking never mails twice, even when the call is repeated. */
+  /** Resend keeps it 24 h: the same booking never mails twice, even when the call is repeated, or retried here. */
   idempotencyKey: string;
+  /** Bounds the send and its retries (the booking's provider timeout). */
+  signal: AbortSignal;
 }
 
 /** The Resend SDK (with postal-mime, ~200 kB), loaded on first use rather than on the server's start-up path. */
 const resendClient = async (apiKey: string, baseUrl: string) => new (await import('resend')).Resend(apiKey, { baseUrl });
 
-/** Sends the invite and returns Resend's e-mail id. */
+/** Resend errors worth sending again (under the same idempotency key, so never a second e-mail): its side, not ours. */
+const transientErrors: ReadonlySet<string> = new Set(['rate_limit_exceeded', 'concurrent_idempotent_requests', 'application_error', 'internal_server_error']);
+
+/** The wait Resend asked for (its 429s carry `retry-after`; -1 when it named none), by the error it came with; absent: not worth a retry. */
+const askedWait = new WeakMap<ProviderError, number>();
+
+/** Sends the invite and returns Resend's e-mail id; a send that failed on Resend's side or the network's is tried again. */
 export async function sendInvite(input: SendInviteInput): Promise<string> {
   const { from } = settingsSchema.parse(input.settings);
   const client = await resendClient(input.apiKey, input.baseUrl);
-  let result: Awaited<ReturnType<typeof client.emails.send>>;
-  try {
-    result = await client.emails.send(
+  const payload = {
+    from,
+    to: [input.to],
+    subject: input.invite.subject,
+    html: input.invite.html,
+    text: input.invite.text,
+    attachments: [
       {
-        from,
-        to: [input.to],
-        subject: input.invite.subject,
-        html: input.invite.html,
-        text: input.invite.text,
-        attachments: [
-          {
-            filename: 'invite.ics',
-            content: Buffer.from(input.invite.ics, 'utf8').toString('base64'),
-            contentType: 'text/calendar; charset=utf-8; method=PUBLISH',
-          },
-        ],
+        filename: 'invite.ics',
+        content: Buffer.from(input.invite.ics, 'utf8').toString('base64'),
+        contentType: 'text/calendar; charset=utf-8; method=PUBLISH',
       },
-      { idempotencyKey: input.idempotencyKey },
-    );
-  } catch (cause) {
-    throw new ProviderError(displayName, 'network_error', `cannot reach Resend: ${redact((cause as Error).message)}`, {
-      hint: 'check the network connection, then retry',
-      cause,
-    });
-  }
-  if (result.error) throw fromResendError(result.error);
-  if (!result.data?.id) throw new ProviderError(displayName, 'email_failed', 'Resend accepted the e-mail but returned no id', { hint: 'check the Resend dashboard' });
-  return result.data.id;
+    ],
+  };
+  const { signal } = input;
+  const sendOnce = async (): Promise<string> => {
+    let result: Awaited<ReturnType<typeof client.emails.send>>;
+    try {
+      result = await client.emails.send(payload, { idempotencyKey: input.idempotencyKey, signal });
+    } catch (cause) {
+      const error = new ProviderError(displayName, 'network_error', `cannot reach Resend: ${redact((cause as Error).message)}`, {
+        hint: 'check the network connection, then retry',
+        cause,
+      });
+      if (!signal.aborted) askedWait.set(error, -1);
+      throw error;
+    }
+    // The SDK turns an aborted fetch into a generic "Unable to fetch data": say what happened.
+    if (signal.aborted) throw new ProviderError(displayName, 'timeout', 'Resend did not answer in time', { hint: 'repeat the same call: the e-mail keeps its idempotency key, so it is never sent twice' });
+    if (result.error) {
+      const error = fromResendError(result.error);
+      if (!transientErrors.has(result.error.name) || (result.error.statusCode ?? 500) < 429) throw error;
+      const seconds = result.headers ? retryAfterSeconds(new Headers(result.headers)) : undefined;
+      askedWait.set(error, seconds === undefined ? -1 : seconds * 1000);
+      throw error;
+    }
+    if (!result.data?.id) throw new ProviderError(displayName, 'email_failed', 'Resend accepted the e-mail but returned no id', { hint: 'check the Resend dashboard' });
+    return result.data.id;
+  };
+  return withRetries({
+    run: sendOnce,
+    signal,
+    retryAfter: (error, attempt) => {
+      // -1: Resend named no wait, so back off as for any other transient failure.
+      const asked = error instanceof ProviderError ? askedWait.get(error) : undefined;
+      if (asked === undefined || asked > maxRetryAfterMs) return undefined;
+      return asked >= 0 ? asked : backoffMs(attempt);
+    },
+  });
 }
 
 export const resend: Connector = {

@@ -1,6 +1,7 @@
 // Converts whatever ky or fetch threw into one ProviderError whose message and hint a user can act on.
 import { ProviderError, type ErrorCode } from '../errors.js';
 import { redact } from '../log.js';
+import { retryAfterSeconds } from './retry.js';
 
 export interface FailureContext {
   /** Display name ("Zoom"). */
@@ -23,23 +24,6 @@ async function readBody(response: Response): Promise<unknown> {
 /** A wait for people: "42 s", "3 min", "2 h". */
 export const waitFor = (seconds: number): string =>
   seconds < 120 ? `${seconds} s` : seconds < 7200 ? `${Math.ceil(seconds / 60)} min` : `${Math.ceil(seconds / 3600)} h`;
-
-/**
- * Seconds until a retry may succeed: `Retry-After` (seconds or an HTTP date), else `X-RateLimit-Reset`
- * (Calendly sends only that, in seconds; some APIs send an epoch time instead).
- */
-function retryAfterSeconds(response: Response): number | undefined {
-  const raw = response.headers.get('retry-after');
-  if (raw) {
-    const seconds = Number(raw);
-    if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
-    const date = Date.parse(raw);
-    if (!Number.isNaN(date)) return Math.max(0, Math.ceil((date - Date.now()) / 1000));
-  }
-  const reset = Number(response.headers.get('x-ratelimit-reset') ?? Number.NaN);
-  if (!Number.isFinite(reset)) return undefined;
-  return Math.max(0, Math.ceil(reset > 1e9 ? reset - Date.now() / 1000 : reset));
-}
 
 /** Maps an HTTP status to our code and a default next step. */
 function classify(status: number, ctx: FailureContext, retryAfter?: number): { code: ErrorCode; hint: string } {
@@ -77,10 +61,10 @@ export async function convertFailure(error: unknown, ctx: FailureContext): Promi
   if (error instanceof HTTPError) {
     const body = await readBody(error.response);
     const detail = ctx.describe?.(body);
-    const retryAfter = retryAfterSeconds(error.response);
+    const retryAfter = retryAfterSeconds(error.response.headers);
     const { code, hint } = classify(error.response.status, ctx, retryAfter);
     const message = `${ctx.provider} answered HTTP ${error.response.status}${detail ? `: ${redact(detail)}` : ''}`;
-    return { error: new ProviderError(ctx.provider, code, message, { hint, status: error.response.status }), body };
+    return { error: new ProviderError(ctx.provider, code, message, { hint, status: error.response.status, cause: error }), body };
   }
   return { error: toNonHttpError(error, ctx, error instanceof TimeoutError), body: undefined };
 }

@@ -84,12 +84,12 @@ function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
 }
 
 /**
- * One client per connection. A 429 is not retried: Calendly's reset is usually 60 s and a booking must not hang on it.
+ * One client per connection. A 429 is retried only when its reset is a few seconds away (http/retry.ts): Calendly's is usually 60 s.
  * A 401 is retried once with a renewed token for a sign-in (`auth`); a Personal Access Token cannot be renewed, only replaced.
  */
 function createApi(prefixUrl: string, timeoutMs: number, auth: AuthScheme | (() => Promise<string>)): Http {
-  if (typeof auth !== 'function') return createHttp({ prefixUrl, timeoutMs, auth, retryRateLimited: false });
-  return createHttp({ prefixUrl, timeoutMs, retryRateLimited: false }).extend({
+  if (typeof auth !== 'function') return createHttp({ prefixUrl, timeoutMs, auth });
+  return createHttp({ prefixUrl, timeoutMs }).extend({
     hooks: { beforeRequest: [async (request) => void request.headers.set('Authorization', `Bearer ${await auth()}`)] },
   });
 }

@@ -278,7 +278,7 @@ export function fromZohoAppointment(body: unknown, meeting: Meeting): BookedMeet
   const value = opened ? appointmentValue.safeParse(opened.value) : undefined;
   if (!value?.success) {
     throw new ProviderError(displayName, 'provider_unavailable', 'Zoho Bookings answered without a booking id', {
-      hint: 'check Zoho Bookings for the appointment before booking again, so it is not doubled',
+      hint: 'repeat the same call: it looks in Zoho Bookings for the appointment before booking again, so it is not doubled',
     });
   }
   const v = value.data;

@@ -108,8 +108,8 @@ describe('booking in Zoom and e-mailing through Resend', () => {
     expect(row?.results).toEqual([expect.objectContaining({ provider: 'zoom', status: 'booked', externalId: String(zoomMeeting?.id) })]);
   });
 
-  it('reports a Zoom server error with a remedy, records the booking as failed, and sends no e-mail', async () => {
-    h.zoom.state.faults.inject('createMeeting', { status: 500, body: { code: 500, message: 'Internal server error.' } });
+  it('reports a Zoom server error that outlasts the retries with a remedy, records the booking as failed, and sends no e-mail', async () => {
+    h.zoom.state.faults.inject('createMeeting', { status: 500, body: { code: 500, message: 'Internal server error.' }, times: 3 });
     const { result, output, text } = await book();
     expect(result.isError).toBe(true);
     expect(output.status).toBe('failed');
@@ -122,6 +122,8 @@ describe('booking in Zoom and e-mailing through Resend', () => {
     const row = h.ctx.bookings.get(output.booking_id ?? '');
     expect(row?.status).toBe('failed');
     expect(row?.results[0]).toMatchObject({ status: 'failed', errorCode: 'provider_unavailable' });
+    // Three tries, each after looking for what the one before may have made.
+    expect(h.zoom.state.meetings).toHaveLength(0);
   });
 
   it('says how long to wait when Zoom rate-limits', async () => {
@@ -301,8 +303,8 @@ describe('the e-mail', () => {
     await h.connectResend();
   });
 
-  it('escapes what the agent supplied and cannot be given extra header lines', async () => {
-    const { output } = await book({ customer_name: 'Eve <script>alert(1)</script>\r\nBcc: victim@example.com', topic: 'Q&A <b>now</b>\r\nX-Evil: 1' });
+  it('escapes what the agent supplied in the HTML (line breaks are refused at the door: hostile-input.test.ts)', async () => {
+    const { output } = await book({ customer_name: 'Eve <script>alert(1)</script>', topic: 'Q&A <b>now</b>' });
     expect(output.status).toBe('booked');
     const email = h.resend.state.emails[0];
     expect(email?.payload.html).not.toContain('<script>');

@@ -106,22 +106,33 @@ describe('booking, auto mode', () => {
     c.state.calls.length = 0;
   });
 
-  it('finds the direct booking an earlier call made when its answer was lost, and books nothing twice', async () => {
+  it('finds the direct booking a lost answer had made before booking again, and books nothing twice', async () => {
     c.state.faults.inject('createInvitee', { status: 0, lost: true });
-    const first = await book();
-    expect(first.entry).toMatchObject({ status: 'failed', error: { code: 'network_error' } });
-    expect(c.state.invitees).toHaveLength(1);
-
-    const again = await book();
+    const { entry } = await book();
     const made = c.state.invitees[0];
-    expect(again.entry).toMatchObject({ status: 'booked', meeting_id: `${c.apiBase}/scheduled_events/${made?.eventUuid}`, confirmation: 'confirmed' });
-    expect(again.entry.join_url).toMatch(/^https:\/\//);
-    expect(again.entry.links?.map((l) => l.label)).toEqual(['Join the meeting', 'Reschedule', 'Cancel']);
-    expect(again.entry.note).toContain('nothing new was created');
+    expect(entry).toMatchObject({ status: 'booked', meeting_id: `${c.apiBase}/scheduled_events/${made?.eventUuid}`, confirmation: 'confirmed' });
+    expect(entry.join_url).toMatch(/^https:\/\//);
+    expect(entry.links?.map((l) => l.label)).toEqual(['Join the meeting', 'Reschedule', 'Cancel']);
+    expect(entry.note).toContain('nothing new was created');
     expect(c.state.invitees).toHaveLength(1);
     expect(posts('/invitees')).toHaveLength(1);
     expect(c.state.calls.some((call) => call.startsWith('GET /scheduled_events?') && call.includes('invitee_email=ada%2Bcalls%40example.com'))).toBe(true);
     expect(h.resend.state.emails).toHaveLength(1);
+  });
+
+  it('a lost answer whose look-up fails too is recorded; the repeat looks again and books nothing twice', async () => {
+    c.state.faults.inject('createInvitee', { status: 0, lost: true });
+    c.state.faults.inject('listEvents', { status: 503, body: { title: 'Service Unavailable', message: 'Try again later.' }, times: 9 });
+    const first = await book();
+    expect(first.entry).toMatchObject({ status: 'failed', error: { code: 'provider_unavailable' } });
+    expect(c.state.invitees).toHaveLength(1);
+    c.state.faults.clear();
+
+    const again = await book();
+    expect(again.entry).toMatchObject({ status: 'booked', meeting_id: `${c.apiBase}/scheduled_events/${c.state.invitees[0]?.eventUuid}` });
+    expect(again.entry.note).toContain('nothing new was created');
+    expect(c.state.invitees).toHaveLength(1);
+    expect(posts('/invitees')).toHaveLength(1);
   });
 
   it('books the open slot directly at the exact instant and returns the join, reschedule and cancel links', async () => {
@@ -265,11 +276,13 @@ describe('booking, auto mode', () => {
     expect(c.state.schedulingLinks).toHaveLength(0);
   });
 
-  it('treats a server error on POST /invitees as a failure, not a reason for a link, and does not resend it', async () => {
-    c.state.faults.inject('createInvitee', { status: 500, body: { title: 'Internal Server Error', message: 'The server encountered an unexpected condition that prevented it from fulfilling the request.' } });
+  it('treats a server error on POST /invitees as a failure, not a reason for a link, and resends it only after looking', async () => {
+    c.state.faults.inject('createInvitee', { status: 500, body: { title: 'Internal Server Error', message: 'The server encountered an unexpected condition that prevented it from fulfilling the request.' }, times: 3 });
     const { entry } = await book();
     expect(entry).toMatchObject({ status: 'failed', error: { code: 'provider_unavailable' }, remedy: expect.stringMatching(/retry/) });
-    expect(posts('/invitees')).toHaveLength(1);
+    expect(posts('/invitees')).toHaveLength(3);
+    expect(c.state.calls.filter((call) => call.startsWith('GET /scheduled_events?'))).toHaveLength(2);
+    expect(c.state.invitees).toHaveLength(0);
     expect(c.state.schedulingLinks).toHaveLength(0);
   });
 

@@ -83,10 +83,11 @@ describe('a repeated call', () => {
   });
 
   it('after a partial failure, retries only the provider that failed and mails the invitee the update', async () => {
-    h.zoom.state.faults.inject('createMeeting', { status: 429, headers: { 'Retry-After': '1' }, body: { code: 429, message: 'You have reached the maximum per-second rate limit for this API.' } });
+    // A rate limit that lifts only in a minute: longer than a call may wait, so Zoom fails now and says when to retry.
+    h.zoom.state.faults.inject('createMeeting', { status: 429, headers: { 'Retry-After': '60' }, body: { code: 429, message: 'You have reached the maximum per-second rate limit for this API.' } });
     const first = await book();
     expect(first.output.status).toBe('partial');
-    expect(entry(first.output, 'zoom')).toMatchObject({ status: 'failed', error: { code: 'rate_limited' } });
+    expect(entry(first.output, 'zoom')).toMatchObject({ status: 'failed', error: { code: 'rate_limited' }, remedy: expect.stringContaining('after 60 s') as unknown });
     expect(holdings()).toEqual({ zoom: 0, google: 1, emails: 1 });
 
     const again = await book();
@@ -104,61 +105,98 @@ describe('a repeated call', () => {
     expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 2 });
   });
 
-  it('finds the Google event an earlier call made when its answer was lost, and makes no second one', async () => {
+  it('a short rate limit is waited out within the call (Retry-After honoured): one meeting, no failure', async () => {
+    h.zoom.state.faults.inject('createMeeting', { status: 429, headers: { 'Retry-After': '1' }, body: { code: 429, message: 'You have reached the maximum per-second rate limit for this API.' } });
+    const started = Date.now();
+    const first = await book();
+    expect(first.output).toMatchObject({ status: 'booked', email: { status: 'sent' } });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 1 });
+  });
+
+  it('finds the Google event a lost answer had made, within the same call, and makes no second one', async () => {
     g.state.faults.inject('insertEvent', { status: 0, lost: true });
     const first = await book();
-    expect(entry(first.output, 'google')).toMatchObject({ status: 'failed', error: { code: 'network_error' } });
+    expect(entry(first.output, 'google')).toMatchObject({ status: 'booked', join_url: expect.stringMatching(/^https:\/\/meet\.google\.com\//) as unknown });
+    expect(entry(first.output, 'google')?.note).toContain('nothing new was created');
+    expect(first.output).toMatchObject({ status: 'booked', email: { status: 'sent' } });
     expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 1 });
-
-    const again = await book();
-    expect(entry(again.output, 'google')).toMatchObject({ status: 'booked', join_url: expect.stringMatching(/^https:\/\/meet\.google\.com\//) as unknown });
-    expect(entry(again.output, 'google')?.note).toContain('nothing new was created');
-    expect(again.output).toMatchObject({ status: 'booked', repeat: { retried_providers: ['google'], emailed: true } });
-    expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 2 });
+    expect((await book()).output).toMatchObject({ replay: true, status: 'booked' });
+    expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 1 });
   });
 
-  it('finds the Zoom meeting an earlier call made when its answer was lost (by the booking line in its agenda)', async () => {
+  it('finds the Zoom meeting a lost answer had made (by the booking line in its agenda) before trying again', async () => {
     h.zoom.state.faults.inject('createMeeting', { status: 0, lost: true });
     const first = await book();
-    expect(entry(first.output, 'zoom')).toMatchObject({ status: 'failed', error: { code: 'network_error' } });
-    expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 1 });
-
-    const again = await book();
     const made = h.zoom.state.meetings[0];
-    expect(entry(again.output, 'zoom')).toMatchObject({ status: 'booked', meeting_id: String(made?.id), join_url: made?.joinUrl, passcode: made?.password });
-    expect(entry(again.output, 'zoom')?.note).toContain('nothing new was created');
-    expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 2 });
+    expect(entry(first.output, 'zoom')).toMatchObject({ status: 'booked', meeting_id: String(made?.id), join_url: made?.joinUrl, passcode: made?.password });
+    expect(entry(first.output, 'zoom')?.note).toContain('nothing new was created');
+    expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 1 });
   });
 
-  it('when Zoom may not be searched (no list scope), Zoom is not called again: it says what to add, and doubles nothing', async () => {
+  it('a Zoom server error on the create is tried again only after looking: one meeting', async () => {
+    h.zoom.state.faults.inject('createMeeting', { status: 500, body: { code: 500, message: 'Internal server error' } });
+    const first = await book();
+    expect(entry(first.output, 'zoom')).toMatchObject({ status: 'booked' });
+    expect(entry(first.output, 'zoom')?.note).toBeUndefined();
+    expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 1 });
+  });
+
+  it('when Zoom may not be searched (no list scope), a lost create is not sent again: it says what to add, and doubles nothing', async () => {
     h.zoom.state.faults.inject('createMeeting', { status: 0, lost: true });
-    await book();
     h.zoom.state.scope = 'meeting:write:meeting:admin meeting:read:meeting:admin user:read:user:admin';
-    const again = await book();
-    expect(entry(again.output, 'zoom')).toMatchObject({ status: 'failed', error: { code: 'permission_denied' } });
-    expect(entry(again.output, 'zoom')?.remedy).toContain('meeting:read:list_meetings:admin');
+    const first = await book();
+    expect(entry(first.output, 'zoom')).toMatchObject({ status: 'failed', error: { code: 'outcome_unknown' } });
+    expect(entry(first.output, 'zoom')?.error?.message).toMatch(/^Zoom may already have this meeting .* looking for it failed: /);
+    expect(entry(first.output, 'zoom')?.remedy).toContain('meeting:read:list_meetings:admin');
+    expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 1 });
+    // Every repeat keeps looking first, so none of them makes a second meeting.
+    for (const _ of [1, 2]) {
+      const again = await book();
+      expect(entry(again.output, 'zoom')).toMatchObject({ status: 'failed', error: { code: 'outcome_unknown' } });
+    }
     expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 1 });
   });
 
   it('a second insert of the same booking is refused by Google (409) and answered with the event it already has', async () => {
-    // The answer is lost and the repeat skips the look-up (a look-up that misses, as when Google is slow to show it).
+    // The answer is lost and the look-up misses (as when Google is slow to show a new event): the insert is sent again.
     g.state.faults.inject('insertEvent', { status: 0, lost: true });
     g.state.faults.inject('getEvent', { status: 404, body: { error: { code: 404, message: 'Not Found' } } });
-    await book();
-    const again = await book();
-    expect(entry(again.output, 'google')).toMatchObject({ status: 'booked', meeting_id: g.state.events[0]?.event.id });
-    expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 2 });
+    const first = await book();
+    expect(entry(first.output, 'google')).toMatchObject({ status: 'booked', meeting_id: g.state.events[0]?.event.id });
+    expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 1 });
   });
 
   it('an e-mail whose answer was lost is sent again with the same key and payload: Resend answers, the invitee gets one', async () => {
     h.resend.state.faults.inject('send', { status: 0, lost: true });
     const first = await book();
-    expect(first.output.email.status).toBe('failed');
-    expect(h.resend.state.emails).toHaveLength(1);
+    expect(first.output).toMatchObject({ status: 'booked', email: { status: 'sent', id: h.resend.state.emails[0]?.id } });
+    expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 1 });
+  });
+
+  it('an e-mail that keeps failing is reported, and the repeat sends it once', async () => {
+    h.resend.state.faults.inject('send', { status: 500, body: { statusCode: 500, name: 'internal_server_error', message: 'An unexpected error occurred.' }, times: 3 });
+    const first = await book();
+    expect(first.output.email).toMatchObject({ status: 'failed', error: { code: 'email_failed' } });
+    expect(h.resend.state.emails).toHaveLength(0);
 
     const again = await book();
     expect(again.output).toMatchObject({ status: 'booked', email: { status: 'sent', id: h.resend.state.emails[0]?.id }, repeat: { retried_providers: [], emailed: true } });
     expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 1 });
+  });
+
+  it('a lost Zoom answer whose look-up fails too is recorded as failed; the repeat finds the meeting', async () => {
+    h.zoom.state.faults.inject('createMeeting', { status: 0, lost: true });
+    h.zoom.state.faults.inject('listMeetings', { status: 503, body: { code: 503, message: 'Service unavailable' }, times: 9 });
+    const first = await book();
+    expect(entry(first.output, 'zoom')).toMatchObject({ status: 'failed' });
+    expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 1 });
+    h.zoom.state.faults.clear();
+
+    const again = await book();
+    expect(entry(again.output, 'zoom')).toMatchObject({ status: 'booked', meeting_id: String(h.zoom.state.meetings[0]?.id) });
+    expect(entry(again.output, 'zoom')?.note).toContain('nothing new was created');
+    expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 2 });
   });
 });
 
