@@ -54,14 +54,17 @@ function textLines(entry: BookedEntry): string[] {
   return lines;
 }
 
+/** The HTML cleans provider values as the text does: one line each, then escaped. */
+const cell = (value: string): string => escapeHtml(singleLine(value));
+
 function htmlBlock(entry: BookedEntry): string {
   const links = entry.meeting.links
     .filter((l) => isWebUrl(l.url))
-    .map((l) => `<li><a href="${escapeHtml(l.url)}">${escapeHtml(l.label)}</a><br><span style="color:#555">${escapeHtml(l.url)}</span></li>`);
+    .map((l) => `<li><a href="${cell(l.url)}">${cell(l.label)}</a><br><span style="color:#555">${cell(l.url)}</span></li>`);
   const { reference, passcode } = entry.meeting;
-  if (reference) links.push(`<li>${escapeHtml(reference.label)}: <strong>${escapeHtml(reference.value)}</strong></li>`);
-  if (passcode) links.push(`<li>Passcode: <strong>${escapeHtml(passcode)}</strong></li>`);
-  return `<h3 style="margin:16px 0 4px">${escapeHtml(entry.provider)}</h3><ul style="margin:0;padding-left:20px">${links.join('')}</ul>`;
+  if (reference) links.push(`<li>${cell(reference.label)}: <strong>${cell(reference.value)}</strong></li>`);
+  if (passcode) links.push(`<li>Passcode: <strong>${cell(passcode)}</strong></li>`);
+  return `<h3 style="margin:16px 0 4px">${cell(entry.provider)}</h3><ul style="margin:0;padding-left:20px">${links.join('')}</ul>`;
 }
 
 export interface InviteOptions {

@@ -1,6 +1,6 @@
 // Converts whatever ky or fetch threw into one ProviderError whose message and hint a user can act on.
 import { ProviderError, type ErrorCode } from '../errors.js';
-import { redact } from '../log.js';
+import { redact, registerSecret } from '../log.js';
 import { retryAfterSeconds } from './retry.js';
 
 export interface FailureContext {
@@ -24,6 +24,20 @@ async function readBody(response: Response): Promise<unknown> {
 /** A wait for people: "42 s", "3 min", "2 h". */
 export const waitFor = (seconds: number): string =>
   seconds < 120 ? `${seconds} s` : seconds < 7200 ? `${Math.ceil(seconds / 60)} min` : `${Math.ceil(seconds / 3600)} h`;
+
+/** Form fields that carry a credential in a token request (client_secret, refresh_token, code, code_verifier, ...). */
+const credentialField = /secret|token|code|verifier|password|assertion/i;
+
+/**
+ * Registers the credentials the failed request carried, so that an error body quoting one back (a provider echoing the
+ * bearer token it refused, a token endpoint echoing the refresh token) is masked by `redact`, here and in every later log
+ * line: not every access token is registered when it is issued (Google's are not), and a request's own are always known.
+ */
+function registerSentCredentials(request: Request, body: unknown): void {
+  const credential = /^[\w-]+\s+(\S+)$/.exec(request.headers.get('authorization') ?? '')?.[1];
+  if (credential) registerSecret(credential);
+  if (body instanceof URLSearchParams) for (const [key, value] of body) if (credentialField.test(key)) registerSecret(value);
+}
 
 /** Maps an HTTP status to our code and a default next step. */
 function classify(status: number, ctx: FailureContext, retryAfter?: number): { code: ErrorCode; hint: string } {
@@ -59,6 +73,7 @@ export async function convertFailure(error: unknown, ctx: FailureContext): Promi
   // Loaded already by the request that failed (http/client.ts loads ky lazily); a static import would load it at start-up.
   const { HTTPError, TimeoutError } = await import('ky');
   if (error instanceof HTTPError) {
+    registerSentCredentials(error.request, error.options.body);
     const body = await readBody(error.response);
     const detail = ctx.describe?.(body);
     const retryAfter = retryAfterSeconds(error.response.headers);

@@ -5,6 +5,7 @@ import { isTimeZone } from '../time-zone.js';
 import { z } from 'zod';
 import { InputError, ProviderError, type ErrorCode } from '../errors.js';
 import { singleLine, truncate } from '../text.js';
+import { redact } from '../log.js';
 import type { BookedMeeting, Meeting } from '../booking/types.js';
 
 import { displayName } from './zoho.js';
@@ -229,7 +230,7 @@ export const repeatTheCall = 'call book_meeting again with the same details: onl
 
 /** Pure: Zoho's failure message (from an HTTP 200) as an error whose hint names the fix. */
 export function zohoFailure(message: string, meeting: Pick<Meeting, 'customerPhone'>): ProviderError {
-  const said = `Zoho said: "${truncate(message, 300)}"`;
+  const said = `Zoho said: "${truncate(redact(message), 300)}"`;
   const error = (code: ErrorCode, text: string, hint: string) => new ProviderError(displayName, code, text, { hint, status: 200 });
   if (/phone|contact.?(no|number)|mobile/i.test(message)) {
     return meeting.customerPhone
