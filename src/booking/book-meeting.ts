@@ -367,6 +367,8 @@ export class BookingService {
       // would then create without looking. outcome_unknown keeps it looking until the meeting is found or ruled out.
       const cause = toAppError(error);
       if (uncertainCodes.has(cause.code)) throw error;
+      // Refused credentials will not work for the next booking either (see #run), whatever this one records.
+      if (cause.code === 'auth_failed') this.deps.connections.markNeedsReauth(provider.id);
       throw new ProviderError(provider.displayName, 'outcome_unknown', `${provider.displayName} may already have this meeting (an earlier try was cut off), and looking for it failed: ${cause.message}`, {
         ...(cause.hint ? { hint: cause.hint } : {}),
         cause: error,

@@ -105,7 +105,7 @@ const once = { zoom: 1, calendly: 1, google: 1, zoho: 1, resend: 1 };
 
 describe('SIGKILL mid-booking, restart, the same call again', () => {
   it('killed while every provider request is on its way: each provider books once, one e-mail', async () => {
-    // On the booking routes only: a kill during a token refresh is another case (not covered yet: a rotated refresh token whose answer is lost).
+    // On the booking routes only: a kill during a token refresh is the case below.
     for (const target of ['zoom:POST /zoom/v2/users/:userId/meetings', 'calendly:GET /calendly/api/event_types', 'google:POST /google/calendar/v3/calendars/:calendarId/events', 'zoho:POST /zoho/api/bookings/v1/json/appointment']) {
       sandbox.controls.setLatency({ target, ms: 1500 });
     }
@@ -137,6 +137,48 @@ describe('SIGKILL mid-booking, restart, the same call again', () => {
     expect(output).toMatchObject({ status: 'booked', email: { status: 'sent' } });
     expect(output.repeat?.retried_providers).toEqual([]);
     expect(delta).toEqual(once);
+  });
+
+  it('killed while Zoom renews its sign-in: Zoom says to sign in again, the others book once; signed in, the repeat books Zoom once', async () => {
+    // Every new server process renews Zoom's access token on its first booking, and Zoom's refresh tokens work once:
+    // the request reached the sandbox and rotated the token, but its answer died with the process. Nothing can bring
+    // that token back (Zoom keeps no grace period), so the honest outcome is a clear "sign in again", nothing doubled.
+    sandbox.controls.setLatency({ target: 'zoom:POST /zoom/oauth/token', ms: 1500 });
+    const call = nextCall();
+    const before = held();
+    const first = await serve();
+    const pending = first.client.callTool({ name: 'book_meeting', arguments: call }).catch(() => undefined);
+    await sleep(700);
+    await kill(first);
+    await pending;
+    await sleep(1600);
+    sandbox.controls.clear();
+    const delta = () => Object.fromEntries(Object.entries(held()).map(([id, n]) => [id, n - before[id as keyof typeof before]]));
+
+    const second = await serve();
+    try {
+      const result = await second.client.callTool({ name: 'book_meeting', arguments: call });
+      const output = result.structuredContent as { status: string; providers: Array<{ provider: string; status: string; error?: { code: string; message: string }; remedy?: string }> };
+      expect(output.status).toBe('partial');
+      const zoom = output.providers.find((p) => p.provider === 'zoom');
+      expect(zoom).toMatchObject({ status: 'failed', error: { code: 'outcome_unknown' } });
+      expect(zoom?.error?.message).toContain("Zoom's answer to an earlier refresh was lost");
+      expect(zoom?.remedy).toContain('npx alsatalk-mcp connect zoom');
+      expect(delta()).toEqual({ zoom: 0, calendly: 1, google: 1, zoho: 1, resend: 1 });
+    } finally {
+      await second.client.close();
+    }
+
+    await connectAll(sandbox, env, ['zoom'], () => undefined);
+    const third = await serve();
+    try {
+      const result = await third.client.callTool({ name: 'book_meeting', arguments: call });
+      expect(result.structuredContent).toMatchObject({ status: 'booked', repeat: { retried_providers: ['zoom'], emailed: true } });
+      // One meeting everywhere; the invitee's second e-mail is the update that adds the Zoom link.
+      expect(delta()).toEqual({ zoom: 1, calendly: 1, google: 1, zoho: 1, resend: 2 });
+    } finally {
+      await third.client.close();
+    }
   });
 
   it('killed after everything was recorded: the repeat is a replay and calls nothing', async () => {
