@@ -69,6 +69,15 @@ export const zohoErrorPage = (status: 400 | 401) =>
 const ok = (returnvalue: unknown) => Response.json({ response: { returnvalue, status: 'success' } });
 /** A refusal of the request itself (a missing or malformed parameter). */
 const refused = (message: string) => Response.json({ response: { status: 'failure', message } });
+
+/** The string fields of a form-data (or urlencoded) body, as Zoho's POST APIs take them; undefined for any other body. */
+async function readForm(request: Request): Promise<{ contentType: string; fields: Record<string, string> } | undefined> {
+  const contentType = (request.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
+  if (contentType !== 'multipart/form-data' && contentType !== 'application/x-www-form-urlencoded') return undefined;
+  const fields: Record<string, string> = {};
+  for (const [name, value] of await request.formData()) if (typeof value === 'string') fields[name] = value;
+  return { contentType, fields };
+}
 /** A refusal of the booking (the slot, the customer details), reported inside `returnvalue`. */
 export const bookingFailure = (message: string) => ({ response: { returnvalue: { status: 'failure', message }, status: 'success' } });
 
@@ -342,10 +351,9 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
       if (fault) return fault;
       const denied = unauthorized(request);
       if (denied) return denied;
-      const contentType = (request.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
-      if (contentType !== 'multipart/form-data' && contentType !== 'application/x-www-form-urlencoded') return refused('Invalid input: the parameters must be sent as form-data');
-      const form: Record<string, string> = {};
-      for (const [name, value] of await request.formData()) if (typeof value === 'string') form[name] = value;
+      const body = await readForm(request);
+      if (!body) return refused('Invalid input: the parameters must be sent as form-data');
+      const { contentType, fields: form } = body;
 
       const service = state.services.find((s) => s.id === form.service_id);
       if (!service) return refused('Invalid service_id');
@@ -396,12 +404,11 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
       if (fault) return fault;
       const denied = unauthorized(request);
       if (denied) return denied;
-      const contentType = (request.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
-      if (contentType !== 'multipart/form-data' && contentType !== 'application/x-www-form-urlencoded') return refused('Invalid input: the parameters must be sent as form-data');
-      const raw = (await request.formData()).get('data');
+      const body = await readForm(request);
+      if (!body) return refused('Invalid input: the parameters must be sent as form-data');
       let filters: Record<string, unknown>;
       try {
-        filters = JSON.parse(typeof raw === 'string' ? raw : '') as Record<string, unknown>;
+        filters = JSON.parse(body.fields.data ?? '') as Record<string, unknown>;
       } catch {
         return refused('Invalid input: data must be a JSON string');
       }
