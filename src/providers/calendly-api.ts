@@ -19,7 +19,7 @@ import {
   type AvailableTime, type CalendlyEventType, type ScheduledEvent,
 } from './calendly-wire.js';
 
-const id = 'calendly';
+const { id } = calendly;
 const reconnect = connectCommand(id);
 const modes = ['auto', 'direct', 'link'] as const;
 type Mode = (typeof modes)[number];

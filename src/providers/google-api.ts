@@ -9,6 +9,7 @@ import { convertFailure, httpStatus, type FailureContext } from '../http/failure
 import { redact } from '../log.js';
 import type { Meeting } from '../booking/types.js';
 import type { ProviderImplementation } from './lazy.js';
+import { google } from './google.js';
 import { connectCommand, type ConnectorContext, type ProviderSession, type SessionContext } from './provider.js';
 import {
   calendarResource,
@@ -31,7 +32,7 @@ import {
   type SendUpdates,
 } from './google-wire.js';
 
-const id = 'google';
+const { id } = google;
 const reconnect = connectCommand(id);
 
 /** Waits between polls of an event whose Meet link is still `pending`: a few short tries, about 3 s in all. */

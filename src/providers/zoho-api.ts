@@ -39,7 +39,7 @@ import {
   type ZohoToken,
 } from './zoho-wire.js';
 
-const id = 'zoho';
+const { id } = zoho;
 const reconnect = connectCommand(id);
 const newGrantCode = `generate a new grant code in ${consoleHelp} → Generate Code (scope zohobookings.data.CREATE), or sign in with the browser instead (leave out --grant-code-stdin), then reconnect at once: ${reconnect}`;
 /** Zoho matches the registered redirect URI exactly (https://www.zoho.com/accounts/protocol/oauth/web-apps/authorization.html). */

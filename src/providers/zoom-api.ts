@@ -9,6 +9,7 @@ import { createHttp } from '../http/client.js';
 import { convertFailure, toProviderError, type FailureContext } from '../http/failure.js';
 import { redact, registerSecret } from '../log.js';
 import type { ProviderImplementation } from './lazy.js';
+import { zoom } from './zoom.js';
 import { connectCommand, type ConnectorContext, type SessionContext } from './provider.js';
 import {
   canCreateMeetings,
@@ -25,7 +26,7 @@ import {
 
 export { formatMeetingId, fromZoomMeeting, toZoomMeeting, type ZoomCreateMeeting } from './zoom-wire.js';
 
-const id = 'zoom';
+const { id } = zoom;
 const reconnect = connectCommand(id);
 
 type Endpoints = { api: string; oauth: string };
