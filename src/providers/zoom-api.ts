@@ -13,6 +13,8 @@ import { zoom } from './zoom.js';
 import { connectCommand, type ConnectorContext, type SessionContext } from './provider.js';
 import {
   canCreateMeetings,
+  canFindMeetings,
+  findScopesNote,
   findTaggedMeeting,
   describeZoomError,
   displayName,
@@ -174,6 +176,7 @@ async function connectUser(values: Readonly<Record<string, string>>, ctx: Connec
     // Reading the profile needs user:read:user, which booking does not: the connection still works without it.
     notes.push(`Could not read your Zoom profile (${converted.message}); add the scope user:read:user to show who is connected.`);
   }
+  if (token.scope !== undefined && !canFindMeetings(token.scope)) notes.push(findScopesNote(false));
   const grant = { scopes: parseScopes(token.scope), expiresAt: Date.now() + token.expires_in * 1000 };
   return { account, settings: { auth: 'oauth', clientId, userId: 'me' }, secrets: { refresh_token: refreshToken }, notes, grant };
 }
@@ -208,6 +211,7 @@ async function connectServerToServer(values: Readonly<Record<string, string>>, c
     // Reading the user needs a scope (user:read:user:admin) that booking does not; the connection still works without it.
     notes.push(`Could not read the Zoom host's profile (${converted.message}); meetings will be created for user "${userId}".`);
   }
+  if (token.scope !== undefined && !canFindMeetings(token.scope)) notes.push(findScopesNote(true));
   const grant = { scopes: parseScopes(token.scope), expiresAt: Date.now() + token.expires_in * 1000 };
   return { account, settings: { accountId, clientId, userId }, secrets: { client_secret: clientSecret }, notes, grant };
 }

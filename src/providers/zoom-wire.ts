@@ -132,3 +132,19 @@ export function describeZoomError(body: unknown): string | undefined {
 
 /** True when the granted scopes (space-separated) allow creating meetings: granular `meeting:write:meeting[:admin]` or classic `meeting:write[:admin]`. */
 export const canCreateMeetings = (scope: string): boolean => scope.split(/\s+/).some((s) => s.startsWith('meeting:write'));
+
+/**
+ * True when the scopes let a repeated booking look for a meeting whose answer was lost (List meetings, then Get meeting):
+ * classic `meeting:read[:admin]`, or both granular `meeting:read:list_meetings[:admin]` and `meeting:read:meeting[:admin]`.
+ */
+export function canFindMeetings(scope: string): boolean {
+  const granted = scope.split(/\s+/);
+  const has = (name: string) => granted.includes(name) || granted.includes(`${name}:admin`);
+  return has('meeting:read') || (has('meeting:read:list_meetings') && has('meeting:read:meeting'));
+}
+
+/** The note `connect zoom` adds when the app cannot look meetings up: it works, with one safety net less. */
+export const findScopesNote = (admin: boolean): string => {
+  const [list, read] = admin ? ['meeting:read:list_meetings:admin', 'meeting:read:meeting:admin'] : ['meeting:read:list_meetings', 'meeting:read:meeting'];
+  return `The Zoom app lacks the scopes ${list} and ${read}: booking works, but when Zoom's answer to a booking is lost (a dropped connection, a crash), alsatalk-mcp cannot look in Zoom for the meeting it may have made, so it asks you to check instead of booking again. Add them on the app's Scopes page and connect again to close that gap.`;
+};

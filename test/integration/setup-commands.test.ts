@@ -68,6 +68,19 @@ describe('connect zoom', () => {
     expect(h.output.join('\n')).toMatch(/Note: Could not read the Zoom host's profile/);
   });
 
+  it('connects an app that cannot list meetings, and says what a lost answer then costs and which scopes close the gap', async () => {
+    h.zoom.state.scope = 'meeting:write:meeting:admin user:read:user:admin';
+    await h.connectZoom();
+    const said = h.output.join('\n');
+    expect(said).toContain('The Zoom app lacks the scopes meeting:read:list_meetings:admin and meeting:read:meeting:admin');
+    expect(said).toContain('asks you to check instead of booking again');
+  });
+
+  it('adds no scope note when the app can look meetings up', async () => {
+    await h.connectZoom();
+    expect(h.output.join('\n')).not.toContain('lacks the scopes');
+  });
+
   it('refuses a host user Zoom does not know', async () => {
     await expect(h.connectZoom(['--user', 'ghost@acme.test'])).rejects.toMatchObject({ field: '--user' });
   });

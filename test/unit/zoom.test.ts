@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/errors.js';
 import { zoom } from '../../src/providers/zoom.js';
 import { formatMeetingId, fromZoomMeeting, toZoomMeeting } from '../../src/providers/zoom-wire.js';
-import { canCreateMeetings, describeZoomError, userTokenResponse } from '../../src/providers/zoom-wire.js';
+import { canCreateMeetings, canFindMeetings, describeZoomError, userTokenResponse } from '../../src/providers/zoom-wire.js';
 import { sampleMeeting } from '../support/meeting.js';
 
 const meeting = sampleMeeting;
@@ -128,6 +128,19 @@ describe('Zoom OAuth wire shapes', () => {
     ['', false],
   ])('canCreateMeetings(%j) is %s', (scope, expected) => {
     expect(canCreateMeetings(scope)).toBe(expected);
+  });
+
+  it.each([
+    ['meeting:write:meeting meeting:read:list_meetings meeting:read:meeting', true],
+    ['meeting:write:meeting:admin meeting:read:list_meetings:admin meeting:read:meeting:admin', true],
+    ['meeting:write meeting:read', true],
+    ['meeting:write:admin meeting:read:admin', true],
+    ['meeting:write:meeting meeting:read:meeting', false],
+    ['meeting:write:meeting meeting:read:list_meetings', false],
+    ['meeting:read:list_meetings_x meeting:read:meeting', false],
+    ['', false],
+  ])('canFindMeetings(%j) is %s', (scope, expected) => {
+    expect(canFindMeetings(scope)).toBe(expected);
   });
 
   it("reads the OAuth endpoint's error body and the REST API's", () => {
