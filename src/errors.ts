@@ -87,9 +87,34 @@ export class ProviderError extends AppError {
   }
 }
 
+/**
+ * better-sqlite3's SqliteError, told by its name and `code` (SQLITE_BUSY, SQLITE_READONLY_DBMOVED...) so that this module
+ * loads no native code. Only the codes a person can act on become storage errors; the rest stay internal.
+ */
+function fromSqlite(error: unknown): AppError | undefined {
+  if (!(error instanceof Error) || error.name !== 'SqliteError') return undefined;
+  const code = (error as Error & { code?: unknown }).code;
+  if (typeof code !== 'string') return undefined;
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new AppError('storage_failed', `The database alsatalk.db is locked by another process (${code}), and stayed locked while this one waited`, {
+      cause: error,
+      hint: 'close the other program writing to it (another alsatalk-mcp started by a second MCP host, a `connect` in another terminal, or an SQLite browser), or wait a moment, then retry',
+    });
+  }
+  if (code.startsWith('SQLITE_READONLY')) {
+    return new AppError('storage_failed', `The database alsatalk.db cannot be written (${code}: ${error.message})`, {
+      cause: error,
+      hint: 'let this user write the data folder and alsatalk.db, or point ALSATALK_HOME at a folder you own, then retry',
+    });
+  }
+  return undefined;
+}
+
 /** Any thrown value as an AppError; unknown errors keep their message but never a stack for the user. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  const storage = fromSqlite(error);
+  if (storage) return storage;
   const message = error instanceof Error ? error.message : String(error);
   return new AppError('internal_error', message, { cause: error });
 }

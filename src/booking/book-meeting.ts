@@ -196,7 +196,8 @@ export class BookingService {
     }
     log.info('booking started', { booking: meeting.bookingId, providers: attempted.map((a) => a.provider.id) });
 
-    const finished = this.#run(meeting, attempted, outcomes, onProgress);
+    const trouble = new Set<string>();
+    const finished = this.#run(meeting, attempted, outcomes, trouble, onProgress);
     // The e-mail's and the answer's times depend on the meeting alone: format them while the providers are answering
     // (once every request is on its way), not on the critical path after the last one.
     setImmediate(() => longTime(meeting) && subjectTime(meeting));
@@ -205,10 +206,10 @@ export class BookingService {
     const ordered = this.#ordered(call.wanted, outcomes);
     const booked = this.#bookedEntries(ordered);
     const email = await this.#email(meeting, booked, createdAt, false);
-    bookings.recordEmail(meeting.bookingId, email, booked.map((b) => b.id));
+    this.#keep(trouble, () => bookings.recordEmail(meeting.bookingId, email, booked.map((b) => b.id)));
     const status = statusOf(ordered, booked.length);
-    bookings.finish(meeting.bookingId, status);
-    return { bookingId: meeting.bookingId, status, meeting, providers: ordered, email, notes: call.notes };
+    this.#keep(trouble, () => bookings.finish(meeting.bookingId, status));
+    return { bookingId: meeting.bookingId, status, meeting, providers: ordered, email, notes: [...call.notes, ...trouble] };
   }
 
   /**
@@ -228,6 +229,7 @@ export class BookingService {
     const underWay = record.owner !== null && record.owner !== thisProcess && isAlive(record.owner);
     const outcomes = new Map<string, ProviderOutcome>();
     const retry: Attempt[] = [];
+    let elsewhere = false;
     for (const provider of call.wanted) {
       const before = recorded.get(provider.id);
       if (before?.status === 'booked') {
@@ -235,6 +237,7 @@ export class BookingService {
         continue;
       }
       if (before?.status === 'pending' && underWay) {
+        elsewhere = true;
         outcomes.set(provider.id, { provider: provider.id, status: 'failed', error: { code: 'in_progress', message: `another alsatalk-mcp process is booking this in ${provider.displayName} right now`, remedy: 'wait a minute, then repeat the same call to get its result' } });
         continue;
       }
@@ -247,9 +250,10 @@ export class BookingService {
     if (!call.byAgent && (record.topic !== call.identity.topic || record.customerName !== call.identity.customerName)) {
       notes.push(`The same invitee, start, length and providers were booked at ${record.createdAt} as "${record.topic}" for ${record.customerName}; that booking is returned. To book another meeting at the same time, pass a new idempotency_key.`);
     }
+    const trouble = new Set<string>();
     if (retry.length > 0) {
       bookings.reopen(record.id, thisProcess, retry.map((r) => r.provider.id), phone);
-      await this.#run(meeting, retry, outcomes, onProgress);
+      await this.#run(meeting, retry, outcomes, trouble, onProgress);
     }
 
     const ordered = this.#ordered(call.wanted, outcomes);
@@ -261,21 +265,25 @@ export class BookingService {
       email = { status: 'skipped', reason: 'nothing was booked, so no e-mail was sent' };
     } else if (covered) {
       email = recordedEmail(record) ?? { status: 'skipped', reason: 'the invitee already has an e-mail listing every booked provider' };
+    } else if (elsewhere) {
+      // The process still booking sends the e-mail once it is done: one now, listing only part, would be a second one.
+      email = { status: 'skipped', reason: 'another alsatalk-mcp process is still booking this meeting and e-mails the invitee when it is done' };
     } else {
       email = await this.#email(meeting, booked, record.createdAt, record.emailStatus === 'sent');
       emailed = email.status === 'sent';
-      bookings.recordEmail(record.id, email, booked.map((b) => b.id));
+      const sent = email;
+      this.#keep(trouble, () => bookings.recordEmail(record.id, sent, booked.map((b) => b.id)));
     }
     const status = statusOf(ordered, booked.length);
     // A pure replay writes nothing.
-    if (!underWay && (retry.length > 0 || !covered)) bookings.finish(record.id, status);
+    if (!underWay && (retry.length > 0 || !covered)) this.#keep(trouble, () => bookings.finish(record.id, status));
     return {
       bookingId: record.id,
       status,
       meeting,
       providers: ordered,
       email,
-      notes,
+      notes: [...notes, ...trouble],
       repeat: { firstCalledAt: record.createdAt, retried: retry.map((r) => r.provider.id), emailed },
     };
   }
@@ -289,17 +297,34 @@ export class BookingService {
     return undefined;
   }
 
+  /**
+   * A write made after a provider acted. If it fails (the database locked by another process past its busy timeout,
+   * the disk full), what the provider did is still returned, never hidden behind a storage error: the booking's row
+   * keeps that provider `pending`, so a repeat looks before booking again, and the e-mail keeps its idempotency key.
+   */
+  #keep(trouble: Set<string>, write: () => void): void {
+    try {
+      write();
+    } catch (error) {
+      const cause = toAppError(error);
+      this.deps.log.warn('a booking outcome could not be recorded', { error: cause.message });
+      trouble.add(`Part of this result could not be recorded (${cause.message}${cause.hint ? `: ${cause.hint}` : ''}). What it shows did happen; repeating the same call is safe: it looks in each provider before booking again and sends no second e-mail.`);
+    }
+  }
+
   /** Calls every attempt at once, committing each outcome as it arrives. */
-  async #run(meeting: Meeting, attempts: readonly Attempt[], outcomes: Map<string, ProviderOutcome>, onProgress?: (outcome: ProviderOutcome, total: number) => void): Promise<void> {
+  async #run(meeting: Meeting, attempts: readonly Attempt[], outcomes: Map<string, ProviderOutcome>, trouble: Set<string>, onProgress?: (outcome: ProviderOutcome, total: number) => void): Promise<void> {
     const { connections, bookings, log } = this.deps;
     await Promise.all(
       attempts.map(async ({ provider, connection, lookFirst }) => {
         const outcome = await this.#bookOne(provider, connection, meeting, lookFirst);
         outcomes.set(provider.id, outcome);
-        bookings.recordProvider(meeting.bookingId, outcome);
-        if (outcome.status === 'booked') connections.markUsed(provider.id);
-        // Refused credentials will not work on the next call either: skip the provider until it is reconnected.
-        if (outcome.status === 'failed' && outcome.error.code === 'auth_failed') connections.markNeedsReauth(provider.id);
+        this.#keep(trouble, () => {
+          bookings.recordProvider(meeting.bookingId, outcome);
+          if (outcome.status === 'booked') connections.markUsed(provider.id);
+          // Refused credentials will not work on the next call either: skip the provider until it is reconnected.
+          if (outcome.status === 'failed' && outcome.error.code === 'auth_failed') connections.markNeedsReauth(provider.id);
+        });
         log.info(`${provider.id}: ${outcome.status}`, { booking: meeting.bookingId });
         onProgress?.(outcome, attempts.length);
       }),
@@ -368,7 +393,7 @@ export class BookingService {
       const cause = toAppError(error);
       if (uncertainCodes.has(cause.code)) throw error;
       // Refused credentials will not work for the next booking either (see #run), whatever this one records.
-      if (cause.code === 'auth_failed') this.deps.connections.markNeedsReauth(provider.id);
+      if (cause.code === 'auth_failed') this.#keep(new Set(), () => this.deps.connections.markNeedsReauth(provider.id));
       throw new ProviderError(provider.displayName, 'outcome_unknown', `${provider.displayName} may already have this meeting (an earlier try was cut off), and looking for it failed: ${cause.message}`, {
         ...(cause.hint ? { hint: cause.hint } : {}),
         cause: error,
@@ -440,7 +465,8 @@ export class BookingService {
         // A hanging Resend is cut off like a hanging provider; the booking is recorded either way.
         signal: AbortSignal.timeout(this.deps.config.providerTimeoutMs),
       });
-      this.deps.connections.markUsed(resend.id);
+      // Sent is sent: a locked database must not turn it into a failure (the booking's own write says so, see #keep).
+      this.#keep(new Set(), () => this.deps.connections.markUsed(resend.id));
       return { status: 'sent', id, to: meeting.customerEmail };
     } catch (error) {
       return { status: 'failed', error: asFailure(error, `retry, or reconnect Resend: ${connectCommand(resend.id)}`) };

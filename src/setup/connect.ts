@@ -154,19 +154,33 @@ async function connectWith(ctx: AppContext, connector: Connector, values: Record
 }
 
 /**
- * Stores a verified connection: secrets first, so a connection row never exists without its secrets (a failure leaves
- * the old connection as it was), then the row, then the old credential's leftovers are removed.
+ * Stores a verified connection: secrets first, so a connection row never exists without its secrets, then the row, then
+ * the old credential's leftovers are removed. A failure on the way (a locked keychain, a database another process holds)
+ * puts back the secrets it had replaced, so the old connection stays as it was, and a new one leaves nothing behind.
  */
 export async function saveConnection(ctx: Pick<AppContext, 'connections' | 'secrets'>, connector: Connector, result: ConnectResult): Promise<void> {
   const previous = ctx.connections.get(connector.id);
-  for (const [key, secret] of Object.entries(result.secrets)) await ctx.secrets.set(secretAccount(connector.id, key), secret);
-  ctx.connections.save({
-    connector: connector.id,
-    account: result.account,
-    settings: result.settings,
-    expiresAt: result.grant?.expiresAt !== undefined ? new Date(result.grant.expiresAt).toISOString() : null,
-    scopes: result.grant?.scopes ?? null,
-  });
+  const replaced: Array<{ account: string; before: string | null }> = [];
+  try {
+    for (const [key, secret] of Object.entries(result.secrets)) {
+      const account = secretAccount(connector.id, key);
+      replaced.push({ account, before: await ctx.secrets.get(account) });
+      await ctx.secrets.set(account, secret);
+    }
+    ctx.connections.save({
+      connector: connector.id,
+      account: result.account,
+      settings: result.settings,
+      expiresAt: result.grant?.expiresAt !== undefined ? new Date(result.grant.expiresAt).toISOString() : null,
+      scopes: result.grant?.scopes ?? null,
+    });
+  } catch (error) {
+    // Best effort: the error the user sees is the first one, which names its fix.
+    for (const { account, before } of replaced.reverse()) {
+      await (before === null ? ctx.secrets.delete(account) : ctx.secrets.set(account, before)).catch(() => undefined);
+    }
+    throw error;
+  }
   // Switching how a provider is connected (a token, then a sign-in) must not leave the old credential in the keychain.
   const stale = new Set([...connector.fields.filter((f) => f.secret).map((f) => f.key), ...(previous ? (connector.secretsFor?.(previous.settings) ?? []) : [])]);
   for (const key of stale) if (!(key in result.secrets)) await ctx.secrets.delete(secretAccount(connector.id, key));

@@ -99,17 +99,51 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
   },
 ];
 
+const ownFolderHint = 'or point ALSATALK_HOME at a folder you own';
+
+/**
+ * SQLite opens a file it may not write read-only without a word, and fails only at the first write (a booking recorded
+ * after a provider made the meeting): a folder or file this user cannot write is refused at once, naming the fix.
+ */
+function assertWritable(dir: string, file: string): void {
+  /** The errno that denies `mode` on `target` (EACCES, EROFS), or undefined when it is allowed or not there yet. */
+  const denial = (target: string, mode: number): string | undefined => {
+    try {
+      fs.accessSync(target, mode);
+      return undefined;
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      return code === 'ENOENT' ? undefined : (code ?? 'denied');
+    }
+  };
+  const fix = (target: string, mode: string): string =>
+    `let this user write it (\`chmod ${mode} ${target}\` if it is yours, \`sudo chown "$USER" ${target}\` if not), ${ownFolderHint}`;
+  const folder = denial(dir, fs.constants.W_OK | fs.constants.X_OK);
+  if (folder) throw new AppError('storage_failed', `The data folder ${dir} is not writable (${folder}), so the database cannot be opened`, { hint: fix(dir, 'u+rwx') });
+  const existing = denial(file, fs.constants.R_OK | fs.constants.W_OK);
+  if (existing) throw new AppError('storage_failed', `The database file ${file} is read-only (${existing})`, { hint: fix(file, 'u+rw') });
+}
+
 /** Opens (creating if needed) the database at `file`, with the data folder 0700 and the file 0600. */
 export function openDatabase(file: string): Db {
   let db: Db;
+  const dir = path.dirname(file);
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (cause) {
+    throw new AppError('storage_failed', `Cannot create the data folder of ${file}: ${(cause as Error).message}`, {
+      cause,
+      hint: `check that its parent folder is writable, ${ownFolderHint}`,
+    });
+  }
+  assertWritable(dir, file);
+  try {
     db = new Database(file);
     fs.chmodSync(file, 0o600);
   } catch (cause) {
     throw new AppError('storage_failed', `Cannot open the database ${file}: ${(cause as Error).message}`, {
       cause,
-      hint: 'check that the data folder is writable, or point ALSATALK_HOME at a folder you own',
+      hint: `check that the data folder is writable, ${ownFolderHint}`,
     });
   }
   kept.set(db, new Map());

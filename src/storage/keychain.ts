@@ -4,11 +4,23 @@ import type * as Keyring from '@napi-rs/keyring';
 import { SecretStoreError } from '../errors.js';
 import type { SecretStore } from './secret-store.js';
 
+const fileStoreHint = 'on a headless machine you can instead choose the encrypted file store: set ALSATALK_SECRET_STORE=file and ALSATALK_SECRET_FILE_KEY to a long random passphrase';
+
 const unreachableHint =
   'the OS keychain is not reachable. On Linux, install and unlock a Secret Service (GNOME Keyring or KWallet: ' +
   '`apt-get install gnome-keyring` and log in to a desktop session, or run under `dbus-run-session` with ' +
-  '`gnome-keyring-daemon --unlock`); on a headless machine you can instead choose the encrypted file store: ' +
-  'set ALSATALK_SECRET_STORE=file and ALSATALK_SECRET_FILE_KEY to a long random passphrase';
+  `\`gnome-keyring-daemon --unlock\`); ${fileStoreHint}`;
+
+const lockedHint =
+  'unlock the OS keychain, then retry: log in to the desktop session again, or unlock the "Login" keyring in ' +
+  'Passwords and Keys (seahorse) or the login keychain in Keychain Access; without a desktop, restart GNOME Keyring unlocked ' +
+  `(\`gnome-keyring-daemon --replace --unlock --components=secrets\`, its password on stdin); ${fileStoreHint}`;
+
+/**
+ * A locked keychain answers, but wants a person to unlock it: the Secret Service's unlock prompt is dismissed (or cannot be
+ * shown without a display), macOS refuses user interaction.
+ */
+const lockedPattern = /\bunlock|\blocked\b|interaction is not allowed/i;
 
 /**
  * `@napi-rs/keyring/keytar.js` would silently fall back to the kernel keyring on Linux when no Secret
@@ -51,6 +63,9 @@ export class KeychainSecretStore implements SecretStore {
     } catch (cause) {
       // The native error text names the platform failure ("AccessDenied", "no secret service"); it never holds the secret.
       const detail = cause instanceof Error ? cause.message : String(cause);
+      if (lockedPattern.test(detail)) {
+        throw new SecretStoreError(`Could not ${verb} "${account}": the OS keychain is locked (${detail})`, { hint: lockedHint, cause });
+      }
       throw new SecretStoreError(`Could not ${verb} "${account}" in the OS keychain (${detail})`, { hint: unreachableHint, cause });
     }
   }

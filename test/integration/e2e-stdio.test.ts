@@ -79,8 +79,8 @@ describe('the built server over stdio', () => {
     expect((vevent?.getFirstPropertyValue('dtstart') as ICAL.Time).toJSDate().toISOString()).toBe(new Date(meeting?.startUtc ?? '').toISOString());
   });
 
-  it('reports a Zoom 500, stays up, and records the booking as failed', async () => {
-    zoom.state.faults.inject('createMeeting', { status: 500, body: { code: 500, message: 'Internal server error.' } });
+  it('reports a Zoom 500 that outlasts the retries, stays up, and records the booking as failed', async () => {
+    zoom.state.faults.inject('createMeeting', { status: 500, body: { code: 500, message: 'Internal server error.' }, times: 3 });
     const result = await client.callTool({ name: 'book_meeting', arguments: { ...booking, booking_time: '11:30' } });
     const output = result.structuredContent as { status: string; booking_id: string; providers: Array<{ status: string; remedy?: string }> };
     expect(result.isError).toBe(true);
