@@ -22,6 +22,14 @@ export interface SandboxOptions {
   faults?: readonly FaultRule[];
   /** Told of every provider request answered, with when it arrived and when its answer was ready (the benchmark's clock). */
   onServed?: (entry: ServedRequest) => void;
+  /** Told of every provider request as it arrives, before any latency or fault applies (a test's kill point). */
+  onArrived?: (entry: ArrivedRequest) => void;
+}
+
+export interface ArrivedRequest {
+  provider: string;
+  /** `routeKey`: `zoom:POST /zoom/v2/users/:userId/meetings`. */
+  route: string;
 }
 
 export interface ServedRequest {
@@ -124,6 +132,7 @@ export function createSandboxWorld(origin: string, options: SandboxOptions) {
       const found = findRoute(mount.routes, request);
       if (!found) continue;
       const route = routeKey(mount.id, found.route.method, new URL(found.route.url).pathname);
+      options.onArrived?.({ provider: mount.id, route });
       const response = (await controls.before(mount.id, route)) ?? (await controls.after(mount.id, route, await found.route.resolver({ request, params: found.params })));
       const { onServed } = options;
       // Over HTTP the answer ends when its bytes leave: writing them is the provider's time, not the client's.
