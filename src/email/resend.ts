@@ -2,6 +2,7 @@
 // API reference: https://resend.com/docs/api-reference/emails/send-email
 import { z } from 'zod';
 import { InputError, ProviderError, type ErrorCode } from '../errors.js';
+import { waitFor } from '../http/failure.js';
 import { backoffMs, maxRetryAfterMs, retryAfterSeconds, withRetries } from '../http/retry.js';
 import { redact } from '../log.js';
 import { connectCommand, type Connector } from '../providers/provider.js';
@@ -118,6 +119,13 @@ export async function sendInvite(input: SendInviteInput): Promise<string> {
       const error = fromResendError(result.error);
       if (!transientErrors.has(result.error.name) || (result.error.statusCode ?? 500) < 429) throw error;
       const seconds = result.headers ? retryAfterSeconds(new Headers(result.headers)) : undefined;
+      if (result.error.name === 'rate_limit_exceeded' && seconds !== undefined && seconds * 1000 > maxRetryAfterMs) {
+        // Longer than a booking waits: fail now, with the wait Resend asked for in the hint.
+        throw new ProviderError(displayName, 'rate_limited', error.message, {
+          hint: `Resend is rate-limiting this team: repeat the same call after ${waitFor(Math.max(1, seconds))} (the e-mail keeps its idempotency key, so it is never sent twice)`,
+          status: 429,
+        });
+      }
       askedWait.set(error, seconds === undefined ? -1 : seconds * 1000);
       throw error;
     }

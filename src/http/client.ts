@@ -1,7 +1,7 @@
 // One ky instance per provider session: base URL, timeout, safe retries (retry.ts), and bearer auth that renews once on a 401.
 // ky is loaded on the first request, not at start-up: importing it touches fetch's globals, and Node builds its whole
 // fetch implementation on that first touch (~35 ms and ~9 MB), which the server's `tools/list` answer must not wait for.
-import type { BeforeErrorHook, default as KyDefault, KyInstance, Options, ResponsePromise } from 'ky';
+import type { BeforeErrorHook, default as KyDefault, HTTPError, KyInstance, Options, ResponsePromise } from 'ky';
 import { AppError } from '../errors.js';
 import { backoffLimitMs, jitter, maxRetryAfterMs, retryAfterSeconds, retryLimit } from './retry.js';
 import { traceRequest, traceResponse } from './trace.js';
@@ -104,10 +104,22 @@ const tracked = (mayResend: (method: string) => boolean): typeof fetch => async 
   }
 };
 
+/**
+ * Reads an error answer's body now and keeps it in a copy. Left unread (an answer ky retries; one whose status alone
+ * decides, such as a look-up's 404), the body of a response ky cloned for a hook makes undici reject, unhandled, when
+ * the request's signal aborts later (the booking's timeout, seconds after the call returned), which ends the server.
+ */
+async function bufferBody(error: HTTPError): Promise<void> {
+  const { response } = error;
+  const body = await response.arrayBuffer().catch(() => new ArrayBuffer(0));
+  error.response = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers }) as HTTPError['response'];
+}
+
 function create(ky: Ky, options: HttpOptions): KyInstance {
   const { auth } = options;
   const mayResend = (method: string): boolean => method === 'GET' || options.retryPost === true;
-  const markHandled: BeforeErrorHook = (error) => {
+  const markHandled: BeforeErrorHook = async (error) => {
+    await bufferBody(error);
     if (mayResend(error.request.method)) handled.add(error);
     return error;
   };

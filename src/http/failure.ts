@@ -91,6 +91,13 @@ function toNonHttpError(error: unknown, ctx: FailureContext, kyTimeout: boolean)
       hint: `retry; if it keeps happening, check ${ctx.provider}'s status page or raise ALSATALK_PROVIDER_TIMEOUT_MS`,
     });
   }
+  // ky's `.json()` on an answer cut short or garbled: the provider answered, so the network is not to blame.
+  if (error instanceof SyntaxError) {
+    return new ProviderError(ctx.provider, 'provider_unavailable', `${ctx.provider} answered with a body that is not valid JSON (${redact(error.message)})`, {
+      hint: `retry in a few minutes; if it keeps happening, check ${ctx.provider}'s status page`,
+      cause: error,
+    });
+  }
   if (error instanceof DOMException && error.name === 'AbortError') {
     return new ProviderError(ctx.provider, 'timeout', `the call to ${ctx.provider} was cancelled`, { hint: 'retry' });
   }

@@ -28,6 +28,11 @@ export const faultRuleSchema = z.object({
 export type LatencyRule = z.infer<typeof latencyRuleSchema>;
 export type FaultRule = z.infer<typeof faultRuleSchema>;
 
+/** The body of an error answer with `status`, as a provider shapes it. */
+export type ErrorBody = (status: number, message: string) => unknown;
+
+const plainError: ErrorBody = (_status, message) => ({ message });
+
 const applies = (target: string, provider: string, key: string): boolean => target === '*' || target === provider || target === key;
 
 /**
@@ -80,8 +85,11 @@ export class Controls {
     return { latency: [...this.#latency], faults: this.#faults.map((f) => ({ ...f })) };
   }
 
-  /** Waits the added latency, then returns the fault's answer if one applies (consuming one use), else undefined. */
-  async before(provider: string, key: string): Promise<Response | undefined> {
+  /**
+   * Waits the added latency, then returns the fault's answer if one applies (consuming one use), else undefined.
+   * @param errorBody a status fault's body in the provider's own error shape (its client may classify by it)
+   */
+  async before(provider: string, key: string, errorBody: ErrorBody = plainError): Promise<Response | undefined> {
     const ms = this.#latency.filter((r) => applies(r.target, provider, key)).reduce((sum, r) => sum + r.ms, 0);
     if (ms > 0) await delay(ms, undefined, { signal: this.#closed.signal }).catch(() => undefined);
     const fault = this.#take(provider, key, (f) => f.kind !== 'hang-after');
@@ -91,7 +99,7 @@ export class Controls {
     const status = fault.status ?? 500;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
-    return new Response(JSON.stringify({ message: `sandbox fault: ${provider} answers ${status}` }), { status, headers });
+    return new Response(JSON.stringify(errorBody(status, `sandbox fault: ${provider} answers ${status}`)), { status, headers });
   }
 
   /** After the route made its answer: with a `hang-after` fault, that answer never leaves (the work is done). */

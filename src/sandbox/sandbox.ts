@@ -67,7 +67,7 @@ export function createSandboxWorld(origin: string, options: SandboxOptions) {
       },
     }),
   };
-  const mounts = Object.entries(fakes).map(([id, fake]) => ({ id, routes: fake.routes as readonly FakeRoute[] }));
+  const mounts = Object.entries(fakes).map(([id, fake]) => ({ id, routes: fake.routes as readonly FakeRoute[], errorBody: 'errorBody' in fake ? fake.errorBody : undefined }));
   const controls = new Controls();
   for (const rule of options.latency ?? []) controls.setLatency(rule);
   for (const rule of options.faults ?? []) controls.addFault(rule);
@@ -133,7 +133,7 @@ export function createSandboxWorld(origin: string, options: SandboxOptions) {
       if (!found) continue;
       const route = routeKey(mount.id, found.route.method, new URL(found.route.url).pathname);
       options.onArrived?.({ provider: mount.id, route });
-      const response = (await controls.before(mount.id, route)) ?? (await controls.after(mount.id, route, await found.route.resolver({ request, params: found.params })));
+      const response = (await controls.before(mount.id, route, mount.errorBody)) ?? (await controls.after(mount.id, route, await found.route.resolver({ request, params: found.params })));
       const { onServed } = options;
       // Over HTTP the answer ends when its bytes leave: writing them is the provider's time, not the client's.
       if (onServed) {

@@ -31,6 +31,13 @@ export interface ResendFakeOptions {
 const error = (status: number, name: string, message: string, headers?: Record<string, string>) =>
   Response.json({ statusCode: status, message, name }, { status, ...(headers ? { headers } : {}) });
 
+/** Resend's error shape for an answer with `status` (its SDK classifies by `name`): the sandbox's status faults use it. */
+export const errorBody = (status: number, message: string) => ({
+  statusCode: status,
+  message,
+  name: status === 429 ? 'rate_limit_exceeded' : status >= 500 ? 'application_error' : 'validation_error',
+});
+
 const addressPattern = /^[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+$/;
 const senderPattern = /^(?:[^<>\r\n]+\s)?<([^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)>$|^([^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)$/;
 
@@ -116,7 +123,7 @@ export function createResendFake(options: ResendFakeOptions = {}) {
   ];
 
   const env = { ALSATALK_RESEND_API_URL: apiBase };
-  return { state, routes, apiBase, env };
+  return { state, routes, apiBase, env, errorBody };
 }
 
 export type ResendFake = ReturnType<typeof createResendFake>;
