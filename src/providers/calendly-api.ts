@@ -167,7 +167,8 @@ class CalendlySession implements ProviderSession {
     }
     const created = createdInvitee.safeParse(raw);
     if (!created.success) {
-      throw new ProviderError(displayName, 'provider_rejected', 'Calendly booked the meeting but its answer had no scheduled event', { hint: 'check the meeting in Calendly before booking again, so it is not doubled' });
+      // Uncertain, not refused: the booking exists, so a repeat must look for it before making another.
+      throw new ProviderError(displayName, 'outcome_unknown', 'Calendly booked the meeting but its answer had no scheduled event', { hint: 'repeat the same call: it looks in Calendly for this meeting before making another' });
     }
     const invitee = created.data.resource;
     // The meeting exists from here on: failing to read its join link is a note, never an error (a retry would book twice).

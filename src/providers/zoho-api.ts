@@ -201,7 +201,7 @@ async function readJson(response: Response, afterCreate: boolean): Promise<unkno
     const title = htmlTitle(text);
     const what = title === undefined ? 'something other than JSON' : `a web page ("${title}")`;
     throw new ProviderError(displayName, 'provider_unavailable', `Zoho Bookings answered with ${what}`, {
-      hint: afterCreate ? 'check Zoho Bookings for the appointment before booking again, so it is not doubled' : `retry; if it persists, reconnect: ${reconnect}`,
+      hint: afterCreate ? 'repeat the same call: it looks in Zoho Bookings for the appointment before booking again, so it is not doubled' : `retry; if it persists, reconnect: ${reconnect}`,
     });
   }
 }

@@ -104,8 +104,9 @@ export function formatMeetingId(id: string): string {
 export function fromZoomMeeting(body: unknown): BookedMeeting {
   const parsed = createMeetingResponse.safeParse(body);
   if (!parsed.success) {
-    throw new ProviderError(displayName, 'provider_rejected', 'Zoom created the meeting but its answer had no join_url or id', {
-      hint: 'check the meeting in the Zoom web portal before booking again, so it is not doubled',
+    // Uncertain, not refused: the meeting exists, so a repeat must look for it before making another.
+    throw new ProviderError(displayName, 'outcome_unknown', 'Zoom created the meeting but its answer had no join_url or id', {
+      hint: 'repeat the same call: it looks in Zoom for this meeting before making another (or check the Zoom web portal)',
     });
   }
   const m = parsed.data;

@@ -134,6 +134,20 @@ describe('a repeated call', () => {
     expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 1 });
   });
 
+  it('a Zoom 201 without its join_url is not booked again by the repeat: it finds the meeting', async () => {
+    // The meeting exists; only its answer is unreadable. Recorded as an unknown outcome, which a repeat looks up first.
+    h.zoom.state.faults.inject('createMeeting', { status: 201, body: { uuid: 'cut-short' }, afterWork: true });
+    const first = await book();
+    expect(entry(first.output, 'zoom')).toMatchObject({ status: 'failed', error: { code: 'outcome_unknown', message: 'Zoom created the meeting but its answer had no join_url or id' } });
+    expect(entry(first.output, 'zoom')?.remedy).toMatch(/^repeat the same call: it looks in Zoom/);
+    expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 1 });
+
+    const again = await book();
+    expect(entry(again.output, 'zoom')).toMatchObject({ status: 'booked', meeting_id: String(h.zoom.state.meetings[0]?.id) });
+    expect(entry(again.output, 'zoom')?.note).toContain('nothing new was created');
+    expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 2 });
+  });
+
   it('a Zoom server error on the create is tried again only after looking: one meeting', async () => {
     h.zoom.state.faults.inject('createMeeting', { status: 500, body: { code: 500, message: 'Internal server error' } });
     const first = await book();

@@ -113,9 +113,10 @@ describe('fromZoomMeeting', () => {
     expect(thrown).toBeInstanceOf(ProviderError);
     const error = thrown as ProviderError;
     expect(error.provider).toBe('Zoom');
-    expect(error.code).toBe('provider_rejected');
+    // The meeting exists: the code makes a repeated call look for it before creating another.
+    expect(error.code).toBe('outcome_unknown');
     expect(error.message).toBe('Zoom created the meeting but its answer had no join_url or id');
-    expect(error.hint).toMatch(/Zoom web portal/);
+    expect(error.hint).toMatch(/repeat the same call: it looks in Zoom/);
   });
 });
 

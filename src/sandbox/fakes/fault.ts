@@ -14,6 +14,8 @@ export interface Fault {
    * when the network fails or the client dies mid-call. `status` is then unused.
    */
   lost?: boolean;
+  /** The call does its work, then answers with `status` and `body` in place of its own answer (a 201 without its id). */
+  afterWork?: boolean;
 }
 
 export class Faults {
@@ -34,7 +36,7 @@ export class Faults {
   async take(route: string): Promise<Response | undefined> {
     const list = this.#queue.get(route);
     const fault = list?.[0];
-    if (!list || !fault || fault.lost) return undefined;
+    if (!list || !fault || fault.lost || fault.afterWork) return undefined;
     fault.times = (fault.times ?? 1) - 1;
     if (fault.times <= 0) list.shift();
     if (fault.delayMs) await delay(fault.delayMs);
@@ -42,13 +44,15 @@ export class Faults {
     return typeof fault.body === 'string' ? new Response(fault.body, init) : Response.json(fault.body ?? {}, init);
   }
 
-  /** After the route did its work: a dropped connection in place of `answer`, when a `lost` fault is pending. */
+  /** After the route did its work: a dropped connection (`lost`) or another answer (`afterWork`) in place of `answer`. */
   lose(route: string, answer: Response): Response {
     const list = this.#queue.get(route);
     const fault = list?.[0];
-    if (!list || !fault?.lost) return answer;
+    if (!list || !(fault?.lost || fault?.afterWork)) return answer;
     fault.times = (fault.times ?? 1) - 1;
     if (fault.times <= 0) list.shift();
-    return Response.error();
+    if (fault.lost) return Response.error();
+    const init = { status: fault.status, ...(fault.headers ? { headers: fault.headers } : {}) };
+    return typeof fault.body === 'string' ? new Response(fault.body, init) : Response.json(fault.body ?? {}, init);
   }
 }
