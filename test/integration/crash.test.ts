@@ -5,13 +5,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type ArrivedRequest, type Sandbox } from '../../src/sandbox/sandbox.js';
 import { connectAll } from '../../src/setup/demo.js';
-import { assertBuilt, binPath } from '../support/cli.js';
+import { assertBuilt } from '../support/cli.js';
 import { futureDate } from '../support/dates.js';
+import { startStdioServer } from '../support/stdio-server.js';
 
 let home: string;
 let sandbox: Sandbox;
@@ -31,25 +30,7 @@ afterAll(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-interface Served {
-  client: Client;
-  transport: StdioClientTransport;
-}
-
-async function serve(): Promise<Served> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [binPath], env, stderr: 'ignore' });
-  const client = new Client({ name: 'crash-test', version: '1.0.0' });
-  await client.connect(transport);
-  return { client, transport };
-}
-
-/** SIGKILL: no handler runs, nothing is flushed; the process is gone (and reaped) when this resolves. */
-async function kill({ client, transport }: Served): Promise<void> {
-  // The client's own hook: the transport's belongs to the client, which fails the pending call with it.
-  const closed = new Promise<void>((resolve) => (client.onclose = () => resolve()));
-  process.kill(transport.pid ?? 0, 'SIGKILL');
-  await closed;
-}
+const serve = () => startStdioServer(env);
 
 async function until(what: string, done: () => boolean, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -104,7 +85,7 @@ async function killAndRepeat(when: (start: Start) => boolean, drainMs = 0) {
   const first = await serve();
   const pending = first.client.callTool({ name: 'book_meeting', arguments: call }).catch(() => undefined);
   await until('the kill point', () => signedIn(start, 'zoom') && signedIn(start, 'calendly') && when(start));
-  await kill(first);
+  await first.kill();
   await pending;
   sandbox.controls.clear();
   if (drainMs > 0) await sleep(drainMs);
@@ -115,7 +96,7 @@ async function killAndRepeat(when: (start: Start) => boolean, drainMs = 0) {
     const delta = Object.fromEntries(Object.entries(after).map(([id, n]) => [id, n - before[id as keyof typeof before]]));
     return { output: result.structuredContent as { status: string; email: { status: string }; providers: Array<{ provider: string; status: string; note?: string }>; repeat?: { retried_providers: string[] } }, delta };
   } finally {
-    await second.client.close();
+    await second.close();
   }
 }
 
@@ -170,7 +151,7 @@ describe('SIGKILL mid-booking, restart, the same call again', () => {
     // The renewal was processed (the fault is used up: the token rotated, its answer never leaves); Calendly's own
     // renewal is past too, so that only Zoom's sign-in is lost.
     await until('Zoom renewed its token', () => reached(start, renewal) && sandbox.controls.describe().faults.length === 0 && signedIn(start, 'calendly'));
-    await kill(first);
+    await first.kill();
     await pending;
     sandbox.controls.clear();
     const delta = () => Object.fromEntries(Object.entries(held()).map(([id, n]) => [id, n - before[id as keyof typeof before]]));
@@ -186,7 +167,7 @@ describe('SIGKILL mid-booking, restart, the same call again', () => {
       expect(zoom?.remedy).toContain('npx alsatalk-mcp connect zoom');
       expect(delta()).toEqual({ zoom: 0, calendly: 1, google: 1, zoho: 1, resend: 1 });
     } finally {
-      await second.client.close();
+      await second.close();
     }
 
     await connectAll(sandbox, env, ['zoom'], () => undefined);
@@ -197,7 +178,7 @@ describe('SIGKILL mid-booking, restart, the same call again', () => {
       // One meeting everywhere; the invitee's second e-mail is the update that adds the Zoom link.
       expect(delta()).toEqual({ zoom: 1, calendly: 1, google: 1, zoho: 1, resend: 2 });
     } finally {
-      await third.client.close();
+      await third.close();
     }
   });
 
@@ -205,11 +186,11 @@ describe('SIGKILL mid-booking, restart, the same call again', () => {
     const call = nextCall();
     const first = await serve();
     await first.client.callTool({ name: 'book_meeting', arguments: call });
-    await kill(first);
+    await first.kill();
     const before = held();
     const second = await serve();
     const result = await second.client.callTool({ name: 'book_meeting', arguments: call });
-    await second.client.close();
+    await second.close();
     expect(result.structuredContent).toMatchObject({ status: 'booked', replay: true });
     expect(held()).toEqual(before);
   });

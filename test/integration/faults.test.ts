@@ -4,13 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
 import { connectAll } from '../../src/setup/demo.js';
-import { assertBuilt, binPath } from '../support/cli.js';
+import { assertBuilt } from '../support/cli.js';
 import { futureDate } from '../support/dates.js';
+import { startStdioServer, type StdioServer } from '../support/stdio-server.js';
 
 const providers = ['zoom', 'calendly', 'google', 'zoho', 'resend'] as const;
 type Id = (typeof providers)[number];
@@ -30,23 +29,13 @@ const createRoute: Record<Id, string> = {
 const timeoutMs = 8000;
 const shortTimeoutMs = 2500;
 
-interface Served {
-  client: Client;
-  transport: StdioClientTransport;
-}
-
 let home: string;
 let sandbox: Sandbox;
 let env: Record<string, string>;
-let server: Served;
-let shortServer: Served;
+let server: StdioServer;
+let shortServer: StdioServer;
 
-async function serve(providerTimeoutMs = timeoutMs): Promise<Served> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [binPath], env: { ...env, ALSATALK_PROVIDER_TIMEOUT_MS: String(providerTimeoutMs) }, stderr: 'ignore' });
-  const client = new Client({ name: 'faults-test', version: '1.0.0' });
-  await client.connect(transport);
-  return { client, transport };
-}
+const serve = (providerTimeoutMs = timeoutMs) => startStdioServer({ ...env, ALSATALK_PROVIDER_TIMEOUT_MS: String(providerTimeoutMs) });
 
 let slot = 0;
 /** A call of its own (a slot of the host's 08:00-18:00 nobody else books), so that each case counts only its own meetings. */
@@ -84,10 +73,10 @@ const deltaSince = (before: ReturnType<typeof held>) => {
   const after = held();
   return Object.fromEntries(providers.map((id) => [id, after[id] - before[id]]));
 };
-const callTool = (on: Served, call: Call) => on.client.callTool({ name: 'book_meeting', arguments: call }).then((r) => r.structuredContent as Output);
+const callTool = (on: StdioServer, call: Call) => on.client.callTool({ name: 'book_meeting', arguments: call }).then((r) => r.structuredContent as Output);
 
 /** Calls book_meeting; returns its result, how much more each provider holds, the e-mails sent and how long it took. */
-async function book(on: Served, call = nextCall()) {
+async function book(on: StdioServer, call = nextCall()) {
   const before = held();
   const sent = sentEmails().length;
   const started = Date.now();
@@ -138,8 +127,8 @@ beforeAll(async () => {
 }, 60_000);
 afterEach(() => sandbox.controls.clear());
 afterAll(async () => {
-  await server?.client.close();
-  await shortServer?.client.close();
+  await server?.close();
+  await shortServer?.close();
   await sandbox?.close();
   rmSync(home, { recursive: true, force: true });
 });
@@ -255,12 +244,12 @@ describe('the same call many times at once', () => {
   });
 
   describe('on two servers over the same data folder', () => {
-    let two: Served[];
+    let two: StdioServer[];
     beforeAll(async () => {
       two = [await serve(), await serve()];
     });
     afterAll(async () => {
-      for (const s of two) await s.client.close();
+      for (const s of two) await s.close();
     });
 
     it('five identical calls on each: one booking, one e-mail; the other process answers "in progress"', async () => {
@@ -285,16 +274,16 @@ describe('the same call many times at once', () => {
       const call = nextCall();
       const before = held();
       const sent = sentEmails().length;
-      const owner = callTool(two[0] as Served, call);
+      const owner = callTool(two[0] as StdioServer, call);
       // Until the other process sees Zoom, Calendly and Google recorded (they are committed as they arrive; the fakes
       // hold each meeting a moment before the owner has read and recorded it). Asking changes nothing: it calls nothing.
       const threeRecorded = (o: Output) => ['zoom', 'calendly', 'google'].every((id) => outcome(o, id as Id)?.status === 'booked');
       const deadline = Date.now() + 10_000;
-      while (!threeRecorded(await callTool(two[1] as Served, call))) {
+      while (!threeRecorded(await callTool(two[1] as StdioServer, call))) {
         if (Date.now() > deadline) throw new Error('the owner did not record Zoom, Calendly and Google within 10 s');
         await sleep(20);
       }
-      const meanwhile = await Promise.all(Array.from({ length: 5 }, () => callTool(two[1] as Served, call)));
+      const meanwhile = await Promise.all(Array.from({ length: 5 }, () => callTool(two[1] as StdioServer, call)));
       for (const o of meanwhile) {
         // What is booked so far, Zoho in progress; an e-mail listing only those would be a second one.
         expect(o).toMatchObject({ status: 'partial', email: { status: 'skipped' } });

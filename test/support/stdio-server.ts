@@ -10,6 +10,8 @@ export interface StdioServer {
   /** Transport errors: anything on stdout that was not JSON-RPC ends up here. */
   errors: Error[];
   close(): Promise<void>;
+  /** SIGKILL: no handler runs, nothing is flushed; the process is gone (and reaped) when this resolves. */
+  kill(): Promise<void>;
 }
 
 export async function startStdioServer(env: Record<string, string>): Promise<StdioServer> {
@@ -20,5 +22,14 @@ export async function startStdioServer(env: Record<string, string>): Promise<Std
   await client.connect(transport);
   const errors: Error[] = [];
   client.onerror = (error) => errors.push(error);
-  return { client, stderr: () => stderr, errors, close: () => client.close() };
+  const kill = async (): Promise<void> => {
+    const { pid } = transport;
+    // process.kill(0) would signal this test's own process group.
+    if (!pid) throw new Error('the server process has no pid: it is not running');
+    // The client's own hook: the transport's belongs to the client, which fails the pending call with it.
+    const closed = new Promise<void>((resolve) => (client.onclose = () => resolve()));
+    process.kill(pid, 'SIGKILL');
+    await closed;
+  };
+  return { client, stderr: () => stderr, errors, close: () => client.close(), kill };
 }
