@@ -17,7 +17,7 @@ import { openSecretStore, secretAccount } from '../../src/storage/secret-store.j
 import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { connectAll } from '../../src/setup/demo.js';
 import { startFakeHttpServer, type FakeHttpServer } from '../msw/http-server.js';
-import { assertBuilt, binPath, childEnv, runCli, type CliResult } from '../support/cli.js';
+import { assertBuilt, binPath, childEnv, runCli, runProcess, type CliResult } from '../support/cli.js';
 import { futureDate } from '../support/dates.js';
 import { fakeEnv } from '../support/harness.js';
 import { startStdioServer, type StdioServer } from '../support/stdio-server.js';
@@ -244,18 +244,6 @@ interface PrivateKeyring {
 
 const keyringTools = ['dbus-daemon', 'dbus-send', 'gnome-keyring-daemon'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0);
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 /**
  * A session bus that activates nothing: a call to a name nobody owns fails, instead of starting a second, locked keyring
  * (or a prompt window) from the system's service files.
@@ -298,7 +286,7 @@ async function startPrivateKeyring(): Promise<PrivateKeyring> {
     daemon.stdin.end('throwaway');
   };
   const lockedState = async (): Promise<boolean | undefined> => {
-    const answer = await run('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.secrets', '/org/freedesktop/secrets/collection/login', 'org.freedesktop.DBus.Properties.Get', 'string:org.freedesktop.Secret.Collection', 'string:Locked'], env);
+    const answer = await runProcess('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.secrets', '/org/freedesktop/secrets/collection/login', 'org.freedesktop.DBus.Properties.Get', 'string:org.freedesktop.Secret.Collection', 'string:Locked'], { env });
     return answer.code !== 0 ? undefined : /boolean true/.test(answer.stdout);
   };
   const until = async (wanted: boolean): Promise<void> => {
@@ -314,7 +302,7 @@ async function startPrivateKeyring(): Promise<PrivateKeyring> {
     address,
     locked: async () => (await lockedState()) === true,
     async lock() {
-      const answer = await run('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.secrets', '/org/freedesktop/secrets', 'org.freedesktop.Secret.Service.Lock', 'array:objpath:/org/freedesktop/secrets/collection/login'], env);
+      const answer = await runProcess('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.secrets', '/org/freedesktop/secrets', 'org.freedesktop.Secret.Service.Lock', 'array:objpath:/org/freedesktop/secrets/collection/login'], { env });
       expect(answer.code, answer.stderr).toBe(0);
       await until(true);
     },
@@ -489,16 +477,7 @@ describe.skipIf(skipReadOnly !== undefined)('the data folder or the database fil
   function runAsUser(args: string[], env: Record<string, string>, stdin: string): Promise<CliResult> {
     const userHome = tempHome('user');
     if (asRoot) chownSync(userHome, nobody.uid, nobody.gid);
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [binPath, ...args], { env: { ...env, HOME: userHome }, stdio: ['pipe', 'pipe', 'pipe'], ...(asRoot ? nobody : {}) });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end(stdin);
-    });
+    return runProcess(process.execPath, [binPath, ...args], { env: { ...env, HOME: userHome }, stdin, ...(asRoot ? nobody : {}) });
   }
 
   const envFor = (home: string): Record<string, string> => childEnv({ ...fakeEnv(home, [zoom, resend]), ...fileStore });

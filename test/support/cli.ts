@@ -1,5 +1,5 @@
 // Runs the built binary as a user would, asynchronously (fake providers in this process must keep answering).
-import { spawn } from 'node:child_process';
+import { spawn, type SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,9 +17,11 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], env: Record<string, string>, stdin?: string): Promise<CliResult> {
+/** Runs `command`, feeding it `stdin` (none: an empty stdin), and collects what it prints and how it ended. */
+export function runProcess(command: string, args: readonly string[], options: SpawnOptions & { stdin?: string } = {}): Promise<CliResult> {
+  const { stdin, ...spawnOptions } = options;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [binPath, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { ...spawnOptions, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -28,6 +30,10 @@ export function runCli(args: string[], env: Record<string, string>, stdin?: stri
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(stdin ?? '');
   });
+}
+
+export function runCli(args: string[], env: Record<string, string>, stdin?: string): Promise<CliResult> {
+  return runProcess(process.execPath, [binPath, ...args], { env, ...(stdin === undefined ? {} : { stdin }) });
 }
 
 /** The parent's environment without any ALSATALK_* setting of the developer's own, plus `extra`. */
