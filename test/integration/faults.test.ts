@@ -180,16 +180,16 @@ describe('429: rate-limited on the create (or the send)', () => {
 describe('malformed: the create (or the send) answers 200 with a body cut short', () => {
   // The sandbox answers before the provider does anything, so the faulty provider holds nothing; every retry looked first.
   it.each([
-    ['zoom', 'provider_unavailable', 'not valid JSON'],
-    ['calendly', 'provider_unavailable', 'not valid JSON'],
-    ['google', 'provider_unavailable', 'not valid JSON'],
-    ['zoho', 'provider_unavailable', 'something other than JSON'],
+    ['zoom', 'provider_unavailable', 'not valid JSON', /^retry in a few minutes; if it keeps happening, check Zoom's status page$/],
+    ['calendly', 'provider_unavailable', 'not valid JSON', /^retry in a few minutes; if it keeps happening, check Calendly's status page$/],
+    ['google', 'provider_unavailable', 'not valid JSON', /^retry in a few minutes; if it keeps happening, check Google Calendar's status page$/],
+    ['zoho', 'provider_unavailable', 'something other than JSON', /^repeat the same call: it looks in Zoho Bookings for the appointment before booking again/],
     // Resend's SDK reports an unreadable answer as it reports the network failing: "Unable to fetch data".
-    ['resend', 'network_error', 'Unable to fetch data'],
-  ] as const)('%s, every time: it fails (%s), nothing doubled', async (id, code, message) => {
+    ['resend', 'network_error', 'Unable to fetch data', /^cannot reach Resend: check the network connection/],
+  ] as const)('%s, every time: it fails (%s), nothing doubled', async (id, code, message, remedy) => {
     sandbox.controls.addFault({ target: createRoute[id], kind: 'malformed' });
     const result = await book(server);
-    expectOnlyFailed(result, id, code, /retry|check/);
+    expectOnlyFailed(result, id, code, remedy);
     expect(seen(result.output, id)?.error?.message).toContain(message);
   });
 
