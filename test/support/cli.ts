@@ -28,6 +28,11 @@ export function runProcess(command: string, args: readonly string[], options: Sp
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    // A command may stop before it reads its input (connect fails fast on a locked keychain): the write then
+    // meets a closed pipe, which says nothing about the command; its exit code and output do.
+    child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') reject(error);
+    });
     child.stdin.end(stdin ?? '');
   });
 }
