@@ -7,14 +7,21 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, runCli } from '../support/cli.js';
 
 let home: string;
-/** A bare environment: no D-Bus session (so no keychain), a fresh HOME, no ALSATALK_* setting. */
-const bareEnv = (): Record<string, string> => ({ PATH: process.env.PATH ?? '', HOME: home, XDG_DATA_HOME: path.join(home, 'xdg') });
+const homes: string[] = [];
+/**
+ * A bare environment: no D-Bus session (so no keychain), a fresh HOME, no ALSATALK_* setting. TMPDIR is the home too,
+ * so the demo's own throwaway folder (which it keeps for the user to open the e-mail) goes when the test's does.
+ */
+const bareEnv = (): Record<string, string> => ({ PATH: process.env.PATH ?? '', HOME: home, TMPDIR: home, XDG_DATA_HOME: path.join(home, 'xdg') });
 
 beforeAll(() => assertBuilt());
-afterEach(() => rmSync(home, { recursive: true, force: true }));
+afterEach(() => {
+  for (const dir of homes.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 const run = async (args: string[] = []) => {
   home = mkdtempSync(path.join(os.tmpdir(), 'alsatalk-demo-test-'));
+  homes.push(home);
   const result = await runCli(['demo', ...args], bareEnv());
   const structured = /structuredContent:\n([\s\S]*?)\n\n4\./.exec(result.stdout)?.[1];
   const eml = /The whole message \(open it in a mail client\): (.+\.eml)/.exec(result.stdout)?.[1];
