@@ -62,10 +62,12 @@ export class Controls {
   #latency: LatencyRule[] = [];
   #faults: FaultRule[] = [];
   readonly #closed = new AbortController();
+  /** Ends the latency waits under way; a new one for each `clear`. */
+  #cleared = new AbortController();
 
   constructor() {
-    // Every delayed or hanging request waits on this one signal: twenty at once are expected, not a leak.
-    setMaxListeners(0, this.#closed.signal);
+    // Every delayed or hanging request waits on these signals: twenty at once are expected, not a leak.
+    setMaxListeners(0, this.#closed.signal, this.#cleared.signal);
   }
 
   setLatency(rule: LatencyRule): void {
@@ -76,9 +78,13 @@ export class Controls {
     this.#faults.push({ ...rule });
   }
 
+  /** Back to normal at once: every rule goes, and the requests still waiting out a latency go on now. */
   clear(): void {
     this.#latency = [];
     this.#faults = [];
+    this.#cleared.abort();
+    this.#cleared = new AbortController();
+    setMaxListeners(0, this.#cleared.signal);
   }
 
   describe(): { latency: LatencyRule[]; faults: FaultRule[] } {
@@ -91,7 +97,7 @@ export class Controls {
    */
   async before(provider: string, key: string, errorBody: ErrorBody = plainError): Promise<Response | undefined> {
     const ms = this.#latency.filter((r) => applies(r.target, provider, key)).reduce((sum, r) => sum + r.ms, 0);
-    if (ms > 0) await delay(ms, undefined, { signal: this.#closed.signal }).catch(() => undefined);
+    if (ms > 0) await delay(ms, undefined, { signal: AbortSignal.any([this.#closed.signal, this.#cleared.signal]) }).catch(() => undefined);
     const fault = this.#take(provider, key, (f) => f.kind !== 'hang-after');
     if (!fault) return undefined;
     if (fault.kind === 'hang') return this.#hang();

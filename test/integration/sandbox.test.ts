@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { http, passthrough } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ import { createGoogleFake } from '../../src/sandbox/fakes/google.js';
 import { createResendFake } from '../../src/sandbox/fakes/resend.js';
 import { createZohoFake } from '../../src/sandbox/fakes/zoho.js';
 import { createZoomFake } from '../../src/sandbox/fakes/zoom.js';
-import { startSandbox, type Sandbox, type ServedRequest } from '../../src/sandbox/sandbox.js';
+import { startSandbox, type ArrivedRequest, type Sandbox, type ServedRequest } from '../../src/sandbox/sandbox.js';
 import { SandboxSecretStore } from '../../src/storage/sandbox-secret-store.js';
 import { mswHandler } from '../msw/handlers.js';
 
@@ -144,6 +145,24 @@ describe('sandbox controls', () => {
     expect((await zoomMe()).status).toBe(503);
     await fetch(`${admin}/controls`, { method: 'DELETE' });
     expect((await zoomMe()).status).toBe(401);
+  });
+});
+
+describe('sandbox latency', () => {
+  it('holds a request for its latency, and clearing the controls lets it go on at once', async () => {
+    const arrived: ArrivedRequest[] = [];
+    const slow = await startSandbox({ outbox, latency: [{ target: 'zoom', ms: 600_000 }], onArrived: (entry) => arrived.push(entry) });
+    try {
+      const status = fetch(`${slow.fakes.zoom.apiBase}/users/me`).then((r) => r.status);
+      await expect.poll(() => arrived.length).toBe(1);
+      const heldFor = (ms: number) => Promise.race([status, sleep(ms).then(() => 'still held')]);
+      expect(await heldFor(200)).toBe('still held');
+      await fetch(`${slow.origin}/__sandbox/controls`, { method: 'DELETE' });
+      // Zoom's own answer (no token: 401) well inside the ten minutes it was held for.
+      expect(await heldFor(10_000)).toBe(401);
+    } finally {
+      await slow.close();
+    }
   });
 });
 
