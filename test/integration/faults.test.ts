@@ -28,6 +28,8 @@ const createRoute: Record<Id, string> = {
 /** Room for a slow provider (Calendly's booking is four requests), and a short timeout for the hanging ones. */
 const timeoutMs = 8000;
 const shortTimeoutMs = 2500;
+/** For the servers of a case that holds a provider's request until the test lets it go. */
+const heldTimeoutMs = 60_000;
 
 let home: string;
 let sandbox: Sandbox;
@@ -246,7 +248,8 @@ describe('the same call many times at once', () => {
   describe('on two servers over the same data folder', () => {
     let two: StdioServer[];
     beforeAll(async () => {
-      two = [await serve(), await serve()];
+      // Room to hold Zoho's create while the other process is asked (below); released long before this runs out.
+      two = [await serve(heldTimeoutMs), await serve(heldTimeoutMs)];
     });
     afterAll(async () => {
       for (const s of two) await s.close();
@@ -270,7 +273,8 @@ describe('the same call many times at once', () => {
     });
 
     it('the call in the other process while Zoho is still being booked: no e-mail of its own, then one e-mail in all', async () => {
-      sandbox.controls.setLatency({ target: createRoute.zoho, ms: 3000 });
+      // Zoho's create waits until the checks below are done (clearing the controls lets it go), however slow the machine.
+      sandbox.controls.setLatency({ target: createRoute.zoho, ms: heldTimeoutMs });
       const call = nextCall();
       const before = held();
       const sent = sentEmails().length;
@@ -290,6 +294,7 @@ describe('the same call many times at once', () => {
         expect(o.providers.map((p) => p.status)).toEqual(['booked', 'booked', 'booked', 'failed']);
         expect(inProgress(o)).toEqual(['zoho']);
       }
+      sandbox.controls.clear();
       expect(await owner).toMatchObject({ status: 'booked', email: { status: 'sent' } });
       expect(sentEmails().slice(sent).map(listed)).toEqual([meetingProviders]);
       expect(deltaSince(before)).toEqual(onceBut());

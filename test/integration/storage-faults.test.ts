@@ -423,30 +423,30 @@ describe('the database is locked by another process', () => {
 
 describe('the database is locked while a provider is booking', () => {
   it('returns what Zoom did, says the record is incomplete, and the repeat finds the meeting instead of making another', { timeout: 90_000 }, async () => {
-    // The sandbox, for its latency control: Zoom makes the meeting 2 s after the request, while the lock is held.
+    // The sandbox, for its latency control: Zoom's create is held until the lock is in place, then makes the meeting.
     const home = tempHome('dblock-mid');
     const sandbox = await startSandbox({ outbox: path.join(home, 'outbox') });
     cleanups.push(() => sandbox.close());
-    const env = { ...sandbox.env, ALSATALK_HOME: home, ALSATALK_DEFAULT_TIMEZONE: 'America/New_York', ALSATALK_LOG_LEVEL: 'error', ALSATALK_PROVIDER_TIMEOUT_MS: '20000', PATH: process.env.PATH ?? '' };
+    const env = { ...sandbox.env, ALSATALK_HOME: home, ALSATALK_DEFAULT_TIMEZONE: 'America/New_York', ALSATALK_LOG_LEVEL: 'warn', ALSATALK_PROVIDER_TIMEOUT_MS: '60000', PATH: process.env.PATH ?? '' };
     await connectAll(sandbox, env, ['zoom'], () => undefined);
     const server = await startStdioServer(env);
     cleanups.push(() => server.close());
-    sandbox.controls.setLatency({ target: 'zoom:POST /zoom/v2/users/:userId/meetings', ms: 2000 });
+    sandbox.controls.setLatency({ target: 'zoom:POST /zoom/v2/users/:userId/meetings', ms: 60_000 });
 
     const call = server.client.callTool({ name: 'book_meeting', arguments: booking('14:00') });
-    const deadline = Date.now() + 10_000;
-    while (rows(home, 'SELECT id FROM bookings').length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await expect.poll(() => rows(home, 'SELECT id FROM bookings').length, { timeout: 10_000 }).toBe(1);
     const lock = await holdWriteLock(path.join(home, 'alsatalk.db'));
-    // Held past Zoom's answer and the 5 s the server waits to record it; released before the e-mail is recorded.
-    const released = new Promise((r) => setTimeout(r, 8000)).then(() => lock.release());
+    sandbox.controls.clear();
+    // Held past Zoom's answer and the 5 s the server waits to record it (it says so on stderr); released before the
+    // e-mail is recorded.
+    await expect.poll(() => server.stderr(), { timeout: 30_000 }).toContain('a booking outcome could not be recorded');
+    await lock.release();
     const first = await call;
-    await released;
     const output = first.structuredContent as { status: string; providers: Array<{ provider: string; status: string; meeting_id?: string }>; notes?: string[] };
     expect(output.providers[0]).toMatchObject({ provider: 'zoom', status: 'booked', meeting_id: String(sandbox.fakes.zoom.state.meetings.at(-1)?.id) });
     expect(output.notes?.join(' ')).toMatch(/Part of this result could not be recorded \(The database alsatalk\.db is locked by another process/);
     expect(output.notes?.join(' ')).toContain('repeating the same call is safe');
     expect(rows(home, 'SELECT status FROM booking_results')).toEqual([{ status: 'pending' }]);
-    sandbox.controls.clear();
 
     const again = await server.client.callTool({ name: 'book_meeting', arguments: booking('14:00') });
     const repeated = again.structuredContent as { status: string; providers: Array<{ status: string; meeting_id?: string; note?: string }> };
