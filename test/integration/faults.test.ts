@@ -279,7 +279,10 @@ describe('the same call many times at once', () => {
       const before = held();
       const sent = sentEmails().length;
       const owner = callTool(two[0] as StdioServer, call);
-      // Until the other process sees Zoom, Calendly and Google recorded (they are committed as they arrive; the fakes
+      // The first server must own the call before the second is asked: asked first, the second would take the call
+      // itself (and wait on Zoho). A meeting in Zoom means the owner's booking row is written: it precedes every request.
+      await expect.poll(() => deltaSince(before).zoom, { timeout: 10_000 }).toBe(1);
+      // Then until the other process sees Zoom, Calendly and Google recorded (they are committed as they arrive; the fakes
       // hold each meeting a moment before the owner has read and recorded it). Asking changes nothing: it calls nothing.
       const threeRecorded = (o: Output) => ['zoom', 'calendly', 'google'].every((id) => outcome(o, id as Id)?.status === 'booked');
       const deadline = Date.now() + 10_000;
