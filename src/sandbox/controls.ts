@@ -62,7 +62,7 @@ export class Controls {
   #latency: LatencyRule[] = [];
   #faults: FaultRule[] = [];
   readonly #closed = new AbortController();
-  /** Ends the latency waits under way; a new one for each `clear`. */
+  /** Ends the latency waits under way (on `clear` and `close`); a new one after each `clear`. */
   #cleared = new AbortController();
 
   constructor() {
@@ -97,7 +97,7 @@ export class Controls {
    */
   async before(provider: string, key: string, errorBody: ErrorBody = plainError): Promise<Response | undefined> {
     const ms = this.#latency.filter((r) => applies(r.target, provider, key)).reduce((sum, r) => sum + r.ms, 0);
-    if (ms > 0) await delay(ms, undefined, { signal: AbortSignal.any([this.#closed.signal, this.#cleared.signal]) }).catch(() => undefined);
+    if (ms > 0) await delay(ms, undefined, { signal: this.#cleared.signal }).catch(() => undefined);
     const fault = this.#take(provider, key, (f) => f.kind !== 'hang-after');
     if (!fault) return undefined;
     if (fault.kind === 'hang') return this.#hang();
@@ -132,5 +132,6 @@ export class Controls {
   /** Releases every hanging request and pending latency. */
   close(): void {
     this.#closed.abort();
+    this.#cleared.abort();
   }
 }
