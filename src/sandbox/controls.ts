@@ -58,17 +58,19 @@ export function parseLatencyFlag(flag: string): LatencyRule {
   return { target, ms };
 }
 
+/** An abort controller whose signal every delayed or hanging request waits on: twenty at once are expected, not a leak. */
+function manyWaiters(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
+
 export class Controls {
   #latency: LatencyRule[] = [];
   #faults: FaultRule[] = [];
-  readonly #closed = new AbortController();
+  readonly #closed = manyWaiters();
   /** Ends the latency waits under way (on `clear` and `close`); a new one after each `clear`. */
-  #cleared = new AbortController();
-
-  constructor() {
-    // Every delayed or hanging request waits on these signals: twenty at once are expected, not a leak.
-    setMaxListeners(0, this.#closed.signal, this.#cleared.signal);
-  }
+  #cleared = manyWaiters();
 
   setLatency(rule: LatencyRule): void {
     this.#latency = [...this.#latency.filter((r) => r.target !== rule.target), rule];
@@ -83,8 +85,7 @@ export class Controls {
     this.#latency = [];
     this.#faults = [];
     this.#cleared.abort();
-    this.#cleared = new AbortController();
-    setMaxListeners(0, this.#cleared.signal);
+    this.#cleared = manyWaiters();
   }
 
   describe(): { latency: LatencyRule[]; faults: FaultRule[] } {
