@@ -29,6 +29,16 @@ const lockedPattern = /\bunlock|\blocked\b|interaction is not allowed/i;
  */
 const entryOptions: Keyring.EntryOptions = { linux: { store: 'secret-service' } };
 
+/**
+ * One entry per service and account, shared by every store in the process. On Linux each entry opens its own D-Bus
+ * connection (and Secret Service session) when it is made and keeps it until it is garbage-collected, which may be
+ * never in a quiet process: a new entry per call left a connection behind each time, the keyring daemon slowed with
+ * every session, and past 1024 open descriptors libdbus spins at 100% CPU. Reused, a server holds a handful.
+ */
+const entries = new Map<string, Keyring.AsyncEntry>();
+/** More than any real service's accounts; past it the oldest entry is let go (and closed when collected). */
+const maxEntries = 64;
+
 /** Secrets in the OS keychain (macOS Keychain, Windows Credential Manager, Linux Secret Service). */
 export class KeychainSecretStore implements SecretStore {
   readonly kind = 'keychain';
@@ -58,11 +68,23 @@ export class KeychainSecretStore implements SecretStore {
     } catch (cause) {
       throw new SecretStoreError('The keychain module could not be loaded on this platform', { hint: unreachableHint, cause });
     }
+    const key = `${this.service}\u0000${account}`;
+    const fresh = (): Keyring.AsyncEntry => remember(key, new keyring.AsyncEntry(this.service, account, entryOptions));
+    const cached = entries.get(key);
     try {
-      return await run(new keyring.AsyncEntry(this.service, account, entryOptions));
+      try {
+        return await run(cached ?? fresh());
+      } catch (error) {
+        entries.delete(key);
+        // An entry that worked before may hold a session of a keyring daemon that has since restarted (unlocked with
+        // --replace, say): that session is gone, so try once on a new connection. Never when locked: that would prompt twice.
+        if (!cached || lockedPattern.test(messageOf(error))) throw error;
+        return await run(fresh());
+      }
     } catch (cause) {
       // The native error text names the platform failure ("AccessDenied", "no secret service"); it never holds the secret.
-      const detail = cause instanceof Error ? cause.message : String(cause);
+      const detail = messageOf(cause);
+      entries.delete(key);
       if (lockedPattern.test(detail)) {
         throw new SecretStoreError(`Could not ${verb} "${account}": the OS keychain is locked (${detail})`, { hint: lockedHint, cause });
       }
@@ -70,3 +92,11 @@ export class KeychainSecretStore implements SecretStore {
     }
   }
 }
+
+function remember(key: string, entry: Keyring.AsyncEntry): Keyring.AsyncEntry {
+  entries.set(key, entry);
+  if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
+  return entry;
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

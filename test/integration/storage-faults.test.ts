@@ -239,6 +239,8 @@ interface PrivateKeyring {
   lock(): Promise<void>;
   /** What a person does headless: restart the daemon unlocked with the keyring's password. */
   unlock(): Promise<void>;
+  /** The same, waiting until the new daemon owns the Secret Service (whether or not the old one was locked). */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -289,6 +291,10 @@ async function startPrivateKeyring(): Promise<PrivateKeyring> {
     const answer = await runProcess('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.secrets', '/org/freedesktop/secrets/collection/login', 'org.freedesktop.DBus.Properties.Get', 'string:org.freedesktop.Secret.Collection', 'string:Locked'], { env });
     return answer.code !== 0 ? undefined : /boolean true/.test(answer.stdout);
   };
+  const owner = async (): Promise<string | undefined> => {
+    const answer = await runProcess('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.GetNameOwner', 'string:org.freedesktop.secrets'], { env });
+    return answer.code !== 0 ? undefined : /string "([^"]+)"/.exec(answer.stdout)?.[1];
+  };
   const until = async (wanted: boolean): Promise<void> => {
     for (let i = 0; i < 200; i += 1) {
       if ((await lockedState()) === wanted) return;
@@ -308,6 +314,13 @@ async function startPrivateKeyring(): Promise<PrivateKeyring> {
     },
     async unlock() {
       startDaemon(true);
+      await until(false);
+    },
+    async restart() {
+      const before = await owner();
+      startDaemon(true);
+      for (let i = 0; i < 200 && [before, undefined].includes(await owner()); i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await owner()).not.toBe(before);
       await until(false);
     },
     close,
@@ -352,6 +365,28 @@ describe('the OS keychain is locked', () => {
     expect(connectors(home)).toEqual(['resend', 'zoom']);
     const booked = await server.client.callTool({ name: 'book_meeting', arguments: booking('10:00') });
     expect((booked.structuredContent as { status: string }).status, toolText(booked)).toBe('booked');
+    expect(server.errors).toEqual([]);
+  });
+
+  it('a keyring daemon restarted while the server runs: the next booking reads the secrets as before', { timeout: 60_000 }, async () => {
+    const keyring = await startPrivateKeyring();
+    const home = tempHome('restarted');
+    const env = keychainEnv(home, { DBUS_SESSION_BUS_ADDRESS: keyring.address });
+    expect((await connectZoom(env)).code).toBe(0);
+    expect((await connectResend(env)).code).toBe(0);
+    const server = await startStdioServer(env);
+    cleanups.push(() => server.close());
+    const first = await server.client.callTool({ name: 'book_meeting', arguments: booking('09:00') });
+    expect((first.structuredContent as { status: string }).status, toolText(first)).toBe('booked');
+
+    // The server's keychain sessions belonged to the daemon that is now gone. Connecting Zoom again makes the server
+    // read Zoom's secret anew at the next booking.
+    await keyring.restart();
+    expect((await connectZoom(env)).code).toBe(0);
+    const meetingsBefore = zoom.state.meetings.length;
+    const second = await server.client.callTool({ name: 'book_meeting', arguments: booking('11:00') });
+    expect((second.structuredContent as { status: string }).status, toolText(second)).toBe('booked');
+    expect(zoom.state.meetings.length).toBe(meetingsBefore + 1);
     expect(server.errors).toEqual([]);
   });
 });

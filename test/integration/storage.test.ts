@@ -1,6 +1,6 @@
 // The SQLite file and the secret stores, for real: a temp database file, the OS keychain, the encrypted file.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -96,6 +96,26 @@ describe.skipIf(!keychainAvailable)('OS keychain (real Secret Service)', () => {
     await a.set('resend:api_key', 'A');
     expect(await b.get('resend:api_key')).toBeNull();
     await a.delete('resend:api_key');
+  });
+
+  // Each keychain entry holds a D-Bus connection until it is garbage-collected; past 1024 open descriptors libdbus spins
+  // at 100% CPU. A server that books all day must not creep towards that.
+  it.skipIf(!existsSync('/proc/self/fd'))('a thousand reads and writes leave the open connections where they were', { timeout: 120_000 }, async () => {
+    const openFiles = (): number => readdirSync('/proc/self/fd').length;
+    const service = `alsatalk-mcp-test-${randomUUID()}`;
+    const store = new KeychainSecretStore(service);
+    await store.set('resend:api_key', 're_key');
+    await store.set('zoom:access_token', 'token-0');
+    const before = openFiles();
+    for (let i = 1; i <= 250; i += 1) {
+      await store.set('zoom:access_token', `token-${i}`);
+      expect(await store.get('zoom:access_token')).toBe(`token-${i}`);
+      expect(await store.get('resend:api_key')).toBe('re_key');
+      expect(await new KeychainSecretStore(service).get('google:refresh_token')).toBeNull();
+    }
+    expect(openFiles() - before).toBeLessThanOrEqual(2);
+    await store.delete('zoom:access_token');
+    await store.delete('resend:api_key');
   });
 });
 

@@ -1,5 +1,6 @@
 // A real server wired with real storage (a temp SQLite file, the real keychain or the file store) and a real MCP Client.
 // Only the network edge is faked: msw serves the fakes' routes (src/sandbox/fakes), which behave like the providers.
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -70,14 +71,24 @@ export interface Harness {
 /** Plays the person at the browser during `connect`: the fakes' consent pages approve at once. */
 export const followSignIn = followConsentPage;
 
-export function fakeEnv(home: string, fakes: readonly Fake[]): Record<string, string> {
+/**
+ * The keychain service of every harness in this test file's process. The harness reads and writes secrets in this
+ * process, and each keychain entry holds a D-Bus connection until it is garbage-collected: one service per file keeps
+ * those to one per secret (src/storage/keychain.ts). A file's tests run one after another, and close() deletes them.
+ */
+const harnessKeychainService = `alsatalk-mcp-test-${randomUUID()}`;
+
+/**
+ * @param service the keychain service (default: a new one, for a home whose secrets only child processes touch)
+ */
+export function fakeEnv(home: string, fakes: readonly Fake[], service?: string): Record<string, string> {
   return {
     ALSATALK_HOME: home,
     ALSATALK_DEFAULT_TIMEZONE: 'America/New_York',
     ALSATALK_PROVIDER_TIMEOUT_MS: '5000',
     ALSATALK_LOG_LEVEL: 'error',
     ...Object.assign({}, ...fakes.map((f) => f.env)),
-    ...secretStoreEnv(),
+    ...secretStoreEnv(service),
   };
 }
 
@@ -87,7 +98,7 @@ export async function createHarness(zoom = createZoomFake(), resend = createRese
   const extra = options.extra ?? [];
   const registry: readonly Connector[] = [...providers, resendConnector];
   const home = mkdtempSync(path.join(os.tmpdir(), 'alsatalk-test-'));
-  const env = fakeEnv(home, [zoom, resend, ...extra]);
+  const env = fakeEnv(home, [zoom, resend, ...extra], harnessKeychainService);
   const ctx = await openContext(env);
   const output: string[] = [];
   const io = (stdin?: string) => ({

@@ -31,9 +31,11 @@ if (!probe.available) {
 /** True when the real keychain works here. */
 export const keychainAvailable = probe.available;
 
-/** Environment that selects the real keychain when it works (under a unique service name), else the encrypted file store. */
-export function secretStoreEnv(): Record<string, string> {
-  const service = `alsatalk-mcp-test-${randomUUID()}`;
+/**
+ * Environment that selects the real keychain when it works, else the encrypted file store.
+ * @param service the keychain service the secrets go under (default: a new one)
+ */
+export function secretStoreEnv(service = `alsatalk-mcp-test-${randomUUID()}`): Record<string, string> {
   return keychainAvailable
     ? { ALSATALK_KEYCHAIN_SERVICE: service }
     : { ALSATALK_SECRET_STORE: 'file', ALSATALK_SECRET_FILE_KEY: 'test-only-passphrase-0123456789', ALSATALK_KEYCHAIN_SERVICE: service };
