@@ -237,9 +237,10 @@ interface PrivateKeyring {
   address: string;
   locked(): Promise<boolean>;
   lock(): Promise<void>;
-  /** What a person does headless: restart the daemon unlocked with the keyring's password. */
-  unlock(): Promise<void>;
-  /** The same, waiting until the new daemon owns the Secret Service (whether or not the old one was locked). */
+  /**
+   * What a person does headless to unlock it: restart the daemon unlocked with the keyring's password. Resolves once the
+   * new daemon owns the Secret Service and its login keyring is unlocked, whether or not the old one was locked.
+   */
   restart(): Promise<void>;
   close(): Promise<void>;
 }
@@ -312,10 +313,6 @@ async function startPrivateKeyring(): Promise<PrivateKeyring> {
       expect(answer.code, answer.stderr).toBe(0);
       await until(true);
     },
-    async unlock() {
-      startDaemon(true);
-      await until(false);
-    },
     async restart() {
       const before = await owner();
       startDaemon(true);
@@ -359,7 +356,7 @@ describe('the OS keychain is locked', () => {
     expect(zoom.state.meetings.length).toBe(meetingsBefore);
     expect(await keyring.locked()).toBe(true);
 
-    await keyring.unlock();
+    await keyring.restart();
     const again = await connectResend(env);
     expect(again.code, again.stderr).toBe(0);
     expect(connectors(home)).toEqual(['resend', 'zoom']);
