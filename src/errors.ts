@@ -110,13 +110,15 @@ function fromSqlite(error: unknown): AppError | undefined {
   return undefined;
 }
 
+/** The message of any thrown value: an Error's message, anything else as text. */
+export const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
 /** Any thrown value as an AppError; unknown errors keep their message but never a stack for the user. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const storage = fromSqlite(error);
   if (storage) return storage;
-  const message = error instanceof Error ? error.message : String(error);
-  return new AppError('internal_error', message, { cause: error });
+  return new AppError('internal_error', errorMessage(error), { cause: error });
 }
 
 /** "message. hint" in one line, for CLI output and tool text. */

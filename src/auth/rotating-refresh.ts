@@ -1,6 +1,6 @@
 // Access tokens from a stored refresh token that the provider replaces on every use (Zoom's public client, Calendly).
 import { parseScopes, type IssuedToken } from './token-cache.js';
-import { ProviderError } from '../errors.js';
+import { errorMessage, ProviderError } from '../errors.js';
 import { redact } from '../log.js';
 import type { SessionContext } from '../providers/provider.js';
 
@@ -43,7 +43,7 @@ export function rotatingRefresh(options: RotatingRefreshOptions): () => Promise<
       try {
         await ctx.saveSecret('refresh_token', answer.refresh_token);
       } catch (error) {
-        throw new ProviderError(options.provider, 'auth_failed', `${options.provider} issued a new refresh token (the stored one no longer works) but it could not be saved: ${redact(error instanceof Error ? error.message : String(error))}`, {
+        throw new ProviderError(options.provider, 'auth_failed', `${options.provider} issued a new refresh token (the stored one no longer works) but it could not be saved: ${redact(errorMessage(error))}`, {
           hint: `make the OS keychain writable, then sign in again: ${options.signInAgain}`,
           cause: error,
         });

@@ -1,5 +1,5 @@
 // Converts whatever ky or fetch threw into one ProviderError whose message and hint a user can act on.
-import { ProviderError, type ErrorCode } from '../errors.js';
+import { errorMessage, ProviderError, type ErrorCode } from '../errors.js';
 import { redact, registerSecret } from '../log.js';
 import { retryAfterSeconds } from './retry.js';
 
@@ -102,8 +102,7 @@ function toNonHttpError(error: unknown, ctx: FailureContext, kyTimeout: boolean)
     return new ProviderError(ctx.provider, 'timeout', `the call to ${ctx.provider} was cancelled`, { hint: 'retry' });
   }
   const cause = (error as { cause?: { code?: string } }).cause?.code;
-  const message = error instanceof Error ? error.message : String(error);
-  return new ProviderError(ctx.provider, 'network_error', `cannot reach ${ctx.provider}: ${redact(cause ?? message)}`, {
+  return new ProviderError(ctx.provider, 'network_error', `cannot reach ${ctx.provider}: ${redact(cause ?? errorMessage(error))}`, {
     hint: 'check the network connection (and any ALSATALK_*_URL override), then retry',
     cause: error,
   });

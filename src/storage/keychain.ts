@@ -1,7 +1,7 @@
 // The only importer of the native keychain module: keytar's API (get/set/deletePassword by service and
 // account) as @napi-rs/keyring serves it, pinned on Linux to the Secret Service.
 import type * as Keyring from '@napi-rs/keyring';
-import { SecretStoreError } from '../errors.js';
+import { errorMessage, SecretStoreError } from '../errors.js';
 import type { SecretStore } from './secret-store.js';
 
 const fileStoreHint = 'on a headless machine you can instead choose the encrypted file store: set ALSATALK_SECRET_STORE=file and ALSATALK_SECRET_FILE_KEY to a long random passphrase';
@@ -78,12 +78,12 @@ export class KeychainSecretStore implements SecretStore {
         entries.delete(key);
         // An entry that worked before may hold a session of a keyring daemon that has since restarted (unlocked with
         // --replace, say): that session is gone, so try once on a new connection. Never when locked: that would prompt twice.
-        if (!cached || lockedPattern.test(messageOf(error))) throw error;
+        if (!cached || lockedPattern.test(errorMessage(error))) throw error;
         return await run(fresh());
       }
     } catch (cause) {
       // The native error text names the platform failure ("AccessDenied", "no secret service"); it never holds the secret.
-      const detail = messageOf(cause);
+      const detail = errorMessage(cause);
       entries.delete(key);
       if (lockedPattern.test(detail)) {
         throw new SecretStoreError(`Could not ${verb} "${account}": the OS keychain is locked (${detail})`, { hint: lockedHint, cause });
@@ -98,5 +98,3 @@ function remember(key: string, entry: Keyring.AsyncEntry): Keyring.AsyncEntry {
   if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
   return entry;
 }
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -1,6 +1,6 @@
 // The sandbox's secret store: secrets held in memory by a running `alsatalk-mcp sandbox` (or `demo`), reached over
 // loopback HTTP, so the sandbox's throwaway connections never touch the user's own keychain.
-import { SecretStoreError } from '../errors.js';
+import { errorMessage, SecretStoreError } from '../errors.js';
 import type { SecretStore } from './secret-store.js';
 
 const hint = 'start the sandbox (`npx alsatalk-mcp sandbox`) and use the environment it prints, or unset ALSATALK_SECRET_STORE to use the OS keychain';
@@ -44,7 +44,7 @@ export class SandboxSecretStore implements SecretStore {
         signal: AbortSignal.timeout(5000),
       });
     } catch (cause) {
-      throw new SecretStoreError(`The sandbox secret store at ${this.url} is not reachable (${cause instanceof Error ? cause.message : String(cause)})`, { hint, cause });
+      throw new SecretStoreError(`The sandbox secret store at ${this.url} is not reachable (${errorMessage(cause)})`, { hint, cause });
     }
     if (response.ok || response.status === 404) return response;
     throw new SecretStoreError(`The sandbox secret store at ${this.url} refused the request (HTTP ${response.status})`, { hint });
