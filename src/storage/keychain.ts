@@ -75,7 +75,6 @@ export class KeychainSecretStore implements SecretStore {
       try {
         return await run(cached ?? fresh());
       } catch (error) {
-        entries.delete(key);
         // An entry that worked before may hold a session of a keyring daemon that has since restarted (unlocked with
         // --replace, say): that session is gone, so try once on a new connection. Never when locked: that would prompt twice.
         if (!cached || lockedPattern.test(errorMessage(error))) throw error;
@@ -84,7 +83,7 @@ export class KeychainSecretStore implements SecretStore {
     } catch (cause) {
       // The native error text names the platform failure ("AccessDenied", "no secret service"); it never holds the secret.
       const detail = errorMessage(cause);
-      entries.delete(key);
+      entries.delete(key); // a failing entry is not kept: the next call starts on a new connection
       if (lockedPattern.test(detail)) {
         throw new SecretStoreError(`Could not ${verb} "${account}": the OS keychain is locked (${detail})`, { hint: lockedHint, cause });
       }
