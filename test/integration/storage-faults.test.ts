@@ -316,8 +316,8 @@ async function startPrivateKeyring(): Promise<PrivateKeyring> {
     async restart() {
       const before = await owner();
       startDaemon(true);
-      for (let i = 0; i < 200 && [before, undefined].includes(await owner()); i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(await owner()).not.toBe(before);
+      // No owner for a moment is the old daemon gone; until() then waits for the new one to answer.
+      await expect.poll(owner, { timeout: 10_000, interval: 50 }).not.toBe(before);
       await until(false);
     },
     close,
