@@ -12,7 +12,14 @@ import { round } from './bench/stats.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const binary = path.join(root, 'bin', 'alsatalk-mcp.js');
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' }, 'booking-runs': { type: 'string', default: '9' }, latency: { type: 'string', default: '100' }, 'warm-up': { type: 'string', default: '10' } } });
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '15' },
+    'booking-runs': { type: 'string', default: '9' },
+    latency: { type: 'string', default: '100' },
+    'warm-up': { type: 'string', default: '10' },
+  },
+});
 const runs = Number(values.runs);
 const bookingRuns = Number(values['booking-runs']);
 const latencyMs = Number(values.latency);
@@ -28,38 +35,84 @@ const machine = {
   platform: `${os.platform()} ${os.release()}`,
   node: process.version,
 };
-out(`alsatalk-mcp benchmark on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.platform}, Node ${machine.node}`);
+out(
+  `alsatalk-mcp benchmark on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.platform}, Node ${machine.node}`,
+);
 
 // The server must not find a developer's own configuration: a throwaway data folder, no keychain service of theirs.
-const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), ALSATALK_HOME: path.join(os.tmpdir(), `alsatalk-bench-cold-${process.pid}`) };
+const env: Record<string, string> = {
+  PATH: process.env.PATH ?? '',
+  HOME: os.tmpdir(),
+  ALSATALK_HOME: path.join(os.tmpdir(), `alsatalk-bench-cold-${process.pid}`),
+};
 const cold = await coldStart(path.join(root, '.bench'), binary, runs, env);
 const [floor, minimal, ours] = cold;
 if (!floor || !minimal || !ours) throw new Error('cold start: a subject is missing');
 out();
 out(`1. Cold start: spawn to the answer of tools/list (median of ${runs}, interleaved)`);
-for (const row of cold) out(`   ${pad(row.name, 52)} ${pad(`${round(row.medianMs)} ms`, 10)} peak RSS ${row.peakRssMiB === null ? 'n/a' : `${round(row.peakRssMiB)} MiB`}`);
+for (const row of cold)
+  out(
+    `   ${pad(row.name, 52)} ${pad(`${round(row.medianMs)} ms`, 10)} peak RSS ${row.peakRssMiB === null ? 'n/a' : `${round(row.peakRssMiB)} MiB`}`,
+  );
 const timeRatio = ours.medianMs / minimal.medianMs;
-const memoryRatio = ours.peakRssMiB !== null && minimal.peakRssMiB !== null ? ours.peakRssMiB / minimal.peakRssMiB : null;
-out(`   alsatalk-mcp / minimal SDK server: time ${round(timeRatio, 2)}x (target <= 0.75x), memory ${memoryRatio === null ? 'n/a' : `${round(memoryRatio, 2)}x`} (target <= 1x)`);
+const memoryRatio =
+  ours.peakRssMiB !== null && minimal.peakRssMiB !== null ? ours.peakRssMiB / minimal.peakRssMiB : null;
+out(
+  `   alsatalk-mcp / minimal SDK server: time ${round(timeRatio, 2)}x (target <= 0.75x), memory ${memoryRatio === null ? 'n/a' : `${round(memoryRatio, 2)}x`} (target <= 1x)`,
+);
 
 const figures = await booking(path.join(root, '.bench'), binary, bookingRuns, latencyMs, warmUp);
 out();
-out(`2. book_meeting, all four providers and Resend on the sandbox, ${latencyMs} ms added to every provider call (median of ${bookingRuns}, after ${warmUp} warm-up bookings)`);
-out(`   alsatalk-mcp: end to end ${round(figures.medianEndToEndMs)} ms, critical path ${round(figures.medianCriticalPathMs)} ms, overhead ${round(figures.medianOverheadMs)} ms (target <= 10 ms)`);
+out(
+  `2. book_meeting, all four providers and Resend on the sandbox, ${latencyMs} ms added to every provider call (median of ${bookingRuns}, after ${warmUp} warm-up bookings)`,
+);
+out(
+  `   alsatalk-mcp: end to end ${round(figures.medianEndToEndMs)} ms, critical path ${round(figures.medianCriticalPathMs)} ms, overhead ${round(figures.medianOverheadMs)} ms (target <= 10 ms)`,
+);
 const f = figures.floor;
-out(`   floor, a minimal SDK server's tool making ${f.calls} ky calls in a row: end to end ${round(f.medianEndToEndMs)} ms, calls ${round(f.medianCriticalPathMs)} ms, overhead ${round(f.medianOverheadMs)} ms`);
+out(
+  `   floor, a minimal SDK server's tool making ${f.calls} ky calls in a row: end to end ${round(f.medianEndToEndMs)} ms, calls ${round(f.medianCriticalPathMs)} ms, overhead ${round(f.medianOverheadMs)} ms`,
+);
 out(`   alsatalk-mcp's own overhead above the floor: ${round(figures.medianOverheadMs - f.medianOverheadMs)} ms`);
 const c = figures.concurrent;
 out();
 out(`3. ${c.bookings} bookings at once over one connection, every access token expired`);
-out(`   total ${round(c.totalMs)} ms vs ${round(c.singleMedianMs)} ms for one booking (${round(c.ratio, 2)}x); all booked: ${c.allBooked ? 'yes' : 'NO'}`);
-out(`   token refreshes: ${Object.entries(c.tokenRefreshes).map(([id, n]) => `${id} ${n}`).join(', ')} (target: exactly 1 each)`);
+out(
+  `   total ${round(c.totalMs)} ms vs ${round(c.singleMedianMs)} ms for one booking (${round(c.ratio, 2)}x); all booked: ${c.allBooked ? 'yes' : 'NO'}`,
+);
+out(
+  `   token refreshes: ${Object.entries(c.tokenRefreshes)
+    .map(([id, n]) => `${id} ${n}`)
+    .join(', ')} (target: exactly 1 each)`,
+);
 
 const report = {
   date: new Date().toISOString(),
   machine,
-  coldStart: { runs, rows: cold.map((r) => ({ ...r, medianMs: round(r.medianMs), peakRssMiB: r.peakRssMiB === null ? null : round(r.peakRssMiB) })), timeRatio: round(timeRatio, 3), memoryRatio: memoryRatio === null ? null : round(memoryRatio, 3) },
-  booking: { ...figures, medianEndToEndMs: round(figures.medianEndToEndMs), medianCriticalPathMs: round(figures.medianCriticalPathMs), medianOverheadMs: round(figures.medianOverheadMs), floor: { calls: f.calls, medianEndToEndMs: round(f.medianEndToEndMs), medianCriticalPathMs: round(f.medianCriticalPathMs), medianOverheadMs: round(f.medianOverheadMs) }, ownOverheadMs: round(figures.medianOverheadMs - f.medianOverheadMs), concurrent: { ...c, totalMs: round(c.totalMs), singleMedianMs: round(c.singleMedianMs), ratio: round(c.ratio, 2) } },
+  coldStart: {
+    runs,
+    rows: cold.map((r) => ({
+      ...r,
+      medianMs: round(r.medianMs),
+      peakRssMiB: r.peakRssMiB === null ? null : round(r.peakRssMiB),
+    })),
+    timeRatio: round(timeRatio, 3),
+    memoryRatio: memoryRatio === null ? null : round(memoryRatio, 3),
+  },
+  booking: {
+    ...figures,
+    medianEndToEndMs: round(figures.medianEndToEndMs),
+    medianCriticalPathMs: round(figures.medianCriticalPathMs),
+    medianOverheadMs: round(figures.medianOverheadMs),
+    floor: {
+      calls: f.calls,
+      medianEndToEndMs: round(f.medianEndToEndMs),
+      medianCriticalPathMs: round(f.medianCriticalPathMs),
+      medianOverheadMs: round(f.medianOverheadMs),
+    },
+    ownOverheadMs: round(figures.medianOverheadMs - f.medianOverheadMs),
+    concurrent: { ...c, totalMs: round(c.totalMs), singleMedianMs: round(c.singleMedianMs), ratio: round(c.ratio, 2) },
+  },
 };
 const file = path.join(root, 'docs', 'benchmark.json');
 writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);

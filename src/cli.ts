@@ -15,7 +15,11 @@ Usage:
   npx alsatalk-mcp sandbox              run the sandbox providers on 127.0.0.1 (see: sandbox --help)
   npx alsatalk-mcp --version`;
 
-type Command = (ctx: AppContext, argv: string[], io: { out: (line: string) => void; env?: Readonly<Record<string, string | undefined>> }) => Promise<void>;
+type Command = (
+  ctx: AppContext,
+  argv: string[],
+  io: { out: (line: string) => void; env?: Readonly<Record<string, string | undefined>> },
+) => Promise<void>;
 
 /** Runs one command; resolves to the exit code, or -1 for `serve`, which keeps running. */
 async function run(argv: string[]): Promise<number> {
@@ -39,7 +43,11 @@ async function run(argv: string[]): Promise<number> {
   // The sandbox's commands never open the user's own data folder or keychain.
   if (command === 'demo' || command === 'sandbox') {
     if (rest.includes('--help') || rest.includes('-h')) {
-      out(command === 'demo' ? (await import('./setup/demo.js')).demoUsage : (await import('./setup/sandbox.js')).sandboxUsage);
+      out(
+        command === 'demo'
+          ? (await import('./setup/demo.js')).demoUsage
+          : (await import('./setup/sandbox.js')).sandboxUsage,
+      );
       return 0;
     }
     if (command === 'sandbox') {
@@ -66,7 +74,9 @@ async function run(argv: string[]): Promise<number> {
   const { openContext } = await import('./context.js');
   const ctx = await openContext(process.env);
   try {
-    await (await load())(ctx, rest, { out, env: process.env });
+    await (
+      await load()
+    )(ctx, rest, { out, env: process.env });
     return 0;
   } finally {
     ctx.close();

@@ -56,12 +56,17 @@ const envSchema = z.object({
     message: 'must be an IANA time-zone name such as Europe/Paris or America/New_York',
   }),
   ALSATALK_SECRET_STORE: z
-    .enum(['keychain', 'file', 'sandbox'], { message: 'must be "keychain" (the default), "file", or "sandbox" (only with `alsatalk-mcp sandbox`)' })
+    .enum(['keychain', 'file', 'sandbox'], {
+      message: 'must be "keychain" (the default), "file", or "sandbox" (only with `alsatalk-mcp sandbox`)',
+    })
     .default('keychain'),
   // The sandbox's in-memory store is reached over loopback only: a secret store elsewhere would be a leak.
-  ALSATALK_SANDBOX_URL: optionalText.refine((v) => v === undefined || /^http:\/\/(127\.0\.0\.1|localhost):\d+$/.test(v), {
-    message: 'must be the sandbox\'s loopback origin, such as http://127.0.0.1:8960',
-  }),
+  ALSATALK_SANDBOX_URL: optionalText.refine(
+    (v) => v === undefined || /^http:\/\/(127\.0\.0\.1|localhost):\d+$/.test(v),
+    {
+      message: "must be the sandbox's loopback origin, such as http://127.0.0.1:8960",
+    },
+  ),
   ALSATALK_SANDBOX_KEY: optionalText,
   ALSATALK_SECRET_FILE_KEY: optionalText.refine((v) => v === undefined || v.length >= 16, {
     message: 'must be at least 16 characters (use a long random passphrase)',
@@ -79,9 +84,13 @@ const envSchema = z.object({
 });
 
 /** The per-user data folder: XDG on Linux, Application Support on macOS, %APPDATA% on Windows. */
-export function defaultDataDir(p: Platform, env: { XDG_DATA_HOME?: string | undefined; APPDATA?: string | undefined }): string {
+export function defaultDataDir(
+  p: Platform,
+  env: { XDG_DATA_HOME?: string | undefined; APPDATA?: string | undefined },
+): string {
   if (p.platform === 'darwin') return path.join(p.homedir, 'Library', 'Application Support', 'alsatalk-mcp');
-  if (p.platform === 'win32') return path.join(env.APPDATA ?? path.join(p.homedir, 'AppData', 'Roaming'), 'alsatalk-mcp');
+  if (p.platform === 'win32')
+    return path.join(env.APPDATA ?? path.join(p.homedir, 'AppData', 'Roaming'), 'alsatalk-mcp');
   return path.join(env.XDG_DATA_HOME ?? path.join(p.homedir, '.local', 'share'), 'alsatalk-mcp');
 }
 
@@ -98,10 +107,16 @@ function readEndpoints(
       try {
         parsed = new URL(raw);
       } catch {
-        throw new ConfigError(`${spec.env} is not a URL: "${raw}"`, `set ${spec.env} to an http(s) URL such as ${spec.default}, or unset it`);
+        throw new ConfigError(
+          `${spec.env} is not a URL: "${raw}"`,
+          `set ${spec.env} to an http(s) URL such as ${spec.default}, or unset it`,
+        );
       }
       if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-        throw new ConfigError(`${spec.env} must be an http(s) URL, got "${raw}"`, `set ${spec.env} to an http(s) URL such as ${spec.default}`);
+        throw new ConfigError(
+          `${spec.env} must be an http(s) URL, got "${raw}"`,
+          `set ${spec.env} to an http(s) URL such as ${spec.default}`,
+        );
       }
       resolved[name] = raw.replace(/\/+$/, '');
     }
@@ -150,7 +165,8 @@ export function loadConfig(
   } else {
     secretStore = { kind: 'keychain', service };
   }
-  const machineZone = platform.machineTimezone && isTimeZone(platform.machineTimezone) ? platform.machineTimezone : 'UTC';
+  const machineZone =
+    platform.machineTimezone && isTimeZone(platform.machineTimezone) ? platform.machineTimezone : 'UTC';
   return {
     dataDir,
     databasePath: path.join(dataDir, 'alsatalk.db'),

@@ -6,7 +6,6 @@ import { meetingProviders } from './providers/index.js';
 
 export const connectors: readonly Connector[] = [...meetingProviders, resend];
 
-
 /** Every overridable base URL, for `loadConfig`. */
 export const endpointSpecs: Record<string, Record<string, EndpointSpec>> = Object.fromEntries(
   connectors.map((c) => [c.id, { ...c.endpoints }]),

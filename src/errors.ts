@@ -75,12 +75,7 @@ export class ProviderError extends AppError {
   readonly provider: string;
   readonly status: number | undefined;
 
-  constructor(
-    provider: string,
-    code: ErrorCode,
-    message: string,
-    options: AppErrorOptions & { status?: number } = {},
-  ) {
+  constructor(provider: string, code: ErrorCode, message: string, options: AppErrorOptions & { status?: number } = {}) {
     super(code, message, options);
     this.provider = provider;
     this.status = options.status;
@@ -96,10 +91,14 @@ function fromSqlite(error: unknown): AppError | undefined {
   const code = (error as Error & { code?: unknown }).code;
   if (typeof code !== 'string') return undefined;
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-    return new AppError('storage_failed', `The database alsatalk.db is locked by another process (${code}), and stayed locked while this one waited`, {
-      cause: error,
-      hint: 'close the other program writing to it (another alsatalk-mcp started by a second MCP host, a `connect` in another terminal, or an SQLite browser), or wait a moment, then retry',
-    });
+    return new AppError(
+      'storage_failed',
+      `The database alsatalk.db is locked by another process (${code}), and stayed locked while this one waited`,
+      {
+        cause: error,
+        hint: 'close the other program writing to it (another alsatalk-mcp started by a second MCP host, a `connect` in another terminal, or an SQLite browser), or wait a moment, then retry',
+      },
+    );
   }
   if (code.startsWith('SQLITE_READONLY')) {
     return new AppError('storage_failed', `The database alsatalk.db cannot be written (${code}: ${error.message})`, {

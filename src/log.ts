@@ -21,10 +21,13 @@ export function registerSecret(value: string): void {
 /** Masks registered secrets (longest first, so a secret that extends another is masked whole) and credential-shaped strings. */
 export function redact(text: string): string {
   let out = text;
-  for (const secret of [...knownSecrets].sort((a, b) => b.length - a.length)) out = out.split(secret).join('[redacted]');
+  for (const secret of [...knownSecrets].sort((a, b) => b.length - a.length))
+    out = out.split(secret).join('[redacted]');
   for (const pattern of secretPatterns) {
     out = out.replace(pattern, (match, scheme: string | undefined) =>
-      typeof scheme === 'string' && /^(Bearer|Basic|Zoho-oauthtoken)$/i.test(scheme) ? `${scheme} [redacted]` : '[redacted]',
+      typeof scheme === 'string' && /^(Bearer|Basic|Zoho-oauthtoken)$/i.test(scheme)
+        ? `${scheme} [redacted]`
+        : '[redacted]',
     );
   }
   return out;
@@ -45,7 +48,10 @@ export function createLogger(
   const emit = (level: LogLevel, message: string, fields?: Record<string, unknown>): void => {
     if (levels[level] < levels[minLevel]) return;
     // Values are redacted before JSON escaping, which would otherwise hide a secret containing `"` or `\\`.
-    const suffix = fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields, (_key, value: unknown) => (typeof value === 'string' ? redact(value) : value))}` : '';
+    const suffix =
+      fields && Object.keys(fields).length > 0
+        ? ` ${JSON.stringify(fields, (_key, value: unknown) => (typeof value === 'string' ? redact(value) : value))}`
+        : '';
     write(redact(`[alsatalk-mcp] ${level}: ${message}${suffix}`) + '\n');
   };
   return {

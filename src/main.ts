@@ -43,7 +43,8 @@ export async function serve(env: Record<string, string | undefined>): Promise<vo
   });
   // The SDK drops a line that is not JSON-RPC (and answers no -32700): say so on stderr, where a host keeps the log, and carry on.
   server.server.onerror = (error) => {
-    if (error.name === 'SyntaxError') log.warn('ignored a line on stdin that is not JSON', { error: truncate(error.message, 200) });
+    if (error.name === 'SyntaxError')
+      log.warn('ignored a line on stdin that is not JSON', { error: truncate(error.message, 200) });
     else if (error.name === 'ZodError') log.warn('ignored a line on stdin that is JSON but not a JSON-RPC 2.0 message');
     else log.warn('MCP protocol error', { error: truncate(singleLine(error.message), 300) });
   };

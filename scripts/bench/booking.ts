@@ -23,7 +23,14 @@ export interface BookingFigures {
   medianCriticalPathMs: number;
   medianOverheadMs: number;
   floor: { calls: number; medianEndToEndMs: number; medianCriticalPathMs: number; medianOverheadMs: number };
-  concurrent: { bookings: number; allBooked: boolean; totalMs: number; singleMedianMs: number; ratio: number; tokenRefreshes: Record<string, number> };
+  concurrent: {
+    bookings: number;
+    allBooked: boolean;
+    totalMs: number;
+    singleMedianMs: number;
+    ratio: number;
+    tokenRefreshes: Record<string, number>;
+  };
 }
 
 /** The floor: one tool that makes `calls` sequential ky GETs to the sandbox (Calendly's /users/me) and answers. */
@@ -44,7 +51,10 @@ function* slots(from: DateTime): Generator<{ date: string; time: string }> {
   for (let day = from; ; day = day.plus({ days: 1 })) {
     if (day.weekday > 5) continue;
     for (let minutes = 8 * 60; minutes < 18 * 60; minutes += 30) {
-      yield { date: day.toISODate() ?? '', time: `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}` };
+      yield {
+        date: day.toISODate() ?? '',
+        time: `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`,
+      };
     }
   }
 }
@@ -52,16 +62,34 @@ function* slots(from: DateTime): Generator<{ date: string; time: string }> {
 /**
  * @param workDir a folder inside the project (so the floor server resolves the SDK and ky from its node_modules)
  */
-export async function booking(workDir: string, binary: string, runs: number, latencyMs: number, warmUp: number): Promise<BookingFigures> {
+export async function booking(
+  workDir: string,
+  binary: string,
+  runs: number,
+  latencyMs: number,
+  warmUp: number,
+): Promise<BookingFigures> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'alsatalk-bench-'));
   const served: ServedRequest[] = [];
   const sandbox = await startSandbox({ outbox: path.join(home, 'outbox'), onServed: (entry) => served.push(entry) });
-  const env = { ...sandbox.env, ALSATALK_HOME: home, ALSATALK_DEFAULT_TIMEZONE: 'America/New_York', ALSATALK_LOG_LEVEL: 'warn' };
+  const env = {
+    ...sandbox.env,
+    ALSATALK_HOME: home,
+    ALSATALK_DEFAULT_TIMEZONE: 'America/New_York',
+    ALSATALK_LOG_LEVEL: 'warn',
+  };
   const client = new Client({ name: 'alsatalk-bench', version: '1.0.0' });
   const floorClient = new Client({ name: 'alsatalk-bench-floor', version: '1.0.0' });
   try {
     await connectAll(sandbox, env, providers, () => undefined);
-    await client.connect(new StdioClientTransport({ command: process.execPath, args: [binary], env: { ...env, PATH: process.env.PATH ?? '' }, stderr: 'ignore' }));
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [binary],
+        env: { ...env, PATH: process.env.PATH ?? '' },
+        stderr: 'ignore',
+      }),
+    );
     // The floor makes as many calls in a row as the critical path: Calendly's chain plus the e-mail.
     const floorCalls = 5;
     mkdirSync(workDir, { recursive: true });
@@ -72,7 +100,12 @@ export async function booking(workDir: string, binary: string, runs: number, lat
       new StdioClientTransport({
         command: process.execPath,
         args: [path.join(workDir, 'floor-booking-server.mjs')],
-        env: { PATH: process.env.PATH ?? '', FLOOR_API: `${sandbox.env.ALSATALK_CALENDLY_API_URL ?? ''}/`, FLOOR_TOKEN: floorToken, FLOOR_CALLS: String(floorCalls) },
+        env: {
+          PATH: process.env.PATH ?? '',
+          FLOOR_API: `${sandbox.env.ALSATALK_CALENDLY_API_URL ?? ''}/`,
+          FLOOR_TOKEN: floorToken,
+          FLOOR_CALLS: String(floorCalls),
+        },
         stderr: 'ignore',
       }),
     );
@@ -88,7 +121,14 @@ export async function booking(workDir: string, binary: string, runs: number, lat
       const started = performance.now();
       const result = await client.callTool({
         name: 'book_meeting',
-        arguments: { customer_name: 'Ada Lovelace', customer_email: 'ada@example.com', customer_phone: '+14155550123', booking_date: slot.date, booking_time: slot.time, duration_minutes: 30 },
+        arguments: {
+          customer_name: 'Ada Lovelace',
+          customer_email: 'ada@example.com',
+          customer_phone: '+14155550123',
+          booking_date: slot.date,
+          booking_time: slot.time,
+          duration_minutes: 30,
+        },
       });
       const status = (result.structuredContent as { status?: string; email?: { status?: string } } | undefined) ?? {};
       return { ms: performance.now() - started, booked: status.status === 'booked' && status.email?.status === 'sent' };
@@ -97,7 +137,8 @@ export async function booking(workDir: string, binary: string, runs: number, lat
     // Warm-up: the first call opens the database and fetches every access token, and a few more let V8 compile the hot
     // paths, so the measured calls show the steady state of a server that has been up for a while.
     for (let i = 0; i < warmUp; i += 1) {
-      if (!(await book()).booked) throw new Error('a warm-up booking did not book everywhere: run `npm run demo` to see why');
+      if (!(await book()).booked)
+        throw new Error('a warm-up booking did not book everywhere: run `npm run demo` to see why');
       await chain();
     }
     sandbox.controls.setLatency({ target: '*', ms: latencyMs });
@@ -145,14 +186,21 @@ export async function booking(workDir: string, binary: string, runs: number, lat
       medianEndToEndMs: singleMedianMs,
       medianCriticalPathMs: median(critical),
       medianOverheadMs: median(overhead),
-      floor: { calls: floorCalls, medianEndToEndMs: median(floorEndToEnd), medianCriticalPathMs: median(floorCritical), medianOverheadMs: median(floorOverhead) },
+      floor: {
+        calls: floorCalls,
+        medianEndToEndMs: median(floorEndToEnd),
+        medianCriticalPathMs: median(floorCritical),
+        medianOverheadMs: median(floorOverhead),
+      },
       concurrent: {
         bookings: burst,
         allBooked: results.every((r) => r.booked),
         totalMs,
         singleMedianMs,
         ratio: totalMs / singleMedianMs,
-        tokenRefreshes: Object.fromEntries(providers.map((id) => [id, after[id as keyof typeof after] - before[id as keyof typeof before]])),
+        tokenRefreshes: Object.fromEntries(
+          providers.map((id) => [id, after[id as keyof typeof after] - before[id as keyof typeof before]]),
+        ),
       },
     };
   } finally {

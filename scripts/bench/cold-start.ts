@@ -32,7 +32,12 @@ await server.connect(new StdioServerTransport());
 `;
 
 const requests = [
-  { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1.0.0' } } },
+  {
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1.0.0' } },
+  },
   { jsonrpc: '2.0', method: 'notifications/initialized' },
   { jsonrpc: '2.0', id: 2, method: 'tools/list' },
 ];
@@ -72,13 +77,21 @@ async function once(args: string[], env: Record<string, string>): Promise<{ ms: 
  * @param workDir a folder inside the project (so the minimal server resolves the SDK from its node_modules)
  * @param binary the built alsatalk-mcp entry
  */
-export async function coldStart(workDir: string, binary: string, runs: number, env: Record<string, string>): Promise<ColdStartRow[]> {
+export async function coldStart(
+  workDir: string,
+  binary: string,
+  runs: number,
+  env: Record<string, string>,
+): Promise<ColdStartRow[]> {
   mkdirSync(workDir, { recursive: true });
   writeFileSync(path.join(workDir, 'floor-server.mjs'), floorServer);
   writeFileSync(path.join(workDir, 'minimal-sdk-server.mjs'), minimalServer);
   const subjects = [
     { name: 'floor: bare node answering the same JSON-RPC', args: [path.join(workDir, 'floor-server.mjs')] },
-    { name: 'minimal @modelcontextprotocol/sdk server, one tool', args: [path.join(workDir, 'minimal-sdk-server.mjs')] },
+    {
+      name: 'minimal @modelcontextprotocol/sdk server, one tool',
+      args: [path.join(workDir, 'minimal-sdk-server.mjs')],
+    },
     { name: 'alsatalk-mcp (built binary)', args: [binary] },
   ];
   const samples = subjects.map(() => ({ ms: [] as number[], rss: [] as number[] }));

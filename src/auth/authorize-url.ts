@@ -17,7 +17,15 @@ export interface AuthorizeUrlInput {
 }
 
 /** Parameters the flow itself owns: an `extra` entry may not replace them, or it could silently drop PKCE or the state check. */
-const flowParams = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method'] as const;
+const flowParams = [
+  'response_type',
+  'client_id',
+  'redirect_uri',
+  'scope',
+  'state',
+  'code_challenge',
+  'code_challenge_method',
+] as const;
 
 /**
  * Builds the URL to open in the browser. Pure: no randomness, no I/O.
@@ -32,7 +40,8 @@ export function buildAuthorizeUrl(input: AuthorizeUrlInput): string {
   }
   const extra = Object.entries(input.extra ?? {});
   const clash = extra.find(([key]) => (flowParams as readonly string[]).includes(key));
-  if (clash) throw new InputError('extra', `"${clash[0]}" is set by the authorization flow itself and cannot be overridden`);
+  if (clash)
+    throw new InputError('extra', `"${clash[0]}" is set by the authorization flow itself and cannot be overridden`);
 
   const params = url.searchParams;
   params.set('response_type', 'code');

@@ -48,7 +48,9 @@ export class BackgroundSignIns {
   /** The running or last sign-in of a connector, if any since the server started. */
   state(connectorId: string): SignInState | undefined {
     const running = this.#running.get(connectorId);
-    return running ? { state: 'pending', url: running.url, startedAt: running.startedAt } : this.#outcomes.get(connectorId);
+    return running
+      ? { state: 'pending', url: running.url, startedAt: running.startedAt }
+      : this.#outcomes.get(connectorId);
   }
 
   /**
@@ -57,7 +59,11 @@ export class BackgroundSignIns {
    * @throws SignInUnavailable when a value is missing that only the user can give (a client id, a port) or that must
    * never pass through the conversation (a client secret: only the keychain's is used); AppError when it fails at once.
    */
-  async start(connector: Connector, request: SignInRequest, onDone?: (state: SignInState) => void): Promise<{ url: string; startedAt: string; reused: boolean }> {
+  async start(
+    connector: Connector,
+    request: SignInRequest,
+    onDone?: (state: SignInState) => void,
+  ): Promise<{ url: string; startedAt: string; reused: boolean }> {
     const running = this.#running.get(connector.id);
     if (running) return { url: running.url, startedAt: running.startedAt, reused: true };
     const values = await this.#values(connector, request);
@@ -89,16 +95,28 @@ export class BackgroundSignIns {
       await saveConnection(this.ctx, connector, result);
       return result.account;
     })();
-    const first = await Promise.race([urlReady.then((url) => ({ url })), flow.then(() => ({ url: undefined }), (error: unknown) => ({ error }))]);
+    const first = await Promise.race([
+      urlReady.then((url) => ({ url })),
+      flow.then(
+        () => ({ url: undefined }),
+        (error: unknown) => ({ error }),
+      ),
+    ]);
     if ('error' in first) throw toAppError(first.error);
-    if (first.url === undefined) throw new AppError('auth_failed', `${connector.displayName} connected without a browser sign-in`);
+    if (first.url === undefined)
+      throw new AppError('auth_failed', `${connector.displayName} connected without a browser sign-in`);
 
     const done = flow.then(
-      (account) => this.#finish(connector, { state: 'connected', account, finishedAt: new Date().toISOString() }, onDone),
+      (account) =>
+        this.#finish(connector, { state: 'connected', account, finishedAt: new Date().toISOString() }, onDone),
       (error: unknown) => {
         const e = toAppError(error);
         this.ctx.log.warn(`${connector.id}: the sign-in started by connect_provider failed`, { error: e.message });
-        this.#finish(connector, { state: 'failed', message: e.message, hint: e.hint, finishedAt: new Date().toISOString() }, onDone);
+        this.#finish(
+          connector,
+          { state: 'failed', message: e.message, hint: e.hint, finishedAt: new Date().toISOString() },
+          onDone,
+        );
       },
     );
     this.#running.set(connector.id, { url: first.url, startedAt, abort, done });
@@ -143,17 +161,29 @@ export class BackgroundSignIns {
       if (value) values[key] = value;
     }
     const fromEnv = this.options.env?.[fieldEnv(connector.id, { flag: 'client-id' })]?.trim();
-    const clientId = request.clientId?.trim() || fromEnv || (typeof previous.clientId === 'string' ? previous.clientId : '');
+    const clientId =
+      request.clientId?.trim() || fromEnv || (typeof previous.clientId === 'string' ? previous.clientId : '');
     if (!clientId) {
-      throw new SignInUnavailable(`${connector.displayName}'s sign-in needs the client id of your own OAuth app`, `give client_id (it is not a secret), or run: ${command}`);
+      throw new SignInUnavailable(
+        `${connector.displayName}'s sign-in needs the client id of your own OAuth app`,
+        `give client_id (it is not a secret), or run: ${command}`,
+      );
     }
     values.clientId = clientId;
     const port = request.port ?? (typeof previous.redirectPort === 'number' ? previous.redirectPort : undefined);
     if (support.fixedPort && port === undefined) {
-      throw new SignInUnavailable(`${connector.displayName} accepts only the exact redirect URI registered for the app, so the sign-in needs its port`, `give port (the one in the registered redirect URI), or run: ${command} --port <port>`);
+      throw new SignInUnavailable(
+        `${connector.displayName} accepts only the exact redirect URI registered for the app, so the sign-in needs its port`,
+        `give port (the one in the registered redirect URI), or run: ${command} --port <port>`,
+      );
     }
     if (port !== undefined) {
-      if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new InputError('port', `${port} is not a port number`, 'give the port of the registered redirect URI, 1 to 65535');
+      if (!Number.isInteger(port) || port < 1 || port > 65_535)
+        throw new InputError(
+          'port',
+          `${port} is not a port number`,
+          'give the port of the registered redirect URI, 1 to 65535',
+        );
       values.port = String(port);
     }
     if (support.clientSecret !== 'none') {
@@ -162,7 +192,10 @@ export class BackgroundSignIns {
       const secret = sameClient ? await this.ctx.secrets.get(secretAccount(connector.id, 'client_secret')) : null;
       if (secret) values.client_secret = secret;
       else if (support.clientSecret === 'required') {
-        throw new SignInUnavailable(`${connector.displayName}'s sign-in needs the OAuth app's client secret, which is only ever typed into a terminal`, `run in a terminal: ${command} --client-id ${clientId}`);
+        throw new SignInUnavailable(
+          `${connector.displayName}'s sign-in needs the OAuth app's client secret, which is only ever typed into a terminal`,
+          `run in a terminal: ${command} --client-id ${clientId}`,
+        );
       }
     }
     return values;

@@ -37,7 +37,9 @@ export function createBrowserLogin(options: BrowserLoginOptions): BrowserLogin {
         command: options.command,
       });
       const step = options.step ?? ((): void => undefined);
-      step(`listening for the callback at ${loopback.redirectUri} (one request with the right state; ${Math.round((options.timeoutMs ?? 300_000) / 1000)} s at most)`);
+      step(
+        `listening for the callback at ${loopback.redirectUri} (one request with the right state; ${Math.round((options.timeoutMs ?? 300_000) / 1000)} s at most)`,
+      );
       const stop = (): void => void loopback.close();
       options.signal?.addEventListener('abort', stop, { once: true });
       if (options.signal?.aborted) stop();
@@ -52,11 +54,15 @@ export function createBrowserLogin(options: BrowserLoginOptions): BrowserLogin {
           ...(request.extra ? { extra: request.extra } : {}),
         });
         const authorize = new URL(request.authorizeUrl);
-        step(`sign-in page: ${authorize.origin}${authorize.pathname} (client ${request.clientId}; scopes: ${request.scopes.join(' ') || 'as set on the app'}; PKCE S256; the state and challenge are not shown)`);
+        step(
+          `sign-in page: ${authorize.origin}${authorize.pathname} (client ${request.clientId}; scopes: ${request.scopes.join(' ') || 'as set on the app'}; PKCE S256; the state and challenge are not shown)`,
+        );
         if (request.note) options.out(`Note: ${request.note}`);
         const opened = options.noBrowser ? false : await (options.openBrowser ?? openSystemBrowser)(url);
         if (opened) {
-          options.out(`Opened your browser to sign in to ${request.provider}. If nothing appeared, open this URL:\n  ${url}`);
+          options.out(
+            `Opened your browser to sign in to ${request.provider}. If nothing appeared, open this URL:\n  ${url}`,
+          );
         } else {
           options.out(`Open this URL in a browser to sign in to ${request.provider}:\n  ${url}`);
           options.out(sshForwardHint(loopback.address.port));
@@ -64,7 +70,12 @@ export function createBrowserLogin(options: BrowserLoginOptions): BrowserLogin {
         options.out(`Waiting for the sign-in to finish (redirect to ${loopback.redirectUri})…`);
         const callback = await loopback.waitForCode();
         step('the browser came back with an authorization code (not shown) and the right state; exchanging it');
-        return { code: callback.code, params: callback.params, redirectUri: loopback.redirectUri, verifier: pkce.verifier };
+        return {
+          code: callback.code,
+          params: callback.params,
+          redirectUri: loopback.redirectUri,
+          verifier: pkce.verifier,
+        };
       } finally {
         options.signal?.removeEventListener('abort', stop);
         await loopback.close();

@@ -58,9 +58,12 @@ export async function startLoopback(options: LoopbackOptions): Promise<Loopback>
   const path = options.path ?? '/callback';
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
   const command = options.command ?? 'npx alsatalk-mcp connect <provider>';
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InputError('--port', 'must be a whole number from 1 to 65535, or 0 for any free port');
-  if (!/^\/[^?#\s]*$/.test(path)) throw new InputError('path', 'must start with "/" and contain no query, fragment or space');
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > maxTimeoutMs) throw new InputError('timeoutMs', 'must be a positive number of milliseconds below 2^31');
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new InputError('--port', 'must be a whole number from 1 to 65535, or 0 for any free port');
+  if (!/^\/[^?#\s]*$/.test(path))
+    throw new InputError('path', 'must start with "/" and contain no query, fragment or space');
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > maxTimeoutMs)
+    throw new InputError('timeoutMs', 'must be a positive number of milliseconds below 2^31');
   // An empty or short state would make "the right state" guessable, which is the whole defence against forged callbacks.
   if (options.state.length < 16) throw new InputError('state', 'must be at least 16 characters; use createState()');
 
@@ -82,8 +85,12 @@ export async function startLoopback(options: LoopbackOptions): Promise<Loopback>
       return send(response, 400, 'Bad request', ['This address is not a sign-in callback.']);
     }
     if (url.pathname !== path) return send(response, 404, 'Not found', ['This address is not a sign-in callback.']);
-    if (request.method !== 'GET') return send(response, 405, 'Method not allowed', ['The sign-in callback only accepts GET.'], { Allow: 'GET' });
-    if (answered) return send(response, 410, 'Sign-in already finished', ['This sign-in has already received its answer. Return to the terminal.']);
+    if (request.method !== 'GET')
+      return send(response, 405, 'Method not allowed', ['The sign-in callback only accepts GET.'], { Allow: 'GET' });
+    if (answered)
+      return send(response, 410, 'Sign-in already finished', [
+        'This sign-in has already received its answer. Return to the terminal.',
+      ]);
 
     const params = url.searchParams;
     if (!sameSecret(params.get('state'), options.state)) {
@@ -99,8 +106,14 @@ export async function startLoopback(options: LoopbackOptions): Promise<Loopback>
       return finish(() => rejectCode(refusal.error), response);
     }
     const code = params.get('code');
-    if (!code) return send(response, 400, 'Sign-in incomplete', ['The provider came back without an authorization code. Return to the terminal and try again.']);
-    send(response, 200, 'Sign-in complete', ['alsatalk-mcp received the authorization.', 'You can close this tab and return to the terminal.']);
+    if (!code)
+      return send(response, 400, 'Sign-in incomplete', [
+        'The provider came back without an authorization code. Return to the terminal and try again.',
+      ]);
+    send(response, 200, 'Sign-in complete', [
+      'alsatalk-mcp received the authorization.',
+      'You can close this tab and return to the terminal.',
+    ]);
     finish(() => resolveCode({ code, params: new URLSearchParams(params) }), response);
   });
 
@@ -127,13 +140,27 @@ export async function startLoopback(options: LoopbackOptions): Promise<Loopback>
   }
 
   server.on('error', (error) =>
-    finish(() => rejectCode(new AppError('network_error', `The sign-in callback server on ${LOOPBACK_HOST}:${address.port} failed: ${error.message}`, { hint: `run \`${command}\` again`, cause: error }))),
+    finish(() =>
+      rejectCode(
+        new AppError(
+          'network_error',
+          `The sign-in callback server on ${LOOPBACK_HOST}:${address.port} failed: ${error.message}`,
+          { hint: `run \`${command}\` again`, cause: error },
+        ),
+      ),
+    ),
   );
   const timer = setTimeout(() => {
     finish(() =>
-      rejectCode(new AppError('timeout', `No answer came back from the browser within ${duration(timeoutMs)}, so nothing was connected`, {
-        hint: `run \`${command}\` again and finish signing in within ${duration(timeoutMs)}`,
-      })),
+      rejectCode(
+        new AppError(
+          'timeout',
+          `No answer came back from the browser within ${duration(timeoutMs)}, so nothing was connected`,
+          {
+            hint: `run \`${command}\` again and finish signing in within ${duration(timeoutMs)}`,
+          },
+        ),
+      ),
     );
   }, timeoutMs);
 
@@ -142,7 +169,13 @@ export async function startLoopback(options: LoopbackOptions): Promise<Loopback>
     address,
     waitForCode: () => result,
     close: () => {
-      finish(() => rejectCode(new AppError('auth_failed', 'The sign-in was stopped before the browser answered, so nothing was connected', { hint: `run \`${command}\` again` })));
+      finish(() =>
+        rejectCode(
+          new AppError('auth_failed', 'The sign-in was stopped before the browser answered, so nothing was connected', {
+            hint: `run \`${command}\` again`,
+          }),
+        ),
+      );
       return stopped;
     },
   };
@@ -154,14 +187,26 @@ function listen(server: ReturnType<typeof createServer>, port: number): Promise<
     server.once('error', (error: NodeJS.ErrnoException) => {
       const where = `Port ${port} on ${LOOPBACK_HOST}`;
       if (error.code === 'EADDRINUSE') {
-        reject(new AppError('invalid_input', `${where} is already in use, so the browser's answer cannot be received`, {
-          hint: `free port ${port} (another \`connect\` may still be running) or choose another with \`--port\`; a provider that matches redirect URIs exactly needs the new one registered`,
-          cause: error,
-        }));
+        reject(
+          new AppError('invalid_input', `${where} is already in use, so the browser's answer cannot be received`, {
+            hint: `free port ${port} (another \`connect\` may still be running) or choose another with \`--port\`; a provider that matches redirect URIs exactly needs the new one registered`,
+            cause: error,
+          }),
+        );
       } else if (error.code === 'EACCES') {
-        reject(new AppError('invalid_input', `${where} needs administrator rights`, { hint: 'choose a port above 1024 with `--port`', cause: error }));
+        reject(
+          new AppError('invalid_input', `${where} needs administrator rights`, {
+            hint: 'choose a port above 1024 with `--port`',
+            cause: error,
+          }),
+        );
       } else {
-        reject(new AppError('network_error', `Could not listen on ${LOOPBACK_HOST}:${port}: ${error.message}`, { hint: 'check that the loopback interface is up, or choose another port with `--port`', cause: error }));
+        reject(
+          new AppError('network_error', `Could not listen on ${LOOPBACK_HOST}:${port}: ${error.message}`, {
+            hint: 'check that the loopback interface is up, or choose another port with `--port`',
+            cause: error,
+          }),
+        );
       }
     });
     server.listen({ host: LOOPBACK_HOST, port, exclusive: true }, () => resolve());
@@ -188,7 +233,11 @@ function refusalFor(error: string, description: string, command: string, redirec
   if (error === 'access_denied') {
     return {
       title: 'Sign-in cancelled',
-      lines: ['Access was not granted, so nothing was connected.', ...providerLine, 'Run the connect command again in the terminal and approve the request.'],
+      lines: [
+        'Access was not granted, so nothing was connected.',
+        ...providerLine,
+        'Run the connect command again in the terminal and approve the request.',
+      ],
       error: new AppError('auth_failed', `Consent was denied in the browser${said}, so nothing was connected`, {
         hint: `run \`${command}\` again and approve the requested access`,
       }),
@@ -224,7 +273,13 @@ function escapeHtml(text: string): string {
 }
 
 /** A small self-contained page; `Connection: close` because a one-shot server gains nothing from keep-alive. */
-function send(response: ServerResponse, status: number, title: string, lines: readonly string[], headers: Record<string, string> = {}): void {
+function send(
+  response: ServerResponse,
+  status: number,
+  title: string,
+  lines: readonly string[],
+  headers: Record<string, string> = {},
+): void {
   const body = [
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',

@@ -20,7 +20,10 @@ const verifierShape = /^[A-Za-z0-9\-._~]{43,128}$/;
  */
 export function challengeFor(verifier: string): string {
   if (!verifierShape.test(verifier)) {
-    throw new InputError('code_verifier', 'must be 43 to 128 characters of A-Z, a-z, 0-9, "-", ".", "_" or "~" (RFC 7636 §4.1)');
+    throw new InputError(
+      'code_verifier',
+      'must be 43 to 128 characters of A-Z, a-z, 0-9, "-", ".", "_" or "~" (RFC 7636 §4.1)',
+    );
   }
   return createHash('sha256').update(verifier, 'ascii').digest('base64url');
 }

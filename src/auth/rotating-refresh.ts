@@ -35,7 +35,8 @@ export function rotatingRefresh(options: RotatingRefreshOptions): () => Promise<
       answer = await refresh(sent);
     } catch (error) {
       // Another process sharing this keychain may have rotated the token meanwhile: one try with the newer one.
-      const latest = error instanceof ProviderError && error.code === 'auth_failed' ? await ctx.secret('refresh_token') : sent;
+      const latest =
+        error instanceof ProviderError && error.code === 'auth_failed' ? await ctx.secret('refresh_token') : sent;
       if (latest === sent) throw error;
       answer = await refresh(latest);
     }
@@ -43,12 +44,21 @@ export function rotatingRefresh(options: RotatingRefreshOptions): () => Promise<
       try {
         await ctx.saveSecret('refresh_token', answer.refresh_token);
       } catch (error) {
-        throw new ProviderError(options.provider, 'auth_failed', `${options.provider} issued a new refresh token (the stored one no longer works) but it could not be saved: ${redact(errorMessage(error))}`, {
-          hint: `make the OS keychain writable, then sign in again: ${options.signInAgain}`,
-          cause: error,
-        });
+        throw new ProviderError(
+          options.provider,
+          'auth_failed',
+          `${options.provider} issued a new refresh token (the stored one no longer works) but it could not be saved: ${redact(errorMessage(error))}`,
+          {
+            hint: `make the OS keychain writable, then sign in again: ${options.signInAgain}`,
+            cause: error,
+          },
+        );
       }
     }
-    return { accessToken: answer.access_token, expiresAt: Date.now() + answer.expires_in * 1000, scopes: parseScopes(answer.scope) };
+    return {
+      accessToken: answer.access_token,
+      expiresAt: Date.now() + answer.expires_in * 1000,
+      scopes: parseScopes(answer.scope),
+    };
   };
 }

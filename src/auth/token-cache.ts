@@ -14,7 +14,10 @@ export const parseScopes = (scope: string | undefined): string[] | undefined =>
   scope === undefined ? undefined : scope.split(/[\s,]+/).filter(Boolean);
 
 /** Wraps a token fetch so that every token issued is also reported (to keep `status` current); reporting never fails it. */
-export function reporting(fetchToken: () => Promise<IssuedToken>, report?: (token: IssuedToken) => void): () => Promise<IssuedToken> {
+export function reporting(
+  fetchToken: () => Promise<IssuedToken>,
+  report?: (token: IssuedToken) => void,
+): () => Promise<IssuedToken> {
   if (!report) return fetchToken;
   return async () => {
     const token = await fetchToken();

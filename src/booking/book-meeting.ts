@@ -73,7 +73,13 @@ const asFailure = (error: unknown, fallbackRemedy: string): ProviderFailure => {
 };
 
 /** Failures after which the provider may have made the meeting anyway: a repeat looks for it before making another. */
-const uncertainCodes: ReadonlySet<string> = new Set(['timeout', 'network_error', 'provider_unavailable', 'internal_error', 'outcome_unknown']);
+const uncertainCodes: ReadonlySet<string> = new Set([
+  'timeout',
+  'network_error',
+  'provider_unavailable',
+  'internal_error',
+  'outcome_unknown',
+]);
 
 /**
  * Failures worth another try within the same call (after a backoff, and only after looking for what the failed try may
@@ -109,11 +115,17 @@ export class BookingService {
   constructor(private readonly deps: BookingDeps) {}
 
   /** @param onProgress called as each provider finishes, with the number of providers attempted */
-  async book(request: BookRequest, onProgress?: (outcome: ProviderOutcome, total: number) => void): Promise<BookingResult> {
+  async book(
+    request: BookRequest,
+    onProgress?: (outcome: ProviderOutcome, total: number) => void,
+  ): Promise<BookingResult> {
     const { config } = this.deps;
     const now = this.deps.now?.() ?? DateTime.now();
     const timezone = request.timezone ?? config.defaultTimezone;
-    const slot = resolveSlot({ date: request.date, time: request.time, timezone, durationMinutes: request.durationMinutes }, now);
+    const slot = resolveSlot(
+      { date: request.date, time: request.time, timezone, durationMinutes: request.durationMinutes },
+      now,
+    );
     const customerName = singleLine(request.customerName);
     const wanted = this.deps.providers.filter((p) => !request.providers || request.providers.includes(p.id));
     const identity: CallIdentity = {
@@ -149,7 +161,11 @@ export class BookingService {
     }
   }
 
-  async #bookOnce(call: Call, end: DateTime, onProgress?: (outcome: ProviderOutcome, total: number) => void): Promise<BookingResult> {
+  async #bookOnce(
+    call: Call,
+    end: DateTime,
+    onProgress?: (outcome: ProviderOutcome, total: number) => void,
+  ): Promise<BookingResult> {
     const { connections, bookings, log } = this.deps;
     const lapsedBefore = call.now.minus({ milliseconds: keyLifetimeMs }).toUTC().toISO() ?? '';
     const existing = bookings.findByKey(call.key, lapsedBefore);
@@ -188,11 +204,23 @@ export class BookingService {
 
     const createdAt = call.now.toUTC().toISO() ?? '';
     const identityRow = { key: call.key, requestHash: call.requestHash, owner: thisProcess };
-    if (!bookings.createPending(meeting, attempted.map((a) => a.provider.id), [...outcomes.values()], identityRow, { createdAt, lapsedBefore })) {
+    if (
+      !bookings.createPending(
+        meeting,
+        attempted.map((a) => a.provider.id),
+        [...outcomes.values()],
+        identityRow,
+        { createdAt, lapsedBefore },
+      )
+    ) {
       // Another process recorded the same call a moment ago: this one repeats it.
       const holder = bookings.findByKey(call.key, lapsedBefore);
       if (holder) return this.#repeat(holder, call, onProgress);
-      throw new AppError('storage_failed', 'the booking could not be recorded: its key is held by a booking that cannot be read', { hint: 'retry the call' });
+      throw new AppError(
+        'storage_failed',
+        'the booking could not be recorded: its key is held by a booking that cannot be read',
+        { hint: 'retry the call' },
+      );
     }
     log.info('booking started', { booking: meeting.bookingId, providers: attempted.map((a) => a.provider.id) });
 
@@ -206,20 +234,41 @@ export class BookingService {
     const ordered = this.#ordered(call.wanted, outcomes);
     const booked = this.#bookedEntries(ordered);
     const email = await this.#email(meeting, booked, createdAt, false);
-    this.#keep(trouble, () => bookings.recordEmail(meeting.bookingId, email, booked.map((b) => b.id)));
+    this.#keep(trouble, () =>
+      bookings.recordEmail(
+        meeting.bookingId,
+        email,
+        booked.map((b) => b.id),
+      ),
+    );
     const status = statusOf(ordered, booked.length);
     this.#keep(trouble, () => bookings.finish(meeting.bookingId, status));
-    return { bookingId: meeting.bookingId, status, meeting, providers: ordered, email, notes: [...call.notes, ...trouble] };
+    return {
+      bookingId: meeting.bookingId,
+      status,
+      meeting,
+      providers: ordered,
+      email,
+      notes: [...call.notes, ...trouble],
+    };
   }
 
   /**
    * The same call again: the recorded result, with only what had not been booked tried again (looking first for what an
    * interrupted request may have made), and an e-mail only where the invitee lacks one listing every booked provider.
    */
-  async #repeat(record: BookingRecord, call: Call, onProgress?: (outcome: ProviderOutcome, total: number) => void): Promise<BookingResult> {
+  async #repeat(
+    record: BookingRecord,
+    call: Call,
+    onProgress?: (outcome: ProviderOutcome, total: number) => void,
+  ): Promise<BookingResult> {
     const { connections, bookings } = this.deps;
     if (call.byAgent && record.requestHash !== call.requestHash) {
-      throw new InputError('idempotency_key', `was already used, at ${record.createdAt}, for another booking (${record.id}) with other details`, 'give a new idempotency_key for a new booking, or repeat the earlier call exactly to get its result');
+      throw new InputError(
+        'idempotency_key',
+        `was already used, at ${record.createdAt}, for another booking (${record.id}) with other details`,
+        'give a new idempotency_key for a new booking, or repeat the earlier call exactly to get its result',
+      );
     }
     // As first booked, but with a phone given now (a provider asked for one): the providers tried again get it.
     const phone = call.identity.customerPhone ?? record.customerPhone ?? undefined;
@@ -238,21 +287,42 @@ export class BookingService {
       }
       if (before?.status === 'pending' && underWay) {
         elsewhere = true;
-        outcomes.set(provider.id, { provider: provider.id, status: 'failed', error: { code: 'in_progress', message: `another alsatalk-mcp process is booking this in ${provider.displayName} right now`, remedy: 'wait a minute, then repeat the same call to get its result' } });
+        outcomes.set(provider.id, {
+          provider: provider.id,
+          status: 'failed',
+          error: {
+            code: 'in_progress',
+            message: `another alsatalk-mcp process is booking this in ${provider.displayName} right now`,
+            remedy: 'wait a minute, then repeat the same call to get its result',
+          },
+        });
         continue;
       }
       const connection = connections.get(provider.id);
       const unusable = this.#unusable(provider, connection);
       if (unusable) outcomes.set(provider.id, unusable);
-      else if (connection) retry.push({ provider, connection, lookFirst: before?.status === 'pending' || (before?.status === 'failed' && uncertainCodes.has(before.error.code)) });
+      else if (connection)
+        retry.push({
+          provider,
+          connection,
+          lookFirst:
+            before?.status === 'pending' || (before?.status === 'failed' && uncertainCodes.has(before.error.code)),
+        });
     }
     const notes = [...call.notes];
     if (!call.byAgent && (record.topic !== call.identity.topic || record.customerName !== call.identity.customerName)) {
-      notes.push(`The same invitee, start, length and providers were booked at ${record.createdAt} as "${record.topic}" for ${record.customerName}; that booking is returned. To book another meeting at the same time, pass a new idempotency_key.`);
+      notes.push(
+        `The same invitee, start, length and providers were booked at ${record.createdAt} as "${record.topic}" for ${record.customerName}; that booking is returned. To book another meeting at the same time, pass a new idempotency_key.`,
+      );
     }
     const trouble = new Set<string>();
     if (retry.length > 0) {
-      bookings.reopen(record.id, thisProcess, retry.map((r) => r.provider.id), phone);
+      bookings.reopen(
+        record.id,
+        thisProcess,
+        retry.map((r) => r.provider.id),
+        phone,
+      );
       await this.#run(meeting, retry, outcomes, trouble, onProgress);
     }
 
@@ -264,15 +334,27 @@ export class BookingService {
     if (booked.length === 0) {
       email = { status: 'skipped', reason: 'nothing was booked, so no e-mail was sent' };
     } else if (covered) {
-      email = recordedEmail(record) ?? { status: 'skipped', reason: 'the invitee already has an e-mail listing every booked provider' };
+      email = recordedEmail(record) ?? {
+        status: 'skipped',
+        reason: 'the invitee already has an e-mail listing every booked provider',
+      };
     } else if (elsewhere) {
       // The process still booking sends the e-mail once it is done: one now, listing only part, would be a second one.
-      email = { status: 'skipped', reason: 'another alsatalk-mcp process is still booking this meeting and e-mails the invitee when it is done' };
+      email = {
+        status: 'skipped',
+        reason: 'another alsatalk-mcp process is still booking this meeting and e-mails the invitee when it is done',
+      };
     } else {
       email = await this.#email(meeting, booked, record.createdAt, record.emailStatus === 'sent');
       emailed = email.status === 'sent';
       const sent = email;
-      this.#keep(trouble, () => bookings.recordEmail(record.id, sent, booked.map((b) => b.id)));
+      this.#keep(trouble, () =>
+        bookings.recordEmail(
+          record.id,
+          sent,
+          booked.map((b) => b.id),
+        ),
+      );
     }
     const status = statusOf(ordered, booked.length);
     // A pure replay writes nothing.
@@ -290,9 +372,18 @@ export class BookingService {
 
   /** Why a provider cannot be called now, or undefined when it can. */
   #unusable(provider: MeetingProvider, connection: Connection | undefined): ProviderOutcome | undefined {
-    if (!connection) return { provider: provider.id, status: 'not_connected', remedy: `connect ${provider.displayName}: ${connectCommand(provider.id)}` };
+    if (!connection)
+      return {
+        provider: provider.id,
+        status: 'not_connected',
+        remedy: `connect ${provider.displayName}: ${connectCommand(provider.id)}`,
+      };
     if (connection.status === 'needs_reauth') {
-      return { provider: provider.id, status: 'needs_reauth', remedy: `reconnect ${provider.displayName}: ${reconnectCommand(provider, connection.settings)} (it refused the stored credentials)` };
+      return {
+        provider: provider.id,
+        status: 'needs_reauth',
+        remedy: `reconnect ${provider.displayName}: ${reconnectCommand(provider, connection.settings)} (it refused the stored credentials)`,
+      };
     }
     return undefined;
   }
@@ -308,12 +399,20 @@ export class BookingService {
     } catch (error) {
       const cause = toAppError(error);
       this.deps.log.warn('a booking outcome could not be recorded', { error: cause.message });
-      trouble.add(`Part of this result could not be recorded (${cause.message}${cause.hint ? `: ${cause.hint}` : ''}). What it shows did happen; repeating the same call is safe: it looks in each provider before booking again and sends no second e-mail.`);
+      trouble.add(
+        `Part of this result could not be recorded (${cause.message}${cause.hint ? `: ${cause.hint}` : ''}). What it shows did happen; repeating the same call is safe: it looks in each provider before booking again and sends no second e-mail.`,
+      );
     }
   }
 
   /** Calls every attempt at once, committing each outcome as it arrives. */
-  async #run(meeting: Meeting, attempts: readonly Attempt[], outcomes: Map<string, ProviderOutcome>, trouble: Set<string>, onProgress?: (outcome: ProviderOutcome, total: number) => void): Promise<void> {
+  async #run(
+    meeting: Meeting,
+    attempts: readonly Attempt[],
+    outcomes: Map<string, ProviderOutcome>,
+    trouble: Set<string>,
+    onProgress?: (outcome: ProviderOutcome, total: number) => void,
+  ): Promise<void> {
     const { connections, bookings, log } = this.deps;
     await Promise.all(
       attempts.map(async ({ provider, connection, lookFirst }) => {
@@ -323,7 +422,8 @@ export class BookingService {
           bookings.recordProvider(meeting.bookingId, outcome);
           if (outcome.status === 'booked') connections.markUsed(provider.id);
           // Refused credentials will not work on the next call either: skip the provider until it is reconnected.
-          if (outcome.status === 'failed' && outcome.error.code === 'auth_failed') connections.markNeedsReauth(provider.id);
+          if (outcome.status === 'failed' && outcome.error.code === 'auth_failed')
+            connections.markNeedsReauth(provider.id);
         });
         log.info(`${provider.id}: ${outcome.status}`, { booking: meeting.bookingId });
         onProgress?.(outcome, attempts.length);
@@ -336,10 +436,17 @@ export class BookingService {
   }
 
   #bookedEntries(ordered: readonly ProviderOutcome[]): Array<BookedEntry & { id: string }> {
-    return ordered.flatMap((o) => (o.status === 'booked' ? [{ id: o.provider, provider: this.#displayName(o.provider), meeting: o.meeting }] : []));
+    return ordered.flatMap((o) =>
+      o.status === 'booked' ? [{ id: o.provider, provider: this.#displayName(o.provider), meeting: o.meeting }] : [],
+    );
   }
 
-  async #bookOne(provider: MeetingProvider, connection: Connection, meeting: Meeting, lookFirst: boolean): Promise<ProviderOutcome> {
+  async #bookOne(
+    provider: MeetingProvider,
+    connection: Connection,
+    meeting: Meeting,
+    lookFirst: boolean,
+  ): Promise<ProviderOutcome> {
     const remedy = `retry, or reconnect ${provider.displayName}: ${connectCommand(provider.id)}`;
     const timeoutMs = this.deps.config.providerTimeoutMs;
     const signal = AbortSignal.timeout(timeoutMs);
@@ -361,20 +468,30 @@ export class BookingService {
           retryAfter: (error, attempt) => {
             failed = error;
             // Not a GET or a token request that http/client.ts retried already: tries would multiply.
-            return error instanceof AppError && transientCodes.has(error.code) && !retriedByHttp(error) ? backoffMs(attempt) : undefined;
+            return error instanceof AppError && transientCodes.has(error.code) && !retriedByHttp(error)
+              ? backoffMs(attempt)
+              : undefined;
           },
         }),
         new Promise<never>((_, reject) =>
           signal.addEventListener('abort', () =>
-            reject(new ProviderError(provider.displayName, 'timeout', `${provider.displayName} did not finish within ${timeoutMs} ms`, {
-              hint: `repeat the same call: it looks in ${provider.displayName} for this meeting before making another`,
-            })),
+            reject(
+              new ProviderError(
+                provider.displayName,
+                'timeout',
+                `${provider.displayName} did not finish within ${timeoutMs} ms`,
+                {
+                  hint: `repeat the same call: it looks in ${provider.displayName} for this meeting before making another`,
+                },
+              ),
+            ),
           ),
         ),
       ]);
       return { provider: provider.id, status: 'booked', meeting: bookedMeeting };
     } catch (error) {
-      if (!(error instanceof AppError)) this.deps.log.error(`${provider.id}: unexpected error`, { error: String(error) });
+      if (!(error instanceof AppError))
+        this.deps.log.error(`${provider.id}: unexpected error`, { error: String(error) });
       return { provider: provider.id, status: 'failed', error: asFailure(error, remedy) };
     }
   }
@@ -383,7 +500,13 @@ export class BookingService {
    * After an interrupted request: the meeting it made, if the provider has it, or a new one; never a second one.
    * @param unsearchable within a call's own retry: the failure to report when the provider cannot be searched
    */
-  async #findOrBook(provider: MeetingProvider, session: ProviderSession, meeting: Meeting, signal: AbortSignal, unsearchable?: () => unknown): Promise<BookedMeeting> {
+  async #findOrBook(
+    provider: MeetingProvider,
+    session: ProviderSession,
+    meeting: Meeting,
+    signal: AbortSignal,
+    unsearchable?: () => unknown,
+  ): Promise<BookedMeeting> {
     let found: Awaited<ReturnType<ProviderSession['findExisting']>>;
     try {
       found = await session.findExisting(meeting, signal);
@@ -394,16 +517,26 @@ export class BookingService {
       if (uncertainCodes.has(cause.code)) throw error;
       // Refused credentials will not work for the next booking either (see #run), whatever this one records.
       if (cause.code === 'auth_failed') this.#keep(new Set(), () => this.deps.connections.markNeedsReauth(provider.id));
-      throw new ProviderError(provider.displayName, 'outcome_unknown', `${provider.displayName} may already have this meeting (an earlier try was cut off), and looking for it failed: ${cause.message}`, {
-        ...(cause.hint ? { hint: cause.hint } : {}),
-        cause: error,
-      });
+      throw new ProviderError(
+        provider.displayName,
+        'outcome_unknown',
+        `${provider.displayName} may already have this meeting (an earlier try was cut off), and looking for it failed: ${cause.message}`,
+        {
+          ...(cause.hint ? { hint: cause.hint } : {}),
+          cause: error,
+        },
+      );
     }
     if (found === 'cannot_search') {
       if (unsearchable) throw unsearchable();
-      throw new ProviderError(provider.displayName, 'outcome_unknown', `the earlier call to ${provider.displayName} was cut off before its answer was recorded, and ${provider.displayName} cannot be searched for the meeting it may have made`, {
-        hint: `look in ${provider.displayName} for a meeting on ${subjectTime(meeting)} with ${meeting.customerEmail}; if there is none, book again with a new idempotency_key`,
-      });
+      throw new ProviderError(
+        provider.displayName,
+        'outcome_unknown',
+        `the earlier call to ${provider.displayName} was cut off before its answer was recorded, and ${provider.displayName} cannot be searched for the meeting it may have made`,
+        {
+          hint: `look in ${provider.displayName} for a meeting on ${subjectTime(meeting)} with ${meeting.customerEmail}; if there is none, book again with a new idempotency_key`,
+        },
+      );
     }
     if (!found) return session.book(meeting, signal);
     const note = `An earlier try had made this meeting before its answer was lost; it was found in ${provider.displayName}, and nothing new was created.`;
@@ -424,7 +557,11 @@ export class BookingService {
         registerSecret(value);
         await this.deps.secrets.set(secretAccount(provider.id, key), value);
       },
-      recordToken: (token) => this.deps.connections.recordToken(provider.id, { expiresAt: new Date(token.expiresAt).toISOString(), scopes: token.scopes }),
+      recordToken: (token) =>
+        this.deps.connections.recordToken(provider.id, {
+          expiresAt: new Date(token.expiresAt).toISOString(),
+          scopes: token.scopes,
+        }),
     });
     this.#sessions.set(provider.id, { updatedAt: connection.updatedAt, session });
     return session;
@@ -433,9 +570,14 @@ export class BookingService {
   async #secret(connectorId: string, displayName: string, key: string): Promise<string> {
     const value = await this.deps.secrets.get(secretAccount(connectorId, key));
     if (value === null) {
-      throw new ProviderError(displayName, 'not_connected', `the ${displayName} credentials are missing from the ${this.deps.secrets.label}`, {
-        hint: `connect ${displayName} again: ${connectCommand(connectorId)}`,
-      });
+      throw new ProviderError(
+        displayName,
+        'not_connected',
+        `the ${displayName} credentials are missing from the ${this.deps.secrets.label}`,
+        {
+          hint: `connect ${displayName} again: ${connectCommand(connectorId)}`,
+        },
+      );
     }
     registerSecret(value);
     return value;
@@ -446,13 +588,22 @@ export class BookingService {
    *   same on a repeat, and Resend's idempotency key (kept 24 h) answers it without sending twice
    * @param update an earlier e-mail listed fewer providers: this one says it replaces it
    */
-  async #email(meeting: Meeting, booked: ReadonlyArray<BookedEntry & { id: string }>, stamp: string, update: boolean): Promise<EmailOutcome> {
+  async #email(
+    meeting: Meeting,
+    booked: ReadonlyArray<BookedEntry & { id: string }>,
+    stamp: string,
+    update: boolean,
+  ): Promise<EmailOutcome> {
     if (booked.length === 0) return { status: 'skipped', reason: 'nothing was booked, so no e-mail was sent' };
     const connection = this.deps.connections.get(resend.id);
-    if (!connection) return { status: 'not_connected', remedy: `connect Resend to e-mail invitees: ${connectCommand(resend.id)}` };
+    if (!connection)
+      return { status: 'not_connected', remedy: `connect Resend to e-mail invitees: ${connectCommand(resend.id)}` };
     try {
       if (this.#resendKey?.updatedAt !== connection.updatedAt) {
-        this.#resendKey = { updatedAt: connection.updatedAt, value: await this.#secret(resend.id, resend.displayName, 'api_key') };
+        this.#resendKey = {
+          updatedAt: connection.updatedAt,
+          value: await this.#secret(resend.id, resend.displayName, 'api_key'),
+        };
       }
       const id = await sendInvite({
         apiKey: this.#resendKey.value,

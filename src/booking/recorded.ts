@@ -19,12 +19,21 @@ export function recordedMeeting(record: BookingRecord): Meeting {
 }
 
 /** Each provider's recorded outcome; `pending` means a call was under way and its answer never recorded. */
-export function recordedOutcomes(record: BookingRecord): Map<string, ProviderOutcome | { provider: string; status: 'pending' }> {
+export function recordedOutcomes(
+  record: BookingRecord,
+): Map<string, ProviderOutcome | { provider: string; status: 'pending' }> {
   const outcomes = new Map<string, ProviderOutcome | { provider: string; status: 'pending' }>();
   for (const r of record.results) {
-    if (r.status === 'booked' && r.booked) outcomes.set(r.provider, { provider: r.provider, status: 'booked', meeting: r.booked });
-    else if (r.status === 'failed') outcomes.set(r.provider, { provider: r.provider, status: 'failed', error: { code: r.errorCode ?? 'internal_error', message: r.errorMessage ?? '', remedy: r.remedy ?? '' } });
-    else if (r.status === 'not_connected' || r.status === 'needs_reauth') outcomes.set(r.provider, { provider: r.provider, status: r.status, remedy: r.remedy ?? '' });
+    if (r.status === 'booked' && r.booked)
+      outcomes.set(r.provider, { provider: r.provider, status: 'booked', meeting: r.booked });
+    else if (r.status === 'failed')
+      outcomes.set(r.provider, {
+        provider: r.provider,
+        status: 'failed',
+        error: { code: r.errorCode ?? 'internal_error', message: r.errorMessage ?? '', remedy: r.remedy ?? '' },
+      });
+    else if (r.status === 'not_connected' || r.status === 'needs_reauth')
+      outcomes.set(r.provider, { provider: r.provider, status: r.status, remedy: r.remedy ?? '' });
     else outcomes.set(r.provider, { provider: r.provider, status: 'pending' });
   }
   return outcomes;
@@ -32,5 +41,7 @@ export function recordedOutcomes(record: BookingRecord): Map<string, ProviderOut
 
 /** The e-mail as recorded, when one went out. */
 export function recordedEmail(record: BookingRecord): EmailOutcome | undefined {
-  return record.emailStatus === 'sent' && record.emailId ? { status: 'sent', id: record.emailId, to: record.customerEmail } : undefined;
+  return record.emailStatus === 'sent' && record.emailId
+    ? { status: 'sent', id: record.emailId, to: record.customerEmail }
+    : undefined;
 }

@@ -23,17 +23,29 @@ const maxDaysAhead = 366;
 /** Resolves the slot or throws an InputError that names the field and the fix. */
 export function resolveSlot(input: SlotInput, now: DateTime = DateTime.now()): Slot {
   if (!isTimeZone(input.timezone)) {
-    throw new InputError('timezone', `"${input.timezone}" is not an IANA time-zone name`, 'use a name such as America/New_York or Europe/Berlin; ask the user where they are if unsure');
+    throw new InputError(
+      'timezone',
+      `"${input.timezone}" is not an IANA time-zone name`,
+      'use a name such as America/New_York or Europe/Berlin; ask the user where they are if unsure',
+    );
   }
   const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(input.date);
-  if (!date) throw new InputError('booking_date', `"${input.date}" is not in YYYY-MM-DD form`, 'give the date like 2026-12-01');
+  if (!date)
+    throw new InputError('booking_date', `"${input.date}" is not in YYYY-MM-DD form`, 'give the date like 2026-12-01');
   const time = /^(\d{2}):(\d{2})$/.exec(input.time);
-  if (!time) throw new InputError('booking_time', `"${input.time}" is not in 24-hour HH:mm form`, 'give the time like 09:30 or 14:00');
+  if (!time)
+    throw new InputError(
+      'booking_time',
+      `"${input.time}" is not in 24-hour HH:mm form`,
+      'give the time like 09:30 or 14:00',
+    );
   const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])];
   const [hour, minute] = [Number(time[1]), Number(time[2])];
-  if (hour > 23 || minute > 59) throw new InputError('booking_time', `"${input.time}" is not a time of day`, 'use 00:00 to 23:59');
+  if (hour > 23 || minute > 59)
+    throw new InputError('booking_time', `"${input.time}" is not a time of day`, 'use 00:00 to 23:59');
   const calendarDay = DateTime.fromObject({ year, month, day }, { zone: input.timezone });
-  if (!calendarDay.isValid) throw new InputError('booking_date', `${input.date} is not a calendar date`, 'check the day and month');
+  if (!calendarDay.isValid)
+    throw new InputError('booking_date', `${input.date} is not a calendar date`, 'check the day and month');
   let start = DateTime.fromObject({ year, month, day, hour, minute }, { zone: input.timezone });
   // Luxon moves a wall time that falls in a DST gap forward; a moved time means the requested one never happens.
   if (!start.isValid || start.hour !== hour || start.minute !== minute || start.day !== day) {
@@ -51,10 +63,18 @@ export function resolveSlot(input: SlotInput, now: DateTime = DateTime.now()): S
     note = `${input.time} happens twice on ${input.date} in ${input.timezone} (the clocks go back); booked the first, at UTC${start.toFormat('ZZ')} (${start.setLocale('en-US').toFormat('ZZZZ')})`;
   }
   if (start <= now) {
-    throw new InputError('booking_time', `${input.date} ${input.time} ${input.timezone} is in the past`, 'ask the user for a future date and time');
+    throw new InputError(
+      'booking_time',
+      `${input.date} ${input.time} ${input.timezone} is in the past`,
+      'ask the user for a future date and time',
+    );
   }
   if (start > now.plus({ days: maxDaysAhead })) {
-    throw new InputError('booking_date', `${input.date} is more than a year ahead`, 'book a date within the next 12 months');
+    throw new InputError(
+      'booking_date',
+      `${input.date} is more than a year ahead`,
+      'book a date within the next 12 months',
+    );
   }
   return { start, end: start.plus({ minutes: input.durationMinutes }), ...(note ? { note } : {}) };
 }

@@ -60,7 +60,9 @@ const cell = (value: string): string => escapeHtml(singleLine(value));
 function htmlBlock(entry: BookedEntry): string {
   const links = entry.meeting.links
     .filter((l) => isWebUrl(l.url))
-    .map((l) => `<li><a href="${cell(l.url)}">${cell(l.label)}</a><br><span style="color:#555">${cell(l.url)}</span></li>`);
+    .map(
+      (l) => `<li><a href="${cell(l.url)}">${cell(l.label)}</a><br><span style="color:#555">${cell(l.url)}</span></li>`,
+    );
   const { reference, passcode } = entry.meeting;
   if (reference) links.push(`<li>${cell(reference.label)}: <strong>${cell(reference.value)}</strong></li>`);
   if (passcode) links.push(`<li>Passcode: <strong>${cell(passcode)}</strong></li>`);
@@ -75,7 +77,11 @@ export interface InviteOptions {
 }
 
 /** Renders the whole invite; everything the invitee or the agent supplied is escaped in the HTML. */
-export function renderInvite(meeting: Meeting, booked: readonly BookedEntry[], { now, update = false }: InviteOptions = {}): Invite {
+export function renderInvite(
+  meeting: Meeting,
+  booked: readonly BookedEntry[],
+  { now, update = false }: InviteOptions = {},
+): Invite {
   const when = longTime(meeting);
   const name = singleLine(meeting.customerName);
   const topic = singleLine(meeting.topic);
@@ -85,7 +91,8 @@ export function renderInvite(meeting: Meeting, booked: readonly BookedEntry[], {
   const primary = booked.find((b) => b.meeting.joinUrl && isWebUrl(b.meeting.joinUrl))?.meeting.joinUrl;
   const icsDescription = booked.flatMap(textLines).join('\n');
   const addToCalendar = addToGoogleCalendarUrl(meeting, icsDescription, primary);
-  const replaces = 'This e-mail replaces the earlier one about this meeting: it lists every link, including the ones added since.';
+  const replaces =
+    'This e-mail replaces the earlier one about this meeting: it lists every link, including the ones added since.';
   const text = [
     `Hi ${name},`,
     '',
@@ -114,6 +121,11 @@ export function renderInvite(meeting: Meeting, booked: readonly BookedEntry[], {
     subject: `${update ? 'Updated: ' : ''}${toConfirm ? 'Please confirm your meeting' : 'Meeting confirmed'}: ${subjectTime(meeting)}`,
     text,
     html,
-    ics: renderIcs({ meeting, description: icsDescription, ...(primary ? { location: primary } : {}), ...(now ? { now } : {}) }),
+    ics: renderIcs({
+      meeting,
+      description: icsDescription,
+      ...(primary ? { location: primary } : {}),
+      ...(now ? { now } : {}),
+    }),
   };
 }

@@ -38,25 +38,44 @@ export function fromResendError(error: ResendErrorValue): ProviderError {
     missing_api_key: ['auth_failed', `reconnect Resend with a valid API key: ${reconnect}`],
     invalid_api_key: ['auth_failed', `reconnect Resend with a valid API key: ${reconnect}`],
     restricted_api_key: ['permission_denied', `use an API key with sending access: ${reconnect}`],
-    invalid_from_address: ['email_failed', `reconnect Resend with a sender on a verified domain: ${reconnect} --from "Name <you@your-domain>"`],
-    rate_limit_exceeded: ['rate_limited', 'Resend is rate-limiting this team (2 requests/s by default): retry in a few seconds'],
-    daily_quota_exceeded: ['rate_limited', "the Resend daily e-mail quota is used up: retry tomorrow or upgrade the Resend plan"],
+    invalid_from_address: [
+      'email_failed',
+      `reconnect Resend with a sender on a verified domain: ${reconnect} --from "Name <you@your-domain>"`,
+    ],
+    rate_limit_exceeded: [
+      'rate_limited',
+      'Resend is rate-limiting this team (2 requests/s by default): retry in a few seconds',
+    ],
+    daily_quota_exceeded: [
+      'rate_limited',
+      'the Resend daily e-mail quota is used up: retry tomorrow or upgrade the Resend plan',
+    ],
     monthly_quota_exceeded: ['rate_limited', 'the Resend monthly e-mail quota is used up: upgrade the Resend plan'],
     concurrent_idempotent_requests: ['rate_limited', 'the same e-mail is still being sent: retry in a few seconds'],
-    application_error: error.statusCode === null
-      ? ['network_error', 'cannot reach Resend: check the network connection (and ALSATALK_RESEND_API_URL), then retry']
-      : ['email_failed', 'Resend had an internal error: retry in a few minutes'],
+    application_error:
+      error.statusCode === null
+        ? [
+            'network_error',
+            'cannot reach Resend: check the network connection (and ALSATALK_RESEND_API_URL), then retry',
+          ]
+        : ['email_failed', 'Resend had an internal error: retry in a few minutes'],
     internal_server_error: ['email_failed', 'Resend had an internal error: retry in a few minutes'],
   };
   let entry = Object.hasOwn(table, error.name) ? table[error.name] : undefined;
   if (!entry && /own email address|verify (a|your) domain|domain is not verified/i.test(error.message)) {
-    entry = ['permission_denied', `verify your domain at https://resend.com/domains and send from it: ${reconnect} --from "Name <you@your-domain>"`];
+    entry = [
+      'permission_denied',
+      `verify your domain at https://resend.com/domains and send from it: ${reconnect} --from "Name <you@your-domain>"`,
+    ];
   }
   if (!entry && error.statusCode === 400 && /api key is invalid/i.test(error.message)) {
     entry = ['auth_failed', `reconnect Resend with a valid API key: ${reconnect}`];
   }
   const [code, hint] = entry ?? ['email_failed', 'fix what Resend describes, then retry'];
-  return new ProviderError(displayName, code, message, { hint, ...(error.statusCode ? { status: error.statusCode } : {}) });
+  return new ProviderError(displayName, code, message, {
+    hint,
+    ...(error.statusCode ? { status: error.statusCode } : {}),
+  });
 }
 
 const settingsSchema = z.object({ from: z.string() });
@@ -74,10 +93,16 @@ export interface SendInviteInput {
 }
 
 /** The Resend SDK (with postal-mime, ~200 kB), loaded on first use rather than on the server's start-up path. */
-const resendClient = async (apiKey: string, baseUrl: string) => new (await import('resend')).Resend(apiKey, { baseUrl });
+const resendClient = async (apiKey: string, baseUrl: string) =>
+  new (await import('resend')).Resend(apiKey, { baseUrl });
 
 /** Resend errors worth sending again (under the same idempotency key, so never a second e-mail): its side, not ours. */
-const transientErrors: ReadonlySet<string> = new Set(['rate_limit_exceeded', 'concurrent_idempotent_requests', 'application_error', 'internal_server_error']);
+const transientErrors: ReadonlySet<string> = new Set([
+  'rate_limit_exceeded',
+  'concurrent_idempotent_requests',
+  'application_error',
+  'internal_server_error',
+]);
 
 /** The wait Resend asked for (its 429s carry `retry-after`; -1 when it named none), by the error it came with; absent: not worth a retry. */
 const askedWait = new WeakMap<ProviderError, number>();
@@ -106,15 +131,23 @@ export async function sendInvite(input: SendInviteInput): Promise<string> {
     try {
       result = await client.emails.send(payload, { idempotencyKey: input.idempotencyKey, signal });
     } catch (cause) {
-      const error = new ProviderError(displayName, 'network_error', `cannot reach Resend: ${redact((cause as Error).message)}`, {
-        hint: 'check the network connection, then retry',
-        cause,
-      });
+      const error = new ProviderError(
+        displayName,
+        'network_error',
+        `cannot reach Resend: ${redact((cause as Error).message)}`,
+        {
+          hint: 'check the network connection, then retry',
+          cause,
+        },
+      );
       if (!signal.aborted) askedWait.set(error, -1);
       throw error;
     }
     // The SDK turns an aborted fetch into a generic "Unable to fetch data": say what happened.
-    if (signal.aborted) throw new ProviderError(displayName, 'timeout', 'Resend did not answer in time', { hint: 'repeat the same call: the e-mail keeps its idempotency key, so it is never sent twice' });
+    if (signal.aborted)
+      throw new ProviderError(displayName, 'timeout', 'Resend did not answer in time', {
+        hint: 'repeat the same call: the e-mail keeps its idempotency key, so it is never sent twice',
+      });
     if (result.error) {
       const error = fromResendError(result.error);
       if (!transientErrors.has(result.error.name) || (result.error.statusCode ?? 500) < 429) throw error;
@@ -129,7 +162,10 @@ export async function sendInvite(input: SendInviteInput): Promise<string> {
       askedWait.set(error, seconds === undefined ? -1 : seconds * 1000);
       throw error;
     }
-    if (!result.data?.id) throw new ProviderError(displayName, 'email_failed', 'Resend accepted the e-mail but returned no id', { hint: 'check the Resend dashboard' });
+    if (!result.data?.id)
+      throw new ProviderError(displayName, 'email_failed', 'Resend accepted the e-mail but returned no id', {
+        hint: 'check the Resend dashboard',
+      });
     return result.data.id;
   };
   return withRetries({
@@ -153,8 +189,19 @@ export const resend: Connector = {
     api: { env: 'ALSATALK_RESEND_API_URL', default: 'https://api.resend.com', description: 'Resend API base' },
   },
   fields: [
-    { flag: 'api-key', key: 'api_key', label: 'API key', help: 'resend.com → API Keys (starts with re_)', secret: true },
-    { flag: 'from', key: 'from', label: 'Sender', help: 'e.g. "Acme Scheduling <meet@acme.com>", on a domain verified in Resend' },
+    {
+      flag: 'api-key',
+      key: 'api_key',
+      label: 'API key',
+      help: 'resend.com → API Keys (starts with re_)',
+      secret: true,
+    },
+    {
+      flag: 'from',
+      key: 'from',
+      label: 'Sender',
+      help: 'e.g. "Acme Scheduling <meet@acme.com>", on a domain verified in Resend',
+    },
   ],
 
   async connect(values, ctx) {
@@ -163,7 +210,11 @@ export const resend: Connector = {
     if (!apiKey) throw new InputError('api key', 'is required', 'create one at https://resend.com/api-keys');
     const sender = parseSender(from);
     if (!sender || /[\r\n]/.test(from)) {
-      throw new InputError('--from', `"${from}" is not a sender address`, 'give it as "Name <you@your-domain>" or you@your-domain');
+      throw new InputError(
+        '--from',
+        `"${from}" is not a sender address`,
+        'give it as "Name <you@your-domain>" or you@your-domain',
+      );
     }
     const client = await resendClient(apiKey, ctx.endpoints.api ?? 'https://api.resend.com');
     const notes: string[] = [];
@@ -171,27 +222,37 @@ export const resend: Connector = {
     try {
       listed = await client.domains.list();
     } catch (cause) {
-      throw new ProviderError(displayName, 'network_error', `cannot reach Resend: ${(cause as Error).message}`, { hint: 'check the network connection, then retry', cause });
+      throw new ProviderError(displayName, 'network_error', `cannot reach Resend: ${(cause as Error).message}`, {
+        hint: 'check the network connection, then retry',
+        cause,
+      });
     }
     if (listed.error) {
       // A sending-only key cannot list domains, and that answer itself proves the key is valid.
       if (listed.error.name !== 'restricted_api_key') {
         const error = fromResendError(listed.error);
         throw error.code === 'auth_failed'
-          ? new ProviderError(displayName, 'auth_failed', `Resend rejected the API key (${listed.error.message})`, { hint: 'copy the key again from https://resend.com/api-keys, then rerun this command' })
+          ? new ProviderError(displayName, 'auth_failed', `Resend rejected the API key (${listed.error.message})`, {
+              hint: 'copy the key again from https://resend.com/api-keys, then rerun this command',
+            })
           : error;
       }
-      notes.push('This is a sending-only key, so the sender domain could not be checked; make sure it is verified in Resend.');
+      notes.push(
+        'This is a sending-only key, so the sender domain could not be checked; make sure it is verified in Resend.',
+      );
     } else {
       const domains = listed.data?.data ?? [];
       const match = domains.find((d) => d.name.toLowerCase() === sender.domain);
       if (!match) {
-        notes.push(`The domain ${sender.domain} is not in this Resend account: Resend will only deliver to your own address until you add and verify it at https://resend.com/domains.`);
+        notes.push(
+          `The domain ${sender.domain} is not in this Resend account: Resend will only deliver to your own address until you add and verify it at https://resend.com/domains.`,
+        );
       } else if (match.status !== 'verified') {
-        notes.push(`The domain ${sender.domain} is ${match.status} in Resend, not yet verified: e-mails to invitees will fail until it is.`);
+        notes.push(
+          `The domain ${sender.domain} is ${match.status} in Resend, not yet verified: e-mails to invitees will fail until it is.`,
+        );
       }
     }
     return { account: from, settings: { from }, secrets: { api_key: apiKey }, notes };
   },
 };
-

@@ -16,7 +16,9 @@ function times(meeting: Meeting): Times {
   if (!found) {
     const start = meeting.start.setLocale('en-US');
     const end = meeting.end.setLocale('en-US');
-    const endText = start.hasSame(end, 'day') ? end.toFormat('h:mm a ZZZZ') : end.toFormat('EEEE, MMMM d, yyyy, h:mm a ZZZZ');
+    const endText = start.hasSame(end, 'day')
+      ? end.toFormat('h:mm a ZZZZ')
+      : end.toFormat('EEEE, MMMM d, yyyy, h:mm a ZZZZ');
     found = {
       subject: start.toFormat('EEE, MMM d, h:mm a ZZZZ'),
       long: `${start.toFormat('EEEE, MMMM d, yyyy, h:mm a')} – ${endText} (${meeting.timezone})`,

@@ -83,26 +83,29 @@ const handled = new WeakSet<object>();
 
 /** Whether `error` (or one of its causes) is a failure this layer already retried as far as its policy allows. */
 export function retriedByHttp(error: unknown): boolean {
-  for (let e = error; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) if (handled.has(e)) return true;
+  for (let e = error; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause)
+    if (handled.has(e)) return true;
   return false;
 }
 
 /** The method of the request a fetch failure belongs to: a network error carries no request of its own. */
 const failedMethod = new WeakMap<object, string>();
 
-const tracked = (mayResend: (method: string) => boolean): typeof fetch => async (input, init) => {
-  try {
-    // globalThis.fetch at call time, not bound at creation: msw (tests) patches it after modules load.
-    return await globalThis.fetch(input, init);
-  } catch (error) {
-    if (typeof error === 'object' && error !== null) {
-      const method = input instanceof Request ? input.method : (init?.method ?? 'GET');
-      failedMethod.set(error, method);
-      if (mayResend(method)) handled.add(error);
+const tracked =
+  (mayResend: (method: string) => boolean): typeof fetch =>
+  async (input, init) => {
+    try {
+      // globalThis.fetch at call time, not bound at creation: msw (tests) patches it after modules load.
+      return await globalThis.fetch(input, init);
+    } catch (error) {
+      if (typeof error === 'object' && error !== null) {
+        const method = input instanceof Request ? input.method : (init?.method ?? 'GET');
+        failedMethod.set(error, method);
+        if (mayResend(method)) handled.add(error);
+      }
+      throw error;
     }
-    throw error;
-  }
-};
+  };
 
 /**
  * Reads an error answer's body now and keeps it in a copy. Left unread (an answer ky retries; one whose status alone
@@ -112,7 +115,11 @@ const tracked = (mayResend: (method: string) => boolean): typeof fetch => async 
 async function bufferBody(error: HTTPError): Promise<void> {
   const { response } = error;
   const body = await response.arrayBuffer().catch(() => new ArrayBuffer(0));
-  error.response = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers }) as HTTPError['response'];
+  error.response = new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  }) as HTTPError['response'];
 }
 
 function create(ky: Ky, options: HttpOptions): KyInstance {
@@ -142,7 +149,8 @@ function create(ky: Ky, options: HttpOptions): KyInstance {
         const response = (error as { response?: unknown }).response;
         const status = response instanceof Response ? response.status : undefined;
         // A wait longer than a booking can afford fails now, with the wait in the hint (http/failure.ts).
-        if (response instanceof Response && (retryAfterSeconds(response.headers) ?? 0) * 1000 > maxRetryAfterMs) return false;
+        if (response instanceof Response && (retryAfterSeconds(response.headers) ?? 0) * 1000 > maxRetryAfterMs)
+          return false;
         const request = (error as { request?: unknown }).request;
         const method = request instanceof Request ? request.method : failedMethod.get(error);
         // A 429 was refused before it did anything; any other failed POST may have done its work.
@@ -178,6 +186,10 @@ function create(ky: Ky, options: HttpOptions): KyInstance {
           ],
           beforeError: [markHandled],
         }
-      : { beforeRequest: [traceRequest], afterResponse: [(request, _options, response) => traceResponse(request, response)], beforeError: [markHandled] },
+      : {
+          beforeRequest: [traceRequest],
+          afterResponse: [(request, _options, response) => traceResponse(request, response)],
+          beforeError: [markHandled],
+        },
   });
 }

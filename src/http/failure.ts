@@ -36,18 +36,27 @@ const credentialField = /secret|token|code|verifier|password|assertion/i;
 function registerSentCredentials(request: Request, body: unknown): void {
   const credential = /^[\w-]+\s+(\S+)$/.exec(request.headers.get('authorization') ?? '')?.[1];
   if (credential) registerSecret(credential);
-  if (body instanceof URLSearchParams) for (const [key, value] of body) if (credentialField.test(key)) registerSecret(value);
+  if (body instanceof URLSearchParams)
+    for (const [key, value] of body) if (credentialField.test(key)) registerSecret(value);
 }
 
 /** Maps an HTTP status to our code and a default next step. */
 function classify(status: number, ctx: FailureContext, retryAfter?: number): { code: ErrorCode; hint: string } {
   if (status === 401) return { code: 'auth_failed', hint: ctx.reauthHint };
-  if (status === 403) return { code: 'permission_denied', hint: `check the ${ctx.provider} app's scopes and plan, then ${ctx.reauthHint}` };
+  if (status === 403)
+    return {
+      code: 'permission_denied',
+      hint: `check the ${ctx.provider} app's scopes and plan, then ${ctx.reauthHint}`,
+    };
   if (status === 429) {
     const wait = retryAfter === undefined ? 'a minute' : waitFor(Math.max(1, retryAfter));
-    return { code: 'rate_limited', hint: `${ctx.provider} is rate-limiting this account: retry this provider after ${wait}` };
+    return {
+      code: 'rate_limited',
+      hint: `${ctx.provider} is rate-limiting this account: retry this provider after ${wait}`,
+    };
   }
-  if (status >= 500) return { code: 'provider_unavailable', hint: `${ctx.provider} had a server error: retry in a few minutes` };
+  if (status >= 500)
+    return { code: 'provider_unavailable', hint: `${ctx.provider} had a server error: retry in a few minutes` };
   return { code: 'provider_rejected', hint: `fix the request as ${ctx.provider} describes, then retry` };
 }
 
@@ -69,7 +78,10 @@ export function httpStatus(error: unknown): number | undefined {
  * Like toProviderError, and also returns the parsed error body (undefined when there was no HTTP
  * answer), for providers that refine the error from fields of their own.
  */
-export async function convertFailure(error: unknown, ctx: FailureContext): Promise<{ error: ProviderError; body: unknown }> {
+export async function convertFailure(
+  error: unknown,
+  ctx: FailureContext,
+): Promise<{ error: ProviderError; body: unknown }> {
   // Loaded already by the request that failed (http/client.ts loads ky lazily); a static import would load it at start-up.
   const { HTTPError, TimeoutError } = await import('ky');
   if (error instanceof HTTPError) {
@@ -79,7 +91,10 @@ export async function convertFailure(error: unknown, ctx: FailureContext): Promi
     const retryAfter = retryAfterSeconds(error.response.headers);
     const { code, hint } = classify(error.response.status, ctx, retryAfter);
     const message = `${ctx.provider} answered HTTP ${error.response.status}${detail ? `: ${redact(detail)}` : ''}`;
-    return { error: new ProviderError(ctx.provider, code, message, { hint, status: error.response.status, cause: error }), body };
+    return {
+      error: new ProviderError(ctx.provider, code, message, { hint, status: error.response.status, cause: error }),
+      body,
+    };
   }
   return { error: toNonHttpError(error, ctx, error instanceof TimeoutError), body: undefined };
 }
@@ -93,17 +108,27 @@ function toNonHttpError(error: unknown, ctx: FailureContext, kyTimeout: boolean)
   }
   // ky's `.json()` on an answer cut short or garbled: the provider answered, so the network is not to blame.
   if (error instanceof SyntaxError) {
-    return new ProviderError(ctx.provider, 'provider_unavailable', `${ctx.provider} answered with a body that is not valid JSON (${redact(error.message)})`, {
-      hint: `retry in a few minutes; if it keeps happening, check ${ctx.provider}'s status page`,
-      cause: error,
-    });
+    return new ProviderError(
+      ctx.provider,
+      'provider_unavailable',
+      `${ctx.provider} answered with a body that is not valid JSON (${redact(error.message)})`,
+      {
+        hint: `retry in a few minutes; if it keeps happening, check ${ctx.provider}'s status page`,
+        cause: error,
+      },
+    );
   }
   if (error instanceof DOMException && error.name === 'AbortError') {
     return new ProviderError(ctx.provider, 'timeout', `the call to ${ctx.provider} was cancelled`, { hint: 'retry' });
   }
   const cause = (error as { cause?: { code?: string } }).cause?.code;
-  return new ProviderError(ctx.provider, 'network_error', `cannot reach ${ctx.provider}: ${redact(cause ?? errorMessage(error))}`, {
-    hint: 'check the network connection (and any ALSATALK_*_URL override), then retry',
-    cause: error,
-  });
+  return new ProviderError(
+    ctx.provider,
+    'network_error',
+    `cannot reach ${ctx.provider}: ${redact(cause ?? errorMessage(error))}`,
+    {
+      hint: 'check the network connection (and any ALSATALK_*_URL override), then retry',
+      cause: error,
+    },
+  );
 }

@@ -30,5 +30,7 @@ export function traceRequest(request: Request): void {
 export function traceResponse(request: Request, response: Response): void {
   if (!tracer) return;
   const since = started.get(key(request))?.shift();
-  tracer(`← ${response.status} ${request.method} ${where(request.url)}${since === undefined ? '' : ` (${Date.now() - since} ms)`}`);
+  tracer(
+    `← ${response.status} ${request.method} ${where(request.url)}${since === undefined ? '' : ` (${Date.now() - since} ms)`}`,
+  );
 }

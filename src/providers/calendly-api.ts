@@ -13,10 +13,37 @@ import { connectCommand, type ConnectorContext, type ProviderSession, type Sessi
 import { revokeGrant, sessionTokens, signIn } from './calendly-oauth.js';
 import type { BookedMeeting, Meeting } from '../booking/types.js';
 import {
-  availabilityWindow, availableTimesResponse, bookable, byDuration, createdInvitee, currentUser, describeCalendlyError, describeEventType,
-  directBlocker, displayName, eventTypePage, eventTypeResource, findSlot, fromDirectBooking, fromSchedulingLink, isSlotTaken, locationFor,
-  matchEventType, meetingDay, meetingTime, nearbyTimes, scheduledEvent, schedulingLink, toInviteeRequest, uuidOf, eventList, inviteeList, toUtc,
-  type AvailableTime, type CalendlyEventType, type ScheduledEvent,
+  availabilityWindow,
+  availableTimesResponse,
+  bookable,
+  byDuration,
+  createdInvitee,
+  currentUser,
+  describeCalendlyError,
+  describeEventType,
+  directBlocker,
+  displayName,
+  eventTypePage,
+  eventTypeResource,
+  findSlot,
+  fromDirectBooking,
+  fromSchedulingLink,
+  isSlotTaken,
+  locationFor,
+  matchEventType,
+  meetingDay,
+  meetingTime,
+  nearbyTimes,
+  scheduledEvent,
+  schedulingLink,
+  toInviteeRequest,
+  uuidOf,
+  eventList,
+  inviteeList,
+  toUtc,
+  type AvailableTime,
+  type CalendlyEventType,
+  type ScheduledEvent,
 } from './calendly-wire.js';
 
 const { id } = calendly;
@@ -38,7 +65,9 @@ const settingsSchema = z.object({
   organizationUri: z.string().min(1),
   mode: z.enum(modes).default('auto'),
   /** Pinned with `--event-type`; otherwise the event type is picked by the booking's length each time. */
-  eventType: z.object({ uri: z.string(), name: z.string().nullable(), slug: z.string().nullable(), duration: z.number() }).optional(),
+  eventType: z
+    .object({ uri: z.string(), name: z.string().nullable(), slug: z.string().nullable(), duration: z.number() })
+    .optional(),
 });
 type Settings = z.infer<typeof settingsSchema>;
 
@@ -56,17 +85,33 @@ const patCredential: Credential = {
 
 const oauthCredential = (clientId: string): Credential => ({
   reauthHint: `sign in to Calendly again: ${reconnect} --client-id ${clientId}`,
-  needScope: (scope) => `give the Calendly OAuth app the ${scope} scope, then sign in again: ${reconnect} --client-id ${clientId}`,
+  needScope: (scope) =>
+    `give the Calendly OAuth app the ${scope} scope, then sign in again: ${reconnect} --client-id ${clientId}`,
 });
 
 /** The call being made, for a 403's hint: which scope the token lacks. */
-const scopeFor = { user: 'users:read', eventTypes: 'event_types:read', availability: 'availability:read', invitee: 'scheduled_events:write', link: 'scheduling_links:write', event: 'scheduled_events:read' };
+const scopeFor = {
+  user: 'users:read',
+  eventTypes: 'event_types:read',
+  availability: 'availability:read',
+  invitee: 'scheduled_events:write',
+  link: 'scheduling_links:write',
+  event: 'scheduled_events:read',
+};
 type Step = keyof typeof scopeFor;
 
 /** convertFailure with Calendly's specifics: the scope a 403 lacks; keeps the body for `already_filled`. */
-async function convert(error: unknown, step: Step, credential: Credential = patCredential): Promise<{ error: ProviderError; body: unknown }> {
+async function convert(
+  error: unknown,
+  step: Step,
+  credential: Credential = patCredential,
+): Promise<{ error: ProviderError; body: unknown }> {
   // A 429's wait comes from X-RateLimit-Reset (Calendly sends no Retry-After), read in convertFailure.
-  const failure: FailureContext = { provider: displayName, describe: describeCalendlyError, reauthHint: credential.reauthHint };
+  const failure: FailureContext = {
+    provider: displayName,
+    describe: describeCalendlyError,
+    reauthHint: credential.reauthHint,
+  };
   const { error: converted, body } = await convertFailure(error, failure);
   const { status } = converted;
   if (status === 403) {
@@ -80,7 +125,12 @@ async function convert(error: unknown, step: Step, credential: Credential = patC
 function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
-  throw new ProviderError(displayName, 'provider_rejected', `Calendly's answer to ${what} was not in the documented shape`, { hint: 'retry; if it keeps happening, Calendly changed its API' });
+  throw new ProviderError(
+    displayName,
+    'provider_rejected',
+    `Calendly's answer to ${what} was not in the documented shape`,
+    { hint: 'retry; if it keeps happening, Calendly changed its API' },
+  );
 }
 
 /**
@@ -100,7 +150,11 @@ async function listEventTypes(api: Http, userUri: string, signal?: AbortSignal):
   let pageToken: string | undefined;
   for (let page = 0; page < maxPages; page += 1) {
     const searchParams = { user: userUri, count: 100, ...(pageToken ? { page_token: pageToken } : {}) };
-    const body = parse(eventTypePage, await api.get('event_types', { searchParams, signal }).json(), 'GET /event_types');
+    const body = parse(
+      eventTypePage,
+      await api.get('event_types', { searchParams, signal }).json(),
+      'GET /event_types',
+    );
     all.push(...body.collection);
     pageToken = body.pagination.next_page_token ?? undefined;
     if (!pageToken) break;
@@ -120,13 +174,26 @@ class CalendlySession implements ProviderSession {
   async book(meeting: Meeting, signal: AbortSignal): Promise<BookedMeeting> {
     const { eventType, choice } = await this.#eventType(meeting, signal);
     const mode: Mode = this.settings.mode;
-    if (mode === 'link') return this.#link(eventType, meeting, signal, 'This connection books by link (--mode link), so a single-use Calendly link was sent.');
+    if (mode === 'link')
+      return this.#link(
+        eventType,
+        meeting,
+        signal,
+        'This connection books by link (--mode link), so a single-use Calendly link was sent.',
+      );
     const blocker = directBlocker(eventType, meeting);
     if (blocker) {
       if (mode === 'direct') {
-        throw new ProviderError(displayName, 'provider_rejected', `cannot book directly: ${blocker.reason}`, { hint: `${blocker.fix}, or let a one-click link be sent instead: ${reconnect} --mode auto` });
+        throw new ProviderError(displayName, 'provider_rejected', `cannot book directly: ${blocker.reason}`, {
+          hint: `${blocker.fix}, or let a one-click link be sent instead: ${reconnect} --mode auto`,
+        });
       }
-      return this.#link(eventType, meeting, signal, `${capitalize(blocker.reason)}, so a one-click link was sent instead; the invitee answers on the page.`);
+      return this.#link(
+        eventType,
+        meeting,
+        signal,
+        `${capitalize(blocker.reason)}, so a one-click link was sent instead; the invitee answers on the page.`,
+      );
     }
 
     let times: AvailableTime[];
@@ -134,7 +201,13 @@ class CalendlySession implements ProviderSession {
       times = await this.#availableTimes(eventType, meeting, signal);
     } catch (error) {
       const converted = (await convert(error, 'availability', this.credential)).error;
-      if (mode === 'auto' && converted.status === 403) return this.#link(eventType, meeting, signal, `Calendly refused to show availability (${converted.message}): the plan or the token's scope does not allow it, so a one-click link was sent instead.`);
+      if (mode === 'auto' && converted.status === 403)
+        return this.#link(
+          eventType,
+          meeting,
+          signal,
+          `Calendly refused to show availability (${converted.message}): the plan or the token's scope does not allow it, so a one-click link was sent instead.`,
+        );
       throw converted;
     }
     const when = `${meetingTime(meeting)} on ${meetingDay(meeting)}`;
@@ -142,44 +215,95 @@ class CalendlySession implements ProviderSession {
       const open = nearbyTimes(times, meeting);
       const openText = open.length > 0 ? `open that day: ${open.join(', ')}` : 'nothing is open that day';
       if (mode === 'direct') {
-        throw new ProviderError(displayName, 'provider_rejected', `Calendly does not offer ${when} for ${describeEventType(eventType)} (${openText})`, {
-          hint: open.length > 0 ? `book one of the open times (${open.join(', ')}) instead` : 'choose another day, or open more time in Calendly',
-        });
+        throw new ProviderError(
+          displayName,
+          'provider_rejected',
+          `Calendly does not offer ${when} for ${describeEventType(eventType)} (${openText})`,
+          {
+            hint:
+              open.length > 0
+                ? `book one of the open times (${open.join(', ')}) instead`
+                : 'choose another day, or open more time in Calendly',
+          },
+        );
       }
-      return this.#link(eventType, meeting, signal, `Calendly does not offer ${when} (${openText}), so a single-use link was sent instead of a direct booking.`, false);
+      return this.#link(
+        eventType,
+        meeting,
+        signal,
+        `Calendly does not offer ${when} (${openText}), so a single-use link was sent instead of a direct booking.`,
+        false,
+      );
     }
 
     let raw: unknown;
     try {
       const { location } = locationFor(eventType, meeting);
-      raw = await this.api.post('invitees', { json: toInviteeRequest(meeting, eventType.uri, location), signal }).json();
+      raw = await this.api
+        .post('invitees', { json: toInviteeRequest(meeting, eventType.uri, location), signal })
+        .json();
     } catch (error) {
       const { error: converted, body } = await convert(error, 'invitee', this.credential);
       if (isSlotTaken(body)) {
-        if (mode === 'auto') return this.#link(eventType, meeting, signal, `${when} was taken in Calendly just before booking (already_filled), so a single-use link was sent instead.`, false);
-        throw new ProviderError(displayName, 'provider_rejected', `${when} was just taken in Calendly (${converted.message})`, { hint: 'choose another time and book again', status: converted.status });
+        if (mode === 'auto')
+          return this.#link(
+            eventType,
+            meeting,
+            signal,
+            `${when} was taken in Calendly just before booking (already_filled), so a single-use link was sent instead.`,
+            false,
+          );
+        throw new ProviderError(
+          displayName,
+          'provider_rejected',
+          `${when} was just taken in Calendly (${converted.message})`,
+          { hint: 'choose another time and book again', status: converted.status },
+        );
       }
       if (converted.status === 403) {
-        if (mode === 'auto') return this.#link(eventType, meeting, signal, `Calendly refused to book directly (${converted.message}): the plan or the token's scope (scheduled_events:write) does not allow it, so a one-click link was sent instead.`, true);
-        throw new ProviderError(displayName, 'permission_denied', converted.message, { hint: `check the plan, or ${this.credential.needScope('scheduled_events:write')}; or send one-click links instead: ${reconnect} --mode link`, status: 403 });
+        if (mode === 'auto')
+          return this.#link(
+            eventType,
+            meeting,
+            signal,
+            `Calendly refused to book directly (${converted.message}): the plan or the token's scope (scheduled_events:write) does not allow it, so a one-click link was sent instead.`,
+            true,
+          );
+        throw new ProviderError(displayName, 'permission_denied', converted.message, {
+          hint: `check the plan, or ${this.credential.needScope('scheduled_events:write')}; or send one-click links instead: ${reconnect} --mode link`,
+          status: 403,
+        });
       }
       throw converted;
     }
     const created = createdInvitee.safeParse(raw);
     if (!created.success) {
       // Uncertain, not refused: the booking exists, so a repeat must look for it before making another.
-      throw new ProviderError(displayName, 'outcome_unknown', 'Calendly booked the meeting but its answer had no scheduled event', { hint: 'repeat the same call: it looks in Calendly for this meeting before making another' });
+      throw new ProviderError(
+        displayName,
+        'outcome_unknown',
+        'Calendly booked the meeting but its answer had no scheduled event',
+        { hint: 'repeat the same call: it looks in Calendly for this meeting before making another' },
+      );
     }
     const invitee = created.data.resource;
     // The meeting exists from here on: failing to read its join link is a note, never an error (a retry would book twice).
     let event: ScheduledEvent | undefined;
     let missing = '';
     try {
-      event = parse(scheduledEvent, await this.api.get(`scheduled_events/${encodeURIComponent(uuidOf(invitee.event))}`, { signal }).json(), 'GET /scheduled_events').resource;
+      event = parse(
+        scheduledEvent,
+        await this.api.get(`scheduled_events/${encodeURIComponent(uuidOf(invitee.event))}`, { signal }).json(),
+        'GET /scheduled_events',
+      ).resource;
     } catch (error) {
       missing = ` Its join link could not be read (${(await convert(error, 'event', this.credential)).error.message}); Calendly's own e-mail has it.`;
     }
-    return fromDirectBooking(invitee, event, `Booked directly in Calendly (${describeEventType(eventType)}${choice}); Calendly also e-mails its own confirmation.${missing}`);
+    return fromDirectBooking(
+      invitee,
+      event,
+      `Booked directly in Calendly (${describeEventType(eventType)}${choice}); Calendly also e-mails its own confirmation.${missing}`,
+    );
   }
 
   /**
@@ -199,13 +323,30 @@ class CalendlySession implements ProviderSession {
         status: 'active',
         count: 100,
       };
-      const events = parse(eventList, await this.api.get('scheduled_events', { searchParams, signal }).json(), 'GET /scheduled_events').collection;
+      const events = parse(
+        eventList,
+        await this.api.get('scheduled_events', { searchParams, signal }).json(),
+        'GET /scheduled_events',
+      ).collection;
       const event = events.find((e) => Date.parse(e.start_time) === start);
       if (!event) return undefined;
-      const invitees = parse(inviteeList, await this.api.get(`scheduled_events/${encodeURIComponent(uuidOf(event.uri))}/invitees`, { searchParams: { email: meeting.customerEmail }, signal }).json(), 'GET /scheduled_events/{uuid}/invitees').collection;
+      const invitees = parse(
+        inviteeList,
+        await this.api
+          .get(`scheduled_events/${encodeURIComponent(uuidOf(event.uri))}/invitees`, {
+            searchParams: { email: meeting.customerEmail },
+            signal,
+          })
+          .json(),
+        'GET /scheduled_events/{uuid}/invitees',
+      ).collection;
       const invitee = invitees.find((i) => i.email?.toLowerCase() === meeting.customerEmail.toLowerCase());
       if (!invitee) return undefined;
-      return fromDirectBooking({ ...invitee, event: event.uri }, { uri: event.uri, location: event.location }, 'Booked directly in Calendly; Calendly also e-mails its own confirmation.');
+      return fromDirectBooking(
+        { ...invitee, event: event.uri },
+        { uri: event.uri, location: event.location },
+        'Booked directly in Calendly; Calendly also e-mails its own confirmation.',
+      );
     } catch (error) {
       throw (await convert(error, 'event', this.credential)).error;
     }
@@ -218,19 +359,38 @@ class CalendlySession implements ProviderSession {
     if (pinned) {
       let eventType: CalendlyEventType;
       try {
-        eventType = parse(eventTypeResource, await this.api.get(`event_types/${encodeURIComponent(uuidOf(pinned.uri))}`, { signal }).json(), 'GET /event_types/{uuid}').resource;
+        eventType = parse(
+          eventTypeResource,
+          await this.api.get(`event_types/${encodeURIComponent(uuidOf(pinned.uri))}`, { signal }).json(),
+          'GET /event_types/{uuid}',
+        ).resource;
       } catch (error) {
         const { error: converted } = await convert(error, 'eventTypes', this.credential);
         if (converted.status !== 404) throw converted;
-        throw new ProviderError(displayName, 'invalid_input', `the pinned Calendly event type "${pinned.name ?? pinned.slug ?? pinned.uri}" no longer exists`, { hint: `pin another one, or leave --event-type out to pick by length: ${reconnect} --event-type SLUG` });
+        throw new ProviderError(
+          displayName,
+          'invalid_input',
+          `the pinned Calendly event type "${pinned.name ?? pinned.slug ?? pinned.uri}" no longer exists`,
+          { hint: `pin another one, or leave --event-type out to pick by length: ${reconnect} --event-type SLUG` },
+        );
       }
       if (!eventType.active) {
-        throw new ProviderError(displayName, 'invalid_input', `the pinned Calendly event type ${describeEventType(eventType)} is turned off`, { hint: `turn it on in Calendly, or pin another one: ${reconnect} --event-type SLUG` });
+        throw new ProviderError(
+          displayName,
+          'invalid_input',
+          `the pinned Calendly event type ${describeEventType(eventType)} is turned off`,
+          { hint: `turn it on in Calendly, or pin another one: ${reconnect} --event-type SLUG` },
+        );
       }
       if (eventType.duration !== minutes) {
-        throw new ProviderError(displayName, 'invalid_input', `the pinned Calendly event type ${describeEventType(eventType)} lasts ${eventType.duration} min, but this booking is ${minutes} min`, {
-          hint: `book ${eventType.duration} minutes (duration_minutes: ${eventType.duration}), or reconnect without --event-type so that the event type is picked by length: ${reconnect}`,
-        });
+        throw new ProviderError(
+          displayName,
+          'invalid_input',
+          `the pinned Calendly event type ${describeEventType(eventType)} lasts ${eventType.duration} min, but this booking is ${minutes} min`,
+          {
+            hint: `book ${eventType.duration} minutes (duration_minutes: ${eventType.duration}), or reconnect without --event-type so that the event type is picked by length: ${reconnect}`,
+          },
+        );
       }
       return { eventType, choice: ', pinned with --event-type' };
     }
@@ -243,28 +403,59 @@ class CalendlySession implements ProviderSession {
     const [eventType, ...others] = byDuration(types, minutes);
     if (!eventType) {
       const candidates = bookable(types);
-      throw new ProviderError(displayName, 'invalid_input',
-        candidates.length > 0 ? `no active Calendly event type lasts ${minutes} min; the active ones are ${candidates.map(describeEventType).join(', ')}` : `Calendly has no active event type to book (this booking is ${minutes} min)`,
-        { hint: candidates.length > 0 ? `book one of those lengths (duration_minutes), or create a ${minutes}-minute event type in Calendly` : `create a ${minutes}-minute event type in Calendly (or turn one on), then retry` });
+      throw new ProviderError(
+        displayName,
+        'invalid_input',
+        candidates.length > 0
+          ? `no active Calendly event type lasts ${minutes} min; the active ones are ${candidates.map(describeEventType).join(', ')}`
+          : `Calendly has no active event type to book (this booking is ${minutes} min)`,
+        {
+          hint:
+            candidates.length > 0
+              ? `book one of those lengths (duration_minutes), or create a ${minutes}-minute event type in Calendly`
+              : `create a ${minutes}-minute event type in Calendly (or turn one on), then retry`,
+        },
+      );
     }
-    const choice = others.length > 0 ? `, the first of ${others.length + 1} lasting ${minutes} min; pin one with --event-type` : '';
+    const choice =
+      others.length > 0 ? `, the first of ${others.length + 1} lasting ${minutes} min; pin one with --event-type` : '';
     return { eventType, choice };
   }
 
   async #availableTimes(eventType: CalendlyEventType, meeting: Meeting, signal: AbortSignal): Promise<AvailableTime[]> {
     const searchParams = { event_type: eventType.uri, ...availabilityWindow(meeting, DateTime.now()) };
-    return parse(availableTimesResponse, await this.api.get('event_type_available_times', { searchParams, signal }).json(), 'GET /event_type_available_times').collection;
+    return parse(
+      availableTimesResponse,
+      await this.api.get('event_type_available_times', { searchParams, signal }).json(),
+      'GET /event_type_available_times',
+    ).collection;
   }
 
   /**
    * A single-use link for one booking. `atTime` says whether the exact start is open (then the link opens on it); when
    * unknown (link mode), availability is looked up, and any failure to do so only means the day is opened instead.
    */
-  async #link(eventType: CalendlyEventType, meeting: Meeting, signal: AbortSignal, why: string, atTime?: boolean): Promise<BookedMeeting> {
-    const offered = atTime ?? (await this.#availableTimes(eventType, meeting, signal).then((times) => findSlot(times, meeting) !== undefined, () => false));
+  async #link(
+    eventType: CalendlyEventType,
+    meeting: Meeting,
+    signal: AbortSignal,
+    why: string,
+    atTime?: boolean,
+  ): Promise<BookedMeeting> {
+    const offered =
+      atTime ??
+      (await this.#availableTimes(eventType, meeting, signal).then(
+        (times) => findSlot(times, meeting) !== undefined,
+        () => false,
+      ));
     let raw: unknown;
     try {
-      raw = await this.api.post('scheduling_links', { json: { max_event_count: 1, owner: eventType.uri, owner_type: 'EventType' }, signal }).json();
+      raw = await this.api
+        .post('scheduling_links', {
+          json: { max_event_count: 1, owner: eventType.uri, owner_type: 'EventType' },
+          signal,
+        })
+        .json();
     } catch (error) {
       throw (await convert(error, 'link', this.credential)).error;
     }
@@ -294,10 +485,25 @@ interface Access {
 async function access(values: Readonly<Record<string, string>>, ctx: ConnectorContext): Promise<Access> {
   const clientId = values.clientId?.trim();
   const token = values.token?.trim();
-  if (clientId && token) throw new InputError('--client-id', 'a Personal Access Token and a sign-in exclude each other', 'give either --token-stdin, or --client-id to sign in with the browser');
+  if (clientId && token)
+    throw new InputError(
+      '--client-id',
+      'a Personal Access Token and a sign-in exclude each other',
+      'give either --token-stdin, or --client-id to sign in with the browser',
+    );
   if (!clientId) {
-    if (!token) throw new InputError('--token-stdin', 'the Personal Access Token is required', `create one in ${tokenHelp}, or sign in with your own OAuth app: ${reconnect} --client-id <id>`);
-    if (values.client_secret) throw new InputError('--client-id', 'is required with a client secret', 'add the OAuth app\'s client id to sign in with the browser, or leave the secret out to use the Personal Access Token');
+    if (!token)
+      throw new InputError(
+        '--token-stdin',
+        'the Personal Access Token is required',
+        `create one in ${tokenHelp}, or sign in with your own OAuth app: ${reconnect} --client-id <id>`,
+      );
+    if (values.client_secret)
+      throw new InputError(
+        '--client-id',
+        'is required with a client secret',
+        "add the OAuth app's client id to sign in with the browser, or leave the secret out to use the Personal Access Token",
+      );
     return { accessToken: token, secrets: { token }, settings: { auth: 'pat' }, credential: patCredential };
   }
   const clientSecret = values.client_secret?.trim() || undefined;
@@ -307,17 +513,26 @@ async function access(values: Readonly<Record<string, string>>, ctx: ConnectorCo
     accessToken: signedIn.access_token,
     grant: { scopes: parseScopes(signedIn.scope), expiresAt: Date.now() + signedIn.expires_in * 1000 },
     secrets: { refresh_token: signedIn.refresh_token, ...(clientSecret ? { client_secret: clientSecret } : {}) },
-    settings: { auth: 'oauth', clientId, webClient: clientSecret !== undefined, ...(port ? { redirectPort: Number(port) } : {}) },
+    settings: {
+      auth: 'oauth',
+      clientId,
+      webClient: clientSecret !== undefined,
+      ...(port ? { redirectPort: Number(port) } : {}),
+    },
     credential: oauthCredential(clientId),
   };
 }
 
 /** What `calendly.ts` (its manifest) loads on first use. */
 export const implementation: ProviderImplementation = {
-
   async connect(values, ctx) {
     const mode = (values.mode?.trim().toLowerCase() || 'auto') as Mode;
-    if (!modes.includes(mode)) throw new InputError('--mode', `"${values.mode}" is not a booking mode`, 'use auto (book directly, else send a one-click link), direct, or link');
+    if (!modes.includes(mode))
+      throw new InputError(
+        '--mode',
+        `"${values.mode}" is not a booking mode`,
+        'use auto (book directly, else send a one-click link), direct, or link',
+      );
     const granted = await access(values, ctx);
     const api = createApi(apiBase(ctx), ctx.timeoutMs, async () => granted.accessToken);
     let user: z.infer<typeof currentUser>['resource'];
@@ -327,7 +542,12 @@ export const implementation: ProviderImplementation = {
     } catch (error) {
       const { error: converted } = await convert(error, 'user', granted.credential);
       if (converted.status !== 401 || granted.settings.auth === 'oauth') throw converted;
-      throw new ProviderError(displayName, 'auth_failed', `Calendly rejected the Personal Access Token: ${converted.message}`, { hint: `copy a valid token (${tokenHelp}), then connect again`, status: 401 });
+      throw new ProviderError(
+        displayName,
+        'auth_failed',
+        `Calendly rejected the Personal Access Token: ${converted.message}`,
+        { hint: `copy a valid token (${tokenHelp}), then connect again`, status: 401 },
+      );
     }
     try {
       types = await listEventTypes(api, user.uri);
@@ -335,26 +555,60 @@ export const implementation: ProviderImplementation = {
       throw (await convert(error, 'eventTypes', granted.credential)).error;
     }
     const candidates = bookable(types);
-    const listed = candidates.length > 0 ? candidates.map(describeEventType).join(', ') : 'none (create one in Calendly)';
+    const listed =
+      candidates.length > 0 ? candidates.map(describeEventType).join(', ') : 'none (create one in Calendly)';
     const notes = [
-      mode === 'link' ? 'Bookings send the invitee a one-click single-use Calendly link.' : mode === 'direct' ? 'Bookings are made directly in Calendly (no link fallback).' : 'Bookings are made directly in Calendly, or, when that is not possible, the invitee gets a one-click single-use link.',
-      granted.settings.auth === 'oauth' ? `The OAuth app needs the scopes: ${scopes}.` : `If the token was created with scopes, it needs: ${scopes}.`,
+      mode === 'link'
+        ? 'Bookings send the invitee a one-click single-use Calendly link.'
+        : mode === 'direct'
+          ? 'Bookings are made directly in Calendly (no link fallback).'
+          : 'Bookings are made directly in Calendly, or, when that is not possible, the invitee gets a one-click single-use link.',
+      granted.settings.auth === 'oauth'
+        ? `The OAuth app needs the scopes: ${scopes}.`
+        : `If the token was created with scopes, it needs: ${scopes}.`,
     ];
     let eventType: Settings['eventType'];
     const wanted = values.eventType?.trim();
     if (wanted) {
       const matches = matchEventType(types, wanted);
       const [match] = matches;
-      if (!match) throw new InputError('--event-type', `Calendly has no event type "${wanted}"`, `give a slug or name from: ${listed}`);
-      if (matches.length > 1) throw new InputError('--event-type', `"${wanted}" names ${matches.length} event types`, `give the slug of one: ${matches.map(describeEventType).join(', ')}`);
-      if (!match.active) throw new InputError('--event-type', `the event type ${describeEventType(match)} is turned off in Calendly`, `turn it on in Calendly, or choose one of: ${listed}`);
+      if (!match)
+        throw new InputError(
+          '--event-type',
+          `Calendly has no event type "${wanted}"`,
+          `give a slug or name from: ${listed}`,
+        );
+      if (matches.length > 1)
+        throw new InputError(
+          '--event-type',
+          `"${wanted}" names ${matches.length} event types`,
+          `give the slug of one: ${matches.map(describeEventType).join(', ')}`,
+        );
+      if (!match.active)
+        throw new InputError(
+          '--event-type',
+          `the event type ${describeEventType(match)} is turned off in Calendly`,
+          `turn it on in Calendly, or choose one of: ${listed}`,
+        );
       eventType = { uri: match.uri, name: match.name, slug: match.slug, duration: match.duration };
       notes.push(`Bookings use ${describeEventType(match)}; a booking of another length fails.`);
     } else {
       notes.push(`Each booking uses the active event type as long as the booking: ${listed}.`);
     }
-    const settings: Settings = { ...granted.settings, userUri: user.uri, organizationUri: user.current_organization, mode, ...(eventType ? { eventType } : {}) };
-    return { account: user.email ?? user.name ?? user.uri, settings, secrets: granted.secrets, notes, ...(granted.grant ? { grant: granted.grant } : {}) };
+    const settings: Settings = {
+      ...granted.settings,
+      userUri: user.uri,
+      organizationUri: user.current_organization,
+      mode,
+      ...(eventType ? { eventType } : {}),
+    };
+    return {
+      account: user.email ?? user.name ?? user.uri,
+      settings,
+      secrets: granted.secrets,
+      notes,
+      ...(granted.grant ? { grant: granted.grant } : {}),
+    };
   },
 
   async revoke(ctx) {
@@ -367,10 +621,19 @@ export const implementation: ProviderImplementation = {
   openSession(ctx: SessionContext): ProviderSession {
     const settings = settingsSchema.parse(ctx.connection.settings);
     if (settings.auth === 'oauth' && settings.clientId) {
-      const tokens = new TokenCache(reporting(sessionTokens(ctx, settings.clientId, settings.webClient === true), ctx.recordToken));
-      return new CalendlySession(createApi(apiBase(ctx), ctx.timeoutMs, tokenAuth(tokens)), settings, oauthCredential(settings.clientId));
+      const tokens = new TokenCache(
+        reporting(sessionTokens(ctx, settings.clientId, settings.webClient === true), ctx.recordToken),
+      );
+      return new CalendlySession(
+        createApi(apiBase(ctx), ctx.timeoutMs, tokenAuth(tokens)),
+        settings,
+        oauthCredential(settings.clientId),
+      );
     }
-    return new CalendlySession(createApi(apiBase(ctx), ctx.timeoutMs, () => ctx.secret('token')), settings, patCredential);
+    return new CalendlySession(
+      createApi(apiBase(ctx), ctx.timeoutMs, () => ctx.secret('token')),
+      settings,
+      patCredential,
+    );
   },
 };
-

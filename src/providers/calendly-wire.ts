@@ -101,7 +101,9 @@ export type ScheduledEvent = z.infer<typeof scheduledEvent>['resource'];
 
 /** `GET /scheduled_events` (List Events), filtered by invitee and start: what a repeated call matches on. */
 export const eventList = z.object({
-  collection: z.array(z.object({ uri: z.string(), start_time: z.string(), location: scheduledEvent.shape.resource.shape.location })),
+  collection: z.array(
+    z.object({ uri: z.string(), start_time: z.string(), location: scheduledEvent.shape.resource.shape.location }),
+  ),
 });
 
 /** `GET /scheduled_events/{uuid}/invitees` (List Event Invitees), filtered by e-mail. */
@@ -116,7 +118,9 @@ export const schedulingLink = z.object({ resource: z.object({ booking_url: z.url
 const apiError = z.object({
   title: z.string().optional(),
   message: z.string().optional(),
-  details: z.array(z.object({ parameter: z.string().nullish(), message: z.string().nullish(), code: z.string().nullish() })).optional(),
+  details: z
+    .array(z.object({ parameter: z.string().nullish(), message: z.string().nullish(), code: z.string().nullish() }))
+    .optional(),
 });
 
 /** "Title: message [parameter: message (code)]" from Calendly's error body, for our error messages. */
@@ -127,7 +131,9 @@ export function describeCalendlyError(body: unknown): string | undefined {
   }
   const { title, message, details = [] } = parsed.data;
   const head = [title, message].filter(Boolean).join(': ');
-  const fields = details.map((d) => `${d.parameter ?? '?'}: ${d.message ?? 'invalid'}${d.code ? ` (${d.code})` : ''}`).join('; ');
+  const fields = details
+    .map((d) => `${d.parameter ?? '?'}: ${d.message ?? 'invalid'}${d.code ? ` (${d.code})` : ''}`)
+    .join('; ');
   return truncate(`${head}${fields ? ` [${fields}]` : ''}`, 500);
 }
 
@@ -162,7 +168,8 @@ export function byDuration(types: readonly CalendlyEventType[], minutes: number)
 }
 
 /** Meeting polls (`booking_method: poll`, not `instant`) are voted on, not booked, so they are never candidates. */
-export const bookable = (types: readonly CalendlyEventType[]): CalendlyEventType[] => types.filter((t) => t.active && t.booking_method !== 'poll');
+export const bookable = (types: readonly CalendlyEventType[]): CalendlyEventType[] =>
+  types.filter((t) => t.active && t.booking_method !== 'poll');
 
 /** Names of the enabled required questions: a direct booking would have to answer them, and we have no answers. */
 export const requiredQuestions = (t: CalendlyEventType): string[] =>
@@ -176,11 +183,16 @@ const inviteeSupplied = new Set(['ask_invitee', 'outbound_call']);
  * event types, so that Calendly uses the event type's own (assumed from the docs' "depends on event type"; unconfirmed
  * for several locations). Where the invitee supplies the location, a call to the invitee needs their phone number.
  */
-export function locationFor(t: CalendlyEventType, meeting: Meeting): { location?: { kind: string; location: string }; missing?: string } {
+export function locationFor(
+  t: CalendlyEventType,
+  meeting: Meeting,
+): { location?: { kind: string; location: string }; missing?: string } {
   const kinds = (t.locations ?? []).map((l) => l.kind);
   if (kinds.length !== 1 || !inviteeSupplied.has(kinds[0] ?? '')) return {};
   if (kinds[0] === 'outbound_call') {
-    return meeting.customerPhone ? { location: { kind: 'outbound_call', location: meeting.customerPhone } } : { missing: "the invitee's phone number (the host calls them)" };
+    return meeting.customerPhone
+      ? { location: { kind: 'outbound_call', location: meeting.customerPhone } }
+      : { missing: "the invitee's phone number (the host calls them)" };
   }
   return { missing: 'a location the invitee types in' };
 }
@@ -189,16 +201,26 @@ export function locationFor(t: CalendlyEventType, meeting: Meeting): { location?
 export function directBlocker(t: CalendlyEventType, meeting: Meeting): { reason: string; fix: string } | undefined {
   const questions = requiredQuestions(t);
   if (questions.length > 0) {
-    return { reason: `the event type ${describeEventType(t)} has required questions (${questions.join(', ')}) that a direct booking would have to answer`, fix: 'make those questions optional in Calendly' };
+    return {
+      reason: `the event type ${describeEventType(t)} has required questions (${questions.join(', ')}) that a direct booking would have to answer`,
+      fix: 'make those questions optional in Calendly',
+    };
   }
   const { missing } = locationFor(t, meeting);
   if (!missing) return undefined;
-  const fix = t.locations?.[0]?.kind === 'outbound_call' ? "give the invitee's phone number (customer_phone)" : 'give the event type a fixed location in Calendly';
+  const fix =
+    t.locations?.[0]?.kind === 'outbound_call'
+      ? "give the invitee's phone number (customer_phone)"
+      : 'give the event type a fixed location in Calendly';
   return { reason: `the event type ${describeEventType(t)} needs ${missing}`, fix };
 }
 
 /** Pure mapper: our meeting to the Create Event Invitee body. */
-export function toInviteeRequest(meeting: Meeting, eventTypeUri: string, location?: { kind: string; location: string }): CalendlyInviteeRequest {
+export function toInviteeRequest(
+  meeting: Meeting,
+  eventTypeUri: string,
+  location?: { kind: string; location: string },
+): CalendlyInviteeRequest {
   return {
     event_type: eventTypeUri,
     start_time: toUtc(meeting.start),
@@ -223,7 +245,9 @@ export function findSlot(times: readonly AvailableTime[], meeting: Meeting): Ava
   const wanted = meeting.start.toMillis();
   // Date.parse reads Calendly's instants (microseconds and Z) exactly, about a hundred times faster than luxon's fromISO,
   // and this runs on the booking's critical path for each slot of the day; an unreadable one is NaN and never matches.
-  return times.find((t) => t.status === 'available' && (t.invitees_remaining ?? 1) > 0 && Date.parse(t.start_time) === wanted);
+  return times.find(
+    (t) => t.status === 'available' && (t.invitees_remaining ?? 1) > 0 && Date.parse(t.start_time) === wanted,
+  );
 }
 
 /** Up to `max` open start times nearest the meeting, as wall times in its zone ("13:30, 15:00"). */
@@ -260,7 +284,11 @@ export function confirmationUrl(bookingUrl: string, meeting: Meeting, atTime: bo
 }
 
 /** Pure mapper: the created invitee (and, when it could be read, its scheduled event) to our booked meeting. */
-export function fromDirectBooking(invitee: CreatedInvitee, event: ScheduledEvent | undefined, note: string): BookedMeeting {
+export function fromDirectBooking(
+  invitee: CreatedInvitee,
+  event: ScheduledEvent | undefined,
+  note: string,
+): BookedMeeting {
   const joinUrl = event?.location?.join_url ?? undefined;
   const links = [
     ...(joinUrl ? [{ label: 'Join the meeting', url: joinUrl }] : []),
@@ -287,5 +315,5 @@ export const uuidOf = (uri: string): string => uri.replace(/\/+$/, '').split('/'
 export const meetingTime = (meeting: Meeting): string => wallTime(meeting.start, meeting.timezone);
 
 /** The meeting's local day, for notes ("Tue, Dec 1"). */
-export const meetingDay = (meeting: Meeting): string => meeting.start.setZone(meeting.timezone).setLocale('en-US').toFormat('ccc, LLL d');
-
+export const meetingDay = (meeting: Meeting): string =>
+  meeting.start.setZone(meeting.timezone).setLocale('en-US').toFormat('ccc, LLL d');

@@ -64,13 +64,18 @@ function tokenFailureHint(error: string | undefined): string {
       `set it "In production" to get lasting ones): create a new refresh token, then reconnect: ${reconnect}`
     );
   }
-  if (error === 'unauthorized_client') return `the refresh token was issued to another OAuth client: use the client id and secret that created it, then reconnect: ${reconnect}`;
-  if (error === 'invalid_client') return `check the OAuth client id and secret (Google Cloud console → APIs & Services → Credentials), then reconnect: ${reconnect}`;
+  if (error === 'unauthorized_client')
+    return `the refresh token was issued to another OAuth client: use the client id and secret that created it, then reconnect: ${reconnect}`;
+  if (error === 'invalid_client')
+    return `check the OAuth client id and secret (Google Cloud console → APIs & Services → Credentials), then reconnect: ${reconnect}`;
   return failure.reauthHint;
 }
 
 /** The scopes the browser sign-in asks for: events to book; calendar settings so connect can check Meet is allowed. */
-const loginScopes = ['https://www.googleapis.com/auth/calendar.events', 'https://www.googleapis.com/auth/calendar.readonly'];
+const loginScopes = [
+  'https://www.googleapis.com/auth/calendar.events',
+  'https://www.googleapis.com/auth/calendar.readonly',
+];
 
 /** The sign-in's answer to the code exchange: like a refresh, plus the refresh token (asked for with access_type=offline). */
 const codeExchangeResponse = tokenResponse.extend({ refresh_token: z.string().min(1).optional() });
@@ -81,7 +86,11 @@ const codeExchangeResponse = tokenResponse.extend({ refresh_token: z.string().mi
  */
 async function signIn(ctx: ConnectorContext, clientId: string, clientSecret: string): Promise<string> {
   if (!ctx.login) {
-    throw new InputError('--refresh-token-stdin', 'a refresh token is needed when no browser sign-in can run here', 'pipe one in, or run connect in a terminal to sign in with the browser');
+    throw new InputError(
+      '--refresh-token-stdin',
+      'a refresh token is needed when no browser sign-in can run here',
+      'pipe one in, or run connect in a terminal to sign in with the browser',
+    );
   }
   const endpoints = ctx.endpoints as { auth: string; token: string };
   const authorized = await ctx.login.authorize({
@@ -119,24 +128,50 @@ async function tokenRequest(tokenUrl: string, timeoutMs: number, fields: Record<
     // invalid_grant is a 400, invalid_client a 401: both mean the credentials given no longer work.
     if (converted.status === 400 || converted.status === 401) {
       const code = oauthError.safeParse(errorBody).data?.error;
-      const what = code === 'invalid_client' ? 'the OAuth client' : fields.grant_type === 'refresh_token' ? 'the refresh token' : 'the sign-in';
-      throw new ProviderError(displayName, 'auth_failed', `Google refused ${what}: ${redact(describeGoogleError(errorBody) ?? `HTTP ${converted.status}`)}`, {
-        hint: tokenFailureHint(code),
-        status: converted.status,
-      });
+      const what =
+        code === 'invalid_client'
+          ? 'the OAuth client'
+          : fields.grant_type === 'refresh_token'
+            ? 'the refresh token'
+            : 'the sign-in';
+      throw new ProviderError(
+        displayName,
+        'auth_failed',
+        `Google refused ${what}: ${redact(describeGoogleError(errorBody) ?? `HTTP ${converted.status}`)}`,
+        {
+          hint: tokenFailureHint(code),
+          status: converted.status,
+        },
+      );
     }
     throw converted;
   }
 }
 
 /** Exchanges the refresh token for an access token; a refused credential is an `auth_failed` error naming the cause. */
-async function fetchToken(tokenUrl: string, timeoutMs: number, clientId: string, clientSecret: string, refreshToken: string) {
-  const body = await tokenRequest(tokenUrl, timeoutMs, { grant_type: 'refresh_token', client_id: clientId, client_secret: clientSecret, refresh_token: refreshToken });
+async function fetchToken(
+  tokenUrl: string,
+  timeoutMs: number,
+  clientId: string,
+  clientSecret: string,
+  refreshToken: string,
+) {
+  const body = await tokenRequest(tokenUrl, timeoutMs, {
+    grant_type: 'refresh_token',
+    client_id: clientId,
+    client_secret: clientSecret,
+    refresh_token: refreshToken,
+  });
   const token = tokenResponse.safeParse(body);
   if (!token.success) {
-    throw new ProviderError(displayName, 'provider_unavailable', "Google's token endpoint answered without an access token", {
-      hint: 'retry in a few minutes; if it persists, check ALSATALK_GOOGLE_TOKEN_URL',
-    });
+    throw new ProviderError(
+      displayName,
+      'provider_unavailable',
+      "Google's token endpoint answered without an access token",
+      {
+        hint: 'retry in a few minutes; if it persists, check ALSATALK_GOOGLE_TOKEN_URL',
+      },
+    );
   }
   return token.data;
 }
@@ -147,27 +182,49 @@ async function apiFailure(error: unknown, calendarId: string): Promise<AppError>
   const { converted, body } = await convert(error);
   const refined = refineApiFailure(converted.status, body, calendarId, reconnect);
   if (!refined) return converted;
-  return new ProviderError(displayName, refined.code, refined.message ?? converted.message, { hint: refined.hint, status: converted.status });
+  return new ProviderError(displayName, refined.code, refined.message ?? converted.message, {
+    hint: refined.hint,
+    status: converted.status,
+  });
 }
 
 function parseSendUpdates(raw: string | undefined): SendUpdates {
   const value = raw?.trim() || 'none';
   const match = sendUpdatesValues.find((v) => v === value);
-  if (!match) throw new InputError('--send-updates', `must be one of ${sendUpdatesValues.join(', ')}, got "${value}"`, 'use none (the default: our own e-mail is the invitation), all or externalOnly');
+  if (!match)
+    throw new InputError(
+      '--send-updates',
+      `must be one of ${sendUpdatesValues.join(', ')}, got "${value}"`,
+      'use none (the default: our own e-mail is the invitation), all or externalOnly',
+    );
   return match;
 }
 
 function openGoogleSession(ctx: SessionContext): ProviderSession {
   const parsed = settingsSchema.safeParse(ctx.connection.settings);
   if (!parsed.success) {
-    throw new ProviderError(displayName, 'not_connected', 'the stored Google Calendar settings are incomplete', { hint: `connect Google again: ${reconnect}` });
+    throw new ProviderError(displayName, 'not_connected', 'the stored Google Calendar settings are incomplete', {
+      hint: `connect Google again: ${reconnect}`,
+    });
   }
   const settings = parsed.data;
   const endpoints = ctx.endpoints as { api: string; token: string };
-  const tokens = new TokenCache(reporting(async () => {
-    const token = await fetchToken(endpoints.token, ctx.timeoutMs, settings.clientId, await ctx.secret('client_secret'), await ctx.secret('refresh_token'));
-    return { accessToken: token.access_token, expiresAt: Date.now() + token.expires_in * 1000, scopes: parseScopes(token.scope) };
-  }, ctx.recordToken));
+  const tokens = new TokenCache(
+    reporting(async () => {
+      const token = await fetchToken(
+        endpoints.token,
+        ctx.timeoutMs,
+        settings.clientId,
+        await ctx.secret('client_secret'),
+        await ctx.secret('refresh_token'),
+      );
+      return {
+        accessToken: token.access_token,
+        expiresAt: Date.now() + token.expires_in * 1000,
+        scopes: parseScopes(token.scope),
+      };
+    }, ctx.recordToken),
+  );
   const http = createHttp({
     prefixUrl: endpoints.api,
     timeoutMs: ctx.timeoutMs,
@@ -177,7 +234,9 @@ function openGoogleSession(ctx: SessionContext): ProviderSession {
   /** The booking's event (its id is ours), or undefined when Google has none. */
   async function read(meeting: Meeting, signal: AbortSignal): Promise<GoogleEvent | undefined> {
     try {
-      return parseGoogleEvent(await http.get(eventUrl(settings.calendarId, googleEventId(meeting.bookingId)), { signal }).json());
+      return parseGoogleEvent(
+        await http.get(eventUrl(settings.calendarId, googleEventId(meeting.bookingId)), { signal }).json(),
+      );
     } catch (error) {
       const status = httpStatus(error);
       if (status === 404 || status === 410) return undefined;
@@ -196,7 +255,13 @@ function openGoogleSession(ctx: SessionContext): ProviderSession {
       if (meetStatus(current) !== 'pending' || Date.now() + delay >= deadline) break;
       try {
         await sleep(delay, undefined, { signal });
-        const body = await http.get(eventUrl(settings.calendarId, current.id), { signal, retry: 0, timeout: Math.max(1, deadline - Date.now()) }).json();
+        const body = await http
+          .get(eventUrl(settings.calendarId, current.id), {
+            signal,
+            retry: 0,
+            timeout: Math.max(1, deadline - Date.now()),
+          })
+          .json();
         current = parseGoogleEvent(body);
       } catch {
         break; // The event exists: report it with its pending note rather than fail the booking.
@@ -211,20 +276,33 @@ function openGoogleSession(ctx: SessionContext): ProviderSession {
       try {
         let created: GoogleEvent;
         try {
-          created = parseGoogleEvent(await http.post(eventsInsertUrl(settings.calendarId, settings.sendUpdates), { json: toGoogleEvent(meeting), signal }).json());
+          created = parseGoogleEvent(
+            await http
+              .post(eventsInsertUrl(settings.calendarId, settings.sendUpdates), {
+                json: toGoogleEvent(meeting),
+                signal,
+              })
+              .json(),
+          );
         } catch (error) {
           // 409: this booking's event id is taken, so an earlier insert got through (its answer was lost): that event is it.
           const existing = httpStatus(error) === 409 ? await read(meeting, signal) : undefined;
           if (!existing) throw error;
           if (existing.status === 'cancelled') {
-            throw new ProviderError(displayName, 'provider_rejected', 'this booking\'s Google Calendar event was made earlier and has since been deleted', {
-              hint: 'book again with a new idempotency_key to make another',
-              status: 409,
-            });
+            throw new ProviderError(
+              displayName,
+              'provider_rejected',
+              "this booking's Google Calendar event was made earlier and has since been deleted",
+              {
+                hint: 'book again with a new idempotency_key to make another',
+                status: 409,
+              },
+            );
           }
           created = existing;
         }
-        const event = meetStatus(created) === 'pending' ? await settle(created, signal, started + ctx.timeoutMs * 0.75) : created;
+        const event =
+          meetStatus(created) === 'pending' ? await settle(created, signal, started + ctx.timeoutMs * 0.75) : created;
         return fromGoogleEvent(event);
       } catch (error) {
         throw await apiFailure(error, settings.calendarId);
@@ -244,14 +322,21 @@ function openGoogleSession(ctx: SessionContext): ProviderSession {
 
 /** What `google.ts` (its manifest) loads on first use. */
 export const implementation: ProviderImplementation = {
-
   async connect(values, ctx: ConnectorContext) {
     const clientId = values.clientId?.trim() ?? '';
     const clientSecret = values.client_secret?.trim() ?? '';
     const calendarId = values.calendarId?.trim() || 'primary';
     const sendUpdates = parseSendUpdates(values.sendUpdates);
-    for (const [field, value] of [['--client-id', clientId], ['client secret', clientSecret]] as const) {
-      if (!value) throw new InputError(field, 'is required', 'copy the client id and secret from the OAuth client (Desktop app) in Google Cloud console');
+    for (const [field, value] of [
+      ['--client-id', clientId],
+      ['client secret', clientSecret],
+    ] as const) {
+      if (!value)
+        throw new InputError(
+          field,
+          'is required',
+          'copy the client id and secret from the OAuth client (Desktop app) in Google Cloud console',
+        );
     }
     // Without a refresh token given, the person signs in with the browser and Google issues one.
     const refreshToken = values.refresh_token?.trim() || (await signIn(ctx, clientId, clientSecret));
@@ -259,41 +344,68 @@ export const implementation: ProviderImplementation = {
     const token = await fetchToken(endpoints.token, ctx.timeoutMs, clientId, clientSecret, refreshToken);
     const granted = token.scope?.split(/\s+/) ?? [];
     if (token.scope !== undefined && !granted.some((s) => eventWriteScopes.includes(s))) {
-      throw new ProviderError(displayName, 'permission_denied', `the refresh token may not create events (granted scopes: ${token.scope || 'none'})`, {
-        hint: `create a refresh token that grants https://www.googleapis.com/auth/calendar.events (add it to the consent screen's scopes first), then reconnect: ${reconnect}`,
-      });
+      throw new ProviderError(
+        displayName,
+        'permission_denied',
+        `the refresh token may not create events (granted scopes: ${token.scope || 'none'})`,
+        {
+          hint: `create a refresh token that grants https://www.googleapis.com/auth/calendar.events (add it to the consent screen's scopes first), then reconnect: ${reconnect}`,
+        },
+      );
     }
     const notes: string[] = [];
     let account = calendarId;
     const http = createHttp({ prefixUrl: endpoints.api, timeoutMs: ctx.timeoutMs });
     let calendar: z.infer<typeof calendarResource> | undefined;
     try {
-      const body = await http.get(`calendars/${encodeURIComponent(calendarId)}`, { headers: { Authorization: `Bearer ${token.access_token}` } }).json();
+      const body = await http
+        .get(`calendars/${encodeURIComponent(calendarId)}`, {
+          headers: { Authorization: `Bearer ${token.access_token}` },
+        })
+        .json();
       calendar = calendarResource.safeParse(body).data;
     } catch (error) {
       const { converted, body } = await convert(error);
       if (refineApiFailure(converted.status, body, calendarId, reconnect)?.code === 'rate_limited') {
-        throw new ProviderError(displayName, 'rate_limited', converted.message, { hint: 'Google is rate-limiting this account: connect again in a minute', status: converted.status });
+        throw new ProviderError(displayName, 'rate_limited', converted.message, {
+          hint: 'Google is rate-limiting this account: connect again in a minute',
+          status: converted.status,
+        });
       }
       if (converted.status === 404) {
-        throw new InputError('--calendar', `Google Calendar has no calendar "${calendarId}" that this account can see`, 'give a calendar id from Google Calendar → Settings → Integrate calendar, or omit --calendar for the primary calendar');
+        throw new InputError(
+          '--calendar',
+          `Google Calendar has no calendar "${calendarId}" that this account can see`,
+          'give a calendar id from Google Calendar → Settings → Integrate calendar, or omit --calendar for the primary calendar',
+        );
       }
       if (converted.status !== 403) throw converted;
       // Reading calendar settings needs calendar.readonly, which booking does not: the connection still works without it.
-      notes.push(`Could not read calendar "${calendarId}" (${converted.message}); whether it allows Google Meet was not checked.`);
+      notes.push(
+        `Could not read calendar "${calendarId}" (${converted.message}); whether it allows Google Meet was not checked.`,
+      );
     }
     if (calendar) {
       account = calendar.id; // For `primary`, the account's e-mail address.
       const allowed = calendar.conferenceProperties?.allowedConferenceSolutionTypes;
       // Every booking would fail with "400 Invalid conference type value": refuse now, while the fix is cheap.
       if (allowed && !allowed.includes(meetSolution)) {
-        throw new ProviderError(displayName, 'permission_denied', `calendar "${calendar.id}" does not allow Google Meet (it allows: ${allowed.join(', ') || 'no conferencing'})`, {
-          hint: `turn on Google Meet for this account (a Workspace admin: Apps → Google Workspace → Calendar → video conferencing), or connect a calendar that allows it: ${reconnect} --calendar <id>`,
-        });
+        throw new ProviderError(
+          displayName,
+          'permission_denied',
+          `calendar "${calendar.id}" does not allow Google Meet (it allows: ${allowed.join(', ') || 'no conferencing'})`,
+          {
+            hint: `turn on Google Meet for this account (a Workspace admin: Apps → Google Workspace → Calendar → video conferencing), or connect a calendar that allows it: ${reconnect} --calendar <id>`,
+          },
+        );
       }
-      if (!allowed) notes.push(`Google did not say whether calendar "${calendar.id}" allows Google Meet; the first booking will tell.`);
+      if (!allowed)
+        notes.push(
+          `Google did not say whether calendar "${calendar.id}" allows Google Meet; the first booking will tell.`,
+        );
     }
-    if (sendUpdates !== 'none') notes.push(`Google will also e-mail its own invitation (--send-updates ${sendUpdates}), besides ours.`);
+    if (sendUpdates !== 'none')
+      notes.push(`Google will also e-mail its own invitation (--send-updates ${sendUpdates}), besides ours.`);
     return {
       account,
       settings: { clientId, calendarId, sendUpdates },

@@ -47,7 +47,9 @@ const apiError = z.object({
   error: z.object({
     code: z.number().optional(),
     message: z.string().optional(),
-    errors: z.array(z.object({ domain: z.string().optional(), reason: z.string().optional(), message: z.string().optional() })).optional(),
+    errors: z
+      .array(z.object({ domain: z.string().optional(), reason: z.string().optional(), message: z.string().optional() }))
+      .optional(),
   }),
 });
 
@@ -69,7 +71,9 @@ const eventResource = z.object({
   conferenceData: z
     .object({
       conferenceId: z.string().optional(),
-      createRequest: z.object({ requestId: z.string().optional(), status: z.object({ statusCode: z.string() }).optional() }).optional(),
+      createRequest: z
+        .object({ requestId: z.string().optional(), status: z.object({ statusCode: z.string() }).optional() })
+        .optional(),
       entryPoints: z.array(z.object({ entryPointType: z.string(), uri: z.string() })).optional(),
     })
     .optional(),
@@ -111,7 +115,9 @@ export function toGoogleEvent(meeting: Meeting): GoogleEventInsert {
     start: { dateTime: rfc3339(meeting, 'start'), timeZone: meeting.timezone },
     end: { dateTime: rfc3339(meeting, 'end'), timeZone: meeting.timezone },
     attendees: [{ email: meeting.customerEmail, displayName: meeting.customerName }],
-    conferenceData: { createRequest: { requestId: meetRequestId(meeting.bookingId), conferenceSolutionKey: { type: meetSolution } } },
+    conferenceData: {
+      createRequest: { requestId: meetRequestId(meeting.bookingId), conferenceSolutionKey: { type: meetSolution } },
+    },
   };
 }
 
@@ -147,9 +153,12 @@ export function parseGoogleEvent(body: unknown): GoogleEvent {
 }
 
 const meetNotes: Record<'pending' | 'failure' | 'absent', string> = {
-  pending: 'Google was still creating the Meet link when we stopped waiting, so the e-mail has no Meet link: open the event in Google Calendar and send its Meet link to the invitee',
-  failure: 'Google could not create a Meet link for this event, so the e-mail has none: add Google Meet to the event in Google Calendar and send the link to the invitee',
-  absent: 'Google created the event without a Meet link, so the e-mail has none: add Google Meet to the event in Google Calendar and send the link to the invitee',
+  pending:
+    'Google was still creating the Meet link when we stopped waiting, so the e-mail has no Meet link: open the event in Google Calendar and send its Meet link to the invitee',
+  failure:
+    'Google could not create a Meet link for this event, so the e-mail has none: add Google Meet to the event in Google Calendar and send the link to the invitee',
+  absent:
+    'Google created the event without a Meet link, so the e-mail has none: add Google Meet to the event in Google Calendar and send the link to the invitee',
 };
 
 /** Pure mapper: Google's event to our booked meeting; a missing Meet link is still a booking, with a note saying what to do. */
@@ -197,10 +206,18 @@ export interface Refinement {
  * permission problem; a 400 "Invalid conference type value" means the calendar does not allow Meet.
  * @param reconnect the command that connects Google again, to name in hints
  */
-export function refineApiFailure(status: number | undefined, body: unknown, calendarId: string, reconnect: string): Refinement | undefined {
+export function refineApiFailure(
+  status: number | undefined,
+  body: unknown,
+  calendarId: string,
+  reconnect: string,
+): Refinement | undefined {
   const { reason, message } = googleReason(body);
   if (status === 403 && (reason === 'rateLimitExceeded' || reason === 'userRateLimitExceeded')) {
-    return { code: 'rate_limited', hint: `${displayName} is rate-limiting this account: retry this provider after a minute` };
+    return {
+      code: 'rate_limited',
+      hint: `${displayName} is rate-limiting this account: retry this provider after a minute`,
+    };
   }
   if (status === 403 && reason === 'quotaExceeded') {
     return {

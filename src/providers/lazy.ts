@@ -16,13 +16,17 @@ export type ProviderManifest = Omit<MeetingProvider, 'connect' | 'openSession' |
 };
 
 /** The MeetingProvider for `manifest`, whose calls import the implementation once and then go straight to it. */
-export function lazyProvider<M extends ProviderManifest>(manifest: M, load: () => Promise<ProviderImplementation>): MeetingProvider & Omit<M, 'revocable'> {
+export function lazyProvider<M extends ProviderManifest>(
+  manifest: M,
+  load: () => Promise<ProviderImplementation>,
+): MeetingProvider & Omit<M, 'revocable'> {
   let loading: Promise<ProviderImplementation> | undefined;
   const implementation = (): Promise<ProviderImplementation> => (loading ??= load());
   const { revocable, ...connector } = manifest;
   return {
     ...connector,
-    connect: async (values: Readonly<Record<string, string>>, ctx: ConnectorContext) => (await implementation()).connect(values, ctx),
+    connect: async (values: Readonly<Record<string, string>>, ctx: ConnectorContext) =>
+      (await implementation()).connect(values, ctx),
     openSession(ctx: SessionContext) {
       // One session per call, as before: its token cache is shared by every booking that uses it.
       const session = implementation().then((impl) => impl.openSession(ctx));

@@ -170,4 +170,5 @@ export function commandWith(id: string, flags: Record<string, unknown>): string 
 }
 
 /** How a stored connection is made again: the connector's own command, or the plain one. */
-export const reconnectCommand = (connector: Connector, settings: Readonly<Record<string, unknown>>): string => connector.reconnect?.(settings) ?? connectCommand(connector.id);
+export const reconnectCommand = (connector: Connector, settings: Readonly<Record<string, unknown>>): string =>
+  connector.reconnect?.(settings) ?? connectCommand(connector.id);

@@ -51,7 +51,12 @@ const settingsSchema = z.object({
   accountsServer: z.url(),
   apiDomain: z.url(),
   workspace: z.object({ id: z.string(), name: z.string() }),
-  service: z.object({ id: z.string(), name: z.string(), duration: z.string(), durationMinutes: z.number().int().positive() }),
+  service: z.object({
+    id: z.string(),
+    name: z.string(),
+    duration: z.string(),
+    durationMinutes: z.number().int().positive(),
+  }),
   staff: z.object({ id: z.string(), name: z.string(), email: z.string().optional() }),
 });
 
@@ -72,22 +77,37 @@ type Grant =
   | { grant_type: 'authorization_code'; code: string; redirect_uri?: string; code_verifier?: string }
   | { grant_type: 'refresh_token'; refresh_token: string };
 type GrantKind = 'grant_code' | 'sign_in' | 'refresh_token';
-const kindOf = (grant: Grant): GrantKind => (grant.grant_type === 'refresh_token' ? 'refresh_token' : grant.redirect_uri ? 'sign_in' : 'grant_code');
+const kindOf = (grant: Grant): GrantKind =>
+  grant.grant_type === 'refresh_token' ? 'refresh_token' : grant.redirect_uri ? 'sign_in' : 'grant_code';
 
 /** What a refusal from the token endpoint (an HTTP 200 with `error`) means, and the fix. */
 function tokenRefusal(refusal: z.infer<typeof tokenError>, grant: Grant, server: string): ProviderError {
   const kind = kindOf(grant);
   const reason = refusal.error_description ? `${refusal.error_description} (${refusal.error})` : refusal.error;
-  const fail = (message: string, hint: string, code: 'auth_failed' | 'rate_limited' = 'auth_failed') => new ProviderError(displayName, code, redact(message), { hint, status: 200 });
+  const fail = (message: string, hint: string, code: 'auth_failed' | 'rate_limited' = 'auth_failed') =>
+    new ProviderError(displayName, code, redact(message), { hint, status: 200 });
   if (/too many requests/i.test(reason)) {
-    return fail(`Zoho refused a token request: ${reason}`, 'Zoho allows 10 access-token requests per 10 minutes: wait 10 minutes, then retry', 'rate_limited');
+    return fail(
+      `Zoho refused a token request: ${reason}`,
+      'Zoho allows 10 access-token requests per 10 minutes: wait 10 minutes, then retry',
+      'rate_limited',
+    );
   }
   if (refusal.error === 'invalid_code' && kind === 'sign_in') {
-    return fail("Zoho refused the sign-in's authorization code (invalid_code): it was already used, expired (it lasts 2 minutes), or belongs to another data centre", `connect again and finish at once: ${reconnect}`);
+    return fail(
+      "Zoho refused the sign-in's authorization code (invalid_code): it was already used, expired (it lasts 2 minutes), or belongs to another data centre",
+      `connect again and finish at once: ${reconnect}`,
+    );
   }
   if (refusal.error === 'invalid_redirect_uri') {
-    const port = grant.grant_type === 'authorization_code' && grant.redirect_uri ? /:(\d+)\//.exec(grant.redirect_uri)?.[1] : undefined;
-    return fail(`Zoho refused the redirect URI${grant.grant_type === 'authorization_code' && grant.redirect_uri ? ` ${grant.redirect_uri}` : ''} (invalid_redirect_uri): it is not the one registered for this client`, registerRedirect(port));
+    const port =
+      grant.grant_type === 'authorization_code' && grant.redirect_uri
+        ? /:(\d+)\//.exec(grant.redirect_uri)?.[1]
+        : undefined;
+    return fail(
+      `Zoho refused the redirect URI${grant.grant_type === 'authorization_code' && grant.redirect_uri ? ` ${grant.redirect_uri}` : ''} (invalid_redirect_uri): it is not the one registered for this client`,
+      registerRedirect(port),
+    );
   }
   if (refusal.error === 'invalid_client' && kind === 'sign_in') {
     return fail(
@@ -96,10 +116,16 @@ function tokenRefusal(refusal: z.infer<typeof tokenError>, grant: Grant, server:
     );
   }
   if (refusal.error === 'invalid_code' && kind === 'grant_code') {
-    return fail('Zoho refused the grant code (invalid_code): it was already used, has expired, or belongs to another data centre', `a grant code works once, for the 3 to 10 minutes chosen when it was made, at its own data centre (--region): ${newGrantCode}`);
+    return fail(
+      'Zoho refused the grant code (invalid_code): it was already used, has expired, or belongs to another data centre',
+      `a grant code works once, for the 3 to 10 minutes chosen when it was made, at its own data centre (--region): ${newGrantCode}`,
+    );
   }
   if (refusal.error === 'invalid_code') {
-    return fail('Zoho refused the refresh token (invalid_code): it was revoked, replaced as the oldest of more than 20, or belongs to another data centre', newGrantCode);
+    return fail(
+      'Zoho refused the refresh token (invalid_code): it was revoked, replaced as the oldest of more than 20, or belongs to another data centre',
+      newGrantCode,
+    );
   }
   if (refusal.error === 'invalid_client') {
     return fail(
@@ -107,16 +133,28 @@ function tokenRefusal(refusal: z.infer<typeof tokenError>, grant: Grant, server:
       `check --client-id, and connect at the data centre where the Self Client and the Bookings account live: --region ${regions.join('|')} (a client from another data centre is unknown here): ${reconnect}`,
     );
   }
-  if (refusal.error === 'invalid_client_secret') return fail('Zoho refused the client secret (invalid_client_secret)', `copy the client secret again from ${consoleHelp} → Client Secret, then reconnect: ${reconnect}`);
+  if (refusal.error === 'invalid_client_secret')
+    return fail(
+      'Zoho refused the client secret (invalid_client_secret)',
+      `copy the client secret again from ${consoleHelp} → Client Secret, then reconnect: ${reconnect}`,
+    );
   return fail(`Zoho refused the credentials: ${reason}`, failure.reauthHint);
 }
 
 /** Asks `{accounts}/oauth/v2/token` for an access token; every refusal becomes an error naming the fix. */
-async function requestToken(server: string, timeoutMs: number, clientId: string, clientSecret: string, grant: Grant): Promise<ZohoToken> {
+async function requestToken(
+  server: string,
+  timeoutMs: number,
+  clientId: string,
+  clientSecret: string,
+  grant: Grant,
+): Promise<ZohoToken> {
   // A grant code works once: a retry after a lost answer could only fail, so only refreshes are retried.
   const http = createHttp({ prefixUrl: server, timeoutMs, retryPost: grant.grant_type === 'refresh_token' });
   // Form fields in the body rather than the query string Zoho's examples use: secrets stay out of URLs and their logs.
-  const fields = Object.entries({ ...grant, client_id: clientId, client_secret: clientSecret }).filter((field): field is [string, string] => typeof field[1] === 'string');
+  const fields = Object.entries({ ...grant, client_id: clientId, client_secret: clientSecret }).filter(
+    (field): field is [string, string] => typeof field[1] === 'string',
+  );
   const form = new URLSearchParams(fields);
   let body: unknown;
   try {
@@ -125,15 +163,22 @@ async function requestToken(server: string, timeoutMs: number, clientId: string,
     const { converted, body: errorBody } = await convert(error, failure);
     // Refusals usually come in a 200 (below), but one with an error status means the same and gets the same fix.
     const refusal = tokenError.safeParse(errorBody);
-    throw refusal.success && converted.status !== undefined && converted.status < 500 ? tokenRefusal(refusal.data, grant, server) : converted;
+    throw refusal.success && converted.status !== undefined && converted.status < 500
+      ? tokenRefusal(refusal.data, grant, server)
+      : converted;
   }
   const refused = tokenError.safeParse(body);
   if (refused.success) throw tokenRefusal(refused.data, grant, server);
   const token = tokenResponse.safeParse(body);
   if (!token.success) {
-    throw new ProviderError(displayName, 'provider_unavailable', `Zoho's token endpoint at ${server} answered without an access token and api_domain`, {
-      hint: 'retry in a few minutes; if it persists, check --region (or ALSATALK_ZOHO_ACCOUNTS_URL)',
-    });
+    throw new ProviderError(
+      displayName,
+      'provider_unavailable',
+      `Zoho's token endpoint at ${server} answered without an access token and api_domain`,
+      {
+        hint: 'retry in a few minutes; if it persists, check --region (or ALSATALK_ZOHO_ACCOUNTS_URL)',
+      },
+    );
   }
   registerSecret(token.data.access_token);
   if (token.data.refresh_token) registerSecret(token.data.refresh_token);
@@ -157,9 +202,19 @@ interface SignedIn {
  * at the accounts server the callback names, when that is a Zoho host. PKCE is required of mobile/desktop clients and sent
  * to every client type (https://www.zoho.com/accounts/protocol/oauth/mobile-and-desktop-apps/get-access-token.html).
  */
-async function signIn(ctx: ConnectorContext, clientId: string, clientSecret: string, signInAt: string, port: string | undefined): Promise<SignedIn> {
+async function signIn(
+  ctx: ConnectorContext,
+  clientId: string,
+  clientSecret: string,
+  signInAt: string,
+  port: string | undefined,
+): Promise<SignedIn> {
   if (!ctx.login) {
-    throw new InputError('--grant-code-stdin', 'a grant code (or a refresh token) is needed when no browser sign-in can run here', `${consoleHelp} → Generate Code with scope ${bookingScope}, then pipe it in with --grant-code-stdin`);
+    throw new InputError(
+      '--grant-code-stdin',
+      'a grant code (or a refresh token) is needed when no browser sign-in can run here',
+      `${consoleHelp} → Generate Code with scope ${bookingScope}, then pipe it in with --grant-code-stdin`,
+    );
   }
   let authorized: Awaited<ReturnType<typeof ctx.login.authorize>>;
   try {
@@ -175,7 +230,10 @@ async function signIn(ctx: ConnectorContext, clientId: string, clientSecret: str
   } catch (error) {
     // Zoho shows "Invalid Redirect Uri" in the browser and never calls back: the wait ends in a timeout.
     if (!port && error instanceof AppError && error.code === 'timeout') {
-      throw new AppError('timeout', error.message, { hint: `if Zoho showed "Invalid Redirect Uri": ${registerRedirect()}; otherwise ${error.hint ?? `connect again: ${reconnect}`}`, cause: error });
+      throw new AppError('timeout', error.message, {
+        hint: `if Zoho showed "Invalid Redirect Uri": ${registerRedirect()}; otherwise ${error.hint ?? `connect again: ${reconnect}`}`,
+        cause: error,
+      });
     }
     throw error;
   }
@@ -183,11 +241,21 @@ async function signIn(ctx: ConnectorContext, clientId: string, clientSecret: str
   registerSecret(authorized.verifier);
   const named = callbackAccountsServer(authorized.params.get('accounts-server'), signInAt);
   if ('refused' in named) {
-    throw new ProviderError(displayName, 'auth_failed', `the sign-in came back naming the accounts server "${named.refused}", which is not a Zoho accounts host, so the code was not sent there`, {
-      hint: `connect again, signing in at Zoho itself: ${reconnect} (Zoho's accounts hosts: ${Object.values(accountsHosts).join(', ')}; behind a proxy, set ALSATALK_ZOHO_ACCOUNTS_URL to it)`,
-    });
+    throw new ProviderError(
+      displayName,
+      'auth_failed',
+      `the sign-in came back naming the accounts server "${named.refused}", which is not a Zoho accounts host, so the code was not sent there`,
+      {
+        hint: `connect again, signing in at Zoho itself: ${reconnect} (Zoho's accounts hosts: ${Object.values(accountsHosts).join(', ')}; behind a proxy, set ALSATALK_ZOHO_ACCOUNTS_URL to it)`,
+      },
+    );
   }
-  const grant: Grant = { grant_type: 'authorization_code', code: authorized.code, redirect_uri: authorized.redirectUri, code_verifier: authorized.verifier };
+  const grant: Grant = {
+    grant_type: 'authorization_code',
+    code: authorized.code,
+    redirect_uri: authorized.redirectUri,
+    code_verifier: authorized.verifier,
+  };
   const token = await requestToken(named.server, ctx.timeoutMs, clientId, clientSecret, grant);
   return { token, server: named.server, ...(named.region ? { region: named.region } : {}) };
 }
@@ -201,7 +269,9 @@ async function readJson(response: Response, afterCreate: boolean): Promise<unkno
     const title = htmlTitle(text);
     const what = title === undefined ? 'something other than JSON' : `a web page ("${title}")`;
     throw new ProviderError(displayName, 'provider_unavailable', `Zoho Bookings answered with ${what}`, {
-      hint: afterCreate ? 'repeat the same call: it looks in Zoho Bookings for the appointment before booking again, so it is not doubled' : `retry; if it persists, reconnect: ${reconnect}`,
+      hint: afterCreate
+        ? 'repeat the same call: it looks in Zoho Bookings for the appointment before booking again, so it is not doubled'
+        : `retry; if it persists, reconnect: ${reconnect}`,
     });
   }
 }
@@ -217,31 +287,63 @@ async function apiFailure(error: unknown, context: FailureContext = failure): Pr
 }
 
 /** Lists a fetch endpoint (`workspaces`, `services`, `staffs`): `response.returnvalue.data`. */
-async function fetchList<T>(http: Http, url: string, params: Record<string, string>, item: z.ZodType<T>, init: { signal?: AbortSignal; headers?: Record<string, string> } = {}): Promise<T[]> {
+async function fetchList<T>(
+  http: Http,
+  url: string,
+  params: Record<string, string>,
+  item: z.ZodType<T>,
+  init: { signal?: AbortSignal; headers?: Record<string, string> } = {},
+): Promise<T[]> {
   const opened = openEnvelope(await readJson(await http.get(url, { searchParams: params, ...init }), false));
-  if (!opened) throw new ProviderError(displayName, 'provider_unavailable', `Zoho Bookings answered ${url.split('/').pop() ?? ''} in a shape we do not know`, { hint: 'retry in a few minutes' });
+  if (!opened)
+    throw new ProviderError(
+      displayName,
+      'provider_unavailable',
+      `Zoho Bookings answered ${url.split('/').pop() ?? ''} in a shape we do not know`,
+      { hint: 'retry in a few minutes' },
+    );
   if (!opened.ok) {
-    throw new ProviderError(displayName, 'provider_rejected', `Zoho Bookings refused to list ${url.split('/').pop() ?? ''}: ${opened.message}`, { hint: `check the workspace in Zoho Bookings, then reconnect: ${reconnect}` });
+    throw new ProviderError(
+      displayName,
+      'provider_rejected',
+      `Zoho Bookings refused to list ${url.split('/').pop() ?? ''}: ${opened.message}`,
+      { hint: `check the workspace in Zoho Bookings, then reconnect: ${reconnect}` },
+    );
   }
   return listItems(opened.value, item);
 }
 
-const bookingsUrl = (apiDomain: string, path: string): string => `${apiDomain.replace(/\/+$/, '')}/bookings/v1/json/${path}`;
+const bookingsUrl = (apiDomain: string, path: string): string =>
+  `${apiDomain.replace(/\/+$/, '')}/bookings/v1/json/${path}`;
 
 function openZohoSession(ctx: SessionContext): ProviderSession {
   const parsed = settingsSchema.safeParse(ctx.connection.settings);
   if (!parsed.success) {
-    throw new ProviderError(displayName, 'not_connected', 'the stored Zoho Bookings settings are incomplete', { hint: `connect Zoho Bookings again: ${reconnect}` });
+    throw new ProviderError(displayName, 'not_connected', 'the stored Zoho Bookings settings are incomplete', {
+      hint: `connect Zoho Bookings again: ${reconnect}`,
+    });
   }
   const settings = parsed.data;
   // Each token answer names the API host (api_domain); the one seen at connect time serves until the first refresh.
   let apiDomain = settings.apiDomain;
-  const tokens = new TokenCache(reporting(async () => {
-    const grant = { grant_type: 'refresh_token' as const, refresh_token: await ctx.secret('refresh_token') };
-    const token = await requestToken(settings.accountsServer, ctx.timeoutMs, settings.clientId, await ctx.secret('client_secret'), grant);
-    apiDomain = token.api_domain;
-    return { accessToken: token.access_token, expiresAt: Date.now() + token.expires_in * 1000, scopes: parseScopes(token.scope) };
-  }, ctx.recordToken));
+  const tokens = new TokenCache(
+    reporting(async () => {
+      const grant = { grant_type: 'refresh_token' as const, refresh_token: await ctx.secret('refresh_token') };
+      const token = await requestToken(
+        settings.accountsServer,
+        ctx.timeoutMs,
+        settings.clientId,
+        await ctx.secret('client_secret'),
+        grant,
+      );
+      apiDomain = token.api_domain;
+      return {
+        accessToken: token.access_token,
+        expiresAt: Date.now() + token.expires_in * 1000,
+        scopes: parseScopes(token.scope),
+      };
+    }, ctx.recordToken),
+  );
   const http = createHttp({
     prefixUrl: '',
     timeoutMs: ctx.timeoutMs,
@@ -254,10 +356,24 @@ function openZohoSession(ctx: SessionContext): ProviderSession {
         const matches = settings.service.durationMinutes === meeting.durationMinutes;
         const staffServices = matches
           ? []
-          : await fetchList(http, bookingsUrl(apiDomain, 'services'), { workspace_id: settings.workspace.id, staff_id: settings.staff.id }, serviceItem, { signal });
-        const { service, note } = chooseService(settings.service, settings.staff, meeting.durationMinutes, staffServices);
+          : await fetchList(
+              http,
+              bookingsUrl(apiDomain, 'services'),
+              { workspace_id: settings.workspace.id, staff_id: settings.staff.id },
+              serviceItem,
+              { signal },
+            );
+        const { service, note } = chooseService(
+          settings.service,
+          settings.staff,
+          meeting.durationMinutes,
+          staffServices,
+        );
         const form = new FormData();
-        for (const [name, value] of Object.entries(toZohoAppointmentForm(meeting, { serviceId: service.id, staffId: settings.staff.id }))) form.append(name, value);
+        for (const [name, value] of Object.entries(
+          toZohoAppointmentForm(meeting, { serviceId: service.id, staffId: settings.staff.id }),
+        ))
+          form.append(name, value);
         // multipart/form-data, as the reference says ("form-data"); fetch writes the boundary.
         const answer = await http.post(bookingsUrl(apiDomain, 'appointment'), { body: form, signal });
         const booked = fromZohoAppointment(await readJson(answer, true), meeting);
@@ -282,11 +398,27 @@ function openZohoSession(ctx: SessionContext): ProviderSession {
         };
         const form = new FormData();
         form.append('data', JSON.stringify(filters));
-        const opened = openEnvelope(await readJson(await http.post(bookingsUrl(apiDomain, 'fetchappointment'), { body: form, signal }), false));
-        if (!opened) throw new ProviderError(displayName, 'provider_unavailable', 'Zoho Bookings answered fetchappointment in a shape we do not know', { hint: 'retry in a few minutes' });
-        if (!opened.ok) throw new ProviderError(displayName, 'provider_rejected', `Zoho Bookings refused to list appointments: ${opened.message}`, { hint: 'look for the appointment in Zoho Bookings before booking again' });
+        const opened = openEnvelope(
+          await readJson(await http.post(bookingsUrl(apiDomain, 'fetchappointment'), { body: form, signal }), false),
+        );
+        if (!opened)
+          throw new ProviderError(
+            displayName,
+            'provider_unavailable',
+            'Zoho Bookings answered fetchappointment in a shape we do not know',
+            { hint: 'retry in a few minutes' },
+          );
+        if (!opened.ok)
+          throw new ProviderError(
+            displayName,
+            'provider_rejected',
+            `Zoho Bookings refused to list appointments: ${opened.message}`,
+            { hint: 'look for the appointment in Zoho Bookings before booking again' },
+          );
         const found = matchAppointment(fetchedAppointments(opened.value), meeting);
-        return found ? fromZohoAppointment({ response: { status: 'success', returnvalue: found } }, meeting) : undefined;
+        return found
+          ? fromZohoAppointment({ response: { status: 'success', returnvalue: found } }, meeting)
+          : undefined;
       } catch (error) {
         throw await apiFailure(error);
       }
@@ -296,14 +428,14 @@ function openZohoSession(ctx: SessionContext): ProviderSession {
 
 /** What `zoho.ts` (its manifest) loads on first use. */
 export const implementation: ProviderImplementation = {
-
   async connect(values, ctx) {
     const clientId = values.clientId?.trim() ?? '';
     const clientSecret = values.client_secret?.trim() ?? '';
     const grantCode = values.grant_code?.trim() ?? '';
     const givenRefresh = values.refresh_token?.trim() ?? '';
     if (!clientId) throw new InputError('--client-id', 'is required', `copy it from ${consoleHelp}`);
-    if (!clientSecret) throw new InputError('--client-secret-stdin', 'the client secret is required', `copy it from ${consoleHelp}`);
+    if (!clientSecret)
+      throw new InputError('--client-secret-stdin', 'the client secret is required', `copy it from ${consoleHelp}`);
     if (grantCode && givenRefresh) {
       throw new InputError(
         '--grant-code-stdin',
@@ -311,7 +443,11 @@ export const implementation: ProviderImplementation = {
         `pipe the client secret and one of them, one per line: --client-secret-stdin --grant-code-stdin (or --refresh-token-stdin), or leave both out to sign in with the browser`,
       );
     }
-    const accounts = resolveAccountsServer(values.region, ctx.endpoints.accounts, zoho.endpoints.accounts?.default ?? 'https://accounts.zoho.com');
+    const accounts = resolveAccountsServer(
+      values.region,
+      ctx.endpoints.accounts,
+      zoho.endpoints.accounts?.default ?? 'https://accounts.zoho.com',
+    );
     const signingIn = !grantCode && !givenRefresh;
     let server = accounts.server;
     let region = accounts.region;
@@ -321,12 +457,16 @@ export const implementation: ProviderImplementation = {
       const signed = await signIn(ctx, clientId, clientSecret, accounts.server, values.port?.trim() || undefined);
       token = signed.token;
       if (signed.server !== accounts.server) {
-        notes.push(`Zoho signed you in at its ${signed.region ?? 'own'} data centre (${signed.server}), so the connection uses that accounts server.`);
+        notes.push(
+          `Zoho signed you in at its ${signed.region ?? 'own'} data centre (${signed.server}), so the connection uses that accounts server.`,
+        );
         server = signed.server;
         region = signed.region;
       }
     } else {
-      const grant: Grant = grantCode ? { grant_type: 'authorization_code', code: grantCode } : { grant_type: 'refresh_token', refresh_token: givenRefresh };
+      const grant: Grant = grantCode
+        ? { grant_type: 'authorization_code', code: grantCode }
+        : { grant_type: 'refresh_token', refresh_token: givenRefresh };
       token = await requestToken(accounts.server, ctx.timeoutMs, clientId, clientSecret, grant);
     }
     const refreshToken = givenRefresh || token.refresh_token;
@@ -335,7 +475,9 @@ export const implementation: ProviderImplementation = {
         ? new ProviderError(displayName, 'auth_failed', 'Zoho signed you in but returned no refresh token', {
             hint: `Zoho issues one only with access_type=offline and consent; remove alsatalk-mcp under Connected Apps in your Zoho account's settings, then connect again: ${reconnect}`,
           })
-        : new ProviderError(displayName, 'auth_failed', 'Zoho exchanged the grant code but returned no refresh token', { hint: `make the code with a Self Client, which grants offline access: ${newGrantCode}` });
+        : new ProviderError(displayName, 'auth_failed', 'Zoho exchanged the grant code but returned no refresh token', {
+            hint: `make the code with a Self Client, which grants offline access: ${newGrantCode}`,
+          });
     }
     const connectFailure: FailureContext = {
       ...failure,
@@ -352,19 +494,45 @@ export const implementation: ProviderImplementation = {
         throw await apiFailure(error, connectFailure);
       }
     };
-    const workspace = pickOne('workspace', '--workspace', await list('workspaces', {}, workspaceItem), values.workspace);
+    const workspace = pickOne(
+      'workspace',
+      '--workspace',
+      await list('workspaces', {}, workspaceItem),
+      values.workspace,
+    );
     const services = (await list('services', { workspace_id: workspace.id }, serviceItem)).filter(isStaffService);
-    const service = pickOne('service', '--service', services, values.service, (s) => `"${s.name}" (id ${s.id}, ${s.duration})`);
+    const service = pickOne(
+      'service',
+      '--service',
+      services,
+      values.service,
+      (s) => `"${s.name}" (id ${s.id}, ${s.duration})`,
+    );
     const durationMinutes = parseZohoDuration(service.duration);
     if (durationMinutes === undefined) {
-      throw new ProviderError(displayName, 'provider_rejected', `cannot read the length of the service "${service.name}" ("${service.duration}")`, { hint: 'choose another service with --service' });
+      throw new ProviderError(
+        displayName,
+        'provider_rejected',
+        `cannot read the length of the service "${service.name}" ("${service.duration}")`,
+        { hint: 'choose another service with --service' },
+      );
     }
     const staffs = await list('staffs', { workspace_id: workspace.id, service_id: service.id }, staffItem);
-    const staff = pickOne('staff member', '--staff', staffs, values.staff, (s) => `"${s.name}" (id ${s.id}${s.email ? `, ${s.email}` : ''})`);
-    const others = services.filter((s) => s.id !== service.id && (s.assigned_staffs === undefined || s.assigned_staffs.includes(staff.id)));
+    const staff = pickOne(
+      'staff member',
+      '--staff',
+      staffs,
+      values.staff,
+      (s) => `"${s.name}" (id ${s.id}${s.email ? `, ${s.email}` : ''})`,
+    );
+    const others = services.filter(
+      (s) => s.id !== service.id && (s.assigned_staffs === undefined || s.assigned_staffs.includes(staff.id)),
+    );
     notes.push(
       `Meetings of ${durationMinutes} minutes are booked as "${service.name}" with ${staff.name}. ${
-        others.length > 0 ? `Other lengths use ${staff.name}'s other services: ${others.map((s) => `"${s.name}" (${s.duration})`).join(', ')}.` : `${staff.name} has no other service, so other lengths cannot be booked in Zoho.`
+        others.length > 0
+          ? `Other lengths use ${staff.name}'s other services: ${others.map((s) => `"${s.name}" (${s.duration})`).join(', ')}.`
+          : `${staff.name} has no other service, so other lengths cannot be booked in Zoho.`
       }`,
       "Zoho Bookings asks for the customer's phone number: without customer_phone, the Zoho booking fails and says so.",
     );

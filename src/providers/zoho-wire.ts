@@ -21,14 +21,30 @@ export { accountsHosts, regions, type Region };
  * (it points at a proxy or a test fake); otherwise `--region` picks the data centre, and US is the default.
  * @returns the server, and a note when an override made `--region` moot
  */
-export function resolveAccountsServer(region: string | undefined, configured: string | undefined, defaultUrl: string): { server: string; region?: Region; note?: string } {
+export function resolveAccountsServer(
+  region: string | undefined,
+  configured: string | undefined,
+  defaultUrl: string,
+): { server: string; region?: Region; note?: string } {
   const wanted = region?.trim().toLowerCase() || undefined;
   if (wanted !== undefined && !(wanted in accountsHosts)) {
-    throw new InputError('--region', `"${region}" is not a Zoho data centre`, `use one of ${regions.join(', ')}: the end of the address you sign in at (accounts.zoho.eu is eu, accounts.zohocloud.ca is ca)`);
+    throw new InputError(
+      '--region',
+      `"${region}" is not a Zoho data centre`,
+      `use one of ${regions.join(', ')}: the end of the address you sign in at (accounts.zoho.eu is eu, accounts.zohocloud.ca is ca)`,
+    );
   }
   const override = configured && configured !== defaultUrl ? configured : undefined;
   if (override) {
-    return { server: override, ...(wanted ? { region: wanted as Region, note: `ALSATALK_ZOHO_ACCOUNTS_URL is set, so ${override} is used instead of the ${wanted} accounts server.` } : {}) };
+    return {
+      server: override,
+      ...(wanted
+        ? {
+            region: wanted as Region,
+            note: `ALSATALK_ZOHO_ACCOUNTS_URL is set, so ${override} is used instead of the ${wanted} accounts server.`,
+          }
+        : {}),
+    };
   }
   const chosen = (wanted ?? 'us') as Region;
   return { server: accountsHosts[chosen], region: chosen };
@@ -44,7 +60,10 @@ export const bookingScope = 'zohobookings.data.CREATE';
  * configured override) are trusted. A callback without one means the server we signed in at.
  * @returns the server and its data centre, or `refused` with the value the callback named
  */
-export function callbackAccountsServer(named: string | null, signedInAt: string): { server: string; region?: Region } | { refused: string } {
+export function callbackAccountsServer(
+  named: string | null,
+  signedInAt: string,
+): { server: string; region?: Region } | { refused: string } {
   const value = named?.trim() ?? '';
   const base = (server: string) => server.replace(/\/+$/, '');
   if (value === '' || base(value) === base(signedInAt)) {
@@ -57,7 +76,10 @@ export function callbackAccountsServer(named: string | null, signedInAt: string)
   } catch {
     url = undefined;
   }
-  const region = url && url.protocol === 'https:' && url.pathname === '/' && !url.search && !url.username ? regions.find((r) => accountsHosts[r] === url.origin) : undefined;
+  const region =
+    url && url.protocol === 'https:' && url.pathname === '/' && !url.search && !url.username
+      ? regions.find((r) => accountsHosts[r] === url.origin)
+      : undefined;
   return region ? { server: accountsHosts[region], region } : { refused: truncate(singleLine(value), 100) };
 }
 
@@ -104,7 +126,12 @@ export const serviceItem = z.object({
 export type ZohoService = z.infer<typeof serviceItem>;
 
 /** An item of `GET staffs?workspace_id=` (https://www.zoho.com/bookings/help/api/v1/fetch-staff.html). */
-export const staffItem = z.object({ id: zohoId, name: z.string(), email: z.string().optional(), designation: z.string().optional() });
+export const staffItem = z.object({
+  id: zohoId,
+  name: z.string(),
+  email: z.string().optional(),
+  designation: z.string().optional(),
+});
 export type ZohoStaff = z.infer<typeof staffItem>;
 
 /** Every Bookings answer: `{"response":{"returnvalue":…,"status":"success"|"failure","message"?}}`, HTTP 200 either way. */
@@ -191,7 +218,13 @@ export function parseZohoTime(text: string, zone: string): DateTime | undefined 
   const match = /^(\d{2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2})$/.exec(text.trim());
   const month = match ? months.findIndex((m) => m.toLowerCase() === match[2]?.toLowerCase()) + 1 : 0;
   if (!match || month === 0 || !isTimeZone(zone)) return undefined;
-  const [day, year, hour, minute, second] = [match[1], match[3], match[4], match[5], match[6]].map(Number) as [number, number, number, number, number];
+  const [day, year, hour, minute, second] = [match[1], match[3], match[4], match[5], match[6]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const at = DateTime.fromObject({ year, month, day, hour, minute, second }, { zone });
   return at.isValid && at.hour === hour && at.day === day ? at : undefined;
 }
@@ -223,18 +256,25 @@ export function toZohoAppointmentForm(meeting: Meeting, target: ZohoTarget): Rec
 }
 
 /** For a booking of another length: only Zoho with it, or the providers already booked would be booked twice. */
-export const retryZohoAlone = 'retry Zoho alone with providers: ["zoho"], so the providers already booked are not booked twice';
+export const retryZohoAlone =
+  'retry Zoho alone with providers: ["zoho"], so the providers already booked are not booked twice';
 
 /** The same booking again: the server returns what was booked and tries only what was not (see booking/idempotency.ts). */
-export const repeatTheCall = 'call book_meeting again with the same details: only Zoho Bookings is tried again, and what was booked is returned as it is';
+export const repeatTheCall =
+  'call book_meeting again with the same details: only Zoho Bookings is tried again, and what was booked is returned as it is';
 
 /** Pure: Zoho's failure message (from an HTTP 200) as an error whose hint names the fix. */
 export function zohoFailure(message: string, meeting: Pick<Meeting, 'customerPhone'>): ProviderError {
   const said = `Zoho said: "${truncate(redact(message), 300)}"`;
-  const error = (code: ErrorCode, text: string, hint: string) => new ProviderError(displayName, code, text, { hint, status: 200 });
+  const error = (code: ErrorCode, text: string, hint: string) =>
+    new ProviderError(displayName, code, text, { hint, status: 200 });
   if (/phone|contact.?(no|number)|mobile/i.test(message)) {
     return meeting.customerPhone
-      ? error('invalid_input', `Zoho Bookings refused the phone number ${meeting.customerPhone} (${said})`, `check the number with the customer (E.164, e.g. +14155550123), then call book_meeting again with the same details and the corrected customer_phone: only Zoho Bookings is tried again`)
+      ? error(
+          'invalid_input',
+          `Zoho Bookings refused the phone number ${meeting.customerPhone} (${said})`,
+          `check the number with the customer (E.164, e.g. +14155550123), then call book_meeting again with the same details and the corrected customer_phone: only Zoho Bookings is tried again`,
+        )
       : error(
           'invalid_input',
           `Zoho Bookings needs the customer's phone number to book (${said})`,
@@ -242,7 +282,11 @@ export function zohoFailure(message: string, meeting: Pick<Meeting, 'customerPho
         );
   }
   if (/limit|too many/i.test(message)) {
-    return error('rate_limited', `Zoho Bookings refused the call (${said})`, 'the daily API allowance of the Zoho Bookings plan (250 calls on Free, 1,000 on Basic, 3,000 on Premium) is spent: retry tomorrow, or book in Zoho Bookings by hand');
+    return error(
+      'rate_limited',
+      `Zoho Bookings refused the call (${said})`,
+      'the daily API allowance of the Zoho Bookings plan (250 calls on Free, 1,000 on Basic, 3,000 on Premium) is spent: retry tomorrow, or book in Zoho Bookings by hand',
+    );
   }
   if (/slot|not available|unavailable|already booked|busy|no staff/i.test(message)) {
     return error(
@@ -251,7 +295,11 @@ export function zohoFailure(message: string, meeting: Pick<Meeting, 'customerPho
       'the staff member is not free then in Zoho Bookings (outside working hours, inside the booking notice, or already booked): tell the user; another time means booking every provider again, and retrying Zoho alone at this time fails again',
     );
   }
-  return error('provider_rejected', `Zoho Bookings refused the appointment (${said})`, `fix what Zoho describes (in Zoho Bookings, or with the user), then ${repeatTheCall}`);
+  return error(
+    'provider_rejected',
+    `Zoho Bookings refused the appointment (${said})`,
+    `fix what Zoho describes (in Zoho Bookings, or with the user), then ${repeatTheCall}`,
+  );
 }
 
 const isWebUrl = (value: string): boolean => {
@@ -287,7 +335,9 @@ export function fromZohoAppointment(body: unknown, meeting: Meeting): BookedMeet
   const notes = [repeatedWallTimeNote(meeting)];
   const echoed = v.start_time && v.time_zone ? parseZohoTime(v.start_time, v.time_zone) : undefined;
   if (echoed && echoed.toMillis() !== meeting.start.toMillis()) {
-    notes.push(`Zoho Bookings recorded the start as ${v.start_time} ${v.time_zone}, which is not the requested ${formatZohoTime(meeting.start, meeting.timezone)} ${meeting.timezone}: correct the appointment in Zoho Bookings`);
+    notes.push(
+      `Zoho Bookings recorded the start as ${v.start_time} ${v.time_zone}, which is not the requested ${formatZohoTime(meeting.start, meeting.timezone)} ${meeting.timezone}: correct the appointment in Zoho Bookings`,
+    );
   }
   const note = notes.filter(Boolean).join('. ');
   return {
@@ -324,7 +374,10 @@ export function fetchedAppointments(value: unknown): FetchedAppointment[] {
  * Pure: the appointment an interrupted call made for `meeting`: the invitee's (the customer filter only "contains"),
  * not cancelled, and carrying the booking's ref in its notes; an appointment without notes at the same start counts too.
  */
-export function matchAppointment(items: readonly FetchedAppointment[], meeting: Meeting): FetchedAppointment | undefined {
+export function matchAppointment(
+  items: readonly FetchedAppointment[],
+  meeting: Meeting,
+): FetchedAppointment | undefined {
   const email = meeting.customerEmail.toLowerCase();
   const ref = `ref ${meeting.bookingId}`;
   return items.find((a) => {
@@ -344,7 +397,8 @@ export interface ConnectedService {
 }
 
 /** Services booked with a `staff_id`: a RESOURCE service needs a `resource_id`, a COLLECTIVE one a `group_id`. */
-export const isStaffService = (service: ZohoService): boolean => !['RESOURCE', 'COLLECTIVE'].includes((service.service_type ?? '').toUpperCase());
+export const isStaffService = (service: ZohoService): boolean =>
+  !['RESOURCE', 'COLLECTIVE'].includes((service.service_type ?? '').toUpperCase());
 
 const describeService = (s: { name: string; duration: string }): string => `"${s.name}" (${s.duration})`;
 
@@ -360,7 +414,9 @@ export function chooseService(
   staffServices: readonly ZohoService[] = [],
 ): { service: ConnectedService; note?: string } {
   if (connected.durationMinutes === minutes) return { service: connected };
-  const bookable = staffServices.filter((s) => isStaffService(s) && (s.assigned_staffs === undefined || s.assigned_staffs.includes(staff.id)));
+  const bookable = staffServices.filter(
+    (s) => isStaffService(s) && (s.assigned_staffs === undefined || s.assigned_staffs.includes(staff.id)),
+  );
   const match = bookable.find((s) => parseZohoDuration(s.duration) === minutes);
   if (match) {
     return {
@@ -368,7 +424,13 @@ export function chooseService(
       note: `Booked Zoho service ${describeService(match)}, because the connected service ${describeService(connected)} is not ${minutes} minutes long`,
     };
   }
-  const lengths = [...new Set([connected, ...bookable].map((s) => ('durationMinutes' in s ? s.durationMinutes : parseZohoDuration(s.duration))).filter((m): m is number => m !== undefined))].sort((a, b) => a - b);
+  const lengths = [
+    ...new Set(
+      [connected, ...bookable]
+        .map((s) => ('durationMinutes' in s ? s.durationMinutes : parseZohoDuration(s.duration)))
+        .filter((m): m is number => m !== undefined),
+    ),
+  ].sort((a, b) => a - b);
   const offered = [connected, ...bookable.filter((s) => s.id !== connected.id)].map(describeService).join(', ');
   throw new ProviderError(
     displayName,
@@ -398,11 +460,25 @@ export function pickOne<T extends { id: string; name: string }>(
     if (byId) return byId;
     const byName = items.filter((i) => i.name.trim().toLowerCase() === choice.toLowerCase());
     if (byName.length === 1 && byName[0]) return byName[0];
-    if (byName.length > 1) throw new InputError(flag, `several ${what}s are called "${choice}": ${byName.map(describe).join(', ')}`, `give the id instead: ${flag} <id>`);
-    throw new InputError(flag, `Zoho Bookings has no ${what} "${choice}"`, items.length > 0 ? `choose one of: ${list}` : `create a ${what} in Zoho Bookings first`);
+    if (byName.length > 1)
+      throw new InputError(
+        flag,
+        `several ${what}s are called "${choice}": ${byName.map(describe).join(', ')}`,
+        `give the id instead: ${flag} <id>`,
+      );
+    throw new InputError(
+      flag,
+      `Zoho Bookings has no ${what} "${choice}"`,
+      items.length > 0 ? `choose one of: ${list}` : `create a ${what} in Zoho Bookings first`,
+    );
   }
   if (items.length === 1 && items[0]) return items[0];
-  if (items.length === 0) throw new InputError(flag, `Zoho Bookings has no ${what} to book with`, `create a ${what} in Zoho Bookings first, then connect again`);
+  if (items.length === 0)
+    throw new InputError(
+      flag,
+      `Zoho Bookings has no ${what} to book with`,
+      `create a ${what} in Zoho Bookings first, then connect again`,
+    );
   throw new InputError(flag, `there are several ${what}s: ${list}`, `choose one with ${flag} <id or name>`);
 }
 
@@ -415,10 +491,12 @@ export function htmlTitle(body: unknown): string | undefined {
 /** Zoho's own explanation from any of its error shapes; an HTML page is named, never pasted. */
 export function describeZohoError(body: unknown): string | undefined {
   const title = htmlTitle(body);
-  if (title !== undefined) return `an HTML error page ("${title}") instead of JSON, Zoho's answer to a missing or refused access token`;
+  if (title !== undefined)
+    return `an HTML error page ("${title}") instead of JSON, Zoho's answer to a missing or refused access token`;
   const opened = openEnvelope(body);
   if (opened && !opened.ok) return opened.message;
   const oauth = tokenError.safeParse(body);
-  if (oauth.success) return oauth.data.error_description ? `${oauth.data.error_description} (${oauth.data.error})` : oauth.data.error;
+  if (oauth.success)
+    return oauth.data.error_description ? `${oauth.data.error_description} (${oauth.data.error})` : oauth.data.error;
   return typeof body === 'string' && body.trim().length > 0 ? truncate(singleLine(body), 200) : undefined;
 }

@@ -34,8 +34,17 @@ const reconnect = connectCommand(id);
 type Endpoints = { api: string; oauth: string };
 
 /** Server-to-Server connections were stored before `auth` existed: a missing `auth` means S2S. */
-const s2sSettings = z.object({ auth: z.literal('s2s').optional(), accountId: z.string(), clientId: z.string(), userId: z.string().default('me') });
-const oauthSettings = z.object({ auth: z.literal('oauth'), clientId: z.string().min(1), userId: z.literal('me').default('me') });
+const s2sSettings = z.object({
+  auth: z.literal('s2s').optional(),
+  accountId: z.string(),
+  clientId: z.string(),
+  userId: z.string().default('me'),
+});
+const oauthSettings = z.object({
+  auth: z.literal('oauth'),
+  clientId: z.string().min(1),
+  userId: z.literal('me').default('me'),
+});
 const settingsSchema = z.union([oauthSettings, s2sSettings]);
 
 const failure: FailureContext = {
@@ -50,7 +59,13 @@ const userFailure: FailureContext = {
 };
 
 /** Fetches an account-credentials token; a bad credential is an `auth_failed` error naming the fix. */
-async function fetchToken(oauthUrl: string, timeoutMs: number, accountId: string, clientId: string, clientSecret: string) {
+async function fetchToken(
+  oauthUrl: string,
+  timeoutMs: number,
+  accountId: string,
+  clientId: string,
+  clientSecret: string,
+) {
   const http = createHttp({ prefixUrl: oauthUrl, timeoutMs, retryPost: true });
   try {
     const body = await http
@@ -90,32 +105,52 @@ async function userTokenRequest(oauthUrl: string, timeoutMs: number, fields: Rec
       const code = oauthError.safeParse(errorBody).data?.error;
       const detail = redact(describeZoomError(errorBody) ?? `HTTP ${converted.status}`);
       if (refresh && code === 'invalid_grant') {
-        throw new ProviderError(displayName, 'auth_failed', `Zoom refused the stored refresh token (${detail}): the app's access was removed, or an older refresh token was sent after Zoom had issued a newer one (another copy of alsatalk-mcp refreshed it, or Zoom's answer to an earlier refresh was lost)`, {
-          hint: `sign in to Zoom again: ${reconnect} --client-id ${fields.client_id ?? '<public client id>'}`,
-          status: converted.status,
-        });
+        throw new ProviderError(
+          displayName,
+          'auth_failed',
+          `Zoom refused the stored refresh token (${detail}): the app's access was removed, or an older refresh token was sent after Zoom had issued a newer one (another copy of alsatalk-mcp refreshed it, or Zoom's answer to an earlier refresh was lost)`,
+          {
+            hint: `sign in to Zoom again: ${reconnect} --client-id ${fields.client_id ?? '<public client id>'}`,
+            status: converted.status,
+          },
+        );
       }
-      throw new ProviderError(displayName, 'auth_failed', `Zoom refused ${refresh ? 'the refresh token' : 'the sign-in'}: ${detail}`, {
-        hint:
-          code === 'invalid_client'
-            ? `use the public client id from the app's App Credentials page ("Use Public Client OAuth" on), then connect again: ${reconnect} --client-id <public client id>`
-            : `check that the General app has "Use Public Client OAuth" on and http://127.0.0.1/callback among its redirect URLs, then connect again: ${reconnect} --client-id <public client id>`,
-        status: converted.status,
-      });
+      throw new ProviderError(
+        displayName,
+        'auth_failed',
+        `Zoom refused ${refresh ? 'the refresh token' : 'the sign-in'}: ${detail}`,
+        {
+          hint:
+            code === 'invalid_client'
+              ? `use the public client id from the app's App Credentials page ("Use Public Client OAuth" on), then connect again: ${reconnect} --client-id <public client id>`
+              : `check that the General app has "Use Public Client OAuth" on and http://127.0.0.1/callback among its redirect URLs, then connect again: ${reconnect} --client-id <public client id>`,
+          status: converted.status,
+        },
+      );
     }
     if (refresh && (converted.code === 'timeout' || converted.code === 'network_error')) {
       // The request may have reached Zoom and spent the refresh token: say what the next failure would mean.
-      throw new ProviderError(displayName, converted.code, `${converted.message} while renewing the Zoom sign-in; if Zoom received the request, it has already replaced the stored refresh token`, {
-        hint: `retry; if Zoom then refuses the refresh token, sign in again: ${reconnect} --client-id ${fields.client_id ?? '<public client id>'}`,
-      });
+      throw new ProviderError(
+        displayName,
+        converted.code,
+        `${converted.message} while renewing the Zoom sign-in; if Zoom received the request, it has already replaced the stored refresh token`,
+        {
+          hint: `retry; if Zoom then refuses the refresh token, sign in again: ${reconnect} --client-id ${fields.client_id ?? '<public client id>'}`,
+        },
+      );
     }
     throw converted;
   }
   const token = userTokenResponse.safeParse(body);
   if (!token.success) {
-    throw new ProviderError(displayName, 'provider_unavailable', "Zoom's token endpoint answered without an access token", {
-      hint: 'retry in a few minutes; if it persists, check ALSATALK_ZOOM_OAUTH_URL',
-    });
+    throw new ProviderError(
+      displayName,
+      'provider_unavailable',
+      "Zoom's token endpoint answered without an access token",
+      {
+        hint: 'retry in a few minutes; if it persists, check ALSATALK_ZOOM_OAUTH_URL',
+      },
+    );
   }
   if (token.data.refresh_token) registerSecret(token.data.refresh_token);
   registerSecret(token.data.access_token);
@@ -125,11 +160,20 @@ async function userTokenRequest(oauthUrl: string, timeoutMs: number, fields: Rec
 /** Runs the browser sign-in and returns the first token answer (with its refresh token). */
 async function signIn(ctx: ConnectorContext, clientId: string) {
   if (!ctx.login) {
-    throw new InputError('--account-id', 'a browser sign-in cannot run here', `run connect in a terminal to sign in with the browser, or use a Server-to-Server OAuth app: ${reconnect} --account-id <id> --client-id <id> --client-secret-stdin`);
+    throw new InputError(
+      '--account-id',
+      'a browser sign-in cannot run here',
+      `run connect in a terminal to sign in with the browser, or use a Server-to-Server OAuth app: ${reconnect} --account-id <id> --client-id <id> --client-secret-stdin`,
+    );
   }
   const endpoints = ctx.endpoints as Endpoints;
   // Zoom grants the scopes chosen on the app's Scopes page; the authorize request names none.
-  const authorized = await ctx.login.authorize({ provider: displayName, authorizeUrl: `${endpoints.oauth}/oauth/authorize`, clientId, scopes: [] });
+  const authorized = await ctx.login.authorize({
+    provider: displayName,
+    authorizeUrl: `${endpoints.oauth}/oauth/authorize`,
+    clientId,
+    scopes: [],
+  });
   const token = await userTokenRequest(endpoints.oauth, ctx.timeoutMs, {
     grant_type: 'authorization_code',
     code: authorized.code,
@@ -138,7 +182,9 @@ async function signIn(ctx: ConnectorContext, clientId: string) {
     client_id: clientId,
   });
   if (!token.refresh_token) {
-    throw new ProviderError(displayName, 'auth_failed', 'Zoom signed you in but returned no refresh token', { hint: `connect again: ${reconnect} --client-id ${clientId}` });
+    throw new ProviderError(displayName, 'auth_failed', 'Zoom signed you in but returned no refresh token', {
+      hint: `connect again: ${reconnect} --client-id ${clientId}`,
+    });
   }
   return { ...token, refresh_token: token.refresh_token };
 }
@@ -146,39 +192,71 @@ async function signIn(ctx: ConnectorContext, clientId: string) {
 /** `connect zoom --client-id <public id>`: the person signs in; the session books as that user (`me`). */
 async function connectUser(values: Readonly<Record<string, string>>, ctx: ConnectorContext) {
   const clientId = values.clientId?.trim() ?? '';
-  if (!clientId) throw new InputError('--client-id', 'is required', "copy the public client id from the General app's App Credentials page (\"Use Public Client OAuth\" on)");
+  if (!clientId)
+    throw new InputError(
+      '--client-id',
+      'is required',
+      'copy the public client id from the General app\'s App Credentials page ("Use Public Client OAuth" on)',
+    );
   if (values.client_secret) {
-    throw new InputError('--account-id', 'is required with a client secret (a Server-to-Server OAuth app)', "add the account id from the S2S app's App Credentials page, or leave the secret out to sign in with the browser (the General app's public client has none)");
+    throw new InputError(
+      '--account-id',
+      'is required with a client secret (a Server-to-Server OAuth app)',
+      "add the account id from the S2S app's App Credentials page, or leave the secret out to sign in with the browser (the General app's public client has none)",
+    );
   }
   if (values.userId?.trim() && values.userId.trim() !== 'me') {
-    throw new InputError('--user', 'meetings are hosted by the Zoom user who signs in', 'sign in as the host instead, or use a Server-to-Server OAuth app (--account-id) to book for another user');
+    throw new InputError(
+      '--user',
+      'meetings are hosted by the Zoom user who signs in',
+      'sign in as the host instead, or use a Server-to-Server OAuth app (--account-id) to book for another user',
+    );
   }
   const endpoints = ctx.endpoints as Endpoints;
   const given = values.refresh_token?.trim();
   // A refresh token piped in is spent by its first use: the one Zoom returns instead is the one to store.
   const token = given
-    ? await userTokenRequest(endpoints.oauth, ctx.timeoutMs, { grant_type: 'refresh_token', refresh_token: given, client_id: clientId })
+    ? await userTokenRequest(endpoints.oauth, ctx.timeoutMs, {
+        grant_type: 'refresh_token',
+        refresh_token: given,
+        client_id: clientId,
+      })
     : await signIn(ctx, clientId);
   const refreshToken = token.refresh_token ?? given ?? '';
   if (token.scope !== undefined && !canCreateMeetings(token.scope)) {
-    throw new ProviderError(displayName, 'permission_denied', `the Zoom app may not create meetings (granted scopes: ${token.scope || 'none'})`, {
-      hint: `add the scope meeting:write:meeting on the General app's Scopes page, then sign in again: ${reconnect} --client-id ${clientId}`,
-    });
+    throw new ProviderError(
+      displayName,
+      'permission_denied',
+      `the Zoom app may not create meetings (granted scopes: ${token.scope || 'none'})`,
+      {
+        hint: `add the scope meeting:write:meeting on the General app's Scopes page, then sign in again: ${reconnect} --client-id ${clientId}`,
+      },
+    );
   }
   const notes: string[] = [];
   let account = 'Zoom user';
   try {
     const http = createHttp({ prefixUrl: endpoints.api, timeoutMs: ctx.timeoutMs });
-    const user = userResponse.parse(await http.get('users/me', { headers: { Authorization: `Bearer ${token.access_token}` } }).json());
+    const user = userResponse.parse(
+      await http.get('users/me', { headers: { Authorization: `Bearer ${token.access_token}` } }).json(),
+    );
     if (user.email) account = user.email;
   } catch (error) {
     const converted = await toProviderError(error, userFailure);
     // Reading the profile needs user:read:user, which booking does not: the connection still works without it.
-    notes.push(`Could not read your Zoom profile (${converted.message}); add the scope user:read:user to show who is connected.`);
+    notes.push(
+      `Could not read your Zoom profile (${converted.message}); add the scope user:read:user to show who is connected.`,
+    );
   }
   if (token.scope !== undefined && !canFindMeetings(token.scope)) notes.push(findScopesNote(false));
   const grant = { scopes: parseScopes(token.scope), expiresAt: Date.now() + token.expires_in * 1000 };
-  return { account, settings: { auth: 'oauth', clientId, userId: 'me' }, secrets: { refresh_token: refreshToken }, notes, grant };
+  return {
+    account,
+    settings: { auth: 'oauth', clientId, userId: 'me' },
+    secrets: { refresh_token: refreshToken },
+    notes,
+    grant,
+  };
 }
 
 /** `connect zoom --account-id ... --client-id ...`: a Server-to-Server OAuth app, verified before anything is stored. */
@@ -187,29 +265,48 @@ async function connectServerToServer(values: Readonly<Record<string, string>>, c
   const clientId = values.clientId?.trim() ?? '';
   const clientSecret = values.client_secret ?? '';
   const userId = values.userId?.trim() || 'me';
-  for (const [flag, value] of [['--account-id', accountId], ['--client-id', clientId], ['--client-secret-stdin', clientSecret]] as const) {
-    if (!value) throw new InputError(flag, 'is required', "copy it from the Server-to-Server OAuth app's App Credentials page");
+  for (const [flag, value] of [
+    ['--account-id', accountId],
+    ['--client-id', clientId],
+    ['--client-secret-stdin', clientSecret],
+  ] as const) {
+    if (!value)
+      throw new InputError(flag, 'is required', "copy it from the Server-to-Server OAuth app's App Credentials page");
   }
   const endpoints = ctx.endpoints as Endpoints;
   const token = await fetchToken(endpoints.oauth, ctx.timeoutMs, accountId, clientId, clientSecret);
   const notes: string[] = [];
   if (token.scope !== undefined && !canCreateMeetings(token.scope)) {
-    throw new ProviderError(displayName, 'permission_denied', `the Zoom app may not create meetings (granted scopes: ${token.scope || 'none'})`, {
-      hint: 'add the scope meeting:write:meeting:admin (or meeting:write:admin) on the app\'s Scopes page, activate the app, then connect again',
-    });
+    throw new ProviderError(
+      displayName,
+      'permission_denied',
+      `the Zoom app may not create meetings (granted scopes: ${token.scope || 'none'})`,
+      {
+        hint: "add the scope meeting:write:meeting:admin (or meeting:write:admin) on the app's Scopes page, activate the app, then connect again",
+      },
+    );
   }
   let account = `account ${accountId}`;
   const http = createHttp({ prefixUrl: endpoints.api, timeoutMs: ctx.timeoutMs });
   try {
     const user = userResponse.parse(
-      await http.get(`users/${encodeURIComponent(userId)}`, { headers: { Authorization: `Bearer ${token.access_token}` } }).json(),
+      await http
+        .get(`users/${encodeURIComponent(userId)}`, { headers: { Authorization: `Bearer ${token.access_token}` } })
+        .json(),
     );
     if (user.email) account = user.email;
   } catch (error) {
     const converted = await toProviderError(error, failure);
-    if (converted.status === 404) throw new InputError('--user', `Zoom has no user "${userId}" in this account`, 'give the host\'s Zoom e-mail or user id, or omit --user to host as the app owner');
+    if (converted.status === 404)
+      throw new InputError(
+        '--user',
+        `Zoom has no user "${userId}" in this account`,
+        "give the host's Zoom e-mail or user id, or omit --user to host as the app owner",
+      );
     // Reading the user needs a scope (user:read:user:admin) that booking does not; the connection still works without it.
-    notes.push(`Could not read the Zoom host's profile (${converted.message}); meetings will be created for user "${userId}".`);
+    notes.push(
+      `Could not read the Zoom host's profile (${converted.message}); meetings will be created for user "${userId}".`,
+    );
   }
   if (token.scope !== undefined && !canFindMeetings(token.scope)) notes.push(findScopesNote(true));
   const grant = { scopes: parseScopes(token.scope), expiresAt: Date.now() + token.expires_in * 1000 };
@@ -222,14 +319,18 @@ function userTokens(ctx: SessionContext, clientId: string): () => Promise<Issued
   return rotatingRefresh({
     ctx,
     provider: displayName,
-    refresh: (refreshToken) => userTokenRequest(oauthUrl, ctx.timeoutMs, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId }),
+    refresh: (refreshToken) =>
+      userTokenRequest(oauthUrl, ctx.timeoutMs, {
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+        client_id: clientId,
+      }),
     signInAgain: `${reconnect} --client-id ${clientId}`,
   });
 }
 
 /** What `zoom.ts` (its manifest) loads on first use. */
 export const implementation: ProviderImplementation = {
-
   async connect(values, ctx: ConnectorContext) {
     return values.accountId?.trim() ? connectServerToServer(values, ctx) : connectUser(values, ctx);
   },
@@ -237,7 +338,9 @@ export const implementation: ProviderImplementation = {
   openSession(ctx) {
     const parsed = settingsSchema.safeParse(ctx.connection.settings);
     if (!parsed.success) {
-      throw new ProviderError(displayName, 'not_connected', 'the stored Zoom settings are incomplete', { hint: `connect Zoom again: ${reconnect}` });
+      throw new ProviderError(displayName, 'not_connected', 'the stored Zoom settings are incomplete', {
+        hint: `connect Zoom again: ${reconnect}`,
+      });
     }
     const settings = parsed.data;
     const endpoints = ctx.endpoints as Endpoints;
@@ -247,8 +350,18 @@ export const implementation: ProviderImplementation = {
         user
           ? userTokens(ctx, settings.clientId)
           : async () => {
-              const token = await fetchToken(endpoints.oauth, ctx.timeoutMs, settings.accountId, settings.clientId, await ctx.secret('client_secret'));
-              return { accessToken: token.access_token, expiresAt: Date.now() + token.expires_in * 1000, scopes: parseScopes(token.scope) };
+              const token = await fetchToken(
+                endpoints.oauth,
+                ctx.timeoutMs,
+                settings.accountId,
+                settings.clientId,
+                await ctx.secret('client_secret'),
+              );
+              return {
+                accessToken: token.access_token,
+                expiresAt: Date.now() + token.expires_in * 1000,
+                scopes: parseScopes(token.scope),
+              };
             },
         ctx.recordToken,
       ),
@@ -277,10 +390,21 @@ export const implementation: ProviderImplementation = {
           const day = meeting.start.toUTC().toISODate() ?? '';
           let nextPage: string | undefined;
           for (let page = 0; page < maxListPages; page += 1) {
-            const searchParams = { type: 'upcoming', page_size: 300, from: day, to: day, timezone: 'UTC', ...(nextPage ? { next_page_token: nextPage } : {}) };
-            const listed = findTaggedMeeting(await http.get(`users/${encodeURIComponent(settings.userId)}/meetings`, { searchParams, signal }).json(), meeting);
+            const searchParams = {
+              type: 'upcoming',
+              page_size: 300,
+              from: day,
+              to: day,
+              timezone: 'UTC',
+              ...(nextPage ? { next_page_token: nextPage } : {}),
+            };
+            const listed = findTaggedMeeting(
+              await http.get(`users/${encodeURIComponent(settings.userId)}/meetings`, { searchParams, signal }).json(),
+              meeting,
+            );
             // The list has no passcode: the meeting itself has.
-            if (listed.id) return fromZoomMeeting(await http.get(`meetings/${encodeURIComponent(listed.id)}`, { signal }).json());
+            if (listed.id)
+              return fromZoomMeeting(await http.get(`meetings/${encodeURIComponent(listed.id)}`, { signal }).json());
             nextPage = listed.nextPage;
             if (!nextPage) break;
           }
@@ -291,10 +415,15 @@ export const implementation: ProviderImplementation = {
           // 4711: the token lacks a scope (Zoom answers it with HTTP 400).
           const scopeMissing = converted.status === 403 || (body as { code?: unknown } | undefined)?.code === 4711;
           if (!scopeMissing) throw converted;
-          throw new ProviderError(displayName, 'permission_denied', `cannot look in Zoom for the meeting an interrupted call may have made (${converted.message})`, {
-            hint: `give the Zoom app the scopes ${user ? 'meeting:read:list_meetings and meeting:read:meeting' : 'meeting:read:list_meetings:admin and meeting:read:meeting:admin'}, then repeat the call; or look for it in the Zoom web portal`,
-            status: converted.status,
-          });
+          throw new ProviderError(
+            displayName,
+            'permission_denied',
+            `cannot look in Zoom for the meeting an interrupted call may have made (${converted.message})`,
+            {
+              hint: `give the Zoom app the scopes ${user ? 'meeting:read:list_meetings and meeting:read:meeting' : 'meeting:read:list_meetings:admin and meeting:read:meeting:admin'}, then repeat the call; or look for it in the Zoom web portal`,
+              status: converted.status,
+            },
+          );
         }
       },
     };

@@ -67,16 +67,32 @@ export const bookingTag = (bookingId: string): string => `alsatalk-mcp booking $
 /** List meetings (`GET /users/{userId}/meetings`): the fields a repeated call matches on. Items carry no passcode. */
 const listMeetingsResponse = z.object({
   next_page_token: z.string().optional(),
-  meetings: z.array(z.object({ id: z.union([z.number(), z.string()]), start_time: z.string().optional(), agenda: z.string().optional() })).default([]),
+  meetings: z
+    .array(
+      z.object({
+        id: z.union([z.number(), z.string()]),
+        start_time: z.string().optional(),
+        agenda: z.string().optional(),
+      }),
+    )
+    .default([]),
 });
 
 /** The id of the listed meeting made for `meeting` (its tag in the agenda, at its start), and the next page's token. */
-export function findTaggedMeeting(body: unknown, meeting: Meeting): { id: string | undefined; nextPage: string | undefined } {
+export function findTaggedMeeting(
+  body: unknown,
+  meeting: Meeting,
+): { id: string | undefined; nextPage: string | undefined } {
   const parsed = listMeetingsResponse.safeParse(body);
-  if (!parsed.success) throw new ProviderError(displayName, 'provider_rejected', 'Zoom answered the meeting list in an unexpected form', { hint: 'retry; if it keeps happening, look for the meeting in the Zoom web portal' });
+  if (!parsed.success)
+    throw new ProviderError(displayName, 'provider_rejected', 'Zoom answered the meeting list in an unexpected form', {
+      hint: 'retry; if it keeps happening, look for the meeting in the Zoom web portal',
+    });
   const start = meeting.start.toMillis();
   const tag = bookingTag(meeting.bookingId);
-  const found = parsed.data.meetings.find((m) => (m.agenda ?? '').includes(tag) && (m.start_time === undefined || Date.parse(m.start_time) === start));
+  const found = parsed.data.meetings.find(
+    (m) => (m.agenda ?? '').includes(tag) && (m.start_time === undefined || Date.parse(m.start_time) === start),
+  );
   return { id: found ? String(found.id) : undefined, nextPage: parsed.data.next_page_token || undefined };
 }
 
@@ -105,9 +121,14 @@ export function fromZoomMeeting(body: unknown): BookedMeeting {
   const parsed = createMeetingResponse.safeParse(body);
   if (!parsed.success) {
     // Uncertain, not refused: the meeting exists, so a repeat must look for it before making another.
-    throw new ProviderError(displayName, 'outcome_unknown', 'Zoom created the meeting but its answer had no join_url or id', {
-      hint: 'repeat the same call: it looks in Zoom for this meeting before making another (or check the Zoom web portal)',
-    });
+    throw new ProviderError(
+      displayName,
+      'outcome_unknown',
+      'Zoom created the meeting but its answer had no join_url or id',
+      {
+        hint: 'repeat the same call: it looks in Zoom for this meeting before making another (or check the Zoom web portal)',
+      },
+    );
   }
   const m = parsed.data;
   return {
@@ -127,12 +148,14 @@ export function describeZoomError(body: unknown): string | undefined {
     return `${api.data.message}${api.data.code !== undefined ? ` (code ${api.data.code})` : ''}${fields ? ` [${fields}]` : ''}`;
   }
   const oauth = oauthError.safeParse(body);
-  if (oauth.success && (oauth.data.reason || oauth.data.error)) return [oauth.data.reason, oauth.data.error].filter(Boolean).join(' / ');
+  if (oauth.success && (oauth.data.reason || oauth.data.error))
+    return [oauth.data.reason, oauth.data.error].filter(Boolean).join(' / ');
   return typeof body === 'string' && body.length > 0 ? truncate(body, 200) : undefined;
 }
 
 /** True when the granted scopes (space-separated) allow creating meetings: granular `meeting:write:meeting[:admin]` or classic `meeting:write[:admin]`. */
-export const canCreateMeetings = (scope: string): boolean => scope.split(/\s+/).some((s) => s.startsWith('meeting:write'));
+export const canCreateMeetings = (scope: string): boolean =>
+  scope.split(/\s+/).some((s) => s.startsWith('meeting:write'));
 
 /**
  * True when the scopes let a repeated booking look for a meeting whose answer was lost (List meetings, then Get meeting):
@@ -146,6 +169,8 @@ export function canFindMeetings(scope: string): boolean {
 
 /** The note `connect zoom` adds when the app cannot look meetings up: it works, with one safety net less. */
 export const findScopesNote = (admin: boolean): string => {
-  const [list, read] = admin ? ['meeting:read:list_meetings:admin', 'meeting:read:meeting:admin'] : ['meeting:read:list_meetings', 'meeting:read:meeting'];
+  const [list, read] = admin
+    ? ['meeting:read:list_meetings:admin', 'meeting:read:meeting:admin']
+    : ['meeting:read:list_meetings', 'meeting:read:meeting'];
   return `The Zoom app lacks the scopes ${list} and ${read}: booking works, but when Zoom's answer to a booking is lost (a dropped connection, a crash), alsatalk-mcp cannot look in Zoom for the meeting it may have made, so it asks you to check instead of booking again. Add them on the app's Scopes page and connect again to close that gap.`;
 };

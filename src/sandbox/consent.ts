@@ -7,7 +7,10 @@ export async function followConsentPage(url: string): Promise<boolean> {
   const location = page.headers.get('location');
   if (!location) throw new Error(`the sign-in page answered ${page.status} without a redirect: ${await page.text()}`);
   // The listener answers once the code is exchanged; connect waits on the listener, not on this fetch.
-  void fetch(location).then((r) => r.arrayBuffer(), () => undefined);
+  void fetch(location).then(
+    (r) => r.arrayBuffer(),
+    () => undefined,
+  );
   return true;
 }
 

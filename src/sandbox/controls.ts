@@ -33,7 +33,8 @@ export type ErrorBody = (status: number, message: string) => unknown;
 
 const plainError: ErrorBody = (_status, message) => ({ message });
 
-const applies = (target: string, provider: string, key: string): boolean => target === '*' || target === provider || target === key;
+const applies = (target: string, provider: string, key: string): boolean =>
+  target === '*' || target === provider || target === key;
 
 /**
  * Parses a `--fail` flag: `zoom` (500), `zoom=503`, `zoom=429` (Retry-After: 1), `zoom=malformed`, `zoom=hang`,
@@ -45,7 +46,9 @@ export function parseFaultFlag(flag: string): FaultRule {
   if (what === 'malformed' || what === 'hang' || what === 'hang-after') return { target, kind: what };
   const status = Number(what);
   if (!target || !Number.isInteger(status) || status < 400 || status > 599) {
-    throw new Error(`--fail ${flag}: expected PROVIDER, PROVIDER=STATUS (400-599), PROVIDER=malformed, PROVIDER=hang or PROVIDER=hang-after`);
+    throw new Error(
+      `--fail ${flag}: expected PROVIDER, PROVIDER=STATUS (400-599), PROVIDER=malformed, PROVIDER=hang or PROVIDER=hang-after`,
+    );
   }
   return { target, kind: 'status', status, ...(status === 429 ? { retryAfter: 1 } : {}) };
 }
@@ -54,7 +57,8 @@ export function parseFaultFlag(flag: string): FaultRule {
 export function parseLatencyFlag(flag: string): LatencyRule {
   const [left = '', right] = flag.split('=');
   const [target, ms] = right === undefined ? ['*', Number(left)] : [left, Number(right)];
-  if (!target || !Number.isInteger(ms) || ms < 0) throw new Error(`--latency ${flag}: expected MILLISECONDS or PROVIDER=MILLISECONDS`);
+  if (!target || !Number.isInteger(ms) || ms < 0)
+    throw new Error(`--latency ${flag}: expected MILLISECONDS or PROVIDER=MILLISECONDS`);
   return { target, ms };
 }
 
@@ -102,11 +106,18 @@ export class Controls {
     const fault = this.#take(provider, key, (f) => f.kind !== 'hang-after');
     if (!fault) return undefined;
     if (fault.kind === 'hang') return this.#hang();
-    if (fault.kind === 'malformed') return new Response('{"id": 8512, "join_url": "https://', { status: 200, headers: { 'content-type': 'application/json' } });
+    if (fault.kind === 'malformed')
+      return new Response('{"id": 8512, "join_url": "https://', {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      });
     const status = fault.status ?? 500;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
-    return new Response(JSON.stringify(errorBody(status, `sandbox fault: ${provider} answers ${status}`)), { status, headers });
+    return new Response(JSON.stringify(errorBody(status, `sandbox fault: ${provider} answers ${status}`)), {
+      status,
+      headers,
+    });
   }
 
   /** After the route made its answer: with a `hang-after` fault, that answer never leaves (the work is done). */

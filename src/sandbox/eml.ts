@@ -19,11 +19,17 @@ export function toEml(email: SentEmail, date = new Date()): string {
   const mixed = `mixed-${randomBytes(8).toString('hex')}`;
   const alternative = `alt-${randomBytes(8).toString('hex')}`;
   const bodies = [
-    ...(payload.text !== undefined ? [part('text/plain; charset=utf-8', Buffer.from(payload.text, 'utf8').toString('base64'))] : []),
-    ...(payload.html !== undefined ? [part('text/html; charset=utf-8', Buffer.from(payload.html, 'utf8').toString('base64'))] : []),
+    ...(payload.text !== undefined
+      ? [part('text/plain; charset=utf-8', Buffer.from(payload.text, 'utf8').toString('base64'))]
+      : []),
+    ...(payload.html !== undefined
+      ? [part('text/html; charset=utf-8', Buffer.from(payload.html, 'utf8').toString('base64'))]
+      : []),
   ];
   const attachments = (payload.attachments ?? []).map((a) =>
-    part(`${a.content_type ?? 'application/octet-stream'}; name="${a.filename}"`, a.content, [`Content-Disposition: attachment; filename="${a.filename}"`]),
+    part(`${a.content_type ?? 'application/octet-stream'}; name="${a.filename}"`, a.content, [
+      `Content-Disposition: attachment; filename="${a.filename}"`,
+    ]),
   );
   return [
     `From: ${encodeHeader(payload.from)}`,

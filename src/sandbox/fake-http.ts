@@ -20,7 +20,13 @@ const route =
   (url: string, resolver: Resolver): FakeRoute => ({ method, url, resolver });
 
 /** Route builders named like msw's `http.get(...)`, so a fake reads like any msw handler file. */
-export const http = { get: route('GET'), post: route('POST'), patch: route('PATCH'), put: route('PUT'), delete: route('DELETE') };
+export const http = {
+  get: route('GET'),
+  post: route('POST'),
+  patch: route('PATCH'),
+  put: route('PUT'),
+  delete: route('DELETE'),
+};
 
 const segments = (pathname: string): string[] => pathname.replace(/\/+$/, '').split('/');
 
@@ -57,7 +63,10 @@ export function matchRoute(candidate: FakeRoute, request: Request, url = new URL
 }
 
 /** The first route that answers `request`, with its parameters. */
-export function findRoute(routes: readonly FakeRoute[], request: Request): { route: FakeRoute; params: Params } | undefined {
+export function findRoute(
+  routes: readonly FakeRoute[],
+  request: Request,
+): { route: FakeRoute; params: Params } | undefined {
   const url = new URL(request.url);
   for (const candidate of routes) {
     const params = matchRoute(candidate, request, url);

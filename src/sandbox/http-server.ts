@@ -29,7 +29,11 @@ async function toRequest(req: http.IncomingMessage, origin: string): Promise<Req
     else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
   }
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && chunks.length > 0;
-  return new Request(`${origin}${req.url ?? '/'}`, { method: req.method ?? 'GET', headers, ...(hasBody ? { body: Buffer.concat(chunks) } : {}) });
+  return new Request(`${origin}${req.url ?? '/'}`, {
+    method: req.method ?? 'GET',
+    headers,
+    ...(hasBody ? { body: Buffer.concat(chunks) } : {}),
+  });
 }
 
 /**

@@ -4,7 +4,14 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { findRoute, type FakeRoute } from './fake-http.js';
-import { Controls, faultRuleSchema, latencyRuleSchema, routeKey, type FaultRule, type LatencyRule } from './controls.js';
+import {
+  Controls,
+  faultRuleSchema,
+  latencyRuleSchema,
+  routeKey,
+  type FaultRule,
+  type LatencyRule,
+} from './controls.js';
 import { toEml } from './eml.js';
 import { createCalendlyFake } from './fakes/calendly.js';
 import { createGoogleFake } from './fakes/google.js';
@@ -56,8 +63,16 @@ export function createSandboxWorld(origin: string, options: SandboxOptions) {
   const fakes = {
     zoom: createZoomFake({ apiBase: `${origin}/zoom/v2`, oauthBase: `${origin}/zoom` }),
     calendly: createCalendlyFake({ apiBase: `${origin}/calendly/api`, authBase: `${origin}/calendly/auth` }),
-    google: createGoogleFake({ apiBase: `${origin}/google/calendar/v3`, tokenBase: `${origin}/google/oauth`, authUrl: `${origin}/google/o/oauth2/v2/auth` }),
-    zoho: createZohoFake({ accountsBase: `${origin}/zoho/accounts`, apiBase: `${origin}/zoho/api`, euAccountsBase: `${origin}/zoho/accounts-eu` }),
+    google: createGoogleFake({
+      apiBase: `${origin}/google/calendar/v3`,
+      tokenBase: `${origin}/google/oauth`,
+      authUrl: `${origin}/google/o/oauth2/v2/auth`,
+    }),
+    zoho: createZohoFake({
+      accountsBase: `${origin}/zoho/accounts`,
+      apiBase: `${origin}/zoho/api`,
+      euAccountsBase: `${origin}/zoho/accounts-eu`,
+    }),
     resend: createResendFake({
       apiBase: `${origin}/resend`,
       onSent: (email) => {
@@ -67,7 +82,11 @@ export function createSandboxWorld(origin: string, options: SandboxOptions) {
       },
     }),
   };
-  const mounts = Object.entries(fakes).map(([id, fake]) => ({ id, routes: fake.routes as readonly FakeRoute[], errorBody: 'errorBody' in fake ? fake.errorBody : undefined }));
+  const mounts = Object.entries(fakes).map(([id, fake]) => ({
+    id,
+    routes: fake.routes as readonly FakeRoute[],
+    errorBody: 'errorBody' in fake ? fake.errorBody : undefined,
+  }));
   const controls = new Controls();
   for (const rule of options.latency ?? []) controls.setLatency(rule);
   for (const rule of options.faults ?? []) controls.addFault(rule);
@@ -90,10 +109,13 @@ export function createSandboxWorld(origin: string, options: SandboxOptions) {
   async function admin(request: Request, url: URL): Promise<Response> {
     const rest = url.pathname.slice('/__sandbox'.length);
     if (rest.startsWith('/secrets/')) {
-      if (request.headers.get('authorization') !== `Bearer ${key}`) return json({ message: 'wrong or missing sandbox key' }, 401);
+      if (request.headers.get('authorization') !== `Bearer ${key}`)
+        return json({ message: 'wrong or missing sandbox key' }, 401);
       const account = decodeURIComponent(rest.slice('/secrets/'.length));
-      if (request.method === 'GET') return secrets.has(account) ? json({ secret: secrets.get(account) }) : json({ message: 'no such secret' }, 404);
-      if (request.method === 'DELETE') return secrets.delete(account) ? json({}) : json({ message: 'no such secret' }, 404);
+      if (request.method === 'GET')
+        return secrets.has(account) ? json({ secret: secrets.get(account) }) : json({ message: 'no such secret' }, 404);
+      if (request.method === 'DELETE')
+        return secrets.delete(account) ? json({}) : json({ message: 'no such secret' }, 404);
       if (request.method === 'PUT') {
         const body = (await request.json().catch(() => undefined)) as { secret?: unknown } | undefined;
         if (typeof body?.secret !== 'string') return json({ message: 'body must be {"secret": "..."}' }, 400);
@@ -102,17 +124,35 @@ export function createSandboxWorld(origin: string, options: SandboxOptions) {
       }
     }
     if (request.method === 'GET' && (rest === '' || rest === '/')) {
-      return json({ providers: mounts.map((m) => m.id), routes: routeKeys, controls: controls.describe(), holdings: holdings(), outbox: outbox.map((o) => o.file) });
+      return json({
+        providers: mounts.map((m) => m.id),
+        routes: routeKeys,
+        controls: controls.describe(),
+        holdings: holdings(),
+        outbox: outbox.map((o) => o.file),
+      });
     }
     if (request.method === 'POST' && rest === '/latency') {
       const rule = latencyRuleSchema.safeParse(await request.json().catch(() => undefined));
-      if (!rule.success) return json({ message: 'expected {"target": "zoom" | "<route>" | "*", "ms": 100}', issues: rule.error.issues }, 400);
+      if (!rule.success)
+        return json(
+          { message: 'expected {"target": "zoom" | "<route>" | "*", "ms": 100}', issues: rule.error.issues },
+          400,
+        );
       controls.setLatency(rule.data);
       return json(controls.describe());
     }
     if (request.method === 'POST' && rest === '/faults') {
       const rule = faultRuleSchema.safeParse(await request.json().catch(() => undefined));
-      if (!rule.success) return json({ message: 'expected {"target": "zoom", "kind": "status" | "malformed" | "hang" | "hang-after", "status"?: 503, "retryAfter"?: 1, "times"?: 1}', issues: rule.error.issues }, 400);
+      if (!rule.success)
+        return json(
+          {
+            message:
+              'expected {"target": "zoom", "kind": "status" | "malformed" | "hang" | "hang-after", "status"?: 503, "retryAfter"?: 1, "times"?: 1}',
+            issues: rule.error.issues,
+          },
+          400,
+        );
       controls.addFault(rule.data);
       return json(controls.describe());
     }
@@ -133,7 +173,9 @@ export function createSandboxWorld(origin: string, options: SandboxOptions) {
       if (!found) continue;
       const route = routeKey(mount.id, found.route.method, new URL(found.route.url).pathname);
       options.onArrived?.({ provider: mount.id, route });
-      const response = (await controls.before(mount.id, route, mount.errorBody)) ?? (await controls.after(mount.id, route, await found.route.resolver({ request, params: found.params })));
+      const response =
+        (await controls.before(mount.id, route, mount.errorBody)) ??
+        (await controls.after(mount.id, route, await found.route.resolver({ request, params: found.params })));
       const { onServed } = options;
       // Over HTTP the answer ends when its bytes leave: writing them is the provider's time, not the client's.
       if (onServed) {

@@ -29,7 +29,11 @@ interface LoginFlags {
   verbose: boolean;
 }
 
-const loginOptions = { 'no-browser': { type: 'boolean' }, port: { type: 'string' }, verbose: { type: 'boolean' } } as const;
+const loginOptions = {
+  'no-browser': { type: 'boolean' },
+  port: { type: 'string' },
+  verbose: { type: 'boolean' },
+} as const;
 
 const stdinFlag = (field: CredentialField): string => `${field.flag}-stdin`;
 
@@ -57,13 +61,21 @@ function splitStdin(text: string, fields: readonly CredentialField[]): string[] 
   if (fields.length === 1) return [text];
   const lines = text.split(/\r?\n/);
   if (lines.length < fields.length || lines.slice(0, fields.length).some((l) => l === '')) {
-    throw new InputError('stdin', `expected ${fields.length} lines (${fields.map((f) => f.label).join(', then ')}), one per line`, 'print each secret on its own line, in that order');
+    throw new InputError(
+      'stdin',
+      `expected ${fields.length} lines (${fields.map((f) => f.label).join(', then ')}), one per line`,
+      'print each secret on its own line, in that order',
+    );
   }
   return lines;
 }
 
 /** Gathers every field from flags, stdin or a prompt; refuses a secret given as a bare flag. */
-async function collect(connector: Connector, args: string[], io: CommandIo): Promise<{ values: Record<string, string>; login: LoginFlags }> {
+async function collect(
+  connector: Connector,
+  args: string[],
+  io: CommandIo,
+): Promise<{ values: Record<string, string>; login: LoginFlags }> {
   const options: Record<string, { type: 'string' | 'boolean' }> = { ...loginOptions };
   for (const field of connector.fields) {
     options[field.flag] = { type: 'string' };
@@ -76,20 +88,41 @@ async function collect(connector: Connector, args: string[], io: CommandIo): Pro
     throw new InputError('arguments', (error as Error).message, `see the flags:\n${connectUsage(connector)}`);
   }
   const port = parsed.values.port;
-  if (port !== undefined && (typeof port !== 'string' || !/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535)) {
-    throw new InputError('--port', `"${String(port)}" is not a port number`, 'give the port of the redirect URI registered with the provider, 1 to 65535');
+  if (
+    port !== undefined &&
+    (typeof port !== 'string' || !/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535)
+  ) {
+    throw new InputError(
+      '--port',
+      `"${String(port)}" is not a port number`,
+      'give the port of the redirect URI registered with the provider, 1 to 65535',
+    );
   }
-  const login: LoginFlags = { noBrowser: parsed.values['no-browser'] === true, verbose: parsed.values.verbose === true, ...(typeof port === 'string' ? { port: Number(port) } : {}) };
+  const login: LoginFlags = {
+    noBrowser: parsed.values['no-browser'] === true,
+    verbose: parsed.values.verbose === true,
+    ...(typeof port === 'string' ? { port: Number(port) } : {}),
+  };
   const values: Record<string, string> = {};
   // Several secrets can come through stdin: one line each, in the order the fields are listed.
   const fromStdin = connector.fields.filter((f) => f.secret && parsed.values[stdinFlag(f)] === true);
   const stdinLines = fromStdin.length === 0 ? [] : splitStdin(await readStdin(io.stdin), fromStdin);
   const isGiven = (key: string): boolean =>
-    connector.fields.some((f) => f.key === key && (typeof parsed.values[f.flag] === 'string' || parsed.values[stdinFlag(f)] === true || (f.fromEnv === true && !!io.env?.[fieldEnv(connector.id, f)]?.trim())));
+    connector.fields.some(
+      (f) =>
+        f.key === key &&
+        (typeof parsed.values[f.flag] === 'string' ||
+          parsed.values[stdinFlag(f)] === true ||
+          (f.fromEnv === true && !!io.env?.[fieldEnv(connector.id, f)]?.trim())),
+    );
   for (const field of connector.fields) {
     const given = parsed.values[field.flag];
     if (field.secret && typeof given === 'string') {
-      throw new InputError(`--${field.flag}`, 'a secret is never taken from a bare flag (it would be kept in shell history)', `pipe it in with --${stdinFlag(field)}, or leave the flag out to be asked for it`);
+      throw new InputError(
+        `--${field.flag}`,
+        'a secret is never taken from a bare flag (it would be kept in shell history)',
+        `pipe it in with --${stdinFlag(field)}, or leave the flag out to be asked for it`,
+      );
     }
     const fromEnv = field.fromEnv ? io.env?.[fieldEnv(connector.id, field)]?.trim() : undefined;
     if (typeof given === 'string') {
@@ -103,8 +136,15 @@ async function collect(connector: Connector, args: string[], io: CommandIo): Pro
         ? !isGiven(field.requiredUnless)
         : !field.optional || (field.requiredWith !== undefined && values[field.requiredWith])
     ) {
-      if (!canPrompt()) throw new InputError(`--${field.secret ? stdinFlag(field) : field.flag}`, `${field.label} is required`, `${field.help}`);
-      values[field.key] = field.secret ? await askSecret(`${connector.displayName} ${field.label}: `) : await ask(`${connector.displayName} ${field.label} (${field.help}): `);
+      if (!canPrompt())
+        throw new InputError(
+          `--${field.secret ? stdinFlag(field) : field.flag}`,
+          `${field.label} is required`,
+          `${field.help}`,
+        );
+      values[field.key] = field.secret
+        ? await askSecret(`${connector.displayName} ${field.label}: `)
+        : await ask(`${connector.displayName} ${field.label} (${field.help}): `);
     }
     if (field.secret && values[field.key]) registerSecret(values[field.key] as string);
   }
@@ -112,11 +152,20 @@ async function collect(connector: Connector, args: string[], io: CommandIo): Pro
 }
 
 /** @param registry the connectors to choose from (all of them, unless a test narrows it) */
-export async function runConnect(ctx: AppContext, argv: string[], io: CommandIo, registry: readonly Connector[] = connectors): Promise<void> {
+export async function runConnect(
+  ctx: AppContext,
+  argv: string[],
+  io: CommandIo,
+  registry: readonly Connector[] = connectors,
+): Promise<void> {
   const [id, ...rest] = argv;
   const connector = registry.find((c) => c.id === id);
   if (!connector) {
-    throw new InputError('provider', id ? `"${id}" is not a provider` : 'is missing', `choose one of: ${registry.map((c) => c.id).join(', ')}\n\n${connectUsage()}`);
+    throw new InputError(
+      'provider',
+      id ? `"${id}" is not a provider` : 'is missing',
+      `choose one of: ${registry.map((c) => c.id).join(', ')}\n\n${connectUsage()}`,
+    );
   }
   const { values, login } = await collect(connector, rest, io);
   // Every step line is redacted too: a provider echoing a token into an error must not reach the terminal.
@@ -129,7 +178,14 @@ export async function runConnect(ctx: AppContext, argv: string[], io: CommandIo,
   }
 }
 
-async function connectWith(ctx: AppContext, connector: Connector, values: Record<string, string>, login: LoginFlags, io: CommandIo, step?: (text: string) => void): Promise<void> {
+async function connectWith(
+  ctx: AppContext,
+  connector: Connector,
+  values: Record<string, string>,
+  login: LoginFlags,
+  io: CommandIo,
+  step?: (text: string) => void,
+): Promise<void> {
   const browserLogin = createBrowserLogin({
     out: io.out,
     noBrowser: login.noBrowser,
@@ -146,7 +202,13 @@ async function connectWith(ctx: AppContext, connector: Connector, values: Record
     log: ctx.log,
     login: browserLogin,
   });
-  step?.(`verified; storing ${Object.keys(result.secrets).map((k) => `${connector.id}:${k}`).join(', ') || 'no secret'} in the ${ctx.secrets.label} (values not shown), then the connection in ${ctx.config.databasePath}`);
+  step?.(
+    `verified; storing ${
+      Object.keys(result.secrets)
+        .map((k) => `${connector.id}:${k}`)
+        .join(', ') || 'no secret'
+    } in the ${ctx.secrets.label} (values not shown), then the connection in ${ctx.config.databasePath}`,
+  );
   await saveConnection(ctx, connector, result);
   io.out(`Connected ${connector.displayName} as ${result.account}.`);
   for (const note of result.notes) io.out(`Note: ${note}`);
@@ -158,7 +220,11 @@ async function connectWith(ctx: AppContext, connector: Connector, values: Record
  * the old credential's leftovers are removed. A failure on the way (a locked keychain, a database another process holds)
  * puts back the secrets it had replaced, so the old connection stays as it was, and a new one leaves nothing behind.
  */
-export async function saveConnection(ctx: Pick<AppContext, 'connections' | 'secrets'>, connector: Connector, result: ConnectResult): Promise<void> {
+export async function saveConnection(
+  ctx: Pick<AppContext, 'connections' | 'secrets'>,
+  connector: Connector,
+  result: ConnectResult,
+): Promise<void> {
   const previous = ctx.connections.get(connector.id);
   const replaced: Array<{ account: string; before: string | null }> = [];
   try {
@@ -182,6 +248,9 @@ export async function saveConnection(ctx: Pick<AppContext, 'connections' | 'secr
     throw error;
   }
   // Switching how a provider is connected (a token, then a sign-in) must not leave the old credential in the keychain.
-  const stale = new Set([...connector.fields.filter((f) => f.secret).map((f) => f.key), ...(previous ? (connector.secretsFor?.(previous.settings) ?? []) : [])]);
+  const stale = new Set([
+    ...connector.fields.filter((f) => f.secret).map((f) => f.key),
+    ...(previous ? (connector.secretsFor?.(previous.settings) ?? []) : []),
+  ]);
   for (const key of stale) if (!(key in result.secrets)) await ctx.secrets.delete(secretAccount(connector.id, key));
 }

@@ -79,16 +79,42 @@ function readOptions(argv: string[]): DemoOptions {
     throw new InputError('arguments', (error as Error).message, demoUsage);
   }
   const { values } = parsed;
-  const providers = values.providers ? values.providers.split(',').map((p) => p.trim()).filter(Boolean) : [...providerIds];
+  const providers = values.providers
+    ? values.providers
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)
+    : [...providerIds];
   const unknown = providers.filter((p) => !providerIds.includes(p));
-  if (unknown.length > 0 || providers.length === 0) throw new InputError('--providers', `unknown: ${unknown.join(', ') || '(none given)'}`, `choose from ${providerIds.join(', ')}, comma-separated`);
+  if (unknown.length > 0 || providers.length === 0)
+    throw new InputError(
+      '--providers',
+      `unknown: ${unknown.join(', ') || '(none given)'}`,
+      `choose from ${providerIds.join(', ')}, comma-separated`,
+    );
   const timezone = values.timezone ?? 'America/New_York';
-  if (!isTimeZone(timezone)) throw new InputError('--timezone', `"${timezone}" is not an IANA time zone`, 'for example Europe/Paris or Asia/Tokyo');
-  return { providers, timezone, date: values.date ?? nextWeekday(timezone), time: values.time ?? '10:00', controls: readControlFlags(values.latency, values.fail) };
+  if (!isTimeZone(timezone))
+    throw new InputError(
+      '--timezone',
+      `"${timezone}" is not an IANA time zone`,
+      'for example Europe/Paris or Asia/Tokyo',
+    );
+  return {
+    providers,
+    timezone,
+    date: values.date ?? nextWeekday(timezone),
+    time: values.time ?? '10:00',
+    controls: readControlFlags(values.latency, values.fail),
+  };
 }
 
 /** Connects `providers` and Resend through `connect`, as a person would, answering the sandbox's consent pages. */
-export async function connectAll(sandbox: Sandbox, env: Record<string, string>, providers: readonly string[], out: (line: string) => void): Promise<void> {
+export async function connectAll(
+  sandbox: Sandbox,
+  env: Record<string, string>,
+  providers: readonly string[],
+  out: (line: string) => void,
+): Promise<void> {
   const ctx = await openContext(env);
   const indent = (text: string) => {
     for (const line of text.split('\n')) out(`    ${line}`);
@@ -111,8 +137,14 @@ export async function connectAll(sandbox: Sandbox, env: Record<string, string>, 
       out(`  $ npx alsatalk-mcp connect ${args.map((a) => (a.includes(' ') ? `"${a}"` : a)).join(' ')}`);
       await runConnect(ctx, args, io());
     }
-    out(`  $ printf '%s' "$RESEND_API_KEY" | npx alsatalk-mcp connect resend --api-key-stdin --from "Acme Scheduling <meet@acme.test>"`);
-    await runConnect(ctx, ['resend', '--api-key-stdin', '--from', 'Acme Scheduling <meet@acme.test>'], io(sandbox.fakes.resend.state.apiKey));
+    out(
+      `  $ printf '%s' "$RESEND_API_KEY" | npx alsatalk-mcp connect resend --api-key-stdin --from "Acme Scheduling <meet@acme.test>"`,
+    );
+    await runConnect(
+      ctx,
+      ['resend', '--api-key-stdin', '--from', 'Acme Scheduling <meet@acme.test>'],
+      io(sandbox.fakes.resend.state.apiKey),
+    );
   } finally {
     ctx.close();
   }
@@ -122,7 +154,11 @@ export async function connectAll(sandbox: Sandbox, env: Record<string, string>, 
  * Runs the demo; resolves to the exit code (0: the booking call succeeded, even if a provider was made to fail).
  * @param serverEntry the script that starts the MCP server (the CLI this demo runs from)
  */
-export async function runDemo(argv: string[], io: { out: (line: string) => void }, serverEntry: string): Promise<number> {
+export async function runDemo(
+  argv: string[],
+  io: { out: (line: string) => void },
+  serverEntry: string,
+): Promise<number> {
   const options = readOptions(argv);
   const { out } = io;
   const home = mkdtempSync(path.join(os.tmpdir(), 'alsatalk-demo-'));
@@ -145,7 +181,8 @@ export async function runDemo(argv: string[], io: { out: (line: string) => void 
     await connectAll(sandbox, env, options.providers, out);
     for (const rule of options.controls.latency) sandbox.controls.setLatency(rule);
     for (const rule of options.controls.faults) sandbox.controls.addFault(rule);
-    if (options.controls.faults.length + options.controls.latency.length > 0) out(`  sandbox controls from now on: ${JSON.stringify(sandbox.controls.describe())}`);
+    if (options.controls.faults.length + options.controls.latency.length > 0)
+      out(`  sandbox controls from now on: ${JSON.stringify(sandbox.controls.describe())}`);
 
     out('');
     out('2. Start the MCP server (a child process on stdio) and call book_meeting as an MCP client');
@@ -159,22 +196,32 @@ export async function runDemo(argv: string[], io: { out: (line: string) => void 
     transport.stderr?.on('data', (chunk: Buffer) => (serverLog += chunk.toString()));
     client = new Client({ name: 'alsatalk-demo', version: '1.0.0' });
     await client.connect(transport);
-    const args = { ...invitee, booking_date: options.date, booking_time: options.time, duration_minutes: 30, timezone: options.timezone, topic: 'Intro call with Ada', providers: options.providers };
+    const args = {
+      ...invitee,
+      booking_date: options.date,
+      booking_time: options.time,
+      duration_minutes: 30,
+      timezone: options.timezone,
+      topic: 'Intro call with Ada',
+      providers: options.providers,
+    };
     out(`  → book_meeting ${JSON.stringify(args)}`);
     const started = Date.now();
     const result = await client.callTool({ name: 'book_meeting', arguments: args }, undefined, {
-      onprogress: (p) => out(`  progress ${p.progress}/${p.total ?? '?'}  ${p.message ?? ''}  (+${Date.now() - started} ms)`),
+      onprogress: (p) =>
+        out(`  progress ${p.progress}/${p.total ?? '?'}  ${p.message ?? ''}  (+${Date.now() - started} ms)`),
       timeout: 60_000,
     });
 
     out('');
     out(`3. What the agent gets back${result.isError ? ' (an error)' : ''}`);
-    for (const item of result.content as Array<{ type: string; text?: string }>) if (item.type === 'text') for (const line of item.text?.split('\n') ?? []) out(`  ${line}`);
+    for (const item of result.content as Array<{ type: string; text?: string }>)
+      if (item.type === 'text') for (const line of item.text?.split('\n') ?? []) out(`  ${line}`);
     out('  structuredContent:');
     for (const line of JSON.stringify(result.structuredContent, null, 2).split('\n')) out(`    ${line}`);
 
     out('');
-    out('4. The invitee\'s e-mail');
+    out("4. The invitee's e-mail");
     const mail = sandbox.outbox.at(-1);
     if (!mail) {
       out('  (no e-mail was sent)');
@@ -186,7 +233,12 @@ export async function runDemo(argv: string[], io: { out: (line: string) => void 
     }
     if (result.isError && serverLog.trim()) out(`\nServer log:\n${serverLog.trim()}`);
     out('');
-    out('Held by each sandbox provider now: ' + Object.entries(sandbox.holdings()).map(([id, n]) => `${id} ${n}`).join(', '));
+    out(
+      'Held by each sandbox provider now: ' +
+        Object.entries(sandbox.holdings())
+          .map(([id, n]) => `${id} ${n}`)
+          .join(', '),
+    );
     return result.isError ? 1 : 0;
   } finally {
     await client?.close().catch(() => undefined);

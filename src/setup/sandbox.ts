@@ -29,7 +29,10 @@ export interface SandboxFlags {
 }
 
 /** Reads the repeatable `--latency` and `--fail` flags shared by `sandbox` and `demo`. */
-export function readControlFlags(latency: readonly string[] | undefined, fail: readonly string[] | undefined): SandboxFlags {
+export function readControlFlags(
+  latency: readonly string[] | undefined,
+  fail: readonly string[] | undefined,
+): SandboxFlags {
   try {
     return { latency: (latency ?? []).map(parseLatencyFlag), faults: (fail ?? []).map(parseFaultFlag) };
   } catch (error) {
@@ -47,14 +50,20 @@ export async function runSandbox(argv: string[], io: { out: (line: string) => vo
   try {
     parsed = parseArgs({
       args: argv,
-      options: { port: { type: 'string' }, outbox: { type: 'string' }, latency: { type: 'string', multiple: true }, fail: { type: 'string', multiple: true } },
+      options: {
+        port: { type: 'string' },
+        outbox: { type: 'string' },
+        latency: { type: 'string', multiple: true },
+        fail: { type: 'string', multiple: true },
+      },
       strict: true,
     });
   } catch (error) {
     throw new InputError('arguments', (error as Error).message, sandboxUsage);
   }
   const port = Number(parsed.values.port ?? 8960);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InputError('--port', `"${parsed.values.port}" is not a port number`, 'give 0 to 65535');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InputError('--port', `"${parsed.values.port}" is not a port number`, 'give 0 to 65535');
   const controls = readControlFlags(parsed.values.latency, parsed.values.fail);
   const outbox = path.resolve(parsed.values.outbox ?? path.join(os.tmpdir(), `alsatalk-sandbox-outbox-${process.pid}`));
   let sandbox: Sandbox;
@@ -62,7 +71,11 @@ export async function runSandbox(argv: string[], io: { out: (line: string) => vo
     sandbox = await startSandbox({ port, outbox, ...controls });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    throw new InputError('--port', `127.0.0.1:${port} is already in use (another sandbox, or another program)`, 'stop that one, or pick another port: --port 8961 (or --port 0 for any free port)');
+    throw new InputError(
+      '--port',
+      `127.0.0.1:${port} is already in use (another sandbox, or another program)`,
+      'stop that one, or pick another port: --port 8961 (or --port 0 for any free port)',
+    );
   }
   const home = path.join(os.tmpdir(), `alsatalk-sandbox-home-${process.pid}`);
   io.out(`Sandbox providers on ${sandbox.origin}: Zoom, Calendly, Google Calendar, Zoho Bookings, Resend.`);
@@ -77,9 +90,13 @@ export async function runSandbox(argv: string[], io: { out: (line: string) => vo
   io.out('  npx alsatalk-mcp connect google');
   io.out(`  npx alsatalk-mcp connect calendly --port 53682`);
   io.out(`  npx alsatalk-mcp connect zoho --port 8765 --service "Intro call" --staff "Ann Smith"`);
-  io.out(`  printf '%s' '${sandbox.fakes.resend.state.apiKey}' | npx alsatalk-mcp connect resend --api-key-stdin --from "Acme Scheduling <meet@acme.test>"`);
+  io.out(
+    `  printf '%s' '${sandbox.fakes.resend.state.apiKey}' | npx alsatalk-mcp connect resend --api-key-stdin --from "Acme Scheduling <meet@acme.test>"`,
+  );
   io.out('');
-  io.out(`Controls: curl ${sandbox.origin}/__sandbox (see: npx alsatalk-mcp sandbox --help). Ctrl-C stops it; its secrets vanish with it.`);
+  io.out(
+    `Controls: curl ${sandbox.origin}/__sandbox (see: npx alsatalk-mcp sandbox --help). Ctrl-C stops it; its secrets vanish with it.`,
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -24,12 +24,21 @@ export interface ConnectorStatus {
 }
 
 /** Every connector's state; reads the secret store only to check that each secret is still there. */
-export async function collectStatus(ctx: Pick<AppContext, 'connections' | 'secrets'>, registry: readonly Connector[] = connectors): Promise<ConnectorStatus[]> {
+export async function collectStatus(
+  ctx: Pick<AppContext, 'connections' | 'secrets'>,
+  registry: readonly Connector[] = connectors,
+): Promise<ConnectorStatus[]> {
   const out: ConnectorStatus[] = [];
   for (const c of registry) {
     const conn = ctx.connections.get(c.id);
     if (!conn) {
-      out.push({ id: c.id, name: c.displayName, state: 'not_connected', next_step: connectCommand(c.id), credentials: c.summary });
+      out.push({
+        id: c.id,
+        name: c.displayName,
+        state: 'not_connected',
+        next_step: connectCommand(c.id),
+        credentials: c.summary,
+      });
       continue;
     }
     const base = {
@@ -45,7 +54,8 @@ export async function collectStatus(ctx: Pick<AppContext, 'connections' | 'secre
     let next: string | undefined = conn.status === 'needs_reauth' ? reconnectCommand(c, conn.settings) : undefined;
     try {
       // Optional secrets (Zoho's grant code) may never have been stored; the required ones must be there.
-      const required = c.secretsFor?.(conn.settings) ?? c.fields.filter((f) => f.secret && !f.optional).map((f) => f.key);
+      const required =
+        c.secretsFor?.(conn.settings) ?? c.fields.filter((f) => f.secret && !f.optional).map((f) => f.key);
       for (const key of required) {
         if ((await ctx.secrets.get(secretAccount(c.id, key))) === null) {
           state = 'secrets_missing';
@@ -64,18 +74,24 @@ export async function collectStatus(ctx: Pick<AppContext, 'connections' | 'secre
 /** The access token's lifetime, said so that an expired one does not read as a problem: it is renewed at the next use. */
 function tokenLine(expiresAt: string, now = Date.now()): string {
   const at = Date.parse(expiresAt);
-  return at > now ? `access token valid until ${expiresAt} (renewed automatically)` : `access token expired at ${expiresAt}; the next booking renews it`;
+  return at > now
+    ? `access token valid until ${expiresAt} (renewed automatically)`
+    : `access token expired at ${expiresAt}; the next booking renews it`;
 }
 
 export async function runStatus(ctx: AppContext, argv: string[], io: CommandIo): Promise<void> {
   const statuses = await collectStatus(ctx);
   if (argv.includes('--json')) {
-    io.out(JSON.stringify({ data_dir: ctx.config.dataDir, secret_store: ctx.secrets.kind, connectors: statuses }, null, 2));
+    io.out(
+      JSON.stringify({ data_dir: ctx.config.dataDir, secret_store: ctx.secrets.kind, connectors: statuses }, null, 2),
+    );
     return;
   }
   io.out(`Data folder: ${ctx.config.dataDir}   Secrets: ${ctx.secrets.label}`);
   for (const s of statuses) {
-    const detail = s.account ? ` as ${s.account} (since ${s.connected_at}${s.last_used_at ? `, last used ${s.last_used_at}` : ', not used yet'})` : '';
+    const detail = s.account
+      ? ` as ${s.account} (since ${s.connected_at}${s.last_used_at ? `, last used ${s.last_used_at}` : ', not used yet'})`
+      : '';
     io.out(`${s.name.padEnd(8)} ${s.state.replace(/_/g, ' ')}${detail}${s.next_step ? `  → ${s.next_step}` : ''}`);
     if (s.scopes) io.out(`         scopes: ${s.scopes.join(' ')}`);
     if (s.token_expires_at) io.out(`         ${tokenLine(s.token_expires_at)}`);

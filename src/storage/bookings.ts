@@ -61,42 +61,50 @@ export class BookingRepository {
     { createdAt, lapsedBefore }: { createdAt: string; lapsedBefore: string },
   ): boolean {
     const now = createdAt;
-    const insertResult = statement(this.db, 
+    const insertResult = statement(
+      this.db,
       'INSERT INTO booking_results (booking_id, provider, status, remedy, updated_at) VALUES (?, ?, ?, ?, ?)',
     );
     return this.db.transaction(() => {
-      statement(this.db, 'UPDATE bookings SET idempotency_key = NULL WHERE idempotency_key = ? AND created_at < ?').run(identity.key, lapsedBefore);
-      const inserted = statement(this.db, 
-          `INSERT INTO bookings (id, created_at, updated_at, customer_name, customer_email, customer_phone, topic, timezone,
+      statement(this.db, 'UPDATE bookings SET idempotency_key = NULL WHERE idempotency_key = ? AND created_at < ?').run(
+        identity.key,
+        lapsedBefore,
+      );
+      const inserted = statement(
+        this.db,
+        `INSERT INTO bookings (id, created_at, updated_at, customer_name, customer_email, customer_phone, topic, timezone,
              start_at, end_at, duration_minutes, status, idempotency_key, request_hash, owner)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING`,
-        )
-        .run(
-          meeting.bookingId,
-          now,
-          now,
-          meeting.customerName,
-          meeting.customerEmail,
-          meeting.customerPhone ?? null,
-          meeting.topic,
-          meeting.timezone,
-          meeting.start.toISO(),
-          meeting.end.toISO(),
-          meeting.durationMinutes,
-          identity.key,
-          identity.requestHash,
-          identity.owner,
-        );
+      ).run(
+        meeting.bookingId,
+        now,
+        now,
+        meeting.customerName,
+        meeting.customerEmail,
+        meeting.customerPhone ?? null,
+        meeting.topic,
+        meeting.timezone,
+        meeting.start.toISO(),
+        meeting.end.toISO(),
+        meeting.durationMinutes,
+        identity.key,
+        identity.requestHash,
+        identity.owner,
+      );
       if (inserted.changes === 0) return false;
       for (const provider of attempted) insertResult.run(meeting.bookingId, provider, 'pending', null, now);
-      for (const s of skipped) insertResult.run(meeting.bookingId, s.provider, s.status, 'remedy' in s ? s.remedy : null, now);
+      for (const s of skipped)
+        insertResult.run(meeting.bookingId, s.provider, s.status, 'remedy' in s ? s.remedy : null, now);
       return true;
     })();
   }
 
   /** The live booking that holds `key`: made at or after `notBefore` (older ones have lapsed). */
   findByKey(key: string, notBefore: string): BookingRecord | undefined {
-    const row = statement(this.db, 'SELECT id FROM bookings WHERE idempotency_key = ? AND created_at >= ?').get(key, notBefore) as { id: string } | undefined;
+    const row = statement(this.db, 'SELECT id FROM bookings WHERE idempotency_key = ? AND created_at >= ?').get(
+      key,
+      notBefore,
+    ) as { id: string } | undefined;
     return row ? this.get(row.id) : undefined;
   }
 
@@ -107,9 +115,13 @@ export class BookingRepository {
   reopen(bookingId: string, owner: string, providers: readonly string[], customerPhone?: string): void {
     const now = new Date().toISOString();
     this.db.transaction(() => {
-      statement(this.db, "UPDATE bookings SET owner = ?, status = 'pending', customer_phone = COALESCE(?, customer_phone), updated_at = ? WHERE id = ?").run(owner, customerPhone ?? null, now, bookingId);
+      statement(
+        this.db,
+        "UPDATE bookings SET owner = ?, status = 'pending', customer_phone = COALESCE(?, customer_phone), updated_at = ? WHERE id = ?",
+      ).run(owner, customerPhone ?? null, now, bookingId);
       for (const provider of providers) {
-        statement(this.db, 
+        statement(
+          this.db,
           `INSERT INTO booking_results (booking_id, provider, status, updated_at) VALUES (?, ?, 'pending', ?)
            ON CONFLICT (booking_id, provider) DO UPDATE SET status = 'pending', external_id = NULL, details = '{}', error_code = NULL,
              error_message = NULL, remedy = NULL, updated_at = excluded.updated_at`,
@@ -122,21 +134,21 @@ export class BookingRepository {
   recordProvider(bookingId: string, outcome: ProviderOutcome): void {
     const booked = outcome.status === 'booked' ? outcome.meeting : undefined;
     const error = outcome.status === 'failed' ? outcome.error : undefined;
-    statement(this.db, 
-        `UPDATE booking_results SET status = ?, external_id = ?, details = ?, error_code = ?, error_message = ?,
+    statement(
+      this.db,
+      `UPDATE booking_results SET status = ?, external_id = ?, details = ?, error_code = ?, error_message = ?,
            remedy = ?, updated_at = ? WHERE booking_id = ? AND provider = ?`,
-      )
-      .run(
-        outcome.status,
-        booked?.externalId ?? null,
-        JSON.stringify(booked ?? {}),
-        error?.code ?? null,
-        error?.message ?? null,
-        error?.remedy ?? ('remedy' in outcome ? outcome.remedy : null),
-        new Date().toISOString(),
-        bookingId,
-        outcome.provider,
-      );
+    ).run(
+      outcome.status,
+      booked?.externalId ?? null,
+      JSON.stringify(booked ?? {}),
+      error?.code ?? null,
+      error?.message ?? null,
+      error?.remedy ?? ('remedy' in outcome ? outcome.remedy : null),
+      new Date().toISOString(),
+      bookingId,
+      outcome.provider,
+    );
   }
 
   /**
@@ -144,26 +156,40 @@ export class BookingRepository {
    * out, so a later failure to send an update does not forget what the invitee already has.
    */
   recordEmail(bookingId: string, outcome: EmailOutcome, covers?: readonly string[]): void {
-    statement(this.db, 'UPDATE bookings SET email_status = ?, email_id = ?, email_error = ?, email_covers = COALESCE(?, email_covers), updated_at = ? WHERE id = ?')
-      .run(
-        outcome.status,
-        outcome.status === 'sent' ? outcome.id : null,
-        outcome.status === 'failed' ? outcome.error.message : outcome.status === 'sent' ? null : outcome.status === 'skipped' ? outcome.reason : outcome.remedy,
-        outcome.status === 'sent' && covers ? JSON.stringify(covers) : null,
-        new Date().toISOString(),
-        bookingId,
-      );
+    statement(
+      this.db,
+      'UPDATE bookings SET email_status = ?, email_id = ?, email_error = ?, email_covers = COALESCE(?, email_covers), updated_at = ? WHERE id = ?',
+    ).run(
+      outcome.status,
+      outcome.status === 'sent' ? outcome.id : null,
+      outcome.status === 'failed'
+        ? outcome.error.message
+        : outcome.status === 'sent'
+          ? null
+          : outcome.status === 'skipped'
+            ? outcome.reason
+            : outcome.remedy,
+      outcome.status === 'sent' && covers ? JSON.stringify(covers) : null,
+      new Date().toISOString(),
+      bookingId,
+    );
   }
 
   finish(bookingId: string, status: BookingStatus): void {
-    statement(this.db, 'UPDATE bookings SET status = ?, updated_at = ? WHERE id = ?').run(status, new Date().toISOString(), bookingId);
+    statement(this.db, 'UPDATE bookings SET status = ?, updated_at = ? WHERE id = ?').run(
+      status,
+      new Date().toISOString(),
+      bookingId,
+    );
   }
 
   get(bookingId: string): BookingRecord | undefined {
-    const b = statement(this.db, 'SELECT * FROM bookings WHERE id = ?').get(bookingId) as Record<string, unknown> | undefined;
+    const b = statement(this.db, 'SELECT * FROM bookings WHERE id = ?').get(bookingId) as
+      Record<string, unknown> | undefined;
     if (!b) return undefined;
-    const results = statement(this.db, 'SELECT * FROM booking_results WHERE booking_id = ? ORDER BY provider')
-      .all(bookingId) as Array<Record<string, unknown>>;
+    const results = statement(this.db, 'SELECT * FROM booking_results WHERE booking_id = ? ORDER BY provider').all(
+      bookingId,
+    ) as Array<Record<string, unknown>>;
     const text = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
     return {
       id: String(b.id),

@@ -56,22 +56,28 @@ export class ConnectionRepository {
   }
 
   /** Inserts or replaces a connection; a reconnect keeps the original `connected_at`. */
-  save(input: { connector: string; account: string; settings: Record<string, unknown>; expiresAt?: string | null; scopes?: readonly string[] | null }): Connection {
+  save(input: {
+    connector: string;
+    account: string;
+    settings: Record<string, unknown>;
+    expiresAt?: string | null;
+    scopes?: readonly string[] | null;
+  }): Connection {
     const now = new Date().toISOString();
-    statement(this.db, 
-        `INSERT INTO connections (connector, account, settings, status, expires_at, scopes, connected_at, updated_at)
+    statement(
+      this.db,
+      `INSERT INTO connections (connector, account, settings, status, expires_at, scopes, connected_at, updated_at)
          VALUES (@connector, @account, @settings, 'connected', @expiresAt, @scopes, @now, @now)
          ON CONFLICT(connector) DO UPDATE SET account = excluded.account, settings = excluded.settings,
            status = 'connected', expires_at = excluded.expires_at, scopes = excluded.scopes, updated_at = excluded.updated_at`,
-      )
-      .run({
-        connector: input.connector,
-        account: input.account,
-        settings: JSON.stringify(input.settings),
-        expiresAt: input.expiresAt ?? null,
-        scopes: input.scopes && input.scopes.length > 0 ? input.scopes.join(' ') : null,
-        now,
-      });
+    ).run({
+      connector: input.connector,
+      account: input.account,
+      settings: JSON.stringify(input.settings),
+      expiresAt: input.expiresAt ?? null,
+      scopes: input.scopes && input.scopes.length > 0 ? input.scopes.join(' ') : null,
+      now,
+    });
     const saved = this.get(input.connector);
     if (!saved) throw new Error(`connection ${input.connector} vanished right after it was saved`);
     return saved;
@@ -79,7 +85,10 @@ export class ConnectionRepository {
 
   /** The provider refused the stored credentials: bookings skip it until `connect` runs again (which resets this). */
   markNeedsReauth(connector: string): void {
-    statement(this.db, "UPDATE connections SET status = 'needs_reauth', updated_at = ? WHERE connector = ?").run(new Date().toISOString(), connector);
+    statement(this.db, "UPDATE connections SET status = 'needs_reauth', updated_at = ? WHERE connector = ?").run(
+      new Date().toISOString(),
+      connector,
+    );
   }
 
   /**
@@ -87,12 +96,21 @@ export class ConnectionRepository {
    * change of credentials, and the booking service reopens a provider's session (dropping its token) when it moves.
    */
   recordToken(connector: string, token: { expiresAt: string; scopes?: readonly string[] | undefined }): void {
-    statement(this.db, 'UPDATE connections SET expires_at = @expiresAt, scopes = COALESCE(@scopes, scopes) WHERE connector = @connector')
-      .run({ connector, expiresAt: token.expiresAt, scopes: token.scopes && token.scopes.length > 0 ? token.scopes.join(' ') : null });
+    statement(
+      this.db,
+      'UPDATE connections SET expires_at = @expiresAt, scopes = COALESCE(@scopes, scopes) WHERE connector = @connector',
+    ).run({
+      connector,
+      expiresAt: token.expiresAt,
+      scopes: token.scopes && token.scopes.length > 0 ? token.scopes.join(' ') : null,
+    });
   }
 
   markUsed(connector: string): void {
-    statement(this.db, 'UPDATE connections SET last_used_at = ? WHERE connector = ?').run(new Date().toISOString(), connector);
+    statement(this.db, 'UPDATE connections SET last_used_at = ? WHERE connector = ?').run(
+      new Date().toISOString(),
+      connector,
+    );
   }
 
   remove(connector: string): boolean {

@@ -119,9 +119,17 @@ function assertWritable(dir: string, file: string): void {
   const fix = (target: string, mode: string): string =>
     `let this user write it (\`chmod ${mode} ${target}\` if it is yours, \`sudo chown "$USER" ${target}\` if not), ${ownFolderHint}`;
   const folder = denial(dir, fs.constants.W_OK | fs.constants.X_OK);
-  if (folder) throw new AppError('storage_failed', `The data folder ${dir} is not writable (${folder}), so the database cannot be opened`, { hint: fix(dir, 'u+rwx') });
+  if (folder)
+    throw new AppError(
+      'storage_failed',
+      `The data folder ${dir} is not writable (${folder}), so the database cannot be opened`,
+      { hint: fix(dir, 'u+rwx') },
+    );
   const existing = denial(file, fs.constants.R_OK | fs.constants.W_OK);
-  if (existing) throw new AppError('storage_failed', `The database file ${file} is read-only (${existing})`, { hint: fix(file, 'u+rw') });
+  if (existing)
+    throw new AppError('storage_failed', `The database file ${file} is read-only (${existing})`, {
+      hint: fix(file, 'u+rw'),
+    });
 }
 
 /** Opens (creating if needed) the database at `file`, with the data folder 0700 and the file 0600. */
@@ -150,7 +158,9 @@ export function openDatabase(file: string): Db {
   // exec, not pragma(): pragma() prepares a statement each call (see `statement`). synchronous=NORMAL is SQLite's advice
   // for WAL: a commit survives the process being killed at any point, and the database is never corrupted; only an
   // OS crash or power loss may undo the last commits. FULL would fsync each of a booking's dozen small commits.
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
+  db.exec(
+    'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;',
+  );
   migrate(db);
   return db;
 }
@@ -159,12 +169,17 @@ export function openDatabase(file: string): Db {
 export function migrate(db: Db): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
-  const current = (statement(db, 'SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
+  const current =
+    (statement(db, 'SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
   const latest = migrations.at(-1)?.version ?? 0;
   if (current > latest) {
-    throw new AppError('storage_failed', `The database schema (version ${current}) is newer than this alsatalk-mcp understands (${latest})`, {
-      hint: 'upgrade alsatalk-mcp (npx alsatalk-mcp@latest)',
-    });
+    throw new AppError(
+      'storage_failed',
+      `The database schema (version ${current}) is newer than this alsatalk-mcp understands (${latest})`,
+      {
+        hint: 'upgrade alsatalk-mcp (npx alsatalk-mcp@latest)',
+      },
+    );
   }
   for (const step of migrations) {
     if (step.version <= current) continue;

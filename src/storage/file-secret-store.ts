@@ -69,7 +69,10 @@ export class FileSecretStore implements SecretStore {
       raw = fs.readFileSync(this.filePath, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-      throw new SecretStoreError(`Cannot read the secrets file ${this.filePath}`, { cause: error, hint: 'check that the data folder is readable by you' });
+      throw new SecretStoreError(`Cannot read the secrets file ${this.filePath}`, {
+        cause: error,
+        hint: 'check that the data folder is readable by you',
+      });
     }
     try {
       const env = JSON.parse(raw) as Envelope;
@@ -105,7 +108,10 @@ export class FileSecretStore implements SecretStore {
       fs.renameSync(temp, this.filePath);
       fs.chmodSync(this.filePath, 0o600);
     } catch (cause) {
-      throw new SecretStoreError(`Cannot write the secrets file ${this.filePath}`, { cause, hint: 'check that the data folder is writable by you' });
+      throw new SecretStoreError(`Cannot write the secrets file ${this.filePath}`, {
+        cause,
+        hint: 'check that the data folder is writable by you',
+      });
     }
   }
 }

@@ -4,7 +4,8 @@ import type * as Keyring from '@napi-rs/keyring';
 import { errorMessage, SecretStoreError } from '../errors.js';
 import type { SecretStore } from './secret-store.js';
 
-const fileStoreHint = 'on a headless machine you can instead choose the encrypted file store: set ALSATALK_SECRET_STORE=file and ALSATALK_SECRET_FILE_KEY to a long random passphrase';
+const fileStoreHint =
+  'on a headless machine you can instead choose the encrypted file store: set ALSATALK_SECRET_STORE=file and ALSATALK_SECRET_FILE_KEY to a long random passphrase';
 
 const unreachableHint =
   'the OS keychain is not reachable. On Linux, install and unlock a Secret Service (GNOME Keyring or KWallet: ' +
@@ -66,7 +67,10 @@ export class KeychainSecretStore implements SecretStore {
     try {
       keyring = await this.#module;
     } catch (cause) {
-      throw new SecretStoreError('The keychain module could not be loaded on this platform', { hint: unreachableHint, cause });
+      throw new SecretStoreError('The keychain module could not be loaded on this platform', {
+        hint: unreachableHint,
+        cause,
+      });
     }
     const key = `${this.service}\u0000${account}`;
     const fresh = (): Keyring.AsyncEntry => remember(key, new keyring.AsyncEntry(this.service, account, entryOptions));
@@ -85,9 +89,15 @@ export class KeychainSecretStore implements SecretStore {
       const detail = errorMessage(cause);
       entries.delete(key); // a failing entry is not kept: the next call starts on a new connection
       if (lockedPattern.test(detail)) {
-        throw new SecretStoreError(`Could not ${verb} "${account}": the OS keychain is locked (${detail})`, { hint: lockedHint, cause });
+        throw new SecretStoreError(`Could not ${verb} "${account}": the OS keychain is locked (${detail})`, {
+          hint: lockedHint,
+          cause,
+        });
       }
-      throw new SecretStoreError(`Could not ${verb} "${account}" in the OS keychain (${detail})`, { hint: unreachableHint, cause });
+      throw new SecretStoreError(`Could not ${verb} "${account}" in the OS keychain (${detail})`, {
+        hint: unreachableHint,
+        cause,
+      });
     }
   }
 }

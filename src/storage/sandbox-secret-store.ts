@@ -3,7 +3,8 @@
 import { errorMessage, SecretStoreError } from '../errors.js';
 import type { SecretStore } from './secret-store.js';
 
-const hint = 'start the sandbox (`npx alsatalk-mcp sandbox`) and use the environment it prints, or unset ALSATALK_SECRET_STORE to use the OS keychain';
+const hint =
+  'start the sandbox (`npx alsatalk-mcp sandbox`) and use the environment it prints, or unset ALSATALK_SECRET_STORE to use the OS keychain';
 
 export class SandboxSecretStore implements SecretStore {
   readonly kind = 'sandbox';
@@ -44,9 +45,15 @@ export class SandboxSecretStore implements SecretStore {
         signal: AbortSignal.timeout(5000),
       });
     } catch (cause) {
-      throw new SecretStoreError(`The sandbox secret store at ${this.url} is not reachable (${errorMessage(cause)})`, { hint, cause });
+      throw new SecretStoreError(`The sandbox secret store at ${this.url} is not reachable (${errorMessage(cause)})`, {
+        hint,
+        cause,
+      });
     }
     if (response.ok || response.status === 404) return response;
-    throw new SecretStoreError(`The sandbox secret store at ${this.url} refused the request (HTTP ${response.status})`, { hint });
+    throw new SecretStoreError(
+      `The sandbox secret store at ${this.url} refused the request (HTTP ${response.status})`,
+      { hint },
+    );
   }
 }

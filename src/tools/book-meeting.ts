@@ -14,17 +14,25 @@ export const name = 'book_meeting';
 /** Names and titles go into headers, subjects and calendars: refuse line breaks, controls and bidi overrides (spoofing). */
 const oneLine = (schema: z.ZodString) =>
   schema.refine((value) => unsafeCharacter(value) === undefined, {
-    error: (issue) => `must be plain text on one line: remove ${unsafeCharacter(String(issue.input))} (a line break, control or bidi-override character)`,
+    error: (issue) =>
+      `must be plain text on one line: remove ${unsafeCharacter(String(issue.input))} (a line break, control or bidi-override character)`,
   });
 
 const inputShape = (providerIds: [string, ...string[]], defaultTimezone: string) => ({
-  customer_name: oneLine(z.string().trim().min(1, 'give the customer\'s name').max(200, 'must be at most 200 characters')).describe("The invitee's full name, as it should appear in the invitation."),
-  customer_email: z.email('must be an e-mail address such as ada@example.com').max(254, 'must be at most 254 characters').describe("The invitee's e-mail address; the invitation and links are sent there."),
+  customer_name: oneLine(
+    z.string().trim().min(1, "give the customer's name").max(200, 'must be at most 200 characters'),
+  ).describe("The invitee's full name, as it should appear in the invitation."),
+  customer_email: z
+    .email('must be an e-mail address such as ada@example.com')
+    .max(254, 'must be at most 254 characters')
+    .describe("The invitee's e-mail address; the invitation and links are sent there."),
   customer_phone: z
     .string()
     .regex(/^\+[1-9]\d{6,14}$/, 'must be in international E.164 form, e.g. +14155550123')
     .optional()
-    .describe("The invitee's phone number in E.164 form (+14155550123). Some providers (Zoho Bookings) need it: ask the user for it if a result says so."),
+    .describe(
+      "The invitee's phone number in E.164 form (+14155550123). Some providers (Zoho Bookings) need it: ask the user for it if a result says so.",
+    ),
   booking_date: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD, e.g. 2026-12-01')
@@ -44,8 +52,12 @@ const inputShape = (providerIds: [string, ...string[]], defaultTimezone: string)
     .string()
     .min(1, 'give an IANA time-zone name such as America/New_York')
     .optional()
-    .describe(`IANA time zone the date and time are meant in, e.g. America/New_York or Europe/Berlin. Default: ${defaultTimezone}.`),
-  topic: oneLine(z.string().max(200, 'must be at most 200 characters')).optional().describe('Meeting title (default "Meeting with <customer name>").'),
+    .describe(
+      `IANA time zone the date and time are meant in, e.g. America/New_York or Europe/Berlin. Default: ${defaultTimezone}.`,
+    ),
+  topic: oneLine(z.string().max(200, 'must be at most 200 characters'))
+    .optional()
+    .describe('Meeting title (default "Meeting with <customer name>").'),
   providers: z
     .array(z.enum(providerIds))
     .min(1)
@@ -55,14 +67,18 @@ const inputShape = (providerIds: [string, ...string[]], defaultTimezone: string)
     .string()
     .regex(/^[\x21-\x7e]{1,200}$/, 'must be 1 to 200 printable ASCII characters without spaces, e.g. a UUID')
     .optional()
-    .describe('Your key for this booking (e.g. a UUID). A call with the same key within 24 hours returns the same booking instead of booking again. Without one, the invitee, start, duration and providers are the key.'),
+    .describe(
+      'Your key for this booking (e.g. a UUID). A call with the same key within 24 hours returns the same booking instead of booking again. Without one, the invitee, start, duration and providers are the key.',
+    ),
 });
 
 const link = z.object({ label: z.string(), url: z.string() });
 
 const outputShape = {
   booking_id: z.string().nullable().describe('Id of the recorded booking; null when nothing was attempted.'),
-  status: z.enum(['booked', 'partial', 'failed']).describe('booked: every attempted provider booked; partial: some failed; failed: none booked.'),
+  status: z
+    .enum(['booked', 'partial', 'failed'])
+    .describe('booked: every attempted provider booked; partial: some failed; failed: none booked.'),
   meeting: z.object({
     start: z.string().describe('ISO 8601 with offset'),
     end: z.string().describe('ISO 8601 with offset'),
@@ -79,7 +95,10 @@ const outputShape = {
       join_url: z.string().optional(),
       passcode: z.string().optional(),
       links: z.array(link).optional().describe('Links for the invitee (also in the e-mail).'),
-      host_links: z.array(link).optional().describe("Links for the host only, such as the event in the host's calendar."),
+      host_links: z
+        .array(link)
+        .optional()
+        .describe("Links for the host only, such as the event in the host's calendar."),
       confirmation: z
         .enum(['confirmed', 'invitee_must_confirm'])
         .optional()
@@ -97,12 +116,21 @@ const outputShape = {
     remedy: z.string().optional(),
     reason: z.string().optional(),
   }),
-  notes: z.array(z.string()).optional().describe('Things to tell the user, such as which of two identical wall times (DST change) was booked.'),
-  replay: z.boolean().describe('true: this call repeated an earlier one and nothing was called again; the recorded booking is returned as it was.'),
+  notes: z
+    .array(z.string())
+    .optional()
+    .describe('Things to tell the user, such as which of two identical wall times (DST change) was booked.'),
+  replay: z
+    .boolean()
+    .describe(
+      'true: this call repeated an earlier one and nothing was called again; the recorded booking is returned as it was.',
+    ),
   repeat: z
     .object({
       first_called_at: z.string().describe('When the booking this call repeated was first made'),
-      retried_providers: z.array(z.string()).describe('Providers called again because the earlier call had not booked them'),
+      retried_providers: z
+        .array(z.string())
+        .describe('Providers called again because the earlier call had not booked them'),
       emailed: z.boolean().describe('Whether an e-mail went out on this call'),
     })
     .optional()
@@ -149,7 +177,12 @@ function toOutput(result: BookingResult): Output {
         };
       }
       if (o.status === 'failed') {
-        return { provider: o.provider, status: 'failed' as const, error: { code: o.error.code, message: o.error.message }, remedy: o.error.remedy };
+        return {
+          provider: o.provider,
+          status: 'failed' as const,
+          error: { code: o.error.code, message: o.error.message },
+          remedy: o.error.remedy,
+        };
       }
       return { provider: o.provider, status: o.status, remedy: o.remedy };
     }),
@@ -157,13 +190,25 @@ function toOutput(result: BookingResult): Output {
       result.email.status === 'sent'
         ? { status: 'sent', id: result.email.id, to: result.email.to }
         : result.email.status === 'failed'
-          ? { status: 'failed', error: { code: result.email.error.code, message: result.email.error.message }, remedy: result.email.error.remedy }
+          ? {
+              status: 'failed',
+              error: { code: result.email.error.code, message: result.email.error.message },
+              remedy: result.email.error.remedy,
+            }
           : result.email.status === 'not_connected'
             ? { status: 'not_connected', remedy: result.email.remedy }
             : { status: 'skipped', reason: result.email.reason },
     ...(result.notes.length > 0 ? { notes: result.notes } : {}),
     replay: result.repeat !== undefined && result.repeat.retried.length === 0 && !result.repeat.emailed,
-    ...(result.repeat ? { repeat: { first_called_at: result.repeat.firstCalledAt, retried_providers: result.repeat.retried, emailed: result.repeat.emailed } } : {}),
+    ...(result.repeat
+      ? {
+          repeat: {
+            first_called_at: result.repeat.firstCalledAt,
+            retried_providers: result.repeat.retried,
+            emailed: result.repeat.emailed,
+          },
+        }
+      : {}),
   };
 }
 
@@ -182,7 +227,8 @@ function toText(result: BookingResult, output: Output): string {
       : `This call repeats one first made at ${repeat.first_called_at}${repeat.retried_providers.length > 0 ? `; it tried again only ${repeat.retried_providers.join(', ')}` : ''}${repeat.emailed ? '; an e-mail went out' : ''}. ${status}`;
   const lines = output.providers.map((p) => {
     if (p.status === 'booked') {
-      const what = p.confirmation === 'invitee_must_confirm' ? 'link sent, the invitee confirms with one click' : 'booked';
+      const what =
+        p.confirmation === 'invitee_must_confirm' ? 'link sent, the invitee confirms with one click' : 'booked';
       const link = p.join_url ?? p.links?.[0]?.url;
       return `- ${p.provider}: ${what}${link ? ` ${link}` : ''}${p.passcode ? ` (passcode ${p.passcode})` : ''}${p.note ? `. ${p.note}` : ''}`;
     }
@@ -191,7 +237,13 @@ function toText(result: BookingResult, output: Output): string {
   });
   const e = output.email;
   const email =
-    e.status === 'sent' ? `E-mail: sent to ${e.to}.` : e.status === 'skipped' ? `E-mail: not sent (${e.reason}).` : e.status === 'failed' ? `E-mail: FAILED: ${e.error?.message} → ${e.remedy}` : `E-mail: not sent → ${e.remedy}`;
+    e.status === 'sent'
+      ? `E-mail: sent to ${e.to}.`
+      : e.status === 'skipped'
+        ? `E-mail: not sent (${e.reason}).`
+        : e.status === 'failed'
+          ? `E-mail: FAILED: ${e.error?.message} → ${e.remedy}`
+          : `E-mail: not sent → ${e.remedy}`;
   return [head, ...lines, email, ...(output.notes ?? []).map((n) => `Note: ${n}`)].join('\n');
 }
 
@@ -211,7 +263,13 @@ export function registerBookMeetingTool(server: McpServer, deps: BookMeetingTool
       description: description(deps.providers, deps.defaultTimezone),
       inputSchema: inputShape(deps.providerIds, deps.defaultTimezone),
       outputSchema: outputShape,
-      annotations: { title: 'Book a meeting', readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+      annotations: {
+        title: 'Book a meeting',
+        readOnlyHint: false,
+        destructiveHint: false,
+        idempotentHint: true,
+        openWorldHint: true,
+      },
     },
     async (args, extra) => {
       try {
@@ -233,7 +291,12 @@ export function registerBookMeetingTool(server: McpServer, deps: BookMeetingTool
         const onProgress = (outcome: ProviderOutcome, total: number): void => {
           if (progressToken === undefined) return;
           finished += 1;
-          const params = { progressToken, progress: finished, total, message: `${outcome.provider}: ${outcome.status}` };
+          const params = {
+            progressToken,
+            progress: finished,
+            total,
+            message: `${outcome.provider}: ${outcome.status}`,
+          };
           void extra.sendNotification({ method: 'notifications/progress', params }).catch(() => undefined);
         };
         const result = await deps.booking.book(request, onProgress);

@@ -29,7 +29,10 @@ const outputShape = {
       state: z.enum(states),
       account: z.string().optional().describe('Who is connected (an e-mail, an account id, a sender).'),
       scopes: z.array(z.string()).optional().describe('What the provider granted, when it says (OAuth).'),
-      token_expires_at: z.string().optional().describe('When the current access token expires; it is renewed automatically.'),
+      token_expires_at: z
+        .string()
+        .optional()
+        .describe('When the current access token expires; it is renewed automatically.'),
       last_used_at: z.string().optional().describe('The last successful booking (or e-mail) through this connection.'),
       next_step: z.string().optional().describe('The command the user runs in a terminal to connect or reconnect.'),
       credentials: z.string().optional().describe('What that command asks for and where the user creates it.'),
@@ -77,7 +80,11 @@ const signInView = (state: SignInState | undefined): z.infer<typeof signInShape>
 
 export function registerConnectProviderTool(server: McpServer, deps: ConnectProviderToolDeps): void {
   /** Starts (or finds) the sign-in and delivers its URL: by URL-mode elicitation when the host supports it. */
-  async function signIn(connector: Connector, request: { clientId?: string | undefined; port?: number | undefined }, signal: AbortSignal): Promise<SignInReport> {
+  async function signIn(
+    connector: Connector,
+    request: { clientId?: string | undefined; port?: number | undefined },
+    signal: AbortSignal,
+  ): Promise<SignInReport> {
     const provider = connector.id;
     // The completion notice may be due before the elicitation is even answered (a quick person, a test).
     const completion: { notify?: () => Promise<void>; finished: boolean } = { finished: false };
@@ -89,13 +96,25 @@ export function registerConnectProviderTool(server: McpServer, deps: ConnectProv
     try {
       started = await deps.signIns.start(connector, request, onDone);
     } catch (error) {
-      if (error instanceof SignInUnavailable) return { provider, outcome: 'unavailable', message: error.message, next_step: error.nextStep };
+      if (error instanceof SignInUnavailable)
+        return { provider, outcome: 'unavailable', message: error.message, next_step: error.nextStep };
       throw error;
     }
     const { url } = started;
-    if (started.reused) return { provider, outcome: 'already_pending', url, message: `A ${connector.displayName} sign-in is already waiting: open ${url}` };
+    if (started.reused)
+      return {
+        provider,
+        outcome: 'already_pending',
+        url,
+        message: `A ${connector.displayName} sign-in is already waiting: open ${url}`,
+      };
     if (!server.server.getClientCapabilities()?.elicitation?.url) {
-      return { provider, outcome: 'started', url, message: `Open this page to sign in to ${connector.displayName}: ${url} (it waits 5 minutes; the connection is saved as soon as the sign-in finishes)` };
+      return {
+        provider,
+        outcome: 'started',
+        url,
+        message: `Open this page to sign in to ${connector.displayName}: ${url} (it waits 5 minutes; the connection is saved as soon as the sign-in finishes)`,
+      };
     }
     // node:crypto is loaded here rather than at start-up, where the server only has to list its tools.
     const elicitationId = (await import('node:crypto')).randomUUID();
@@ -104,19 +123,38 @@ export function registerConnectProviderTool(server: McpServer, deps: ConnectProv
     let action: string;
     try {
       ({ action } = await server.server.elicitInput(
-        { mode: 'url', elicitationId, url, message: `Sign in to ${connector.displayName} to let alsatalk-mcp book meetings there.` },
+        {
+          mode: 'url',
+          elicitationId,
+          url,
+          message: `Sign in to ${connector.displayName} to let alsatalk-mcp book meetings there.`,
+        },
         { signal },
       ));
     } catch (error) {
       // The host failed to show the page: the user can still open it from the result.
       deps.log.warn(`${provider}: URL elicitation failed`, { error: toAppError(error).message });
-      return { provider, outcome: 'started', url, message: `Open this page to sign in to ${connector.displayName}: ${url}` };
+      return {
+        provider,
+        outcome: 'started',
+        url,
+        message: `Open this page to sign in to ${connector.displayName}: ${url}`,
+      };
     }
     if (action !== 'accept') {
       await deps.signIns.cancel(provider);
-      return { provider, outcome: 'declined', message: `The ${connector.displayName} sign-in was ${action === 'decline' ? 'declined' : 'cancelled'}; nothing was connected.` };
+      return {
+        provider,
+        outcome: 'declined',
+        message: `The ${connector.displayName} sign-in was ${action === 'decline' ? 'declined' : 'cancelled'}; nothing was connected.`,
+      };
     }
-    return { provider, outcome: 'started', url, message: `The ${connector.displayName} sign-in page was opened; the connection is saved as soon as the sign-in finishes.` };
+    return {
+      provider,
+      outcome: 'started',
+      url,
+      message: `The ${connector.displayName} sign-in page was opened; the connection is saved as soon as the sign-in finishes.`,
+    };
   }
 
   server.registerTool(
@@ -125,12 +163,38 @@ export function registerConnectProviderTool(server: McpServer, deps: ConnectProv
       title: 'Connect a provider',
       description,
       inputSchema: {
-        provider: z.enum(deps.connectorIds).optional().describe('Only this provider, and start its browser sign-in when it is not connected; default: report all of them.'),
-        client_id: z.string().min(1).max(200).optional().describe("The client id of the user's own OAuth app for that provider (not a secret); default: the one used before."),
-        port: z.number().int().min(1).max(65_535).optional().describe('zoho, calendly: the port of the redirect URI registered for the app (http://127.0.0.1:<port>/callback, http://localhost:<port>/callback).'),
+        provider: z
+          .enum(deps.connectorIds)
+          .optional()
+          .describe(
+            'Only this provider, and start its browser sign-in when it is not connected; default: report all of them.',
+          ),
+        client_id: z
+          .string()
+          .min(1)
+          .max(200)
+          .optional()
+          .describe(
+            "The client id of the user's own OAuth app for that provider (not a secret); default: the one used before.",
+          ),
+        port: z
+          .number()
+          .int()
+          .min(1)
+          .max(65_535)
+          .optional()
+          .describe(
+            'zoho, calendly: the port of the redirect URI registered for the app (http://127.0.0.1:<port>/callback, http://localhost:<port>/callback).',
+          ),
       },
       outputSchema: outputShape,
-      annotations: { title: 'Connect a provider', readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+      annotations: {
+        title: 'Connect a provider',
+        readOnlyHint: false,
+        destructiveHint: false,
+        idempotentHint: true,
+        openWorldHint: true,
+      },
     },
     async ({ provider, client_id: clientId, port }, extra) => {
       try {
@@ -139,7 +203,13 @@ export function registerConnectProviderTool(server: McpServer, deps: ConnectProv
         const before = provider ? (await deps.status()).find((s) => s.id === provider) : undefined;
         if (connector && before && before.state !== 'connected') {
           if (connector.signIn) report = await signIn(connector, { clientId, port }, extra.signal);
-          else report = { provider: connector.id, outcome: 'unavailable', message: `${connector.displayName} connects with a secret, which is only ever typed into a terminal`, next_step: before.next_step ?? '' };
+          else
+            report = {
+              provider: connector.id,
+              outcome: 'unavailable',
+              message: `${connector.displayName} connects with a secret, which is only ever typed into a terminal`,
+              next_step: before.next_step ?? '',
+            };
         }
         const providers = (await deps.status())
           .filter((s) => !provider || s.id === provider)
@@ -160,11 +230,19 @@ export function registerConnectProviderTool(server: McpServer, deps: ConnectProv
           });
         const lines = providers.map((p) => {
           if (p.state === 'connected') return `- ${p.name}: connected as ${p.account}`;
-          const pending = p.sign_in?.state === 'pending' ? ` (sign-in waiting at ${p.sign_in.url})` : p.sign_in?.state === 'failed' ? ` (last sign-in failed: ${p.sign_in.message}${p.sign_in.hint ? `; ${p.sign_in.hint}` : ''})` : '';
+          const pending =
+            p.sign_in?.state === 'pending'
+              ? ` (sign-in waiting at ${p.sign_in.url})`
+              : p.sign_in?.state === 'failed'
+                ? ` (last sign-in failed: ${p.sign_in.message}${p.sign_in.hint ? `; ${p.sign_in.hint}` : ''})`
+                : '';
           return `- ${p.name}: ${p.state.replace(/_/g, ' ')}${pending} → the user runs \`${p.next_step}\`${p.credentials ? ` (asks for: ${p.credentials})` : ''}`;
         });
         if (report) lines.unshift(report.next_step ? `${report.message}. Next: ${report.next_step}` : report.message);
-        return { structuredContent: { providers, ...(report ? { sign_in: report } : {}) }, content: [{ type: 'text', text: lines.join('\n') }] };
+        return {
+          structuredContent: { providers, ...(report ? { sign_in: report } : {}) },
+          content: [{ type: 'text', text: lines.join('\n') }],
+        };
       } catch (error) {
         return errorResult(error, deps.log);
       }

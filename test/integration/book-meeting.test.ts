@@ -17,20 +17,45 @@ beforeEach(() => {
 });
 
 const date = futureDate(40);
-const args = { customer_name: 'Ada Lovelace', customer_email: 'ada@example.com', booking_date: date, booking_time: '14:00', timezone: 'America/New_York' };
+const args = {
+  customer_name: 'Ada Lovelace',
+  customer_email: 'ada@example.com',
+  booking_date: date,
+  booking_time: '14:00',
+  timezone: 'America/New_York',
+};
 
 interface Output {
   booking_id: string | null;
   status: string;
   meeting: { start: string; end: string; timezone: string; duration_minutes: number; topic: string };
-  providers: Array<{ provider: string; status: string; meeting_id?: string; join_url?: string; passcode?: string; error?: { code: string; message: string }; remedy?: string }>;
-  email: { status: string; id?: string; to?: string; error?: { code: string; message: string }; remedy?: string; reason?: string };
+  providers: Array<{
+    provider: string;
+    status: string;
+    meeting_id?: string;
+    join_url?: string;
+    passcode?: string;
+    error?: { code: string; message: string };
+    remedy?: string;
+  }>;
+  email: {
+    status: string;
+    id?: string;
+    to?: string;
+    error?: { code: string; message: string };
+    remedy?: string;
+    reason?: string;
+  };
   notes?: string[];
 }
 
 async function book(extra: Record<string, unknown> = {}) {
   const result = await h.client.callTool({ name: 'book_meeting', arguments: { ...args, ...extra } });
-  return { result, output: result.structuredContent as Output, text: (result.content as Array<{ text: string }>)[0]?.text ?? '' };
+  return {
+    result,
+    output: result.structuredContent as Output,
+    text: (result.content as Array<{ text: string }>)[0]?.text ?? '',
+  };
 }
 
 /** The next `nth` Sunday of `month` that lies ahead (within the year a booking may look ahead). */
@@ -43,18 +68,26 @@ function nextSunday(month: number, nth: number): DateTime {
   throw new Error('unreachable');
 }
 
-const countRows = (table: string): number => (statement(h.ctx.db, `SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+const countRows = (table: string): number =>
+  (statement(h.ctx.db, `SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
 
 describe('tools/list', () => {
   it('offers book_meeting with input and output schemas and annotations', async () => {
     const { tools } = await h.client.listTools();
     const tool = tools.find((t) => t.name === 'book_meeting');
-    expect(tool?.inputSchema.required).toEqual(expect.arrayContaining(['customer_name', 'customer_email', 'booking_date', 'booking_time']));
+    expect(tool?.inputSchema.required).toEqual(
+      expect.arrayContaining(['customer_name', 'customer_email', 'booking_date', 'booking_time']),
+    );
     expect(Object.keys(tool?.inputSchema.properties ?? {})).toEqual(
       expect.arrayContaining(['duration_minutes', 'timezone', 'topic', 'providers']),
     );
     expect(tool?.outputSchema?.properties).toHaveProperty('providers');
-    expect(tool?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true });
+    expect(tool?.annotations).toMatchObject({
+      readOnlyHint: false,
+      destructiveHint: false,
+      idempotentHint: true,
+      openWorldHint: true,
+    });
     expect(tool?.description).toMatch(/never books twice/);
     expect(Object.keys(tool?.inputSchema.properties ?? {})).toContain('idempotency_key');
   });
@@ -78,9 +111,19 @@ describe('booking in Zoom and e-mailing through Resend', () => {
     const [zoomMeeting] = h.zoom.state.meetings;
     expect(h.zoom.state.meetings).toHaveLength(1);
     expect(zoomMeeting?.startUtc).toBe(expectedStart.toUTC().toFormat("yyyy-MM-dd'T'HH:mm:ss'Z'"));
-    expect(zoomMeeting?.body).toMatchObject({ type: 2, duration: 45, timezone: 'America/New_York', topic: 'Intro call' });
+    expect(zoomMeeting?.body).toMatchObject({
+      type: 2,
+      duration: 45,
+      timezone: 'America/New_York',
+      topic: 'Intro call',
+    });
     const zoomEntry = output.providers.find((p) => p.provider === 'zoom');
-    expect(zoomEntry).toMatchObject({ status: 'booked', meeting_id: String(zoomMeeting?.id), join_url: zoomMeeting?.joinUrl, passcode: zoomMeeting?.password });
+    expect(zoomEntry).toMatchObject({
+      status: 'booked',
+      meeting_id: String(zoomMeeting?.id),
+      join_url: zoomMeeting?.joinUrl,
+      passcode: zoomMeeting?.password,
+    });
     expect(text).toContain(zoomMeeting?.joinUrl);
 
     expect(h.resend.state.emails).toHaveLength(1);
@@ -89,32 +132,55 @@ describe('booking in Zoom and e-mailing through Resend', () => {
     expect(email?.idempotencyKey).toBe(`alsatalk-${output.booking_id}-zoom`);
     expect(email?.payload.to).toEqual(['ada@example.com']);
     expect(email?.payload.from).toBe('Acme Scheduling <meet@acme.test>');
-    expect(email?.payload.subject).toBe(`Meeting confirmed: ${expectedStart.setLocale('en-US').toFormat('EEE, MMM d, h:mm a ZZZZ')}`);
+    expect(email?.payload.subject).toBe(
+      `Meeting confirmed: ${expectedStart.setLocale('en-US').toFormat('EEE, MMM d, h:mm a ZZZZ')}`,
+    );
     for (const body of [email?.payload.text, email?.payload.html]) {
       expect(body).toContain(zoomMeeting?.password);
       expect(body).toContain(expectedStart.setLocale('en-US').toFormat('h:mm'));
     }
     expect(email?.payload.text).toContain(zoomMeeting?.joinUrl);
     const attachment = email?.payload.attachments?.[0];
-    expect(attachment).toMatchObject({ filename: 'invite.ics', content_type: expect.stringContaining('text/calendar') });
-    const vevent = new ICAL.Component(ICAL.parse(Buffer.from(attachment?.content ?? '', 'base64').toString('utf8'))).getFirstSubcomponent('vevent');
+    expect(attachment).toMatchObject({
+      filename: 'invite.ics',
+      content_type: expect.stringContaining('text/calendar'),
+    });
+    const vevent = new ICAL.Component(
+      ICAL.parse(Buffer.from(attachment?.content ?? '', 'base64').toString('utf8')),
+    ).getFirstSubcomponent('vevent');
     expect(vevent?.getFirstPropertyValue('uid')).toBe(`${output.booking_id}@alsatalk-mcp`);
     const dtstart = vevent?.getFirstPropertyValue('dtstart') as ICAL.Time;
     expect(dtstart.toJSDate().toISOString()).toBe(expectedStart.toUTC().toISO());
     expect(vevent?.getFirstPropertyValue('location')).toBe(zoomMeeting?.joinUrl);
 
     const row = h.ctx.bookings.get(output.booking_id ?? '');
-    expect(row).toMatchObject({ status: 'booked', emailStatus: 'sent', emailId: email?.id, customerEmail: 'ada@example.com' });
-    expect(row?.results).toEqual([expect.objectContaining({ provider: 'zoom', status: 'booked', externalId: String(zoomMeeting?.id) })]);
+    expect(row).toMatchObject({
+      status: 'booked',
+      emailStatus: 'sent',
+      emailId: email?.id,
+      customerEmail: 'ada@example.com',
+    });
+    expect(row?.results).toEqual([
+      expect.objectContaining({ provider: 'zoom', status: 'booked', externalId: String(zoomMeeting?.id) }),
+    ]);
   });
 
   it('reports a Zoom server error that outlasts the retries with a remedy, records the booking as failed, and sends no e-mail', async () => {
-    h.zoom.state.faults.inject('createMeeting', { status: 500, body: { code: 500, message: 'Internal server error.' }, times: 3 });
+    h.zoom.state.faults.inject('createMeeting', {
+      status: 500,
+      body: { code: 500, message: 'Internal server error.' },
+      times: 3,
+    });
     const { result, output, text } = await book();
     expect(result.isError).toBe(true);
     expect(output.status).toBe('failed');
     expect(output.providers).toEqual([
-      expect.objectContaining({ provider: 'zoom', status: 'failed', error: { code: 'provider_unavailable', message: expect.stringContaining('HTTP 500') }, remedy: expect.stringMatching(/retry/) }),
+      expect.objectContaining({
+        provider: 'zoom',
+        status: 'failed',
+        error: { code: 'provider_unavailable', message: expect.stringContaining('HTTP 500') },
+        remedy: expect.stringMatching(/retry/),
+      }),
     ]);
     expect(output.email.status).toBe('skipped');
     expect(text).toMatch(/zoom: FAILED/);
@@ -133,19 +199,30 @@ describe('booking in Zoom and e-mailing through Resend', () => {
       headers: { 'Retry-After': '7', 'X-RateLimit-Category': 'Medium', 'X-RateLimit-Type': 'QPS' },
     });
     const { output } = await book();
-    expect(output.providers[0]).toMatchObject({ status: 'failed', error: { code: 'rate_limited' }, remedy: expect.stringContaining('7 s') });
+    expect(output.providers[0]).toMatchObject({
+      status: 'failed',
+      error: { code: 'rate_limited' },
+      remedy: expect.stringContaining('7 s'),
+    });
     expect(h.zoom.state.meetings).toHaveLength(0);
   });
 
   it("passes on Zoom's own validation message and field", async () => {
     h.zoom.state.faults.inject('createMeeting', {
       status: 400,
-      body: { code: 300, message: 'Validation Failed.', errors: [{ field: 'settings.alternative_hosts', message: 'Invalid field.' }] },
+      body: {
+        code: 300,
+        message: 'Validation Failed.',
+        errors: [{ field: 'settings.alternative_hosts', message: 'Invalid field.' }],
+      },
     });
     const { output } = await book();
     expect(output.providers[0]).toMatchObject({
       status: 'failed',
-      error: { code: 'provider_rejected', message: 'Zoom answered HTTP 400: Validation Failed. (code 300) [settings.alternative_hosts: Invalid field.]' },
+      error: {
+        code: 'provider_rejected',
+        message: 'Zoom answered HTTP 400: Validation Failed. (code 300) [settings.alternative_hosts: Invalid field.]',
+      },
     });
   });
 
@@ -165,7 +242,10 @@ describe('booking in Zoom and e-mailing through Resend', () => {
     await book();
     h.zoom.state.clientSecret = 'rotated-in-the-zoom-marketplace';
     h.zoom.state.tokens.clear();
-    expect((await book({ booking_time: '16:00' })).output.providers[0]).toMatchObject({ status: 'failed', error: { code: 'auth_failed' } });
+    expect((await book({ booking_time: '16:00' })).output.providers[0]).toMatchObject({
+      status: 'failed',
+      error: { code: 'auth_failed' },
+    });
     const calls = h.zoom.state.tokenRequests;
 
     const { result, output, text } = await book({ booking_time: '17:00' });
@@ -200,7 +280,9 @@ describe('booking in Zoom and e-mailing through Resend', () => {
   });
 
   it('shares one token between concurrent bookings', async () => {
-    const outputs = await Promise.all(['09:00', '10:00', '11:00', '12:00', '13:00'].map((t) => book({ booking_time: t })));
+    const outputs = await Promise.all(
+      ['09:00', '10:00', '11:00', '12:00', '13:00'].map((t) => book({ booking_time: t })),
+    );
     expect(outputs.map((o) => o.output.status)).toEqual(['booked', 'booked', 'booked', 'booked', 'booked']);
     expect(h.zoom.state.tokenRequests).toBe(2); // connect + one for all five bookings
     expect(h.zoom.state.meetings).toHaveLength(5);
@@ -212,13 +294,19 @@ describe('booking in Zoom and e-mailing through Resend', () => {
     const { result, output } = await book();
     expect(result.isError).toBeFalsy();
     expect(output.status).toBe('booked');
-    expect(output.email).toMatchObject({ status: 'failed', error: { code: 'permission_denied' }, remedy: expect.stringContaining('npx alsatalk-mcp connect resend') });
+    expect(output.email).toMatchObject({
+      status: 'failed',
+      error: { code: 'permission_denied' },
+      remedy: expect.stringContaining('npx alsatalk-mcp connect resend'),
+    });
     expect(h.ctx.bookings.get(output.booking_id ?? '')?.emailStatus).toBe('failed');
   });
 
   it('reports progress as each provider finishes when the host asks for it', async () => {
     const progress: Array<{ progress: number; total?: number; message?: string }> = [];
-    const result = await h.client.callTool({ name: 'book_meeting', arguments: args }, undefined, { onprogress: (p) => progress.push(p) });
+    const result = await h.client.callTool({ name: 'book_meeting', arguments: args }, undefined, {
+      onprogress: (p) => progress.push(p),
+    });
     expect((result.structuredContent as Output).status).toBe('booked');
     expect(progress).toEqual([{ progress: 1, total: 1, message: 'zoom: booked' }]);
   });
@@ -242,7 +330,9 @@ describe('without connections', () => {
   it('is an error that names the command to connect each provider', async () => {
     const { result, output } = await book();
     expect(result.isError).toBe(true);
-    expect(output.providers).toEqual([{ provider: 'zoom', status: 'not_connected', remedy: 'connect Zoom: npx alsatalk-mcp connect zoom' }]);
+    expect(output.providers).toEqual([
+      { provider: 'zoom', status: 'not_connected', remedy: 'connect Zoom: npx alsatalk-mcp connect zoom' },
+    ]);
     expect(output.booking_id).toBeNull();
   });
 
@@ -250,7 +340,10 @@ describe('without connections', () => {
     await h.connectZoom();
     const { result, output } = await book();
     expect(result.isError).toBeFalsy();
-    expect(output.email).toEqual({ status: 'not_connected', remedy: 'connect Resend to e-mail invitees: npx alsatalk-mcp connect resend' });
+    expect(output.email).toEqual({
+      status: 'not_connected',
+      remedy: 'connect Resend to e-mail invitees: npx alsatalk-mcp connect resend',
+    });
   });
 });
 
@@ -314,4 +407,3 @@ describe('the e-mail', () => {
     expect(email?.payload.to).toEqual(['ada@example.com']);
   });
 });
-

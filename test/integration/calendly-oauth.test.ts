@@ -23,13 +23,23 @@ beforeEach(() => {
 const signIn = (more: string[] = []) => h.connect('calendly', ['--client-id', c.oauth.client.id, ...more]);
 const signInWeb = () => {
   c.oauth.client.kind = 'web';
-  return h.connect('calendly', ['--client-id', c.oauth.client.id, '--client-secret-stdin'], `${c.oauth.client.secret}\n`);
+  return h.connect(
+    'calendly',
+    ['--client-id', c.oauth.client.id, '--client-secret-stdin'],
+    `${c.oauth.client.secret}\n`,
+  );
 };
 const stored = (key: string) => h.ctx.secrets.get(secretAccount('calendly', key));
 const refreshes = () => c.oauth.tokenRequests.filter((g) => g === 'refresh_token').length;
 
 const date = futureDate(40);
-const args = { customer_name: 'Ada Lovelace', customer_email: 'ada@example.com', booking_date: date, booking_time: '14:00', timezone: 'America/New_York' };
+const args = {
+  customer_name: 'Ada Lovelace',
+  customer_email: 'ada@example.com',
+  booking_date: date,
+  booking_time: '14:00',
+  timezone: 'America/New_York',
+};
 
 interface Entry {
   provider: string;
@@ -53,12 +63,21 @@ describe('connect calendly with the browser sign-in', () => {
     const [authorize] = c.oauth.authorizeRequests;
     expect(authorize?.get('redirect_uri')).toBe(`http://localhost:${port}/callback`);
     expect(authorize?.get('code_challenge_method')).toBe('S256');
-    expect(authorize?.get('scope')).toBe('users:read event_types:read availability:read scheduled_events:read scheduled_events:write scheduling_links:write');
+    expect(authorize?.get('scope')).toBe(
+      'users:read event_types:read availability:read scheduled_events:read scheduled_events:write scheduling_links:write',
+    );
     const said = h.output.join('\n');
-    expect(said).toContain(`Note: the Calendly app must list http://localhost:${port}/callback among its redirect URIs`);
+    expect(said).toContain(
+      `Note: the Calendly app must list http://localhost:${port}/callback among its redirect URIs`,
+    );
     expect(said).toContain('Connected Calendly as owner@acme.test.');
     expect(said).toContain('The OAuth app needs the scopes: users:read, event_types:read');
-    expect(h.ctx.connections.get('calendly')?.settings).toMatchObject({ auth: 'oauth', clientId: c.oauth.client.id, webClient: false, userUri: c.state.user.uri });
+    expect(h.ctx.connections.get('calendly')?.settings).toMatchObject({
+      auth: 'oauth',
+      clientId: c.oauth.client.id,
+      webClient: false,
+      userUri: c.state.user.uri,
+    });
     expect(await stored('refresh_token')).toBe(c.oauth.issuedRefreshTokens[0]);
     expect(await stored('token')).toBeNull();
     expect(await stored('client_secret')).toBeNull();
@@ -77,7 +96,9 @@ describe('connect calendly with the browser sign-in', () => {
 
   it('warns before the browser opens that a random port will not match the registered redirect URI', async () => {
     await signIn();
-    expect(h.output.join('\n')).toContain('Note: Calendly accepts only a redirect URI registered for the app. Without --port');
+    expect(h.output.join('\n')).toContain(
+      'Note: Calendly accepts only a redirect URI registered for the app. Without --port',
+    );
     expect(h.output.join('\n')).toContain('A Production app accepts only HTTPS redirect URIs');
   });
 
@@ -101,7 +122,10 @@ describe('connect calendly with the browser sign-in', () => {
   });
 
   it('reports a refused code exchange with its cause, and stores nothing', async () => {
-    c.state.faults.inject('token', { status: 400, body: { error: 'invalid_grant', error_description: 'The provided authorization grant is invalid.' } });
+    c.state.faults.inject('token', {
+      status: 400,
+      body: { error: 'invalid_grant', error_description: 'The provided authorization grant is invalid.' },
+    });
     await expect(signIn()).rejects.toMatchObject({
       code: 'auth_failed',
       message: 'Calendly refused the sign-in: The provided authorization grant is invalid. (invalid_grant)',
@@ -112,13 +136,18 @@ describe('connect calendly with the browser sign-in', () => {
 
   it('stores nothing and says to approve when consent is denied', async () => {
     c.oauth.consent = 'deny';
-    await expect(signIn()).rejects.toMatchObject({ code: 'auth_failed', hint: expect.stringContaining('npx alsatalk-mcp connect calendly') });
+    await expect(signIn()).rejects.toMatchObject({
+      code: 'auth_failed',
+      hint: expect.stringContaining('npx alsatalk-mcp connect calendly'),
+    });
     expect(h.ctx.connections.get('calendly')).toBeUndefined();
     expect(await stored('refresh_token')).toBeNull();
   });
 
   it('takes either a Personal Access Token or --client-id, and replaces one with the other in the keychain', async () => {
-    await expect(h.connect('calendly', ['--client-id', c.oauth.client.id, '--token-stdin'], `${c.state.token}\n`)).rejects.toMatchObject({ field: '--client-id' });
+    await expect(
+      h.connect('calendly', ['--client-id', c.oauth.client.id, '--token-stdin'], `${c.state.token}\n`),
+    ).rejects.toMatchObject({ field: '--client-id' });
     await h.connect('calendly', ['--token-stdin'], `${c.state.token}\n`);
     expect(await stored('token')).toBe(c.state.token);
     await signIn();
@@ -168,7 +197,11 @@ describe('keeping the Calendly sign-in alive', () => {
     const kept = await stored('refresh_token');
     c.oauth.liveRefreshTokens.clear(); // the user removed the app in Calendly
     const { entry, text } = await book();
-    expect(entry).toMatchObject({ provider: 'calendly', status: 'failed', error: { code: 'auth_failed', message: expect.stringContaining('Calendly refused the stored refresh token') } });
+    expect(entry).toMatchObject({
+      provider: 'calendly',
+      status: 'failed',
+      error: { code: 'auth_failed', message: expect.stringContaining('Calendly refused the stored refresh token') },
+    });
     expect(text).toContain(`npx alsatalk-mcp connect calendly --client-id ${c.oauth.client.id}`);
     expect(refreshes()).toBe(1); // a refused refresh token is never sent again (8 token requests a minute)
     expect(await stored('refresh_token')).toBe(kept);
@@ -176,11 +209,18 @@ describe('keeping the Calendly sign-in alive', () => {
     const next = await h.client.callTool({ name: 'book_meeting', arguments: { ...args, booking_time: '15:00' } });
     const entries = (next.structuredContent as { providers: Entry[] }).providers;
     expect(entries).toEqual([
-      { provider: 'calendly', status: 'needs_reauth', remedy: `reconnect Calendly: ${command} (it refused the stored credentials)` },
+      {
+        provider: 'calendly',
+        status: 'needs_reauth',
+        remedy: `reconnect Calendly: ${command} (it refused the stored credentials)`,
+      },
       expect.objectContaining({ provider: 'zoom', status: 'booked' }),
     ]);
     expect(next.isError).toBeFalsy();
-    expect((await collectStatus(h.ctx, [calendly])).find((s) => s.id === 'calendly')).toMatchObject({ state: 'needs_reauth', next_step: command });
+    expect((await collectStatus(h.ctx, [calendly])).find((s) => s.id === 'calendly')).toMatchObject({
+      state: 'needs_reauth',
+      next_step: command,
+    });
   });
 
   it('explains a refresh whose answer was lost, since Calendly spent the stored token, and then what to run', async () => {
@@ -188,7 +228,13 @@ describe('keeping the Calendly sign-in alive', () => {
     const kept = await stored('refresh_token');
     c.oauth.loseRefreshAnswers = 1;
     const first = await book();
-    expect(first.entry).toMatchObject({ status: 'failed', error: { code: 'network_error', message: expect.stringContaining('it has already replaced the stored refresh token') } });
+    expect(first.entry).toMatchObject({
+      status: 'failed',
+      error: {
+        code: 'network_error',
+        message: expect.stringContaining('it has already replaced the stored refresh token'),
+      },
+    });
     expect(await stored('refresh_token')).toBe(kept);
     const second = await book('15:00');
     expect(second.entry.error?.message).toMatch(/answer to an earlier refresh was lost/);
@@ -211,7 +257,9 @@ describe('disconnect calendly', () => {
     await signIn();
     await h.disconnect('calendly');
     expect(c.oauth.revokeRequests).toEqual([]);
-    expect(h.output.join('\n')).toMatch(/Could not revoke the access at Calendly \(.*native app\); remove it in your Calendly account's connected apps\./);
+    expect(h.output.join('\n')).toMatch(
+      /Could not revoke the access at Calendly \(.*native app\); remove it in your Calendly account's connected apps\./,
+    );
     expect(await stored('refresh_token')).toBeNull();
   });
 

@@ -17,13 +17,25 @@ beforeEach(() => {
 });
 
 interface Output {
-  providers: Array<{ id: string; name: string; state: string; account?: string; next_step?: string; credentials?: string; sign_in?: { state: string; url?: string; message?: string } }>;
+  providers: Array<{
+    id: string;
+    name: string;
+    state: string;
+    account?: string;
+    next_step?: string;
+    credentials?: string;
+    sign_in?: { state: string; url?: string; message?: string };
+  }>;
   sign_in?: { provider: string; outcome: string; url?: string; message: string; next_step?: string };
 }
 
 async function call(args: Record<string, unknown> = {}, client = h.client) {
   const result = await client.callTool({ name: 'connect_provider', arguments: args });
-  return { result, output: result.structuredContent as Output, text: (result.content as Array<{ text: string }>)[0]?.text ?? '' };
+  return {
+    result,
+    output: result.structuredContent as Output,
+    text: (result.content as Array<{ text: string }>)[0]?.text ?? '',
+  };
 }
 
 describe('connect_provider', () => {
@@ -62,7 +74,11 @@ describe('connect_provider', () => {
   it('narrows to one provider, and answers a key-based one with the terminal command', async () => {
     const { output, text } = await call({ provider: 'resend' });
     expect(output.providers.map((p) => p.id)).toEqual(['resend']);
-    expect(output.sign_in).toMatchObject({ provider: 'resend', outcome: 'unavailable', next_step: 'npx alsatalk-mcp connect resend' });
+    expect(output.sign_in).toMatchObject({
+      provider: 'resend',
+      outcome: 'unavailable',
+      next_step: 'npx alsatalk-mcp connect resend',
+    });
     expect(text).toContain('only ever typed into a terminal');
   });
 
@@ -80,12 +96,22 @@ const waitUntil = async (check: () => boolean, what: string): Promise<void> => {
   }
   throw new Error(`timed out waiting until ${what}`);
 };
-const booking = { customer_name: 'Ada Lovelace', customer_email: 'ada@example.com', booking_date: futureDate(30), booking_time: '10:00', timezone: 'Europe/Paris' };
+const booking = {
+  customer_name: 'Ada Lovelace',
+  customer_email: 'ada@example.com',
+  booking_date: futureDate(30),
+  booking_time: '10:00',
+  timezone: 'Europe/Paris',
+};
 
 describe('connect_provider starts a browser sign-in', () => {
   it('without elicitation: gives the page in its result, and the connection appears once the person signs in', async () => {
     const { output, text } = await call({ provider: 'zoom', client_id: h.zoom.state.publicClientId });
-    expect(output.sign_in).toMatchObject({ provider: 'zoom', outcome: 'started', url: expect.stringContaining('/oauth/authorize?') });
+    expect(output.sign_in).toMatchObject({
+      provider: 'zoom',
+      outcome: 'started',
+      url: expect.stringContaining('/oauth/authorize?'),
+    });
     const url = output.sign_in?.url ?? '';
     expect(new URL(url).searchParams.get('redirect_uri')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/);
     expect(text).toContain(`Open this page to sign in to Zoom: ${url}`);
@@ -93,14 +119,25 @@ describe('connect_provider starts a browser sign-in', () => {
 
     await followSignIn(url); // the person opens the page and approves
     await waitUntil(() => h.ctx.connections.get('zoom') !== undefined, 'Zoom is connected');
-    expect(h.ctx.connections.get('zoom')?.settings).toMatchObject({ auth: 'oauth', clientId: h.zoom.state.publicClientId });
+    expect(h.ctx.connections.get('zoom')?.settings).toMatchObject({
+      auth: 'oauth',
+      clientId: h.zoom.state.publicClientId,
+    });
     expect(await h.ctx.secrets.get(secretAccount('zoom', 'refresh_token'))).toBe(h.zoom.state.refreshToken);
     const after = await call({ provider: 'zoom' });
-    expect(after.output.providers[0]).toMatchObject({ state: 'connected', account: 'host@acme.test', sign_in: { state: 'connected' } });
+    expect(after.output.providers[0]).toMatchObject({
+      state: 'connected',
+      account: 'host@acme.test',
+      sign_in: { state: 'connected' },
+    });
     expect(after.output.sign_in).toBeUndefined(); // connected: nothing to start
 
     const booked = await h.client.callTool({ name: 'book_meeting', arguments: booking });
-    expect((booked.structuredContent as { providers: Array<{ provider: string; status: string }> }).providers.find((p) => p.provider === 'zoom')?.status).toBe('booked');
+    expect(
+      (booked.structuredContent as { providers: Array<{ provider: string; status: string }> }).providers.find(
+        (p) => p.provider === 'zoom',
+      )?.status,
+    ).toBe('booked');
   });
 
   it('with URL-mode elicitation: the host shows the page, and hears when the sign-in completed', async () => {
@@ -112,12 +149,21 @@ describe('connect_provider starts a browser sign-in', () => {
       await followSignIn(params.url ?? ''); // the person accepts and signs in
       return { action: 'accept' };
     });
-    const completed = new Promise<string>((resolve) => client.setNotificationHandler(ElicitationCompleteNotificationSchema, (n) => resolve(n.params.elicitationId)));
+    const completed = new Promise<string>((resolve) =>
+      client.setNotificationHandler(ElicitationCompleteNotificationSchema, (n) => resolve(n.params.elicitationId)),
+    );
 
     const { output } = await call({ provider: 'zoom', client_id: h.zoom.state.publicClientId }, client);
     expect(asked).toHaveLength(1);
-    expect(asked[0]).toMatchObject({ mode: 'url', url: output.sign_in?.url, message: expect.stringContaining('Sign in to Zoom') });
-    expect(output.sign_in).toMatchObject({ outcome: 'started', message: expect.stringContaining('sign-in page was opened') });
+    expect(asked[0]).toMatchObject({
+      mode: 'url',
+      url: output.sign_in?.url,
+      message: expect.stringContaining('Sign in to Zoom'),
+    });
+    expect(output.sign_in).toMatchObject({
+      outcome: 'started',
+      message: expect.stringContaining('sign-in page was opened'),
+    });
     expect(await completed).toBe(asked[0]?.elicitationId);
     await waitUntil(() => h.ctx.connections.get('zoom') !== undefined, 'Zoom is connected');
   });
@@ -126,7 +172,10 @@ describe('connect_provider starts a browser sign-in', () => {
     const client = await h.connectClient({ elicitation: { url: {} } });
     client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'decline' }));
     const { output } = await call({ provider: 'zoom', client_id: h.zoom.state.publicClientId }, client);
-    expect(output.sign_in).toMatchObject({ outcome: 'declined', message: 'The Zoom sign-in was declined; nothing was connected.' });
+    expect(output.sign_in).toMatchObject({
+      outcome: 'declined',
+      message: 'The Zoom sign-in was declined; nothing was connected.',
+    });
     expect(output.providers[0]).toMatchObject({ state: 'not_connected', sign_in: { state: 'failed' } });
     expect(h.ctx.connections.get('zoom')).toBeUndefined();
     expect(h.zoom.state.authorizeRequests).toHaveLength(0);
@@ -146,7 +195,10 @@ describe('connect_provider starts a browser sign-in', () => {
 
   it('asks for the client id (not a secret) when there is none to reuse, and starts nothing', async () => {
     const { output } = await call({ provider: 'zoom' });
-    expect(output.sign_in).toMatchObject({ outcome: 'unavailable', next_step: expect.stringContaining('give client_id') });
+    expect(output.sign_in).toMatchObject({
+      outcome: 'unavailable',
+      next_step: expect.stringContaining('give client_id'),
+    });
     expect(h.signIns.state('zoom')).toBeUndefined();
   });
 
@@ -168,7 +220,10 @@ describe('connect_provider starts a browser sign-in', () => {
 
   it('never takes a client secret through the conversation: Google points to the terminal', async () => {
     const { output } = await call({ provider: 'google', client_id: '123-abc.apps.googleusercontent.com' });
-    expect(output.sign_in).toMatchObject({ outcome: 'unavailable', next_step: 'run in a terminal: npx alsatalk-mcp connect google --client-id 123-abc.apps.googleusercontent.com' });
+    expect(output.sign_in).toMatchObject({
+      outcome: 'unavailable',
+      next_step: 'run in a terminal: npx alsatalk-mcp connect google --client-id 123-abc.apps.googleusercontent.com',
+    });
   });
 
   it('asks for the registered port where the provider matches it exactly (Calendly)', async () => {

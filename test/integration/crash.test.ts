@@ -22,7 +22,14 @@ beforeAll(async () => {
   assertBuilt();
   home = mkdtempSync(path.join(os.tmpdir(), 'alsatalk-crash-test-'));
   sandbox = await startSandbox({ outbox: path.join(home, 'outbox'), onArrived: (request) => arrived.push(request) });
-  env = { ...sandbox.env, ALSATALK_HOME: home, ALSATALK_DEFAULT_TIMEZONE: 'America/New_York', ALSATALK_LOG_LEVEL: 'error', ALSATALK_PROVIDER_TIMEOUT_MS: '20000', PATH: process.env.PATH ?? '' };
+  env = {
+    ...sandbox.env,
+    ALSATALK_HOME: home,
+    ALSATALK_DEFAULT_TIMEZONE: 'America/New_York',
+    ALSATALK_LOG_LEVEL: 'error',
+    ALSATALK_PROVIDER_TIMEOUT_MS: '20000',
+    PATH: process.env.PATH ?? '',
+  };
   await connectAll(sandbox, env, ['zoom', 'calendly', 'google', 'zoho'], () => undefined);
 });
 afterAll(async () => {
@@ -93,8 +100,18 @@ async function killAndRepeat(when: (start: Start) => boolean, drainMs = 0) {
   try {
     const result = await second.client.callTool({ name: 'book_meeting', arguments: call });
     const after = held();
-    const delta = Object.fromEntries(Object.entries(after).map(([id, n]) => [id, n - before[id as keyof typeof before]]));
-    return { output: result.structuredContent as { status: string; email: { status: string }; providers: Array<{ provider: string; status: string; note?: string }>; repeat?: { retried_providers: string[] } }, delta };
+    const delta = Object.fromEntries(
+      Object.entries(after).map(([id, n]) => [id, n - before[id as keyof typeof before]]),
+    );
+    return {
+      output: result.structuredContent as {
+        status: string;
+        email: { status: string };
+        providers: Array<{ provider: string; status: string; note?: string }>;
+        repeat?: { retried_providers: string[] };
+      },
+      delta,
+    };
   } finally {
     await second.close();
   }
@@ -105,7 +122,12 @@ const once = { zoom: 1, calendly: 1, google: 1, zoho: 1, resend: 1 };
 describe('SIGKILL mid-booking, restart, the same call again', () => {
   it('killed while every provider request is on its way: each provider books once, one e-mail', async () => {
     // On the booking routes only: a kill during a token refresh is the case below.
-    const routes = ['zoom:POST /zoom/v2/users/:userId/meetings', 'calendly:GET /calendly/api/event_types', 'google:POST /google/calendar/v3/calendars/:calendarId/events', 'zoho:POST /zoho/api/bookings/v1/json/appointment'];
+    const routes = [
+      'zoom:POST /zoom/v2/users/:userId/meetings',
+      'calendly:GET /calendly/api/event_types',
+      'google:POST /google/calendar/v3/calendars/:calendarId/events',
+      'zoho:POST /zoho/api/bookings/v1/json/appointment',
+    ];
     for (const target of routes) sandbox.controls.setLatency({ target, ms: 1500 });
     // Killed once every booking request has arrived; they are still answered after the kill.
     const { output, delta } = await killAndRepeat((start) => routes.every((route) => reached(start, route)), 1600);
@@ -121,10 +143,20 @@ describe('SIGKILL mid-booking, restart, the same call again', () => {
     expect(delta).toEqual(once);
   });
 
-  it('killed in the middle of Calendly\'s chain, after Google and Zoho were made: each once', async () => {
+  it("killed in the middle of Calendly's chain, after Google and Zoho were made: each once", async () => {
     sandbox.controls.setLatency({ target: 'calendly:GET /calendly/api/event_type_available_times', ms: 400 });
-    sandbox.controls.addFault({ target: 'google:POST /google/calendar/v3/calendars/:calendarId/events', kind: 'hang-after', times: 1 });
-    const { output, delta } = await killAndRepeat((start) => grew(start, 'google') && grew(start, 'zoho') && reached(start, 'calendly:GET /calendly/api/event_type_available_times'), 500);
+    sandbox.controls.addFault({
+      target: 'google:POST /google/calendar/v3/calendars/:calendarId/events',
+      kind: 'hang-after',
+      times: 1,
+    });
+    const { output, delta } = await killAndRepeat(
+      (start) =>
+        grew(start, 'google') &&
+        grew(start, 'zoho') &&
+        reached(start, 'calendly:GET /calendly/api/event_type_available_times'),
+      500,
+    );
     expect(output).toMatchObject({ status: 'booked', email: { status: 'sent' } });
     expect(delta).toEqual(once);
   });
@@ -150,16 +182,28 @@ describe('SIGKILL mid-booking, restart, the same call again', () => {
     const pending = first.client.callTool({ name: 'book_meeting', arguments: call }).catch(() => undefined);
     // The renewal was processed (the fault is used up: the token rotated, its answer never leaves); Calendly's own
     // renewal is past too, so that only Zoom's sign-in is lost.
-    await until('Zoom renewed its token', () => reached(start, renewal) && sandbox.controls.describe().faults.length === 0 && signedIn(start, 'calendly'));
+    await until(
+      'Zoom renewed its token',
+      () => reached(start, renewal) && sandbox.controls.describe().faults.length === 0 && signedIn(start, 'calendly'),
+    );
     await first.kill();
     await pending;
     sandbox.controls.clear();
-    const delta = () => Object.fromEntries(Object.entries(held()).map(([id, n]) => [id, n - before[id as keyof typeof before]]));
+    const delta = () =>
+      Object.fromEntries(Object.entries(held()).map(([id, n]) => [id, n - before[id as keyof typeof before]]));
 
     const second = await serve();
     try {
       const result = await second.client.callTool({ name: 'book_meeting', arguments: call });
-      const output = result.structuredContent as { status: string; providers: Array<{ provider: string; status: string; error?: { code: string; message: string }; remedy?: string }> };
+      const output = result.structuredContent as {
+        status: string;
+        providers: Array<{
+          provider: string;
+          status: string;
+          error?: { code: string; message: string };
+          remedy?: string;
+        }>;
+      };
       expect(output.status).toBe('partial');
       const zoom = output.providers.find((p) => p.provider === 'zoom');
       expect(zoom).toMatchObject({ status: 'failed', error: { code: 'outcome_unknown' } });
@@ -174,7 +218,10 @@ describe('SIGKILL mid-booking, restart, the same call again', () => {
     const third = await serve();
     try {
       const result = await third.client.callTool({ name: 'book_meeting', arguments: call });
-      expect(result.structuredContent).toMatchObject({ status: 'booked', repeat: { retried_providers: ['zoom'], emailed: true } });
+      expect(result.structuredContent).toMatchObject({
+        status: 'booked',
+        repeat: { retried_providers: ['zoom'], emailed: true },
+      });
       // One meeting everywhere; the invitee's second e-mail is the update that adds the Zoom link.
       expect(delta()).toEqual({ zoom: 1, calendly: 1, google: 1, zoho: 1, resend: 2 });
     } finally {

@@ -12,7 +12,12 @@ const homes: string[] = [];
  * A bare environment: no D-Bus session (so no keychain), a fresh HOME, no ALSATALK_* setting. TMPDIR is the home too,
  * so the demo's own throwaway folder (which it keeps for the user to open the e-mail) goes when the test's does.
  */
-const bareEnv = (): Record<string, string> => ({ PATH: process.env.PATH ?? '', HOME: home, TMPDIR: home, XDG_DATA_HOME: path.join(home, 'xdg') });
+const bareEnv = (): Record<string, string> => ({
+  PATH: process.env.PATH ?? '',
+  HOME: home,
+  TMPDIR: home,
+  XDG_DATA_HOME: path.join(home, 'xdg'),
+});
 
 beforeAll(() => assertBuilt());
 afterEach(() => {
@@ -33,29 +38,54 @@ describe('npx alsatalk-mcp demo', () => {
     const { code, stdout, stderr, structured, eml } = await run();
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    for (const id of ['zoom', 'calendly', 'google', 'zoho']) expect(stdout).toMatch(new RegExp(`progress \\d/4  ${id}: booked`));
-    for (const name of ['Zoom as host@acme.test', 'Calendly as owner@acme.test', 'Google Calendar as owner@acme.test', 'Zoho Bookings as ann@acme.test', 'Resend as Acme Scheduling']) {
+    for (const id of ['zoom', 'calendly', 'google', 'zoho'])
+      expect(stdout).toMatch(new RegExp(`progress \\d/4  ${id}: booked`));
+    for (const name of [
+      'Zoom as host@acme.test',
+      'Calendly as owner@acme.test',
+      'Google Calendar as owner@acme.test',
+      'Zoho Bookings as ann@acme.test',
+      'Resend as Acme Scheduling',
+    ]) {
       expect(stdout).toContain(`Connected ${name}`);
     }
     // The browser sign-ins ran: PKCE and a loopback redirect for each OAuth provider.
     expect(stdout.match(/code_challenge_method=S256/g)).toHaveLength(4);
     expect(structured).toMatchObject({
       status: 'booked',
-      meeting: { timezone: 'America/New_York', duration_minutes: 30, invitee: { name: 'Ada Lovelace', email: 'ada@example.com' } },
+      meeting: {
+        timezone: 'America/New_York',
+        duration_minutes: 30,
+        invitee: { name: 'Ada Lovelace', email: 'ada@example.com' },
+      },
       email: { status: 'sent', to: 'ada@example.com' },
     });
-    const providers = structured?.providers as Array<{ provider: string; status: string; join_url?: string; passcode?: string }>;
-    expect(providers.map((p) => [p.provider, p.status])).toEqual([['zoom', 'booked'], ['calendly', 'booked'], ['google', 'booked'], ['zoho', 'booked']]);
+    const providers = structured?.providers as Array<{
+      provider: string;
+      status: string;
+      join_url?: string;
+      passcode?: string;
+    }>;
+    expect(providers.map((p) => [p.provider, p.status])).toEqual([
+      ['zoom', 'booked'],
+      ['calendly', 'booked'],
+      ['google', 'booked'],
+      ['zoho', 'booked'],
+    ]);
     expect(providers[0]?.passcode).toMatch(/^\w{6,10}$/);
     expect(stdout).toContain('Held by each sandbox provider now: zoom 1, calendly 1, google 1, zoho 1, resend 1');
 
     // The .eml is a real message: headers, the text with the passcode, and the calendar attachment.
     expect(eml && existsSync(eml)).toBe(true);
     const message = readFileSync(eml ?? '', 'utf8');
-    expect(message).toMatch(/^From: Acme Scheduling <meet@acme\.test>\r\nTo: ada@example\.com\r\nSubject: Meeting confirmed: /);
+    expect(message).toMatch(
+      /^From: Acme Scheduling <meet@acme\.test>\r\nTo: ada@example\.com\r\nSubject: Meeting confirmed: /,
+    );
     expect(message).toContain('Content-Disposition: attachment; filename="invite.ics"');
     const ics = /filename="invite\.ics"\r\n\r\n([A-Za-z0-9+/=\r\n]+?)\r\n--/.exec(message)?.[1] ?? '';
-    expect(Buffer.from(ics.replace(/\r\n/g, ''), 'base64').toString()).toMatch(/BEGIN:VCALENDAR[\s\S]*TZID:America\/New_York/);
+    expect(Buffer.from(ics.replace(/\r\n/g, ''), 'base64').toString()).toMatch(
+      /BEGIN:VCALENDAR[\s\S]*TZID:America\/New_York/,
+    );
     expect(stdout).toContain(`Passcode: ${providers[0]?.passcode}`);
 
     // Nothing of the user's: no data folder in the default place (the keychain was never reachable here).
@@ -66,17 +96,40 @@ describe('npx alsatalk-mcp demo', () => {
     const { code, stdout, structured } = await run(['--fail', 'zoom=503']);
     expect(code).toBe(0);
     expect(structured).toMatchObject({ status: 'partial', email: { status: 'sent' } });
-    const providers = structured?.providers as Array<{ provider: string; status: string; error?: { message: string }; remedy?: string }>;
-    expect(providers.find((p) => p.provider === 'zoom')).toMatchObject({ status: 'failed', error: { message: expect.stringContaining('503') }, remedy: expect.stringMatching(/retry/) });
-    expect(providers.filter((p) => p.status === 'booked').map((p) => p.provider)).toEqual(['calendly', 'google', 'zoho']);
+    const providers = structured?.providers as Array<{
+      provider: string;
+      status: string;
+      error?: { message: string };
+      remedy?: string;
+    }>;
+    expect(providers.find((p) => p.provider === 'zoom')).toMatchObject({
+      status: 'failed',
+      error: { message: expect.stringContaining('503') },
+      remedy: expect.stringMatching(/retry/),
+    });
+    expect(providers.filter((p) => p.status === 'booked').map((p) => p.provider)).toEqual([
+      'calendly',
+      'google',
+      'zoho',
+    ]);
     expect(stdout).toContain('zoom 0, calendly 1, google 1, zoho 1, resend 1');
   });
 
   it('--providers google --timezone Asia/Tokyo: only Google, at that wall time in Tokyo', async () => {
-    const { code, stdout, structured } = await run(['--providers', 'google', '--timezone', 'Asia/Tokyo', '--time', '09:30']);
+    const { code, stdout, structured } = await run([
+      '--providers',
+      'google',
+      '--timezone',
+      'Asia/Tokyo',
+      '--time',
+      '09:30',
+    ]);
     expect(code).toBe(0);
     expect(stdout).not.toContain('connect zoom');
-    expect(structured).toMatchObject({ status: 'booked', meeting: { timezone: 'Asia/Tokyo', start: expect.stringMatching(/T09:30:00\+09:00$/) } });
+    expect(structured).toMatchObject({
+      status: 'booked',
+      meeting: { timezone: 'Asia/Tokyo', start: expect.stringMatching(/T09:30:00\+09:00$/) },
+    });
     expect((structured?.providers as unknown[]).length).toBe(1);
   });
 

@@ -32,10 +32,32 @@ beforeAll(async () => {
   home = mkdtempSync(path.join(os.tmpdir(), 'alsatalk-e2e-'));
   env = childEnv({ ...fakeEnv(home, [zoom, resend]), ALSATALK_LOG_LEVEL: 'info' });
 
-  const zoomConnect = await runCli(['connect', 'zoom', '--account-id', zoom.state.accountId, '--client-id', zoom.state.clientId, '--client-secret-stdin'], env, `${zoom.state.clientSecret}\n`);
-  expect(zoomConnect, zoomConnect.stderr).toMatchObject({ code: 0, stdout: expect.stringContaining('Connected Zoom as owner@acme.test') });
-  const resendConnect = await runCli(['connect', 'resend', '--api-key-stdin', '--from', 'Acme <meet@acme.test>'], env, resend.state.apiKey);
-  expect(resendConnect, resendConnect.stderr).toMatchObject({ code: 0, stdout: expect.stringContaining('Connected Resend as Acme <meet@acme.test>') });
+  const zoomConnect = await runCli(
+    [
+      'connect',
+      'zoom',
+      '--account-id',
+      zoom.state.accountId,
+      '--client-id',
+      zoom.state.clientId,
+      '--client-secret-stdin',
+    ],
+    env,
+    `${zoom.state.clientSecret}\n`,
+  );
+  expect(zoomConnect, zoomConnect.stderr).toMatchObject({
+    code: 0,
+    stdout: expect.stringContaining('Connected Zoom as owner@acme.test'),
+  });
+  const resendConnect = await runCli(
+    ['connect', 'resend', '--api-key-stdin', '--from', 'Acme <meet@acme.test>'],
+    env,
+    resend.state.apiKey,
+  );
+  expect(resendConnect, resendConnect.stderr).toMatchObject({
+    code: 0,
+    stdout: expect.stringContaining('Connected Resend as Acme <meet@acme.test>'),
+  });
 
   server = await startStdioServer(env);
   client = server.client;
@@ -52,7 +74,13 @@ afterAll(async () => {
   if (home) rmSync(home, { recursive: true, force: true });
 });
 
-const booking = { customer_name: 'Grace Hopper', customer_email: 'grace@example.com', booking_date: futureDate(20), booking_time: '10:30', timezone: 'Europe/Paris' };
+const booking = {
+  customer_name: 'Grace Hopper',
+  customer_email: 'grace@example.com',
+  booking_date: futureDate(20),
+  booking_time: '10:30',
+  timezone: 'Europe/Paris',
+};
 
 describe('the built server over stdio', () => {
   it('lists book_meeting with both schemas', async () => {
@@ -64,7 +92,11 @@ describe('the built server over stdio', () => {
 
   it('books in Zoom and e-mails the join URL, passcode and a valid calendar file', async () => {
     const result = await client.callTool({ name: 'book_meeting', arguments: booking });
-    const output = result.structuredContent as { status: string; booking_id: string; providers: Array<{ join_url?: string; passcode?: string }> };
+    const output = result.structuredContent as {
+      status: string;
+      booking_id: string;
+      providers: Array<{ join_url?: string; passcode?: string }>;
+    };
     expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
     expect(output.status).toBe('booked');
     const meeting = zoom.state.meetings.at(-1);
@@ -76,19 +108,32 @@ describe('the built server over stdio', () => {
     expect(email?.payload.text).toContain(`Passcode: ${meeting?.password}`);
     const ics = Buffer.from(email?.payload.attachments?.[0]?.content ?? '', 'base64').toString('utf8');
     const vevent = new ICAL.Component(ICAL.parse(ics)).getFirstSubcomponent('vevent');
-    expect((vevent?.getFirstPropertyValue('dtstart') as ICAL.Time).toJSDate().toISOString()).toBe(new Date(meeting?.startUtc ?? '').toISOString());
+    expect((vevent?.getFirstPropertyValue('dtstart') as ICAL.Time).toJSDate().toISOString()).toBe(
+      new Date(meeting?.startUtc ?? '').toISOString(),
+    );
   });
 
   it('reports a Zoom 500 that outlasts the retries, stays up, and records the booking as failed', async () => {
-    zoom.state.faults.inject('createMeeting', { status: 500, body: { code: 500, message: 'Internal server error.' }, times: 3 });
+    zoom.state.faults.inject('createMeeting', {
+      status: 500,
+      body: { code: 500, message: 'Internal server error.' },
+      times: 3,
+    });
     const result = await client.callTool({ name: 'book_meeting', arguments: { ...booking, booking_time: '11:30' } });
-    const output = result.structuredContent as { status: string; booking_id: string; providers: Array<{ status: string; remedy?: string }> };
+    const output = result.structuredContent as {
+      status: string;
+      booking_id: string;
+      providers: Array<{ status: string; remedy?: string }>;
+    };
     expect(result.isError).toBe(true);
     expect(output.providers[0]).toMatchObject({ status: 'failed', remedy: expect.stringContaining('retry') });
 
     const db = new Database(path.join(home, 'alsatalk.db'), { readonly: true });
     const row = statement(db, 'SELECT status FROM bookings WHERE id = ?').get(output.booking_id) as { status: string };
-    const result_ = statement(db, "SELECT status, error_code FROM booking_results WHERE booking_id = ? AND provider = 'zoom'").get(output.booking_id);
+    const result_ = statement(
+      db,
+      "SELECT status, error_code FROM booking_results WHERE booking_id = ? AND provider = 'zoom'",
+    ).get(output.booking_id);
     db.close();
     expect(row.status).toBe('failed');
     expect(result_).toEqual({ status: 'failed', error_code: 'provider_unavailable' });
@@ -107,15 +152,25 @@ describe('the built server over stdio', () => {
     const otherHome = mkdtempSync(path.join(os.tmpdir(), 'alsatalk-e2e-nokeyring-'));
     try {
       // A D-Bus address that leads nowhere: the Secret Service cannot be reached.
-      const { ALSATALK_SECRET_STORE: _store, ALSATALK_SECRET_FILE_KEY: _key, ...keychainEnv } = fakeEnv(otherHome, [zoom, resend]);
+      const {
+        ALSATALK_SECRET_STORE: _store,
+        ALSATALK_SECRET_FILE_KEY: _key,
+        ...keychainEnv
+      } = fakeEnv(otherHome, [zoom, resend]);
       const broken = { ...childEnv(keychainEnv), DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' };
-      const attempt = await runCli(['connect', 'resend', '--api-key-stdin', '--from', 'Acme <meet@acme.test>'], broken, resend.state.apiKey);
+      const attempt = await runCli(
+        ['connect', 'resend', '--api-key-stdin', '--from', 'Acme <meet@acme.test>'],
+        broken,
+        resend.state.apiKey,
+      );
       expect(attempt.code, attempt.stdout + attempt.stderr).toBe(1);
       expect(attempt.stderr).toMatch(/OS keychain/);
       expect(attempt.stderr).toMatch(/ALSATALK_SECRET_STORE=file/);
       expect(attempt.stderr).not.toContain(resend.state.apiKey);
       const status = await runCli(['status', '--json'], broken);
-      expect(JSON.parse(status.stdout).connectors).toContainEqual(expect.objectContaining({ id: 'resend', state: 'not_connected' }));
+      expect(JSON.parse(status.stdout).connectors).toContainEqual(
+        expect.objectContaining({ id: 'resend', state: 'not_connected' }),
+      );
     } finally {
       rmSync(otherHome, { recursive: true, force: true });
     }

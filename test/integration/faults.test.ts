@@ -14,7 +14,13 @@ import { startStdioServer, type StdioServer } from '../support/stdio-server.js';
 const providers = ['zoom', 'calendly', 'google', 'zoho', 'resend'] as const;
 type Id = (typeof providers)[number];
 const meetingProviders = ['zoom', 'calendly', 'google', 'zoho'] as const;
-const displayName: Record<Id, string> = { zoom: 'Zoom', calendly: 'Calendly', google: 'Google Calendar', zoho: 'Zoho Bookings', resend: 'Resend' };
+const displayName: Record<Id, string> = {
+  zoom: 'Zoom',
+  calendly: 'Calendly',
+  google: 'Google Calendar',
+  zoho: 'Zoho Bookings',
+  resend: 'Resend',
+};
 
 /** The request that makes the meeting (or sends the e-mail) at each provider. */
 const createRoute: Record<Id, string> = {
@@ -37,7 +43,8 @@ let env: Record<string, string>;
 let server: StdioServer;
 let shortServer: StdioServer;
 
-const serve = (providerTimeoutMs = timeoutMs) => startStdioServer({ ...env, ALSATALK_PROVIDER_TIMEOUT_MS: String(providerTimeoutMs) });
+const serve = (providerTimeoutMs = timeoutMs) =>
+  startStdioServer({ ...env, ALSATALK_PROVIDER_TIMEOUT_MS: String(providerTimeoutMs) });
 
 let slot = 0;
 /** A call of its own (a slot of the host's 08:00-18:00 nobody else books), so that each case counts only its own meetings. */
@@ -75,7 +82,8 @@ const deltaSince = (before: ReturnType<typeof held>) => {
   const after = held();
   return Object.fromEntries(providers.map((id) => [id, after[id] - before[id]]));
 };
-const callTool = (on: StdioServer, call: Call) => on.client.callTool({ name: 'book_meeting', arguments: call }).then((r) => r.structuredContent as Output);
+const callTool = (on: StdioServer, call: Call) =>
+  on.client.callTool({ name: 'book_meeting', arguments: call }).then((r) => r.structuredContent as Output);
 
 /** Calls book_meeting; returns its result, how much more each provider holds, the e-mails sent and how long it took. */
 async function book(on: StdioServer, call = nextCall()) {
@@ -88,7 +96,8 @@ async function book(on: StdioServer, call = nextCall()) {
 type Booked = Awaited<ReturnType<typeof book>>;
 
 /** The providers an e-mail lists: each has a line of its own, its name. */
-const listed = (email: { text?: string }) => meetingProviders.filter((id) => (email.text ?? '').split('\n').includes(displayName[id]));
+const listed = (email: { text?: string }) =>
+  meetingProviders.filter((id) => (email.text ?? '').split('\n').includes(displayName[id]));
 const outcome = (output: Output, id: Id) => output.providers.find((p) => p.provider === id);
 /** What the user sees of `id`: its entry in providers, or the e-mail's for Resend. */
 const seen = (output: Output, id: Id) => (id === 'resend' ? output.email : outcome(output, id));
@@ -117,7 +126,13 @@ beforeAll(async () => {
   assertBuilt();
   home = mkdtempSync(path.join(os.tmpdir(), 'alsatalk-faults-test-'));
   sandbox = await startSandbox({ outbox: path.join(home, 'outbox') });
-  env = { ...sandbox.env, ALSATALK_HOME: home, ALSATALK_DEFAULT_TIMEZONE: 'America/New_York', ALSATALK_LOG_LEVEL: 'error', PATH: process.env.PATH ?? '' };
+  env = {
+    ...sandbox.env,
+    ALSATALK_HOME: home,
+    ALSATALK_DEFAULT_TIMEZONE: 'America/New_York',
+    ALSATALK_LOG_LEVEL: 'error',
+    PATH: process.env.PATH ?? '',
+  };
   await connectAll(sandbox, env, meetingProviders, () => undefined);
   [server, shortServer] = [await serve(), await serve(shortTimeoutMs)];
   // A booking on each, one after the other: every session holds its token (Zoom's and Calendly's refresh tokens rotate,
@@ -141,8 +156,15 @@ describe('down: every request of one provider answers 5xx', () => {
   it.each(each5xx)('%s answers %i: it fails with a remedy, the others are booked and e-mailed', async (id, status) => {
     sandbox.controls.addFault({ target: id, kind: 'status', status });
     const result = await book(server);
-    if (id === 'resend') expectOnlyFailed(result, id, 'email_failed', /Resend had an internal error: retry in a few minutes/);
-    else expectOnlyFailed(result, id, 'provider_unavailable', new RegExp(`${displayName[id]} had a server error: retry in a few minutes`));
+    if (id === 'resend')
+      expectOnlyFailed(result, id, 'email_failed', /Resend had an internal error: retry in a few minutes/);
+    else
+      expectOnlyFailed(
+        result,
+        id,
+        'provider_unavailable',
+        new RegExp(`${displayName[id]} had a server error: retry in a few minutes`),
+      );
   });
 });
 
@@ -171,21 +193,49 @@ describe('429: rate-limited on the create (or the send)', () => {
     expect(result.ms).toBeGreaterThanOrEqual(1000);
   });
 
-  it.each(providers)('%s asks to wait 60 s: it fails fast with the wait in the remedy, the others are not held up', async (id) => {
-    sandbox.controls.addFault({ target: createRoute[id], kind: 'status', status: 429, retryAfter: 60 });
-    const result = await book(server);
-    expectOnlyFailed(result, id, 'rate_limited', id === 'resend' ? /repeat the same call after 60 s/ : /retry this provider after 60 s/);
-    expect(result.ms).toBeLessThan(20_000);
-  });
+  it.each(providers)(
+    '%s asks to wait 60 s: it fails fast with the wait in the remedy, the others are not held up',
+    async (id) => {
+      sandbox.controls.addFault({ target: createRoute[id], kind: 'status', status: 429, retryAfter: 60 });
+      const result = await book(server);
+      expectOnlyFailed(
+        result,
+        id,
+        'rate_limited',
+        id === 'resend' ? /repeat the same call after 60 s/ : /retry this provider after 60 s/,
+      );
+      expect(result.ms).toBeLessThan(20_000);
+    },
+  );
 });
 
 describe('malformed: the create (or the send) answers 200 with a body cut short', () => {
   // The sandbox answers before the provider does anything, so the faulty provider holds nothing; every retry looked first.
   it.each([
-    ['zoom', 'provider_unavailable', 'not valid JSON', /^retry in a few minutes; if it keeps happening, check Zoom's status page$/],
-    ['calendly', 'provider_unavailable', 'not valid JSON', /^retry in a few minutes; if it keeps happening, check Calendly's status page$/],
-    ['google', 'provider_unavailable', 'not valid JSON', /^retry in a few minutes; if it keeps happening, check Google Calendar's status page$/],
-    ['zoho', 'provider_unavailable', 'something other than JSON', /^repeat the same call: it looks in Zoho Bookings for the appointment before booking again/],
+    [
+      'zoom',
+      'provider_unavailable',
+      'not valid JSON',
+      /^retry in a few minutes; if it keeps happening, check Zoom's status page$/,
+    ],
+    [
+      'calendly',
+      'provider_unavailable',
+      'not valid JSON',
+      /^retry in a few minutes; if it keeps happening, check Calendly's status page$/,
+    ],
+    [
+      'google',
+      'provider_unavailable',
+      'not valid JSON',
+      /^retry in a few minutes; if it keeps happening, check Google Calendar's status page$/,
+    ],
+    [
+      'zoho',
+      'provider_unavailable',
+      'something other than JSON',
+      /^repeat the same call: it looks in Zoho Bookings for the appointment before booking again/,
+    ],
     // Resend's SDK reports an unreadable answer as it reports the network failing: "Unable to fetch data".
     ['resend', 'network_error', 'Unable to fetch data', /^cannot reach Resend: check the network connection/],
   ] as const)('%s, every time: it fails (%s), nothing doubled', async (id, code, message, remedy) => {
@@ -210,25 +260,36 @@ describe('hanging: one provider never answers, cut off by the 2.5 s timeout', ()
     expect(result.ms).toBeLessThan(shortTimeoutMs + 5000);
   });
 
-  it.each(meetingProviders)('%s makes the meeting and its answer never comes: the timeout is recorded, the repeat finds the meeting', async (id) => {
-    sandbox.controls.addFault({ target: createRoute[id], kind: 'hang-after', times: 1 });
-    const first = await book(shortServer);
-    const others = meetingProviders.filter((p) => p !== id);
-    expect(outcome(first.output, id)).toMatchObject({ status: 'failed', error: { code: 'timeout' } });
-    expect(outcome(first.output, id)?.remedy).toMatch(/repeat the same call: it looks in .* for this meeting before making another/);
-    expect(first.emails.map(listed)).toEqual([others]);
-    // The meeting exists although the answer was lost.
-    expect(first.delta).toEqual(onceBut());
+  it.each(meetingProviders)(
+    '%s makes the meeting and its answer never comes: the timeout is recorded, the repeat finds the meeting',
+    async (id) => {
+      sandbox.controls.addFault({ target: createRoute[id], kind: 'hang-after', times: 1 });
+      const first = await book(shortServer);
+      const others = meetingProviders.filter((p) => p !== id);
+      expect(outcome(first.output, id)).toMatchObject({ status: 'failed', error: { code: 'timeout' } });
+      expect(outcome(first.output, id)?.remedy).toMatch(
+        /repeat the same call: it looks in .* for this meeting before making another/,
+      );
+      expect(first.emails.map(listed)).toEqual([others]);
+      // The meeting exists although the answer was lost.
+      expect(first.delta).toEqual(onceBut());
 
-    sandbox.controls.clear();
-    const again = await book(shortServer, first.call);
-    expect(again.output).toMatchObject({ status: 'booked', email: { status: 'sent' }, repeat: { retried_providers: [id], emailed: true } });
-    expect(outcome(again.output, id)?.note).toContain('nothing new was created');
-    // Nothing new anywhere but one e-mail: the first one did not list `id`, so the repeat sends the update that lists
-    // all four. The invitee has two e-mails, never the same one twice.
-    expect(again.emails.map((e) => [e.subject.startsWith('Updated: '), listed(e)])).toEqual([[true, meetingProviders]]);
-    expect(again.delta).toEqual({ zoom: 0, calendly: 0, google: 0, zoho: 0, resend: 1 });
-  });
+      sandbox.controls.clear();
+      const again = await book(shortServer, first.call);
+      expect(again.output).toMatchObject({
+        status: 'booked',
+        email: { status: 'sent' },
+        repeat: { retried_providers: [id], emailed: true },
+      });
+      expect(outcome(again.output, id)?.note).toContain('nothing new was created');
+      // Nothing new anywhere but one e-mail: the first one did not list `id`, so the repeat sends the update that lists
+      // all four. The invitee has two e-mails, never the same one twice.
+      expect(again.emails.map((e) => [e.subject.startsWith('Updated: '), listed(e)])).toEqual([
+        [true, meetingProviders],
+      ]);
+      expect(again.delta).toEqual({ zoom: 0, calendly: 0, google: 0, zoho: 0, resend: 1 });
+    },
+  );
 });
 
 describe('the same call many times at once', () => {
@@ -265,7 +326,9 @@ describe('the same call many times at once', () => {
         // minute, then repeat the same call), nothing is called and no e-mail is sent: the owner sends the one e-mail.
         if (o.status === 'booked') continue;
         expect(o.email.status).toBe('skipped');
-        expect(o.providers.filter((p) => p.status !== 'booked').map((p) => p.error?.code)).toEqual(inProgress(o).map(() => 'in_progress'));
+        expect(o.providers.filter((p) => p.status !== 'booked').map((p) => p.error?.code)).toEqual(
+          inProgress(o).map(() => 'in_progress'),
+        );
         expect(inProgress(o).length).toBeGreaterThan(0);
       }
       expect(outputs.filter((o) => o.status === 'booked').length).toBeGreaterThanOrEqual(5);
@@ -284,7 +347,8 @@ describe('the same call many times at once', () => {
       await expect.poll(() => deltaSince(before).zoom, { timeout: 10_000 }).toBe(1);
       // Then until the other process sees Zoom, Calendly and Google recorded (they are committed as they arrive; the fakes
       // hold each meeting a moment before the owner has read and recorded it). Asking changes nothing: it calls nothing.
-      const threeRecorded = (o: Output) => ['zoom', 'calendly', 'google'].every((id) => outcome(o, id as Id)?.status === 'booked');
+      const threeRecorded = (o: Output) =>
+        ['zoom', 'calendly', 'google'].every((id) => outcome(o, id as Id)?.status === 'booked');
       const deadline = Date.now() + 10_000;
       while (!threeRecorded(await callTool(two[1] as StdioServer, call))) {
         if (Date.now() > deadline) throw new Error('the owner did not record Zoom, Calendly and Google within 10 s');

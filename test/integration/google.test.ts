@@ -20,11 +20,24 @@ beforeEach(() => {
 
 const stdin = (secret = g.state.clientSecret, refresh = g.state.refreshToken) => `${secret}\n${refresh}\n`;
 const connectGoogle = (more: string[] = [], input = stdin()) =>
-  h.connect('google', ['--client-id', g.state.clientId, '--client-secret-stdin', '--refresh-token-stdin', ...more], input);
-const storedSecrets = async () => [await h.ctx.secrets.get(secretAccount('google', 'client_secret')), await h.ctx.secrets.get(secretAccount('google', 'refresh_token'))];
+  h.connect(
+    'google',
+    ['--client-id', g.state.clientId, '--client-secret-stdin', '--refresh-token-stdin', ...more],
+    input,
+  );
+const storedSecrets = async () => [
+  await h.ctx.secrets.get(secretAccount('google', 'client_secret')),
+  await h.ctx.secrets.get(secretAccount('google', 'refresh_token')),
+];
 
 const date = futureDate(40);
-const args = { customer_name: 'Ada Lovelace', customer_email: 'ada@example.com', booking_date: date, booking_time: '09:15', timezone: 'Asia/Kolkata' };
+const args = {
+  customer_name: 'Ada Lovelace',
+  customer_email: 'ada@example.com',
+  booking_date: date,
+  booking_time: '09:15',
+  timezone: 'Asia/Kolkata',
+};
 
 interface Output {
   booking_id: string | null;
@@ -46,7 +59,12 @@ interface Output {
 async function book(extra: Record<string, unknown> = {}) {
   const result = await h.client.callTool({ name: 'book_meeting', arguments: { ...args, ...extra } });
   const output = result.structuredContent as Output;
-  return { result, output, entry: output.providers[0], text: (result.content as Array<{ text: string }>)[0]?.text ?? '' };
+  return {
+    result,
+    output,
+    entry: output.providers[0],
+    text: (result.content as Array<{ text: string }>)[0]?.text ?? '',
+  };
 }
 
 describe('connect google', () => {
@@ -55,7 +73,10 @@ describe('connect google', () => {
     expect(h.output.join('\n')).toContain('Connected Google Calendar as owner@acme.test.');
     expect(await storedSecrets()).toEqual([g.state.clientSecret, g.state.refreshToken]);
     const connection = h.ctx.connections.get('google');
-    expect(connection).toMatchObject({ account: 'owner@acme.test', settings: { clientId: g.state.clientId, calendarId: 'primary', sendUpdates: 'none' } });
+    expect(connection).toMatchObject({
+      account: 'owner@acme.test',
+      settings: { clientId: g.state.clientId, calendarId: 'primary', sendUpdates: 'none' },
+    });
     expect(JSON.stringify(connection)).not.toContain(g.state.clientSecret);
     expect(JSON.stringify(connection)).not.toContain(g.state.refreshToken);
     expect(h.output.some((l) => l.startsWith('Note:'))).toBe(false);
@@ -63,13 +84,28 @@ describe('connect google', () => {
 
   it('takes another calendar and Google invitations, and says Google will e-mail too', async () => {
     await connectGoogle(['--calendar', 'team@group.calendar.google.com', '--send-updates', 'externalOnly']);
-    expect(h.ctx.connections.get('google')).toMatchObject({ account: 'team@group.calendar.google.com', settings: { calendarId: 'team@group.calendar.google.com', sendUpdates: 'externalOnly' } });
-    expect(h.output.join('\n')).toMatch(/Note: Google will also e-mail its own invitation \(--send-updates externalOnly\)/);
+    expect(h.ctx.connections.get('google')).toMatchObject({
+      account: 'team@group.calendar.google.com',
+      settings: { calendarId: 'team@group.calendar.google.com', sendUpdates: 'externalOnly' },
+    });
+    expect(h.output.join('\n')).toMatch(
+      /Note: Google will also e-mail its own invitation \(--send-updates externalOnly\)/,
+    );
   });
 
   it.each([
-    ['a wrong client secret', () => stdin('GOCSPX-wrong'), 'Google refused the OAuth client: Unauthorized (invalid_client)', /check the OAuth client id and secret/],
-    ['a revoked refresh token', () => stdin(undefined, '1//0g-revoked'), 'Google refused the refresh token: Token has been expired or revoked. (invalid_grant)', /expire after 7 days/],
+    [
+      'a wrong client secret',
+      () => stdin('GOCSPX-wrong'),
+      'Google refused the OAuth client: Unauthorized (invalid_client)',
+      /check the OAuth client id and secret/,
+    ],
+    [
+      'a revoked refresh token',
+      () => stdin(undefined, '1//0g-revoked'),
+      'Google refused the refresh token: Token has been expired or revoked. (invalid_grant)',
+      /expire after 7 days/,
+    ],
   ])('refuses %s, names the cause, and stores nothing', async (_label, input, message, hint) => {
     const error: unknown = await connectGoogle([], input()).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'auth_failed', message, hint: expect.stringMatching(hint) });
@@ -79,7 +115,13 @@ describe('connect google', () => {
   });
 
   it('refuses an unknown client id', async () => {
-    await expect(h.connect('google', ['--client-id', 'nobody.apps.googleusercontent.com', '--client-secret-stdin', '--refresh-token-stdin'], stdin())).rejects.toMatchObject({
+    await expect(
+      h.connect(
+        'google',
+        ['--client-id', 'nobody.apps.googleusercontent.com', '--client-secret-stdin', '--refresh-token-stdin'],
+        stdin(),
+      ),
+    ).rejects.toMatchObject({
       code: 'auth_failed',
       message: expect.stringContaining('The OAuth client was not found.'),
     });
@@ -88,7 +130,10 @@ describe('connect google', () => {
 
   it('refuses a refresh token that may not create events', async () => {
     g.state.scope = 'https://www.googleapis.com/auth/calendar.readonly';
-    await expect(connectGoogle()).rejects.toMatchObject({ code: 'permission_denied', hint: expect.stringContaining('https://www.googleapis.com/auth/calendar.events') });
+    await expect(connectGoogle()).rejects.toMatchObject({
+      code: 'permission_denied',
+      hint: expect.stringContaining('https://www.googleapis.com/auth/calendar.events'),
+    });
     expect(h.ctx.connections.get('google')).toBeUndefined();
   });
 
@@ -103,7 +148,9 @@ describe('connect google', () => {
   });
 
   it('refuses a calendar the account cannot see, naming the flag', async () => {
-    await expect(connectGoogle(['--calendar', 'ghost@group.calendar.google.com'])).rejects.toMatchObject({ field: '--calendar' });
+    await expect(connectGoogle(['--calendar', 'ghost@group.calendar.google.com'])).rejects.toMatchObject({
+      field: '--calendar',
+    });
     expect(h.ctx.connections.get('google')).toBeUndefined();
   });
 
@@ -111,16 +158,26 @@ describe('connect google', () => {
     g.state.scope = 'https://www.googleapis.com/auth/calendar.events';
     await connectGoogle();
     expect(h.ctx.connections.get('google')?.account).toBe('primary');
-    expect(h.output.join('\n')).toMatch(/Note: Could not read calendar "primary" .*insufficient authentication scopes.*Google Meet was not checked/);
+    expect(h.output.join('\n')).toMatch(
+      /Note: Could not read calendar "primary" .*insufficient authentication scopes.*Google Meet was not checked/,
+    );
   });
 
   it('refuses an unknown --send-updates before calling Google', async () => {
-    await expect(connectGoogle(['--send-updates', 'everyone'])).rejects.toMatchObject({ field: '--send-updates', hint: expect.stringContaining('externalOnly') });
+    await expect(connectGoogle(['--send-updates', 'everyone'])).rejects.toMatchObject({
+      field: '--send-updates',
+      hint: expect.stringContaining('externalOnly'),
+    });
     expect(g.state.tokenRequests).toBe(0);
   });
 
   it('needs both secrets on stdin, one per line', async () => {
-    const attempt = runConnect(h.ctx, ['google', '--client-id', g.state.clientId, '--client-secret-stdin', '--refresh-token-stdin'], { out: () => undefined, stdin: Readable.from([g.state.clientSecret]) }, h.registry);
+    const attempt = runConnect(
+      h.ctx,
+      ['google', '--client-id', g.state.clientId, '--client-secret-stdin', '--refresh-token-stdin'],
+      { out: () => undefined, stdin: Readable.from([g.state.clientSecret]) },
+      h.registry,
+    );
     await expect(attempt).rejects.toMatchObject({ field: 'stdin' });
     expect(g.state.tokenRequests).toBe(0);
   });
@@ -148,7 +205,9 @@ describe('booking in Google Calendar', () => {
       start: { dateTime: `${date}T09:15:00+05:30`, timeZone: 'Asia/Kolkata' },
       end: { dateTime: `${date}T10:00:00+05:30`, timeZone: 'Asia/Kolkata' },
       attendees: [{ email: 'ada@example.com', displayName: 'Ada Lovelace' }],
-      conferenceData: { createRequest: { requestId: `alsatalk-${output.booking_id}`, conferenceSolutionKey: { type: 'hangoutsMeet' } } },
+      conferenceData: {
+        createRequest: { requestId: `alsatalk-${output.booking_id}`, conferenceSolutionKey: { type: 'hangoutsMeet' } },
+      },
     });
 
     const meet = record?.event.hangoutLink as string;
@@ -171,14 +230,19 @@ describe('booking in Google Calendar', () => {
     expect(email?.payload.text).toContain(meet);
     expect(email?.payload.html).toContain(meet);
     expect(`${email?.payload.text}${email?.payload.html}`).not.toContain(htmlLink);
-    expect(h.ctx.bookings.get(output.booking_id ?? '')?.results).toEqual([expect.objectContaining({ provider: 'google', status: 'booked', externalId: record?.event.id })]);
+    expect(h.ctx.bookings.get(output.booking_id ?? '')?.results).toEqual([
+      expect.objectContaining({ provider: 'google', status: 'booked', externalId: record?.event.id }),
+    ]);
   });
 
   it('books on the connected calendar with the chosen Google invitations', async () => {
     await connectGoogle(['--calendar', 'team@group.calendar.google.com', '--send-updates', 'all']);
     const { entry } = await book();
     expect(entry?.status).toBe('booked');
-    expect(g.state.events[0]).toMatchObject({ calendarId: 'team@group.calendar.google.com', query: { conferenceDataVersion: '1', sendUpdates: 'all' } });
+    expect(g.state.events[0]).toMatchObject({
+      calendarId: 'team@group.calendar.google.com',
+      query: { conferenceDataVersion: '1', sendUpdates: 'all' },
+    });
   });
 
   it('waits for a Meet link that is still pending, then reports it', async () => {
@@ -186,7 +250,11 @@ describe('booking in Google Calendar', () => {
     const { entry } = await book();
     const [record] = g.state.events;
     expect(record?.reads).toBe(1);
-    expect(entry).toMatchObject({ status: 'booked', join_url: record?.event.hangoutLink, links: [{ label: 'Join Google Meet', url: record?.event.hangoutLink }] });
+    expect(entry).toMatchObject({
+      status: 'booked',
+      join_url: record?.event.hangoutLink,
+      links: [{ label: 'Join Google Meet', url: record?.event.hangoutLink }],
+    });
     expect(entry?.note).toBeUndefined();
   });
 
@@ -196,7 +264,11 @@ describe('booking in Google Calendar', () => {
     expect(result.isError).toBeFalsy();
     expect(output.status).toBe('booked');
     expect(g.state.events[0]?.reads).toBe(3);
-    expect(entry).toMatchObject({ status: 'booked', meeting_id: g.state.events[0]?.event.id, note: expect.stringMatching(/still creating the Meet link.*open the event in Google Calendar/) });
+    expect(entry).toMatchObject({
+      status: 'booked',
+      meeting_id: g.state.events[0]?.event.id,
+      note: expect.stringMatching(/still creating the Meet link.*open the event in Google Calendar/),
+    });
     expect(entry?.join_url).toBeUndefined();
     expect(entry?.host_links?.[0]?.label).toBe('Open in Google Calendar');
   });
@@ -214,7 +286,10 @@ describe('booking in Google Calendar', () => {
     expect(result.isError).toBe(true);
     expect(entry).toMatchObject({
       status: 'failed',
-      error: { code: 'provider_rejected', message: 'Google Calendar does not allow Google Meet on calendar "primary" (400 Invalid conference type value)' },
+      error: {
+        code: 'provider_rejected',
+        message: 'Google Calendar does not allow Google Meet on calendar "primary" (400 Invalid conference type value)',
+      },
       remedy: expect.stringMatching(/turn on Google Meet.*npx alsatalk-mcp connect google --calendar/),
     });
     expect(g.state.events).toHaveLength(0);
@@ -228,7 +303,10 @@ describe('booking in Google Calendar', () => {
     expect(result.isError).toBe(true);
     expect(entry).toMatchObject({
       status: 'failed',
-      error: { code: 'auth_failed', message: 'Google refused the refresh token: Token has been expired or revoked. (invalid_grant)' },
+      error: {
+        code: 'auth_failed',
+        message: 'Google refused the refresh token: Token has been expired or revoked. (invalid_grant)',
+      },
       remedy: expect.stringMatching(/expired or been revoked.*"Testing".*7 days.*npx alsatalk-mcp connect google$/),
     });
     expect(g.state.events).toHaveLength(1);
@@ -237,7 +315,11 @@ describe('booking in Google Calendar', () => {
   it("reports Google's token endpoint being down as a temporary failure, after retrying the token request", async () => {
     g.state.faults.inject('token', { status: 503, body: 'Service Unavailable', times: 3 });
     const { entry } = await book();
-    expect(entry).toMatchObject({ status: 'failed', error: { code: 'provider_unavailable', message: 'Google Calendar answered HTTP 503: Service Unavailable' }, remedy: expect.stringContaining('retry') });
+    expect(entry).toMatchObject({
+      status: 'failed',
+      error: { code: 'provider_unavailable', message: 'Google Calendar answered HTTP 503: Service Unavailable' },
+      remedy: expect.stringContaining('retry'),
+    });
     expect(g.state.tokenRequests).toBe(4); // connect + three tries
     expect(g.state.events).toHaveLength(0);
   });
@@ -259,34 +341,60 @@ describe('booking in Google Calendar', () => {
   });
 
   it.each([
-    ['403 userRateLimitExceeded', () => googleApiError(403, 'User Rate Limit Exceeded', 'userRateLimitExceeded', 'usageLimits'), {}, 'after a minute'],
-    ['403 rateLimitExceeded', () => googleApiError(403, 'Rate Limit Exceeded', 'rateLimitExceeded', 'usageLimits'), {}, 'after a minute'],
-    ['429 with Retry-After', () => googleApiError(429, 'Rate Limit Exceeded', 'rateLimitExceeded', 'usageLimits'), { 'Retry-After': '30' }, 'after 30 s'],
+    [
+      '403 userRateLimitExceeded',
+      () => googleApiError(403, 'User Rate Limit Exceeded', 'userRateLimitExceeded', 'usageLimits'),
+      {},
+      'after a minute',
+    ],
+    [
+      '403 rateLimitExceeded',
+      () => googleApiError(403, 'Rate Limit Exceeded', 'rateLimitExceeded', 'usageLimits'),
+      {},
+      'after a minute',
+    ],
+    [
+      '429 with Retry-After',
+      () => googleApiError(429, 'Rate Limit Exceeded', 'rateLimitExceeded', 'usageLimits'),
+      { 'Retry-After': '30' },
+      'after 30 s',
+    ],
   ])('reports a %s as a rate limit with when to retry', async (_label, response, headers, wait) => {
     const template = response();
     g.state.faults.inject('insertEvent', { status: template.status, body: await template.json(), headers });
     const { entry } = await book();
-    expect(entry).toMatchObject({ status: 'failed', error: { code: 'rate_limited', message: expect.stringContaining('Rate Limit Exceeded') }, remedy: expect.stringContaining(wait) });
+    expect(entry).toMatchObject({
+      status: 'failed',
+      error: { code: 'rate_limited', message: expect.stringContaining('Rate Limit Exceeded') },
+      remedy: expect.stringContaining(wait),
+    });
     expect(g.state.events).toHaveLength(0);
   });
 
-  it('passes on Google\'s own validation message', async () => {
+  it("passes on Google's own validation message", async () => {
     const template = googleApiError(400, 'The specified time range is empty.', 'timeRangeEmpty', 'calendar');
     g.state.faults.inject('insertEvent', { status: 400, body: await template.json() });
     const { entry } = await book();
-    expect(entry).toMatchObject({ status: 'failed', error: { code: 'provider_rejected', message: 'Google Calendar answered HTTP 400: The specified time range is empty. (timeRangeEmpty)' } });
+    expect(entry).toMatchObject({
+      status: 'failed',
+      error: {
+        code: 'provider_rejected',
+        message: 'Google Calendar answered HTTP 400: The specified time range is empty. (timeRangeEmpty)',
+      },
+    });
   });
 
   it('never writes a secret or a token into the SQLite file', async () => {
     await book();
     h.ctx.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
     const bytes = readFileSync(h.ctx.config.databasePath).toString('latin1');
-    for (const secret of [g.state.clientSecret, g.state.refreshToken, ...g.state.tokens.keys()]) expect(bytes).not.toContain(secret);
+    for (const secret of [g.state.clientSecret, g.state.refreshToken, ...g.state.tokens.keys()])
+      expect(bytes).not.toContain(secret);
   });
 });
 
 describe('disconnect google', () => {
-  it("revokes the grant at Google, then forgets the secrets and the connection", async () => {
+  it('revokes the grant at Google, then forgets the secrets and the connection', async () => {
     await connectGoogle();
     await h.disconnect('google');
     expect(g.state.revokeRequests).toEqual([g.state.refreshToken]);
@@ -309,7 +417,9 @@ describe('disconnect google', () => {
     await connectGoogle();
     g.state.faults.inject('revoke', { status: 503, body: 'Service Unavailable', times: 5 });
     await h.disconnect('google');
-    expect(h.output.join('\n')).toMatch(/Could not revoke the access at Google Calendar \(.*503.*\); remove it in your Google Calendar account's connected apps\./);
+    expect(h.output.join('\n')).toMatch(
+      /Could not revoke the access at Google Calendar \(.*503.*\); remove it in your Google Calendar account's connected apps\./,
+    );
     expect(h.output).toContain('Disconnected Google Calendar; its secrets were removed.');
     expect(await storedSecrets()).toEqual([null, null]);
   });
@@ -319,12 +429,25 @@ describe('the fake keeps the Meet guard honest', () => {
   it('drops conferenceData, as Google does, unless conferenceDataVersion=1', async () => {
     const tokenAnswer = await fetch(`${g.tokenBase}/token`, {
       method: 'POST',
-      body: new URLSearchParams({ grant_type: 'refresh_token', client_id: g.state.clientId, client_secret: g.state.clientSecret, refresh_token: g.state.refreshToken }),
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        client_id: g.state.clientId,
+        client_secret: g.state.clientSecret,
+        refresh_token: g.state.refreshToken,
+      }),
     });
     const { access_token: token } = (await tokenAnswer.json()) as { access_token: string };
     const insert = async (query: string) => {
-      const body = { start: { dateTime: '2030-01-07T10:00:00Z' }, end: { dateTime: '2030-01-07T10:30:00Z' }, conferenceData: { createRequest: { requestId: `r-${query}`, conferenceSolutionKey: { type: 'hangoutsMeet' } } } };
-      const answer = await fetch(`${g.apiBase}/calendars/primary/events${query}`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      const body = {
+        start: { dateTime: '2030-01-07T10:00:00Z' },
+        end: { dateTime: '2030-01-07T10:30:00Z' },
+        conferenceData: { createRequest: { requestId: `r-${query}`, conferenceSolutionKey: { type: 'hangoutsMeet' } } },
+      };
+      const answer = await fetch(`${g.apiBase}/calendars/primary/events${query}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       expect(answer.status).toBe(200);
       return (await answer.json()) as Record<string, unknown>;
     };
@@ -339,7 +462,12 @@ describe('the fake keeps the Meet guard honest', () => {
 });
 
 describe('connect google with the browser sign-in', () => {
-  const signIn = (more: string[] = []) => h.connect('google', ['--client-id', g.state.clientId, '--client-secret-stdin', ...more], `${g.state.clientSecret}\n`);
+  const signIn = (more: string[] = []) =>
+    h.connect(
+      'google',
+      ['--client-id', g.state.clientId, '--client-secret-stdin', ...more],
+      `${g.state.clientSecret}\n`,
+    );
 
   it('signs in with PKCE on a 127.0.0.1 loopback, stores the refresh token Google issued, and books', async () => {
     await signIn();
@@ -360,11 +488,17 @@ describe('connect google with the browser sign-in', () => {
   });
 
   it('takes the client id and secret from ALSATALK_GOOGLE_CLIENT_ID and ALSATALK_GOOGLE_CLIENT_SECRET', async () => {
-    await h.connectWith('google', [], { env: { ALSATALK_GOOGLE_CLIENT_ID: g.state.clientId, ALSATALK_GOOGLE_CLIENT_SECRET: g.state.clientSecret } });
+    await h.connectWith('google', [], {
+      env: { ALSATALK_GOOGLE_CLIENT_ID: g.state.clientId, ALSATALK_GOOGLE_CLIENT_SECRET: g.state.clientSecret },
+    });
     expect(h.output.join('\n')).toContain('Connected Google Calendar as owner@acme.test.');
     expect(await storedSecrets()).toEqual([g.state.clientSecret, g.state.refreshToken]);
     // A flag still wins over the environment.
-    await expect(h.connectWith('google', ['--client-id', 'someone-else'], { env: { ALSATALK_GOOGLE_CLIENT_ID: g.state.clientId, ALSATALK_GOOGLE_CLIENT_SECRET: g.state.clientSecret } })).rejects.toThrow();
+    await expect(
+      h.connectWith('google', ['--client-id', 'someone-else'], {
+        env: { ALSATALK_GOOGLE_CLIENT_ID: g.state.clientId, ALSATALK_GOOGLE_CLIENT_SECRET: g.state.clientSecret },
+      }),
+    ).rejects.toThrow();
     expect(g.state.authorizeRequests.at(-1)?.get('client_id')).toBe('someone-else');
   });
 
@@ -381,7 +515,10 @@ describe('connect google with the browser sign-in', () => {
 
   it('stores nothing and says to approve when consent is denied', async () => {
     g.state.consent = 'deny';
-    await expect(signIn()).rejects.toMatchObject({ code: 'auth_failed', hint: expect.stringContaining('npx alsatalk-mcp connect google') });
+    await expect(signIn()).rejects.toMatchObject({
+      code: 'auth_failed',
+      hint: expect.stringContaining('npx alsatalk-mcp connect google'),
+    });
     expect(h.ctx.connections.get('google')).toBeUndefined();
     expect(await storedSecrets()).toEqual([null, null]);
   });

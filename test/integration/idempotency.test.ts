@@ -18,17 +18,35 @@ beforeEach(async () => {
   h = harness();
   g = h.extra[0] as GoogleFake;
   await h.connectZoom();
-  await h.connect('google', ['--client-id', g.state.clientId, '--client-secret-stdin', '--refresh-token-stdin'], `${g.state.clientSecret}\n${g.state.refreshToken}\n`);
+  await h.connect(
+    'google',
+    ['--client-id', g.state.clientId, '--client-secret-stdin', '--refresh-token-stdin'],
+    `${g.state.clientSecret}\n${g.state.refreshToken}\n`,
+  );
   await h.connectResend();
 });
 
 const date = futureDate(30);
-const args = { customer_name: 'Ada Lovelace', customer_email: 'ada@example.com', booking_date: date, booking_time: '10:00', timezone: 'Europe/Paris' };
+const args = {
+  customer_name: 'Ada Lovelace',
+  customer_email: 'ada@example.com',
+  booking_date: date,
+  booking_time: '10:00',
+  timezone: 'Europe/Paris',
+};
 
 interface Output {
   booking_id: string | null;
   status: string;
-  providers: Array<{ provider: string; status: string; meeting_id?: string; join_url?: string; note?: string; error?: { code: string; message: string }; remedy?: string }>;
+  providers: Array<{
+    provider: string;
+    status: string;
+    meeting_id?: string;
+    join_url?: string;
+    note?: string;
+    error?: { code: string; message: string };
+    remedy?: string;
+  }>;
   email: { status: string; id?: string };
   notes?: string[];
   replay: boolean;
@@ -37,11 +55,19 @@ interface Output {
 
 async function book(extra: Record<string, unknown> = {}) {
   const result = await h.client.callTool({ name: 'book_meeting', arguments: { ...args, ...extra } });
-  return { result, output: result.structuredContent as Output, text: (result.content as Array<{ text: string }>)[0]?.text ?? '' };
+  return {
+    result,
+    output: result.structuredContent as Output,
+    text: (result.content as Array<{ text: string }>)[0]?.text ?? '',
+  };
 }
 
 /** What every provider holds: the proof that nothing was lost or doubled. */
-const holdings = () => ({ zoom: h.zoom.state.meetings.length, google: g.state.events.length, emails: h.resend.state.emails.length });
+const holdings = () => ({
+  zoom: h.zoom.state.meetings.length,
+  google: g.state.events.length,
+  emails: h.resend.state.emails.length,
+});
 const bookings = (): number => (statement(h.ctx.db, 'SELECT COUNT(*) AS n FROM bookings').get() as { n: number }).n;
 const entry = (output: Output, id: string) => output.providers.find((p) => p.provider === id);
 
@@ -54,7 +80,12 @@ describe('a repeated call', () => {
 
     const again = await book();
     expect(again.result.isError).toBeFalsy();
-    expect(again.output).toMatchObject({ booking_id: first.output.booking_id, status: 'booked', replay: true, repeat: { retried_providers: [], emailed: false } });
+    expect(again.output).toMatchObject({
+      booking_id: first.output.booking_id,
+      status: 'booked',
+      replay: true,
+      repeat: { retried_providers: [], emailed: false },
+    });
     expect(again.output.providers).toEqual(first.output.providers);
     expect(again.output.email).toEqual(first.output.email);
     expect(again.text).toMatch(/^Already done: this call repeats one first made at /);
@@ -84,14 +115,27 @@ describe('a repeated call', () => {
 
   it('after a partial failure, retries only the provider that failed and mails the invitee the update', async () => {
     // A rate limit that lifts only in a minute: longer than a call may wait, so Zoom fails now and says when to retry.
-    h.zoom.state.faults.inject('createMeeting', { status: 429, headers: { 'Retry-After': '60' }, body: { code: 429, message: 'You have reached the maximum per-second rate limit for this API.' } });
+    h.zoom.state.faults.inject('createMeeting', {
+      status: 429,
+      headers: { 'Retry-After': '60' },
+      body: { code: 429, message: 'You have reached the maximum per-second rate limit for this API.' },
+    });
     const first = await book();
     expect(first.output.status).toBe('partial');
-    expect(entry(first.output, 'zoom')).toMatchObject({ status: 'failed', error: { code: 'rate_limited' }, remedy: expect.stringContaining('after 60 s') as unknown });
+    expect(entry(first.output, 'zoom')).toMatchObject({
+      status: 'failed',
+      error: { code: 'rate_limited' },
+      remedy: expect.stringContaining('after 60 s') as unknown,
+    });
     expect(holdings()).toEqual({ zoom: 0, google: 1, emails: 1 });
 
     const again = await book();
-    expect(again.output).toMatchObject({ booking_id: first.output.booking_id, status: 'booked', replay: false, repeat: { retried_providers: ['zoom'], emailed: true } });
+    expect(again.output).toMatchObject({
+      booking_id: first.output.booking_id,
+      status: 'booked',
+      replay: false,
+      repeat: { retried_providers: ['zoom'], emailed: true },
+    });
     expect(entry(again.output, 'google')).toEqual(entry(first.output, 'google'));
     expect(again.text).toContain('it tried again only zoom');
     expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 2 });
@@ -106,7 +150,11 @@ describe('a repeated call', () => {
   });
 
   it('a short rate limit is waited out within the call (Retry-After honoured): one meeting, no failure', async () => {
-    h.zoom.state.faults.inject('createMeeting', { status: 429, headers: { 'Retry-After': '1' }, body: { code: 429, message: 'You have reached the maximum per-second rate limit for this API.' } });
+    h.zoom.state.faults.inject('createMeeting', {
+      status: 429,
+      headers: { 'Retry-After': '1' },
+      body: { code: 429, message: 'You have reached the maximum per-second rate limit for this API.' },
+    });
     const started = Date.now();
     const first = await book();
     expect(first.output).toMatchObject({ status: 'booked', email: { status: 'sent' } });
@@ -117,7 +165,10 @@ describe('a repeated call', () => {
   it('finds the Google event a lost answer had made, within the same call, and makes no second one', async () => {
     g.state.faults.inject('insertEvent', { status: 0, lost: true });
     const first = await book();
-    expect(entry(first.output, 'google')).toMatchObject({ status: 'booked', join_url: expect.stringMatching(/^https:\/\/meet\.google\.com\//) as unknown });
+    expect(entry(first.output, 'google')).toMatchObject({
+      status: 'booked',
+      join_url: expect.stringMatching(/^https:\/\/meet\.google\.com\//) as unknown,
+    });
     expect(entry(first.output, 'google')?.note).toContain('nothing new was created');
     expect(first.output).toMatchObject({ status: 'booked', email: { status: 'sent' } });
     expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 1 });
@@ -129,7 +180,12 @@ describe('a repeated call', () => {
     h.zoom.state.faults.inject('createMeeting', { status: 0, lost: true });
     const first = await book();
     const made = h.zoom.state.meetings[0];
-    expect(entry(first.output, 'zoom')).toMatchObject({ status: 'booked', meeting_id: String(made?.id), join_url: made?.joinUrl, passcode: made?.password });
+    expect(entry(first.output, 'zoom')).toMatchObject({
+      status: 'booked',
+      meeting_id: String(made?.id),
+      join_url: made?.joinUrl,
+      passcode: made?.password,
+    });
     expect(entry(first.output, 'zoom')?.note).toContain('nothing new was created');
     expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 1 });
   });
@@ -138,12 +194,18 @@ describe('a repeated call', () => {
     // The meeting exists; only its answer is unreadable. Recorded as an unknown outcome, which a repeat looks up first.
     h.zoom.state.faults.inject('createMeeting', { status: 201, body: { uuid: 'cut-short' }, afterWork: true });
     const first = await book();
-    expect(entry(first.output, 'zoom')).toMatchObject({ status: 'failed', error: { code: 'outcome_unknown', message: 'Zoom created the meeting but its answer had no join_url or id' } });
+    expect(entry(first.output, 'zoom')).toMatchObject({
+      status: 'failed',
+      error: { code: 'outcome_unknown', message: 'Zoom created the meeting but its answer had no join_url or id' },
+    });
     expect(entry(first.output, 'zoom')?.remedy).toMatch(/^repeat the same call: it looks in Zoom/);
     expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 1 });
 
     const again = await book();
-    expect(entry(again.output, 'zoom')).toMatchObject({ status: 'booked', meeting_id: String(h.zoom.state.meetings[0]?.id) });
+    expect(entry(again.output, 'zoom')).toMatchObject({
+      status: 'booked',
+      meeting_id: String(h.zoom.state.meetings[0]?.id),
+    });
     expect(entry(again.output, 'zoom')?.note).toContain('nothing new was created');
     expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 2 });
   });
@@ -161,7 +223,9 @@ describe('a repeated call', () => {
     h.zoom.state.scope = 'meeting:write:meeting:admin meeting:read:meeting:admin user:read:user:admin';
     const first = await book();
     expect(entry(first.output, 'zoom')).toMatchObject({ status: 'failed', error: { code: 'outcome_unknown' } });
-    expect(entry(first.output, 'zoom')?.error?.message).toMatch(/^Zoom may already have this meeting .* looking for it failed: /);
+    expect(entry(first.output, 'zoom')?.error?.message).toMatch(
+      /^Zoom may already have this meeting .* looking for it failed: /,
+    );
     expect(entry(first.output, 'zoom')?.remedy).toContain('meeting:read:list_meetings:admin');
     expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 1 });
     // Every repeat keeps looking first, so none of them makes a second meeting.
@@ -184,31 +248,49 @@ describe('a repeated call', () => {
   it('an e-mail whose answer was lost is sent again with the same key and payload: Resend answers, the invitee gets one', async () => {
     h.resend.state.faults.inject('send', { status: 0, lost: true });
     const first = await book();
-    expect(first.output).toMatchObject({ status: 'booked', email: { status: 'sent', id: h.resend.state.emails[0]?.id } });
+    expect(first.output).toMatchObject({
+      status: 'booked',
+      email: { status: 'sent', id: h.resend.state.emails[0]?.id },
+    });
     expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 1 });
   });
 
   it('an e-mail that keeps failing is reported, and the repeat sends it once', async () => {
-    h.resend.state.faults.inject('send', { status: 500, body: { statusCode: 500, name: 'internal_server_error', message: 'An unexpected error occurred.' }, times: 3 });
+    h.resend.state.faults.inject('send', {
+      status: 500,
+      body: { statusCode: 500, name: 'internal_server_error', message: 'An unexpected error occurred.' },
+      times: 3,
+    });
     const first = await book();
     expect(first.output.email).toMatchObject({ status: 'failed', error: { code: 'email_failed' } });
     expect(h.resend.state.emails).toHaveLength(0);
 
     const again = await book();
-    expect(again.output).toMatchObject({ status: 'booked', email: { status: 'sent', id: h.resend.state.emails[0]?.id }, repeat: { retried_providers: [], emailed: true } });
+    expect(again.output).toMatchObject({
+      status: 'booked',
+      email: { status: 'sent', id: h.resend.state.emails[0]?.id },
+      repeat: { retried_providers: [], emailed: true },
+    });
     expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 1 });
   });
 
   it('a lost Zoom answer whose look-up fails too is recorded as failed; the repeat finds the meeting', async () => {
     h.zoom.state.faults.inject('createMeeting', { status: 0, lost: true });
-    h.zoom.state.faults.inject('listMeetings', { status: 503, body: { code: 503, message: 'Service unavailable' }, times: 9 });
+    h.zoom.state.faults.inject('listMeetings', {
+      status: 503,
+      body: { code: 503, message: 'Service unavailable' },
+      times: 9,
+    });
     const first = await book();
     expect(entry(first.output, 'zoom')).toMatchObject({ status: 'failed' });
     expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 1 });
     h.zoom.state.faults.clear();
 
     const again = await book();
-    expect(entry(again.output, 'zoom')).toMatchObject({ status: 'booked', meeting_id: String(h.zoom.state.meetings[0]?.id) });
+    expect(entry(again.output, 'zoom')).toMatchObject({
+      status: 'booked',
+      meeting_id: String(h.zoom.state.meetings[0]?.id),
+    });
     expect(entry(again.output, 'zoom')?.note).toContain('nothing new was created');
     expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 2 });
   });
@@ -242,13 +324,28 @@ describe('idempotency keys', () => {
 
   it('holds for 24 hours: after that the same call books anew', async () => {
     const first = await book();
-    const request = { customerName: args.customer_name, customerEmail: args.customer_email, date: args.booking_date, time: args.booking_time, durationMinutes: 30, timezone: args.timezone };
+    const request = {
+      customerName: args.customer_name,
+      customerEmail: args.customer_email,
+      date: args.booking_date,
+      time: args.booking_time,
+      durationMinutes: 30,
+      timezone: args.timezone,
+    };
     // The same service code, its clock 23 hours on: still the same booking.
-    const sameDay = new BookingService({ ...h.ctx, providers: [zoom, google], now: () => DateTime.now().plus({ hours: 23 }) });
+    const sameDay = new BookingService({
+      ...h.ctx,
+      providers: [zoom, google],
+      now: () => DateTime.now().plus({ hours: 23 }),
+    });
     const repeated = await sameDay.book(request);
     expect(repeated).toMatchObject({ bookingId: first.output.booking_id, repeat: { retried: [], emailed: false } });
     // A day and an hour on: the key has lapsed, and the call books anew.
-    const later = new BookingService({ ...h.ctx, providers: [zoom, google], now: () => DateTime.now().plus({ hours: 25 }) });
+    const later = new BookingService({
+      ...h.ctx,
+      providers: [zoom, google],
+      now: () => DateTime.now().plus({ hours: 25 }),
+    });
     const result = await later.book(request);
     expect(result.repeat).toBeUndefined();
     expect(result.bookingId).not.toBe(first.output.booking_id);

@@ -45,7 +45,8 @@ function canConnect(host: string, port: number): Promise<boolean> {
   });
 }
 
-const listeningHandles = (): number => process.getActiveResourcesInfo().filter((name) => name === 'TCPServerWrap').length;
+const listeningHandles = (): number =>
+  process.getActiveResourcesInfo().filter((name) => name === 'TCPServerWrap').length;
 
 async function expectClosed(loopback: Loopback): Promise<void> {
   await expect(fetch(loopback.redirectUri)).rejects.toMatchObject({ cause: { code: 'ECONNREFUSED' } });
@@ -65,14 +66,22 @@ describe('startLoopback', () => {
       .flat()
       .filter((info) => info !== undefined && !info.internal)
       .map((info) => info?.address ?? '');
-    for (const address of external) expect(await canConnect(address, loopback.address.port), `reachable on ${address}`).toBe(false);
+    for (const address of external)
+      expect(await canConnect(address, loopback.address.port), `reachable on ${address}`).toBe(false);
   });
 
   it('hands back the code and every callback parameter, shows a success page, then shuts down', async () => {
     const { loopback, state } = await start();
     const answer = loopback.waitForCode();
 
-    const page = await visit(callback(loopback, { code: 'auth-code-123', state, location: 'eu', 'accounts-server': 'https://accounts.zoho.eu' }));
+    const page = await visit(
+      callback(loopback, {
+        code: 'auth-code-123',
+        state,
+        location: 'eu',
+        'accounts-server': 'https://accounts.zoho.eu',
+      }),
+    );
     expect(page.status).toBe(200);
     expect(page.text).toContain('You can close this tab and return to the terminal');
     expect(page.text).not.toContain('auth-code-123');
@@ -109,12 +118,17 @@ describe('startLoopback', () => {
     const { loopback, state } = await start();
     const answer = loopback.waitForCode();
 
-    const page = await visit(callback(loopback, { error: 'access_denied', error_description: 'The user denied access', state }));
+    const page = await visit(
+      callback(loopback, { error: 'access_denied', error_description: 'The user denied access', state }),
+    );
     expect(page.status).toBe(400);
     expect(page.text).toContain('Sign-in cancelled');
     expect(page.text).toContain('The provider said: The user denied access');
 
-    const error = await answer.then(() => undefined, (reason: unknown) => reason);
+    const error = await answer.then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
     expect(error).toMatchObject({
       name: 'AppError',
       code: 'auth_failed',
@@ -128,14 +142,26 @@ describe('startLoopback', () => {
   it('reports any other provider refusal with its error code and the redirect URI to check', async () => {
     const { loopback, state } = await start();
     const answer = loopback.waitForCode();
-    expect((await visit(callback(loopback, { error: 'invalid_scope', state }))).text).toContain('The provider refused the sign-in: invalid_scope.');
-    await expect(answer).rejects.toMatchObject({ code: 'auth_failed', message: expect.stringContaining('"invalid_scope"'), hint: expect.stringContaining(loopback.redirectUri) });
+    expect((await visit(callback(loopback, { error: 'invalid_scope', state }))).text).toContain(
+      'The provider refused the sign-in: invalid_scope.',
+    );
+    await expect(answer).rejects.toMatchObject({
+      code: 'auth_failed',
+      message: expect.stringContaining('"invalid_scope"'),
+      hint: expect.stringContaining(loopback.redirectUri),
+    });
   });
 
   it('escapes what it echoes, so a crafted error_description cannot inject HTML', async () => {
     const { loopback, state } = await start();
     loopback.waitForCode().catch(() => undefined);
-    const page = await visit(callback(loopback, { error: 'access_denied', error_description: '<script>alert(1)</script><img src=x onerror="alert(2)">', state }));
+    const page = await visit(
+      callback(loopback, {
+        error: 'access_denied',
+        error_description: '<script>alert(1)</script><img src=x onerror="alert(2)">',
+        state,
+      }),
+    );
     expect(page.text).not.toContain('<script>alert');
     expect(page.text).not.toContain('<img');
     expect(page.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=&quot;alert(2)&quot;&gt;');
@@ -159,9 +185,16 @@ describe('startLoopback', () => {
   it('gives up after timeoutMs, says to run the command again, and shuts down', async () => {
     const { loopback, state } = await start({ timeoutMs: 200 });
     const startedAt = Date.now();
-    const error = await loopback.waitForCode().then(() => undefined, (reason: unknown) => reason);
+    const error = await loopback.waitForCode().then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(190);
-    expect(error).toMatchObject({ code: 'timeout', message: expect.stringContaining('200 ms'), hint: expect.stringContaining(`run \`${command}\` again`) });
+    expect(error).toMatchObject({
+      code: 'timeout',
+      message: expect.stringContaining('200 ms'),
+      hint: expect.stringContaining(`run \`${command}\` again`),
+    });
     expect(`${(error as Error).message} ${(error as { hint: string }).hint}`).not.toContain(state);
     await expectClosed(loopback);
   });
@@ -210,7 +243,10 @@ describe('startLoopback', () => {
     const { loopback } = await start();
     const answer = loopback.waitForCode();
     await loopback.close();
-    await expect(answer).rejects.toMatchObject({ code: 'auth_failed', message: expect.stringContaining('stopped before the browser answered') });
+    await expect(answer).rejects.toMatchObject({
+      code: 'auth_failed',
+      message: expect.stringContaining('stopped before the browser answered'),
+    });
     await loopback.close();
     await expectClosed(loopback);
   });

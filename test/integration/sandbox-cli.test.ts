@@ -34,7 +34,11 @@ describe('npx alsatalk-mcp sandbox', () => {
     env.ALSATALK_HOME = path.join(home, 'data');
 
     const key = /printf '%s' '([^']+)' \| npx alsatalk-mcp connect resend/.exec(stdout)?.[1] ?? '';
-    const connected = await runCli(['connect', 'resend', '--api-key-stdin', '--from', 'Acme Scheduling <meet@acme.test>'], env, key);
+    const connected = await runCli(
+      ['connect', 'resend', '--api-key-stdin', '--from', 'Acme Scheduling <meet@acme.test>'],
+      env,
+      key,
+    );
     expect(connected.stderr).toBe('');
     expect(connected.stdout).toContain('Connected Resend as Acme Scheduling <meet@acme.test>.');
     expect(connected.stdout).toContain('Secrets are in the sandbox secret store');
@@ -60,7 +64,10 @@ describe('npx alsatalk-mcp sandbox', () => {
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const { port } = taken.address() as net.AddressInfo;
     try {
-      const result = await runCli(['sandbox', '--port', String(port), '--outbox', path.join(home, 'outbox')], { PATH: process.env.PATH ?? '', HOME: home });
+      const result = await runCli(['sandbox', '--port', String(port), '--outbox', path.join(home, 'outbox')], {
+        PATH: process.env.PATH ?? '',
+        HOME: home,
+      });
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(`--port: 127.0.0.1:${port} is already in use`);
       expect(result.stderr).toContain('--port 0 for any free port');

@@ -37,20 +37,33 @@ afterEach(async () => {
 
 /** The same fakes, created as the msw tests create them, and served in-process. */
 function mswFakes() {
-  const fakes = { zoom: createZoomFake(), calendly: createCalendlyFake(), google: createGoogleFake(), zoho: createZohoFake(), resend: createResendFake() };
+  const fakes = {
+    zoom: createZoomFake(),
+    calendly: createCalendlyFake(),
+    google: createGoogleFake(),
+    zoho: createZohoFake(),
+    resend: createResendFake(),
+  };
   msw.use(mswHandler(Object.values(fakes).flatMap((f) => f.routes)));
   return fakes;
 }
 
 type Fakes = ReturnType<typeof mswFakes>;
 const answer = async (response: Response) => ({ status: response.status, body: (await response.json()) as unknown });
-const form = (fields: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+const form = (fields: Record<string, string>) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams(fields).toString(),
+});
 
 /** Requests each real provider refuses (as its documentation says), each after a valid sign-in where one is needed. */
 const refusals: Record<string, (f: Fakes) => Promise<Response>> = {
   'Zoom: a start_time with an offset (Zoom takes UTC with Z, or a wall time with `timezone`)': async ({ zoom }) => {
     const basic = Buffer.from(`${zoom.state.clientId}:${zoom.state.clientSecret}`).toString('base64');
-    const token = await fetch(`${zoom.oauthBase}/oauth/token?grant_type=account_credentials&account_id=${zoom.state.accountId}`, { method: 'POST', headers: { authorization: `Basic ${basic}` } });
+    const token = await fetch(
+      `${zoom.oauthBase}/oauth/token?grant_type=account_credentials&account_id=${zoom.state.accountId}`,
+      { method: 'POST', headers: { authorization: `Basic ${basic}` } },
+    );
     const { access_token } = (await token.json()) as { access_token: string };
     return fetch(`${zoom.apiBase}/users/me/meetings`, {
       method: 'POST',
@@ -59,31 +72,57 @@ const refusals: Record<string, (f: Fakes) => Promise<Response>> = {
     });
   },
   'Google: a dateTime without offset and without timeZone': async ({ google }) => {
-    const token = await fetch(`${google.tokenBase}/token`, form({ grant_type: 'refresh_token', client_id: google.state.clientId, client_secret: google.state.clientSecret, refresh_token: google.state.refreshToken }));
+    const token = await fetch(
+      `${google.tokenBase}/token`,
+      form({
+        grant_type: 'refresh_token',
+        client_id: google.state.clientId,
+        client_secret: google.state.clientSecret,
+        refresh_token: google.state.refreshToken,
+      }),
+    );
     const { access_token } = (await token.json()) as { access_token: string };
     return fetch(`${google.apiBase}/calendars/primary/events`, {
       method: 'POST',
       headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ summary: 'Intro', start: { dateTime: '2027-01-05T10:00:00' }, end: { dateTime: '2027-01-05T10:30:00' } }),
+      body: JSON.stringify({
+        summary: 'Intro',
+        start: { dateTime: '2027-01-05T10:00:00' },
+        end: { dateTime: '2027-01-05T10:30:00' },
+      }),
     });
   },
   'Calendly: a start_time that is not ISO 8601': async ({ calendly }) =>
     fetch(`${calendly.apiBase}/invitees`, {
       method: 'POST',
       headers: { authorization: `Bearer ${calendly.state.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ event_type: calendly.eventTypeUri(calendly.state.eventTypes[0]!), start_time: '05/01/2027 10:00', invitee: { name: 'Ada', email: 'ada@example.com', timezone: 'Europe/London' } }),
+      body: JSON.stringify({
+        event_type: calendly.eventTypeUri(calendly.state.eventTypes[0]!),
+        start_time: '05/01/2027 10:00',
+        invitee: { name: 'Ada', email: 'ada@example.com', timezone: 'Europe/London' },
+      }),
     }),
   'Zoho Bookings: from_time in ISO form instead of dd-MMM-yyyy HH:mm:ss': async ({ zoho }) => {
     const refresh = [...zoho.state.refreshTokens][0] ?? '';
-    const token = await fetch(`${zoho.accountsBase}/oauth/v2/token?${new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refresh, client_id: zoho.state.clientId, client_secret: zoho.state.clientSecret })}`, { method: 'POST' });
+    const token = await fetch(
+      `${zoho.accountsBase}/oauth/v2/token?${new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refresh, client_id: zoho.state.clientId, client_secret: zoho.state.clientSecret })}`,
+      { method: 'POST' },
+    );
     const { access_token } = (await token.json()) as { access_token: string };
     const body = new FormData();
     body.set('service_id', zoho.state.services[0]!.id);
     body.set('staff_id', zoho.state.staffs[0]!.id);
     body.set('from_time', '2027-01-05T10:00:00');
     body.set('timezone', 'Europe/London');
-    body.set('customer_details', JSON.stringify({ name: 'Ada', email: 'ada@example.com', phone_number: '+14155550123' }));
-    return fetch(`${zoho.apiBase}/bookings/v1/json/appointment`, { method: 'POST', headers: { authorization: `Zoho-oauthtoken ${access_token}` }, body });
+    body.set(
+      'customer_details',
+      JSON.stringify({ name: 'Ada', email: 'ada@example.com', phone_number: '+14155550123' }),
+    );
+    return fetch(`${zoho.apiBase}/bookings/v1/json/appointment`, {
+      method: 'POST',
+      headers: { authorization: `Zoho-oauthtoken ${access_token}` },
+      body,
+    });
   },
   'Resend: a sender whose domain is not verified': async ({ resend }) =>
     fetch(`${resend.apiBase}/emails`, {
@@ -116,7 +155,10 @@ describe('sandbox controls', () => {
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('2');
     // `times: 1` is spent: Zoom's own answer again (no token: 401, code 124).
-    expect(await answer(await zoomMe())).toEqual({ status: 401, body: { code: 124, message: 'Invalid access token.' } });
+    expect(await answer(await zoomMe())).toEqual({
+      status: 401,
+      body: { code: 124, message: 'Invalid access token.' },
+    });
     expect((await fetch(`${sandbox.fakes.resend.apiBase}/domains`)).status).toBe(401);
   });
 
@@ -129,19 +171,32 @@ describe('sandbox controls', () => {
 
   it('hangs a provider until the caller gives up, and releases it when the sandbox stops', async () => {
     sandbox.controls.addFault({ target: 'zoho', kind: 'hang' });
-    await expect(fetch(`${sandbox.fakes.zoho.apiBase}/bookings/v1/json/workspaces`, { signal: AbortSignal.timeout(300) })).rejects.toThrow(/aborted|timeout/i);
+    await expect(
+      fetch(`${sandbox.fakes.zoho.apiBase}/bookings/v1/json/workspaces`, { signal: AbortSignal.timeout(300) }),
+    ).rejects.toThrow(/aborted|timeout/i);
   });
 
   it('takes faults and latency from the admin endpoint, names the routes, and clears them', async () => {
     const admin = `${sandbox.origin}/__sandbox`;
-    const refused = await fetch(`${admin}/faults`, { method: 'POST', body: JSON.stringify({ target: 'zoom', kind: 'boom' }) });
+    const refused = await fetch(`${admin}/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ target: 'zoom', kind: 'boom' }),
+    });
     expect(refused.status).toBe(400);
-    expect(((await refused.json()) as { message: string }).message).toContain('"kind": "status" | "malformed" | "hang"');
-    await fetch(`${admin}/faults`, { method: 'POST', body: JSON.stringify({ target: 'zoom:GET /zoom/v2/users/:userId', kind: 'status', status: 503 }) });
+    expect(((await refused.json()) as { message: string }).message).toContain(
+      '"kind": "status" | "malformed" | "hang"',
+    );
+    await fetch(`${admin}/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ target: 'zoom:GET /zoom/v2/users/:userId', kind: 'status', status: 503 }),
+    });
     await fetch(`${admin}/latency`, { method: 'POST', body: JSON.stringify({ target: 'calendly', ms: 5 }) });
     const state = (await (await fetch(admin)).json()) as { routes: string[]; controls: unknown };
     expect(state.routes).toContain('zoom:POST /zoom/v2/users/:userId/meetings');
-    expect(state.controls).toEqual({ latency: [{ target: 'calendly', ms: 5 }], faults: [{ target: 'zoom:GET /zoom/v2/users/:userId', kind: 'status', status: 503 }] });
+    expect(state.controls).toEqual({
+      latency: [{ target: 'calendly', ms: 5 }],
+      faults: [{ target: 'zoom:GET /zoom/v2/users/:userId', kind: 'status', status: 503 }],
+    });
     expect((await zoomMe()).status).toBe(503);
     await fetch(`${admin}/controls`, { method: 'DELETE' });
     expect((await zoomMe()).status).toBe(401);
@@ -151,7 +206,11 @@ describe('sandbox controls', () => {
 describe('sandbox latency', () => {
   it('holds a request for its latency, and clearing the controls lets it go on at once', async () => {
     const arrived: ArrivedRequest[] = [];
-    const slow = await startSandbox({ outbox, latency: [{ target: 'zoom', ms: 600_000 }], onArrived: (entry) => arrived.push(entry) });
+    const slow = await startSandbox({
+      outbox,
+      latency: [{ target: 'zoom', ms: 600_000 }],
+      onArrived: (entry) => arrived.push(entry),
+    });
     try {
       const status = fetch(`${slow.fakes.zoom.apiBase}/users/me`).then((r) => r.status);
       await expect.poll(() => arrived.length).toBe(1);
@@ -169,7 +228,11 @@ describe('sandbox latency', () => {
 describe('sandbox timings', () => {
   it('reports each answered call from its arrival to its answer leaving, latency included', async () => {
     const served: ServedRequest[] = [];
-    const timed = await startSandbox({ outbox, latency: [{ target: 'zoom', ms: 60 }], onServed: (entry) => served.push(entry) });
+    const timed = await startSandbox({
+      outbox,
+      latency: [{ target: 'zoom', ms: 60 }],
+      onServed: (entry) => served.push(entry),
+    });
     try {
       const before = performance.now();
       const response = await fetch(`${timed.fakes.zoom.apiBase}/users/me`);

@@ -55,17 +55,39 @@ type Fakes = ReturnType<typeof createFakes>;
 /** The fakes' own records: keys and client secrets, every access and refresh token issued (spent and rotated ones too), every code. */
 function issuedSecrets(f: Fakes): string[] {
   return [
-    f.zoom.state.clientSecret, ...f.zoom.state.tokens.keys(), f.zoom.state.refreshToken, ...f.zoom.state.spentRefreshTokens, ...f.zoom.state.codes.keys(),
-    f.resend.state.apiKey, f.resend.state.sendingKey,
-    f.google.state.clientSecret, f.google.state.refreshToken, ...f.google.state.tokens.keys(), ...f.google.state.codes.keys(),
-    f.calendly.state.token, f.calendly.oauth.client.secret, ...f.calendly.oauth.issuedRefreshTokens, ...f.calendly.oauth.accessTokens.keys(), ...f.calendly.oauth.codes.keys(),
-    f.zoho.state.clientSecret, ...f.zoho.state.refreshTokens, ...f.zoho.state.issuedRefreshTokens, ...f.zoho.state.tokens.keys(), ...f.zoho.state.grantCodes.keys(), ...f.zoho.state.signInCodes.keys(),
+    f.zoom.state.clientSecret,
+    ...f.zoom.state.tokens.keys(),
+    f.zoom.state.refreshToken,
+    ...f.zoom.state.spentRefreshTokens,
+    ...f.zoom.state.codes.keys(),
+    f.resend.state.apiKey,
+    f.resend.state.sendingKey,
+    f.google.state.clientSecret,
+    f.google.state.refreshToken,
+    ...f.google.state.tokens.keys(),
+    ...f.google.state.codes.keys(),
+    f.calendly.state.token,
+    f.calendly.oauth.client.secret,
+    ...f.calendly.oauth.issuedRefreshTokens,
+    ...f.calendly.oauth.accessTokens.keys(),
+    ...f.calendly.oauth.codes.keys(),
+    f.zoho.state.clientSecret,
+    ...f.zoho.state.refreshTokens,
+    ...f.zoho.state.issuedRefreshTokens,
+    ...f.zoho.state.tokens.keys(),
+    ...f.zoho.state.grantCodes.keys(),
+    ...f.zoho.state.signInCodes.keys(),
   ].filter((s): s is string => typeof s === 'string');
 }
 
 /** Every access token expires now (kept in the records, so the scan still looks for them): the next call must refresh. */
 function expireAccessTokens(f: Fakes): void {
-  for (const tokens of [f.zoom.state.tokens, f.google.state.tokens, f.calendly.oauth.accessTokens, f.zoho.state.tokens]) {
+  for (const tokens of [
+    f.zoom.state.tokens,
+    f.google.state.tokens,
+    f.calendly.oauth.accessTokens,
+    f.zoho.state.tokens,
+  ]) {
     for (const token of tokens.keys()) tokens.set(token, 0);
   }
 }
@@ -107,7 +129,12 @@ class Wire {
       this.#add('client_secret', decoded.slice(decoded.indexOf(':') + 1));
     }
     if ((request.headers.get('content-type') ?? '').includes('application/x-www-form-urlencoded')) {
-      this.#reading.push(request.clone().text().then((text) => this.#params(new URLSearchParams(text))));
+      this.#reading.push(
+        request
+          .clone()
+          .text()
+          .then((text) => this.#params(new URLSearchParams(text))),
+      );
     }
   }
 
@@ -115,7 +142,15 @@ class Wire {
     const location = response.headers.get('location');
     if (location) this.#params(new URL(location, 'http://127.0.0.1').searchParams);
     if ((response.headers.get('content-type') ?? '').includes('json')) {
-      this.#reading.push(response.clone().json().then((body: unknown) => this.#json(body), () => undefined));
+      this.#reading.push(
+        response
+          .clone()
+          .json()
+          .then(
+            (body: unknown) => this.#json(body),
+            () => undefined,
+          ),
+      );
     }
   }
 
@@ -131,17 +166,24 @@ async function allSecrets(fakes: Fakes, wire: Wire): Promise<string[]> {
 }
 
 /** Each secret found in `text`, as it is and URL-encoded. */
-const foundIn = (text: string, secrets: readonly string[]): string[] => secrets.filter((s) => text.includes(s) || text.includes(encodeURIComponent(s)));
+const foundIn = (text: string, secrets: readonly string[]): string[] =>
+  secrets.filter((s) => text.includes(s) || text.includes(encodeURIComponent(s)));
 
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)],
+  );
 }
 
 /** `file: secret` for each secret whose UTF-8 bytes are in a file of the data folder (the database, -wal, -shm, anything else). */
 function leaksOnDisk(dir: string, secrets: readonly string[]): string[] {
   return filesUnder(dir).flatMap((file) => {
     const bytes = readFileSync(file);
-    return secrets.filter((s) => bytes.includes(Buffer.from(s, 'utf8')) || bytes.includes(Buffer.from(encodeURIComponent(s), 'utf8'))).map((s) => `${path.basename(file)}: ${s}`);
+    return secrets
+      .filter(
+        (s) => bytes.includes(Buffer.from(s, 'utf8')) || bytes.includes(Buffer.from(encodeURIComponent(s), 'utf8')),
+      )
+      .map((s) => `${path.basename(file)}: ${s}`);
   });
 }
 
@@ -156,7 +198,15 @@ afterAll(() => msw.close());
 
 const allProviders: readonly MeetingProvider[] = [zoom, calendly, google, zoho];
 const date = futureDate(40);
-const args = { customer_name: 'Ada Lovelace', customer_email: 'ada@example.com', customer_phone: '+14155550123', booking_date: date, booking_time: '14:00', timezone: 'America/New_York', topic: 'Intro call' };
+const args = {
+  customer_name: 'Ada Lovelace',
+  customer_email: 'ada@example.com',
+  customer_phone: '+14155550123',
+  booking_date: date,
+  booking_time: '14:00',
+  timezone: 'America/New_York',
+  topic: 'Intro call',
+};
 
 interface Entry {
   provider: string;
@@ -192,8 +242,14 @@ async function openWorld(providers: readonly MeetingProvider[] = allProviders): 
   msw.events.on('request:start', ({ request }) => wire.request(request));
   msw.events.on('response:mocked', ({ response }) => wire.response(response));
   const routes = Object.values(fakes).flatMap((f) => f.routes);
-  msw.use(http.all(/^http:\/\/(127\.0\.0\.1|localhost):\d+\//, () => passthrough()), mswHandler(routes));
-  const h = await createHarness(fakes.zoom, fakes.resend, { providers, extra: [fakes.google, fakes.calendly, fakes.zoho] });
+  msw.use(
+    http.all(/^http:\/\/(127\.0\.0\.1|localhost):\d+\//, () => passthrough()),
+    mswHandler(routes),
+  );
+  const h = await createHarness(fakes.zoom, fakes.resend, {
+    providers,
+    extra: [fakes.google, fakes.calendly, fakes.zoho],
+  });
   const logged: string[] = [];
   const log = createLogger('debug', (line) => logged.push(line));
   const ctx: AppContext = { ...h.ctx, log };
@@ -222,12 +278,25 @@ async function openWorld(providers: readonly MeetingProvider[] = allProviders): 
     said,
     results,
     connect: (id, flags, stdin) =>
-      runConnect(ctx, [id, '--verbose', ...flags], { out: (line) => said.push(line), openBrowser: followSignIn, ...(stdin !== undefined ? { stdin: Readable.from([stdin]) } : {}) }, h.registry),
+      runConnect(
+        ctx,
+        [id, '--verbose', ...flags],
+        {
+          out: (line) => said.push(line),
+          openBrowser: followSignIn,
+          ...(stdin !== undefined ? { stdin: Readable.from([stdin]) } : {}),
+        },
+        h.registry,
+      ),
     async book(extra = {}) {
       const result = await client.callTool({ name: 'book_meeting', arguments: { ...args, ...extra } });
       const raw = JSON.stringify(result);
       results.push(raw);
-      return { output: result.structuredContent as Output, text: (result.content as Array<{ text: string }>)[0]?.text ?? '', raw };
+      return {
+        output: result.structuredContent as Output,
+        text: (result.content as Array<{ text: string }>)[0]?.text ?? '',
+        raw,
+      };
     },
     async close() {
       await signIns.close();
@@ -241,15 +310,49 @@ async function openWorld(providers: readonly MeetingProvider[] = allProviders): 
 }
 
 const connectors = {
-  zoomS2S: (w: World) => w.connect('zoom', ['--account-id', w.fakes.zoom.state.accountId, '--client-id', w.fakes.zoom.state.clientId, '--client-secret-stdin'], w.fakes.zoom.state.clientSecret),
+  zoomS2S: (w: World) =>
+    w.connect(
+      'zoom',
+      [
+        '--account-id',
+        w.fakes.zoom.state.accountId,
+        '--client-id',
+        w.fakes.zoom.state.clientId,
+        '--client-secret-stdin',
+      ],
+      w.fakes.zoom.state.clientSecret,
+    ),
   zoomSignIn: (w: World) => w.connect('zoom', ['--client-id', w.fakes.zoom.state.publicClientId]),
-  resend: (w: World) => w.connect('resend', ['--api-key-stdin', '--from', 'Acme Scheduling <meet@acme.test>'], w.fakes.resend.state.apiKey),
-  googleSignIn: (w: World) => w.connect('google', ['--client-id', w.fakes.google.state.clientId, '--client-secret-stdin'], `${w.fakes.google.state.clientSecret}\n`),
+  resend: (w: World) =>
+    w.connect('resend', ['--api-key-stdin', '--from', 'Acme Scheduling <meet@acme.test>'], w.fakes.resend.state.apiKey),
+  googleSignIn: (w: World) =>
+    w.connect(
+      'google',
+      ['--client-id', w.fakes.google.state.clientId, '--client-secret-stdin'],
+      `${w.fakes.google.state.clientSecret}\n`,
+    ),
   googleRefreshToken: (w: World) =>
-    w.connect('google', ['--client-id', w.fakes.google.state.clientId, '--client-secret-stdin', '--refresh-token-stdin'], `${w.fakes.google.state.clientSecret}\n${w.fakes.google.state.refreshToken}\n`),
+    w.connect(
+      'google',
+      ['--client-id', w.fakes.google.state.clientId, '--client-secret-stdin', '--refresh-token-stdin'],
+      `${w.fakes.google.state.clientSecret}\n${w.fakes.google.state.refreshToken}\n`,
+    ),
   calendlySignIn: (w: World) => w.connect('calendly', ['--client-id', w.fakes.calendly.oauth.client.id]),
   calendlyToken: (w: World) => w.connect('calendly', ['--token-stdin'], `${w.fakes.calendly.state.token}\n`),
-  zohoSignIn: (w: World) => w.connect('zoho', ['--client-id', w.fakes.zoho.state.clientId, '--client-secret-stdin', '--service', 'Intro call', '--staff', 'Ann Smith'], `${w.fakes.zoho.state.clientSecret}\n`),
+  zohoSignIn: (w: World) =>
+    w.connect(
+      'zoho',
+      [
+        '--client-id',
+        w.fakes.zoho.state.clientId,
+        '--client-secret-stdin',
+        '--service',
+        'Intro call',
+        '--staff',
+        'Ann Smith',
+      ],
+      `${w.fakes.zoho.state.clientSecret}\n`,
+    ),
 };
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -266,7 +369,14 @@ describe('a full run: every provider connected, booked, and made to refresh ever
     const stderr = vi.spyOn(process.stderr, 'write');
     try {
       w = await openWorld();
-      for (const connect of [connectors.zoomS2S, connectors.resend, connectors.googleSignIn, connectors.calendlySignIn, connectors.zohoSignIn]) await connect(w);
+      for (const connect of [
+        connectors.zoomS2S,
+        connectors.resend,
+        connectors.googleSignIn,
+        connectors.calendlySignIn,
+        connectors.zohoSignIn,
+      ])
+        await connect(w);
       outputs.push((await w.book()).output);
       expireAccessTokens(w.fakes);
       outputs.push((await w.book({ booking_time: '15:00' })).output);
@@ -285,9 +395,9 @@ describe('a full run: every provider connected, booked, and made to refresh ever
   afterAll(async () => w?.close());
 
   it('booked everywhere and refreshed every kind of token, so there was something to leak', () => {
-    expect(outputs.map((o) => [o.status, o.email.status, ...o.providers.map((p) => `${p.provider}:${p.status}`)])).toEqual(
-      Array(4).fill(['booked', 'sent', 'zoom:booked', 'calendly:booked', 'google:booked', 'zoho:booked']),
-    );
+    expect(
+      outputs.map((o) => [o.status, o.email.status, ...o.providers.map((p) => `${p.provider}:${p.status}`)]),
+    ).toEqual(Array(4).fill(['booked', 'sent', 'zoom:booked', 'calendly:booked', 'google:booked', 'zoho:booked']));
     const { zoom: z, google: g, calendly: c, zoho: h } = w.fakes;
     expect(z.state.refreshRequests).toBeGreaterThanOrEqual(2); // Zoom's sign-in: rotated at each refresh
     expect(z.state.spentRefreshTokens.size).toBeGreaterThanOrEqual(2);
@@ -296,7 +406,14 @@ describe('a full run: every provider connected, booked, and made to refresh ever
     expect(h.state.tokenRequests).toBeGreaterThanOrEqual(3);
     expect(w.wire.byKind.get('code_verifier')?.size).toBe(4); // four PKCE sign-ins: Google, Calendly, Zoho, Zoom
     expect(w.wire.byKind.get('code')?.size).toBeGreaterThanOrEqual(4);
-    for (const s of [z.state.clientSecret, w.fakes.resend.state.apiKey, g.state.clientSecret, h.state.clientSecret, ...z.state.spentRefreshTokens, ...c.oauth.issuedRefreshTokens]) {
+    for (const s of [
+      z.state.clientSecret,
+      w.fakes.resend.state.apiKey,
+      g.state.clientSecret,
+      h.state.clientSecret,
+      ...z.state.spentRefreshTokens,
+      ...c.oauth.issuedRefreshTokens,
+    ]) {
       expect(secrets).toContain(s);
     }
     expect(secrets.length).toBeGreaterThan(40);
@@ -324,7 +441,8 @@ describe('a full run: every provider connected, booked, and made to refresh ever
 
   it('keeps the data folder 0700 and the database, -wal and -shm 0600', () => {
     expect(mode(w.h.home)).toBe('700');
-    for (const file of ['alsatalk.db', 'alsatalk.db-wal', 'alsatalk.db-shm']) expect([file, mode(path.join(w.h.home, file))]).toEqual([file, '600']);
+    for (const file of ['alsatalk.db', 'alsatalk.db-wal', 'alsatalk.db-shm'])
+      expect([file, mode(path.join(w.h.home, file))]).toEqual([file, '600']);
   });
 });
 
@@ -340,72 +458,186 @@ interface EchoCase {
   remedy: RegExp;
 }
 
-const bearerOf = (request: Request): string => /^(?:Bearer|Zoho-oauthtoken)\s+(\S+)$/i.exec(request.headers.get('authorization') ?? '')?.[1] ?? '';
+const bearerOf = (request: Request): string =>
+  /^(?:Bearer|Zoho-oauthtoken)\s+(\S+)$/i.exec(request.headers.get('authorization') ?? '')?.[1] ?? '';
 const formOf = async (request: Request): Promise<URLSearchParams> => new URLSearchParams(await request.text());
 
 const echoCases: Array<[string, EchoCase]> = [
-  ['Zoom echoes its access token in a 400', {
-    provider: 'zoom', connect: [connectors.zoomS2S], where: 'provider', remedy: /retry/,
-    handler: (w, echoed) => http.post(`${w.fakes.zoom.apiBase}/users/:userId/meetings`, ({ request }) => {
-      echoed.push(bearerOf(request));
-      return HttpResponse.json({ code: 300, message: `Invalid access token ${bearerOf(request)} for this request.` }, { status: 400 });
-    }, { once: true }),
-  }],
-  ['Zoom echoes the client secret from the token request', {
-    provider: 'zoom', connect: [connectors.zoomS2S], where: 'provider', remedy: /npx alsatalk-mcp connect zoom/,
-    handler: (w, echoed) => http.post(`${w.fakes.zoom.oauthBase}/oauth/token`, ({ request }) => {
-      const [, secret = ''] = Buffer.from(/^Basic (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1] ?? '', 'base64').toString().split(':');
-      echoed.push(secret);
-      return HttpResponse.json({ reason: `Invalid client_id or client_secret (${secret})`, error: 'invalid_client' }, { status: 401 });
-    }, { once: true }),
-  }],
-  ['Zoom echoes the rotating refresh token it refuses', {
-    provider: 'zoom', connect: [connectors.zoomSignIn], where: 'provider', remedy: /npx alsatalk-mcp connect zoom/,
-    handler: (w, echoed) => http.post(`${w.fakes.zoom.oauthBase}/oauth/token`, async ({ request }) => {
-      const refresh = (await formOf(request)).get('refresh_token') ?? '';
-      echoed.push(refresh);
-      return HttpResponse.json({ reason: `Invalid Token! ${refresh}`, error: 'invalid_grant' }, { status: 400 });
-    }, { once: true }),
-  }],
-  ['Google echoes its access token in a 403', {
-    provider: 'google', connect: [connectors.googleRefreshToken], where: 'provider', remedy: /calendar/,
-    handler: (w, echoed) => http.post(`${w.fakes.google.apiBase}/calendars/:calendarId/events`, ({ request }) => {
-      echoed.push(bearerOf(request));
-      const message = `The caller (access token ${bearerOf(request)}) does not have permission`;
-      return HttpResponse.json({ error: { code: 403, message, errors: [{ domain: 'global', reason: 'forbidden', message }] } }, { status: 403 });
-    }, { once: true }),
-  }],
-  ['Google echoes the refresh token and client secret it refuses', {
-    provider: 'google', connect: [connectors.googleRefreshToken], where: 'provider', remedy: /npx alsatalk-mcp connect google/,
-    handler: (w, echoed) => http.post(`${w.fakes.google.tokenBase}/token`, async ({ request }) => {
-      const form = await formOf(request);
-      echoed.push(form.get('refresh_token') ?? '', form.get('client_secret') ?? '');
-      return HttpResponse.json({ error: 'invalid_grant', error_description: `Token ${form.get('refresh_token')} of client ${form.get('client_secret')} has been expired or revoked.` }, { status: 400 });
-    }, { once: true }),
-  }],
-  ['Calendly echoes its token in a 400', {
-    provider: 'calendly', connect: [connectors.calendlyToken], where: 'provider', remedy: /./,
-    handler: (w, echoed) => http.post(`${w.fakes.calendly.apiBase}/invitees`, ({ request }) => {
-      echoed.push(bearerOf(request));
-      return HttpResponse.json({ title: 'Invalid Argument', message: `The request made with ${bearerOf(request)} is invalid.` }, { status: 400 });
-    }, { once: true }),
-  }],
-  ['Resend echoes the API key it refuses', {
-    provider: 'zoom', connect: [connectors.zoomS2S, connectors.resend], where: 'email', remedy: /npx alsatalk-mcp connect resend/,
-    handler: (w, echoed) => http.post(`${w.fakes.resend.apiBase}/emails`, ({ request }) => {
-      echoed.push(bearerOf(request));
-      return HttpResponse.json({ statusCode: 403, name: 'invalid_api_key', message: `API key ${bearerOf(request)} is invalid` }, { status: 403 });
-    }, { once: true }),
-  }],
+  [
+    'Zoom echoes its access token in a 400',
+    {
+      provider: 'zoom',
+      connect: [connectors.zoomS2S],
+      where: 'provider',
+      remedy: /retry/,
+      handler: (w, echoed) =>
+        http.post(
+          `${w.fakes.zoom.apiBase}/users/:userId/meetings`,
+          ({ request }) => {
+            echoed.push(bearerOf(request));
+            return HttpResponse.json(
+              { code: 300, message: `Invalid access token ${bearerOf(request)} for this request.` },
+              { status: 400 },
+            );
+          },
+          { once: true },
+        ),
+    },
+  ],
+  [
+    'Zoom echoes the client secret from the token request',
+    {
+      provider: 'zoom',
+      connect: [connectors.zoomS2S],
+      where: 'provider',
+      remedy: /npx alsatalk-mcp connect zoom/,
+      handler: (w, echoed) =>
+        http.post(
+          `${w.fakes.zoom.oauthBase}/oauth/token`,
+          ({ request }) => {
+            const [, secret = ''] = Buffer.from(
+              /^Basic (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1] ?? '',
+              'base64',
+            )
+              .toString()
+              .split(':');
+            echoed.push(secret);
+            return HttpResponse.json(
+              { reason: `Invalid client_id or client_secret (${secret})`, error: 'invalid_client' },
+              { status: 401 },
+            );
+          },
+          { once: true },
+        ),
+    },
+  ],
+  [
+    'Zoom echoes the rotating refresh token it refuses',
+    {
+      provider: 'zoom',
+      connect: [connectors.zoomSignIn],
+      where: 'provider',
+      remedy: /npx alsatalk-mcp connect zoom/,
+      handler: (w, echoed) =>
+        http.post(
+          `${w.fakes.zoom.oauthBase}/oauth/token`,
+          async ({ request }) => {
+            const refresh = (await formOf(request)).get('refresh_token') ?? '';
+            echoed.push(refresh);
+            return HttpResponse.json({ reason: `Invalid Token! ${refresh}`, error: 'invalid_grant' }, { status: 400 });
+          },
+          { once: true },
+        ),
+    },
+  ],
+  [
+    'Google echoes its access token in a 403',
+    {
+      provider: 'google',
+      connect: [connectors.googleRefreshToken],
+      where: 'provider',
+      remedy: /calendar/,
+      handler: (w, echoed) =>
+        http.post(
+          `${w.fakes.google.apiBase}/calendars/:calendarId/events`,
+          ({ request }) => {
+            echoed.push(bearerOf(request));
+            const message = `The caller (access token ${bearerOf(request)}) does not have permission`;
+            return HttpResponse.json(
+              { error: { code: 403, message, errors: [{ domain: 'global', reason: 'forbidden', message }] } },
+              { status: 403 },
+            );
+          },
+          { once: true },
+        ),
+    },
+  ],
+  [
+    'Google echoes the refresh token and client secret it refuses',
+    {
+      provider: 'google',
+      connect: [connectors.googleRefreshToken],
+      where: 'provider',
+      remedy: /npx alsatalk-mcp connect google/,
+      handler: (w, echoed) =>
+        http.post(
+          `${w.fakes.google.tokenBase}/token`,
+          async ({ request }) => {
+            const form = await formOf(request);
+            echoed.push(form.get('refresh_token') ?? '', form.get('client_secret') ?? '');
+            return HttpResponse.json(
+              {
+                error: 'invalid_grant',
+                error_description: `Token ${form.get('refresh_token')} of client ${form.get('client_secret')} has been expired or revoked.`,
+              },
+              { status: 400 },
+            );
+          },
+          { once: true },
+        ),
+    },
+  ],
+  [
+    'Calendly echoes its token in a 400',
+    {
+      provider: 'calendly',
+      connect: [connectors.calendlyToken],
+      where: 'provider',
+      remedy: /./,
+      handler: (w, echoed) =>
+        http.post(
+          `${w.fakes.calendly.apiBase}/invitees`,
+          ({ request }) => {
+            echoed.push(bearerOf(request));
+            return HttpResponse.json(
+              { title: 'Invalid Argument', message: `The request made with ${bearerOf(request)} is invalid.` },
+              { status: 400 },
+            );
+          },
+          { once: true },
+        ),
+    },
+  ],
+  [
+    'Resend echoes the API key it refuses',
+    {
+      provider: 'zoom',
+      connect: [connectors.zoomS2S, connectors.resend],
+      where: 'email',
+      remedy: /npx alsatalk-mcp connect resend/,
+      handler: (w, echoed) =>
+        http.post(
+          `${w.fakes.resend.apiBase}/emails`,
+          ({ request }) => {
+            echoed.push(bearerOf(request));
+            return HttpResponse.json(
+              { statusCode: 403, name: 'invalid_api_key', message: `API key ${bearerOf(request)} is invalid` },
+              { status: 403 },
+            );
+          },
+          { once: true },
+        ),
+    },
+  ],
 ];
 
 /** A Zoho Bookings failure inside an HTTP 200 (`{ response: { status: 'failure', message } }`) that quotes the token. */
 const zohoEcho: EchoCase = {
-  provider: 'zoho', connect: [connectors.zohoSignIn], where: 'provider', remedy: /./,
-  handler: (w, echoed) => http.post(`${w.fakes.zoho.apiBase}/bookings/v1/json/appointment`, ({ request }) => {
-    echoed.push(bearerOf(request));
-    return HttpResponse.json({ response: { status: 'failure', message: `Invalid oauthtoken ${bearerOf(request)}` } });
-  }, { once: true }),
+  provider: 'zoho',
+  connect: [connectors.zohoSignIn],
+  where: 'provider',
+  remedy: /./,
+  handler: (w, echoed) =>
+    http.post(
+      `${w.fakes.zoho.apiBase}/bookings/v1/json/appointment`,
+      ({ request }) => {
+        echoed.push(bearerOf(request));
+        return HttpResponse.json({
+          response: { status: 'failure', message: `Invalid oauthtoken ${bearerOf(request)}` },
+        });
+      },
+      { once: true },
+    ),
 };
 
 describe('a provider that echoes a credential back in its error', () => {
@@ -415,7 +647,9 @@ describe('a provider that echoes a credential back in its error', () => {
     w = undefined;
   });
 
-  it.each(echoCases)('%s: the result names the provider and the fix, and holds no secret', (_label, c) => expectEchoMasked(c));
+  it.each(echoCases)('%s: the result names the provider and the fix, and holds no secret', (_label, c) =>
+    expectEchoMasked(c),
+  );
   it('Zoho echoes its access token inside an HTTP 200: masked too', () => expectEchoMasked(zohoEcho));
 
   async function expectEchoMasked(c: EchoCase): Promise<void> {
@@ -481,11 +715,49 @@ describe('the built server over stdio, at ALSATALK_LOG_LEVEL=debug', () => {
       expect(result.code, `${argv.join(' ')}: ${result.stdout}${result.stderr}`).toBe(0);
       cli.push(result);
     };
-    await run(['connect', 'zoom', '--verbose', '--account-id', z.state.accountId, '--client-id', z.state.clientId, '--client-secret-stdin'], z.state.clientSecret);
+    await run(
+      [
+        'connect',
+        'zoom',
+        '--verbose',
+        '--account-id',
+        z.state.accountId,
+        '--client-id',
+        z.state.clientId,
+        '--client-secret-stdin',
+      ],
+      z.state.clientSecret,
+    );
     await run(['connect', 'resend', '--verbose', '--api-key-stdin', '--from', 'Acme <meet@acme.test>'], r.state.apiKey);
-    await run(['connect', 'google', '--verbose', '--client-id', g.state.clientId, '--client-secret-stdin', '--refresh-token-stdin'], `${g.state.clientSecret}\n${g.state.refreshToken}\n`);
+    await run(
+      [
+        'connect',
+        'google',
+        '--verbose',
+        '--client-id',
+        g.state.clientId,
+        '--client-secret-stdin',
+        '--refresh-token-stdin',
+      ],
+      `${g.state.clientSecret}\n${g.state.refreshToken}\n`,
+    );
     await run(['connect', 'calendly', '--verbose', '--token-stdin'], c.state.token);
-    await run(['connect', 'zoho', '--verbose', '--client-id', h.state.clientId, '--client-secret-stdin', '--grant-code-stdin', '--service', 'Intro call', '--staff', 'Ann Smith'], `${h.state.clientSecret}\n${h.grantCode()}\n`);
+    await run(
+      [
+        'connect',
+        'zoho',
+        '--verbose',
+        '--client-id',
+        h.state.clientId,
+        '--client-secret-stdin',
+        '--grant-code-stdin',
+        '--service',
+        'Intro call',
+        '--staff',
+        'Ann Smith',
+      ],
+      `${h.state.clientSecret}\n${h.grantCode()}\n`,
+    );
 
     // The built server, with every JSON-RPC message it writes to stdout kept as it arrives.
     const transport = new StdioClientTransport({ command: process.execPath, args: [binPath], env, stderr: 'pipe' });
@@ -503,7 +775,9 @@ describe('the built server over stdio, at ALSATALK_LOG_LEVEL=debug', () => {
     client.onerror = (error) => errors.push(error);
     const echoed: string[] = [];
     try {
-      const book = async (time: string) => (await client.callTool({ name: 'book_meeting', arguments: { ...args, booking_time: time } })).structuredContent as Output;
+      const book = async (time: string) =>
+        (await client.callTool({ name: 'book_meeting', arguments: { ...args, booking_time: time } }))
+          .structuredContent as Output;
       expect((await book('14:00')).status).toBe('booked');
       expectAll(fakes);
       expireAccessTokens(fakes);
@@ -515,10 +789,16 @@ describe('the built server over stdio, at ALSATALK_LOG_LEVEL=debug', () => {
         const token = bearerOf(request);
         echoed.push(token);
         const message = `Request had insufficient authentication scopes for ${token}.`;
-        return Response.json({ error: { code: 403, message, errors: [{ domain: 'global', reason: 'forbidden', message }] } }, { status: 403 });
+        return Response.json(
+          { error: { code: 403, message, errors: [{ domain: 'global', reason: 'forbidden', message }] } },
+          { status: 403 },
+        );
       };
       const partial = await book('16:00');
-      expect(partial.providers.find((p) => p.provider === 'google')).toMatchObject({ status: 'failed', error: { message: expect.stringContaining('[redacted]') } });
+      expect(partial.providers.find((p) => p.provider === 'google')).toMatchObject({
+        status: 'failed',
+        error: { message: expect.stringContaining('[redacted]') },
+      });
     } finally {
       await client.close();
     }
@@ -539,7 +819,13 @@ describe('the built server over stdio, at ALSATALK_LOG_LEVEL=debug', () => {
 
 /** Every provider of the stdio run booked once. */
 function expectAll(f: Fakes): void {
-  expect([f.zoom.state.meetings.length, f.calendly.state.invitees.length, f.google.state.events.length, f.zoho.state.appointments.length, f.resend.state.emails.length]).toEqual([1, 1, 1, 1, 1]);
+  expect([
+    f.zoom.state.meetings.length,
+    f.calendly.state.invitees.length,
+    f.google.state.events.length,
+    f.zoho.state.appointments.length,
+    f.resend.state.emails.length,
+  ]).toEqual([1, 1, 1, 1, 1]);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -560,9 +846,12 @@ describe('permissions of the data folder and the database', () => {
     let ctx: AppContext | undefined;
     try {
       ctx = await openContext(fakeEnv(home, []));
-      ctx.db.exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'probe', 'now'); DELETE FROM schema_migrations WHERE version = 999;");
+      ctx.db.exec(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'probe', 'now'); DELETE FROM schema_migrations WHERE version = 999;",
+      );
       expect(mode(home)).toBe('700');
-      for (const file of ['alsatalk.db', 'alsatalk.db-wal', 'alsatalk.db-shm']) expect([file, mode(path.join(home, file))]).toEqual([file, '600']);
+      for (const file of ['alsatalk.db', 'alsatalk.db-wal', 'alsatalk.db-shm'])
+        expect([file, mode(path.join(home, file))]).toEqual([file, '600']);
     } finally {
       process.umask(previous);
       ctx?.close();
@@ -581,7 +870,8 @@ describe('permissions of the data folder and the database', () => {
       loose.close();
       ctx = await openContext(fakeEnv(root, []));
       ctx.db.exec('INSERT INTO t VALUES (2)');
-      for (const name of ['alsatalk.db', 'alsatalk.db-wal', 'alsatalk.db-shm']) expect([name, mode(path.join(root, name))]).toEqual([name, '600']);
+      for (const name of ['alsatalk.db', 'alsatalk.db-wal', 'alsatalk.db-shm'])
+        expect([name, mode(path.join(root, name))]).toEqual([name, '600']);
     } finally {
       process.umask(previous);
       ctx?.close();
@@ -622,7 +912,8 @@ describe('the e-mail cannot be given header lines, and its HTML escapes what str
       expect(invite.html).toContain('Q&amp;A &lt;b&gt;now&lt;/b&gt;');
       expect(invite.html).toContain('pwd=a&amp;b=&quot;&gt;&lt;script&gt;');
       for (const [, href] of invite.html.matchAll(/href="([^"]*)"/g)) expect(href).toMatch(/^https:\/\//);
-      for (const line of [...invite.text.split('\n'), ...invite.html.split('\n')]) expect(line).not.toMatch(/^\s*(Bcc|X-Evil|Subject):/i);
+      for (const line of [...invite.text.split('\n'), ...invite.html.split('\n')])
+        expect(line).not.toMatch(/^\s*(Bcc|X-Evil|Subject):/i);
     }
   });
 
@@ -635,16 +926,31 @@ describe('the e-mail cannot be given header lines, and its HTML escapes what str
 
     it('reaches Resend with single-line subject, from and to', async () => {
       const invite = renderInvite(meeting, entries);
-      const id = await sendInvite({ apiKey: w.fakes.resend.state.apiKey, baseUrl: w.fakes.resend.apiBase, settings: { from: 'Acme Scheduling <meet@acme.test>' }, to: 'ada@example.com', invite, idempotencyKey: 'secrets-test-email', signal: AbortSignal.timeout(5000) });
+      const id = await sendInvite({
+        apiKey: w.fakes.resend.state.apiKey,
+        baseUrl: w.fakes.resend.apiBase,
+        settings: { from: 'Acme Scheduling <meet@acme.test>' },
+        to: 'ada@example.com',
+        invite,
+        idempotencyKey: 'secrets-test-email',
+        signal: AbortSignal.timeout(5000),
+      });
       const [email] = w.fakes.resend.state.emails;
       expect(email?.id).toBe(id);
-      for (const header of [email?.payload.subject, email?.payload.from, ...[email?.payload.to ?? []].flat()]) expect(header).not.toMatch(/[\r\n]/);
+      for (const header of [email?.payload.subject, email?.payload.from, ...[email?.payload.to ?? []].flat()])
+        expect(header).not.toMatch(/[\r\n]/);
       expect(email?.payload.to).toEqual(['ada@example.com']);
       expect(email?.payload.html).not.toMatch(/<script|<img/i);
     });
 
     it('refuses a sender with a line break at connect, and stores nothing', async () => {
-      await expect(w.connect('resend', ['--api-key-stdin', '--from', 'Acme\r\nBcc: victim@example.com <meet@acme.test>'], w.fakes.resend.state.apiKey)).rejects.toMatchObject({ field: '--from' });
+      await expect(
+        w.connect(
+          'resend',
+          ['--api-key-stdin', '--from', 'Acme\r\nBcc: victim@example.com <meet@acme.test>'],
+          w.fakes.resend.state.apiKey,
+        ),
+      ).rejects.toMatchObject({ field: '--from' });
       expect(w.h.ctx.connections.get('resend')).toBeUndefined();
     });
   });

@@ -14,7 +14,10 @@ beforeEach(() => {
   h = harness();
 });
 
-const io = (stdin?: string) => ({ out: (line: string) => h.output.push(line), ...(stdin !== undefined ? { stdin: Readable.from([stdin]) } : {}) });
+const io = (stdin?: string) => ({
+  out: (line: string) => h.output.push(line),
+  ...(stdin !== undefined ? { stdin: Readable.from([stdin]) } : {}),
+});
 
 describe('connect zoom', () => {
   it('verifies the app credentials, keeps the secret in the secret store and the account in SQLite', async () => {
@@ -22,26 +25,51 @@ describe('connect zoom', () => {
     expect(h.output.join('\n')).toContain('Connected Zoom as owner@acme.test.');
     expect(await h.ctx.secrets.get(secretAccount('zoom', 'client_secret'))).toBe(h.zoom.state.clientSecret);
     const connection = h.ctx.connections.get('zoom');
-    expect(connection).toMatchObject({ account: 'owner@acme.test', settings: { accountId: 'acc_123', clientId: 'client_abc', userId: 'me' } });
+    expect(connection).toMatchObject({
+      account: 'owner@acme.test',
+      settings: { accountId: 'acc_123', clientId: 'client_abc', userId: 'me' },
+    });
     expect(JSON.stringify(connection)).not.toContain(h.zoom.state.clientSecret);
   });
 
   it('refuses a wrong secret, says so, and stores nothing', async () => {
-    const attempt = runConnect(h.ctx, ['zoom', '--account-id', 'acc_123', '--client-id', 'client_abc', '--client-secret-stdin'], io('wrong-secret'));
-    await expect(attempt).rejects.toMatchObject({ code: 'auth_failed', message: expect.stringContaining('Invalid client_id or client_secret'), hint: expect.stringContaining('npx alsatalk-mcp connect zoom') });
+    const attempt = runConnect(
+      h.ctx,
+      ['zoom', '--account-id', 'acc_123', '--client-id', 'client_abc', '--client-secret-stdin'],
+      io('wrong-secret'),
+    );
+    await expect(attempt).rejects.toMatchObject({
+      code: 'auth_failed',
+      message: expect.stringContaining('Invalid client_id or client_secret'),
+      hint: expect.stringContaining('npx alsatalk-mcp connect zoom'),
+    });
     expect(h.ctx.connections.get('zoom')).toBeUndefined();
     expect(await h.ctx.secrets.get(secretAccount('zoom', 'client_secret'))).toBeNull();
   });
 
   it('refuses a wrong account id', async () => {
-    const attempt = runConnect(h.ctx, ['zoom', '--account-id', 'nope', '--client-id', 'client_abc', '--client-secret-stdin'], io(h.zoom.state.clientSecret));
-    await expect(attempt).rejects.toMatchObject({ code: 'auth_failed', message: expect.stringContaining('Invalid account_id') });
+    const attempt = runConnect(
+      h.ctx,
+      ['zoom', '--account-id', 'nope', '--client-id', 'client_abc', '--client-secret-stdin'],
+      io(h.zoom.state.clientSecret),
+    );
+    await expect(attempt).rejects.toMatchObject({
+      code: 'auth_failed',
+      message: expect.stringContaining('Invalid account_id'),
+    });
     expect(h.ctx.connections.get('zoom')).toBeUndefined();
   });
 
   it('never takes a secret from a bare flag', async () => {
-    const attempt = runConnect(h.ctx, ['zoom', '--account-id', 'acc_123', '--client-id', 'client_abc', '--client-secret', 'zoom-secret-value-123'], io());
-    await expect(attempt).rejects.toMatchObject({ field: '--client-secret', hint: expect.stringContaining('--client-secret-stdin') });
+    const attempt = runConnect(
+      h.ctx,
+      ['zoom', '--account-id', 'acc_123', '--client-id', 'client_abc', '--client-secret', 'zoom-secret-value-123'],
+      io(),
+    );
+    await expect(attempt).rejects.toMatchObject({
+      field: '--client-secret',
+      hint: expect.stringContaining('--client-secret-stdin'),
+    });
     expect(h.zoom.state.tokenRequests).toBe(0);
   });
 
@@ -52,13 +80,19 @@ describe('connect zoom', () => {
 
   it('asks for the Server-to-Server secret once --account-id says that is the kind of app', async () => {
     const attempt = runConnect(h.ctx, ['zoom', '--account-id', 'acc_123', '--client-id', 'client_abc'], io());
-    await expect(attempt).rejects.toMatchObject({ field: '--client-secret-stdin', message: expect.stringContaining('Client secret is required') });
+    await expect(attempt).rejects.toMatchObject({
+      field: '--client-secret-stdin',
+      message: expect.stringContaining('Client secret is required'),
+    });
     expect(h.zoom.state.tokenRequests).toBe(0);
   });
 
   it('refuses an app that may not create meetings', async () => {
     h.zoom.state.scope = 'user:read:user:admin';
-    await expect(h.connectZoom()).rejects.toMatchObject({ code: 'permission_denied', hint: expect.stringContaining('meeting:write:meeting:admin') });
+    await expect(h.connectZoom()).rejects.toMatchObject({
+      code: 'permission_denied',
+      hint: expect.stringContaining('meeting:write:meeting:admin'),
+    });
   });
 
   it('still connects when the app may not read the host profile, and says so', async () => {
@@ -72,7 +106,9 @@ describe('connect zoom', () => {
     h.zoom.state.scope = 'meeting:write:meeting:admin user:read:user:admin';
     await h.connectZoom();
     const said = h.output.join('\n');
-    expect(said).toContain('The Zoom app lacks the scopes meeting:read:list_meetings:admin and meeting:read:meeting:admin');
+    expect(said).toContain(
+      'The Zoom app lacks the scopes meeting:read:list_meetings:admin and meeting:read:meeting:admin',
+    );
     expect(said).toContain('asks you to check instead of booking again');
   });
 
@@ -89,7 +125,10 @@ describe('connect zoom', () => {
 describe('connect resend', () => {
   it('accepts a full-access key and a verified sender', async () => {
     await h.connectResend();
-    expect(h.ctx.connections.get('resend')).toMatchObject({ account: 'Acme Scheduling <meet@acme.test>', settings: { from: 'Acme Scheduling <meet@acme.test>' } });
+    expect(h.ctx.connections.get('resend')).toMatchObject({
+      account: 'Acme Scheduling <meet@acme.test>',
+      settings: { from: 'Acme Scheduling <meet@acme.test>' },
+    });
     expect(await h.ctx.secrets.get(secretAccount('resend', 'api_key'))).toBe(h.resend.state.apiKey);
     expect(h.output.some((l) => l.startsWith('Note:'))).toBe(false);
   });
@@ -112,7 +151,9 @@ describe('connect resend', () => {
   });
 
   it('refuses a sender that is not an address', async () => {
-    await expect(runConnect(h.ctx, ['resend', '--api-key-stdin', '--from', 'Acme <not an address>'], io(h.resend.state.apiKey))).rejects.toMatchObject({ field: '--from' });
+    await expect(
+      runConnect(h.ctx, ['resend', '--api-key-stdin', '--from', 'Acme <not an address>'], io(h.resend.state.apiKey)),
+    ).rejects.toMatchObject({ field: '--from' });
   });
 });
 
@@ -131,7 +172,10 @@ describe('status and disconnect', () => {
     expect(h.output.at(-1)).toBe('Disconnected Zoom; its secrets were removed.');
     expect(await h.ctx.secrets.get(secretAccount('zoom', 'client_secret'))).toBeNull();
     const statuses = await collectStatus(h.ctx);
-    expect(statuses.find((s) => s.id === 'zoom')).toMatchObject({ state: 'not_connected', next_step: 'npx alsatalk-mcp connect zoom' });
+    expect(statuses.find((s) => s.id === 'zoom')).toMatchObject({
+      state: 'not_connected',
+      next_step: 'npx alsatalk-mcp connect zoom',
+    });
     expect(statuses.find((s) => s.id === 'resend')).toMatchObject({ state: 'connected' });
   });
 
@@ -148,7 +192,13 @@ describe('status and disconnect', () => {
 
     const before = zoom?.token_expires_at;
     h.zoom.state.tokens.clear(); // the access token expired: the booking renews it, and status follows
-    const booking = { customer_name: 'Ada Lovelace', customer_email: 'ada@example.com', booking_date: futureDate(30), booking_time: '10:00', timezone: 'Europe/Paris' };
+    const booking = {
+      customer_name: 'Ada Lovelace',
+      customer_email: 'ada@example.com',
+      booking_date: futureDate(30),
+      booking_time: '10:00',
+      timezone: 'Europe/Paris',
+    };
     await h.client.callTool({ name: 'book_meeting', arguments: booking });
     zoom = (await collectStatus(h.ctx)).find((s) => s.id === 'zoom');
     expect(zoom?.last_used_at).toEqual(expect.any(String));

@@ -30,20 +30,30 @@ interface Flow {
   secrets: () => string[];
 }
 
-
 const flows: Flow[] = [
   {
     id: 'zoom',
     args: () => ({ args: ['--client-id', h.zoom.state.publicClientId] }),
     deny: () => void (h.zoom.state.consent = 'deny'),
-    refuseExchange: () => h.zoom.state.faults.inject('token', { status: 400, body: { reason: 'Invalid authorization code', error: 'invalid_grant' } }),
+    refuseExchange: () =>
+      h.zoom.state.faults.inject('token', {
+        status: 400,
+        body: { reason: 'Invalid authorization code', error: 'invalid_grant' },
+      }),
     secrets: () => [h.zoom.state.refreshToken ?? '', ...h.zoom.state.codes.keys(), ...h.zoom.state.tokens.keys()],
   },
   {
     id: 'google',
-    args: () => ({ args: ['--client-id', fakes.google.state.clientId, '--client-secret-stdin'], stdin: `${fakes.google.state.clientSecret}\n` }),
+    args: () => ({
+      args: ['--client-id', fakes.google.state.clientId, '--client-secret-stdin'],
+      stdin: `${fakes.google.state.clientSecret}\n`,
+    }),
     deny: () => void (fakes.google.state.consent = 'deny'),
-    refuseExchange: () => fakes.google.state.faults.inject('token', { status: 400, body: { error: 'invalid_grant', error_description: 'Bad Request' } }),
+    refuseExchange: () =>
+      fakes.google.state.faults.inject('token', {
+        status: 400,
+        body: { error: 'invalid_grant', error_description: 'Bad Request' },
+      }),
     secrets: () => {
       const g = fakes.google.state;
       return [g.clientSecret, g.refreshToken, ...g.codes.keys(), ...g.tokens.keys()];
@@ -51,7 +61,18 @@ const flows: Flow[] = [
   },
   {
     id: 'zoho',
-    args: () => ({ args: ['--client-id', fakes.zoho.state.clientId, '--client-secret-stdin', '--service', 'Intro call', '--staff', 'Ann Smith'], stdin: `${fakes.zoho.state.clientSecret}\n` }),
+    args: () => ({
+      args: [
+        '--client-id',
+        fakes.zoho.state.clientId,
+        '--client-secret-stdin',
+        '--service',
+        'Intro call',
+        '--staff',
+        'Ann Smith',
+      ],
+      stdin: `${fakes.zoho.state.clientSecret}\n`,
+    }),
     deny: () => void (fakes.zoho.state.consent = 'deny'),
     // Zoho refuses inside an HTTP 200.
     refuseExchange: () => fakes.zoho.state.faults.inject('token', { status: 200, body: { error: 'invalid_code' } }),
@@ -64,7 +85,11 @@ const flows: Flow[] = [
     id: 'calendly',
     args: () => ({ args: ['--client-id', fakes.calendly.oauth.client.id] }),
     deny: () => void (fakes.calendly.oauth.consent = 'deny'),
-    refuseExchange: () => fakes.calendly.state.faults.inject('token', { status: 400, body: { error: 'invalid_grant', error_description: 'The provided authorization grant is invalid.' } }),
+    refuseExchange: () =>
+      fakes.calendly.state.faults.inject('token', {
+        status: 400,
+        body: { error: 'invalid_grant', error_description: 'The provided authorization grant is invalid.' },
+      }),
     secrets: () => {
       const o = fakes.calendly.oauth;
       return [...o.issuedRefreshTokens, ...o.codes.keys(), ...o.accessTokens.keys()];
@@ -78,7 +103,10 @@ async function nothingStored(id: string): Promise<void> {
   expect(await h.ctx.secrets.get(secretAccount(id, 'refresh_token'))).toBeNull();
 }
 
-const signIn = (flow: Flow, extra: { more?: string[]; openBrowser?: (url: string) => Promise<boolean>; signInTimeoutMs?: number } = {}) => {
+const signIn = (
+  flow: Flow,
+  extra: { more?: string[]; openBrowser?: (url: string) => Promise<boolean>; signInTimeoutMs?: number } = {},
+) => {
   const { args, stdin } = flow.args();
   return h.connectWith(flow.id, [...args, ...(extra.more ?? [])], {
     ...(stdin !== undefined ? { stdin } : {}),
@@ -128,12 +156,18 @@ describe.each(flows)('$id browser sign-in', (flow) => {
 
   it('stores nothing when consent is denied, and says so', async () => {
     flow.deny();
-    await expect(signIn(flow)).rejects.toMatchObject({ code: 'auth_failed', hint: expect.stringContaining(`npx alsatalk-mcp connect ${flow.id}`) });
+    await expect(signIn(flow)).rejects.toMatchObject({
+      code: 'auth_failed',
+      hint: expect.stringContaining(`npx alsatalk-mcp connect ${flow.id}`),
+    });
     await nothingStored(flow.id);
   });
 
   it('gives up when the browser never comes back, and stores nothing', async () => {
-    await expect(signIn(flow, { openBrowser: async () => true, signInTimeoutMs: 300 })).rejects.toMatchObject({ code: 'timeout', hint: expect.stringContaining(`npx alsatalk-mcp connect ${flow.id}`) });
+    await expect(signIn(flow, { openBrowser: async () => true, signInTimeoutMs: 300 })).rejects.toMatchObject({
+      code: 'timeout',
+      hint: expect.stringContaining(`npx alsatalk-mcp connect ${flow.id}`),
+    });
     await nothingStored(flow.id);
   });
 
@@ -143,7 +177,9 @@ describe.each(flows)('$id browser sign-in', (flow) => {
     await new Promise((resolve) => blocker.once('listening', resolve));
     let opened = false;
     try {
-      await expect(signIn(flow, { more: ['--port', String(port)], openBrowser: async () => (opened = true) })).rejects.toMatchObject({ message: expect.stringContaining(String(port)) });
+      await expect(
+        signIn(flow, { more: ['--port', String(port)], openBrowser: async () => (opened = true) }),
+      ).rejects.toMatchObject({ message: expect.stringContaining(String(port)) });
     } finally {
       blocker.close();
     }

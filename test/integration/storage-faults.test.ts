@@ -72,9 +72,22 @@ function keychainEnv(home: string, extra: Record<string, string> = {}): Record<s
   return childEnv({ ...env, ...extra });
 }
 
-const connectResend = (env: Record<string, string>): Promise<CliResult> => runCli(['connect', 'resend', '--api-key-stdin', '--from', from], env, resend.state.apiKey);
+const connectResend = (env: Record<string, string>): Promise<CliResult> =>
+  runCli(['connect', 'resend', '--api-key-stdin', '--from', from], env, resend.state.apiKey);
 const connectZoom = (env: Record<string, string>): Promise<CliResult> =>
-  runCli(['connect', 'zoom', '--account-id', zoom.state.accountId, '--client-id', zoom.state.clientId, '--client-secret-stdin'], env, `${zoom.state.clientSecret}\n`);
+  runCli(
+    [
+      'connect',
+      'zoom',
+      '--account-id',
+      zoom.state.accountId,
+      '--client-id',
+      zoom.state.clientId,
+      '--client-secret-stdin',
+    ],
+    env,
+    `${zoom.state.clientSecret}\n`,
+  );
 
 /** What the database at `home` holds, read by a separate connection (as any other program would). */
 function rows(home: string, sql: string): unknown[] {
@@ -85,7 +98,10 @@ function rows(home: string, sql: string): unknown[] {
     db.close();
   }
 }
-const connectors = (home: string): string[] => (rows(home, 'SELECT connector FROM connections ORDER BY connector') as Array<{ connector: string }>).map((r) => r.connector);
+const connectors = (home: string): string[] =>
+  (rows(home, 'SELECT connector FROM connections ORDER BY connector') as Array<{ connector: string }>).map(
+    (r) => r.connector,
+  );
 
 /** A failure a person can act on: non-zero, the message and the fix, no stack, no secret. */
 function expectCleanFailure(result: CliResult, ...patterns: RegExp[]): void {
@@ -149,7 +165,10 @@ function startRawServer(env: Record<string, string>, options: Pick<SpawnOptions,
     const answered = answers.get(key);
     if (answered) return Promise.resolve(answered);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer to ${key} within 20 s; exit code ${child.exitCode}; stderr:\n${stderr}`)), 20_000);
+      const timer = setTimeout(
+        () => reject(new Error(`no answer to ${key} within 20 s; exit code ${child.exitCode}; stderr:\n${stderr}`)),
+        20_000,
+      );
       waiting.set(key, (message) => {
         clearTimeout(timer);
         resolve(message);
@@ -168,7 +187,11 @@ function startRawServer(env: Record<string, string>, options: Pick<SpawnOptions,
     request,
     response,
     async initialize() {
-      const answer = await request('init', 'initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'storage-faults', version: '1.0.0' } });
+      const answer = await request('init', 'initialize', {
+        protocolVersion: '2025-06-18',
+        capabilities: {},
+        clientInfo: { name: 'storage-faults', version: '1.0.0' },
+      });
       write(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
       return answer;
     },
@@ -205,7 +228,11 @@ describe('the OS keychain is not reachable', () => {
     // Connections made earlier, when the keychain still answered.
     const db = openDatabase(path.join(home, 'alsatalk.db'));
     const repository = new ConnectionRepository(db);
-    repository.save({ connector: 'zoom', account: 'owner@acme.test', settings: { accountId: zoom.state.accountId, clientId: zoom.state.clientId, userId: 'me' } });
+    repository.save({
+      connector: 'zoom',
+      account: 'owner@acme.test',
+      settings: { accountId: zoom.state.accountId, clientId: zoom.state.clientId, userId: 'me' },
+    });
     repository.save({ connector: 'resend', account: from, settings: { from } });
     db.close();
     const meetingsBefore = zoom.state.meetings.length;
@@ -213,7 +240,10 @@ describe('the OS keychain is not reachable', () => {
     const server: StdioServer = await startStdioServer(keychainEnv(home, noBus));
     cleanups.push(() => server.close());
     const result = await server.client.callTool({ name: 'book_meeting', arguments: booking('09:00') });
-    const output = result.structuredContent as { status: string; providers: Array<{ status: string; error?: { code: string; message: string }; remedy?: string }> };
+    const output = result.structuredContent as {
+      status: string;
+      providers: Array<{ status: string; error?: { code: string; message: string }; remedy?: string }>;
+    };
     expect(result.isError).toBe(true);
     expect(output.status).toBe('failed');
     expect(output.providers[0]).toMatchObject({
@@ -245,7 +275,9 @@ interface PrivateKeyring {
   close(): Promise<void>;
 }
 
-const keyringTools = ['dbus-daemon', 'dbus-send', 'gnome-keyring-daemon'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0);
+const keyringTools = ['dbus-daemon', 'dbus-send', 'gnome-keyring-daemon'].filter(
+  (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0,
+);
 
 /**
  * A session bus that activates nothing: a call to a name nobody owns fails, instead of starting a second, locked keyring
@@ -265,14 +297,19 @@ async function startPrivateKeyring(): Promise<PrivateKeyring> {
   const children: ChildProcess[] = [];
   const close = async (): Promise<void> => {
     const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
-    await Promise.all(running.reverse().map((child) => new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM'))));
+    await Promise.all(
+      running.reverse().map((child) => new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM'))),
+    );
   };
   cleanups.push(close);
   const configFile = path.join(keyringHome, 'bus.conf');
   writeFileSync(configFile, busConfig);
   // No display: an unlock prompt must fail at once, never wait for a person at a desktop.
   const { DISPLAY: _display, WAYLAND_DISPLAY: _wayland, ...base } = process.env;
-  const bus = spawn('dbus-daemon', [`--config-file=${configFile}`, '--nofork', '--nopidfile', '--print-address=1'], { env: { ...base, HOME: keyringHome }, stdio: ['ignore', 'pipe', 'ignore'] });
+  const bus = spawn('dbus-daemon', [`--config-file=${configFile}`, '--nofork', '--nopidfile', '--print-address=1'], {
+    env: { ...base, HOME: keyringHome },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   children.push(bus);
   const address = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -282,18 +319,50 @@ async function startPrivateKeyring(): Promise<PrivateKeyring> {
     });
     bus.once('exit', (code) => reject(new Error(`dbus-daemon exited (${code})`)));
   });
-  const env = { ...base, HOME: keyringHome, XDG_DATA_HOME: path.join(keyringHome, '.local', 'share'), DBUS_SESSION_BUS_ADDRESS: address };
+  const env = {
+    ...base,
+    HOME: keyringHome,
+    XDG_DATA_HOME: path.join(keyringHome, '.local', 'share'),
+    DBUS_SESSION_BUS_ADDRESS: address,
+  };
   const startDaemon = (replace: boolean): void => {
-    const daemon = spawn('gnome-keyring-daemon', [...(replace ? ['--replace'] : []), '--foreground', '--unlock', '--components=secrets'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
+    const daemon = spawn(
+      'gnome-keyring-daemon',
+      [...(replace ? ['--replace'] : []), '--foreground', '--unlock', '--components=secrets'],
+      { env, stdio: ['pipe', 'ignore', 'ignore'] },
+    );
     children.push(daemon);
     daemon.stdin.end('throwaway');
   };
   const lockedState = async (): Promise<boolean | undefined> => {
-    const answer = await runProcess('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.secrets', '/org/freedesktop/secrets/collection/login', 'org.freedesktop.DBus.Properties.Get', 'string:org.freedesktop.Secret.Collection', 'string:Locked'], { env });
+    const answer = await runProcess(
+      'dbus-send',
+      [
+        '--session',
+        '--print-reply',
+        '--dest=org.freedesktop.secrets',
+        '/org/freedesktop/secrets/collection/login',
+        'org.freedesktop.DBus.Properties.Get',
+        'string:org.freedesktop.Secret.Collection',
+        'string:Locked',
+      ],
+      { env },
+    );
     return answer.code !== 0 ? undefined : /boolean true/.test(answer.stdout);
   };
   const owner = async (): Promise<string | undefined> => {
-    const answer = await runProcess('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.GetNameOwner', 'string:org.freedesktop.secrets'], { env });
+    const answer = await runProcess(
+      'dbus-send',
+      [
+        '--session',
+        '--print-reply',
+        '--dest=org.freedesktop.DBus',
+        '/org/freedesktop/DBus',
+        'org.freedesktop.DBus.GetNameOwner',
+        'string:org.freedesktop.secrets',
+      ],
+      { env },
+    );
     return answer.code !== 0 ? undefined : /string "([^"]+)"/.exec(answer.stdout)?.[1];
   };
   const until = async (wanted: boolean): Promise<void> => {
@@ -309,7 +378,18 @@ async function startPrivateKeyring(): Promise<PrivateKeyring> {
     address,
     locked: async () => (await lockedState()) === true,
     async lock() {
-      const answer = await runProcess('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.secrets', '/org/freedesktop/secrets', 'org.freedesktop.Secret.Service.Lock', 'array:objpath:/org/freedesktop/secrets/collection/login'], { env });
+      const answer = await runProcess(
+        'dbus-send',
+        [
+          '--session',
+          '--print-reply',
+          '--dest=org.freedesktop.secrets',
+          '/org/freedesktop/secrets',
+          'org.freedesktop.Secret.Service.Lock',
+          'array:objpath:/org/freedesktop/secrets/collection/login',
+        ],
+        { env },
+      );
       expect(answer.code, answer.stderr).toBe(0);
       await until(true);
     },
@@ -326,66 +406,80 @@ async function startPrivateKeyring(): Promise<PrivateKeyring> {
 
 describe('the OS keychain is locked', () => {
   if (keyringTools.length > 0) {
-    it.skip(`needs ${keyringTools.join(', ')} (apt-get install -y dbus gnome-keyring) to lock a keychain of its own`, () => undefined);
+    it.skip(`needs ${keyringTools.join(', ')} (apt-get install -y dbus gnome-keyring) to lock a keychain of its own`, () =>
+      undefined);
     process.stderr.write(`[storage-faults] locked-keychain case skipped: ${keyringTools.join(', ')} not installed\n`);
     return;
   }
 
-  it('connect and book_meeting say the keychain is locked and how to unlock it, then work once it is unlocked', { timeout: 60_000 }, async () => {
-    const keyring = await startPrivateKeyring();
-    const home = tempHome('locked');
-    const env = keychainEnv(home, { DBUS_SESSION_BUS_ADDRESS: keyring.address });
-    const zoomConnect = await connectZoom(env);
-    expect(zoomConnect.code, zoomConnect.stderr).toBe(0);
+  it(
+    'connect and book_meeting say the keychain is locked and how to unlock it, then work once it is unlocked',
+    { timeout: 60_000 },
+    async () => {
+      const keyring = await startPrivateKeyring();
+      const home = tempHome('locked');
+      const env = keychainEnv(home, { DBUS_SESSION_BUS_ADDRESS: keyring.address });
+      const zoomConnect = await connectZoom(env);
+      expect(zoomConnect.code, zoomConnect.stderr).toBe(0);
 
-    await keyring.lock();
-    const attempt = await connectResend(env);
-    expectCleanFailure(attempt, /the OS keychain is locked/, /unlock the OS keychain, then retry/, /gnome-keyring-daemon --replace --unlock/);
-    expect(connectors(home)).toEqual(['zoom']);
+      await keyring.lock();
+      const attempt = await connectResend(env);
+      expectCleanFailure(
+        attempt,
+        /the OS keychain is locked/,
+        /unlock the OS keychain, then retry/,
+        /gnome-keyring-daemon --replace --unlock/,
+      );
+      expect(connectors(home)).toEqual(['zoom']);
 
-    const server = await startStdioServer(env);
-    cleanups.push(() => server.close());
-    const meetingsBefore = zoom.state.meetings.length;
-    const locked = await server.client.callTool({ name: 'book_meeting', arguments: booking('10:00') });
-    expect(locked.isError).toBe(true);
-    expect((locked.structuredContent as { providers: unknown[] }).providers[0]).toMatchObject({
-      status: 'failed',
-      error: { code: 'secret_store_unavailable', message: expect.stringContaining('the OS keychain is locked') },
-      remedy: expect.stringContaining('unlock the OS keychain'),
-    });
-    expect(zoom.state.meetings.length).toBe(meetingsBefore);
-    expect(await keyring.locked()).toBe(true);
+      const server = await startStdioServer(env);
+      cleanups.push(() => server.close());
+      const meetingsBefore = zoom.state.meetings.length;
+      const locked = await server.client.callTool({ name: 'book_meeting', arguments: booking('10:00') });
+      expect(locked.isError).toBe(true);
+      expect((locked.structuredContent as { providers: unknown[] }).providers[0]).toMatchObject({
+        status: 'failed',
+        error: { code: 'secret_store_unavailable', message: expect.stringContaining('the OS keychain is locked') },
+        remedy: expect.stringContaining('unlock the OS keychain'),
+      });
+      expect(zoom.state.meetings.length).toBe(meetingsBefore);
+      expect(await keyring.locked()).toBe(true);
 
-    await keyring.restart();
-    const again = await connectResend(env);
-    expect(again.code, again.stderr).toBe(0);
-    expect(connectors(home)).toEqual(['resend', 'zoom']);
-    const booked = await server.client.callTool({ name: 'book_meeting', arguments: booking('10:00') });
-    expect((booked.structuredContent as { status: string }).status, toolText(booked)).toBe('booked');
-    expect(server.errors).toEqual([]);
-  });
+      await keyring.restart();
+      const again = await connectResend(env);
+      expect(again.code, again.stderr).toBe(0);
+      expect(connectors(home)).toEqual(['resend', 'zoom']);
+      const booked = await server.client.callTool({ name: 'book_meeting', arguments: booking('10:00') });
+      expect((booked.structuredContent as { status: string }).status, toolText(booked)).toBe('booked');
+      expect(server.errors).toEqual([]);
+    },
+  );
 
-  it('a keyring daemon restarted while the server runs: the next booking reads the secrets as before', { timeout: 60_000 }, async () => {
-    const keyring = await startPrivateKeyring();
-    const home = tempHome('restarted');
-    const env = keychainEnv(home, { DBUS_SESSION_BUS_ADDRESS: keyring.address });
-    expect((await connectZoom(env)).code).toBe(0);
-    expect((await connectResend(env)).code).toBe(0);
-    const server = await startStdioServer(env);
-    cleanups.push(() => server.close());
-    const first = await server.client.callTool({ name: 'book_meeting', arguments: booking('09:00') });
-    expect((first.structuredContent as { status: string }).status, toolText(first)).toBe('booked');
+  it(
+    'a keyring daemon restarted while the server runs: the next booking reads the secrets as before',
+    { timeout: 60_000 },
+    async () => {
+      const keyring = await startPrivateKeyring();
+      const home = tempHome('restarted');
+      const env = keychainEnv(home, { DBUS_SESSION_BUS_ADDRESS: keyring.address });
+      expect((await connectZoom(env)).code).toBe(0);
+      expect((await connectResend(env)).code).toBe(0);
+      const server = await startStdioServer(env);
+      cleanups.push(() => server.close());
+      const first = await server.client.callTool({ name: 'book_meeting', arguments: booking('09:00') });
+      expect((first.structuredContent as { status: string }).status, toolText(first)).toBe('booked');
 
-    // The server's keychain sessions belonged to the daemon that is now gone. Connecting Zoom again makes the server
-    // read Zoom's secret anew at the next booking.
-    await keyring.restart();
-    expect((await connectZoom(env)).code).toBe(0);
-    const meetingsBefore = zoom.state.meetings.length;
-    const second = await server.client.callTool({ name: 'book_meeting', arguments: booking('11:00') });
-    expect((second.structuredContent as { status: string }).status, toolText(second)).toBe('booked');
-    expect(zoom.state.meetings.length).toBe(meetingsBefore + 1);
-    expect(server.errors).toEqual([]);
-  });
+      // The server's keychain sessions belonged to the daemon that is now gone. Connecting Zoom again makes the server
+      // read Zoom's secret anew at the next booking.
+      await keyring.restart();
+      expect((await connectZoom(env)).code).toBe(0);
+      const meetingsBefore = zoom.state.meetings.length;
+      const second = await server.client.callTool({ name: 'book_meeting', arguments: booking('11:00') });
+      expect((second.structuredContent as { status: string }).status, toolText(second)).toBe('booked');
+      expect(zoom.state.meetings.length).toBe(meetingsBefore + 1);
+      expect(server.errors).toEqual([]);
+    },
+  );
 });
 
 /** Another process holding the database's write lock (BEGIN EXCLUSIVE) until `release`. */
@@ -415,78 +509,117 @@ async function holdWriteLock(file: string): Promise<{ release(): Promise<void> }
 }
 
 describe('the database is locked by another process', () => {
-  it('connect and book_meeting wait, then name the lock and the fix, write nothing, and succeed once it is released', { timeout: 90_000 }, async () => {
-    const home = tempHome('dblock');
-    const env = childEnv(fakeEnv(home, [zoom, resend]));
-    cleanups.push(async () => {
-      await runCli(['disconnect', 'zoom'], env);
-      await runCli(['disconnect', 'resend'], env);
-    });
-    const zoomConnect = await connectZoom(env);
-    expect(zoomConnect.code, zoomConnect.stderr).toBe(0);
-    const server = await startStdioServer(env);
-    cleanups.push(() => server.close());
-    const meetingsBefore = zoom.state.meetings.length;
+  it(
+    'connect and book_meeting wait, then name the lock and the fix, write nothing, and succeed once it is released',
+    { timeout: 90_000 },
+    async () => {
+      const home = tempHome('dblock');
+      const env = childEnv(fakeEnv(home, [zoom, resend]));
+      cleanups.push(async () => {
+        await runCli(['disconnect', 'zoom'], env);
+        await runCli(['disconnect', 'resend'], env);
+      });
+      const zoomConnect = await connectZoom(env);
+      expect(zoomConnect.code, zoomConnect.stderr).toBe(0);
+      const server = await startStdioServer(env);
+      cleanups.push(() => server.close());
+      const meetingsBefore = zoom.state.meetings.length;
 
-    const lock = await holdWriteLock(path.join(home, 'alsatalk.db'));
-    // Both wait out the busy timeout at once, each in its own process.
-    const [booked, connected] = await Promise.all([server.client.callTool({ name: 'book_meeting', arguments: booking('11:00') }), connectResend(env)]);
-    expect(booked.isError).toBe(true);
-    expect(toolText(booked)).toMatch(/database alsatalk\.db is locked by another process \(SQLITE_BUSY\)/);
-    expect(toolText(booked)).toMatch(/close the other program writing to it \(another alsatalk-mcp.*wait a moment, then retry/);
-    expectCleanFailure(connected, /database alsatalk\.db is locked by another process \(SQLITE_BUSY\)/, /close the other program writing to it/);
+      const lock = await holdWriteLock(path.join(home, 'alsatalk.db'));
+      // Both wait out the busy timeout at once, each in its own process.
+      const [booked, connected] = await Promise.all([
+        server.client.callTool({ name: 'book_meeting', arguments: booking('11:00') }),
+        connectResend(env),
+      ]);
+      expect(booked.isError).toBe(true);
+      expect(toolText(booked)).toMatch(/database alsatalk\.db is locked by another process \(SQLITE_BUSY\)/);
+      expect(toolText(booked)).toMatch(
+        /close the other program writing to it \(another alsatalk-mcp.*wait a moment, then retry/,
+      );
+      expectCleanFailure(
+        connected,
+        /database alsatalk\.db is locked by another process \(SQLITE_BUSY\)/,
+        /close the other program writing to it/,
+      );
 
-    await lock.release();
-    // Nothing half-written: no booking row, no meeting, no connection row, and no secret left in the store for it.
-    expect(rows(home, 'SELECT id FROM bookings')).toEqual([]);
-    expect(zoom.state.meetings.length).toBe(meetingsBefore);
-    expect(connectors(home)).toEqual(['zoom']);
-    const secrets = await openSecretStore(loadConfig(env, endpointSpecs).secretStore);
-    expect(await secrets.get(secretAccount('resend', 'api_key'))).toBeNull();
+      await lock.release();
+      // Nothing half-written: no booking row, no meeting, no connection row, and no secret left in the store for it.
+      expect(rows(home, 'SELECT id FROM bookings')).toEqual([]);
+      expect(zoom.state.meetings.length).toBe(meetingsBefore);
+      expect(connectors(home)).toEqual(['zoom']);
+      const secrets = await openSecretStore(loadConfig(env, endpointSpecs).secretStore);
+      expect(await secrets.get(secretAccount('resend', 'api_key'))).toBeNull();
 
-    const reconnected = await connectResend(env);
-    expect(reconnected.code, reconnected.stderr).toBe(0);
-    const rebooked = await server.client.callTool({ name: 'book_meeting', arguments: booking('11:00') });
-    expect((rebooked.structuredContent as { status: string }).status, toolText(rebooked)).toBe('booked');
-    expect(rows(home, 'SELECT status FROM bookings')).toEqual([{ status: 'booked' }]);
-    expect(server.errors).toEqual([]);
-  });
+      const reconnected = await connectResend(env);
+      expect(reconnected.code, reconnected.stderr).toBe(0);
+      const rebooked = await server.client.callTool({ name: 'book_meeting', arguments: booking('11:00') });
+      expect((rebooked.structuredContent as { status: string }).status, toolText(rebooked)).toBe('booked');
+      expect(rows(home, 'SELECT status FROM bookings')).toEqual([{ status: 'booked' }]);
+      expect(server.errors).toEqual([]);
+    },
+  );
 });
 
 describe('the database is locked while a provider is booking', () => {
-  it('returns what Zoom did, says the record is incomplete, and the repeat finds the meeting instead of making another', { timeout: 90_000 }, async () => {
-    // The sandbox, for its latency control: Zoom's create is held until the lock is in place, then makes the meeting.
-    const home = tempHome('dblock-mid');
-    const sandbox = await startSandbox({ outbox: path.join(home, 'outbox') });
-    cleanups.push(() => sandbox.close());
-    const env = { ...sandbox.env, ALSATALK_HOME: home, ALSATALK_DEFAULT_TIMEZONE: 'America/New_York', ALSATALK_LOG_LEVEL: 'warn', ALSATALK_PROVIDER_TIMEOUT_MS: '60000', PATH: process.env.PATH ?? '' };
-    await connectAll(sandbox, env, ['zoom'], () => undefined);
-    const server = await startStdioServer(env);
-    cleanups.push(() => server.close());
-    sandbox.controls.setLatency({ target: 'zoom:POST /zoom/v2/users/:userId/meetings', ms: 60_000 });
+  it(
+    'returns what Zoom did, says the record is incomplete, and the repeat finds the meeting instead of making another',
+    { timeout: 90_000 },
+    async () => {
+      // The sandbox, for its latency control: Zoom's create is held until the lock is in place, then makes the meeting.
+      const home = tempHome('dblock-mid');
+      const sandbox = await startSandbox({ outbox: path.join(home, 'outbox') });
+      cleanups.push(() => sandbox.close());
+      const env = {
+        ...sandbox.env,
+        ALSATALK_HOME: home,
+        ALSATALK_DEFAULT_TIMEZONE: 'America/New_York',
+        ALSATALK_LOG_LEVEL: 'warn',
+        ALSATALK_PROVIDER_TIMEOUT_MS: '60000',
+        PATH: process.env.PATH ?? '',
+      };
+      await connectAll(sandbox, env, ['zoom'], () => undefined);
+      const server = await startStdioServer(env);
+      cleanups.push(() => server.close());
+      sandbox.controls.setLatency({ target: 'zoom:POST /zoom/v2/users/:userId/meetings', ms: 60_000 });
 
-    const call = server.client.callTool({ name: 'book_meeting', arguments: booking('14:00') });
-    await expect.poll(() => rows(home, 'SELECT id FROM bookings').length, { timeout: 10_000 }).toBe(1);
-    const lock = await holdWriteLock(path.join(home, 'alsatalk.db'));
-    sandbox.controls.clear();
-    // Held past Zoom's answer and the 5 s the server waits to record it (it says so on stderr); released before the
-    // e-mail is recorded.
-    await expect.poll(() => server.stderr(), { timeout: 30_000 }).toContain('a booking outcome could not be recorded');
-    await lock.release();
-    const first = await call;
-    const output = first.structuredContent as { status: string; providers: Array<{ provider: string; status: string; meeting_id?: string }>; notes?: string[] };
-    expect(output.providers[0]).toMatchObject({ provider: 'zoom', status: 'booked', meeting_id: String(sandbox.fakes.zoom.state.meetings.at(-1)?.id) });
-    expect(output.notes?.join(' ')).toMatch(/Part of this result could not be recorded \(The database alsatalk\.db is locked by another process/);
-    expect(output.notes?.join(' ')).toContain('repeating the same call is safe');
-    expect(rows(home, 'SELECT status FROM booking_results')).toEqual([{ status: 'pending' }]);
+      const call = server.client.callTool({ name: 'book_meeting', arguments: booking('14:00') });
+      await expect.poll(() => rows(home, 'SELECT id FROM bookings').length, { timeout: 10_000 }).toBe(1);
+      const lock = await holdWriteLock(path.join(home, 'alsatalk.db'));
+      sandbox.controls.clear();
+      // Held past Zoom's answer and the 5 s the server waits to record it (it says so on stderr); released before the
+      // e-mail is recorded.
+      await expect
+        .poll(() => server.stderr(), { timeout: 30_000 })
+        .toContain('a booking outcome could not be recorded');
+      await lock.release();
+      const first = await call;
+      const output = first.structuredContent as {
+        status: string;
+        providers: Array<{ provider: string; status: string; meeting_id?: string }>;
+        notes?: string[];
+      };
+      expect(output.providers[0]).toMatchObject({
+        provider: 'zoom',
+        status: 'booked',
+        meeting_id: String(sandbox.fakes.zoom.state.meetings.at(-1)?.id),
+      });
+      expect(output.notes?.join(' ')).toMatch(
+        /Part of this result could not be recorded \(The database alsatalk\.db is locked by another process/,
+      );
+      expect(output.notes?.join(' ')).toContain('repeating the same call is safe');
+      expect(rows(home, 'SELECT status FROM booking_results')).toEqual([{ status: 'pending' }]);
 
-    const again = await server.client.callTool({ name: 'book_meeting', arguments: booking('14:00') });
-    const repeated = again.structuredContent as { status: string; providers: Array<{ status: string; meeting_id?: string; note?: string }> };
-    expect(repeated.providers[0]).toMatchObject({ status: 'booked', meeting_id: output.providers[0]?.meeting_id });
-    expect(repeated.providers[0]?.note).toContain('nothing new was created');
-    expect(sandbox.holdings().zoom).toBe(1);
-    expect(rows(home, 'SELECT status FROM booking_results')).toEqual([{ status: 'booked' }]);
-  });
+      const again = await server.client.callTool({ name: 'book_meeting', arguments: booking('14:00') });
+      const repeated = again.structuredContent as {
+        status: string;
+        providers: Array<{ status: string; meeting_id?: string; note?: string }>;
+      };
+      expect(repeated.providers[0]).toMatchObject({ status: 'booked', meeting_id: output.providers[0]?.meeting_id });
+      expect(repeated.providers[0]?.note).toContain('nothing new was created');
+      expect(sandbox.holdings().zoom).toBe(1);
+      expect(rows(home, 'SELECT status FROM booking_results')).toEqual([{ status: 'booked' }]);
+    },
+  );
 });
 
 /**
@@ -496,7 +629,11 @@ describe('the database is locked while a provider is booking', () => {
 const asRoot = process.getuid?.() === 0;
 const nobody = { uid: 65534, gid: 65534 };
 const nobodyCannotRun = asRoot
-  ? spawnSync(process.execPath, [binPath, '--version'], { ...nobody, env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8' })
+  ? spawnSync(process.execPath, [binPath, '--version'], {
+      ...nobody,
+      env: { PATH: process.env.PATH ?? '' },
+      encoding: 'utf8',
+    })
   : undefined;
 const skipReadOnly =
   nobodyCannotRun && nobodyCannotRun.status !== 0
@@ -509,7 +646,11 @@ describe.skipIf(skipReadOnly !== undefined)('the data folder or the database fil
   function runAsUser(args: string[], env: Record<string, string>, stdin: string): Promise<CliResult> {
     const userHome = tempHome('user');
     if (asRoot) chownSync(userHome, nobody.uid, nobody.gid);
-    return runProcess(process.execPath, [binPath, ...args], { env: { ...env, HOME: userHome }, stdin, ...(asRoot ? nobody : {}) });
+    return runProcess(process.execPath, [binPath, ...args], {
+      env: { ...env, HOME: userHome },
+      stdin,
+      ...(asRoot ? nobody : {}),
+    });
   }
 
   const envFor = (home: string): Record<string, string> => childEnv({ ...fakeEnv(home, [zoom, resend]), ...fileStore });
@@ -529,7 +670,9 @@ describe.skipIf(skipReadOnly !== undefined)('the data folder or the database fil
     expect((answer.result as { isError?: boolean }).isError).toBe(true);
     expect(textOf(answer)).toMatch(message);
     expect(textOf(answer)).toMatch(hint);
-    expect((await server.request('list', 'tools/list')).result).toMatchObject({ tools: expect.arrayContaining([expect.objectContaining({ name: 'book_meeting' })]) });
+    expect((await server.request('list', 'tools/list')).result).toMatchObject({
+      tools: expect.arrayContaining([expect.objectContaining({ name: 'book_meeting' })]),
+    });
     expect(textOf(answer)).not.toMatch(stackFrame);
     expectOnlyJsonRpc(server.lines);
     expect(server.child.exitCode).toBeNull();
@@ -541,7 +684,11 @@ describe.skipIf(skipReadOnly !== undefined)('the data folder or the database fil
     // Root's 0755 folder is read-only to nobody; our own 0500 folder is read-only to us.
     chmodSync(home, asRoot ? 0o755 : 0o500);
     const folder = home.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    await expectRefused(home, new RegExp(`The data folder ${folder} is not writable \\(EACCES\\)`), /chmod u\+rwx .*or point ALSATALK_HOME at a folder you own/);
+    await expectRefused(
+      home,
+      new RegExp(`The data folder ${folder} is not writable \\(EACCES\\)`),
+      /chmod u\+rwx .*or point ALSATALK_HOME at a folder you own/,
+    );
     expect(existsSync(path.join(home, 'alsatalk.db'))).toBe(false);
   });
 
@@ -555,43 +702,72 @@ describe.skipIf(skipReadOnly !== undefined)('the data folder or the database fil
     }
     chmodSync(file, 0o400);
     const escaped = file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    await expectRefused(home, new RegExp(`The database file ${escaped} is read-only \\(EACCES\\)`), /chmod u\+rw .*or point ALSATALK_HOME at a folder you own/);
+    await expectRefused(
+      home,
+      new RegExp(`The database file ${escaped} is read-only \\(EACCES\\)`),
+      /chmod u\+rw .*or point ALSATALK_HOME at a folder you own/,
+    );
     // Refused, not quietly made writable again.
     expect(statSync(file).mode & 0o777).toBe(0o400);
   });
 });
 
 describe('garbage on stdin', () => {
-  it('drops what is not JSON-RPC, answers what is, keeps stdout pure JSON-RPC, and stays up', { timeout: 60_000 }, async () => {
-    const server = startRawServer(childEnv({ ...fakeEnv(tempHome('garbage'), [zoom, resend]), ...fileStore, ALSATALK_LOG_LEVEL: 'warn' }));
-    cleanups.push(() => server.close());
-    const huge = 'y'.repeat(1024 * 1024);
-    for (const line of ['this is not json', '{"hello":1}', '[]', '"x"', '{"jsonrpc":"2.0","id":', '{"jsonrpc":"1.0","id":7,"method":"ping"}', huge]) server.write(line);
-    const unknownMethod = server.request('unknown', 'no/such/method', {});
-    const noParams = server.request('no-params', 'tools/call');
-    const initialized = await server.initialize();
-    const listed = await server.request('list', 'tools/list');
-    // A well-formed 1 MB request is read whole and refused by the tool's own validation.
-    const big = await server.request('big', 'tools/call', { name: 'book_meeting', arguments: { ...booking('13:00'), customer_name: huge } });
+  it(
+    'drops what is not JSON-RPC, answers what is, keeps stdout pure JSON-RPC, and stays up',
+    { timeout: 60_000 },
+    async () => {
+      const server = startRawServer(
+        childEnv({ ...fakeEnv(tempHome('garbage'), [zoom, resend]), ...fileStore, ALSATALK_LOG_LEVEL: 'warn' }),
+      );
+      cleanups.push(() => server.close());
+      const huge = 'y'.repeat(1024 * 1024);
+      for (const line of [
+        'this is not json',
+        '{"hello":1}',
+        '[]',
+        '"x"',
+        '{"jsonrpc":"2.0","id":',
+        '{"jsonrpc":"1.0","id":7,"method":"ping"}',
+        huge,
+      ])
+        server.write(line);
+      const unknownMethod = server.request('unknown', 'no/such/method', {});
+      const noParams = server.request('no-params', 'tools/call');
+      const initialized = await server.initialize();
+      const listed = await server.request('list', 'tools/list');
+      // A well-formed 1 MB request is read whole and refused by the tool's own validation.
+      const big = await server.request('big', 'tools/call', {
+        name: 'book_meeting',
+        arguments: { ...booking('13:00'), customer_name: huge },
+      });
 
-    expect((await unknownMethod).error).toMatchObject({ code: -32601 });
-    // The SDK answers a request it cannot parse with an error for its id (-32603 in SDK 1.x; -32602 is what the spec asks).
-    expect((await noParams).error).toMatchObject({ code: expect.any(Number), message: expect.stringContaining('params') });
-    expect(initialized.result).toMatchObject({ serverInfo: { name: 'alsatalk-mcp' } });
-    expect((listed.result as { tools: Array<{ name: string }> }).tools.map((t) => t.name)).toEqual(expect.arrayContaining(['book_meeting', 'connect_provider']));
-    expect(big.result).toMatchObject({ isError: true });
-    expect(textOf(big)).toMatch(/customer_name/);
+      expect((await unknownMethod).error).toMatchObject({ code: -32601 });
+      // The SDK answers a request it cannot parse with an error for its id (-32603 in SDK 1.x; -32602 is what the spec asks).
+      expect((await noParams).error).toMatchObject({
+        code: expect.any(Number),
+        message: expect.stringContaining('params'),
+      });
+      expect(initialized.result).toMatchObject({ serverInfo: { name: 'alsatalk-mcp' } });
+      expect((listed.result as { tools: Array<{ name: string }> }).tools.map((t) => t.name)).toEqual(
+        expect.arrayContaining(['book_meeting', 'connect_provider']),
+      );
+      expect(big.result).toMatchObject({ isError: true });
+      expect(textOf(big)).toMatch(/customer_name/);
 
-    expectOnlyJsonRpc(server.lines);
-    // The garbage got no answer, or only the spec's own: a parse error (-32700) or an invalid request (-32600), for id null.
-    const answered = server.lines.map((line) => JSON.parse(line) as { id?: unknown; error?: { code: number } });
-    for (const message of answered.filter((m) => !['"unknown"', '"no-params"', '"init"', '"list"', '"big"'].includes(JSON.stringify(m.id)))) {
-      expect(message.id, JSON.stringify(message)).toBeNull();
-      expect([-32700, -32600]).toContain(message.error?.code);
-    }
-    expect(server.child.exitCode).toBeNull();
-    expect(server.stderr()).toContain('ignored a line on stdin that is not JSON');
-    expect(server.stderr()).toContain('ignored a line on stdin that is JSON but not a JSON-RPC 2.0 message');
-    expect(server.stderr()).not.toMatch(stackFrame);
-  });
+      expectOnlyJsonRpc(server.lines);
+      // The garbage got no answer, or only the spec's own: a parse error (-32700) or an invalid request (-32600), for id null.
+      const answered = server.lines.map((line) => JSON.parse(line) as { id?: unknown; error?: { code: number } });
+      for (const message of answered.filter(
+        (m) => !['"unknown"', '"no-params"', '"init"', '"list"', '"big"'].includes(JSON.stringify(m.id)),
+      )) {
+        expect(message.id, JSON.stringify(message)).toBeNull();
+        expect([-32700, -32600]).toContain(message.error?.code);
+      }
+      expect(server.child.exitCode).toBeNull();
+      expect(server.stderr()).toContain('ignored a line on stdin that is not JSON');
+      expect(server.stderr()).toContain('ignored a line on stdin that is JSON but not a JSON-RPC 2.0 message');
+      expect(server.stderr()).not.toMatch(stackFrame);
+    },
+  );
 });

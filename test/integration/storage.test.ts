@@ -33,7 +33,10 @@ describe('database', () => {
   it('reopens an existing file without migrating twice and keeps the data', () => {
     const file = path.join(dir, 'alsatalk.db');
     const first = openDatabase(file);
-    statement(first, "INSERT INTO connections (connector, account, connected_at, updated_at) VALUES ('zoom', 'a', 'x', 'x')").run();
+    statement(
+      first,
+      "INSERT INTO connections (connector, account, connected_at, updated_at) VALUES ('zoom', 'a', 'x', 'x')",
+    ).run();
     first.close();
     const second = openDatabase(file);
     expect(statement(second, 'SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 3 });
@@ -49,12 +52,23 @@ describe('database', () => {
       ALTER TABLE bookings DROP COLUMN idempotency_key; ALTER TABLE bookings DROP COLUMN request_hash; ALTER TABLE bookings DROP COLUMN owner;
       ALTER TABLE bookings DROP COLUMN customer_phone; ALTER TABLE bookings DROP COLUMN email_covers;
       ALTER TABLE connections DROP COLUMN scopes; DELETE FROM schema_migrations WHERE version >= 2;`);
-    statement(db, "INSERT INTO connections (connector, account, connected_at, updated_at) VALUES ('zoom', 'a', 'x', 'x')").run();
+    statement(
+      db,
+      "INSERT INTO connections (connector, account, connected_at, updated_at) VALUES ('zoom', 'a', 'x', 'x')",
+    ).run();
     db.close();
     const upgraded = openDatabase(file);
-    expect(statement(upgraded, 'SELECT account, scopes FROM connections').get()).toEqual({ account: 'a', scopes: null });
+    expect(statement(upgraded, 'SELECT account, scopes FROM connections').get()).toEqual({
+      account: 'a',
+      scopes: null,
+    });
     expect(statement(upgraded, 'SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: 3 });
-    expect(statement(upgraded, 'SELECT COUNT(*) AS n FROM pragma_table_info(?) WHERE name = ?').get('bookings', 'idempotency_key')).toEqual({ n: 1 });
+    expect(
+      statement(upgraded, 'SELECT COUNT(*) AS n FROM pragma_table_info(?) WHERE name = ?').get(
+        'bookings',
+        'idempotency_key',
+      ),
+    ).toEqual({ n: 1 });
     upgraded.close();
   });
 
@@ -70,11 +84,13 @@ describe('database', () => {
     const blocker = path.join(dir, 'not-a-folder');
     writeFileSync(blocker, '');
     const target = path.join(blocker, 'alsatalk.db');
-    expect(() => openDatabase(target)).toThrow(expect.objectContaining({
-      code: 'storage_failed',
-      message: expect.stringContaining(target),
-      hint: expect.stringContaining('ALSATALK_HOME'),
-    }));
+    expect(() => openDatabase(target)).toThrow(
+      expect.objectContaining({
+        code: 'storage_failed',
+        message: expect.stringContaining(target),
+        hint: expect.stringContaining('ALSATALK_HOME'),
+      }),
+    );
   });
 });
 
@@ -100,23 +116,27 @@ describe.skipIf(!keychainAvailable)('OS keychain (real Secret Service)', () => {
 
   // Each keychain entry holds a D-Bus connection until it is garbage-collected; past 1024 open descriptors libdbus spins
   // at 100% CPU. A server that books all day must not creep towards that.
-  it.skipIf(!existsSync('/proc/self/fd'))('a thousand reads and writes leave the open connections where they were', { timeout: 120_000 }, async () => {
-    const openFiles = (): number => readdirSync('/proc/self/fd').length;
-    const service = `alsatalk-mcp-test-${randomUUID()}`;
-    const store = new KeychainSecretStore(service);
-    await store.set('resend:api_key', 're_key');
-    await store.set('zoom:access_token', 'token-0');
-    const before = openFiles();
-    for (let i = 1; i <= 250; i += 1) {
-      await store.set('zoom:access_token', `token-${i}`);
-      expect(await store.get('zoom:access_token')).toBe(`token-${i}`);
-      expect(await store.get('resend:api_key')).toBe('re_key');
-      expect(await new KeychainSecretStore(service).get('google:refresh_token')).toBeNull();
-    }
-    expect(openFiles() - before).toBeLessThanOrEqual(2);
-    await store.delete('zoom:access_token');
-    await store.delete('resend:api_key');
-  });
+  it.skipIf(!existsSync('/proc/self/fd'))(
+    'a thousand reads and writes leave the open connections where they were',
+    { timeout: 120_000 },
+    async () => {
+      const openFiles = (): number => readdirSync('/proc/self/fd').length;
+      const service = `alsatalk-mcp-test-${randomUUID()}`;
+      const store = new KeychainSecretStore(service);
+      await store.set('resend:api_key', 're_key');
+      await store.set('zoom:access_token', 'token-0');
+      const before = openFiles();
+      for (let i = 1; i <= 250; i += 1) {
+        await store.set('zoom:access_token', `token-${i}`);
+        expect(await store.get('zoom:access_token')).toBe(`token-${i}`);
+        expect(await store.get('resend:api_key')).toBe('re_key');
+        expect(await new KeychainSecretStore(service).get('google:refresh_token')).toBeNull();
+      }
+      expect(openFiles() - before).toBeLessThanOrEqual(2);
+      await store.delete('zoom:access_token');
+      await store.delete('resend:api_key');
+    },
+  );
 });
 
 describe('encrypted file store', () => {
@@ -129,7 +149,9 @@ describe('encrypted file store', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(readFileSync(file, 'utf8')).not.toMatch(/plain-secret-value|re_key_value/);
     expect(await store.delete('zoom:client_secret')).toBe(true);
-    expect(await new FileSecretStore(file, 'a long test passphrase 123', 'alsatalk-mcp').get('resend:api_key')).toBe('re_key_value_123456');
+    expect(await new FileSecretStore(file, 'a long test passphrase 123', 'alsatalk-mcp').get('resend:api_key')).toBe(
+      're_key_value_123456',
+    );
   });
 
   it('refuses a wrong passphrase with the fix, not garbage', async () => {

@@ -33,10 +33,24 @@ const ids = {
   deepDive: '4753814000000048060',
   strategy: '4753814000000048066',
 };
-const html = async (status: 400 | 401) => ({ status, body: await zohoErrorPage(status).text(), headers: { 'Content-Type': 'text/html;charset=UTF-8' } });
+const html = async (status: 400 | 401) => ({
+  status,
+  body: await zohoErrorPage(status).text(),
+  headers: { 'Content-Type': 'text/html;charset=UTF-8' },
+});
 
-const connectWith = (kind: 'grant-code' | 'refresh-token', credential: string, flags: string[] = ['--service', 'Intro call', '--staff', 'Ann Smith'], secret = z.state.clientSecret, clientId = z.state.clientId) =>
-  h.connect('zoho', ['--client-id', clientId, '--client-secret-stdin', `--${kind}-stdin`, ...flags], `${secret}\n${credential}\n`);
+const connectWith = (
+  kind: 'grant-code' | 'refresh-token',
+  credential: string,
+  flags: string[] = ['--service', 'Intro call', '--staff', 'Ann Smith'],
+  secret = z.state.clientSecret,
+  clientId = z.state.clientId,
+) =>
+  h.connect(
+    'zoho',
+    ['--client-id', clientId, '--client-secret-stdin', `--${kind}-stdin`, ...flags],
+    `${secret}\n${credential}\n`,
+  );
 const connectWithCode = (flags?: string[]) => connectWith('grant-code', z.grantCode(), flags);
 const stored = async () => ({
   clientSecret: await h.ctx.secrets.get(secretAccount('zoho', 'client_secret')),
@@ -55,8 +69,17 @@ const fromTime = (time: string): string => {
   const [year, month, day] = date.split('-');
   return `${day}-${months[Number(month) - 1]}-${year} ${time}:00`;
 };
-const utc = (time: string, zone: string, plus = 0) => DateTime.fromISO(`${date}T${time}`, { zone }).plus({ minutes: plus }).toUTC().toISO({ suppressMilliseconds: true });
-const args = { customer_name: 'Ada Lovelace', customer_email: 'ada@example.com', customer_phone: '+14155550123', booking_date: date, booking_time: '09:30', timezone: 'Pacific/Auckland', topic: 'Intro call' };
+const utc = (time: string, zone: string, plus = 0) =>
+  DateTime.fromISO(`${date}T${time}`, { zone }).plus({ minutes: plus }).toUTC().toISO({ suppressMilliseconds: true });
+const args = {
+  customer_name: 'Ada Lovelace',
+  customer_email: 'ada@example.com',
+  customer_phone: '+14155550123',
+  booking_date: date,
+  booking_time: '09:30',
+  timezone: 'Pacific/Auckland',
+  topic: 'Intro call',
+};
 
 interface Entry {
   provider: string;
@@ -71,7 +94,12 @@ interface Entry {
 
 async function book(extra: Record<string, unknown> = {}) {
   const result = await h.client.callTool({ name: 'book_meeting', arguments: { ...args, ...extra } });
-  const output = result.structuredContent as { booking_id: string | null; status: string; providers: Entry[]; email: { status: string } };
+  const output = result.structuredContent as {
+    booking_id: string | null;
+    status: string;
+    providers: Entry[];
+    email: { status: string };
+  };
   const text = (result.content as Array<{ text: string }>)[0]?.text ?? '';
   return { result, output, entry: output.providers.find((p) => p.provider === 'zoho'), text };
 }
@@ -81,9 +109,15 @@ describe('connect zoho', () => {
     await connectWithCode(['--service', 'intro call', '--staff', 'ann smith']);
     const out = h.output.join('\n');
     expect(out).toContain('Connected Zoho Bookings as ann@acme.test (Acme Consulting).');
-    expect(out).toContain('Note: Meetings of 30 minutes are booked as "Intro call" with Ann Smith. Other lengths use Ann Smith\'s other services: "Deep dive" (1 hour).');
+    expect(out).toContain(
+      'Note: Meetings of 30 minutes are booked as "Intro call" with Ann Smith. Other lengths use Ann Smith\'s other services: "Deep dive" (1 hour).',
+    );
     expect(out).toContain("Note: Zoho Bookings asks for the customer's phone number");
-    expect(await stored()).toEqual({ clientSecret: z.state.clientSecret, refreshToken: z.state.issuedRefreshTokens[0], grantCode: null });
+    expect(await stored()).toEqual({
+      clientSecret: z.state.clientSecret,
+      refreshToken: z.state.issuedRefreshTokens[0],
+      grantCode: null,
+    });
     const connection = h.ctx.connections.get('zoho');
     expect(connection?.settings).toEqual({
       clientId: z.state.clientId,
@@ -95,15 +129,29 @@ describe('connect zoho', () => {
     });
     expect(JSON.stringify(connection)).not.toContain(z.state.clientSecret);
     expect(z.state.tokenParamsIn).toEqual(['body']);
-    expect(z.state.apiCalls).toEqual(['GET workspaces', `GET services?workspace_id=${ids.workspace}`, `GET staffs?workspace_id=${ids.workspace}&service_id=${ids.intro}`]);
+    expect(z.state.apiCalls).toEqual([
+      'GET workspaces',
+      `GET services?workspace_id=${ids.workspace}`,
+      `GET staffs?workspace_id=${ids.workspace}&service_id=${ids.intro}`,
+    ]);
   });
 
   it('connects with a refresh token, choosing the workspace by name and the service and staff by id', async () => {
     const [refreshToken] = [...z.state.refreshTokens];
-    await connectWith('refresh-token', refreshToken ?? '', ['--workspace', 'ACME consulting', '--service', ids.strategy, '--staff', ids.bob]);
+    await connectWith('refresh-token', refreshToken ?? '', [
+      '--workspace',
+      'ACME consulting',
+      '--service',
+      ids.strategy,
+      '--staff',
+      ids.bob,
+    ]);
     expect(h.ctx.connections.get('zoho')).toMatchObject({
       account: 'bob@acme.test (Acme Consulting)',
-      settings: { service: { id: ids.strategy, name: 'Strategy session', duration: '1 hour 30 mins', durationMinutes: 90 }, staff: { id: ids.bob, name: 'Bob Jones' } },
+      settings: {
+        service: { id: ids.strategy, name: 'Strategy session', duration: '1 hour 30 mins', durationMinutes: 90 },
+        staff: { id: ids.bob, name: 'Bob Jones' },
+      },
     });
     expect((await stored()).refreshToken).toBe(refreshToken);
     expect(z.state.tokenRequests).toBe(1);
@@ -113,7 +161,9 @@ describe('connect zoho', () => {
     const error: unknown = await connectWithCode([]).catch((e: unknown) => e);
     expect(error).toMatchObject({ field: '--service', hint: 'choose one with --service <id or name>' });
     const message = (error as Error).message;
-    expect(message).toContain(`"Intro call" (id ${ids.intro}, 30 mins), "Deep dive" (id ${ids.deepDive}, 1 hour), "Strategy session" (id ${ids.strategy}, 1 hour 30 mins)`);
+    expect(message).toContain(
+      `"Intro call" (id ${ids.intro}, 30 mins), "Deep dive" (id ${ids.deepDive}, 1 hour), "Strategy session" (id ${ids.strategy}, 1 hour 30 mins)`,
+    );
     expect(message).not.toContain('Meeting room'); // A RESOURCE service is not booked with a staff member.
     await nothingStored();
   });
@@ -121,66 +171,112 @@ describe('connect zoho', () => {
   it('lists the staff of the service when it has several and no --staff was given', async () => {
     await expect(connectWithCode(['--service', 'Intro call'])).rejects.toMatchObject({
       field: '--staff',
-      message: expect.stringContaining(`"Ann Smith" (id ${ids.ann}, ann@acme.test), "Bob Jones" (id ${ids.bob}, bob@acme.test)`),
+      message: expect.stringContaining(
+        `"Ann Smith" (id ${ids.ann}, ann@acme.test), "Bob Jones" (id ${ids.bob}, bob@acme.test)`,
+      ),
     });
     await nothingStored();
   });
 
   it('names the choices when --service names nothing', async () => {
-    await expect(connectWithCode(['--service', 'Massage'])).rejects.toMatchObject({ field: '--service', message: '--service: Zoho Bookings has no service "Massage"', hint: expect.stringContaining('"Deep dive"') });
+    await expect(connectWithCode(['--service', 'Massage'])).rejects.toMatchObject({
+      field: '--service',
+      message: '--service: Zoho Bookings has no service "Massage"',
+      hint: expect.stringContaining('"Deep dive"'),
+    });
   });
 
   it('refuses a used or expired grant code (invalid_code inside an HTTP 200), says how to make a new one, and stores nothing', async () => {
     const code = z.grantCode();
     z.state.grantCodes.set(code, true);
     const error: unknown = await connectWith('grant-code', code).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'auth_failed', message: expect.stringContaining('Zoho refused the grant code (invalid_code)') });
-    expect((error as { hint: string }).hint).toMatch(/works once.*Generate Code \(scope zohobookings\.data\.CREATE\).*npx alsatalk-mcp connect zoho$/);
+    expect(error).toMatchObject({
+      code: 'auth_failed',
+      message: expect.stringContaining('Zoho refused the grant code (invalid_code)'),
+    });
+    expect((error as { hint: string }).hint).toMatch(
+      /works once.*Generate Code \(scope zohobookings\.data\.CREATE\).*npx alsatalk-mcp connect zoho$/,
+    );
     await nothingStored();
   });
 
   it('refuses a client from another data centre (wrong region), pointing at --region, and stores nothing', async () => {
-    const error: unknown = await connectWith('grant-code', z.grantCode(), undefined, undefined, '1000.CLIENTFROMTHEEUDATACENTRE').catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'auth_failed', message: `the Zoho accounts server ${z.accountsBase} does not know this client id (invalid_client)` });
+    const error: unknown = await connectWith(
+      'grant-code',
+      z.grantCode(),
+      undefined,
+      undefined,
+      '1000.CLIENTFROMTHEEUDATACENTRE',
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'auth_failed',
+      message: `the Zoho accounts server ${z.accountsBase} does not know this client id (invalid_client)`,
+    });
     expect((error as { hint: string }).hint).toContain('--region us|eu|in|au|jp|ca|sa|cn|uk');
     await nothingStored();
   });
 
   it('refuses a wrong client secret and stores nothing', async () => {
-    await expect(connectWith('grant-code', z.grantCode(), undefined, 'not-the-secret')).rejects.toMatchObject({ code: 'auth_failed', message: 'Zoho refused the client secret (invalid_client_secret)' });
+    await expect(connectWith('grant-code', z.grantCode(), undefined, 'not-the-secret')).rejects.toMatchObject({
+      code: 'auth_failed',
+      message: 'Zoho refused the client secret (invalid_client_secret)',
+    });
     await nothingStored();
   });
 
   it('refuses an unknown --region before calling Zoho', async () => {
-    await expect(connectWithCode(['--region', 'mars'])).rejects.toMatchObject({ field: '--region', hint: expect.stringContaining('us, eu, in, au, jp, ca, sa, cn, uk') });
+    await expect(connectWithCode(['--region', 'mars'])).rejects.toMatchObject({
+      field: '--region',
+      hint: expect.stringContaining('us, eu, in, au, jp, ca, sa, cn, uk'),
+    });
     expect(z.state.tokenRequests).toBe(0);
   });
 
   it('says when ALSATALK_ZOHO_ACCOUNTS_URL takes the place of --region', async () => {
     await connectWithCode(['--region', 'EU', '--service', 'Intro call', '--staff', 'Ann Smith']);
-    expect(h.output.join('\n')).toContain(`Note: ALSATALK_ZOHO_ACCOUNTS_URL is set, so ${z.accountsBase} is used instead of the eu accounts server.`);
+    expect(h.output.join('\n')).toContain(
+      `Note: ALSATALK_ZOHO_ACCOUNTS_URL is set, so ${z.accountsBase} is used instead of the eu accounts server.`,
+    );
     expect(h.ctx.connections.get('zoho')?.settings).toMatchObject({ region: 'eu', accountsServer: z.accountsBase });
   });
 
   // Changed with the browser sign-in: neither a grant code nor a refresh token now signs in (see the sign-in tests below).
   it('takes a grant code or a refresh token, not both', async () => {
-    const both = h.connect('zoho', ['--client-id', z.state.clientId, '--client-secret-stdin', '--grant-code-stdin', '--refresh-token-stdin'], `${z.state.clientSecret}\n${z.grantCode()}\n1000.refresh.x\n`);
-    await expect(both).rejects.toMatchObject({ field: '--grant-code-stdin', message: expect.stringContaining('not both'), hint: expect.stringContaining('sign in with the browser') });
+    const both = h.connect(
+      'zoho',
+      ['--client-id', z.state.clientId, '--client-secret-stdin', '--grant-code-stdin', '--refresh-token-stdin'],
+      `${z.state.clientSecret}\n${z.grantCode()}\n1000.refresh.x\n`,
+    );
+    await expect(both).rejects.toMatchObject({
+      field: '--grant-code-stdin',
+      message: expect.stringContaining('not both'),
+      hint: expect.stringContaining('sign in with the browser'),
+    });
     expect(z.state.tokenRequests).toBe(0);
     expect(z.state.authorizeRequests).toHaveLength(0);
   });
 
   it("reports Zoho's limit on token requests with when to retry, and stores nothing", async () => {
-    const limit = { error: 'Access Denied', error_description: 'You have made too many requests continuously. Please try again after some time.' };
+    const limit = {
+      error: 'Access Denied',
+      error_description: 'You have made too many requests continuously. Please try again after some time.',
+    };
     z.state.faults.inject('token', { status: 400, body: limit });
-    await expect(connectWithCode()).rejects.toMatchObject({ code: 'rate_limited', message: expect.stringContaining('too many requests'), hint: expect.stringContaining('wait 10 minutes') });
+    await expect(connectWithCode()).rejects.toMatchObject({
+      code: 'rate_limited',
+      message: expect.stringContaining('too many requests'),
+      hint: expect.stringContaining('wait 10 minutes'),
+    });
     await nothingStored();
   });
 
   it('reports a token Zoho Bookings refuses (its HTML 401 page) as a scope or region problem, and stores nothing', async () => {
     z.state.faults.inject('workspaces', await html(401));
     const error: unknown = await connectWithCode().catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'auth_failed', message: expect.stringContaining('HTTP 401: an HTML error page ("Zoho Creator - Error Page")') });
+    expect(error).toMatchObject({
+      code: 'auth_failed',
+      message: expect.stringContaining('HTTP 401: an HTML error page ("Zoho Creator - Error Page")'),
+    });
     expect((error as { hint: string }).hint).toMatch(/scope zohobookings\.data\.CREATE.*--region/);
     await nothingStored();
   });
@@ -222,18 +318,30 @@ describe('booking in Zoho Bookings', () => {
     expect(record?.startUtc).toBe(utc('09:30', 'Pacific/Auckland'));
     expect(record?.endUtc).toBe(utc('09:30', 'Pacific/Auckland', 30));
     const summary = 'https://acme.zohobookings.test/portal/appointment-summary/%23AC-00001';
-    expect(entry).toEqual({ provider: 'zoho', status: 'booked', meeting_id: '#AC-00001', links: [{ label: 'Zoho Bookings appointment', url: summary }], confirmation: 'confirmed' });
+    expect(entry).toEqual({
+      provider: 'zoho',
+      status: 'booked',
+      meeting_id: '#AC-00001',
+      links: [{ label: 'Zoho Bookings appointment', url: summary }],
+      confirmation: 'confirmed',
+    });
     expect(text).toContain(`zoho: booked ${summary}`);
     expect(output.email.status).toBe('sent');
     expect(h.resend.state.emails[0]?.payload.text).toContain(summary);
-    expect(h.ctx.bookings.get(output.booking_id ?? '')?.results).toContainEqual(expect.objectContaining({ provider: 'zoho', status: 'booked', externalId: '#AC-00001' }));
+    expect(h.ctx.bookings.get(output.booking_id ?? '')?.results).toContainEqual(
+      expect.objectContaining({ provider: 'zoho', status: 'booked', externalId: '#AC-00001' }),
+    );
   });
 
   it('books an America/St_Johns appointment (UTC-03:30 or -02:30) at the exact instant', async () => {
     const { entry } = await book({ timezone: 'America/St_Johns', booking_time: '08:00' });
     expect(entry?.status).toBe('booked');
     const [record] = z.state.appointments;
-    expect(record?.form).toMatchObject({ from_time: fromTime('08:00'), timezone: 'America/St_Johns', time_zone: 'America/St_Johns' });
+    expect(record?.form).toMatchObject({
+      from_time: fromTime('08:00'),
+      timezone: 'America/St_Johns',
+      time_zone: 'America/St_Johns',
+    });
     expect(record?.startUtc).toBe(utc('08:00', 'America/St_Johns'));
     expect(record?.timeZone).toBe('America/St_Johns');
   });
@@ -241,7 +349,13 @@ describe('booking in Zoho Bookings', () => {
   it('books without a link when Zoho returns no summary URL', async () => {
     z.state.summaryUrls = false;
     const { entry } = await book();
-    expect(entry).toEqual({ provider: 'zoho', status: 'booked', meeting_id: '#AC-00001', links: [], confirmation: 'confirmed' });
+    expect(entry).toEqual({
+      provider: 'zoho',
+      status: 'booked',
+      meeting_id: '#AC-00001',
+      links: [],
+      confirmation: 'confirmed',
+    });
   });
 
   it("reports a taken slot, which Zoho answers inside an HTTP 200, with Zoho's message and what to tell the user", async () => {
@@ -250,19 +364,30 @@ describe('booking in Zoho Bookings', () => {
     expect(result.isError).toBe(true);
     expect(entry).toMatchObject({
       status: 'failed',
-      error: { code: 'provider_rejected', message: 'Zoho Bookings could not book that time (Zoho said: "Slot not available for the selected staff")' },
+      error: {
+        code: 'provider_rejected',
+        message: 'Zoho Bookings could not book that time (Zoho said: "Slot not available for the selected staff")',
+      },
       remedy: expect.stringMatching(/not free then in Zoho Bookings.*tell the user/),
     });
     expect(z.state.appointments).toHaveLength(1);
   });
 
   it('passes on any other failure Zoho reports in an HTTP 200 (response.status), with the safe way to retry', async () => {
-    z.state.faults.inject('appointment', { status: 200, body: { response: { status: 'failure', message: 'Invalid input for additional_fields' } } });
+    z.state.faults.inject('appointment', {
+      status: 200,
+      body: { response: { status: 'failure', message: 'Invalid input for additional_fields' } },
+    });
     const { entry } = await book();
     expect(entry).toMatchObject({
       status: 'failed',
-      error: { code: 'provider_rejected', message: 'Zoho Bookings refused the appointment (Zoho said: "Invalid input for additional_fields")' },
-      remedy: expect.stringContaining('call book_meeting again with the same details: only Zoho Bookings is tried again'),
+      error: {
+        code: 'provider_rejected',
+        message: 'Zoho Bookings refused the appointment (Zoho said: "Invalid input for additional_fields")',
+      },
+      remedy: expect.stringContaining(
+        'call book_meeting again with the same details: only Zoho Bookings is tried again',
+      ),
     });
   });
 
@@ -276,16 +401,25 @@ describe('booking in Zoho Bookings', () => {
     expect(output.providers.find((p) => p.provider === 'zoom')?.status).toBe('booked');
     expect(output.providers.find((p) => p.provider === 'zoho')).toMatchObject({
       status: 'failed',
-      error: { code: 'invalid_input', message: `Zoho Bookings needs the customer's phone number to book (Zoho said: "Please enter a valid phone number")` },
-      remedy: 'ask the customer for their phone number, then call book_meeting again with the same details plus customer_phone (E.164, e.g. +14155550123): only Zoho Bookings is tried again',
+      error: {
+        code: 'invalid_input',
+        message: `Zoho Bookings needs the customer's phone number to book (Zoho said: "Please enter a valid phone number")`,
+      },
+      remedy:
+        'ask the customer for their phone number, then call book_meeting again with the same details plus customer_phone (E.164, e.g. +14155550123): only Zoho Bookings is tried again',
     });
     expect(z.state.appointments).toHaveLength(0);
     expect(output.email.status).toBe('sent');
 
     const retry = await book({ customer_phone: '+14155550123' });
     expect(retry.output.status).toBe('booked');
-    expect(retry.output.providers.map((p) => [p.provider, p.status])).toEqual([['zoom', 'booked'], ['zoho', 'booked']]);
-    expect(retry.output.providers.find((p) => p.provider === 'zoom')).toEqual(output.providers.find((p) => p.provider === 'zoom'));
+    expect(retry.output.providers.map((p) => [p.provider, p.status])).toEqual([
+      ['zoom', 'booked'],
+      ['zoho', 'booked'],
+    ]);
+    expect(retry.output.providers.find((p) => p.provider === 'zoom')).toEqual(
+      output.providers.find((p) => p.provider === 'zoom'),
+    );
     expect(h.zoom.state.meetings).toHaveLength(1);
     expect(z.state.appointments).toHaveLength(1);
     expect(z.state.appointments[0]?.customer.phone_number).toBe('+14155550123');
@@ -303,9 +437,17 @@ describe('booking in Zoho Bookings', () => {
 
   it("falls back to another of the staff member's services when the connected one has another length, and says so", async () => {
     const { entry } = await book({ duration_minutes: 60 });
-    expect(entry).toMatchObject({ status: 'booked', note: 'Booked Zoho service "Deep dive" (1 hour), because the connected service "Intro call" (30 mins) is not 60 minutes long' });
+    expect(entry).toMatchObject({
+      status: 'booked',
+      note: 'Booked Zoho service "Deep dive" (1 hour), because the connected service "Intro call" (30 mins) is not 60 minutes long',
+    });
     const [record] = z.state.appointments;
-    expect(record).toMatchObject({ serviceId: ids.deepDive, staffId: ids.ann, startUtc: utc('09:30', 'Pacific/Auckland'), endUtc: utc('09:30', 'Pacific/Auckland', 60) });
+    expect(record).toMatchObject({
+      serviceId: ids.deepDive,
+      staffId: ids.ann,
+      startUtc: utc('09:30', 'Pacific/Auckland'),
+      endUtc: utc('09:30', 'Pacific/Auckland', 60),
+    });
     expect(z.state.apiCalls.at(-2)).toBe(`GET services?workspace_id=${ids.workspace}&staff_id=${ids.ann}`);
   });
 
@@ -313,8 +455,13 @@ describe('booking in Zoho Bookings', () => {
     const { entry } = await book({ duration_minutes: 45 });
     expect(entry).toMatchObject({
       status: 'failed',
-      error: { code: 'provider_rejected', message: 'Zoho Bookings has no 45-minute service for Ann Smith: a Zoho service has a fixed length, and Ann Smith\'s services are "Intro call" (30 mins), "Deep dive" (1 hour)' },
-      remedy: 'book 30 or 60 minutes instead (duration_minutes), or create a 45-minute service in Zoho Bookings, assign Ann Smith to it, then retry Zoho alone with providers: ["zoho"], so the providers already booked are not booked twice',
+      error: {
+        code: 'provider_rejected',
+        message:
+          'Zoho Bookings has no 45-minute service for Ann Smith: a Zoho service has a fixed length, and Ann Smith\'s services are "Intro call" (30 mins), "Deep dive" (1 hour)',
+      },
+      remedy:
+        'book 30 or 60 minutes instead (duration_minutes), or create a 45-minute service in Zoho Bookings, assign Ann Smith to it, then retry Zoho alone with providers: ["zoho"], so the providers already booked are not booked twice',
     });
     expect(z.state.appointments).toHaveLength(0);
   });
@@ -335,7 +482,10 @@ describe('booking in Zoho Bookings', () => {
     z.state.refreshTokens.clear();
     const { result, entry } = await book({ booking_time: '11:00' });
     expect(result.isError).toBe(true);
-    expect(entry).toMatchObject({ status: 'failed', error: { code: 'auth_failed', message: expect.stringContaining('Zoho refused the refresh token (invalid_code)') } });
+    expect(entry).toMatchObject({
+      status: 'failed',
+      error: { code: 'auth_failed', message: expect.stringContaining('Zoho refused the refresh token (invalid_code)') },
+    });
     expect(entry?.remedy).toMatch(/Generate Code \(scope zohobookings\.data\.CREATE\).*npx alsatalk-mcp connect zoho$/);
     expect(z.state.apiCalls.filter((c) => c === 'POST appointment')).toHaveLength(2);
   });
@@ -345,7 +495,11 @@ describe('booking in Zoho Bookings', () => {
     const { entry } = await book();
     expect(entry).toMatchObject({
       status: 'failed',
-      error: { code: 'auth_failed', message: 'Zoho Bookings answered HTTP 401: an HTML error page ("Zoho Creator - Error Page") instead of JSON, Zoho\'s answer to a missing or refused access token' },
+      error: {
+        code: 'auth_failed',
+        message:
+          'Zoho Bookings answered HTTP 401: an HTML error page ("Zoho Creator - Error Page") instead of JSON, Zoho\'s answer to a missing or refused access token',
+      },
       remedy: expect.stringContaining('npx alsatalk-mcp connect zoho'),
     });
   });
@@ -353,14 +507,22 @@ describe('booking in Zoho Bookings', () => {
   it("treats Zoho's HTML 400 page (no token recognised) as an authentication failure too", async () => {
     z.state.faults.inject('appointment', await html(400));
     const { entry } = await book();
-    expect(entry).toMatchObject({ status: 'failed', error: { code: 'auth_failed' }, remedy: expect.stringContaining('npx alsatalk-mcp connect zoho') });
+    expect(entry).toMatchObject({
+      status: 'failed',
+      error: { code: 'auth_failed' },
+      remedy: expect.stringContaining('npx alsatalk-mcp connect zoho'),
+    });
   });
 
   it('sends the appointment again after a server error only once it has looked for it', async () => {
     z.state.faults.inject('appointment', { status: 503, body: 'Service Unavailable' });
     const { entry } = await book();
     expect(entry).toMatchObject({ status: 'booked' });
-    expect(z.state.apiCalls.filter((c) => c === 'POST appointment' || c === 'POST fetchappointment')).toEqual(['POST appointment', 'POST fetchappointment', 'POST appointment']);
+    expect(z.state.apiCalls.filter((c) => c === 'POST appointment' || c === 'POST fetchappointment')).toEqual([
+      'POST appointment',
+      'POST fetchappointment',
+      'POST appointment',
+    ]);
     expect(z.state.appointments).toHaveLength(1);
   });
 
@@ -381,15 +543,27 @@ describe('booking in Zoho Bookings', () => {
   });
 
   it('reports a 200 answer without a booking id that keeps coming as unknown, and the repeat looks first', async () => {
-    z.state.faults.inject('appointment', { status: 200, body: { response: { returnvalue: {}, status: 'success' } }, times: 3 });
+    z.state.faults.inject('appointment', {
+      status: 200,
+      body: { response: { returnvalue: {}, status: 'success' } },
+      times: 3,
+    });
     const { entry } = await book();
-    expect(entry).toMatchObject({ status: 'failed', error: { message: 'Zoho Bookings answered without a booking id' }, remedy: expect.stringContaining('looks in Zoho Bookings') });
+    expect(entry).toMatchObject({
+      status: 'failed',
+      error: { message: 'Zoho Bookings answered without a booking id' },
+      remedy: expect.stringContaining('looks in Zoho Bookings'),
+    });
   });
 
   it("reports Zoho's accounts server being down as temporary, after retrying the refresh", async () => {
     z.state.faults.inject('token', { status: 503, body: 'Service Unavailable', times: 3 });
     const { entry } = await book();
-    expect(entry).toMatchObject({ status: 'failed', error: { code: 'provider_unavailable', message: 'Zoho Bookings answered HTTP 503: Service Unavailable' }, remedy: expect.stringContaining('retry') });
+    expect(entry).toMatchObject({
+      status: 'failed',
+      error: { code: 'provider_unavailable', message: 'Zoho Bookings answered HTTP 503: Service Unavailable' },
+      remedy: expect.stringContaining('retry'),
+    });
     expect(z.state.tokenRequests).toBe(4); // connect + three tries
     expect(z.state.appointments).toHaveLength(0);
   });
@@ -404,7 +578,8 @@ describe('booking in Zoho Bookings', () => {
     await book();
     h.ctx.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
     const bytes = readFileSync(h.ctx.config.databasePath).toString('latin1');
-    for (const secret of [z.state.clientSecret, ...z.state.issuedRefreshTokens, ...z.state.tokens.keys()]) expect(bytes).not.toContain(secret);
+    for (const secret of [z.state.clientSecret, ...z.state.issuedRefreshTokens, ...z.state.tokens.keys()])
+      expect(bytes).not.toContain(secret);
   });
 });
 
@@ -432,23 +607,43 @@ describe('disconnect zoho', () => {
     await connectWithCode();
     z.state.faults.inject('revoke', { status: 500, body: 'Internal Server Error', times: 5 });
     await h.disconnect('zoho');
-    expect(h.output.join('\n')).toMatch(/Could not revoke the access at Zoho Bookings \(.*500.*\); remove it in your Zoho Bookings account's connected apps\./);
+    expect(h.output.join('\n')).toMatch(
+      /Could not revoke the access at Zoho Bookings \(.*500.*\); remove it in your Zoho Bookings account's connected apps\./,
+    );
     await nothingStored();
   });
 });
 
 describe('the fake keeps the wire honest', () => {
   it('refuses a Bearer token with the HTML 401 page, and answers a refused booking inside an HTTP 200', async () => {
-    const bearer = await fetch(`${z.apiBase}/bookings/v1/json/workspaces`, { headers: { Authorization: 'Bearer whatever' } });
+    const bearer = await fetch(`${z.apiBase}/bookings/v1/json/workspaces`, {
+      headers: { Authorization: 'Bearer whatever' },
+    });
     expect(bearer.status).toBe(401);
     expect(bearer.headers.get('content-type')).toContain('text/html');
     expect(await bearer.text()).toContain('<title>Zoho Creator - Error Page</title>');
-    expect(bookingFailure('x')).toEqual({ response: { returnvalue: { status: 'failure', message: 'x' }, status: 'success' } });
+    expect(bookingFailure('x')).toEqual({
+      response: { returnvalue: { status: 'failure', message: 'x' }, status: 'success' },
+    });
   });
 });
 
 describe('connect zoho with the browser sign-in', () => {
-  const signIn = (more: string[] = []) => h.connect('zoho', ['--client-id', z.state.clientId, '--client-secret-stdin', '--service', 'Intro call', '--staff', 'Ann Smith', ...more], `${z.state.clientSecret}\n`);
+  const signIn = (more: string[] = []) =>
+    h.connect(
+      'zoho',
+      [
+        '--client-id',
+        z.state.clientId,
+        '--client-secret-stdin',
+        '--service',
+        'Intro call',
+        '--staff',
+        'Ann Smith',
+        ...more,
+      ],
+      `${z.state.clientSecret}\n`,
+    );
   it('signs in with PKCE on the registered 127.0.0.1 port, stores the refresh token Zoho issued, picks the service and staff, and books', async () => {
     const port = await freePort();
     z.state.registeredRedirectUris = [`http://127.0.0.1:${port}/callback`];
@@ -464,11 +659,21 @@ describe('connect zoho with the browser sign-in', () => {
     expect(out).toContain(`Waiting for the sign-in to finish (redirect to http://127.0.0.1:${port}/callback)`);
     expect(out).toContain('Connected Zoho Bookings as ann@acme.test (Acme Consulting).');
     expect(out).toContain('Note: Meetings of 30 minutes are booked as "Intro call" with Ann Smith.');
-    expect(await stored()).toEqual({ clientSecret: z.state.clientSecret, refreshToken: z.state.issuedRefreshTokens[0], grantCode: null });
-    expect(h.ctx.connections.get('zoho')?.settings).toMatchObject({ accountsServer: z.accountsBase, apiDomain: z.apiBase, service: { id: ids.intro }, staff: { id: ids.ann } });
+    expect(await stored()).toEqual({
+      clientSecret: z.state.clientSecret,
+      refreshToken: z.state.issuedRefreshTokens[0],
+      grantCode: null,
+    });
+    expect(h.ctx.connections.get('zoho')?.settings).toMatchObject({
+      accountsServer: z.accountsBase,
+      apiDomain: z.apiBase,
+      service: { id: ids.intro },
+      staff: { id: ids.ann },
+    });
     expect(h.ctx.connections.get('zoho')?.settings).not.toHaveProperty('port');
     // Nothing secret was printed: not the code, not the tokens.
-    for (const secret of [...z.state.signInCodes.keys(), ...z.state.issuedRefreshTokens, z.state.clientSecret]) expect(out).not.toContain(secret);
+    for (const secret of [...z.state.signInCodes.keys(), ...z.state.issuedRefreshTokens, z.state.clientSecret])
+      expect(out).not.toContain(secret);
 
     await h.connectResend();
     const { entry } = await book();
@@ -476,13 +681,18 @@ describe('connect zoho with the browser sign-in', () => {
     expect(z.state.appointments[0]).toMatchObject({ serviceId: ids.intro, staffId: ids.ann });
   });
 
-  it("exchanges the code at the data centre the callback names (accounts-server), and keeps using it", async () => {
+  it('exchanges the code at the data centre the callback names (accounts-server), and keeps using it', async () => {
     z.state.callbackAccountsServer = z.euAccountsBase;
     z.state.callbackLocation = 'eu';
     await signIn();
     expect(z.state.tokenHosts).toEqual(['https://accounts.zoho.eu']);
-    expect(h.output.join('\n')).toContain('Note: Zoho signed you in at its eu data centre (https://accounts.zoho.eu), so the connection uses that accounts server.');
-    expect(h.ctx.connections.get('zoho')?.settings).toMatchObject({ region: 'eu', accountsServer: 'https://accounts.zoho.eu' });
+    expect(h.output.join('\n')).toContain(
+      'Note: Zoho signed you in at its eu data centre (https://accounts.zoho.eu), so the connection uses that accounts server.',
+    );
+    expect(h.ctx.connections.get('zoho')?.settings).toMatchObject({
+      region: 'eu',
+      accountsServer: 'https://accounts.zoho.eu',
+    });
 
     await h.connectResend();
     const { entry } = await book();
@@ -499,7 +709,8 @@ describe('connect zoho with the browser sign-in', () => {
     const error: unknown = await signIn().catch((e: unknown) => e);
     expect(error).toMatchObject({
       code: 'auth_failed',
-      message: 'the sign-in came back naming the accounts server "https://accounts.zoho.eu.evil.test", which is not a Zoho accounts host, so the code was not sent there',
+      message:
+        'the sign-in came back naming the accounts server "https://accounts.zoho.eu.evil.test", which is not a Zoho accounts host, so the code was not sent there',
       hint: expect.stringContaining('npx alsatalk-mcp connect zoho'),
     });
     expect(z.state.tokenRequests).toBe(0);
@@ -508,7 +719,11 @@ describe('connect zoho with the browser sign-in', () => {
 
   it('stores nothing and says to approve when consent is denied', async () => {
     z.state.consent = 'deny';
-    await expect(signIn()).rejects.toMatchObject({ code: 'auth_failed', message: expect.stringContaining('Consent was denied'), hint: expect.stringContaining('npx alsatalk-mcp connect zoho') });
+    await expect(signIn()).rejects.toMatchObject({
+      code: 'auth_failed',
+      message: expect.stringContaining('Consent was denied'),
+      hint: expect.stringContaining('npx alsatalk-mcp connect zoho'),
+    });
     expect(z.state.tokenRequests).toBe(0);
     await nothingStored();
   });
@@ -517,16 +732,27 @@ describe('connect zoho with the browser sign-in', () => {
     z.state.faults.inject('token', { status: 200, body: { error: 'invalid_redirect_uri' } });
     const port = await freePort();
     const error: unknown = await signIn(['--port', String(port)]).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'auth_failed', message: `Zoho refused the redirect URI http://127.0.0.1:${port}/callback (invalid_redirect_uri): it is not the one registered for this client` });
-    expect((error as { hint: string }).hint).toContain(`Authorized Redirect URI http://127.0.0.1:${port}/callback, exactly, then sign in with that port: npx alsatalk-mcp connect zoho --port ${port}`);
+    expect(error).toMatchObject({
+      code: 'auth_failed',
+      message: `Zoho refused the redirect URI http://127.0.0.1:${port}/callback (invalid_redirect_uri): it is not the one registered for this client`,
+    });
+    expect((error as { hint: string }).hint).toContain(
+      `Authorized Redirect URI http://127.0.0.1:${port}/callback, exactly, then sign in with that port: npx alsatalk-mcp connect zoho --port ${port}`,
+    );
     await nothingStored();
   });
 
   it('explains in connect --help how to register the redirect URI and pass --port', () => {
     const help = connectUsage(zoho);
-    expect(help).toContain('--port VALUE   Sign-in port (optional): browser sign-in: the port of the redirect URI http://127.0.0.1:<port>/callback');
-    expect(help).toContain('"Server-based Applications" client whose redirect URI is http://127.0.0.1:<port>/callback, with --port <port>');
-    expect(noPortNote).toMatch(/Without --port.*Authorized Redirect URI http:\/\/127\.0\.0\.1:<port>\/callback, exactly.*--port <port>$/);
+    expect(help).toContain(
+      '--port VALUE   Sign-in port (optional): browser sign-in: the port of the redirect URI http://127.0.0.1:<port>/callback',
+    );
+    expect(help).toContain(
+      '"Server-based Applications" client whose redirect URI is http://127.0.0.1:<port>/callback, with --port <port>',
+    );
+    expect(noPortNote).toMatch(
+      /Without --port.*Authorized Redirect URI http:\/\/127\.0\.0\.1:<port>\/callback, exactly.*--port <port>$/,
+    );
   });
 });
 
@@ -539,7 +765,18 @@ describe('the built CLI signs in to Zoho without --port', () => {
     const home = mkdtempSync(path.join(os.tmpdir(), 'alsatalk-zoho-cli-'));
     const env = childEnv({ ...fakeEnv(home, [fake]), ALSATALK_LOG_LEVEL: 'info' });
     try {
-      const args = ['connect', 'zoho', '--client-id', fake.state.clientId, '--client-secret-stdin', '--no-browser', '--service', 'Intro call', '--staff', 'Ann Smith'];
+      const args = [
+        'connect',
+        'zoho',
+        '--client-id',
+        fake.state.clientId,
+        '--client-secret-stdin',
+        '--no-browser',
+        '--service',
+        'Intro call',
+        '--staff',
+        'Ann Smith',
+      ];
       const child = spawn(process.execPath, [binPath, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
       let [stdout, stderr] = ['', ''];
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -553,7 +790,12 @@ describe('the built CLI signs in to Zoho without --port', () => {
       await followSignIn(/https?:\/\/\S+\/oauth\/v2\/auth\S+/.exec(stdout)?.[0] ?? '');
       expect(await exited, stderr).toBe(0);
       expect(stdout).toContain('Connected Zoho Bookings as ann@acme.test (Acme Consulting).');
-      for (const secret of [fake.state.clientSecret, ...fake.state.issuedRefreshTokens, ...fake.state.signInCodes.keys()]) expect(stdout + stderr).not.toContain(secret);
+      for (const secret of [
+        fake.state.clientSecret,
+        ...fake.state.issuedRefreshTokens,
+        ...fake.state.signInCodes.keys(),
+      ])
+        expect(stdout + stderr).not.toContain(secret);
     } finally {
       await runCli(['disconnect', 'zoho'], env);
       await server.close();

@@ -16,11 +16,23 @@ beforeEach(() => {
 const signIn = (more: string[] = []) => h.connect('zoom', ['--client-id', h.zoom.state.publicClientId, ...more]);
 const storedRefreshToken = () => h.ctx.secrets.get(secretAccount('zoom', 'refresh_token'));
 
-const args = { customer_name: 'Ada Lovelace', customer_email: 'ada@example.com', booking_date: futureDate(40), booking_time: '09:15', timezone: 'Asia/Kolkata' };
+const args = {
+  customer_name: 'Ada Lovelace',
+  customer_email: 'ada@example.com',
+  booking_date: futureDate(40),
+  booking_time: '09:15',
+  timezone: 'Asia/Kolkata',
+};
 
 interface Output {
   status: string;
-  providers: Array<{ provider: string; status: string; join_url?: string; error?: { code: string; message: string }; remedy?: string }>;
+  providers: Array<{
+    provider: string;
+    status: string;
+    join_url?: string;
+    error?: { code: string; message: string };
+    remedy?: string;
+  }>;
 }
 
 async function book(time = args.booking_time) {
@@ -39,7 +51,11 @@ describe('connect zoom with the browser sign-in (public client, PKCE)', () => {
     expect(authorize?.get('state')?.length).toBeGreaterThanOrEqual(32);
     const said = h.output.join('\n');
     expect(said).toContain('Connected Zoom as host@acme.test.');
-    expect(h.ctx.connections.get('zoom')?.settings).toEqual({ auth: 'oauth', clientId: h.zoom.state.publicClientId, userId: 'me' });
+    expect(h.ctx.connections.get('zoom')?.settings).toEqual({
+      auth: 'oauth',
+      clientId: h.zoom.state.publicClientId,
+      userId: 'me',
+    });
     expect(await storedRefreshToken()).toBe(h.zoom.state.refreshToken);
     expect(await h.ctx.secrets.get(secretAccount('zoom', 'client_secret'))).toBeNull();
     // Nothing secret was printed: not the code, not the refresh token.
@@ -47,7 +63,11 @@ describe('connect zoom with the browser sign-in (public client, PKCE)', () => {
     expect(said).not.toContain(h.zoom.state.refreshToken);
 
     const { entry } = await book();
-    expect(entry).toMatchObject({ provider: 'zoom', status: 'booked', join_url: expect.stringContaining('zoom.us/j/') });
+    expect(entry).toMatchObject({
+      provider: 'zoom',
+      status: 'booked',
+      join_url: expect.stringContaining('zoom.us/j/'),
+    });
     expect(h.zoom.state.meetings[0]?.userId).toBe('me');
     expect(h.zoom.state.tokenUsers.size).toBeGreaterThan(0);
   });
@@ -75,7 +95,9 @@ describe('connect zoom with the browser sign-in (public client, PKCE)', () => {
     await book();
     expect(h.zoom.state.refreshRequests).toBe(1);
     h.zoom.state.tokens.clear(); // every access token has expired
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => book(`${String(8 + i).padStart(2, '0')}:00`)));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => book(`${String(8 + i).padStart(2, '0')}:00`)),
+    );
     expect(results.map((r) => r.entry?.status)).toEqual(Array(10).fill('booked'));
     expect(h.zoom.state.refreshRequests).toBe(2);
     expect(await storedRefreshToken()).toBe(h.zoom.state.refreshToken);
@@ -95,8 +117,15 @@ describe('connect zoom with the browser sign-in (public client, PKCE)', () => {
 
     const next = await book('11:00');
     const command = `npx alsatalk-mcp connect zoom --client-id ${h.zoom.state.publicClientId}`;
-    expect(next.entry).toMatchObject({ provider: 'zoom', status: 'needs_reauth', remedy: `reconnect Zoom: ${command} (it refused the stored credentials)` });
-    expect((await collectStatus(h.ctx, [zoom])).find((s) => s.id === 'zoom')).toMatchObject({ state: 'needs_reauth', next_step: command });
+    expect(next.entry).toMatchObject({
+      provider: 'zoom',
+      status: 'needs_reauth',
+      remedy: `reconnect Zoom: ${command} (it refused the stored credentials)`,
+    });
+    expect((await collectStatus(h.ctx, [zoom])).find((s) => s.id === 'zoom')).toMatchObject({
+      state: 'needs_reauth',
+      next_step: command,
+    });
   });
 
   it('explains a lost refresh answer and keeps the stored token untouched', async () => {
@@ -118,7 +147,11 @@ describe('connect zoom with the browser sign-in (public client, PKCE)', () => {
     const other = await h.ctx.secrets.get(secretAccount('zoom', 'refresh_token'));
     const rotated = await fetch(`${h.zoom.oauthBase}/oauth/token`, {
       method: 'POST',
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: other ?? '', client_id: h.zoom.state.publicClientId }),
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: other ?? '',
+        client_id: h.zoom.state.publicClientId,
+      }),
     }).then((r) => r.json() as Promise<{ refresh_token: string }>);
     await h.ctx.secrets.set(secretAccount('zoom', 'refresh_token'), rotated.refresh_token);
     expect((await book('12:00')).entry?.status).toBe('booked');
@@ -127,7 +160,11 @@ describe('connect zoom with the browser sign-in (public client, PKCE)', () => {
 
   it('takes a piped refresh token instead of the sign-in, and stores the one Zoom returns for it', async () => {
     h.zoom.state.refreshToken = 'seed-refresh-token-0123456789';
-    await h.connect('zoom', ['--client-id', h.zoom.state.publicClientId, '--refresh-token-stdin'], 'seed-refresh-token-0123456789\n');
+    await h.connect(
+      'zoom',
+      ['--client-id', h.zoom.state.publicClientId, '--refresh-token-stdin'],
+      'seed-refresh-token-0123456789\n',
+    );
     expect(h.zoom.state.authorizeRequests).toHaveLength(0);
     expect(h.output.join('\n')).toContain('Connected Zoom as host@acme.test.');
     expect(await storedRefreshToken()).toBe(h.zoom.state.refreshToken);
@@ -136,20 +173,29 @@ describe('connect zoom with the browser sign-in (public client, PKCE)', () => {
 
   it('stores nothing and says to approve when consent is denied', async () => {
     h.zoom.state.consent = 'deny';
-    await expect(signIn()).rejects.toMatchObject({ code: 'auth_failed', hint: expect.stringContaining('npx alsatalk-mcp connect zoom') });
+    await expect(signIn()).rejects.toMatchObject({
+      code: 'auth_failed',
+      hint: expect.stringContaining('npx alsatalk-mcp connect zoom'),
+    });
     expect(h.ctx.connections.get('zoom')).toBeUndefined();
     expect(await storedRefreshToken()).toBeNull();
   });
 
   it('refuses --user with the browser sign-in, and a secret without --account-id', async () => {
     await expect(signIn(['--user', 'someone@acme.test'])).rejects.toMatchObject({ field: '--user' });
-    await expect(h.connect('zoom', ['--client-id', 'x', '--client-secret-stdin'], 'secret-value')).rejects.toMatchObject({ field: '--account-id' });
+    await expect(
+      h.connect('zoom', ['--client-id', 'x', '--client-secret-stdin'], 'secret-value'),
+    ).rejects.toMatchObject({ field: '--account-id' });
     expect(h.zoom.state.authorizeRequests).toHaveLength(0);
   });
 
   it('leaves a Server-to-Server connection (no `auth` in its settings) working as before', async () => {
     await h.connectZoom();
-    expect(h.ctx.connections.get('zoom')?.settings).toEqual({ accountId: h.zoom.state.accountId, clientId: h.zoom.state.clientId, userId: 'me' });
+    expect(h.ctx.connections.get('zoom')?.settings).toEqual({
+      accountId: h.zoom.state.accountId,
+      clientId: h.zoom.state.clientId,
+      userId: 'me',
+    });
     expect((await book()).entry?.status).toBe('booked');
     expect(h.zoom.state.refreshRequests).toBe(0);
   });

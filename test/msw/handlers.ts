@@ -3,4 +3,5 @@ import { http, type RequestHandler } from 'msw';
 import { respond, type FakeRoute } from '../../src/sandbox/fake-http.js';
 
 /** One msw handler answering from `routes`; a request no route knows falls through (and is then unhandled: an error). */
-export const mswHandler = (routes: readonly FakeRoute[]): RequestHandler => http.all('*', ({ request }) => respond(routes, request));
+export const mswHandler = (routes: readonly FakeRoute[]): RequestHandler =>
+  http.all('*', ({ request }) => respond(routes, request));

@@ -18,7 +18,11 @@ export interface CliResult {
 }
 
 /** Runs `command`, feeding it `stdin` (none: an empty stdin), and collects what it prints and how it ended. */
-export function runProcess(command: string, args: readonly string[], options: SpawnOptions & { stdin?: string } = {}): Promise<CliResult> {
+export function runProcess(
+  command: string,
+  args: readonly string[],
+  options: SpawnOptions & { stdin?: string } = {},
+): Promise<CliResult> {
   const { stdin, ...spawnOptions } = options;
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { ...spawnOptions, stdio: ['pipe', 'pipe', 'pipe'] });

@@ -56,7 +56,16 @@ export interface Harness {
   /** Runs `connect <id> ...args` with `stdin` as the piped input. */
   connect(id: string, args: string[], stdin?: string): Promise<void>;
   /** `connect` with another browser (one that forges a callback, or never comes back) and sign-in time limit. */
-  connectWith(id: string, args: string[], options: { stdin?: string; openBrowser?: (url: string) => Promise<boolean>; signInTimeoutMs?: number; env?: Record<string, string> }): Promise<void>;
+  connectWith(
+    id: string,
+    args: string[],
+    options: {
+      stdin?: string;
+      openBrowser?: (url: string) => Promise<boolean>;
+      signInTimeoutMs?: number;
+      env?: Record<string, string>;
+    },
+  ): Promise<void>;
   connectZoom(extra?: string[]): Promise<void>;
   connectResend(key?: string): Promise<void>;
   /** Sign-ins started by connect_provider. */
@@ -93,7 +102,11 @@ export function fakeEnv(home: string, fakes: readonly Fake[], service?: string):
 }
 
 /** Builds the harness; the caller registers every fake's routes with its msw server. */
-export async function createHarness(zoom = createZoomFake(), resend = createResendFake(), options: HarnessOptions = {}): Promise<Harness> {
+export async function createHarness(
+  zoom = createZoomFake(),
+  resend = createResendFake(),
+  options: HarnessOptions = {},
+): Promise<Harness> {
   const providers = options.providers ?? meetingProviders;
   const extra = options.extra ?? [];
   const registry: readonly Connector[] = [...providers, resendConnector];
@@ -127,7 +140,17 @@ export async function createHarness(zoom = createZoomFake(), resend = createRese
   await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
   const connect = (id: string, args: string[], stdin?: string) => runConnect(ctx, [id, ...args], io(stdin), registry);
   const connectWith: Harness['connectWith'] = (id, args, options) =>
-    runConnect(ctx, [id, ...args], { ...io(options.stdin), ...(options.openBrowser ? { openBrowser: options.openBrowser } : {}), ...(options.signInTimeoutMs !== undefined ? { signInTimeoutMs: options.signInTimeoutMs } : {}), ...(options.env ? { env: options.env } : {}) }, registry);
+    runConnect(
+      ctx,
+      [id, ...args],
+      {
+        ...io(options.stdin),
+        ...(options.openBrowser ? { openBrowser: options.openBrowser } : {}),
+        ...(options.signInTimeoutMs !== undefined ? { signInTimeoutMs: options.signInTimeoutMs } : {}),
+        ...(options.env ? { env: options.env } : {}),
+      },
+      registry,
+    );
   return {
     home,
     env,
@@ -141,8 +164,13 @@ export async function createHarness(zoom = createZoomFake(), resend = createRese
     connect,
     connectWith,
     connectZoom: (more = []) =>
-      connect('zoom', ['--account-id', zoom.state.accountId, '--client-id', zoom.state.clientId, '--client-secret-stdin', ...more], zoom.state.clientSecret),
-    connectResend: (key = resend.state.apiKey) => connect('resend', ['--api-key-stdin', '--from', 'Acme Scheduling <meet@acme.test>'], key),
+      connect(
+        'zoom',
+        ['--account-id', zoom.state.accountId, '--client-id', zoom.state.clientId, '--client-secret-stdin', ...more],
+        zoom.state.clientSecret,
+      ),
+    connectResend: (key = resend.state.apiKey) =>
+      connect('resend', ['--api-key-stdin', '--from', 'Acme Scheduling <meet@acme.test>'], key),
     disconnect: (id: string) => runDisconnect(ctx, [id], io(), registry),
     signIns,
     async connectClient(capabilities: ClientCapabilities) {
@@ -171,7 +199,9 @@ export async function createHarness(zoom = createZoomFake(), resend = createRese
  * @param options.extra builds this test's extra fakes (called before each test)
  * @returns the current test's harness
  */
-export function useHarness(options: { providers?: readonly MeetingProvider[]; extra?: () => Fake[] } = {}): () => Harness {
+export function useHarness(
+  options: { providers?: readonly MeetingProvider[]; extra?: () => Fake[] } = {},
+): () => Harness {
   const msw = setupServer();
   let current: Harness | undefined;
   beforeAll(() => msw.listen({ onUnhandledRequest: 'error' }));
@@ -182,7 +212,10 @@ export function useHarness(options: { providers?: readonly MeetingProvider[]; ex
     const resend = createResendFake();
     const extra = options.extra?.() ?? [];
     msw.use(loopback, mswHandler([...zoom.routes, ...resend.routes, ...extra.flatMap((f) => f.routes)]));
-    current = await createHarness(zoom, resend, { extra, ...(options.providers ? { providers: options.providers } : {}) });
+    current = await createHarness(zoom, resend, {
+      extra,
+      ...(options.providers ? { providers: options.providers } : {}),
+    });
   });
   afterEach(async () => {
     await current?.close();

@@ -13,7 +13,9 @@ export async function probeKeychain(): Promise<KeychainProbe> {
     await store.set('probe', 'ok');
     const value = await store.get('probe');
     await store.delete('probe');
-    return value === 'ok' ? { available: true } : { available: false, reason: 'the keychain did not return what was stored' };
+    return value === 'ok'
+      ? { available: true }
+      : { available: false, reason: 'the keychain did not return what was stored' };
   } catch (error) {
     return { available: false, reason: (error as Error).message };
   }
@@ -23,9 +25,13 @@ const probe = await probeKeychain();
 
 if (!probe.available) {
   if (process.env.CI === 'true') {
-    throw new Error(`CI must run the keychain tests against a real Secret Service, but none is reachable: ${probe.reason}. Run the tests through scripts/with-keyring.sh.`);
+    throw new Error(
+      `CI must run the keychain tests against a real Secret Service, but none is reachable: ${probe.reason}. Run the tests through scripts/with-keyring.sh.`,
+    );
   }
-  process.stderr.write(`[tests] OS keychain unavailable (${probe.reason}); keychain tests are skipped and other tests use the encrypted file store. Run \`bash scripts/with-keyring.sh npm test\` for the real keychain.\n`);
+  process.stderr.write(
+    `[tests] OS keychain unavailable (${probe.reason}); keychain tests are skipped and other tests use the encrypted file store. Run \`bash scripts/with-keyring.sh npm test\` for the real keychain.\n`,
+  );
 }
 
 /** True when the real keychain works here. */
@@ -38,5 +44,9 @@ export const keychainAvailable = probe.available;
 export function secretStoreEnv(service = `alsatalk-mcp-test-${randomUUID()}`): Record<string, string> {
   return keychainAvailable
     ? { ALSATALK_KEYCHAIN_SERVICE: service }
-    : { ALSATALK_SECRET_STORE: 'file', ALSATALK_SECRET_FILE_KEY: 'test-only-passphrase-0123456789', ALSATALK_KEYCHAIN_SERVICE: service };
+    : {
+        ALSATALK_SECRET_STORE: 'file',
+        ALSATALK_SECRET_FILE_KEY: 'test-only-passphrase-0123456789',
+        ALSATALK_KEYCHAIN_SERVICE: service,
+      };
 }

@@ -3,7 +3,11 @@ import { DateTime } from 'luxon';
 import type { Meeting } from '../../src/booking/types.js';
 
 /** Ada Lovelace's "Quarterly review" at `startIso` wall time in `timezone`; `end` follows the duration. */
-export function sampleMeeting(startIso = '2025-11-25T14:00', timezone = 'America/New_York', overrides: Partial<Meeting> = {}): Meeting {
+export function sampleMeeting(
+  startIso = '2025-11-25T14:00',
+  timezone = 'America/New_York',
+  overrides: Partial<Meeting> = {},
+): Meeting {
   const start = DateTime.fromISO(startIso, { zone: timezone });
   const durationMinutes = overrides.durationMinutes ?? 30;
   return {

@@ -48,13 +48,23 @@ describe('buildAuthorizeUrl', () => {
   });
 
   it("adds Zoho's offline access", () => {
-    const url = buildAuthorizeUrl({ ...base, authorizeUrl: 'https://accounts.zoho.com/oauth/v2/auth', scopes: ['zohobookings.data.CREATE'], extra: { access_type: 'offline' } });
+    const url = buildAuthorizeUrl({
+      ...base,
+      authorizeUrl: 'https://accounts.zoho.com/oauth/v2/auth',
+      scopes: ['zohobookings.data.CREATE'],
+      extra: { access_type: 'offline' },
+    });
     expect(url.startsWith('https://accounts.zoho.com/oauth/v2/auth?')).toBe(true);
     expect(paramsOf(url)).toMatchObject({ access_type: 'offline', scope: 'zohobookings.data.CREATE' });
   });
 
   it('keeps a query the authorize URL already has, and its path', () => {
-    const url = new URL(buildAuthorizeUrl({ ...base, authorizeUrl: 'https://login.example.test/tenant/x/authorize?hl=de&tenant=acme%20corp' }));
+    const url = new URL(
+      buildAuthorizeUrl({
+        ...base,
+        authorizeUrl: 'https://login.example.test/tenant/x/authorize?hl=de&tenant=acme%20corp',
+      }),
+    );
     expect(url.pathname).toBe('/tenant/x/authorize');
     expect(url.searchParams.get('hl')).toBe('de');
     expect(url.searchParams.get('tenant')).toBe('acme corp');
@@ -62,7 +72,9 @@ describe('buildAuthorizeUrl', () => {
   });
 
   it('sets each flow parameter once, even when the authorize URL already carried one', () => {
-    const url = new URL(buildAuthorizeUrl({ ...base, authorizeUrl: 'https://login.example.test/auth?response_type=token&scope=old' }));
+    const url = new URL(
+      buildAuthorizeUrl({ ...base, authorizeUrl: 'https://login.example.test/auth?response_type=token&scope=old' }),
+    );
     expect(url.searchParams.getAll('response_type')).toEqual(['code']);
     expect(url.searchParams.getAll('scope')).toEqual([base.scopes.join(' ')]);
   });
@@ -72,12 +84,16 @@ describe('buildAuthorizeUrl', () => {
   });
 
   it('refuses extras that would replace a flow parameter', () => {
-    expect(() => buildAuthorizeUrl({ ...base, extra: { code_challenge_method: 'plain' } })).toThrow(expect.objectContaining({ code: 'invalid_input', message: expect.stringContaining('code_challenge_method') }));
+    expect(() => buildAuthorizeUrl({ ...base, extra: { code_challenge_method: 'plain' } })).toThrow(
+      expect.objectContaining({ code: 'invalid_input', message: expect.stringContaining('code_challenge_method') }),
+    );
     expect(() => buildAuthorizeUrl({ ...base, extra: { state: 'other' } })).toThrow(/state/);
   });
 
   it('refuses an authorize URL that is not absolute', () => {
-    expect(() => buildAuthorizeUrl({ ...base, authorizeUrl: '/oauth/authorize' })).toThrow(expect.objectContaining({ field: 'authorizeUrl' }));
+    expect(() => buildAuthorizeUrl({ ...base, authorizeUrl: '/oauth/authorize' })).toThrow(
+      expect.objectContaining({ field: 'authorizeUrl' }),
+    );
   });
 
   it('is pure: the same input gives the same URL', () => {

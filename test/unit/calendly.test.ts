@@ -3,8 +3,23 @@ import { DateTime } from 'luxon';
 import { waitFor } from '../../src/http/failure.js';
 import { describe, expect, it } from 'vitest';
 import {
-  availabilityWindow, bookable, byDuration, confirmationUrl, describeCalendlyError, describeEventType, directBlocker, findSlot,
-  fromDirectBooking, fromSchedulingLink, isSlotTaken, locationFor, matchEventType, nearbyTimes, requiredQuestions, toInviteeRequest, uuidOf,
+  availabilityWindow,
+  bookable,
+  byDuration,
+  confirmationUrl,
+  describeCalendlyError,
+  describeEventType,
+  directBlocker,
+  findSlot,
+  fromDirectBooking,
+  fromSchedulingLink,
+  isSlotTaken,
+  locationFor,
+  matchEventType,
+  nearbyTimes,
+  requiredQuestions,
+  toInviteeRequest,
+  uuidOf,
   type CalendlyEventType,
 } from '../../src/providers/calendly-wire.js';
 import { sampleMeeting } from '../support/meeting.js';
@@ -22,7 +37,12 @@ const eventType = (overrides: Partial<CalendlyEventType> = {}): CalendlyEventTyp
   locations: [{ kind: 'zoom_conference' }],
   ...overrides,
 });
-const slot = (startTime: string, status = 'available') => ({ status, start_time: startTime, invitees_remaining: 1, scheduling_url: null });
+const slot = (startTime: string, status = 'available') => ({
+  status,
+  start_time: startTime,
+  invitees_remaining: 1,
+  scheduling_url: null,
+});
 
 describe('toInviteeRequest', () => {
   it('sends the start as a UTC instant and the name, e-mail and zone inside `invitee`', () => {
@@ -35,13 +55,28 @@ describe('toInviteeRequest', () => {
 
   it.each([
     ['New York in summer', '2026-07-01T09:00', 'America/New_York', '2026-07-01T13:00:00Z'],
-    ['Auckland in summer (NZDT, +13), the previous day in UTC', '2026-01-15T09:00', 'Pacific/Auckland', '2026-01-14T20:00:00Z'],
+    [
+      'Auckland in summer (NZDT, +13), the previous day in UTC',
+      '2026-01-15T09:00',
+      'Pacific/Auckland',
+      '2026-01-14T20:00:00Z',
+    ],
     ['Auckland in winter (NZST, +12)', '2026-07-15T09:00', 'Pacific/Auckland', '2026-07-14T21:00:00Z'],
-    ['Auckland the day after summer time ends (5 April 2026)', '2026-04-06T09:00', 'Pacific/Auckland', '2026-04-05T21:00:00Z'],
+    [
+      'Auckland the day after summer time ends (5 April 2026)',
+      '2026-04-06T09:00',
+      'Pacific/Auckland',
+      '2026-04-05T21:00:00Z',
+    ],
     ["Kolkata's half-hour offset", '2026-03-10T20:00', 'Asia/Kolkata', '2026-03-10T14:30:00Z'],
     ["St John's in winter (-3:30)", '2026-01-15T09:00', 'America/St_Johns', '2026-01-15T12:30:00Z'],
     ["St John's in summer (-2:30)", '2026-07-15T09:00', 'America/St_Johns', '2026-07-15T11:30:00Z'],
-    ['New York on the Sunday clocks go back, after the change', '2026-11-01T03:00', 'America/New_York', '2026-11-01T08:00:00Z'],
+    [
+      'New York on the Sunday clocks go back, after the change',
+      '2026-11-01T03:00',
+      'America/New_York',
+      '2026-11-01T08:00:00Z',
+    ],
   ])('%s', (_label, wall, zone, utc) => {
     const body = toInviteeRequest(sampleMeeting(wall, zone), eventType().uri);
     expect(body.start_time).toBe(utc);
@@ -49,7 +84,10 @@ describe('toInviteeRequest', () => {
   });
 
   it('adds the location only when given', () => {
-    const body = toInviteeRequest(sampleMeeting(), eventType().uri, { kind: 'outbound_call', location: '+14155550123' });
+    const body = toInviteeRequest(sampleMeeting(), eventType().uri, {
+      kind: 'outbound_call',
+      location: '+14155550123',
+    });
     expect(body.location).toEqual({ kind: 'outbound_call', location: '+14155550123' });
   });
 });
@@ -58,35 +96,62 @@ describe('availabilityWindow', () => {
   const now = DateTime.fromISO('2026-01-01T00:00:00Z');
 
   it("asks for the meeting's whole local day, in UTC", () => {
-    expect(availabilityWindow(sampleMeeting('2026-01-15T09:00', 'Pacific/Auckland'), now)).toEqual({ start_time: '2026-01-14T11:00:00Z', end_time: '2026-01-15T11:00:00Z' });
-    expect(availabilityWindow(sampleMeeting('2026-03-10T20:00', 'Asia/Kolkata'), now)).toEqual({ start_time: '2026-03-09T18:30:00Z', end_time: '2026-03-10T18:30:00Z' });
+    expect(availabilityWindow(sampleMeeting('2026-01-15T09:00', 'Pacific/Auckland'), now)).toEqual({
+      start_time: '2026-01-14T11:00:00Z',
+      end_time: '2026-01-15T11:00:00Z',
+    });
+    expect(availabilityWindow(sampleMeeting('2026-03-10T20:00', 'Asia/Kolkata'), now)).toEqual({
+      start_time: '2026-03-09T18:30:00Z',
+      end_time: '2026-03-10T18:30:00Z',
+    });
   });
 
   it('is 25 hours long on the day clocks go back, and still ends at local midnight', () => {
-    expect(availabilityWindow(sampleMeeting('2026-11-01T10:00', 'America/New_York'), now)).toEqual({ start_time: '2026-11-01T04:00:00Z', end_time: '2026-11-02T05:00:00Z' });
+    expect(availabilityWindow(sampleMeeting('2026-11-01T10:00', 'America/New_York'), now)).toEqual({
+      start_time: '2026-11-01T04:00:00Z',
+      end_time: '2026-11-02T05:00:00Z',
+    });
   });
 
   it('never starts in the past, which Calendly rejects', () => {
     const soon = DateTime.fromISO('2026-01-15T15:20:30.500Z');
-    expect(availabilityWindow(sampleMeeting('2026-01-15T14:00', 'America/New_York'), soon).start_time).toBe('2026-01-15T15:21:30Z');
+    expect(availabilityWindow(sampleMeeting('2026-01-15T14:00', 'America/New_York'), soon).start_time).toBe(
+      '2026-01-15T15:21:30Z',
+    );
   });
 });
 
 describe('findSlot and nearbyTimes', () => {
-  const times = [slot('2026-01-15T18:30:00.000000Z'), slot('2026-01-15T19:00:00.000000Z'), slot('2026-01-15T20:30:00.000000Z'), slot('2026-01-15T13:00:00.000000Z')];
+  const times = [
+    slot('2026-01-15T18:30:00.000000Z'),
+    slot('2026-01-15T19:00:00.000000Z'),
+    slot('2026-01-15T20:30:00.000000Z'),
+    slot('2026-01-15T13:00:00.000000Z'),
+  ];
 
-  it("matches the exact instant whatever precision Calendly writes", () => {
+  it('matches the exact instant whatever precision Calendly writes', () => {
     expect(findSlot(times, sampleMeeting('2026-01-15T14:00', 'America/New_York'))).toEqual(times[1]);
-    expect(findSlot([slot('2026-01-15T19:00:00Z')], sampleMeeting('2026-01-15T14:00', 'America/New_York'))).toBeDefined();
+    expect(
+      findSlot([slot('2026-01-15T19:00:00Z')], sampleMeeting('2026-01-15T14:00', 'America/New_York')),
+    ).toBeDefined();
     expect(findSlot(times, sampleMeeting('2026-01-15T14:15', 'America/New_York'))).toBeUndefined();
   });
 
   it('ignores a slot with no invitee left', () => {
-    expect(findSlot([{ ...slot('2026-01-15T19:00:00.000000Z'), invitees_remaining: 0 }], sampleMeeting('2026-01-15T14:00', 'America/New_York'))).toBeUndefined();
+    expect(
+      findSlot(
+        [{ ...slot('2026-01-15T19:00:00.000000Z'), invitees_remaining: 0 }],
+        sampleMeeting('2026-01-15T14:00', 'America/New_York'),
+      ),
+    ).toBeUndefined();
   });
 
   it("lists the nearest open times in the meeting's zone, in order", () => {
-    expect(nearbyTimes(times, sampleMeeting('2026-01-15T14:15', 'America/New_York'))).toEqual(['13:30', '14:00', '15:30']);
+    expect(nearbyTimes(times, sampleMeeting('2026-01-15T14:15', 'America/New_York'))).toEqual([
+      '13:30',
+      '14:00',
+      '15:30',
+    ]);
     expect(nearbyTimes(times, sampleMeeting('2026-01-16T00:45', 'Asia/Kolkata'), 2)).toEqual(['00:00', '00:30']);
   });
 });
@@ -95,14 +160,27 @@ describe('confirmationUrl', () => {
   const booking = 'https://calendly.com/d/abc-123/intro-call';
 
   it('opens the single-use link on the exact UTC time, on the local date, with name and e-mail filled in', () => {
-    const url = new URL(confirmationUrl(booking, sampleMeeting('2026-01-15T09:00', 'Pacific/Auckland', { customerEmail: 'ada+x@example.com' }), true));
+    const url = new URL(
+      confirmationUrl(
+        booking,
+        sampleMeeting('2026-01-15T09:00', 'Pacific/Auckland', { customerEmail: 'ada+x@example.com' }),
+        true,
+      ),
+    );
     expect(url.pathname).toBe('/d/abc-123/intro-call/2026-01-14T20:00:00Z');
-    expect(Object.fromEntries(url.searchParams)).toEqual({ month: '2026-01', date: '2026-01-15', name: 'Ada Lovelace', email: 'ada+x@example.com' });
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      month: '2026-01',
+      date: '2026-01-15',
+      name: 'Ada Lovelace',
+      email: 'ada+x@example.com',
+    });
     expect(url.search).toBe('?month=2026-01&date=2026-01-15&name=Ada%20Lovelace&email=ada%2Bx%40example.com');
   });
 
   it('without the time, opens the day only, and keeps what the link already carries', () => {
-    const url = new URL(confirmationUrl(`${booking}/?utm_source=x`, sampleMeeting('2026-01-31T23:30', 'America/St_Johns'), false));
+    const url = new URL(
+      confirmationUrl(`${booking}/?utm_source=x`, sampleMeeting('2026-01-31T23:30', 'America/St_Johns'), false),
+    );
     expect(url.pathname).toBe('/d/abc-123/intro-call/');
     expect(url.searchParams.get('utm_source')).toBe('x');
     expect(url.searchParams.get('month')).toBe('2026-01');
@@ -112,7 +190,12 @@ describe('confirmationUrl', () => {
   it('fromSchedulingLink keeps the raw link as the id and asks the invitee to confirm', () => {
     expect(fromSchedulingLink(booking, sampleMeeting('2026-01-15T14:00', 'America/New_York'), true, 'why')).toEqual({
       externalId: booking,
-      links: [{ label: 'Confirm your time (one click)', url: `${booking}/2026-01-15T19:00:00Z?month=2026-01&date=2026-01-15&name=Ada%20Lovelace&email=ada%40example.com` }],
+      links: [
+        {
+          label: 'Confirm your time (one click)',
+          url: `${booking}/2026-01-15T19:00:00Z?month=2026-01&date=2026-01-15&name=Ada%20Lovelace&email=ada%40example.com`,
+        },
+      ],
       confirmation: 'invitee_must_confirm',
       note: 'why',
     });
@@ -120,21 +203,33 @@ describe('confirmationUrl', () => {
 });
 
 describe('fromDirectBooking', () => {
-  const invitee = { uri: 'https://api.calendly.com/scheduled_events/EV1/invitees/IN1', event: 'https://api.calendly.com/scheduled_events/EV1', cancel_url: 'https://calendly.com/cancellations/IN1', reschedule_url: 'https://calendly.com/reschedulings/IN1' };
+  const invitee = {
+    uri: 'https://api.calendly.com/scheduled_events/EV1/invitees/IN1',
+    event: 'https://api.calendly.com/scheduled_events/EV1',
+    cancel_url: 'https://calendly.com/cancellations/IN1',
+    reschedule_url: 'https://calendly.com/reschedulings/IN1',
+  };
 
   it('uses the scheduled event URI as the id and its join URL when the location has one', () => {
     const event = { uri: invitee.event, location: { type: 'zoom', join_url: 'https://zoom.us/j/1' } };
     expect(fromDirectBooking(invitee, event, 'note')).toEqual({
       externalId: 'https://api.calendly.com/scheduled_events/EV1',
       joinUrl: 'https://zoom.us/j/1',
-      links: [{ label: 'Join the meeting', url: 'https://zoom.us/j/1' }, { label: 'Reschedule', url: invitee.reschedule_url }, { label: 'Cancel', url: invitee.cancel_url }],
+      links: [
+        { label: 'Join the meeting', url: 'https://zoom.us/j/1' },
+        { label: 'Reschedule', url: invitee.reschedule_url },
+        { label: 'Cancel', url: invitee.cancel_url },
+      ],
       confirmation: 'confirmed',
       note: 'note',
     });
   });
 
   it('has no join link for a physical location or an unread event', () => {
-    expect(fromDirectBooking(invitee, { uri: invitee.event, location: { type: 'physical', location: 'Main St 1' } }, 'n').joinUrl).toBeUndefined();
+    expect(
+      fromDirectBooking(invitee, { uri: invitee.event, location: { type: 'physical', location: 'Main St 1' } }, 'n')
+        .joinUrl,
+    ).toBeUndefined();
     expect(fromDirectBooking(invitee, undefined, 'n').links.map((l) => l.label)).toEqual(['Reschedule', 'Cancel']);
   });
 });
@@ -180,9 +275,15 @@ describe('choosing the event type', () => {
     const meeting = sampleMeeting();
     expect(locationFor(eventType(), meeting)).toEqual({});
     expect(locationFor(eventType({ locations: null }), meeting)).toEqual({});
-    expect(locationFor(eventType({ locations: [{ kind: 'outbound_call' }] }), { ...meeting, customerPhone: '+14155550123' })).toEqual({ location: { kind: 'outbound_call', location: '+14155550123' } });
-    expect(locationFor(eventType({ locations: [{ kind: 'outbound_call' }] }), meeting)).toEqual({ missing: "the invitee's phone number (the host calls them)" });
-    expect(locationFor(eventType({ locations: [{ kind: 'ask_invitee' }] }), meeting)).toEqual({ missing: 'a location the invitee types in' });
+    expect(
+      locationFor(eventType({ locations: [{ kind: 'outbound_call' }] }), { ...meeting, customerPhone: '+14155550123' }),
+    ).toEqual({ location: { kind: 'outbound_call', location: '+14155550123' } });
+    expect(locationFor(eventType({ locations: [{ kind: 'outbound_call' }] }), meeting)).toEqual({
+      missing: "the invitee's phone number (the host calls them)",
+    });
+    expect(locationFor(eventType({ locations: [{ kind: 'ask_invitee' }] }), meeting)).toEqual({
+      missing: 'a location the invitee types in',
+    });
   });
 });
 
@@ -190,13 +291,26 @@ describe('directBlocker', () => {
   it('says why a direct booking would need the invitee, and what would allow it', () => {
     const phone = eventType({ locations: [{ kind: 'outbound_call' }] });
     expect(directBlocker(eventType(), sampleMeeting())).toBeUndefined();
-    expect(directBlocker(eventType({ custom_questions: [{ name: 'Company', type: 'string', enabled: true, required: true }] }), sampleMeeting())).toEqual({
-      reason: 'the event type "Intro call" (intro-call, 30 min) has required questions (Company) that a direct booking would have to answer',
+    expect(
+      directBlocker(
+        eventType({ custom_questions: [{ name: 'Company', type: 'string', enabled: true, required: true }] }),
+        sampleMeeting(),
+      ),
+    ).toEqual({
+      reason:
+        'the event type "Intro call" (intro-call, 30 min) has required questions (Company) that a direct booking would have to answer',
       fix: 'make those questions optional in Calendly',
     });
-    expect(directBlocker(phone, sampleMeeting())).toEqual({ reason: `the event type "Intro call" (intro-call, 30 min) needs the invitee's phone number (the host calls them)`, fix: "give the invitee's phone number (customer_phone)" });
-    expect(directBlocker(phone, sampleMeeting(undefined, undefined, { customerPhone: '+14155550123' }))).toBeUndefined();
-    expect(directBlocker(eventType({ locations: [{ kind: 'ask_invitee' }] }), sampleMeeting())?.fix).toBe('give the event type a fixed location in Calendly');
+    expect(directBlocker(phone, sampleMeeting())).toEqual({
+      reason: `the event type "Intro call" (intro-call, 30 min) needs the invitee's phone number (the host calls them)`,
+      fix: "give the invitee's phone number (customer_phone)",
+    });
+    expect(
+      directBlocker(phone, sampleMeeting(undefined, undefined, { customerPhone: '+14155550123' })),
+    ).toBeUndefined();
+    expect(directBlocker(eventType({ locations: [{ kind: 'ask_invitee' }] }), sampleMeeting())?.fix).toBe(
+      'give the event type a fixed location in Calendly',
+    );
   });
 
   it('waitFor reads like a person would say it', () => {
@@ -205,18 +319,34 @@ describe('directBlocker', () => {
 });
 
 describe("Calendly's error body", () => {
-  const taken = { title: 'Invalid Argument', message: 'The supplied parameters are invalid.', details: [{ parameter: 'start_time', message: 'The selected time is no longer available.', code: 'already_filled' }] };
+  const taken = {
+    title: 'Invalid Argument',
+    message: 'The supplied parameters are invalid.',
+    details: [
+      { parameter: 'start_time', message: 'The selected time is no longer available.', code: 'already_filled' },
+    ],
+  };
 
   it('is described with its title, message and details', () => {
-    expect(describeCalendlyError(taken)).toBe('Invalid Argument: The supplied parameters are invalid. [start_time: The selected time is no longer available. (already_filled)]');
-    expect(describeCalendlyError({ title: 'Permission Denied', message: 'Please upgrade to a paid Calendly account.' })).toBe('Permission Denied: Please upgrade to a paid Calendly account.');
+    expect(describeCalendlyError(taken)).toBe(
+      'Invalid Argument: The supplied parameters are invalid. [start_time: The selected time is no longer available. (already_filled)]',
+    );
+    expect(
+      describeCalendlyError({ title: 'Permission Denied', message: 'Please upgrade to a paid Calendly account.' }),
+    ).toBe('Permission Denied: Please upgrade to a paid Calendly account.');
     expect(describeCalendlyError('<html>Bad gateway</html>')).toBe('<html>Bad gateway</html>');
     expect(describeCalendlyError({})).toBeUndefined();
   });
 
   it('recognises a slot taken by someone else', () => {
     expect(isSlotTaken(taken)).toBe(true);
-    expect(isSlotTaken({ title: 'Invalid Argument', message: 'x', details: [{ parameter: 'start_time', message: 'not available' }] })).toBe(false);
+    expect(
+      isSlotTaken({
+        title: 'Invalid Argument',
+        message: 'x',
+        details: [{ parameter: 'start_time', message: 'not available' }],
+      }),
+    ).toBe(false);
     expect(isSlotTaken('nope')).toBe(false);
   });
 

@@ -9,7 +9,8 @@ const linux: Platform = { platform: 'linux', homedir: '/home/ada', machineTimezo
 const darwin: Platform = { platform: 'darwin', homedir: '/Users/ada', machineTimezone: 'America/New_York' };
 const win32: Platform = { platform: 'win32', homedir: 'C:\\Users\\ada', machineTimezone: 'Asia/Kolkata' };
 
-const load = (env: Record<string, string | undefined>, platform: Platform = linux) => loadConfig(env, endpointSpecs, platform);
+const load = (env: Record<string, string | undefined>, platform: Platform = linux) =>
+  loadConfig(env, endpointSpecs, platform);
 
 /** Returns the ConfigError that loading `env` throws. */
 function configError(env: Record<string, string | undefined>): ConfigError {
@@ -29,7 +30,9 @@ describe('defaultDataDir', () => {
   });
 
   it('macOS: ~/Library/Application Support, whatever XDG_DATA_HOME says', () => {
-    expect(defaultDataDir(darwin, { XDG_DATA_HOME: '/data/xdg' })).toBe(path.join('/Users/ada', 'Library', 'Application Support', 'alsatalk-mcp'));
+    expect(defaultDataDir(darwin, { XDG_DATA_HOME: '/data/xdg' })).toBe(
+      path.join('/Users/ada', 'Library', 'Application Support', 'alsatalk-mcp'),
+    );
   });
 
   it('Windows: %APPDATA%, else the roaming folder under the home directory', () => {
@@ -66,7 +69,10 @@ describe('loadConfig: defaults', () => {
 
   it('ALSATALK_HOME overrides the data folder on every platform', () => {
     for (const platform of [linux, darwin, win32]) {
-      const config = load({ ALSATALK_HOME: '/srv/alsatalk', XDG_DATA_HOME: '/data/xdg', APPDATA: 'D:\\Roaming' }, platform);
+      const config = load(
+        { ALSATALK_HOME: '/srv/alsatalk', XDG_DATA_HOME: '/data/xdg', APPDATA: 'D:\\Roaming' },
+        platform,
+      );
       expect(config.dataDir).toBe(path.resolve('/srv/alsatalk'));
       expect(config.databasePath).toBe(path.join(path.resolve('/srv/alsatalk'), 'alsatalk.db'));
     }
@@ -79,7 +85,12 @@ describe('loadConfig: defaults', () => {
   });
 
   it('blank enum, number and URL variables count as unset too (as an MCP host may leave them)', () => {
-    const config = load({ ALSATALK_SECRET_STORE: '', ALSATALK_LOG_LEVEL: ' ', ALSATALK_PROVIDER_TIMEOUT_MS: '', ALSATALK_ZOOM_API_URL: '' });
+    const config = load({
+      ALSATALK_SECRET_STORE: '',
+      ALSATALK_LOG_LEVEL: ' ',
+      ALSATALK_PROVIDER_TIMEOUT_MS: '',
+      ALSATALK_ZOOM_API_URL: '',
+    });
     expect(config).toMatchObject({ logLevel: 'info', providerTimeoutMs: 20_000, secretStore: { kind: 'keychain' } });
     expect(config.endpoints.zoom?.api).toBe('https://api.zoom.us/v2');
   });
@@ -88,7 +99,10 @@ describe('loadConfig: defaults', () => {
 describe('loadConfig: every connector has its endpoints', () => {
   it('resolves each declared endpoint to its default', () => {
     const defaults = Object.fromEntries(
-      Object.entries(endpointSpecs).map(([id, specs]) => [id, Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, spec.default]))]),
+      Object.entries(endpointSpecs).map(([id, specs]) => [
+        id,
+        Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, spec.default])),
+      ]),
     );
     expect(load({}).endpoints).toEqual(defaults);
   });
@@ -102,7 +116,9 @@ describe('loadConfig: time zone', () => {
   it('an invalid ALSATALK_DEFAULT_TIMEZONE is rejected, naming the variable', () => {
     const error = configError({ ALSATALK_DEFAULT_TIMEZONE: 'Berlin' });
     expect(error.code).toBe('config_invalid');
-    expect(error.message).toBe('ALSATALK_DEFAULT_TIMEZONE must be an IANA time-zone name such as Europe/Paris or America/New_York');
+    expect(error.message).toBe(
+      'ALSATALK_DEFAULT_TIMEZONE must be an IANA time-zone name such as Europe/Paris or America/New_York',
+    );
     expect(error.hint).toBe('fix or unset ALSATALK_DEFAULT_TIMEZONE');
   });
 
@@ -115,7 +131,10 @@ describe('loadConfig: time zone', () => {
 
 describe('loadConfig: endpoints', () => {
   it('an override replaces the default, without its trailing slashes', () => {
-    const config = load({ ALSATALK_ZOOM_API_URL: 'http://127.0.0.1:4010/v2/', ALSATALK_RESEND_API_URL: ' http://localhost:4011// ' });
+    const config = load({
+      ALSATALK_ZOOM_API_URL: 'http://127.0.0.1:4010/v2/',
+      ALSATALK_RESEND_API_URL: ' http://localhost:4011// ',
+    });
     expect(config.endpoints.zoom).toEqual({ api: 'http://127.0.0.1:4010/v2', oauth: 'https://zoom.us' });
     expect(config.endpoints.resend).toEqual({ api: 'http://localhost:4011' });
   });
@@ -142,11 +161,18 @@ describe('loadConfig: secret store and other settings', () => {
 
   it('a short file key is rejected, naming the variable', () => {
     const error = configError({ ALSATALK_SECRET_STORE: 'file', ALSATALK_SECRET_FILE_KEY: 'short' });
-    expect(error.message).toBe('ALSATALK_SECRET_FILE_KEY must be at least 16 characters (use a long random passphrase)');
+    expect(error.message).toBe(
+      'ALSATALK_SECRET_FILE_KEY must be at least 16 characters (use a long random passphrase)',
+    );
   });
 
   it('the file store lives in the data folder', () => {
-    const config = load({ ALSATALK_HOME: '/srv/alsatalk', ALSATALK_SECRET_STORE: 'file', ALSATALK_SECRET_FILE_KEY: 'correct horse battery staple', ALSATALK_KEYCHAIN_SERVICE: 'alsatalk-test' });
+    const config = load({
+      ALSATALK_HOME: '/srv/alsatalk',
+      ALSATALK_SECRET_STORE: 'file',
+      ALSATALK_SECRET_FILE_KEY: 'correct horse battery staple',
+      ALSATALK_KEYCHAIN_SERVICE: 'alsatalk-test',
+    });
     expect(config.secretStore).toEqual({
       kind: 'file',
       service: 'alsatalk-test',
@@ -159,18 +185,37 @@ describe('loadConfig: secret store and other settings', () => {
     const error = configError({ ALSATALK_SECRET_STORE: 'sandbox' });
     expect(error.message).toMatch(/^ALSATALK_SECRET_STORE=sandbox needs ALSATALK_SANDBOX_URL and ALSATALK_SANDBOX_KEY/);
     expect(error.hint).toContain('npx alsatalk-mcp sandbox');
-    expect(configError({ ALSATALK_SECRET_STORE: 'sandbox', ALSATALK_SANDBOX_URL: 'https://secrets.example.com', ALSATALK_SANDBOX_KEY: 'k' }).message).toBe(
-      "ALSATALK_SANDBOX_URL must be the sandbox's loopback origin, such as http://127.0.0.1:8960",
-    );
-    const config = load({ ALSATALK_SECRET_STORE: 'sandbox', ALSATALK_SANDBOX_URL: 'http://127.0.0.1:8960', ALSATALK_SANDBOX_KEY: 'k3y' });
-    expect(config.secretStore).toEqual({ kind: 'sandbox', service: 'alsatalk-mcp', url: 'http://127.0.0.1:8960', key: 'k3y' });
+    expect(
+      configError({
+        ALSATALK_SECRET_STORE: 'sandbox',
+        ALSATALK_SANDBOX_URL: 'https://secrets.example.com',
+        ALSATALK_SANDBOX_KEY: 'k',
+      }).message,
+    ).toBe("ALSATALK_SANDBOX_URL must be the sandbox's loopback origin, such as http://127.0.0.1:8960");
+    const config = load({
+      ALSATALK_SECRET_STORE: 'sandbox',
+      ALSATALK_SANDBOX_URL: 'http://127.0.0.1:8960',
+      ALSATALK_SANDBOX_KEY: 'k3y',
+    });
+    expect(config.secretStore).toEqual({
+      kind: 'sandbox',
+      service: 'alsatalk-mcp',
+      url: 'http://127.0.0.1:8960',
+      key: 'k3y',
+    });
   });
 
   it('an unknown store, timeout or log level is rejected, naming the variable', () => {
-    expect(configError({ ALSATALK_SECRET_STORE: 'vault' }).message).toBe('ALSATALK_SECRET_STORE must be "keychain" (the default), "file", or "sandbox" (only with `alsatalk-mcp sandbox`)');
+    expect(configError({ ALSATALK_SECRET_STORE: 'vault' }).message).toBe(
+      'ALSATALK_SECRET_STORE must be "keychain" (the default), "file", or "sandbox" (only with `alsatalk-mcp sandbox`)',
+    );
     expect(configError({ ALSATALK_PROVIDER_TIMEOUT_MS: 'soon' }).message).toMatch(/^ALSATALK_PROVIDER_TIMEOUT_MS /);
-    expect(configError({ ALSATALK_PROVIDER_TIMEOUT_MS: '500' }).message).toBe('ALSATALK_PROVIDER_TIMEOUT_MS must be at least 1000 ms');
-    expect(configError({ ALSATALK_LOG_LEVEL: 'verbose' }).message).toBe('ALSATALK_LOG_LEVEL must be one of debug, info, warn, error');
+    expect(configError({ ALSATALK_PROVIDER_TIMEOUT_MS: '500' }).message).toBe(
+      'ALSATALK_PROVIDER_TIMEOUT_MS must be at least 1000 ms',
+    );
+    expect(configError({ ALSATALK_LOG_LEVEL: 'verbose' }).message).toBe(
+      'ALSATALK_LOG_LEVEL must be one of debug, info, warn, error',
+    );
   });
 
   it('reads the timeout and log level', () => {

@@ -35,7 +35,9 @@ function parseIcs(ics: string) {
 
 describe('subject and time lines', () => {
   it('subject is the start in the meeting zone', () => {
-    expect(renderInvite(meeting(), [zoomEntry], { now: stamp }).subject).toBe('Meeting confirmed: Tue, Nov 25, 2:00 PM EST');
+    expect(renderInvite(meeting(), [zoomEntry], { now: stamp }).subject).toBe(
+      'Meeting confirmed: Tue, Nov 25, 2:00 PM EST',
+    );
     expect(subjectTime(meeting({ startIso: '2026-07-01T09:05' }))).toBe('Wed, Jul 1, 9:05 AM EDT');
   });
 
@@ -83,7 +85,10 @@ describe('renderInvite: text and HTML', () => {
   });
 
   it('CR/LF and other control characters never reach the subject or the text lines', () => {
-    const m = meeting({ customerName: 'Ada\r\nBcc: evil@example.com', topic: 'Review\u0000\u001b[31m\nSubject: spoofed\u007f' });
+    const m = meeting({
+      customerName: 'Ada\r\nBcc: evil@example.com',
+      topic: 'Review\u0000\u001b[31m\nSubject: spoofed\u007f',
+    });
     const invite = renderInvite(m, [zoomEntry], { now: stamp });
     expect(invite.subject).not.toContain('\n');
     expect(hasControlChar(invite.subject)).toBe(false);
@@ -97,12 +102,18 @@ describe('renderInvite: text and HTML', () => {
   it('a javascript: link is never an anchor in the HTML', () => {
     const evil: BookedEntry = {
       provider: 'Zoom',
-      meeting: { externalId: '1', joinUrl: 'javascript:alert(1)', links: [{ label: 'Join', url: 'javascript:alert(1)' }] },
+      meeting: {
+        externalId: '1',
+        joinUrl: 'javascript:alert(1)',
+        links: [{ label: 'Join', url: 'javascript:alert(1)' }],
+      },
     };
     const invite = renderInvite(meeting(), [evil], { now: stamp });
     expect(invite.html).not.toContain('javascript:');
     // The only anchor left is our own add-to-calendar link.
-    expect([...invite.html.matchAll(/<a href="([^"]*)"/g)].map((m) => new URL(m[1]!.replace(/&amp;/g, '&')).origin)).toEqual(['https://calendar.google.com']);
+    expect(
+      [...invite.html.matchAll(/<a href="([^"]*)"/g)].map((m) => new URL(m[1]!.replace(/&amp;/g, '&')).origin),
+    ).toEqual(['https://calendar.google.com']);
     // It is no calendar link either: neither LOCATION nor URL.
     const { event, vevents } = parseIcs(invite.ics);
     expect(event.location).toBeNull();
@@ -113,18 +124,31 @@ describe('renderInvite: text and HTML', () => {
 describe('renderInvite: links to confirm and to save', () => {
   const calendlyLink: BookedEntry = {
     provider: 'Calendly',
-    meeting: { externalId: 'https://calendly.com/d/abc-123', links: [{ label: 'Confirm your time (one click)', url: 'https://calendly.com/d/abc-123/intro?month=2025-11&date=2025-11-25' }], confirmation: 'invitee_must_confirm' },
+    meeting: {
+      externalId: 'https://calendly.com/d/abc-123',
+      links: [
+        {
+          label: 'Confirm your time (one click)',
+          url: 'https://calendly.com/d/abc-123/intro?month=2025-11&date=2025-11-25',
+        },
+      ],
+      confirmation: 'invitee_must_confirm',
+    },
   };
 
   it('asks the invitee to confirm when every provider only sent a link', () => {
     const invite = renderInvite(meeting(), [calendlyLink], { now: stamp });
     expect(invite.subject).toBe('Please confirm your meeting: Tue, Nov 25, 2:00 PM EST');
     expect(invite.text).toContain('please confirm it with one click below');
-    expect(invite.text).toContain('Confirm your time (one click): https://calendly.com/d/abc-123/intro?month=2025-11&date=2025-11-25');
+    expect(invite.text).toContain(
+      'Confirm your time (one click): https://calendly.com/d/abc-123/intro?month=2025-11&date=2025-11-25',
+    );
   });
 
   it('stays a confirmation when one provider booked for real', () => {
-    expect(renderInvite(meeting(), [zoomEntry, calendlyLink], { now: stamp }).subject).toBe('Meeting confirmed: Tue, Nov 25, 2:00 PM EST');
+    expect(renderInvite(meeting(), [zoomEntry, calendlyLink], { now: stamp }).subject).toBe(
+      'Meeting confirmed: Tue, Nov 25, 2:00 PM EST',
+    );
   });
 
   it('offers an add-to-Google-Calendar link for the exact slot', () => {
@@ -164,7 +188,9 @@ describe('renderInvite: the .ics attachment', () => {
     expect(ics).toContain('DTEND;TZID=America/New_York:20251125T143000');
     expect(ics).toContain('DTSTAMP:20251101T080000Z');
     const { calendar } = parseIcs(ics);
-    expect(calendar.getAllSubcomponents('vtimezone').map((tz) => tz.getFirstPropertyValue('tzid'))).toEqual(['America/New_York']);
+    expect(calendar.getAllSubcomponents('vtimezone').map((tz) => tz.getFirstPropertyValue('tzid'))).toEqual([
+      'America/New_York',
+    ]);
   });
 
   it('has a DTSTAMP even when no clock is passed', () => {

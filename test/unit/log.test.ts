@@ -8,7 +8,9 @@ afterEach(() => vi.restoreAllMocks());
 describe('redact', () => {
   it('masks a registered secret wherever it appears', () => {
     registerSecret('zoom-client-secret-7Hq2');
-    expect(redact('secret=zoom-client-secret-7Hq2; again zoom-client-secret-7Hq2!')).toBe('secret=[redacted]; again [redacted]!');
+    expect(redact('secret=zoom-client-secret-7Hq2; again zoom-client-secret-7Hq2!')).toBe(
+      'secret=[redacted]; again [redacted]!',
+    );
   });
 
   it('ignores secrets shorter than 6 characters (they would mask ordinary words)', () => {
@@ -63,7 +65,10 @@ describe('createLogger', () => {
     const log = createLogger('info', (line) => lines.push(line));
     log.info('booked', { provider: 'zoom', ms: 412 });
     log.error('failed');
-    expect(lines).toEqual(['[alsatalk-mcp] info: booked {"provider":"zoom","ms":412}\n', '[alsatalk-mcp] error: failed\n']);
+    expect(lines).toEqual([
+      '[alsatalk-mcp] info: booked {"provider":"zoom","ms":412}\n',
+      '[alsatalk-mcp] error: failed\n',
+    ]);
     expect(stderr).not.toHaveBeenCalled();
     expect(stdout).not.toHaveBeenCalled();
   });
@@ -88,10 +93,15 @@ describe('createLogger', () => {
     registerSecret('s3cr3t-client-value');
     const lines: string[] = [];
     const log = createLogger('debug', (line) => lines.push(line));
-    log.warn('Zoom said: invalid client s3cr3t-client-value', { secret: 's3cr3t-client-value', nested: { v: 'x s3cr3t-client-value' } });
+    log.warn('Zoom said: invalid client s3cr3t-client-value', {
+      secret: 's3cr3t-client-value',
+      nested: { v: 'x s3cr3t-client-value' },
+    });
     log.error('header was Bearer eyJhbGciOiJIUzI1NiJ9abcdef');
     expect(lines.join('')).not.toContain('s3cr3t-client-value');
-    expect(lines[0]).toBe('[alsatalk-mcp] warn: Zoom said: invalid client [redacted] {"secret":"[redacted]","nested":{"v":"x [redacted]"}}\n');
+    expect(lines[0]).toBe(
+      '[alsatalk-mcp] warn: Zoom said: invalid client [redacted] {"secret":"[redacted]","nested":{"v":"x [redacted]"}}\n',
+    );
     expect(lines[1]).toBe('[alsatalk-mcp] error: header was Bearer [redacted]\n');
   });
 });

@@ -7,7 +7,10 @@ const unreserved = /^[A-Za-z0-9\-._~]+$/;
 
 describe('challengeFor', () => {
   // RFC 7636 Appendix B, as published: https://www.rfc-editor.org/rfc/rfc7636#appendix-B
-  const rfcOctets = [116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37, 77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121];
+  const rfcOctets = [
+    116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37, 77, 105, 214, 191, 240, 91,
+    88, 5, 88, 83, 132, 141, 121,
+  ];
   const rfcVerifier = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
 
   it('matches the RFC 7636 Appendix B example', () => {
@@ -26,7 +29,9 @@ describe('challengeFor', () => {
     ['outside the unreserved set', `${'a'.repeat(42)}+`],
     ['padded', `${'a'.repeat(42)}=`],
   ])('refuses a verifier %s, naming the rule', (_label, verifier) => {
-    expect(() => challengeFor(verifier)).toThrow(expect.objectContaining({ code: 'invalid_input', message: expect.stringContaining('43 to 128') }));
+    expect(() => challengeFor(verifier)).toThrow(
+      expect.objectContaining({ code: 'invalid_input', message: expect.stringContaining('43 to 128') }),
+    );
   });
 });
 

@@ -20,7 +20,8 @@ describe('README', () => {
   });
 
   it('documents every credential variable connect reads', () => {
-    for (const c of connectors) for (const f of c.fields.filter((field) => field.fromEnv)) expect(readme).toContain(`\`${fieldEnv(c.id, f)}\``);
+    for (const c of connectors)
+      for (const f of c.fields.filter((field) => field.fromEnv)) expect(readme).toContain(`\`${fieldEnv(c.id, f)}\``);
   });
 
   it('shows how to connect every provider', () => {

@@ -40,7 +40,11 @@ const reconnect = 'npx alsatalk-mcp connect resend';
 describe('fromResendError', () => {
   it.each([
     ['invalid_api_key', 'API key is invalid', 403],
-    ['missing_api_key', 'Missing API key in the authorization header. Include the following header Authorization: Bearer YOUR_API_KEY in the request.', 401],
+    [
+      'missing_api_key',
+      'Missing API key in the authorization header. Include the following header Authorization: Bearer YOUR_API_KEY in the request.',
+      401,
+    ],
   ])('%s is auth_failed with the reconnect command', (name, message, statusCode) => {
     const error = fromResendError({ name, message, statusCode });
     expect(error).toBeInstanceOf(ProviderError);
@@ -68,28 +72,39 @@ describe('fromResendError', () => {
   it('sending only to your own address (testing mode) is permission_denied', () => {
     const error = fromResendError({
       name: 'validation_error',
-      message: 'You can only send testing emails to your own email address (ada@example.com). To send emails to other recipients, please verify a domain at resend.com/domains',
+      message:
+        'You can only send testing emails to your own email address (ada@example.com). To send emails to other recipients, please verify a domain at resend.com/domains',
       statusCode: 403,
     });
     expect(error.code).toBe('permission_denied');
   });
 
   it('rate_limit_exceeded is rate_limited with a retry hint', () => {
-    const error = fromResendError({ name: 'rate_limit_exceeded', message: 'Too many requests. You can only make 2 requests per second.', statusCode: 429 });
+    const error = fromResendError({
+      name: 'rate_limit_exceeded',
+      message: 'Too many requests. You can only make 2 requests per second.',
+      statusCode: 429,
+    });
     expect(error.code).toBe('rate_limited');
     expect(error.status).toBe(429);
     expect(error.hint).toMatch(/retry/);
   });
 
   it('application_error without a status (the SDK could not reach Resend) is network_error', () => {
-    const error = fromResendError({ name: 'application_error', message: 'Unable to fetch data. The request could not be resolved.', statusCode: null });
+    const error = fromResendError({
+      name: 'application_error',
+      message: 'Unable to fetch data. The request could not be resolved.',
+      statusCode: null,
+    });
     expect(error.code).toBe('network_error');
     expect(error.status).toBeUndefined();
     expect(error.message).toBe('Resend: Unable to fetch data. The request could not be resolved.');
   });
 
   it('application_error with a status is email_failed', () => {
-    expect(fromResendError({ name: 'application_error', message: 'Internal server error', statusCode: 500 }).code).toBe('email_failed');
+    expect(fromResendError({ name: 'application_error', message: 'Internal server error', statusCode: 500 }).code).toBe(
+      'email_failed',
+    );
   });
 
   it('an unknown error is email_failed and keeps what Resend said', () => {
@@ -99,7 +114,11 @@ describe('fromResendError', () => {
   });
 
   it('an API key echoed in the message is redacted', () => {
-    const error = fromResendError({ name: 'invalid_api_key', message: 'API key re_abcdefghijklmnop is invalid', statusCode: 403 });
+    const error = fromResendError({
+      name: 'invalid_api_key',
+      message: 'API key re_abcdefghijklmnop is invalid',
+      statusCode: 403,
+    });
     expect(error.message).not.toContain('re_abcdefghijklmnop');
     expect(error.message).toBe('Resend: API key [redacted] is invalid (HTTP 403, invalid_api_key)');
   });

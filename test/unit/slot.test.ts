@@ -83,11 +83,14 @@ describe('resolveSlot: daylight-saving gaps', () => {
 });
 
 describe('resolveSlot: refusals', () => {
-  it.each(['2027-02-30', '2027-13-01', '2027-00-10', '2027-04-31', '2028-02-30'])('%s is not a calendar date', (date) => {
-    const error = refusal({ date });
-    expect(error.field).toBe('booking_date');
-    expect(error.message).toBe(`booking_date: ${date} is not a calendar date`);
-  });
+  it.each(['2027-02-30', '2027-13-01', '2027-00-10', '2027-04-31', '2028-02-30'])(
+    '%s is not a calendar date',
+    (date) => {
+      const error = refusal({ date });
+      expect(error.field).toBe('booking_date');
+      expect(error.message).toBe(`booking_date: ${date} is not a calendar date`);
+    },
+  );
 
   it('accepts 29 February in a leap year but not in other years', () => {
     const later = DateTime.fromISO('2027-06-01T00:00:00Z', { zone: 'utc' });
@@ -96,9 +99,12 @@ describe('resolveSlot: refusals', () => {
     expect(refusal({ date: '2027-02-29' }).field).toBe('booking_date');
   });
 
-  it.each(['2027/02/01', '1 Feb 2027', '2027-2-1', ''])('date %j in another form is refused on booking_date', (date) => {
-    expect(refusal({ date }).field).toBe('booking_date');
-  });
+  it.each(['2027/02/01', '1 Feb 2027', '2027-2-1', ''])(
+    'date %j in another form is refused on booking_date',
+    (date) => {
+      expect(refusal({ date }).field).toBe('booking_date');
+    },
+  );
 
   it.each(['24:00', '23:60', '25:10'])('%s is not a time of day', (time) => {
     const error = refusal({ time });
@@ -145,12 +151,19 @@ describe('resolveSlot: a wall time that happens twice', () => {
   const now = DateTime.fromISO('2027-01-10T12:00:00Z');
 
   it('books the first of the two and says so', () => {
-    const slot = resolveSlot({ date: '2027-11-07', time: '01:30', timezone: 'America/New_York', durationMinutes: 30 }, now);
+    const slot = resolveSlot(
+      { date: '2027-11-07', time: '01:30', timezone: 'America/New_York', durationMinutes: 30 },
+      now,
+    );
     expect(slot.start.toISO()).toBe('2027-11-07T01:30:00.000-04:00');
-    expect(slot.note).toBe('01:30 happens twice on 2027-11-07 in America/New_York (the clocks go back); booked the first, at UTC-04:00 (EDT)');
+    expect(slot.note).toBe(
+      '01:30 happens twice on 2027-11-07 in America/New_York (the clocks go back); booked the first, at UTC-04:00 (EDT)',
+    );
   });
 
   it('adds no note for an ordinary time', () => {
-    expect(resolveSlot({ date: '2027-11-07', time: '03:30', timezone: 'America/New_York', durationMinutes: 30 }, now).note).toBeUndefined();
+    expect(
+      resolveSlot({ date: '2027-11-07', time: '03:30', timezone: 'America/New_York', durationMinutes: 30 }, now).note,
+    ).toBeUndefined();
   });
 });

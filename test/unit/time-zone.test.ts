@@ -16,7 +16,16 @@ const intlAccepts = (name: string): boolean => {
 describe('isTimeZone', () => {
   it('lists only names this runtime accepts, among them the IANA zones and the usual links', () => {
     expect([...knownTimeZones].filter((name) => !intlAccepts(name))).toEqual([]);
-    for (const name of ['America/New_York', 'Europe/Paris', 'Asia/Kolkata', 'Asia/Calcutta', 'UTC', 'Etc/UTC', 'US/Eastern']) expect(knownTimeZones.has(name)).toBe(true);
+    for (const name of [
+      'America/New_York',
+      'Europe/Paris',
+      'Asia/Kolkata',
+      'Asia/Calcutta',
+      'UTC',
+      'Etc/UTC',
+      'US/Eastern',
+    ])
+      expect(knownTimeZones.has(name)).toBe(true);
   });
 
   it('asks Intl about any other name, as luxon does', () => {
@@ -32,7 +41,7 @@ describe('systemTimeZone', () => {
     expect(systemTimeZone(':Europe/Paris')).toBe('Europe/Paris');
   });
 
-  it("leaves any other TZ to Intl, which reads it itself", () => {
+  it('leaves any other TZ to Intl, which reads it itself', () => {
     expect(systemTimeZone('EST+5')).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
   });
 

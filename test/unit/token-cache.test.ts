@@ -107,7 +107,8 @@ describe('TokenCache', () => {
     issuer.calls[0]?.reject(new Error('Zoom rejected the app credentials'));
     const results = await Promise.allSettled(waiting);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
-    for (const r of results) expect((r as PromiseRejectedResult).reason).toEqual(new Error('Zoom rejected the app credentials'));
+    for (const r of results)
+      expect((r as PromiseRejectedResult).reason).toEqual(new Error('Zoom rejected the app credentials'));
 
     const retry = cache.get();
     expect(issuer.calls).toHaveLength(2);

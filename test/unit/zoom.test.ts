@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/errors.js';
 import { zoom } from '../../src/providers/zoom.js';
 import { formatMeetingId, fromZoomMeeting, toZoomMeeting } from '../../src/providers/zoom-wire.js';
-import { canCreateMeetings, canFindMeetings, describeZoomError, userTokenResponse } from '../../src/providers/zoom-wire.js';
+import {
+  canCreateMeetings,
+  canFindMeetings,
+  describeZoomError,
+  userTokenResponse,
+} from '../../src/providers/zoom-wire.js';
 import { sampleMeeting } from '../support/meeting.js';
 
 const meeting = sampleMeeting;
@@ -98,9 +103,21 @@ describe('fromZoomMeeting', () => {
   });
 
   it.each([
-    ['join_url is missing', (() => { const { join_url: _j, ...rest } = created; return rest; })()],
+    [
+      'join_url is missing',
+      (() => {
+        const { join_url: _j, ...rest } = created;
+        return rest;
+      })(),
+    ],
     ['join_url is not a URL', { ...created, join_url: 'not a url' }],
-    ['id is missing', (() => { const { id: _i, ...rest } = created; return rest; })()],
+    [
+      'id is missing',
+      (() => {
+        const { id: _i, ...rest } = created;
+        return rest;
+      })(),
+    ],
     ['the body is not an object', 'Created'],
     ['the body is empty', undefined],
   ])('throws a ProviderError when %s', (_case, body) => {
@@ -145,12 +162,21 @@ describe('Zoom OAuth wire shapes', () => {
   });
 
   it("reads the OAuth endpoint's error body and the REST API's", () => {
-    expect(describeZoomError({ reason: 'Invalid Token!', error: 'invalid_grant' })).toBe('Invalid Token! / invalid_grant');
+    expect(describeZoomError({ reason: 'Invalid Token!', error: 'invalid_grant' })).toBe(
+      'Invalid Token! / invalid_grant',
+    );
     expect(describeZoomError({ code: 124, message: 'Invalid access token.' })).toBe('Invalid access token. (code 124)');
   });
 
   it('accepts a user-level token answer with its rotated refresh token', () => {
-    const parsed = userTokenResponse.parse({ access_token: 'a', token_type: 'bearer', refresh_token: 'r', expires_in: 3599, scope: 'meeting:write:meeting', api_url: 'https://api.zoom.us' });
+    const parsed = userTokenResponse.parse({
+      access_token: 'a',
+      token_type: 'bearer',
+      refresh_token: 'r',
+      expires_in: 3599,
+      scope: 'meeting:write:meeting',
+      api_url: 'https://api.zoom.us',
+    });
     expect(parsed.refresh_token).toBe('r');
   });
 

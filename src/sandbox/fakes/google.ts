@@ -46,7 +46,8 @@ const scopes = {
 export const googleApiError = (status: number, message: string, reason: string, domain = 'global') =>
   Response.json({ error: { errors: [{ domain, reason, message }], code: status, message } }, { status });
 
-const oauthError = (status: number, error: string, description: string) => Response.json({ error, error_description: description }, { status });
+const oauthError = (status: number, error: string, description: string) =>
+  Response.json({ error, error_description: description }, { status });
 
 /** Meet codes look like `abc-defg-hij`. */
 const meetCode = (): string => {
@@ -69,7 +70,12 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
     tokenTtlSeconds: 3599,
     calendars: [
       { id: owner, summary: owner, timeZone: 'America/New_York', allowedConferenceSolutionTypes: ['hangoutsMeet'] },
-      { id: 'team@group.calendar.google.com', summary: 'Team', timeZone: 'Europe/Berlin', allowedConferenceSolutionTypes: ['hangoutsMeet'] },
+      {
+        id: 'team@group.calendar.google.com',
+        summary: 'Team',
+        timeZone: 'Europe/Berlin',
+        allowedConferenceSolutionTypes: ['hangoutsMeet'],
+      },
     ] as GoogleCalendarRecord[],
     /** How Meet creation goes for new events: ready at once, `pending` until read `readyAtRead` (Infinity: never), or failed. */
     meet: { outcome: 'success' as 'success' | 'pending' | 'failure', readyAtRead: 1 },
@@ -99,12 +105,33 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
   };
   const invalidCredentials = () =>
     Response.json(
-      { error: { errors: [{ domain: 'global', reason: 'authError', message: 'Invalid Credentials', locationType: 'header', location: 'Authorization' }], code: 401, message: 'Invalid Credentials' } },
+      {
+        error: {
+          errors: [
+            {
+              domain: 'global',
+              reason: 'authError',
+              message: 'Invalid Credentials',
+              locationType: 'header',
+              location: 'Authorization',
+            },
+          ],
+          code: 401,
+          message: 'Invalid Credentials',
+        },
+      },
       { status: 401 },
     );
   const insufficientScopes = () =>
     Response.json(
-      { error: { code: 403, message: 'Request had insufficient authentication scopes.', errors: [{ message: 'Insufficient Permission', domain: 'global', reason: 'insufficientPermissions' }], status: 'PERMISSION_DENIED' } },
+      {
+        error: {
+          code: 403,
+          message: 'Request had insufficient authentication scopes.',
+          errors: [{ message: 'Insufficient Permission', domain: 'global', reason: 'insufficientPermissions' }],
+          status: 'PERMISSION_DENIED',
+        },
+      },
       { status: 403 },
     );
   const notFound = () => googleApiError(404, 'Not Found', 'notFound');
@@ -115,24 +142,41 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
     record.event.hangoutLink = `https://meet.google.com/${code}`;
     record.event.conferenceData = {
       createRequest: { requestId, conferenceSolutionKey: { type: 'hangoutsMeet' }, status: { statusCode: 'success' } },
-      entryPoints: [{ entryPointType: 'video', uri: `https://meet.google.com/${code}`, label: `meet.google.com/${code}` }],
-      conferenceSolution: { key: { type: 'hangoutsMeet' }, name: 'Google Meet', iconUri: 'https://fonts.gstatic.com/s/i/productlogos/meet_2020q4/v6/web-512dp/logo_meet_2020q4_color_2x_web_512dp.png' },
+      entryPoints: [
+        { entryPointType: 'video', uri: `https://meet.google.com/${code}`, label: `meet.google.com/${code}` },
+      ],
+      conferenceSolution: {
+        key: { type: 'hangoutsMeet' },
+        name: 'Google Meet',
+        iconUri:
+          'https://fonts.gstatic.com/s/i/productlogos/meet_2020q4/v6/web-512dp/logo_meet_2020q4_color_2x_web_512dp.png',
+      },
       conferenceId: code,
     };
   };
 
   /** Reads `dateTime` as Google does: an offset is required unless `timeZone` names the zone. */
-  const readTime = (value: unknown, which: 'start' | 'end'): { instant: DateTime; timeZone: string | undefined } | Response => {
+  const readTime = (
+    value: unknown,
+    which: 'start' | 'end',
+  ): { instant: DateTime; timeZone: string | undefined } | Response => {
     const time = (value ?? {}) as { dateTime?: unknown; timeZone?: unknown };
     if (value === undefined) return googleApiError(400, `Missing ${which} time.`, 'required');
     const timeZone = typeof time.timeZone === 'string' ? time.timeZone : undefined;
-    if (timeZone !== undefined && !IANAZone.isValidZone(timeZone)) return googleApiError(400, `Invalid time zone definition for ${which} time.`, 'invalid');
-    if (typeof time.dateTime !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/.test(time.dateTime)) {
+    if (timeZone !== undefined && !IANAZone.isValidZone(timeZone))
+      return googleApiError(400, `Invalid time zone definition for ${which} time.`, 'invalid');
+    if (
+      typeof time.dateTime !== 'string' ||
+      !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/.test(time.dateTime)
+    ) {
       return googleApiError(400, 'Bad Request', 'badRequest');
     }
     const hasOffset = /(Z|[+-]\d{2}:\d{2})$/.test(time.dateTime);
-    if (!hasOffset && !timeZone) return googleApiError(400, `Missing time zone definition for ${which} time.`, 'required');
-    const instant = hasOffset ? DateTime.fromISO(time.dateTime, { setZone: true }) : DateTime.fromISO(time.dateTime, { zone: timeZone });
+    if (!hasOffset && !timeZone)
+      return googleApiError(400, `Missing time zone definition for ${which} time.`, 'required');
+    const instant = hasOffset
+      ? DateTime.fromISO(time.dateTime, { setZone: true })
+      : DateTime.fromISO(time.dateTime, { zone: timeZone });
     return instant.isValid ? { instant, timeZone } : googleApiError(400, 'Bad Request', 'badRequest');
   };
 
@@ -143,11 +187,17 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
       state.authorizeRequests.push(query);
       const redirectUri = query.get('redirect_uri') ?? '';
       if (query.get('client_id') !== state.clientId) return new Response('Error 401: invalid_client', { status: 401 });
-      if (!/^http:\/\/(127\.0\.0\.1|\[::1\]):\d+\//.test(redirectUri)) return new Response('Error 400: redirect_uri_mismatch', { status: 400 });
-      if (query.get('response_type') !== 'code' || query.get('code_challenge_method') !== 'S256' || !query.get('code_challenge')) {
+      if (!/^http:\/\/(127\.0\.0\.1|\[::1\]):\d+\//.test(redirectUri))
+        return new Response('Error 400: redirect_uri_mismatch', { status: 400 });
+      if (
+        query.get('response_type') !== 'code' ||
+        query.get('code_challenge_method') !== 'S256' ||
+        !query.get('code_challenge')
+      ) {
         return new Response('Error 400: invalid_request', { status: 400 });
       }
-      if (!(query.get('scope') ?? '').split(' ').includes(scopes.events)) return new Response('Error 400: invalid_scope', { status: 400 });
+      if (!(query.get('scope') ?? '').split(' ').includes(scopes.events))
+        return new Response('Error 400: invalid_scope', { status: 400 });
       const back = new URL(redirectUri);
       back.searchParams.set('state', query.get('state') ?? '');
       if (state.consent === 'deny') {
@@ -170,29 +220,46 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
       }
       const form = new URLSearchParams(await request.text());
       const grant = form.get('grant_type');
-      if (grant !== 'refresh_token' && grant !== 'authorization_code') return oauthError(400, 'unsupported_grant_type', `Invalid grant_type: ${grant ?? ''}`);
-      if (!form.get('client_id')) return oauthError(400, 'invalid_request', 'Could not determine client ID from request.');
-      if (form.get('client_id') !== state.clientId) return oauthError(401, 'invalid_client', 'The OAuth client was not found.');
+      if (grant !== 'refresh_token' && grant !== 'authorization_code')
+        return oauthError(400, 'unsupported_grant_type', `Invalid grant_type: ${grant ?? ''}`);
+      if (!form.get('client_id'))
+        return oauthError(400, 'invalid_request', 'Could not determine client ID from request.');
+      if (form.get('client_id') !== state.clientId)
+        return oauthError(401, 'invalid_client', 'The OAuth client was not found.');
       if (!form.get('client_secret')) return oauthError(400, 'invalid_request', 'client_secret is missing.');
       if (form.get('client_secret') !== state.clientSecret) return oauthError(401, 'invalid_client', 'Unauthorized');
       if (grant === 'authorization_code') {
         const issued = state.codes.get(form.get('code') ?? '');
         if (!issued || issued.used) return oauthError(400, 'invalid_grant', 'Malformed auth code.');
         issued.used = true;
-        if (form.get('redirect_uri') !== issued.redirectUri) return oauthError(400, 'redirect_uri_mismatch', 'Bad Request');
+        if (form.get('redirect_uri') !== issued.redirectUri)
+          return oauthError(400, 'redirect_uri_mismatch', 'Bad Request');
         const verifier = form.get('code_verifier') ?? '';
-        if (createHash('sha256').update(verifier).digest('base64url') !== issued.challenge) return oauthError(400, 'invalid_grant', 'Invalid code verifier.');
+        if (createHash('sha256').update(verifier).digest('base64url') !== issued.challenge)
+          return oauthError(400, 'invalid_grant', 'Invalid code verifier.');
         const token = `ya29.${randomBytes(32).toString('base64url')}`;
         state.tokens.set(token, Date.now() + state.tokenTtlSeconds * 1000);
-        return Response.json({ access_token: token, expires_in: state.tokenTtlSeconds, refresh_token: state.refreshToken, scope: state.scope, token_type: 'Bearer' });
+        return Response.json({
+          access_token: token,
+          expires_in: state.tokenTtlSeconds,
+          refresh_token: state.refreshToken,
+          scope: state.scope,
+          token_type: 'Bearer',
+        });
       }
       const refreshToken = form.get('refresh_token');
       if (!refreshToken) return oauthError(400, 'invalid_request', 'Missing required parameter: refresh_token');
-      if (refreshToken !== state.refreshToken || state.revoked.has(refreshToken)) return oauthError(400, 'invalid_grant', 'Token has been expired or revoked.');
+      if (refreshToken !== state.refreshToken || state.revoked.has(refreshToken))
+        return oauthError(400, 'invalid_grant', 'Token has been expired or revoked.');
       const token = `ya29.${randomBytes(32).toString('base64url')}`;
       state.tokens.set(token, Date.now() + state.tokenTtlSeconds * 1000);
       // Google does not rotate refresh tokens: the answer carries no new one.
-      return Response.json({ access_token: token, expires_in: state.tokenTtlSeconds, scope: state.scope, token_type: 'Bearer' });
+      return Response.json({
+        access_token: token,
+        expires_in: state.tokenTtlSeconds,
+        scope: state.scope,
+        token_type: 'Bearer',
+      });
     }),
 
     // https://developers.google.com/identity/protocols/oauth2/native-app#tokenrevoke: a refresh or access token, as a form
@@ -227,7 +294,9 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
         id: calendar.id,
         summary: calendar.summary,
         timeZone: calendar.timeZone,
-        ...(calendar.allowedConferenceSolutionTypes ? { conferenceProperties: { allowedConferenceSolutionTypes: calendar.allowedConferenceSolutionTypes } } : {}),
+        ...(calendar.allowedConferenceSolutionTypes
+          ? { conferenceProperties: { allowedConferenceSolutionTypes: calendar.allowedConferenceSolutionTypes } }
+          : {}),
       });
     }),
 
@@ -242,8 +311,10 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
       const url = new URL(request.url);
       const conferenceDataVersion = url.searchParams.get('conferenceDataVersion');
       const sendUpdates = url.searchParams.get('sendUpdates');
-      if (conferenceDataVersion !== null && !['0', '1'].includes(conferenceDataVersion)) return googleApiError(400, 'Invalid conference data version.', 'invalid');
-      if (sendUpdates !== null && !['all', 'externalOnly', 'none'].includes(sendUpdates)) return googleApiError(400, `Invalid value for sendUpdates: ${sendUpdates}`, 'invalidParameter');
+      if (conferenceDataVersion !== null && !['0', '1'].includes(conferenceDataVersion))
+        return googleApiError(400, 'Invalid conference data version.', 'invalid');
+      if (sendUpdates !== null && !['all', 'externalOnly', 'none'].includes(sendUpdates))
+        return googleApiError(400, `Invalid value for sendUpdates: ${sendUpdates}`, 'invalidParameter');
       let body: Record<string, unknown>;
       try {
         body = (await request.json()) as Record<string, unknown>;
@@ -254,24 +325,38 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
       if (start instanceof Response) return start;
       const end = readTime(body.end, 'end');
       if (end instanceof Response) return end;
-      if (end.instant <= start.instant) return googleApiError(400, 'The specified time range is empty.', 'timeRangeEmpty', 'calendar');
-      const attendees = Array.isArray(body.attendees) ? (body.attendees as Array<{ email?: unknown; displayName?: unknown }>) : [];
-      if (attendees.some((a) => typeof a.email !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(a.email))) return googleApiError(400, 'Invalid attendee email.', 'invalid');
+      if (end.instant <= start.instant)
+        return googleApiError(400, 'The specified time range is empty.', 'timeRangeEmpty', 'calendar');
+      const attendees = Array.isArray(body.attendees)
+        ? (body.attendees as Array<{ email?: unknown; displayName?: unknown }>)
+        : [];
+      if (attendees.some((a) => typeof a.email !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(a.email)))
+        return googleApiError(400, 'Invalid attendee email.', 'invalid');
 
       // A client may give the id: base32hex (a-v, 0-9), 5 to 1024 characters, unique in the calendar (else 409 duplicate).
       let id = randomBytes(13).toString('hex').replace(/[w-z]/g, 'v');
       if (body.id !== undefined) {
-        if (typeof body.id !== 'string' || !/^[a-v0-9]{5,1024}$/.test(body.id)) return googleApiError(400, 'Invalid resource id value.', 'invalid');
-        if (state.events.some((e) => e.calendarId === calendar.id && e.event.id === body.id)) return googleApiError(409, 'The requested identifier already exists.', 'duplicate');
+        if (typeof body.id !== 'string' || !/^[a-v0-9]{5,1024}$/.test(body.id))
+          return googleApiError(400, 'Invalid resource id value.', 'invalid');
+        if (state.events.some((e) => e.calendarId === calendar.id && e.event.id === body.id))
+          return googleApiError(409, 'The requested identifier already exists.', 'duplicate');
         id = body.id;
       }
       const zone = start.timeZone ?? calendar.timeZone;
       // Like Google: conferenceData is silently ignored unless conferenceDataVersion=1.
-      const create = conferenceDataVersion === '1' ? (body.conferenceData as { createRequest?: { requestId?: unknown; conferenceSolutionKey?: { type?: unknown } } } | undefined)?.createRequest : undefined;
+      const create =
+        conferenceDataVersion === '1'
+          ? (
+              body.conferenceData as
+                { createRequest?: { requestId?: unknown; conferenceSolutionKey?: { type?: unknown } } } | undefined
+            )?.createRequest
+          : undefined;
       if (create) {
-        if (typeof create.requestId !== 'string' || create.requestId === '') return googleApiError(400, 'Invalid conference create request.', 'invalid');
+        if (typeof create.requestId !== 'string' || create.requestId === '')
+          return googleApiError(400, 'Invalid conference create request.', 'invalid');
         const type = create.conferenceSolutionKey?.type;
-        if (typeof type !== 'string' || !(calendar.allowedConferenceSolutionTypes ?? []).includes(type)) return googleApiError(400, 'Invalid conference type value.', 'invalid');
+        if (typeof type !== 'string' || !(calendar.allowedConferenceSolutionTypes ?? []).includes(type))
+          return googleApiError(400, 'Invalid conference type value.', 'invalid');
       }
       const now = new Date().toISOString();
       const event: Record<string, unknown> = {
@@ -287,10 +372,17 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
         creator: { email: owner, self: true },
         organizer: { email: calendar.id, self: true },
         start: { dateTime: start.instant.setZone(zone).toISO({ suppressMilliseconds: true }), timeZone: zone },
-        end: { dateTime: end.instant.setZone(end.timeZone ?? zone).toISO({ suppressMilliseconds: true }), timeZone: end.timeZone ?? zone },
+        end: {
+          dateTime: end.instant.setZone(end.timeZone ?? zone).toISO({ suppressMilliseconds: true }),
+          timeZone: end.timeZone ?? zone,
+        },
         iCalUID: `${id}@google.com`,
         sequence: 0,
-        attendees: attendees.map((a) => ({ email: a.email, ...(typeof a.displayName === 'string' ? { displayName: a.displayName } : {}), responseStatus: 'needsAction' })),
+        attendees: attendees.map((a) => ({
+          email: a.email,
+          ...(typeof a.displayName === 'string' ? { displayName: a.displayName } : {}),
+          responseStatus: 'needsAction',
+        })),
         reminders: { useDefault: true },
         eventType: 'default',
       };
@@ -310,7 +402,14 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
         const requestId = create.requestId as string;
         state.requestIds.add(requestId);
         if (state.meet.outcome === 'success') completeMeet(record, requestId);
-        else event.conferenceData = { createRequest: { requestId, conferenceSolutionKey: { type: 'hangoutsMeet' }, status: { statusCode: state.meet.outcome } } };
+        else
+          event.conferenceData = {
+            createRequest: {
+              requestId,
+              conferenceSolutionKey: { type: 'hangoutsMeet' },
+              status: { statusCode: state.meet.outcome },
+            },
+          };
       }
       state.events.push(record);
       return state.faults.lose('insertEvent', Response.json(event));
@@ -321,18 +420,27 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
       if (fault) return fault;
       const scope = granted(request);
       if (!scope) return invalidCredentials();
-      if (![scopes.calendar, scopes.readonly, scopes.events].some((s) => scope.includes(s))) return insufficientScopes();
+      if (![scopes.calendar, scopes.readonly, scopes.events].some((s) => scope.includes(s)))
+        return insufficientScopes();
       const calendar = findCalendar(String(params.calendarId));
       const record = state.events.find((e) => e.calendarId === calendar?.id && e.event.id === String(params.eventId));
       if (!record) return notFound();
       record.reads += 1;
-      const create = (record.event.conferenceData as { createRequest?: { requestId: string; status: { statusCode: string } } } | undefined)?.createRequest;
-      if (create?.status.statusCode === 'pending' && record.reads >= record.readyAtRead) completeMeet(record, create.requestId);
+      const create = (
+        record.event.conferenceData as
+          { createRequest?: { requestId: string; status: { statusCode: string } } } | undefined
+      )?.createRequest;
+      if (create?.status.statusCode === 'pending' && record.reads >= record.readyAtRead)
+        completeMeet(record, create.requestId);
       return Response.json(record.event);
     }),
   ];
 
-  const env = { ALSATALK_GOOGLE_API_URL: apiBase, ALSATALK_GOOGLE_TOKEN_URL: tokenBase, ALSATALK_GOOGLE_AUTH_URL: authUrl };
+  const env = {
+    ALSATALK_GOOGLE_API_URL: apiBase,
+    ALSATALK_GOOGLE_TOKEN_URL: tokenBase,
+    ALSATALK_GOOGLE_AUTH_URL: authUrl,
+  };
   return { state, routes, apiBase, tokenBase, env };
 }
 

@@ -55,7 +55,12 @@ export function createResendFake(options: ResendFakeOptions = {}) {
 
   const authenticate = (request: Request): 'full' | 'sending' | Response => {
     const header = request.headers.get('authorization');
-    if (!header) return error(401, 'missing_api_key', 'Missing API key in the authorization header. Include the following header in the request: Authorization: Bearer YOUR_API_KEY');
+    if (!header)
+      return error(
+        401,
+        'missing_api_key',
+        'Missing API key in the authorization header. Include the following header in the request: Authorization: Bearer YOUR_API_KEY',
+      );
     const key = /^Bearer (.+)$/.exec(header)?.[1];
     if (key === state.apiKey) return 'full';
     if (key === state.sendingKey) return 'sending';
@@ -70,7 +75,14 @@ export function createResendFake(options: ResendFakeOptions = {}) {
       return Response.json({
         object: 'list',
         has_more: false,
-        data: state.domains.map((d) => ({ id: d.id, name: d.name, status: d.status, created_at: '2026-01-02 10:00:00.000000+00', region: 'us-east-1', capabilities: { sending: 'enabled', receiving: 'disabled' } })),
+        data: state.domains.map((d) => ({
+          id: d.id,
+          name: d.name,
+          status: d.status,
+          created_at: '2026-01-02 10:00:00.000000+00',
+          region: 'us-east-1',
+          capabilities: { sending: 'enabled', receiving: 'disabled' },
+        })),
       });
     }),
 
@@ -90,14 +102,29 @@ export function createResendFake(options: ResendFakeOptions = {}) {
         if (!payload[field]) return error(422, 'missing_required_field', `Missing \`${field}\` field.`);
       }
       const sender = senderPattern.exec(payload.from);
-      if (!sender) return error(422, 'validation_error', 'Invalid `from` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.');
+      if (!sender)
+        return error(
+          422,
+          'validation_error',
+          'Invalid `from` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.',
+        );
       const domain = (sender[1] ?? sender[2] ?? '').split('@')[1]?.toLowerCase();
       if (!state.domains.some((d) => d.name === domain && d.status === 'verified')) {
-        return error(403, 'validation_error', `The ${domain} domain is not verified. Please, add and verify your domain on https://resend.com/domains`);
+        return error(
+          403,
+          'validation_error',
+          `The ${domain} domain is not verified. Please, add and verify your domain on https://resend.com/domains`,
+        );
       }
       const to = Array.isArray(payload.to) ? payload.to : [payload.to];
-      if (to.length > 50) return error(422, 'validation_error', 'Too many recipients: `to` accepts at most 50 addresses.');
-      if (to.some((t) => !addressPattern.test(t))) return error(422, 'validation_error', 'Invalid `to` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.');
+      if (to.length > 50)
+        return error(422, 'validation_error', 'Too many recipients: `to` accepts at most 50 addresses.');
+      if (to.some((t) => !addressPattern.test(t)))
+        return error(
+          422,
+          'validation_error',
+          'Invalid `to` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.',
+        );
       if (/[\r\n]/.test(payload.subject)) return error(422, 'validation_error', 'Invalid `subject` field.');
       for (const a of payload.attachments ?? []) {
         if (!a.filename || typeof a.content !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(a.content)) {
@@ -106,10 +133,16 @@ export function createResendFake(options: ResendFakeOptions = {}) {
       }
       const key = request.headers.get('idempotency-key');
       if (key !== null) {
-        if (key.length < 1 || key.length > 256) return error(400, 'invalid_idempotency_key', 'The key must be between 1-256 chars.');
+        if (key.length < 1 || key.length > 256)
+          return error(400, 'invalid_idempotency_key', 'The key must be between 1-256 chars.');
         const previous = state.idempotency.get(key);
         if (previous) {
-          if (previous.payload !== raw) return error(409, 'invalid_idempotent_request', 'Same idempotency key used with a different request payload. Change your idempotency key or payload.');
+          if (previous.payload !== raw)
+            return error(
+              409,
+              'invalid_idempotent_request',
+              'Same idempotency key used with a different request payload. Change your idempotency key or payload.',
+            );
           return Response.json({ id: previous.id });
         }
       }

@@ -56,7 +56,8 @@ export interface ZohoSignInCode {
 }
 
 const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const zohoTime = (at: DateTime): string => `${at.toFormat('dd')}-${months[at.month - 1]}-${at.toFormat('yyyy HH:mm:ss')}`;
+const zohoTime = (at: DateTime): string =>
+  `${at.toFormat('dd')}-${months[at.month - 1]}-${at.toFormat('yyyy HH:mm:ss')}`;
 
 /** What Zoho answers to a missing (400) or refused (401) access token: an HTML page, not JSON. */
 export const zohoErrorPage = (status: 400 | 401) =>
@@ -71,7 +72,9 @@ const ok = (returnvalue: unknown) => Response.json({ response: { returnvalue, st
 const refused = (message: string) => Response.json({ response: { status: 'failure', message } });
 
 /** The string fields of a form-data (or urlencoded) body, as Zoho's POST APIs take them; undefined for any other body. */
-async function readForm(request: Request): Promise<{ contentType: string; fields: Record<string, string> } | undefined> {
+async function readForm(
+  request: Request,
+): Promise<{ contentType: string; fields: Record<string, string> } | undefined> {
   const contentType = (request.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
   if (contentType !== 'multipart/form-data' && contentType !== 'application/x-www-form-urlencoded') return undefined;
   const fields: Record<string, string> = {};
@@ -79,7 +82,9 @@ async function readForm(request: Request): Promise<{ contentType: string; fields
   return { contentType, fields };
 }
 /** A refusal of the booking (the slot, the customer details), reported inside `returnvalue`. */
-export const bookingFailure = (message: string) => ({ response: { returnvalue: { status: 'failure', message }, status: 'success' } });
+export const bookingFailure = (message: string) => ({
+  response: { returnvalue: { status: 'failure', message }, status: 'success' },
+});
 
 export function createZohoFake(options: ZohoFakeOptions = {}) {
   const accountsBase = options.accountsBase ?? 'https://accounts.zoho.test';
@@ -118,10 +123,42 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
     tokenParamsIn: [] as Array<'body' | 'query'>,
     workspaces: [{ id: workspaceId, name: 'Acme Consulting' }],
     services: [
-      { id: '4753814000000048054', name: 'Intro call', duration: '30 mins', minutes: 30, service_type: 'APPOINTMENT', workspaceId, staffIds: [ann, bob] },
-      { id: '4753814000000048060', name: 'Deep dive', duration: '1 hour', minutes: 60, service_type: 'APPOINTMENT', workspaceId, staffIds: [ann] },
-      { id: '4753814000000048066', name: 'Strategy session', duration: '1 hour 30 mins', minutes: 90, service_type: 'APPOINTMENT', workspaceId, staffIds: [bob] },
-      { id: '4753814000000048072', name: 'Meeting room', duration: '2 hours', minutes: 120, service_type: 'RESOURCE', workspaceId, staffIds: [] },
+      {
+        id: '4753814000000048054',
+        name: 'Intro call',
+        duration: '30 mins',
+        minutes: 30,
+        service_type: 'APPOINTMENT',
+        workspaceId,
+        staffIds: [ann, bob],
+      },
+      {
+        id: '4753814000000048060',
+        name: 'Deep dive',
+        duration: '1 hour',
+        minutes: 60,
+        service_type: 'APPOINTMENT',
+        workspaceId,
+        staffIds: [ann],
+      },
+      {
+        id: '4753814000000048066',
+        name: 'Strategy session',
+        duration: '1 hour 30 mins',
+        minutes: 90,
+        service_type: 'APPOINTMENT',
+        workspaceId,
+        staffIds: [bob],
+      },
+      {
+        id: '4753814000000048072',
+        name: 'Meeting room',
+        duration: '2 hours',
+        minutes: 120,
+        service_type: 'RESOURCE',
+        workspaceId,
+        staffIds: [],
+      },
     ] as ZohoServiceRecord[],
     staffs: [
       { id: ann, name: 'Ann Smith', email: 'ann@acme.test', workspaceId },
@@ -179,7 +216,13 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
     const m = /^(\d{2})-([A-Z][a-z]{2})-(\d{4}) (\d{2}):(\d{2}):(\d{2})$/.exec(text);
     const month = m ? months.indexOf(m[2] ?? '') + 1 : 0;
     if (!m || month === 0) return undefined;
-    const [day, year, hour, minute, second] = [m[1], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number];
+    const [day, year, hour, minute, second] = [m[1], m[3], m[4], m[5], m[6]].map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     const at = DateTime.fromObject({ year, month, day, hour, minute, second }, { zone });
     return at.isValid && at.hour === hour && at.day === day ? at : undefined;
   };
@@ -204,7 +247,11 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
       time_zone: a.timeZone,
       notes: a.form.notes ?? '',
       status: 'upcoming',
-      ...(state.summaryUrls ? { summary_url: `https://acme.zohobookings.test/portal/appointment-summary/${encodeURIComponent(a.bookingId)}` } : {}),
+      ...(state.summaryUrls
+        ? {
+            summary_url: `https://acme.zohobookings.test/portal/appointment-summary/${encodeURIComponent(a.bookingId)}`,
+          }
+        : {}),
     };
   };
 
@@ -215,17 +262,29 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
       state.authorizeRequests.push(query);
       const redirectUri = query.get('redirect_uri') ?? '';
       if (query.get('client_id') !== state.clientId) return new Response('Invalid Client', { status: 400 });
-      const registered = state.registeredRedirectUris ? state.registeredRedirectUris.includes(redirectUri) : /^http:\/\/127\.0\.0\.1:\d+\//.test(redirectUri);
+      const registered = state.registeredRedirectUris
+        ? state.registeredRedirectUris.includes(redirectUri)
+        : /^http:\/\/127\.0\.0\.1:\d+\//.test(redirectUri);
       // Zoho shows an error page and never calls back when the redirect URI is not the registered one.
-      if (!registered) return new Response('<html><head><title>Invalid Redirect Uri</title></head></html>', { status: 400, headers: { 'Content-Type': 'text/html' } });
-      if (query.get('response_type') !== 'code' || !query.get('scope')) return new Response('Invalid Request', { status: 400 });
+      if (!registered)
+        return new Response('<html><head><title>Invalid Redirect Uri</title></head></html>', {
+          status: 400,
+          headers: { 'Content-Type': 'text/html' },
+        });
+      if (query.get('response_type') !== 'code' || !query.get('scope'))
+        return new Response('Invalid Request', { status: 400 });
       const back = new URL(redirectUri);
       back.searchParams.set('state', query.get('state') ?? '');
       if (state.consent === 'deny') {
         back.searchParams.set('error', 'access_denied');
       } else {
         const code = `1000.${randomBytes(16).toString('hex')}.${randomBytes(16).toString('hex')}`;
-        state.signInCodes.set(code, { challenge: query.get('code_challenge') ?? '', redirectUri, accountsServer: state.callbackAccountsServer, used: false });
+        state.signInCodes.set(code, {
+          challenge: query.get('code_challenge') ?? '',
+          redirectUri,
+          accountsServer: state.callbackAccountsServer,
+          used: false,
+        });
         back.searchParams.set('code', code);
         back.searchParams.set('location', state.callbackLocation);
         back.searchParams.set('accounts-server', state.callbackAccountsServer);
@@ -234,12 +293,17 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
     });
 
   /** A sign-in code's exchange: the host of the person's data centre, the same redirect URI, the PKCE verifier. */
-  const exchangeSignInCode = (base: string, issued: ZohoSignInCode, param: (name: string) => string | null): Response | undefined => {
+  const exchangeSignInCode = (
+    base: string,
+    issued: ZohoSignInCode,
+    param: (name: string) => string | null,
+  ): Response | undefined => {
     if (issued.used || issued.accountsServer !== base) return Response.json({ error: 'invalid_code' });
     issued.used = true;
     if (param('redirect_uri') !== issued.redirectUri) return Response.json({ error: 'invalid_redirect_uri' });
     const verifier = param('code_verifier') ?? '';
-    if (issued.challenge && createHash('sha256').update(verifier).digest('base64url') !== issued.challenge) return Response.json({ error: 'invalid_code_verifier' });
+    if (issued.challenge && createHash('sha256').update(verifier).digest('base64url') !== issued.challenge)
+      return Response.json({ error: 'invalid_code_verifier' });
     return undefined;
   };
 
@@ -250,7 +314,9 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
       const fault = await state.faults.take('token');
       if (fault) return fault;
       const url = new URL(request.url);
-      const form = (request.headers.get('content-type') ?? '').includes('application/x-www-form-urlencoded') ? new URLSearchParams(await request.text()) : new URLSearchParams();
+      const form = (request.headers.get('content-type') ?? '').includes('application/x-www-form-urlencoded')
+        ? new URLSearchParams(await request.text())
+        : new URLSearchParams();
       state.tokenParamsIn.push(form.has('grant_type') ? 'body' : 'query');
       const param = (name: string) => form.get(name) ?? url.searchParams.get(name);
       // Zoho's token endpoint answers refusals with an HTTP 200 and an `error`.
@@ -264,18 +330,32 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
           const refusal = exchangeSignInCode(base, issued, param);
           if (refusal) return refusal;
         } else {
-          if (state.grantCodes.get(code) !== false || base !== accountsBase) return Response.json({ error: 'invalid_code' });
+          if (state.grantCodes.get(code) !== false || base !== accountsBase)
+            return Response.json({ error: 'invalid_code' });
           state.grantCodes.set(code, true);
         }
         const refreshToken = `1000.refresh.${randomBytes(12).toString('hex')}`;
         state.refreshTokens.add(refreshToken);
         state.issuedRefreshTokens.push(refreshToken);
-        return Response.json({ access_token: issueAccessToken(), refresh_token: refreshToken, scope: 'zohobookings.data.CREATE', api_domain: apiBase, token_type: 'Bearer', expires_in: state.tokenTtlSeconds });
+        return Response.json({
+          access_token: issueAccessToken(),
+          refresh_token: refreshToken,
+          scope: 'zohobookings.data.CREATE',
+          api_domain: apiBase,
+          token_type: 'Bearer',
+          expires_in: state.tokenTtlSeconds,
+        });
       }
       if (grant === 'refresh_token') {
         if (!state.refreshTokens.has(param('refresh_token') ?? '')) return Response.json({ error: 'invalid_code' });
         // No rotation: a refresh answer carries no new refresh token.
-        return Response.json({ access_token: issueAccessToken(), scope: 'zohobookings.data.CREATE', api_domain: apiBase, token_type: 'Bearer', expires_in: state.tokenTtlSeconds });
+        return Response.json({
+          access_token: issueAccessToken(),
+          scope: 'zohobookings.data.CREATE',
+          api_domain: apiBase,
+          token_type: 'Bearer',
+          expires_in: state.tokenTtlSeconds,
+        });
       }
       return Response.json({ error: 'unsupported_grant_type' });
     });
@@ -325,7 +405,12 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
       const workspace = workspaceOf(url);
       if (workspace instanceof Response) return workspace;
       const [serviceId, staffId] = [url.searchParams.get('service_id'), url.searchParams.get('staff_id')];
-      const data = state.services.filter((s) => s.workspaceId === workspace && (!serviceId || s.id === serviceId) && (!staffId || s.staffIds.includes(staffId)));
+      const data = state.services.filter(
+        (s) =>
+          s.workspaceId === workspace &&
+          (!serviceId || s.id === serviceId) &&
+          (!staffId || s.staffIds.includes(staffId)),
+      );
       return ok({ data: data.map(serviceJson), next_page_available: false, page: 1 });
     }),
 
@@ -339,9 +424,18 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
       const workspace = workspaceOf(url);
       if (workspace instanceof Response) return workspace;
       const service = state.services.find((s) => s.id === url.searchParams.get('service_id'));
-      const data = state.staffs.filter((s) => s.workspaceId === workspace && (!service || service.staffIds.includes(s.id)));
+      const data = state.staffs.filter(
+        (s) => s.workspaceId === workspace && (!service || service.staffIds.includes(s.id)),
+      );
       return ok({
-        data: data.map((s) => ({ id: s.id, name: s.name, email: s.email, designation: 'Consultant', assigned_services: state.services.filter((v) => v.staffIds.includes(s.id)).map((v) => v.id), assigned_workspaces: [s.workspaceId] })),
+        data: data.map((s) => ({
+          id: s.id,
+          name: s.name,
+          email: s.email,
+          designation: 'Consultant',
+          assigned_services: state.services.filter((v) => v.staffIds.includes(s.id)).map((v) => v.id),
+          assigned_workspaces: [s.workspaceId],
+        })),
       });
     }),
 
@@ -371,13 +465,17 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
       } catch {
         return refused('Invalid customer_details: it must be a JSON string');
       }
-      if (!customer.name || !customer.email) return Response.json(bookingFailure('Customer name and email are mandatory'));
-      if (state.phoneRequired && !customer.phone_number) return Response.json(bookingFailure('Please enter a valid phone number'));
+      if (!customer.name || !customer.email)
+        return Response.json(bookingFailure('Customer name and email are mandatory'));
+      if (state.phoneRequired && !customer.phone_number)
+        return Response.json(bookingFailure('Please enter a valid phone number'));
       if (start <= DateTime.now()) return Response.json(bookingFailure('The selected time has already passed'));
       const end = start.plus({ minutes: service.minutes });
       // Date.parse, not luxon: this runs over every appointment held, and a long sandbox session holds many.
       const [from, until] = [start.toMillis(), end.toMillis()];
-      const clash = state.appointments.some((a) => a.staffId === form.staff_id && Date.parse(a.startUtc) < until && Date.parse(a.endUtc) > from);
+      const clash = state.appointments.some(
+        (a) => a.staffId === form.staff_id && Date.parse(a.startUtc) < until && Date.parse(a.endUtc) > from,
+      );
       if (clash) return Response.json(bookingFailure('Slot not available for the selected staff'));
 
       const bookingId = `#AC-${String(state.appointments.length + 1).padStart(5, '0')}`;
@@ -392,7 +490,10 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
         timeZone,
         customer,
       });
-      return state.faults.lose('appointment', ok(appointmentItem(state.appointments[state.appointments.length - 1] as ZohoAppointmentRecord)));
+      return state.faults.lose(
+        'appointment',
+        ok(appointmentItem(state.appointments[state.appointments.length - 1] as ZohoAppointmentRecord)),
+      );
     }),
 
     // Fetch Appointment (https://www.zoho.com/bookings/help/api/v1/fetch-appointment.html): form-data, the filters as JSON
@@ -412,10 +513,12 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
       } catch {
         return refused('Invalid input: data must be a JSON string');
       }
-      const text = (name: string): string | undefined => (typeof filters[name] === 'string' ? (filters[name] as string) : undefined);
+      const text = (name: string): string | undefined =>
+        typeof filters[name] === 'string' ? (filters[name] as string) : undefined;
       const from = text('from_time') ? readFromTime(text('from_time') ?? '', state.workspaceTimezone) : undefined;
       const to = text('to_time') ? readFromTime(text('to_time') ?? '', state.workspaceTimezone) : undefined;
-      if ((text('from_time') && !from) || (text('to_time') && !to)) return refused('Invalid from_time or to_time: use the format dd-MMM-yyyy HH:mm:ss');
+      if ((text('from_time') && !from) || (text('to_time') && !to))
+        return refused('Invalid from_time or to_time: use the format dd-MMM-yyyy HH:mm:ss');
       const email = text('customer_email')?.toLowerCase();
       const found = state.appointments.filter((a) => {
         const start = Date.parse(a.startUtc);
@@ -426,7 +529,11 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
         if (email && !(a.customer.email ?? '').toLowerCase().includes(email)) return false;
         return true;
       });
-      return ok({ response: found.length > 0 ? found.map(appointmentItem) : 'No Match Found', next_page_available: false, page: 1 });
+      return ok({
+        response: found.length > 0 ? found.map(appointmentItem) : 'No Match Found',
+        next_page_available: false,
+        page: 1,
+      });
     }),
   ];
 

@@ -56,14 +56,17 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
     accountId: options.accountId ?? 'acc_123',
     clientId: options.clientId ?? 'client_abc',
     clientSecret: options.clientSecret ?? 'zoom-secret-value-123',
-    scope: options.scope ?? 'meeting:write:meeting:admin meeting:read:meeting:admin meeting:read:list_meetings:admin user:read:user:admin',
+    scope:
+      options.scope ??
+      'meeting:write:meeting:admin meeting:read:meeting:admin meeting:read:list_meetings:admin user:read:user:admin',
     accountTimezone: options.accountTimezone ?? 'America/Los_Angeles',
     tokenTtlSeconds: options.tokenTtlSeconds ?? 3599,
     owner: { id: 'KDcuGIm1QgePTO8WbOqwIQ', email: 'owner@acme.test' } as ZoomUser,
     tokens: new Map<string, number>(),
     /** The user-level side: a General app's public client that a person signs in to. */
     publicClientId: options.publicClientId ?? 'pub_Zq3xVn8RkT2yLw',
-    userScope: options.userScope ?? 'meeting:write:meeting meeting:read:meeting meeting:read:list_meetings user:read:user',
+    userScope:
+      options.userScope ?? 'meeting:write:meeting meeting:read:meeting meeting:read:list_meetings user:read:user',
     /** The redirect URL registered on the app; Zoom ignores the port of a loopback one. */
     redirectUri: 'http://127.0.0.1/callback',
     /** The person who signs in (and hosts meetings booked for `me` with their tokens). */
@@ -91,7 +94,8 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
     const expiresAt = token ? state.tokens.get(token) : undefined;
     return expiresAt !== undefined && expiresAt > Date.now();
   };
-  const grantOf = (request: Request) => state.tokenUsers.get(bearer(request) ?? '') ?? { user: state.owner, scope: state.scope };
+  const grantOf = (request: Request) =>
+    state.tokenUsers.get(bearer(request) ?? '') ?? { user: state.owner, scope: state.scope };
   const invalidToken = () => Response.json({ code: 124, message: 'Invalid access token.' }, { status: 401 });
   const findUser = (userId: string, request: Request): ZoomUser | undefined => {
     if (userId === 'me') return grantOf(request).user;
@@ -104,7 +108,14 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
     state.tokenUsers.set(access, { user: state.member, scope: state.userScope });
     if (state.refreshToken) state.spentRefreshTokens.add(state.refreshToken);
     state.refreshToken = newToken();
-    return { access_token: access, token_type: 'bearer', refresh_token: state.refreshToken, expires_in: state.tokenTtlSeconds, scope: state.userScope, api_url: 'https://api.zoom.us' };
+    return {
+      access_token: access,
+      token_type: 'bearer',
+      refresh_token: state.refreshToken,
+      expires_in: state.tokenTtlSeconds,
+      scope: state.userScope,
+      api_url: 'https://api.zoom.us',
+    };
   };
   /** The user removed the app (or an admin revoked it): the refresh token stops working. */
   const revoke = () => {
@@ -114,15 +125,18 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
 
   /** `authorization_code` and `refresh_token` for the public client: client_id in the form, no Authorization header. */
   const userGrant = async (grant: string, form: URLSearchParams, request: Request): Promise<Response> => {
-    if (request.headers.get('authorization') || form.get('client_secret')) return oauthError(401, 'invalid_client', 'A public client sends no client secret');
+    if (request.headers.get('authorization') || form.get('client_secret'))
+      return oauthError(401, 'invalid_client', 'A public client sends no client secret');
     if (form.get('client_id') !== state.publicClientId) return oauthError(401, 'invalid_client', 'Invalid client_id');
     if (grant === 'authorization_code') {
       const issued = state.codes.get(form.get('code') ?? '');
       if (!issued || issued.used) return oauthError(400, 'invalid_grant', 'Invalid authorization code');
       issued.used = true;
-      if (form.get('redirect_uri') !== issued.redirectUri) return oauthError(400, 'invalid_request', 'Redirect URI mismatch.');
+      if (form.get('redirect_uri') !== issued.redirectUri)
+        return oauthError(400, 'invalid_request', 'Redirect URI mismatch.');
       const verifier = form.get('code_verifier') ?? '';
-      if (createHash('sha256').update(verifier).digest('base64url') !== issued.challenge) return oauthError(400, 'invalid_request', 'Invalid code_verifier');
+      if (createHash('sha256').update(verifier).digest('base64url') !== issued.challenge)
+        return oauthError(400, 'invalid_request', 'Invalid code_verifier');
       return Response.json(issueUserTokens());
     }
     state.refreshRequests += 1;
@@ -142,9 +156,15 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
       const query = new URL(request.url).searchParams;
       state.authorizeRequests.push(query);
       const redirectUri = query.get('redirect_uri') ?? '';
-      if (query.get('client_id') !== state.publicClientId) return new Response('Invalid client_id (4700)', { status: 400 });
-      if (withoutLoopbackPort(redirectUri) !== state.redirectUri) return new Response('Invalid redirect: the redirect URL is not allowed (4709)', { status: 400 });
-      if (query.get('response_type') !== 'code' || query.get('code_challenge_method') !== 'S256' || !query.get('code_challenge')) {
+      if (query.get('client_id') !== state.publicClientId)
+        return new Response('Invalid client_id (4700)', { status: 400 });
+      if (withoutLoopbackPort(redirectUri) !== state.redirectUri)
+        return new Response('Invalid redirect: the redirect URL is not allowed (4709)', { status: 400 });
+      if (
+        query.get('response_type') !== 'code' ||
+        query.get('code_challenge_method') !== 'S256' ||
+        !query.get('code_challenge')
+      ) {
         return new Response('Invalid request', { status: 400 });
       }
       const back = new URL(redirectUri);
@@ -168,16 +188,27 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
       const grant = url.searchParams.get('grant_type') ?? form.get('grant_type');
       const accountId = url.searchParams.get('account_id') ?? form.get('account_id');
       if (grant === 'authorization_code' || grant === 'refresh_token') return userGrant(grant, form, request);
-      if (grant !== 'account_credentials') return Response.json({ reason: 'unsupported grant type', error: 'unsupported_grant_type' }, { status: 400 });
+      if (grant !== 'account_credentials')
+        return Response.json({ reason: 'unsupported grant type', error: 'unsupported_grant_type' }, { status: 400 });
       const basic = /^Basic (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1];
       const [id, secret] = basic ? Buffer.from(basic, 'base64').toString('utf8').split(':') : [];
       if (id !== state.clientId || secret !== state.clientSecret) {
-        return Response.json({ reason: 'Invalid client_id or client_secret', error: 'invalid_client' }, { status: 401 });
+        return Response.json(
+          { reason: 'Invalid client_id or client_secret', error: 'invalid_client' },
+          { status: 401 },
+        );
       }
-      if (accountId !== state.accountId) return Response.json({ reason: 'Invalid account_id', error: 'invalid_request' }, { status: 400 });
+      if (accountId !== state.accountId)
+        return Response.json({ reason: 'Invalid account_id', error: 'invalid_request' }, { status: 400 });
       const token = newToken();
       state.tokens.set(token, Date.now() + state.tokenTtlSeconds * 1000);
-      return Response.json({ access_token: token, token_type: 'bearer', expires_in: state.tokenTtlSeconds, scope: state.scope, api_url: 'https://api.zoom.us' });
+      return Response.json({
+        access_token: token,
+        token_type: 'bearer',
+        expires_in: state.tokenTtlSeconds,
+        scope: state.scope,
+        api_url: 'https://api.zoom.us',
+      });
     }),
 
     http.get(`${apiBase}/users/:userId`, async ({ request, params }) => {
@@ -185,11 +216,25 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
       const grant = grantOf(request);
       if (!grant.scope.includes('user:read')) {
         const needed = grant.user === state.owner ? 'user:read:user:admin' : 'user:read:user';
-        return Response.json({ code: 4711, message: `Invalid access token, does not contain scopes:[${needed}].` }, { status: 400 });
+        return Response.json(
+          { code: 4711, message: `Invalid access token, does not contain scopes:[${needed}].` },
+          { status: 400 },
+        );
       }
       const user = findUser(String(params.userId), request);
-      if (!user) return Response.json({ code: 1001, message: `User does not exist: ${String(params.userId)}.` }, { status: 404 });
-      return Response.json({ id: user.id, email: user.email, first_name: 'Owner', last_name: 'Acme', type: 2, timezone: state.accountTimezone });
+      if (!user)
+        return Response.json(
+          { code: 1001, message: `User does not exist: ${String(params.userId)}.` },
+          { status: 404 },
+        );
+      return Response.json({
+        id: user.id,
+        email: user.email,
+        first_name: 'Owner',
+        last_name: 'Acme',
+        type: 2,
+        timezone: state.accountTimezone,
+      });
     }),
 
     // List meetings (https://developers.zoom.us/docs/api/meetings/#tag/meetings/GET/users/{userId}/meetings): the items carry
@@ -199,24 +244,41 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
       if (fault) return fault;
       if (!authorized(request)) return invalidToken();
       const grant = grantOf(request);
-      if (!grant.scope.split(' ').some((s) => s === 'meeting:read' || s === 'meeting:read:admin' || s.startsWith('meeting:read:list_meetings'))) {
+      if (
+        !grant.scope
+          .split(' ')
+          .some((s) => s === 'meeting:read' || s === 'meeting:read:admin' || s.startsWith('meeting:read:list_meetings'))
+      ) {
         const needed = grant.user === state.owner ? 'meeting:read:list_meetings:admin' : 'meeting:read:list_meetings';
-        return Response.json({ code: 4711, message: `Invalid access token, does not contain scopes:[${needed}].` }, { status: 400 });
+        return Response.json(
+          { code: 4711, message: `Invalid access token, does not contain scopes:[${needed}].` },
+          { status: 400 },
+        );
       }
       const user = findUser(String(params.userId), request);
-      if (!user) return Response.json({ code: 1001, message: `User does not exist: ${String(params.userId)}.` }, { status: 404 });
+      if (!user)
+        return Response.json(
+          { code: 1001, message: `User does not exist: ${String(params.userId)}.` },
+          { status: 404 },
+        );
       const query = new URL(request.url).searchParams;
       const type = query.get('type') ?? 'scheduled';
-      if (!['scheduled', 'live', 'upcoming', 'upcoming_meetings', 'previous_meetings'].includes(type)) return validationFailed('type', 'Invalid field.');
+      if (!['scheduled', 'live', 'upcoming', 'upcoming_meetings', 'previous_meetings'].includes(type))
+        return validationFailed('type', 'Invalid field.');
       const pageSize = Number(query.get('page_size') ?? 30);
-      if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 300) return validationFailed('page_size', 'Invalid field.');
+      if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 300)
+        return validationFailed('page_size', 'Invalid field.');
       const zone = query.get('timezone') ?? state.accountTimezone;
       const [from, to] = [query.get('from'), query.get('to')];
       const now = Date.now();
       const listed = state.meetings.filter((m) => {
         if (m.hostId !== user.id) return false;
         const start = Date.parse(m.startUtc);
-        if ((type === 'upcoming' || type === 'upcoming_meetings') && start + Number(m.body.duration ?? 0) * 60_000 < now) return false;
+        if (
+          (type === 'upcoming' || type === 'upcoming_meetings') &&
+          start + Number(m.body.duration ?? 0) * 60_000 < now
+        )
+          return false;
         if (type === 'previous_meetings' && start >= now) return false;
         if (from && to) {
           const day = DateTime.fromMillis(start, { zone }).toISODate() ?? '';
@@ -253,10 +315,17 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
       if (!authorized(request)) return invalidToken();
       const grant = grantOf(request);
       if (!grant.scope.split(' ').some((s) => s.startsWith('meeting:read'))) {
-        return Response.json({ code: 4711, message: `Invalid access token, does not contain scopes:[meeting:read:meeting].` }, { status: 400 });
+        return Response.json(
+          { code: 4711, message: `Invalid access token, does not contain scopes:[meeting:read:meeting].` },
+          { status: 400 },
+        );
       }
       const m = state.meetings.find((x) => String(x.id) === String(params.meetingId));
-      if (!m) return Response.json({ code: 3001, message: `Meeting does not exist: ${String(params.meetingId)}.` }, { status: 404 });
+      if (!m)
+        return Response.json(
+          { code: 3001, message: `Meeting does not exist: ${String(params.meetingId)}.` },
+          { status: 404 },
+        );
       return Response.json({
         uuid: `${m.id}-uuid`,
         id: m.id,
@@ -280,7 +349,11 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
       if (fault) return fault;
       if (!authorized(request)) return invalidToken();
       const user = findUser(String(params.userId), request);
-      if (!user) return Response.json({ code: 1001, message: `User does not exist: ${String(params.userId)}.` }, { status: 404 });
+      if (!user)
+        return Response.json(
+          { code: 1001, message: `User does not exist: ${String(params.userId)}.` },
+          { status: 404 },
+        );
       if (!(request.headers.get('content-type') ?? '').includes('application/json')) {
         return Response.json({ code: 300, message: 'Request Body should be a valid JSON object.' }, { status: 400 });
       }
@@ -291,8 +364,10 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
         return Response.json({ code: 300, message: 'Request Body should be a valid JSON object.' }, { status: 400 });
       }
       if (body.type !== 2) return validationFailed('type', 'This test fake only schedules type 2 meetings.');
-      if (typeof body.topic === 'string' && body.topic.length > 200) return validationFailed('topic', 'Topic is longer than 200 characters.');
-      if (!Number.isInteger(body.duration) || (body.duration as number) <= 0) return validationFailed('duration', 'Invalid field.');
+      if (typeof body.topic === 'string' && body.topic.length > 200)
+        return validationFailed('topic', 'Topic is longer than 200 characters.');
+      if (!Number.isInteger(body.duration) || (body.duration as number) <= 0)
+        return validationFailed('duration', 'Invalid field.');
       const timezone = typeof body.timezone === 'string' && body.timezone !== '' ? body.timezone : undefined;
       if (timezone && !IANAZone.isValidZone(timezone)) return validationFailed('timezone', 'Invalid field.');
       const startTime = typeof body.start_time === 'string' ? body.start_time : '';
@@ -306,14 +381,30 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
       if (!start.isValid) return validationFailed('start_time', 'Invalid field.');
       let password = typeof body.password === 'string' ? body.password : '';
       if (password && (password.length > 10 || !/^[a-zA-Z0-9@_*-]+$/.test(password))) {
-        return validationFailed('password', 'Password may only contain [a-z A-Z 0-9 @ - _ *] and at most 10 characters.');
+        return validationFailed(
+          'password',
+          'Password may only contain [a-z A-Z 0-9 @ - _ *] and at most 10 characters.',
+        );
       }
-      if (!password && body.default_password === true) password = randomBytes(6).toString('base64url').replace(/[^a-zA-Z0-9]/g, 'x').slice(0, 6);
+      if (!password && body.default_password === true)
+        password = randomBytes(6)
+          .toString('base64url')
+          .replace(/[^a-zA-Z0-9]/g, 'x')
+          .slice(0, 6);
       const id = randomInt(10_000_000_000, 99_999_999_999);
       const joinUrl = `https://us02web.zoom.us/j/${id}?pwd=${randomBytes(16).toString('base64url')}`;
       const startUtc = start.toUTC().toFormat("yyyy-MM-dd'T'HH:mm:ss'Z'");
       const createdAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-      state.meetings.push({ id, userId: String(params.userId), body, startUtc, password, joinUrl, hostId: user.id, createdAt });
+      state.meetings.push({
+        id,
+        userId: String(params.userId),
+        body,
+        startUtc,
+        password,
+        joinUrl,
+        hostId: user.id,
+        createdAt,
+      });
       return state.faults.lose(
         'createMeeting',
         Response.json(
@@ -332,7 +423,14 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
             created_at: createdAt,
             start_url: `https://us02web.zoom.us/s/${id}?zak=${randomBytes(20).toString('base64url')}`,
             join_url: joinUrl,
-            ...(password ? { password, h323_password: '123456', pstn_password: '123456', encrypted_password: randomBytes(16).toString('base64url') } : {}),
+            ...(password
+              ? {
+                  password,
+                  h323_password: '123456',
+                  pstn_password: '123456',
+                  encrypted_password: randomBytes(16).toString('base64url'),
+                }
+              : {}),
             settings: { host_video: false, participant_video: false, join_before_host: false, waiting_room: !password },
             pre_schedule: false,
           },
