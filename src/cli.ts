@@ -45,26 +45,26 @@ async function run(argv: string[]): Promise<number> {
     if (rest.includes('--help') || rest.includes('-h')) {
       out(
         command === 'demo'
-          ? (await import('./setup/demo.js')).demoUsage
-          : (await import('./setup/sandbox.js')).sandboxUsage,
+          ? (await import('./commands/demo.js')).demoUsage
+          : (await import('./commands/sandbox.js')).sandboxUsage,
       );
       return 0;
     }
     if (command === 'sandbox') {
-      await (await import('./setup/sandbox.js')).runSandbox(rest, { out });
+      await (await import('./commands/sandbox.js')).runSandbox(rest, { out });
       return 0;
     }
-    return (await import('./setup/demo.js')).runDemo(rest, { out }, process.argv[1] ?? '');
+    return (await import('./commands/demo.js')).runDemo(rest, { out }, process.argv[1] ?? '');
   }
   if (command === 'connect' && (rest.includes('--help') || rest.length === 0)) {
-    const { connectUsage } = await import('./setup/connect.js');
+    const { connectUsage } = await import('./commands/connect.js');
     out(connectUsage(connectors.find((c) => c.id === rest[0])));
     return rest.length === 0 ? 1 : 0;
   }
   const commands: Record<string, () => Promise<Command>> = {
-    connect: async () => (await import('./setup/connect.js')).runConnect,
-    status: async () => (await import('./setup/status.js')).runStatus,
-    disconnect: async () => (await import('./setup/disconnect.js')).runDisconnect,
+    connect: async () => (await import('./commands/connect.js')).runConnect,
+    status: async () => (await import('./commands/status.js')).runStatus,
+    disconnect: async () => (await import('./commands/disconnect.js')).runDisconnect,
   };
   const load = commands[command];
   if (!load) {

@@ -69,7 +69,7 @@ async function openRuntime(config: Config, log: Logger, env: Record<string, stri
     import('./context.js'),
     import('./booking/book-meeting.js'),
     import('./auth/background-sign-in.js'),
-    import('./setup/status.js'),
+    import('./commands/status.js'),
   ]);
   const ctx = await openContextWith(config, log);
   return {

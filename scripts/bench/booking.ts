@@ -10,7 +10,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { DateTime } from 'luxon';
 import { startSandbox, type ServedRequest } from '../../src/sandbox/sandbox.js';
-import { connectAll } from '../../src/setup/demo.js';
+import { connectAll } from '../../src/commands/demo.js';
 import { covered, median } from './stats.js';
 
 const providers = ['zoom', 'calendly', 'google', 'zoho'];

@@ -3,7 +3,7 @@
 import type { AppContext } from '../context.js';
 import { AppError, InputError, toAppError } from '../errors.js';
 import { connectCommand, fieldEnv, type Connector } from '../providers/provider.js';
-import { saveConnection } from '../setup/connect.js';
+import { saveConnection } from '../commands/connect.js';
 import { secretAccount } from '../storage/secret-store.js';
 import { createBrowserLogin } from './browser-login.js';
 import { SignInUnavailable } from './sign-in-unavailable.js';

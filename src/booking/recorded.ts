@@ -1,7 +1,7 @@
 // A recorded booking read back as the booking flow's own values: the meeting it was, and each provider's outcome.
 import { DateTime } from 'luxon';
 import type { BookingRecord } from '../storage/bookings.js';
-import type { EmailOutcome, Meeting, ProviderOutcome } from './types.js';
+import type { EmailOutcome, Meeting, ProviderOutcome } from '../meeting.js';
 
 /** The meeting exactly as first booked: same id, same instants, so that every provider request is the same again. */
 export function recordedMeeting(record: BookingRecord): Meeting {

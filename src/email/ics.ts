@@ -2,7 +2,7 @@
 // @touch4it/ical-timezones (the VTIMEZONE definitions, generated from the IANA database).
 import { getVtimezoneComponent } from '@touch4it/ical-timezones';
 import ical, { ICalCalendarMethod } from 'ical-generator';
-import type { Meeting } from '../booking/types.js';
+import type { Meeting } from '../meeting.js';
 
 export interface IcsInput {
   meeting: Meeting;

@@ -1,5 +1,5 @@
 // The invitee's e-mail: subject, plain text and escaped HTML, built from what each provider booked.
-import type { BookedMeeting, Meeting } from '../booking/types.js';
+import type { BookedMeeting, Meeting } from '../meeting.js';
 import { singleLine } from '../text.js';
 import { renderIcs } from './ics.js';
 import { longTime, subjectTime } from './when.js';

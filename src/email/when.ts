@@ -1,6 +1,6 @@
 // When a meeting is, as the e-mail and the tool's text say it: in the meeting's own zone, in English.
 // Apart from the invite so that the tools (loaded at start-up) format times without loading the calendar-file code.
-import type { Meeting } from '../booking/types.js';
+import type { Meeting } from '../meeting.js';
 
 interface Times {
   subject: string;

@@ -1,10 +1,10 @@
 // The registry: every meeting provider, in the order results are shown. A new provider is its manifest (<id>.ts, made
 // with lazyProvider) and its implementation (<id>-api.ts), plus one line here; only the manifest loads at start-up.
 import type { MeetingProvider } from './provider.js';
-import { calendly } from './calendly.js';
-import { google } from './google.js';
-import { zoho } from './zoho.js';
-import { zoom } from './zoom.js';
+import { calendly } from './calendly/manifest.js';
+import { google } from './google/manifest.js';
+import { zoho } from './zoho/manifest.js';
+import { zoom } from './zoom/manifest.js';
 
 export const meetingProviders: readonly MeetingProvider[] = [zoom, calendly, google, zoho];
 

@@ -1,5 +1,5 @@
 // The one interface every connector implements: a meeting provider (Zoom, ...) or the mailer (Resend).
-import type { BookedMeeting, Meeting } from '../booking/types.js';
+import type { BookedMeeting, Meeting } from '../meeting.js';
 import type { EndpointSpec } from '../config.js';
 import type { Logger } from '../log.js';
 import type { IssuedToken } from '../auth/token-cache.js';

@@ -1,6 +1,6 @@
 // Every booking and its per-provider results: written before the first provider call, updated as outcomes arrive, and
 // found again by its idempotency key when the same call comes back.
-import type { BookedMeeting, BookingStatus, EmailOutcome, Meeting, ProviderOutcome } from '../booking/types.js';
+import type { BookedMeeting, BookingStatus, EmailOutcome, Meeting, ProviderOutcome } from '../meeting.js';
 import { statement, type Db } from './database.js';
 
 /** What makes a repeated call find this booking, and who is booking it. */

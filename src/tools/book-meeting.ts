@@ -2,7 +2,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { BookingResult, BookingService } from '../booking/book-meeting.js';
-import type { ProviderOutcome } from '../booking/types.js';
+import type { ProviderOutcome } from '../meeting.js';
 import { subjectTime } from '../email/when.js';
 import type { Logger } from '../log.js';
 import type { MeetingProvider } from '../providers/provider.js';

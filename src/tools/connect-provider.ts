@@ -7,7 +7,7 @@ import { SignInUnavailable } from '../auth/sign-in-unavailable.js';
 import { toAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Connector } from '../providers/provider.js';
-import type { ConnectorStatus } from '../setup/status.js';
+import type { ConnectorStatus } from '../commands/status.js';
 import { errorResult } from './results.js';
 
 export const name = 'connect_provider';

@@ -1,6 +1,6 @@
 // A validated Meeting built by hand, for the pure mappers and renderers.
 import { DateTime } from 'luxon';
-import type { Meeting } from '../../src/booking/types.js';
+import type { Meeting } from '../../src/meeting.js';
 
 /** Ada Lovelace's "Quarterly review" at `startIso` wall time in `timezone`; `end` follows the duration. */
 export function sampleMeeting(

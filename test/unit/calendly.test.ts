@@ -21,7 +21,7 @@ import {
   toInviteeRequest,
   uuidOf,
   type CalendlyEventType,
-} from '../../src/providers/calendly-wire.js';
+} from '../../src/providers/calendly/wire.js';
 import { sampleMeeting } from '../support/meeting.js';
 
 const eventType = (overrides: Partial<CalendlyEventType> = {}): CalendlyEventType => ({

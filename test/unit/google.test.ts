@@ -12,7 +12,7 @@ import {
   refineApiFailure,
   sendUpdatesValues,
   toGoogleEvent,
-} from '../../src/providers/google-wire.js';
+} from '../../src/providers/google/wire.js';
 import { sampleMeeting as meeting } from '../support/meeting.js';
 
 describe('eventsInsertUrl (the guard against an event without a Meet link)', () => {

@@ -1,7 +1,7 @@
 // The invitee's e-mail: exact subject and time lines, escaped HTML, no control characters, and an .ics ical.js can read.
 import ICAL from 'ical.js';
 import { describe, expect, it } from 'vitest';
-import type { Meeting } from '../../src/booking/types.js';
+import type { Meeting } from '../../src/meeting.js';
 import { sampleMeeting } from '../support/meeting.js';
 import { renderInvite, type BookedEntry } from '../../src/email/invite.js';
 import { longTime, subjectTime } from '../../src/email/when.js';

@@ -20,7 +20,7 @@ import {
   toZohoAppointmentForm,
   zohoFailure,
   type ZohoService,
-} from '../../src/providers/zoho-wire.js';
+} from '../../src/providers/zoho/wire.js';
 import { sampleMeeting as meeting } from '../support/meeting.js';
 
 const defaultUrl = 'https://accounts.zoho.com';

@@ -1,14 +1,14 @@
 // Zoom's pure mappers: our Meeting to the Create-a-meeting body, and Zoom's 201 answer to a BookedMeeting.
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/errors.js';
-import { zoom } from '../../src/providers/zoom.js';
-import { formatMeetingId, fromZoomMeeting, toZoomMeeting } from '../../src/providers/zoom-wire.js';
+import { zoom } from '../../src/providers/zoom/manifest.js';
+import { formatMeetingId, fromZoomMeeting, toZoomMeeting } from '../../src/providers/zoom/wire.js';
 import {
   canCreateMeetings,
   canFindMeetings,
   describeZoomError,
   userTokenResponse,
-} from '../../src/providers/zoom-wire.js';
+} from '../../src/providers/zoom/wire.js';
 import { sampleMeeting } from '../support/meeting.js';
 
 const meeting = sampleMeeting;

@@ -1,0 +1,176 @@
+// Zoom's wire shapes (token answers, error bodies, Create a meeting) and the pure mappers between them and our types.
+// API reference: https://developers.zoom.us/docs/api/meetings/#tag/meetings/POST/users/{userId}/meetings
+import { z } from 'zod';
+import { ProviderError } from '../../errors.js';
+import { truncate } from '../../text.js';
+import type { BookedMeeting, Meeting } from '../../meeting.js';
+
+import { displayName } from './manifest.js';
+
+export { displayName };
+
+/** Token response of `POST /oauth/token` (https://developers.zoom.us/docs/integrations/oauth/). */
+export const tokenResponse = z.object({
+  access_token: z.string().min(1),
+  token_type: z.string(),
+  expires_in: z.number().positive(),
+  scope: z.string().optional(),
+});
+
+/**
+ * The user-level grants (`authorization_code`, `refresh_token`) also return a refresh token, and Zoom rotates it:
+ * each refresh answer carries a new one and the one sent dies (https://developers.zoom.us/docs/integrations/PKCE/).
+ */
+export const userTokenResponse = tokenResponse.extend({ refresh_token: z.string().min(1).optional() });
+
+/** Error body of the OAuth endpoint: `{"reason":"Invalid Token!","error":"invalid_grant"}`. */
+export const oauthError = z.object({ reason: z.string().optional(), error: z.string().optional() });
+
+/** Error body of the REST API: `{"code":300,"message":"Validation Failed.","errors":[{"field","message"}]}`. */
+const apiError = z.object({
+  code: z.union([z.number(), z.string()]).optional(),
+  message: z.string().optional(),
+  errors: z.array(z.object({ field: z.string().optional(), message: z.string().optional() })).optional(),
+});
+
+/** `GET /users/{userId}` (fields we read): https://developers.zoom.us/docs/api/users/#tag/users/GET/users/{userId} */
+export const userResponse = z.object({ email: z.string().optional(), id: z.string().optional() });
+
+/** Request body of Create a meeting; only the fields we send. */
+export interface ZoomCreateMeeting {
+  topic: string;
+  type: 2;
+  /** UTC, `yyyy-MM-ddTHH:mm:ssZ`: an exact instant whatever zones Zoom knows; `timezone` then sets the display zone. */
+  start_time: string;
+  duration: number;
+  timezone: string;
+  agenda: string;
+  /** Let Zoom generate a passcode that satisfies the account's own passcode rules. */
+  default_password: true;
+}
+
+/** 201 response of Create a meeting (fields we read). `password` is absent when the account has passcodes off. */
+const createMeetingResponse = z.object({
+  id: z.union([z.number(), z.string()]),
+  join_url: z.url(),
+  password: z.string().optional(),
+  start_time: z.string().optional(),
+  timezone: z.string().optional(),
+});
+
+/**
+ * The agenda line that ties a Zoom meeting to its booking. Zoom takes no idempotency key, so this is how a repeated call
+ * finds the meeting an interrupted one made (List meetings returns each meeting's agenda).
+ */
+export const bookingTag = (bookingId: string): string => `alsatalk-mcp booking ${bookingId}`;
+
+/** List meetings (`GET /users/{userId}/meetings`): the fields a repeated call matches on. Items carry no passcode. */
+const listMeetingsResponse = z.object({
+  next_page_token: z.string().optional(),
+  meetings: z
+    .array(
+      z.object({
+        id: z.union([z.number(), z.string()]),
+        start_time: z.string().optional(),
+        agenda: z.string().optional(),
+      }),
+    )
+    .default([]),
+});
+
+/** The id of the listed meeting made for `meeting` (its tag in the agenda, at its start), and the next page's token. */
+export function findTaggedMeeting(
+  body: unknown,
+  meeting: Meeting,
+): { id: string | undefined; nextPage: string | undefined } {
+  const parsed = listMeetingsResponse.safeParse(body);
+  if (!parsed.success)
+    throw new ProviderError(displayName, 'provider_rejected', 'Zoom answered the meeting list in an unexpected form', {
+      hint: 'retry; if it keeps happening, look for the meeting in the Zoom web portal',
+    });
+  const start = meeting.start.toMillis();
+  const tag = bookingTag(meeting.bookingId);
+  const found = parsed.data.meetings.find(
+    (m) => (m.agenda ?? '').includes(tag) && (m.start_time === undefined || Date.parse(m.start_time) === start),
+  );
+  return { id: found ? String(found.id) : undefined, nextPage: parsed.data.next_page_token || undefined };
+}
+
+/** Pure mapper: our meeting to Zoom's create body. */
+export function toZoomMeeting(meeting: Meeting): ZoomCreateMeeting {
+  return {
+    topic: truncate(meeting.topic, 200),
+    type: 2,
+    start_time: meeting.start.toUTC().toFormat("yyyy-MM-dd'T'HH:mm:ss'Z'"),
+    duration: meeting.durationMinutes,
+    timezone: meeting.timezone,
+    agenda: `${truncate(`With ${meeting.customerName} <${meeting.customerEmail}>`, 1900)}\n\n${bookingTag(meeting.bookingId)}`,
+    default_password: true,
+  };
+}
+
+/** Zoom shows meeting ids grouped as people type them: 123 4567 8901 (11 digits), 123 456 7890 (10). */
+export function formatMeetingId(id: string): string {
+  if (/^\d{11}$/.test(id)) return `${id.slice(0, 3)} ${id.slice(3, 7)} ${id.slice(7)}`;
+  if (/^\d{10}$/.test(id)) return `${id.slice(0, 3)} ${id.slice(3, 6)} ${id.slice(6)}`;
+  return id;
+}
+
+/** Pure mapper: Zoom's 201 body to our booked meeting. */
+export function fromZoomMeeting(body: unknown): BookedMeeting {
+  const parsed = createMeetingResponse.safeParse(body);
+  if (!parsed.success) {
+    // Uncertain, not refused: the meeting exists, so a repeat must look for it before making another.
+    throw new ProviderError(
+      displayName,
+      'outcome_unknown',
+      'Zoom created the meeting but its answer had no join_url or id',
+      {
+        hint: 'repeat the same call: it looks in Zoom for this meeting before making another (or check the Zoom web portal)',
+      },
+    );
+  }
+  const m = parsed.data;
+  return {
+    externalId: String(m.id),
+    joinUrl: m.join_url,
+    reference: { label: 'Meeting ID', value: formatMeetingId(String(m.id)) },
+    ...(m.password ? { passcode: m.password } : {}),
+    links: [{ label: 'Join Zoom meeting', url: m.join_url }],
+  };
+}
+
+/** Zoom's own explanation from an API or OAuth error body. */
+export function describeZoomError(body: unknown): string | undefined {
+  const api = apiError.safeParse(body);
+  if (api.success && api.data.message) {
+    const fields = (api.data.errors ?? []).map((e) => `${e.field ?? '?'}: ${e.message ?? 'invalid'}`).join('; ');
+    return `${api.data.message}${api.data.code !== undefined ? ` (code ${api.data.code})` : ''}${fields ? ` [${fields}]` : ''}`;
+  }
+  const oauth = oauthError.safeParse(body);
+  if (oauth.success && (oauth.data.reason || oauth.data.error))
+    return [oauth.data.reason, oauth.data.error].filter(Boolean).join(' / ');
+  return typeof body === 'string' && body.length > 0 ? truncate(body, 200) : undefined;
+}
+
+/** True when the granted scopes (space-separated) allow creating meetings: granular `meeting:write:meeting[:admin]` or classic `meeting:write[:admin]`. */
+export const canCreateMeetings = (scope: string): boolean =>
+  scope.split(/\s+/).some((s) => s.startsWith('meeting:write'));
+
+/**
+ * True when the scopes let a repeated booking look for a meeting whose answer was lost (List meetings, then Get meeting):
+ * classic `meeting:read[:admin]`, or both granular `meeting:read:list_meetings[:admin]` and `meeting:read:meeting[:admin]`.
+ */
+export function canFindMeetings(scope: string): boolean {
+  const granted = scope.split(/\s+/);
+  const has = (name: string) => granted.includes(name) || granted.includes(`${name}:admin`);
+  return has('meeting:read') || (has('meeting:read:list_meetings') && has('meeting:read:meeting'));
+}
+
+/** The note `connect zoom` adds when the app cannot look meetings up: it works, with one safety net less. */
+export const findScopesNote = (admin: boolean): string => {
+  const [list, read] = admin
+    ? ['meeting:read:list_meetings:admin', 'meeting:read:meeting:admin']
+    : ['meeting:read:list_meetings', 'meeting:read:meeting'];
+  return `The Zoom app lacks the scopes ${list} and ${read}: booking works, but when Zoom's answer to a booking is lost (a dropped connection, a crash), alsatalk-mcp cannot look in Zoom for the meeting it may have made, so it asks you to check instead of booking again. Add them on the app's Scopes page and connect again to close that gap.`;
+};

@@ -1,0 +1,143 @@
+// `alsatalk-mcp demo`, the README's first command, run as a user runs it: the built binary, on a machine with no
+// keychain and no account. Its output is what is checked: every provider booked, the e-mail written, exit code 0.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, runCli } from '../../support/cli.js';
+
+let home: string;
+const homes: string[] = [];
+/**
+ * A bare environment: no D-Bus session (so no keychain), a fresh HOME, no ALSATALK_* setting. TMPDIR is the home too,
+ * so the demo's own throwaway folder (which it keeps for the user to open the e-mail) goes when the test's does.
+ */
+const bareEnv = (): Record<string, string> => ({
+  PATH: process.env.PATH ?? '',
+  HOME: home,
+  TMPDIR: home,
+  XDG_DATA_HOME: path.join(home, 'xdg'),
+});
+
+beforeAll(() => assertBuilt());
+afterEach(() => {
+  for (const dir of homes.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+const run = async (args: string[] = []) => {
+  home = mkdtempSync(path.join(os.tmpdir(), 'alsatalk-demo-test-'));
+  homes.push(home);
+  const result = await runCli(['demo', ...args], bareEnv());
+  const structured = /structuredContent:\n([\s\S]*?)\n\n4\./.exec(result.stdout)?.[1];
+  const eml = /The whole message \(open it in a mail client\): (.+\.eml)/.exec(result.stdout)?.[1];
+  return { ...result, structured: structured ? (JSON.parse(structured) as Record<string, unknown>) : undefined, eml };
+};
+
+describe('npx alsatalk-mcp demo', () => {
+  it('connects all five providers, books in all four, e-mails the invitee, and exits 0', async () => {
+    const { code, stdout, stderr, structured, eml } = await run();
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    for (const id of ['zoom', 'calendly', 'google', 'zoho'])
+      expect(stdout).toMatch(new RegExp(`progress \\d/4  ${id}: booked`));
+    for (const name of [
+      'Zoom as host@acme.test',
+      'Calendly as owner@acme.test',
+      'Google Calendar as owner@acme.test',
+      'Zoho Bookings as ann@acme.test',
+      'Resend as Acme Scheduling',
+    ]) {
+      expect(stdout).toContain(`Connected ${name}`);
+    }
+    // The browser sign-ins ran: PKCE and a loopback redirect for each OAuth provider.
+    expect(stdout.match(/code_challenge_method=S256/g)).toHaveLength(4);
+    expect(structured).toMatchObject({
+      status: 'booked',
+      meeting: {
+        timezone: 'America/New_York',
+        duration_minutes: 30,
+        invitee: { name: 'Ada Lovelace', email: 'ada@example.com' },
+      },
+      email: { status: 'sent', to: 'ada@example.com' },
+    });
+    const providers = structured?.providers as Array<{
+      provider: string;
+      status: string;
+      join_url?: string;
+      passcode?: string;
+    }>;
+    expect(providers.map((p) => [p.provider, p.status])).toEqual([
+      ['zoom', 'booked'],
+      ['calendly', 'booked'],
+      ['google', 'booked'],
+      ['zoho', 'booked'],
+    ]);
+    expect(providers[0]?.passcode).toMatch(/^\w{6,10}$/);
+    expect(stdout).toContain('Held by each sandbox provider now: zoom 1, calendly 1, google 1, zoho 1, resend 1');
+
+    // The .eml is a real message: headers, the text with the passcode, and the calendar attachment.
+    expect(eml && existsSync(eml)).toBe(true);
+    const message = readFileSync(eml ?? '', 'utf8');
+    expect(message).toMatch(
+      /^From: Acme Scheduling <meet@acme\.test>\r\nTo: ada@example\.com\r\nSubject: Meeting confirmed: /,
+    );
+    expect(message).toContain('Content-Disposition: attachment; filename="invite.ics"');
+    const ics = /filename="invite\.ics"\r\n\r\n([A-Za-z0-9+/=\r\n]+?)\r\n--/.exec(message)?.[1] ?? '';
+    expect(Buffer.from(ics.replace(/\r\n/g, ''), 'base64').toString()).toMatch(
+      /BEGIN:VCALENDAR[\s\S]*TZID:America\/New_York/,
+    );
+    expect(stdout).toContain(`Passcode: ${providers[0]?.passcode}`);
+
+    // Nothing of the user's: no data folder in the default place (the keychain was never reachable here).
+    expect(existsSync(path.join(home, 'xdg', 'alsatalk-mcp'))).toBe(false);
+  });
+
+  it('--fail zoom=503: the other three book, the e-mail goes out, Zoom says what to do, and it still exits 0', async () => {
+    const { code, stdout, structured } = await run(['--fail', 'zoom=503']);
+    expect(code).toBe(0);
+    expect(structured).toMatchObject({ status: 'partial', email: { status: 'sent' } });
+    const providers = structured?.providers as Array<{
+      provider: string;
+      status: string;
+      error?: { message: string };
+      remedy?: string;
+    }>;
+    expect(providers.find((p) => p.provider === 'zoom')).toMatchObject({
+      status: 'failed',
+      error: { message: expect.stringContaining('503') },
+      remedy: expect.stringMatching(/retry/),
+    });
+    expect(providers.filter((p) => p.status === 'booked').map((p) => p.provider)).toEqual([
+      'calendly',
+      'google',
+      'zoho',
+    ]);
+    expect(stdout).toContain('zoom 0, calendly 1, google 1, zoho 1, resend 1');
+  });
+
+  it('--providers google --timezone Asia/Tokyo: only Google, at that wall time in Tokyo', async () => {
+    const { code, stdout, structured } = await run([
+      '--providers',
+      'google',
+      '--timezone',
+      'Asia/Tokyo',
+      '--time',
+      '09:30',
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).not.toContain('connect zoom');
+    expect(structured).toMatchObject({
+      status: 'booked',
+      meeting: { timezone: 'Asia/Tokyo', start: expect.stringMatching(/T09:30:00\+09:00$/) },
+    });
+    expect((structured?.providers as unknown[]).length).toBe(1);
+  });
+
+  it('refuses an unknown provider or zone with the flag and the fix, before starting anything', async () => {
+    const bad = await run(['--providers', 'skype']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--providers: unknown: skype\n→ choose from zoom, calendly, google, zoho/);
+    const zone = await run(['--timezone', 'Mars/Olympus']);
+    expect(zone.stderr).toMatch(/--timezone.*Mars\/Olympus/);
+  });
+});

@@ -1,0 +1,244 @@
+// SIGKILL the built server in the middle of a booking, start it again on the same data folder, repeat the call: every
+// provider ends with exactly one meeting and the invitee with exactly one e-mail. The providers are the sandbox over
+// real HTTP (its secret store too: the server is a child process, and the keychain is not what is tested here).
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type ArrivedRequest, type Sandbox } from '../../../src/sandbox/sandbox.js';
+import { connectAll } from '../../../src/commands/demo.js';
+import { assertBuilt } from '../../support/cli.js';
+import { futureDate } from '../../support/dates.js';
+import { startStdioServer } from '../../support/stdio-server.js';
+
+let home: string;
+let sandbox: Sandbox;
+let env: Record<string, string>;
+/** Every provider request the sandbox received, in order: the kill points wait on these, not on a clock. */
+const arrived: ArrivedRequest[] = [];
+
+beforeAll(async () => {
+  assertBuilt();
+  home = mkdtempSync(path.join(os.tmpdir(), 'alsatalk-crash-test-'));
+  sandbox = await startSandbox({ outbox: path.join(home, 'outbox'), onArrived: (request) => arrived.push(request) });
+  env = {
+    ...sandbox.env,
+    ALSATALK_HOME: home,
+    ALSATALK_DEFAULT_TIMEZONE: 'America/New_York',
+    ALSATALK_LOG_LEVEL: 'error',
+    ALSATALK_PROVIDER_TIMEOUT_MS: '20000',
+    PATH: process.env.PATH ?? '',
+  };
+  await connectAll(sandbox, env, ['zoom', 'calendly', 'google', 'zoho'], () => undefined);
+});
+afterAll(async () => {
+  await sandbox.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+const serve = () => startStdioServer(env);
+
+async function until(what: string, done: () => boolean, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await sleep(10);
+  }
+}
+
+const held = () => sandbox.holdings();
+type Holdings = ReturnType<typeof held>;
+
+/** Where a case starts: what the providers hold, and how many requests had arrived. */
+interface Start {
+  held: Holdings;
+  mark: number;
+}
+const grew = (start: Start, id: keyof Holdings) => held()[id] > start.held[id];
+const reached = (start: Start, route: string) => arrived.slice(start.mark).some((r) => r.route === route);
+/**
+ * Whether `provider` sent a request other than its token renewal: it holds a fresh access token, so the refresh token
+ * it was given in exchange is saved (rotating-refresh.ts saves before it uses). Zoom's and Calendly's refresh tokens
+ * work once, so a kill before that point loses the sign-in (the case that tests it, below): the other cases wait past it.
+ */
+const signedIn = (start: Start, provider: 'zoom' | 'calendly') =>
+  arrived.slice(start.mark).some((r) => r.provider === provider && !r.route.endsWith('/oauth/token'));
+
+let slot = 0;
+/** A call of its own (a slot nobody else books), so that each case counts only its own meetings. */
+function nextCall() {
+  slot += 1;
+  const minutes = 9 * 60 + slot * 30;
+  return {
+    customer_name: 'Ada Lovelace',
+    customer_email: 'ada@example.com',
+    customer_phone: '+14155550123',
+    booking_date: futureDate(20),
+    booking_time: `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`,
+    duration_minutes: 30,
+  };
+}
+
+/**
+ * Starts the call on a fresh server, kills the server once `when` holds, lets whatever the providers were still doing
+ * finish (a request already sent is processed even though nobody waits for its answer), then repeats the call on a new
+ * server and returns its result, with how much each provider holds more than before.
+ */
+async function killAndRepeat(when: (start: Start) => boolean, drainMs = 0) {
+  const call = nextCall();
+  const start: Start = { held: held(), mark: arrived.length };
+  const before = start.held;
+  const first = await serve();
+  const pending = first.client.callTool({ name: 'book_meeting', arguments: call }).catch(() => undefined);
+  await until('the kill point', () => signedIn(start, 'zoom') && signedIn(start, 'calendly') && when(start));
+  await first.kill();
+  await pending;
+  sandbox.controls.clear();
+  if (drainMs > 0) await sleep(drainMs);
+  const second = await serve();
+  try {
+    const result = await second.client.callTool({ name: 'book_meeting', arguments: call });
+    const after = held();
+    const delta = Object.fromEntries(
+      Object.entries(after).map(([id, n]) => [id, n - before[id as keyof typeof before]]),
+    );
+    return {
+      output: result.structuredContent as {
+        status: string;
+        email: { status: string };
+        providers: Array<{ provider: string; status: string; note?: string }>;
+        repeat?: { retried_providers: string[] };
+      },
+      delta,
+    };
+  } finally {
+    await second.close();
+  }
+}
+
+const once = { zoom: 1, calendly: 1, google: 1, zoho: 1, resend: 1 };
+
+describe('SIGKILL mid-booking, restart, the same call again', () => {
+  it('killed while every provider request is on its way: each provider books once, one e-mail', async () => {
+    // On the booking routes only: a kill during a token refresh is the case below.
+    const routes = [
+      'zoom:POST /zoom/v2/users/:userId/meetings',
+      'calendly:GET /calendly/api/event_types',
+      'google:POST /google/calendar/v3/calendars/:calendarId/events',
+      'zoho:POST /zoho/api/bookings/v1/json/appointment',
+    ];
+    for (const target of routes) sandbox.controls.setLatency({ target, ms: 1500 });
+    // Killed once every booking request has arrived; they are still answered after the kill.
+    const { output, delta } = await killAndRepeat((start) => routes.every((route) => reached(start, route)), 1600);
+    expect(output).toMatchObject({ status: 'booked', email: { status: 'sent' } });
+    expect(delta).toEqual(once);
+  });
+
+  it('killed after Zoom made the meeting and before its answer came: Zoom is found, not booked again', async () => {
+    sandbox.controls.addFault({ target: 'zoom:POST /zoom/v2/users/:userId/meetings', kind: 'hang-after', times: 1 });
+    const { output, delta } = await killAndRepeat((start) => grew(start, 'zoom'));
+    expect(output).toMatchObject({ status: 'booked', email: { status: 'sent' } });
+    expect(output.providers.find((p) => p.provider === 'zoom')?.note).toContain('nothing new was created');
+    expect(delta).toEqual(once);
+  });
+
+  it("killed in the middle of Calendly's chain, after Google and Zoho were made: each once", async () => {
+    sandbox.controls.setLatency({ target: 'calendly:GET /calendly/api/event_type_available_times', ms: 400 });
+    sandbox.controls.addFault({
+      target: 'google:POST /google/calendar/v3/calendars/:calendarId/events',
+      kind: 'hang-after',
+      times: 1,
+    });
+    const { output, delta } = await killAndRepeat(
+      (start) =>
+        grew(start, 'google') &&
+        grew(start, 'zoho') &&
+        reached(start, 'calendly:GET /calendly/api/event_type_available_times'),
+      500,
+    );
+    expect(output).toMatchObject({ status: 'booked', email: { status: 'sent' } });
+    expect(delta).toEqual(once);
+  });
+
+  it('killed after Resend accepted the e-mail and before its answer came: the repeat sends the same e-mail, Resend answers, one e-mail', async () => {
+    sandbox.controls.addFault({ target: 'resend:POST /resend/emails', kind: 'hang-after', times: 1 });
+    const { output, delta } = await killAndRepeat((start) => grew(start, 'resend'));
+    expect(output).toMatchObject({ status: 'booked', email: { status: 'sent' } });
+    expect(output.repeat?.retried_providers).toEqual([]);
+    expect(delta).toEqual(once);
+  });
+
+  it('killed while Zoom renews its sign-in: Zoom says to sign in again, the others book once; signed in, the repeat books Zoom once', async () => {
+    // Every new server process renews Zoom's access token on its first booking, and Zoom's refresh tokens work once:
+    // the request reached the sandbox and rotated the token, but its answer died with the process. Nothing can bring
+    // that token back (Zoom keeps no grace period), so the honest outcome is a clear "sign in again", nothing doubled.
+    const renewal = 'zoom:POST /zoom/oauth/token';
+    sandbox.controls.addFault({ target: renewal, kind: 'hang-after', times: 1 });
+    const call = nextCall();
+    const start: Start = { held: held(), mark: arrived.length };
+    const before = start.held;
+    const first = await serve();
+    const pending = first.client.callTool({ name: 'book_meeting', arguments: call }).catch(() => undefined);
+    // The renewal was processed (the fault is used up: the token rotated, its answer never leaves); Calendly's own
+    // renewal is past too, so that only Zoom's sign-in is lost.
+    await until(
+      'Zoom renewed its token',
+      () => reached(start, renewal) && sandbox.controls.describe().faults.length === 0 && signedIn(start, 'calendly'),
+    );
+    await first.kill();
+    await pending;
+    sandbox.controls.clear();
+    const delta = () =>
+      Object.fromEntries(Object.entries(held()).map(([id, n]) => [id, n - before[id as keyof typeof before]]));
+
+    const second = await serve();
+    try {
+      const result = await second.client.callTool({ name: 'book_meeting', arguments: call });
+      const output = result.structuredContent as {
+        status: string;
+        providers: Array<{
+          provider: string;
+          status: string;
+          error?: { code: string; message: string };
+          remedy?: string;
+        }>;
+      };
+      expect(output.status).toBe('partial');
+      const zoom = output.providers.find((p) => p.provider === 'zoom');
+      expect(zoom).toMatchObject({ status: 'failed', error: { code: 'outcome_unknown' } });
+      expect(zoom?.error?.message).toContain("Zoom's answer to an earlier refresh was lost");
+      expect(zoom?.remedy).toContain('npx alsatalk-mcp connect zoom');
+      expect(delta()).toEqual({ zoom: 0, calendly: 1, google: 1, zoho: 1, resend: 1 });
+    } finally {
+      await second.close();
+    }
+
+    await connectAll(sandbox, env, ['zoom'], () => undefined);
+    const third = await serve();
+    try {
+      const result = await third.client.callTool({ name: 'book_meeting', arguments: call });
+      expect(result.structuredContent).toMatchObject({
+        status: 'booked',
+        repeat: { retried_providers: ['zoom'], emailed: true },
+      });
+      // One meeting everywhere; the invitee's second e-mail is the update that adds the Zoom link.
+      expect(delta()).toEqual({ zoom: 1, calendly: 1, google: 1, zoho: 1, resend: 2 });
+    } finally {
+      await third.close();
+    }
+  });
+
+  it('killed after everything was recorded: the repeat is a replay and calls nothing', async () => {
+    const call = nextCall();
+    const first = await serve();
+    await first.client.callTool({ name: 'book_meeting', arguments: call });
+    await first.kill();
+    const before = held();
+    const second = await serve();
+    const result = await second.client.callTool({ name: 'book_meeting', arguments: call });
+    await second.close();
+    expect(result.structuredContent).toMatchObject({ status: 'booked', replay: true });
+    expect(held()).toEqual(before);
+  });
+});
