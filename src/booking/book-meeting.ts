@@ -19,7 +19,14 @@ import { bookingKey, keyLifetimeMs, requestHash, type CallIdentity } from './ide
 import { isAlive, thisProcess } from './owner.js';
 import { recordedEmail, recordedMeeting, recordedOutcomes } from './recorded.js';
 import { resolveSlot } from './slot.js';
-import type { BookedMeeting, BookingStatus, EmailOutcome, Meeting, ProviderFailure, ProviderOutcome } from '../meeting.js';
+import type {
+  BookedMeeting,
+  BookingStatus,
+  EmailOutcome,
+  Meeting,
+  ProviderFailure,
+  ProviderOutcome,
+} from '../meeting.js';
 
 export interface BookRequest {
   customerName: string;
