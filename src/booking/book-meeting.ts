@@ -555,7 +555,7 @@ export class BookingService {
     const cached = this.#sessions.get(provider.id);
     if (cached && cached.updatedAt === connection.updatedAt) return cached.session;
     const session = provider.openSession({
-      connection,
+      settings: connection.settings,
       endpoints: this.deps.config.endpoints[provider.id] ?? {},
       timeoutMs: this.deps.config.providerTimeoutMs,
       log: this.deps.log,

@@ -3,7 +3,6 @@ import type { BookedMeeting, Meeting } from '../meeting.js';
 import type { EndpointSpec } from '../config.js';
 import type { Logger } from '../log.js';
 import type { IssuedToken } from '../auth/token-cache.js';
-import type { Connection } from '../storage/connections.js';
 
 /** One credential or setting that `connect` asks for. */
 export interface CredentialField {
@@ -130,8 +129,9 @@ export interface RevokeContext extends ConnectorContext {
 /** Reads a connection's secrets; a missing one means the connection is broken and must be redone. */
 export type SecretReader = (key: string) => Promise<string>;
 
+/** What a session sees of its connection: the settings `connect` stored, and its secrets through two callbacks. */
 export interface SessionContext extends ConnectorContext {
-  connection: Connection;
+  settings: Readonly<Record<string, unknown>>;
   secret: SecretReader;
   /**
    * Replaces a stored secret, e.g. a rotated refresh token (Zoom, Calendly): persist the new one before the access

@@ -619,7 +619,7 @@ export const implementation: ProviderImplementation = {
   },
 
   openSession(ctx: SessionContext): ProviderSession {
-    const settings = settingsSchema.parse(ctx.connection.settings);
+    const settings = settingsSchema.parse(ctx.settings);
     if (settings.auth === 'oauth' && settings.clientId) {
       const tokens = new TokenCache(
         reporting(sessionTokens(ctx, settings.clientId, settings.webClient === true), ctx.recordToken),

@@ -201,7 +201,7 @@ function parseSendUpdates(raw: string | undefined): SendUpdates {
 }
 
 function openGoogleSession(ctx: SessionContext): ProviderSession {
-  const parsed = settingsSchema.safeParse(ctx.connection.settings);
+  const parsed = settingsSchema.safeParse(ctx.settings);
   if (!parsed.success) {
     throw new ProviderError(displayName, 'not_connected', 'the stored Google Calendar settings are incomplete', {
       hint: `connect Google again: ${reconnect}`,

@@ -317,7 +317,7 @@ const bookingsUrl = (apiDomain: string, path: string): string =>
   `${apiDomain.replace(/\/+$/, '')}/bookings/v1/json/${path}`;
 
 function openZohoSession(ctx: SessionContext): ProviderSession {
-  const parsed = settingsSchema.safeParse(ctx.connection.settings);
+  const parsed = settingsSchema.safeParse(ctx.settings);
   if (!parsed.success) {
     throw new ProviderError(displayName, 'not_connected', 'the stored Zoho Bookings settings are incomplete', {
       hint: `connect Zoho Bookings again: ${reconnect}`,

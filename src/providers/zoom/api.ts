@@ -336,7 +336,7 @@ export const implementation: ProviderImplementation = {
   },
 
   openSession(ctx) {
-    const parsed = settingsSchema.safeParse(ctx.connection.settings);
+    const parsed = settingsSchema.safeParse(ctx.settings);
     if (!parsed.success) {
       throw new ProviderError(displayName, 'not_connected', 'the stored Zoom settings are incomplete', {
         hint: `connect Zoom again: ${reconnect}`,
