@@ -1,5 +1,5 @@
 // Access tokens from a stored refresh token that the provider replaces on every use (Zoom's public client, Calendly).
-import { parseScopes, type IssuedToken } from './token-cache.js';
+import { issuedToken, type IssuedToken } from './token-cache.js';
 import { errorMessage, ProviderError } from '../errors.js';
 import { redact } from '../log.js';
 import type { SessionContext } from '../providers/provider.js';
@@ -55,10 +55,6 @@ export function rotatingRefresh(options: RotatingRefreshOptions): () => Promise<
         );
       }
     }
-    return {
-      accessToken: answer.access_token,
-      expiresAt: Date.now() + answer.expires_in * 1000,
-      scopes: parseScopes(answer.scope),
-    };
+    return issuedToken(answer);
   };
 }

@@ -13,6 +13,17 @@ export interface IssuedToken {
 export const parseScopes = (scope: string | undefined): string[] | undefined =>
   scope === undefined ? undefined : scope.split(/[\s,]+/).filter(Boolean);
 
+/** An OAuth token answer (RFC 6749 §5.1) as an issued token: its expiry counted from now, its scopes as a list. */
+export const issuedToken = (answer: {
+  access_token: string;
+  expires_in: number;
+  scope?: string | undefined;
+}): IssuedToken => ({
+  accessToken: answer.access_token,
+  expiresAt: Date.now() + answer.expires_in * 1000,
+  scopes: parseScopes(answer.scope),
+});
+
 /** Wraps a token fetch so that every token issued is also reported (to keep `status` current); reporting never fails it. */
 export function reporting(
   fetchToken: () => Promise<IssuedToken>,

@@ -1,6 +1,7 @@
 // Zoom's wire shapes (token answers, error bodies, Create a meeting) and the pure mappers between them and our types.
 // API reference: https://developers.zoom.us/docs/api/meetings/#tag/meetings/POST/users/{userId}/meetings
 import { z } from 'zod';
+import { tokenAnswer } from '../../auth/oauth-spec.js';
 import { ProviderError } from '../../errors.js';
 import { truncate } from '../../text.js';
 import type { BookedMeeting, Meeting } from '../../meeting.js';
@@ -9,19 +10,13 @@ import { displayName } from './manifest.js';
 
 export { displayName };
 
-/** Token response of `POST /oauth/token` (https://developers.zoom.us/docs/integrations/oauth/). */
-export const tokenResponse = z.object({
-  access_token: z.string().min(1),
-  token_type: z.string(),
-  expires_in: z.number().positive(),
-  scope: z.string().optional(),
-});
-
 /**
- * The user-level grants (`authorization_code`, `refresh_token`) also return a refresh token, and Zoom rotates it:
- * each refresh answer carries a new one and the one sent dies (https://developers.zoom.us/docs/integrations/PKCE/).
+ * Token answer of `POST /oauth/token` (https://developers.zoom.us/docs/integrations/oauth/), `token_type` included. The
+ * user-level grants (`authorization_code`, `refresh_token`) also return a refresh token, and Zoom rotates it: each refresh
+ * answer carries a new one and the one sent dies (https://developers.zoom.us/docs/integrations/PKCE/).
  */
-export const userTokenResponse = tokenResponse.extend({ refresh_token: z.string().min(1).optional() });
+export const userTokenResponse = tokenAnswer.extend({ token_type: z.string() });
+export type ZoomToken = z.infer<typeof userTokenResponse>;
 
 /** Error body of the OAuth endpoint: `{"reason":"Invalid Token!","error":"invalid_grant"}`. */
 export const oauthError = z.object({ reason: z.string().optional(), error: z.string().optional() });
