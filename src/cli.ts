@@ -1,5 +1,5 @@
 // argv -> command. `serve` (the default) keeps stdout for JSON-RPC; the setup commands talk to a person.
-import type { AppContext } from './context.js';
+import type { AppContext } from './runtime.js';
 import { connectors } from './connectors.js';
 import { describeError, toAppError } from './errors.js';
 import { version } from './version.js';
@@ -71,12 +71,12 @@ async function run(argv: string[]): Promise<number> {
     process.stderr.write(`Unknown command "${command}".\n\n${usage}\n`);
     return 64;
   }
-  const { openContext } = await import('./context.js');
+  const { openContext } = await import('./runtime.js');
   const ctx = await openContext(process.env);
   try {
     await (
       await load()
-    )(ctx, rest, { out, env: process.env });
+    )(ctx, rest, { out });
     return 0;
   } finally {
     ctx.close();

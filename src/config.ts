@@ -13,6 +13,14 @@ export interface EndpointSpec {
   description: string;
 }
 
+/** What the configuration reads besides its own variables: every connector's base URLs and credential variables. */
+export interface ConfigSpecs {
+  /** connector id -> endpoint name -> its variable and default. */
+  endpoints: Record<string, Record<string, EndpointSpec>>;
+  /** connector id -> field key -> the variable that may give it (`ALSATALK_GOOGLE_CLIENT_ID` for google's clientId). */
+  credentials: Record<string, Record<string, string>>;
+}
+
 export type SecretStoreConfig =
   | { kind: 'keychain'; service: string }
   | { kind: 'file'; service: string; path: string; key: string }
@@ -28,6 +36,11 @@ export interface Config {
   endpoints: Record<string, Record<string, string>>;
   providerTimeoutMs: number;
   logLevel: LogLevel;
+  /**
+   * connector id -> field key -> value, from `ALSATALK_<CONNECTOR>_CLIENT_ID` and `_CLIENT_SECRET`: the OAuth app for
+   * `connect` when no flag names it (the server itself only ever uses a client id from here). Absent when none is set.
+   */
+  credentials?: Record<string, Record<string, string>>;
 }
 
 export interface Platform {
@@ -125,13 +138,41 @@ function readEndpoints(
   return out;
 }
 
+/** The schema of the credential variables the connectors name: optional text, like every other variable. */
+const credentialSchema = (specs: ConfigSpecs['credentials']) =>
+  z.object(
+    Object.fromEntries(Object.values(specs).flatMap((fields) => Object.values(fields).map((v) => [v, optionalText]))),
+  );
+
+/** The credential variables `env` sets, by connector and field; blank ones are unset. */
+export function readCredentials(
+  env: Readonly<Record<string, string | undefined>>,
+  specs: ConfigSpecs['credentials'],
+): Record<string, Record<string, string>> {
+  const parsed = credentialSchema(specs).parse(env) as Record<string, string | undefined>;
+  return Object.fromEntries(
+    Object.entries(specs).map(([connector, fields]) => [
+      connector,
+      Object.fromEntries(
+        Object.entries(fields).flatMap(([key, variable]) => {
+          const value = parsed[variable];
+          return value === undefined ? [] : [[key, value]];
+        }),
+      ),
+    ]),
+  );
+}
+
+const withCredentials = (credentials: Record<string, Record<string, string>>): Pick<Config, 'credentials'> =>
+  Object.values(credentials).some((fields) => Object.keys(fields).length > 0) ? { credentials } : {};
+
 /**
  * Reads the configuration once. Tests pass a plain object; `serve` and the CLI pass `process.env`.
- * @param endpointSpecs every connector's overridable base URLs, keyed by connector id
+ * @param specs every connector's overridable base URLs and credential variables, keyed by connector id
  */
 export function loadConfig(
   env: Record<string, string | undefined>,
-  endpointSpecs: Record<string, Record<string, EndpointSpec>>,
+  specs: ConfigSpecs,
   platform: Platform = currentPlatform(),
 ): Config {
   // A blank variable (often left behind in an MCP host's config) means "unset", for every variable alike.
@@ -172,8 +213,9 @@ export function loadConfig(
     databasePath: path.join(dataDir, 'alsatalk.db'),
     defaultTimezone: e.ALSATALK_DEFAULT_TIMEZONE ?? machineZone,
     secretStore,
-    endpoints: readEndpoints(set, endpointSpecs),
+    endpoints: readEndpoints(set, specs.endpoints),
     providerTimeoutMs: e.ALSATALK_PROVIDER_TIMEOUT_MS,
     logLevel: e.ALSATALK_LOG_LEVEL,
+    ...withCredentials(readCredentials(set, specs.credentials)),
   };
 }

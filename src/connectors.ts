@@ -1,12 +1,21 @@
-// Every connector the CLI and `status` know: the meeting providers, then the mailer.
-import type { EndpointSpec } from './config.js';
-import { resend } from './email/resend.js';
-import type { Connector } from './providers/provider.js';
+// Every connector the CLI and `status` know: the meeting providers, then the mailer; and what the configuration reads
+// for them (base URLs, OAuth app variables), derived from their manifests.
+import type { ConfigSpecs } from './config.js';
+import { resend } from './email/resend-connector.js';
+import { fieldEnv, type Connector } from './providers/provider.js';
 import { meetingProviders } from './providers/index.js';
 
 export const connectors: readonly Connector[] = [...meetingProviders, resend];
 
-/** Every overridable base URL, for `loadConfig`. */
-export const endpointSpecs: Record<string, Record<string, EndpointSpec>> = Object.fromEntries(
-  connectors.map((c) => [c.id, { ...c.endpoints }]),
-);
+export const connectorIds = connectors.map((c) => c.id) as [string, ...string[]];
+
+/** Every overridable base URL and credential variable, for `loadConfig`. */
+export const configSpecs: ConfigSpecs = {
+  endpoints: Object.fromEntries(connectors.map((c) => [c.id, { ...c.endpoints }])),
+  credentials: Object.fromEntries(
+    connectors.map((c) => [
+      c.id,
+      Object.fromEntries(c.fields.filter((f) => f.fromEnv).map((f) => [f.key, fieldEnv(c.id, f)])),
+    ]),
+  ),
+};

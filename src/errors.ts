@@ -27,9 +27,13 @@ export interface AppErrorOptions {
   cause?: unknown;
 }
 
+/** The family's names: `error.name` tells the kind even where `instanceof` cannot (another copy of the module). */
+export type AppErrorName =
+  'AppError' | 'InputError' | 'ConfigError' | 'SecretStoreError' | 'ProviderError' | 'SignInUnavailable';
+
 /** Base class: a message for the user, a stable code, and a hint naming the fix. */
 export class AppError extends Error {
-  override name = 'AppError';
+  override readonly name: AppErrorName = 'AppError';
   readonly code: ErrorCode;
   readonly hint: string | undefined;
 
@@ -42,7 +46,7 @@ export class AppError extends Error {
 
 /** Input the caller can fix: names the field and the expected form. */
 export class InputError extends AppError {
-  override name = 'InputError';
+  override readonly name = 'InputError' as const;
   readonly field: string;
 
   constructor(field: string, message: string, hint?: string) {
@@ -53,7 +57,7 @@ export class InputError extends AppError {
 
 /** An environment variable or setting that cannot be used as given. */
 export class ConfigError extends AppError {
-  override name = 'ConfigError';
+  override readonly name = 'ConfigError' as const;
 
   constructor(message: string, hint?: string) {
     super('config_invalid', message, { hint });
@@ -62,7 +66,7 @@ export class ConfigError extends AppError {
 
 /** The keychain (or the explicitly chosen encrypted file) cannot be read or written. */
 export class SecretStoreError extends AppError {
-  override name = 'SecretStoreError';
+  override readonly name = 'SecretStoreError' as const;
 
   constructor(message: string, options: AppErrorOptions = {}) {
     super('secret_store_unavailable', message, options);
@@ -71,7 +75,7 @@ export class SecretStoreError extends AppError {
 
 /** A provider call failed; `provider` says which one, `status` the HTTP status when there was one. */
 export class ProviderError extends AppError {
-  override name = 'ProviderError';
+  override readonly name = 'ProviderError' as const;
   readonly provider: string;
   readonly status: number | undefined;
 
@@ -79,6 +83,21 @@ export class ProviderError extends AppError {
     super(code, message, options);
     this.provider = provider;
     this.status = options.status;
+  }
+}
+
+/**
+ * A browser sign-in that could not start: what the user does instead (run the CLI, or give a non-secret value).
+ * connect_provider reports it as its outcome, not as an error.
+ */
+export class SignInUnavailable extends AppError {
+  override readonly name = 'SignInUnavailable' as const;
+
+  constructor(
+    message: string,
+    readonly nextStep: string,
+  ) {
+    super('not_connected', message, { hint: nextStep });
   }
 }
 

@@ -1,13 +1,13 @@
 // `alsatalk-mcp connect <provider>`: collect the credentials, verify them with the provider, then store them.
 import { parseArgs } from 'node:util';
-import type { AppContext } from '../context.js';
-import { connectors } from '../connectors.js';
+import { readCredentials } from '../config.js';
+import { configSpecs, connectors } from '../connectors.js';
+import type { AppContext } from '../runtime.js';
 import { createBrowserLogin } from '../auth/browser-login.js';
 import { InputError } from '../errors.js';
 import { traceHttp } from '../http/trace.js';
 import { redact, registerSecret } from '../log.js';
-import { fieldEnv, type ConnectResult, type Connector, type CredentialField } from '../providers/provider.js';
-import { secretAccount } from '../storage/secret-store.js';
+import { fieldEnv, type Connector, type CredentialField } from '../providers/provider.js';
 import { ask, askSecret, canPrompt, readStdin } from './prompt.js';
 
 export interface CommandIo {
@@ -17,7 +17,7 @@ export interface CommandIo {
   openBrowser?: (url: string) => Promise<boolean>;
   /** How long the sign-in waits for the browser: 5 minutes unless a test says otherwise. */
   signInTimeoutMs?: number;
-  /** Where `fromEnv` fields are read when no flag gives them (the CLI passes process.env). */
+  /** An environment to read `fromEnv` fields from instead of the configuration's (a test's, the demo's sandbox). */
   env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -75,7 +75,10 @@ async function collect(
   connector: Connector,
   args: string[],
   io: CommandIo,
+  credentials: Readonly<Record<string, Record<string, string>>>,
 ): Promise<{ values: Record<string, string>; login: LoginFlags }> {
+  // ALSATALK_<CONNECTOR>_CLIENT_ID and _CLIENT_SECRET, as the configuration read them.
+  const fromConfig = credentials[connector.id] ?? {};
   const options: Record<string, { type: 'string' | 'boolean' }> = { ...loginOptions };
   for (const field of connector.fields) {
     options[field.flag] = { type: 'string' };
@@ -113,7 +116,7 @@ async function collect(
         f.key === key &&
         (typeof parsed.values[f.flag] === 'string' ||
           parsed.values[stdinFlag(f)] === true ||
-          (f.fromEnv === true && !!io.env?.[fieldEnv(connector.id, f)]?.trim())),
+          (f.fromEnv === true && !!fromConfig[f.key])),
     );
   for (const field of connector.fields) {
     const given = parsed.values[field.flag];
@@ -124,7 +127,7 @@ async function collect(
         `pipe it in with --${stdinFlag(field)}, or leave the flag out to be asked for it`,
       );
     }
-    const fromEnv = field.fromEnv ? io.env?.[fieldEnv(connector.id, field)]?.trim() : undefined;
+    const fromEnv = field.fromEnv ? fromConfig[field.key] : undefined;
     if (typeof given === 'string') {
       values[field.key] = given;
     } else if (field.secret && parsed.values[stdinFlag(field)] === true) {
@@ -167,7 +170,8 @@ export async function runConnect(
       `choose one of: ${registry.map((c) => c.id).join(', ')}\n\n${connectUsage()}`,
     );
   }
-  const { values, login } = await collect(connector, rest, io);
+  const credentials = io.env ? readCredentials(io.env, configSpecs.credentials) : (ctx.config.credentials ?? {});
+  const { values, login } = await collect(connector, rest, io, credentials);
   // Every step line is redacted too: a provider echoing a token into an error must not reach the terminal.
   const step = login.verbose ? (text: string): void => io.out(`  · ${redact(text)}`) : undefined;
   const stopTrace = step ? traceHttp(step) : undefined;
@@ -196,61 +200,16 @@ async function connectWith(
     ...(step ? { step } : {}),
   });
   io.out(`Checking the ${connector.displayName} credentials…`);
-  const result = await connector.connect(values, {
-    endpoints: ctx.config.endpoints[connector.id] ?? {},
-    timeoutMs: ctx.config.providerTimeoutMs,
-    log: ctx.log,
-    login: browserLogin,
-  });
+  const result = await connector.connect(values, ctx.connections.context(connector.id, browserLogin));
   step?.(
     `verified; storing ${
       Object.keys(result.secrets)
         .map((k) => `${connector.id}:${k}`)
         .join(', ') || 'no secret'
-    } in the ${ctx.secrets.label} (values not shown), then the connection in ${ctx.config.databasePath}`,
+    } in the ${ctx.connections.secretsLabel} (values not shown), then the connection in ${ctx.config.databasePath}`,
   );
-  await saveConnection(ctx, connector, result);
+  await ctx.connections.save(connector, result);
   io.out(`Connected ${connector.displayName} as ${result.account}.`);
   for (const note of result.notes) io.out(`Note: ${note}`);
-  io.out(`Secrets are in the ${ctx.secrets.label}; settings in ${ctx.config.databasePath}.`);
-}
-
-/**
- * Stores a verified connection: secrets first, so a connection row never exists without its secrets, then the row, then
- * the old credential's leftovers are removed. A failure on the way (a locked keychain, a database another process holds)
- * puts back the secrets it had replaced, so the old connection stays as it was, and a new one leaves nothing behind.
- */
-export async function saveConnection(
-  ctx: Pick<AppContext, 'connections' | 'secrets'>,
-  connector: Connector,
-  result: ConnectResult,
-): Promise<void> {
-  const previous = ctx.connections.get(connector.id);
-  const replaced: Array<{ account: string; before: string | null }> = [];
-  try {
-    for (const [key, secret] of Object.entries(result.secrets)) {
-      const account = secretAccount(connector.id, key);
-      replaced.push({ account, before: await ctx.secrets.get(account) });
-      await ctx.secrets.set(account, secret);
-    }
-    ctx.connections.save({
-      connector: connector.id,
-      account: result.account,
-      settings: result.settings,
-      expiresAt: result.grant?.expiresAt !== undefined ? new Date(result.grant.expiresAt).toISOString() : null,
-      scopes: result.grant?.scopes ?? null,
-    });
-  } catch (error) {
-    // Best effort: the error the user sees is the first one, which names its fix.
-    for (const { account, before } of replaced.reverse()) {
-      await (before === null ? ctx.secrets.delete(account) : ctx.secrets.set(account, before)).catch(() => undefined);
-    }
-    throw error;
-  }
-  // Switching how a provider is connected (a token, then a sign-in) must not leave the old credential in the keychain.
-  const stale = new Set([
-    ...connector.fields.filter((f) => f.secret).map((f) => f.key),
-    ...(previous ? (connector.secretsFor?.(previous.settings) ?? []) : []),
-  ]);
-  for (const key of stale) if (!(key in result.secrets)) await ctx.secrets.delete(secretAccount(connector.id, key));
+  io.out(`Secrets are in the ${ctx.connections.secretsLabel}; settings in ${ctx.config.databasePath}.`);
 }

@@ -11,7 +11,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { DateTime } from 'luxon';
 import { isTimeZone } from '../time-zone.js';
-import { openContext } from '../context.js';
+import { openContext } from '../runtime.js';
 import { InputError } from '../errors.js';
 import { providerIds } from '../providers/index.js';
 import { approveSandboxSignIn } from '../sandbox/consent.js';

@@ -1,9 +1,8 @@
 // `alsatalk-mcp disconnect <provider>`: remove the keychain entries, then the connection row.
-import type { AppContext } from '../context.js';
 import { connectors } from '../connectors.js';
-import type { Connector } from '../providers/provider.js';
 import { InputError, toAppError } from '../errors.js';
-import { secretAccount } from '../storage/secret-store.js';
+import type { Connector } from '../providers/provider.js';
+import type { AppContext } from '../runtime.js';
 import type { CommandIo } from './connect.js';
 
 export async function runDisconnect(
@@ -25,13 +24,7 @@ export async function runDisconnect(
   if (connection && connector.revoke) {
     // Best effort: a provider that cannot be reached must not keep the user from forgetting the credentials here.
     try {
-      const outcome = await connector.revoke({
-        settings: connection.settings,
-        secret: (key) => ctx.secrets.get(secretAccount(connector.id, key)),
-        endpoints: ctx.config.endpoints[connector.id] ?? {},
-        timeoutMs: ctx.config.providerTimeoutMs,
-        log: ctx.log,
-      });
+      const outcome = await connector.revoke(ctx.connections.revokeContext(connector, connection));
       if (outcome === 'revoked') io.out(`Revoked alsatalk-mcp's access at ${connector.displayName}.`);
     } catch (error) {
       const e = toAppError(error);
@@ -40,13 +33,7 @@ export async function runDisconnect(
       );
     }
   }
-  // Every secret a field names, and those only a sign-in leaves behind (Calendly's refresh token has no field).
-  const keys = new Set([
-    ...connector.fields.filter((f) => f.secret).map((f) => f.key),
-    ...(connection ? (connector.secretsFor?.(connection.settings) ?? []) : []),
-  ]);
-  for (const key of keys) await ctx.secrets.delete(secretAccount(connector.id, key));
-  const removed = ctx.connections.remove(connector.id);
+  const removed = await ctx.connections.remove(connector);
   io.out(
     removed
       ? `Disconnected ${connector.displayName}; its secrets were removed.`

@@ -1,15 +1,16 @@
-// Resend: the mailer that sends the invitee's e-mail, and its connector (API key + sender address).
+// Resend's client: sending one e-mail under its idempotency key, and Resend's errors as ours (the connector that
+// stores its key is resend-connector.ts).
 // API reference: https://resend.com/docs/api-reference/emails/send-email
 import { z } from 'zod';
-import { InputError, ProviderError, type ErrorCode } from '../errors.js';
+import { ProviderError, type ErrorCode } from '../errors.js';
 import { waitFor } from '../http/failure.js';
 import { backoffMs, maxRetryAfterMs, retryAfterSeconds, withRetries } from '../http/retry.js';
 import { redact } from '../log.js';
-import { connectCommand, type Connector } from '../providers/provider.js';
+import { connectCommand } from '../providers/provider.js';
 import type { Invite } from './invite.js';
 
-const id = 'resend';
-const displayName = 'Resend';
+export const id = 'resend';
+export const displayName = 'Resend';
 const reconnect = connectCommand(id);
 
 /** The two forms Resend accepts: `Name <addr@domain>` or a bare `addr@domain`. */
@@ -93,7 +94,7 @@ export interface SendInviteInput {
 }
 
 /** The Resend SDK (with postal-mime, ~200 kB), loaded on first use rather than on the server's start-up path. */
-const resendClient = async (apiKey: string, baseUrl: string) =>
+export const resendClient = async (apiKey: string, baseUrl: string) =>
   new (await import('resend')).Resend(apiKey, { baseUrl });
 
 /** Resend errors worth sending again (under the same idempotency key, so never a second e-mail): its side, not ours. */
@@ -179,80 +180,3 @@ export async function sendInvite(input: SendInviteInput): Promise<string> {
     },
   });
 }
-
-export const resend: Connector = {
-  id,
-  displayName,
-  kind: 'email',
-  summary: 'API key (resend.com → API Keys; "Sending access" is enough) and a sender on a domain verified in Resend',
-  endpoints: {
-    api: { env: 'ALSATALK_RESEND_API_URL', default: 'https://api.resend.com', description: 'Resend API base' },
-  },
-  fields: [
-    {
-      flag: 'api-key',
-      key: 'api_key',
-      label: 'API key',
-      help: 'resend.com → API Keys (starts with re_)',
-      secret: true,
-    },
-    {
-      flag: 'from',
-      key: 'from',
-      label: 'Sender',
-      help: 'e.g. "Acme Scheduling <meet@acme.com>", on a domain verified in Resend',
-    },
-  ],
-
-  async connect(values, ctx) {
-    const apiKey = values.api_key?.trim() ?? '';
-    const from = (values.from ?? '').trim();
-    if (!apiKey) throw new InputError('api key', 'is required', 'create one at https://resend.com/api-keys');
-    const sender = parseSender(from);
-    if (!sender || /[\r\n]/.test(from)) {
-      throw new InputError(
-        '--from',
-        `"${from}" is not a sender address`,
-        'give it as "Name <you@your-domain>" or you@your-domain',
-      );
-    }
-    const client = await resendClient(apiKey, ctx.endpoints.api ?? 'https://api.resend.com');
-    const notes: string[] = [];
-    let listed: Awaited<ReturnType<typeof client.domains.list>>;
-    try {
-      listed = await client.domains.list();
-    } catch (cause) {
-      throw new ProviderError(displayName, 'network_error', `cannot reach Resend: ${(cause as Error).message}`, {
-        hint: 'check the network connection, then retry',
-        cause,
-      });
-    }
-    if (listed.error) {
-      // A sending-only key cannot list domains, and that answer itself proves the key is valid.
-      if (listed.error.name !== 'restricted_api_key') {
-        const error = fromResendError(listed.error);
-        throw error.code === 'auth_failed'
-          ? new ProviderError(displayName, 'auth_failed', `Resend rejected the API key (${listed.error.message})`, {
-              hint: 'copy the key again from https://resend.com/api-keys, then rerun this command',
-            })
-          : error;
-      }
-      notes.push(
-        'This is a sending-only key, so the sender domain could not be checked; make sure it is verified in Resend.',
-      );
-    } else {
-      const domains = listed.data?.data ?? [];
-      const match = domains.find((d) => d.name.toLowerCase() === sender.domain);
-      if (!match) {
-        notes.push(
-          `The domain ${sender.domain} is not in this Resend account: Resend will only deliver to your own address until you add and verify it at https://resend.com/domains.`,
-        );
-      } else if (match.status !== 'verified') {
-        notes.push(
-          `The domain ${sender.domain} is ${match.status} in Resend, not yet verified: e-mails to invitees will fail until it is.`,
-        );
-      }
-    }
-    return { account: from, settings: { from }, secrets: { api_key: apiKey }, notes };
-  },
-};

@@ -1,7 +1,7 @@
 // The one small interface behind which secrets live: the OS keychain, an explicitly chosen encrypted file, or the sandbox's memory.
 import type { SecretStoreConfig } from '../config.js';
 
-/** Secrets are addressed as `<connector>:<name>` (for example `zoom:client_secret`) under one service. */
+/** Secrets are addressed by account names under one service; connections/ names them (`zoom:client_secret`). */
 export interface SecretStore {
   readonly kind: SecretStoreConfig['kind'];
   /** Where the secrets are, for what a person reads: "OS keychain". */
@@ -10,9 +10,6 @@ export interface SecretStore {
   set(account: string, secret: string): Promise<void>;
   delete(account: string): Promise<boolean>;
 }
-
-/** The account name of a connector's secret in the store. */
-export const secretAccount = (connector: string, name: string): string => `${connector}:${name}`;
 
 /** Opens the configured store; the native keychain module is only loaded when it is the one chosen. */
 export async function openSecretStore(config: SecretStoreConfig): Promise<SecretStore> {

@@ -2,12 +2,11 @@
 // (its URL through URL-mode elicitation when the host supports it, else in the result). It never asks for a secret.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import type { BackgroundSignIns, SignInState } from '../auth/background-sign-in.js';
-import { SignInUnavailable } from '../auth/sign-in-unavailable.js';
-import { toAppError } from '../errors.js';
+import type { BackgroundSignIns, SignInState } from '../connections/background-sign-in.js';
+import { SignInUnavailable, toAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Connector } from '../providers/provider.js';
-import type { ConnectorStatus } from '../commands/status.js';
+import type { ConnectorStatus } from '../connections/status.js';
 import { errorResult } from './results.js';
 
 export const name = 'connect_provider';

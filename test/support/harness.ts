@@ -10,19 +10,17 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { http, passthrough } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { BookingService } from '../../src/booking/book-meeting.js';
-import { openContext, type AppContext } from '../../src/context.js';
-import { resend as resendConnector } from '../../src/email/resend.js';
+import { openContext, openRuntime, type AppContext } from '../../src/runtime.js';
+import { toolDeps } from '../../src/tool-deps.js';
+import { resend as resendConnector } from '../../src/email/resend-connector.js';
 import { meetingProviders } from '../../src/providers/index.js';
 import type { Connector, MeetingProvider } from '../../src/providers/provider.js';
 import { createServer } from '../../src/server.js';
-import type { ToolDeps } from '../../src/tools/index.js';
-import { BackgroundSignIns } from '../../src/auth/background-sign-in.js';
+import type { BackgroundSignIns } from '../../src/connections/background-sign-in.js';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { runConnect } from '../../src/commands/connect.js';
 import { runDisconnect } from '../../src/commands/disconnect.js';
-import { collectStatus } from '../../src/commands/status.js';
 import type { FakeRoute } from '../../src/sandbox/fake-http.js';
 import { followConsentPage } from '../../src/sandbox/consent.js';
 import { mswHandler } from '../msw/handlers.js';
@@ -119,21 +117,14 @@ export async function createHarness(
     openBrowser: followSignIn,
     ...(stdin !== undefined ? { stdin: Readable.from([stdin]) } : {}),
   });
-  const booking = new BookingService({ ...ctx, providers });
+  // The same composition root as `serve`, over this test's storage and providers.
+  const runtime = openRuntime(ctx, { providers, connectors: registry });
+  const { signIns } = runtime;
   const extraServers: McpServer[] = [];
-  const providerIds = providers.map((p) => p.id) as [string, ...string[]];
-  const signIns = new BackgroundSignIns(ctx);
-  const deps: ToolDeps = {
-    booking,
-    providers,
-    providerIds,
-    defaultTimezone: ctx.config.defaultTimezone,
-    status: () => collectStatus(ctx, registry),
-    connectorIds: registry.map((c) => c.id) as [string, ...string[]],
-    connectors: registry,
-    signIns,
-    log: ctx.log,
-  };
+  const deps = toolDeps(
+    { get: async () => runtime, opened: () => runtime },
+    { defaultTimezone: ctx.config.defaultTimezone, log: ctx.log, providers, connectors: registry },
+  );
   const server = createServer(deps);
   const client = new Client({ name: 'test-client', version: '1.0.0' });
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultDataDir, loadConfig, type Platform } from '../../src/config.js';
-import { endpointSpecs } from '../../src/connectors.js';
+import { configSpecs } from '../../src/connectors.js';
 import { ConfigError } from '../../src/errors.js';
 
 const linux: Platform = { platform: 'linux', homedir: '/home/ada', machineTimezone: 'Europe/Berlin' };
@@ -10,7 +10,7 @@ const darwin: Platform = { platform: 'darwin', homedir: '/Users/ada', machineTim
 const win32: Platform = { platform: 'win32', homedir: 'C:\\Users\\ada', machineTimezone: 'Asia/Kolkata' };
 
 const load = (env: Record<string, string | undefined>, platform: Platform = linux) =>
-  loadConfig(env, endpointSpecs, platform);
+  loadConfig(env, configSpecs, platform);
 
 /** Returns the ConfigError that loading `env` throws. */
 function configError(env: Record<string, string | undefined>): ConfigError {
@@ -99,7 +99,7 @@ describe('loadConfig: defaults', () => {
 describe('loadConfig: every connector has its endpoints', () => {
   it('resolves each declared endpoint to its default', () => {
     const defaults = Object.fromEntries(
-      Object.entries(endpointSpecs).map(([id, specs]) => [
+      Object.entries(configSpecs.endpoints).map(([id, specs]) => [
         id,
         Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, spec.default])),
       ]),

@@ -1,7 +1,7 @@
 // The README is part of the product: every variable the code reads and every connector is documented there.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { connectors, endpointSpecs } from '../../src/connectors.js';
+import { configSpecs, connectors } from '../../src/connectors.js';
 import { fieldEnv } from '../../src/providers/provider.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -9,7 +9,7 @@ const configSource = readFileSync(new URL('../../src/config.ts', import.meta.url
 
 describe('README', () => {
   it('documents every provider URL variable with its default', () => {
-    for (const specs of Object.values(endpointSpecs)) {
+    for (const specs of Object.values(configSpecs.endpoints)) {
       for (const spec of Object.values(specs)) expect(readme).toContain(`| \`${spec.env}\` | \`${spec.default}\` |`);
     }
   });

@@ -3,8 +3,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 import { runConnect } from '../../../src/commands/connect.js';
 import { runDisconnect } from '../../../src/commands/disconnect.js';
-import { collectStatus, runStatus } from '../../../src/commands/status.js';
-import { secretAccount } from '../../../src/storage/secret-store.js';
+import { runStatus } from '../../../src/commands/status.js';
+import { collectStatus } from '../../../src/connections/status.js';
+import { secretAccount } from '../../../src/connections/connections.js';
 import { futureDate } from '../../support/dates.js';
 import { useHarness, type Harness } from '../../support/harness.js';
 

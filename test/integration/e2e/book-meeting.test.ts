@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { statement } from '../../../src/storage/database.js';
 import { futureDate } from '../../support/dates.js';
 import { zoom } from '../../../src/providers/zoom/manifest.js';
-import { collectStatus } from '../../../src/commands/status.js';
+import { collectStatus } from '../../../src/connections/status.js';
 import { useHarness, type Harness } from '../../support/harness.js';
 
 // These tests are about the flow and Zoom; each other provider has its own file.

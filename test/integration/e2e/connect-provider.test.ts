@@ -3,9 +3,9 @@
 import { createServer as createNetServer } from 'node:net';
 import { ElicitationCompleteNotificationSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { BackgroundSignIns } from '../../../src/auth/background-sign-in.js';
+import { BackgroundSignIns } from '../../../src/connections/background-sign-in.js';
 import { zoom } from '../../../src/providers/zoom/manifest.js';
-import { secretAccount } from '../../../src/storage/secret-store.js';
+import { secretAccount } from '../../../src/connections/connections.js';
 import { futureDate } from '../../support/dates.js';
 import { followSignIn, useHarness, type Harness } from '../../support/harness.js';
 import { freePort } from '../../support/ports.js';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { DateTime } from 'luxon';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { calendly } from '../../../src/providers/calendly/manifest.js';
-import { secretAccount } from '../../../src/storage/secret-store.js';
+import { secretAccount } from '../../../src/connections/connections.js';
 import { createCalendlyFake, type CalendlyFake } from '../../../src/sandbox/fakes/calendly.js';
 import { futureDate } from '../../support/dates.js';
 import { useHarness, type Harness } from '../../support/harness.js';

@@ -5,7 +5,7 @@ import { DateTime } from 'luxon';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { google } from '../../../src/providers/google/manifest.js';
 import { runConnect } from '../../../src/commands/connect.js';
-import { secretAccount } from '../../../src/storage/secret-store.js';
+import { secretAccount } from '../../../src/connections/connections.js';
 import { createGoogleFake, googleApiError, type GoogleFake } from '../../../src/sandbox/fakes/google.js';
 import { futureDate } from '../../support/dates.js';
 import { followSignIn, useHarness, type Harness } from '../../support/harness.js';

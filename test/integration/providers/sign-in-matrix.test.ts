@@ -2,7 +2,7 @@
 // token endpoints: success, a forged callback (wrong state), denied consent, timeout, port in use, token exchange error.
 import { createServer as createNetServer } from 'node:net';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { secretAccount } from '../../../src/storage/secret-store.js';
+import { secretAccount } from '../../../src/connections/connections.js';
 import { createCalendlyFake, type CalendlyFake } from '../../../src/sandbox/fakes/calendly.js';
 import { createGoogleFake, type GoogleFake } from '../../../src/sandbox/fakes/google.js';
 import { createZohoFake, type ZohoFake } from '../../../src/sandbox/fakes/zoho.js';

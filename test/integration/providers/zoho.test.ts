@@ -9,7 +9,7 @@ import { zoho } from '../../../src/providers/zoho/manifest.js';
 import { noPortNote } from '../../../src/providers/zoho/api.js';
 import { connectUsage } from '../../../src/commands/connect.js';
 import { zoom } from '../../../src/providers/zoom/manifest.js';
-import { secretAccount } from '../../../src/storage/secret-store.js';
+import { secretAccount } from '../../../src/connections/connections.js';
 import { bookingFailure, createZohoFake, zohoErrorPage, type ZohoFake } from '../../../src/sandbox/fakes/zoho.js';
 import { startFakeHttpServer } from '../../msw/http-server.js';
 import { assertBuilt, binPath, childEnv, runCli } from '../../support/cli.js';

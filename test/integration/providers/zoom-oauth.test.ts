@@ -2,8 +2,8 @@
 // real connect command and a real MCP Client; msw plays Zoom (and Resend) at the network edge.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { zoom } from '../../../src/providers/zoom/manifest.js';
-import { collectStatus } from '../../../src/commands/status.js';
-import { secretAccount } from '../../../src/storage/secret-store.js';
+import { collectStatus } from '../../../src/connections/status.js';
+import { secretAccount } from '../../../src/connections/connections.js';
 import { futureDate } from '../../support/dates.js';
 import { useHarness, type Harness } from '../../support/harness.js';
 

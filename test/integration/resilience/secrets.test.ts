@@ -13,9 +13,7 @@ import Database from 'better-sqlite3';
 import { http, HttpResponse, passthrough, type RequestHandler } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BackgroundSignIns } from '../../../src/auth/background-sign-in.js';
-import { BookingService } from '../../../src/booking/book-meeting.js';
-import { openContext, type AppContext } from '../../../src/context.js';
+import { openContext, openContextWith, openRuntime } from '../../../src/runtime.js';
 import { renderInvite, type BookedEntry } from '../../../src/email/invite.js';
 import { sendInvite } from '../../../src/email/resend.js';
 import { createLogger } from '../../../src/log.js';
@@ -32,8 +30,8 @@ import { createZohoFake } from '../../../src/sandbox/fakes/zoho.js';
 import { createZoomFake } from '../../../src/sandbox/fakes/zoom.js';
 import { serveHttp, type RunningHttpServer } from '../../../src/sandbox/http-server.js';
 import { createServer } from '../../../src/server.js';
+import { toolDeps } from '../../../src/tool-deps.js';
 import { runConnect } from '../../../src/commands/connect.js';
-import { collectStatus } from '../../../src/commands/status.js';
 import { mswHandler } from '../../msw/handlers.js';
 import { assertBuilt, binPath, childEnv, runCli, type CliResult } from '../../support/cli.js';
 import { futureDate } from '../../support/dates.js';
@@ -252,19 +250,14 @@ async function openWorld(providers: readonly MeetingProvider[] = allProviders): 
   });
   const logged: string[] = [];
   const log = createLogger('debug', (line) => logged.push(line));
-  const ctx: AppContext = { ...h.ctx, log };
-  const signIns = new BackgroundSignIns(ctx);
-  const server = createServer({
-    booking: new BookingService({ ...ctx, providers }),
-    providers,
-    providerIds: providers.map((p) => p.id) as [string, ...string[]],
-    defaultTimezone: ctx.config.defaultTimezone,
-    status: () => collectStatus(ctx, h.registry),
-    connectorIds: h.registry.map((c) => c.id) as [string, ...string[]],
-    connectors: h.registry,
-    signIns,
-    log,
-  });
+  // The harness's storage, opened again with a logger that keeps every line (debug) for the checks below.
+  const runtime = openRuntime(await openContextWith(h.ctx.config, log), { providers, connectors: h.registry });
+  const server = createServer(
+    toolDeps(
+      { get: async () => runtime, opened: () => runtime },
+      { defaultTimezone: h.ctx.config.defaultTimezone, log, providers, connectors: h.registry },
+    ),
+  );
   const client = new Client({ name: 'secrets-test', version: '1.0.0' });
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
@@ -279,7 +272,7 @@ async function openWorld(providers: readonly MeetingProvider[] = allProviders): 
     results,
     connect: (id, flags, stdin) =>
       runConnect(
-        ctx,
+        runtime.ctx,
         [id, '--verbose', ...flags],
         {
           out: (line) => said.push(line),
@@ -299,9 +292,9 @@ async function openWorld(providers: readonly MeetingProvider[] = allProviders): 
       };
     },
     async close() {
-      await signIns.close();
       await client.close();
       await server.close();
+      await runtime.close();
       await h.close();
       msw.resetHandlers();
       msw.events.removeAllListeners();
@@ -843,7 +836,7 @@ describe('permissions of the data folder and the database', () => {
   it('creates the data folder 0700 and the database, -wal and -shm 0600, even under a umask that lets everyone read', async () => {
     const home = path.join(root, 'nested', 'alsatalk');
     const previous = process.umask(0);
-    let ctx: AppContext | undefined;
+    let ctx: Awaited<ReturnType<typeof openContext>> | undefined;
     try {
       ctx = await openContext(fakeEnv(home, []));
       ctx.db.exec(
@@ -861,7 +854,7 @@ describe('permissions of the data folder and the database', () => {
   it('tightens a database file left readable by others, and the WAL it then opens follows', async () => {
     const file = path.join(root, 'alsatalk.db');
     const previous = process.umask(0);
-    let ctx: AppContext | undefined;
+    let ctx: Awaited<ReturnType<typeof openContext>> | undefined;
     try {
       const loose = new Database(file);
       keptOpen.push(loose);

@@ -8,12 +8,13 @@ import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
-import { endpointSpecs } from '../../../src/connectors.js';
+import { configSpecs } from '../../../src/connectors.js';
 import { createResendFake } from '../../../src/sandbox/fakes/resend.js';
 import { createZoomFake } from '../../../src/sandbox/fakes/zoom.js';
 import { ConnectionRepository } from '../../../src/storage/connections.js';
 import { openDatabase, statement } from '../../../src/storage/database.js';
-import { openSecretStore, secretAccount } from '../../../src/storage/secret-store.js';
+import { secretAccount } from '../../../src/connections/connections.js';
+import { openSecretStore } from '../../../src/storage/secret-store.js';
 import { startSandbox } from '../../../src/sandbox/sandbox.js';
 import { connectAll } from '../../../src/commands/demo.js';
 import { startFakeHttpServer, type FakeHttpServer } from '../../msw/http-server.js';
@@ -547,7 +548,7 @@ describe('the database is locked by another process', () => {
       expect(rows(home, 'SELECT id FROM bookings')).toEqual([]);
       expect(zoom.state.meetings.length).toBe(meetingsBefore);
       expect(connectors(home)).toEqual(['zoom']);
-      const secrets = await openSecretStore(loadConfig(env, endpointSpecs).secretStore);
+      const secrets = await openSecretStore(loadConfig(env, configSpecs).secretStore);
       expect(await secrets.get(secretAccount('resend', 'api_key'))).toBeNull();
 
       const reconnected = await connectResend(env);

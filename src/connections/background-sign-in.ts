@@ -1,12 +1,12 @@
 // The browser sign-in run by the server itself (connect_provider): the same connect code and loopback flow as the CLI,
 // with the URL handed to the MCP host instead of a browser, finishing in the background.
-import type { AppContext } from '../context.js';
-import { AppError, InputError, toAppError } from '../errors.js';
-import { connectCommand, fieldEnv, type Connector } from '../providers/provider.js';
-import { saveConnection } from '../commands/connect.js';
-import { secretAccount } from '../storage/secret-store.js';
-import { createBrowserLogin } from './browser-login.js';
-import { SignInUnavailable } from './sign-in-unavailable.js';
+import { createBrowserLogin } from '../auth/browser-login.js';
+import { readCredentials, type Config } from '../config.js';
+import { configSpecs } from '../connectors.js';
+import { AppError, InputError, SignInUnavailable, toAppError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { connectCommand, type Connector } from '../providers/provider.js';
+import type { Connections } from './connections.js';
 
 /** What the user gives in the conversation: never a secret. */
 export interface SignInRequest {
@@ -31,7 +31,10 @@ interface Running {
 export interface BackgroundSignInsOptions {
   /** How long the loopback waits for the browser (5 minutes unless a test says otherwise). */
   timeoutMs?: number;
-  /** The server's environment: `ALSATALK_<CONNECTOR>_CLIENT_ID` names the OAuth app (never its secret, see #values). */
+  /**
+   * An environment to read `ALSATALK_<CONNECTOR>_CLIENT_ID` from instead of the configuration's: it names the OAuth
+   * app (never its secret, see #values).
+   */
   env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -41,7 +44,7 @@ export class BackgroundSignIns {
   readonly #outcomes = new Map<string, SignInState>();
 
   constructor(
-    private readonly ctx: Pick<AppContext, 'config' | 'connections' | 'secrets' | 'log'>,
+    private readonly ctx: { config: Pick<Config, 'credentials'>; connections: Connections; log: Logger },
     private readonly options: BackgroundSignInsOptions = {},
   ) {}
 
@@ -86,13 +89,8 @@ export class BackgroundSignIns {
     });
     const startedAt = new Date().toISOString();
     const flow = (async () => {
-      const result = await connector.connect(values, {
-        endpoints: this.ctx.config.endpoints[connector.id] ?? {},
-        timeoutMs: this.ctx.config.providerTimeoutMs,
-        log: this.ctx.log,
-        login,
-      });
-      await saveConnection(this.ctx, connector, result);
+      const result = await connector.connect(values, this.ctx.connections.context(connector.id, login));
+      await this.ctx.connections.save(connector, result);
       return result.account;
     })();
     const first = await Promise.race([
@@ -160,7 +158,10 @@ export class BackgroundSignIns {
       const value = typeof kept === 'string' ? kept : pick(kept);
       if (value) values[key] = value;
     }
-    const fromEnv = this.options.env?.[fieldEnv(connector.id, { flag: 'client-id' })]?.trim();
+    const credentials = this.options.env
+      ? readCredentials(this.options.env, configSpecs.credentials)
+      : (this.ctx.config.credentials ?? {});
+    const fromEnv = credentials[connector.id]?.clientId;
     const clientId =
       request.clientId?.trim() || fromEnv || (typeof previous.clientId === 'string' ? previous.clientId : '');
     if (!clientId) {
@@ -189,7 +190,7 @@ export class BackgroundSignIns {
     if (support.clientSecret !== 'none') {
       // Only the secret already stored for this same client: a secret never travels through the conversation.
       const sameClient = previous.clientId === clientId;
-      const secret = sameClient ? await this.ctx.secrets.get(secretAccount(connector.id, 'client_secret')) : null;
+      const secret = sameClient ? await this.ctx.connections.findSecret(connector.id, 'client_secret') : null;
       if (secret) values.client_secret = secret;
       else if (support.clientSecret === 'required') {
         throw new SignInUnavailable(

@@ -1,0 +1,110 @@
+// What a booking call shares between its first run and its repeats: the call's identity, the service's parts, and the
+// fan-out that records each provider's outcome as it arrives.
+import type { DateTime } from 'luxon';
+import type { Config } from '../config.js';
+import type { Connections } from '../connections/connections.js';
+import { toAppError } from '../errors.js';
+import type { Mailer } from '../email/mailer.js';
+import type { Logger } from '../log.js';
+import type { BookingStatus, EmailOutcome, Meeting, ProviderOutcome } from '../meeting.js';
+import type { MeetingProvider } from '../providers/provider.js';
+import type { BookingRepository } from '../storage/bookings.js';
+import type { Attempt, ProviderAttempts } from './attempt.js';
+import type { CallIdentity } from './idempotency.js';
+
+export interface BookingDeps {
+  config: Pick<Config, 'defaultTimezone' | 'providerTimeoutMs'>;
+  providers: readonly MeetingProvider[];
+  connections: Connections;
+  bookings: BookingRepository;
+  mailer: Mailer;
+  log: Logger;
+  now?: () => DateTime;
+}
+
+/** Set when the call repeated an earlier one (same key, within its 24 hours). */
+export interface Repeat {
+  firstCalledAt: string;
+  /** Providers called again, because the earlier call had not booked them; empty when nothing was retried. */
+  retried: string[];
+  /** Whether an e-mail went out this time (one the earlier call never sent, or an update listing what this call added). */
+  emailed: boolean;
+}
+
+export interface BookingResult {
+  /** Absent when nothing was attempted (no provider connected), so nothing was recorded. */
+  bookingId: string | undefined;
+  status: BookingStatus;
+  meeting: Meeting;
+  providers: ProviderOutcome[];
+  email: EmailOutcome;
+  /** Things the agent should tell the user (an ambiguous time that was resolved, ...). */
+  notes: string[];
+  repeat?: Repeat;
+}
+
+export type OnProgress = (outcome: ProviderOutcome, total: number) => void;
+
+/** One book_meeting call, validated: who and when, the key that makes it the same booking, what it asked for. */
+export interface Call {
+  identity: CallIdentity;
+  key: string;
+  requestHash: string;
+  byAgent: boolean;
+  wanted: readonly MeetingProvider[];
+  notes: string[];
+  now: DateTime;
+}
+
+/** A call's running state: the service's parts, and the notes of writes that failed after a provider acted. */
+export class Flow {
+  readonly trouble = new Set<string>();
+
+  constructor(
+    readonly deps: BookingDeps,
+    readonly attempts: ProviderAttempts,
+  ) {}
+
+  /**
+   * A write made after a provider acted. If it fails (the database locked by another process past its busy timeout,
+   * the disk full), what the provider did is still returned, never hidden behind a storage error: the booking's row
+   * keeps that provider `pending`, so a repeat looks before booking again, and the e-mail keeps its idempotency key.
+   */
+  keep(write: () => void): void {
+    try {
+      write();
+    } catch (error) {
+      const cause = toAppError(error);
+      this.deps.log.warn('a booking outcome could not be recorded', { error: cause.message });
+      this.trouble.add(
+        `Part of this result could not be recorded (${cause.message}${cause.hint ? `: ${cause.hint}` : ''}). What it shows did happen; repeating the same call is safe: it looks in each provider before booking again and sends no second e-mail.`,
+      );
+    }
+  }
+
+  /** Calls every attempt at once, committing each outcome as it arrives. */
+  async run(
+    meeting: Meeting,
+    attempts: readonly Attempt[],
+    outcomes: Map<string, ProviderOutcome>,
+    onProgress?: OnProgress,
+  ): Promise<void> {
+    const { connections, bookings, log } = this.deps;
+    await Promise.all(
+      attempts.map(async (attempt) => {
+        const { provider } = attempt;
+        const outcome = await this.attempts.book(attempt, meeting);
+        outcomes.set(provider.id, outcome);
+        this.keep(() => {
+          bookings.recordProvider(meeting.bookingId, outcome);
+          if (outcome.status === 'booked') connections.markUsed(provider.id);
+          // Refused credentials will not work on the next call either: skip the provider until it is reconnected.
+          if (outcome.status === 'failed' && outcome.error.code === 'auth_failed')
+            connections.markNeedsReauth(provider.id);
+        });
+        log.info(`${provider.id}: ${outcome.status}`, { booking: meeting.bookingId });
+        onProgress?.(outcome, attempts.length);
+      }),
+    );
+  }
+}

@@ -1,0 +1,82 @@
+// Resend as a connector: the API key and sender address `connect resend` checks and stores.
+// API reference: https://resend.com/docs/api-reference/domains/list-domains
+import { InputError, ProviderError } from '../errors.js';
+import type { Connector } from '../providers/provider.js';
+import { displayName, fromResendError, id, parseSender, resendClient } from './resend.js';
+
+export const resend: Connector = {
+  id,
+  displayName,
+  kind: 'email',
+  summary: 'API key (resend.com → API Keys; "Sending access" is enough) and a sender on a domain verified in Resend',
+  endpoints: {
+    api: { env: 'ALSATALK_RESEND_API_URL', default: 'https://api.resend.com', description: 'Resend API base' },
+  },
+  fields: [
+    {
+      flag: 'api-key',
+      key: 'api_key',
+      label: 'API key',
+      help: 'resend.com → API Keys (starts with re_)',
+      secret: true,
+    },
+    {
+      flag: 'from',
+      key: 'from',
+      label: 'Sender',
+      help: 'e.g. "Acme Scheduling <meet@acme.com>", on a domain verified in Resend',
+    },
+  ],
+
+  async connect(values, ctx) {
+    const apiKey = values.api_key?.trim() ?? '';
+    const from = (values.from ?? '').trim();
+    if (!apiKey) throw new InputError('api key', 'is required', 'create one at https://resend.com/api-keys');
+    const sender = parseSender(from);
+    if (!sender || /[\r\n]/.test(from)) {
+      throw new InputError(
+        '--from',
+        `"${from}" is not a sender address`,
+        'give it as "Name <you@your-domain>" or you@your-domain',
+      );
+    }
+    const client = await resendClient(apiKey, ctx.endpoints.api ?? 'https://api.resend.com');
+    const notes: string[] = [];
+    let listed: Awaited<ReturnType<typeof client.domains.list>>;
+    try {
+      listed = await client.domains.list();
+    } catch (cause) {
+      throw new ProviderError(displayName, 'network_error', `cannot reach Resend: ${(cause as Error).message}`, {
+        hint: 'check the network connection, then retry',
+        cause,
+      });
+    }
+    if (listed.error) {
+      // A sending-only key cannot list domains, and that answer itself proves the key is valid.
+      if (listed.error.name !== 'restricted_api_key') {
+        const error = fromResendError(listed.error);
+        throw error.code === 'auth_failed'
+          ? new ProviderError(displayName, 'auth_failed', `Resend rejected the API key (${listed.error.message})`, {
+              hint: 'copy the key again from https://resend.com/api-keys, then rerun this command',
+            })
+          : error;
+      }
+      notes.push(
+        'This is a sending-only key, so the sender domain could not be checked; make sure it is verified in Resend.',
+      );
+    } else {
+      const domains = listed.data?.data ?? [];
+      const match = domains.find((d) => d.name.toLowerCase() === sender.domain);
+      if (!match) {
+        notes.push(
+          `The domain ${sender.domain} is not in this Resend account: Resend will only deliver to your own address until you add and verify it at https://resend.com/domains.`,
+        );
+      } else if (match.status !== 'verified') {
+        notes.push(
+          `The domain ${sender.domain} is ${match.status} in Resend, not yet verified: e-mails to invitees will fail until it is.`,
+        );
+      }
+    }
+    return { account: from, settings: { from }, secrets: { api_key: apiKey }, notes };
+  },
+};

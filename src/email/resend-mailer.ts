@@ -1,0 +1,62 @@
+// The Mailer behind which Resend sends the invitation: its connection, its key (read once per connection), the
+// rendered invite and an idempotency key per booking and set of providers listed.
+import { toAppError } from '../errors.js';
+import type { Connections } from '../connections/connections.js';
+import type { EmailOutcome } from '../meeting.js';
+import { connectCommand } from '../providers/provider.js';
+import { renderInvite } from './invite.js';
+import type { Logger } from '../log.js';
+import type { Invitation, Mailer } from './mailer.js';
+import { displayName, id, sendInvite } from './resend.js';
+
+export interface ResendMailerDeps {
+  connections: Connections;
+  /** Resend's API base (ALSATALK_RESEND_API_URL). */
+  baseUrl: string;
+  /** Bounds a send and its retries, like a provider's booking. */
+  timeoutMs: number;
+  log: Logger;
+}
+
+export class ResendMailer implements Mailer {
+  /** Kept like a provider session: for as long as its connection is unchanged (a keychain read per e-mail is slow). */
+  #key: { updatedAt: string; value: string } | undefined;
+
+  constructor(private readonly deps: ResendMailerDeps) {}
+
+  async sendInvitation({ meeting, booked, stamp, update }: Invitation): Promise<EmailOutcome> {
+    if (booked.length === 0) return { status: 'skipped', reason: 'nothing was booked, so no e-mail was sent' };
+    const { connections } = this.deps;
+    const connection = connections.get(id);
+    if (!connection)
+      return { status: 'not_connected', remedy: `connect Resend to e-mail invitees: ${connectCommand(id)}` };
+    try {
+      if (this.#key?.updatedAt !== connection.updatedAt) {
+        const value = await connections.secret({ id, displayName }, 'api_key');
+        this.#key = { updatedAt: connection.updatedAt, value };
+      }
+      const sent = await sendInvite({
+        apiKey: this.#key.value,
+        baseUrl: this.deps.baseUrl,
+        settings: connection.settings,
+        to: meeting.customerEmail,
+        invite: renderInvite(meeting, booked, { now: new Date(stamp), update }),
+        // One key per set of providers listed: a repeat of the same e-mail is answered, never sent twice; an update is new.
+        idempotencyKey: `alsatalk-${meeting.bookingId}-${booked.map((b) => b.id).join('-')}`,
+        // A hanging Resend is cut off like a hanging provider; the booking is recorded either way.
+        signal: AbortSignal.timeout(this.deps.timeoutMs),
+      });
+      try {
+        connections.markUsed(id);
+      } catch (error) {
+        // Sent is sent: a locked database must not turn it into a failure (the booking's own write says so).
+        this.deps.log.warn('a booking outcome could not be recorded', { error: toAppError(error).message });
+      }
+      return { status: 'sent', id: sent, to: meeting.customerEmail };
+    } catch (error) {
+      const e = toAppError(error);
+      const remedy = e.hint ?? `retry, or reconnect Resend: ${connectCommand(id)}`;
+      return { status: 'failed', error: { code: e.code, message: e.message, remedy } };
+    }
+  }
+}

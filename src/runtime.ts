@@ -1,0 +1,93 @@
+// The composition root: configuration -> storage, secrets and connections -> the booking flow, the mailer, the
+// sign-ins and the status report. `serve` opens it on the first tool call, the CLI commands and the tests open it
+// alike; nothing else assembles these parts.
+import { loadConfig, type Config } from './config.js';
+import { configSpecs, connectors } from './connectors.js';
+import { BookingService } from './booking/book-meeting.js';
+import { BackgroundSignIns } from './connections/background-sign-in.js';
+import { Connections } from './connections/connections.js';
+import { collectStatus, type ConnectorStatus } from './connections/status.js';
+import type { Mailer } from './email/mailer.js';
+import { ResendMailer } from './email/resend-mailer.js';
+import { createLogger, type Logger } from './log.js';
+import { meetingProviders } from './providers/index.js';
+import type { Connector, MeetingProvider } from './providers/provider.js';
+import { BookingRepository } from './storage/bookings.js';
+import { ConnectionRepository } from './storage/connections.js';
+import { openDatabase, type Db } from './storage/database.js';
+import { openSecretStore, type SecretStore } from './storage/secret-store.js';
+
+/** What every command opens once: the configuration, the SQLite file, the secret store and what is built on them. */
+export interface AppContext {
+  config: Config;
+  db: Db;
+  connections: Connections;
+  bookings: BookingRepository;
+  secrets: SecretStore;
+  mailer: Mailer;
+  log: Logger;
+  close(): void;
+}
+
+export async function openContext(env: Record<string, string | undefined>): Promise<AppContext> {
+  const config = loadConfig(env, configSpecs);
+  return openContextWith(config, createLogger(config.logLevel));
+}
+
+/** The same, for a configuration already read (`serve` reads it at start-up and opens the rest on first use). */
+export async function openContextWith(config: Config, log: Logger): Promise<AppContext> {
+  const db = openDatabase(config.databasePath);
+  const secrets = await openSecretStore(config.secretStore);
+  const connections = new Connections({ config, repository: new ConnectionRepository(db), secrets, log });
+  return {
+    config,
+    db,
+    connections,
+    bookings: new BookingRepository(db),
+    secrets,
+    mailer: new ResendMailer({
+      connections,
+      baseUrl: config.endpoints.resend?.api ?? 'https://api.resend.com',
+      timeoutMs: config.providerTimeoutMs,
+      log,
+    }),
+    log,
+    close: () => db.close(),
+  };
+}
+
+/** Everything a tool call needs beyond the tool list. */
+export interface Runtime {
+  ctx: AppContext;
+  booking: BookingService;
+  signIns: BackgroundSignIns;
+  status(): Promise<ConnectorStatus[]>;
+  /** Stops pending sign-ins and closes the database. */
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /** The meeting providers bookings use (default: the registry). */
+  providers?: readonly MeetingProvider[];
+  /** Every connector `status` reports (default: the registry's providers and the mailer). */
+  connectors?: readonly Connector[];
+  /** Sign-in wait for the browser (5 minutes unless a test says otherwise). */
+  signInTimeoutMs?: number;
+}
+
+export function openRuntime(ctx: AppContext, options: RuntimeOptions = {}): Runtime {
+  const registry = options.connectors ?? connectors;
+  const signIns = new BackgroundSignIns(ctx, {
+    ...(options.signInTimeoutMs !== undefined ? { timeoutMs: options.signInTimeoutMs } : {}),
+  });
+  return {
+    ctx,
+    booking: new BookingService({ ...ctx, providers: options.providers ?? meetingProviders }),
+    signIns,
+    status: () => collectStatus(ctx, registry),
+    async close() {
+      await signIns.close().catch(() => undefined);
+      ctx.close();
+    },
+  };
+}
