@@ -1,12 +1,12 @@
 // The book_meeting tool: its contract (schemas, annotations, a description written for the calling model), then a thin handler.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import type { BookingResult, BookingService } from '../booking/book-meeting.js';
+import type { BookingService } from '../booking/book-meeting.js';
 import type { ProviderOutcome } from '../meeting.js';
-import { subjectTime } from '../email/when.js';
 import type { Logger } from '../log.js';
 import type { MeetingProvider } from '../providers/provider.js';
 import { unsafeCharacter } from '../text.js';
+import { outputShape, toOutput, toText } from './book-meeting-result.js';
 import { errorResult } from './results.js';
 
 export const name = 'book_meeting';
@@ -72,73 +72,6 @@ const inputShape = (providerIds: [string, ...string[]], defaultTimezone: string)
     ),
 });
 
-const link = z.object({ label: z.string(), url: z.string() });
-
-const outputShape = {
-  booking_id: z.string().nullable().describe('Id of the recorded booking; null when nothing was attempted.'),
-  status: z
-    .enum(['booked', 'partial', 'failed'])
-    .describe('booked: every attempted provider booked; partial: some failed; failed: none booked.'),
-  meeting: z.object({
-    start: z.string().describe('ISO 8601 with offset'),
-    end: z.string().describe('ISO 8601 with offset'),
-    timezone: z.string(),
-    duration_minutes: z.number(),
-    topic: z.string(),
-    invitee: z.object({ name: z.string(), email: z.string() }),
-  }),
-  providers: z.array(
-    z.object({
-      provider: z.string(),
-      status: z.enum(['booked', 'failed', 'not_connected', 'needs_reauth']),
-      meeting_id: z.string().optional(),
-      join_url: z.string().optional(),
-      passcode: z.string().optional(),
-      links: z.array(link).optional().describe('Links for the invitee (also in the e-mail).'),
-      host_links: z
-        .array(link)
-        .optional()
-        .describe("Links for the host only, such as the event in the host's calendar."),
-      confirmation: z
-        .enum(['confirmed', 'invitee_must_confirm'])
-        .optional()
-        .describe('invitee_must_confirm: a one-click link was sent; the slot is held once the invitee confirms.'),
-      note: z.string().optional().describe('How it was booked and why, when there was a choice.'),
-      error: z.object({ code: z.string(), message: z.string() }).optional(),
-      remedy: z.string().optional().describe('What to do about a failure or a missing connection.'),
-    }),
-  ),
-  email: z.object({
-    status: z.enum(['sent', 'failed', 'not_connected', 'skipped']),
-    id: z.string().optional().describe("Resend's e-mail id"),
-    to: z.string().optional(),
-    error: z.object({ code: z.string(), message: z.string() }).optional(),
-    remedy: z.string().optional(),
-    reason: z.string().optional(),
-  }),
-  notes: z
-    .array(z.string())
-    .optional()
-    .describe('Things to tell the user, such as which of two identical wall times (DST change) was booked.'),
-  replay: z
-    .boolean()
-    .describe(
-      'true: this call repeated an earlier one and nothing was called again; the recorded booking is returned as it was.',
-    ),
-  repeat: z
-    .object({
-      first_called_at: z.string().describe('When the booking this call repeated was first made'),
-      retried_providers: z
-        .array(z.string())
-        .describe('Providers called again because the earlier call had not booked them'),
-      emailed: z.boolean().describe('Whether an e-mail went out on this call'),
-    })
-    .optional()
-    .describe('Present when the call repeated an earlier one (same idempotency key, within 24 hours).'),
-};
-
-type Output = z.infer<z.ZodObject<typeof outputShape>>;
-
 const description = (providers: readonly MeetingProvider[], defaultTimezone: string) =>
   [
     `Book a meeting with a customer in every connected meeting provider at once (${providers.map((p) => p.displayName).join(', ')}), then e-mail the customer every join link, the passcode, the time in their zone and a calendar file.`,
@@ -148,104 +81,6 @@ const description = (providers: readonly MeetingProvider[], defaultTimezone: str
     'The result lists each provider as booked (with links), failed (with a remedy), not_connected or needs_reauth (with the command the user runs to connect it).',
     'A partial result is a success: tell the user what failed and the remedy. Calling again with the same details (or the same idempotency_key) within 24 hours never books twice: it returns the recorded booking and retries only the providers that had failed, so call again once the user has applied a remedy.',
   ].join(' ');
-
-function toOutput(result: BookingResult): Output {
-  const { meeting } = result;
-  return {
-    booking_id: result.bookingId ?? null,
-    status: result.status === 'pending' ? 'failed' : result.status,
-    meeting: {
-      start: meeting.start.toISO({ suppressMilliseconds: true }) ?? '',
-      end: meeting.end.toISO({ suppressMilliseconds: true }) ?? '',
-      timezone: meeting.timezone,
-      duration_minutes: meeting.durationMinutes,
-      topic: meeting.topic,
-      invitee: { name: meeting.customerName, email: meeting.customerEmail },
-    },
-    providers: result.providers.map((o: ProviderOutcome) => {
-      if (o.status === 'booked') {
-        return {
-          provider: o.provider,
-          status: 'booked' as const,
-          meeting_id: o.meeting.externalId,
-          ...(o.meeting.joinUrl ? { join_url: o.meeting.joinUrl } : {}),
-          ...(o.meeting.passcode ? { passcode: o.meeting.passcode } : {}),
-          links: o.meeting.links,
-          ...(o.meeting.hostLinks?.length ? { host_links: o.meeting.hostLinks } : {}),
-          confirmation: o.meeting.confirmation ?? 'confirmed',
-          ...(o.meeting.note ? { note: o.meeting.note } : {}),
-        };
-      }
-      if (o.status === 'failed') {
-        return {
-          provider: o.provider,
-          status: 'failed' as const,
-          error: { code: o.error.code, message: o.error.message },
-          remedy: o.error.remedy,
-        };
-      }
-      return { provider: o.provider, status: o.status, remedy: o.remedy };
-    }),
-    email:
-      result.email.status === 'sent'
-        ? { status: 'sent', id: result.email.id, to: result.email.to }
-        : result.email.status === 'failed'
-          ? {
-              status: 'failed',
-              error: { code: result.email.error.code, message: result.email.error.message },
-              remedy: result.email.error.remedy,
-            }
-          : result.email.status === 'not_connected'
-            ? { status: 'not_connected', remedy: result.email.remedy }
-            : { status: 'skipped', reason: result.email.reason },
-    ...(result.notes.length > 0 ? { notes: result.notes } : {}),
-    replay: result.repeat !== undefined && result.repeat.retried.length === 0 && !result.repeat.emailed,
-    ...(result.repeat
-      ? {
-          repeat: {
-            first_called_at: result.repeat.firstCalledAt,
-            retried_providers: result.repeat.retried,
-            emailed: result.repeat.emailed,
-          },
-        }
-      : {}),
-  };
-}
-
-/** A few lines a human (or a model skimming) can read without parsing the structured result. */
-function toText(result: BookingResult, output: Output): string {
-  const when = `${subjectTime(result.meeting)} (${output.meeting.start}, ${output.meeting.duration_minutes} min)`;
-  const status =
-    output.status === 'failed'
-      ? `Nothing was booked for ${output.meeting.invitee.name} on ${when}.`
-      : `${output.status === 'booked' ? 'Booked' : 'Partly booked'}: "${output.meeting.topic}" with ${output.meeting.invitee.name} on ${when}.`;
-  const repeat = output.repeat;
-  const head = !repeat
-    ? status
-    : output.replay
-      ? `Already done: this call repeats one first made at ${repeat.first_called_at}, and nothing was booked again. ${status}`
-      : `This call repeats one first made at ${repeat.first_called_at}${repeat.retried_providers.length > 0 ? `; it tried again only ${repeat.retried_providers.join(', ')}` : ''}${repeat.emailed ? '; an e-mail went out' : ''}. ${status}`;
-  const lines = output.providers.map((p) => {
-    if (p.status === 'booked') {
-      const what =
-        p.confirmation === 'invitee_must_confirm' ? 'link sent, the invitee confirms with one click' : 'booked';
-      const link = p.join_url ?? p.links?.[0]?.url;
-      return `- ${p.provider}: ${what}${link ? ` ${link}` : ''}${p.passcode ? ` (passcode ${p.passcode})` : ''}${p.note ? `. ${p.note}` : ''}`;
-    }
-    if (p.status === 'failed') return `- ${p.provider}: FAILED: ${p.error?.message ?? ''} → ${p.remedy ?? ''}`;
-    return `- ${p.provider}: ${p.status === 'needs_reauth' ? 'needs to be reconnected' : 'not connected'} → ${p.remedy ?? ''}`;
-  });
-  const e = output.email;
-  const email =
-    e.status === 'sent'
-      ? `E-mail: sent to ${e.to}.`
-      : e.status === 'skipped'
-        ? `E-mail: not sent (${e.reason}).`
-        : e.status === 'failed'
-          ? `E-mail: FAILED: ${e.error?.message} → ${e.remedy}`
-          : `E-mail: not sent → ${e.remedy}`;
-  return [head, ...lines, email, ...(output.notes ?? []).map((n) => `Note: ${n}`)].join('\n');
-}
 
 export interface BookMeetingToolDeps {
   booking: Pick<BookingService, 'book'>;
