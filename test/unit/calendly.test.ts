@@ -3,21 +3,21 @@ import { DateTime } from 'luxon';
 import { waitFor } from '../../src/http/failure.js';
 import { describe, expect, it } from 'vitest';
 import {
-  availabilityWindow,
   bookable,
   byDuration,
-  confirmationUrl,
-  describeCalendlyError,
   describeEventType,
   directBlocker,
-  findSlot,
+  locationFor,
+  matchEventType,
+  requiredQuestions,
+} from '../../src/providers/calendly/event-types.js';
+import { availabilityWindow, findSlot, nearbyTimes } from '../../src/providers/calendly/slots.js';
+import {
+  confirmationUrl,
+  describeCalendlyError,
   fromDirectBooking,
   fromSchedulingLink,
   isSlotTaken,
-  locationFor,
-  matchEventType,
-  nearbyTimes,
-  requiredQuestions,
   toInviteeRequest,
   uuidOf,
   type CalendlyEventType,

@@ -1,9 +1,10 @@
-// Calendly's wire shapes (zod) and the pure mappers between them and our booking domain; no I/O here.
+// Calendly's wire shapes (zod) and the pure mappers between them and our booking domain; no I/O here. The choice of an
+// event type is event-types.ts, the open times slots.ts.
 // API reference: https://developer.calendly.com/api-docs/ · Scheduling API: https://developer.calendly.com/schedule-events-with-ai-agents
-import { DateTime } from 'luxon';
+import type { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { BookedMeeting, Meeting } from '../../meeting.js';
-import { singleLine, truncate } from '../../text.js';
+import { truncate } from '../../text.js';
 
 import { displayName } from './manifest.js';
 
@@ -145,76 +146,6 @@ export function isSlotTaken(body: unknown): boolean {
 
 /** An instant as Calendly writes it in requests: UTC, whole seconds, `Z`. */
 export const toUtc = (at: DateTime): string => at.toUTC().toFormat("yyyy-MM-dd'T'HH:mm:ss'Z'");
-
-/** The 24-hour wall time of an instant in the meeting's zone, as the agent gave it ("14:00"). */
-const wallTime = (at: DateTime, zone: string): string => at.setZone(zone).toFormat('HH:mm');
-
-/** "Intro call" (intro-call, 30 min), for messages that list event types. */
-export const describeEventType = (t: CalendlyEventType): string =>
-  `"${singleLine(t.name ?? t.slug ?? t.uri)}" (${t.slug ? `${t.slug}, ` : ''}${t.duration} min)`;
-
-/** Finds the event type `--event-type` names: its slug, name, URI or scheduling URL, case-insensitively. */
-export function matchEventType(types: readonly CalendlyEventType[], query: string): CalendlyEventType[] {
-  const q = query.trim().toLowerCase();
-  const exact = types.filter((t) => [t.slug, t.uri, t.scheduling_url].some((v) => v?.toLowerCase() === q));
-  return exact.length > 0 ? exact : types.filter((t) => t.name?.trim().toLowerCase() === q);
-}
-
-/** Active, instantly bookable event types of exactly `minutes`, in Calendly's display order. */
-export function byDuration(types: readonly CalendlyEventType[], minutes: number): CalendlyEventType[] {
-  return bookable(types)
-    .filter((t) => t.duration === minutes)
-    .sort((a, b) => (a.position ?? 0) - (b.position ?? 0));
-}
-
-/** Meeting polls (`booking_method: poll`, not `instant`) are voted on, not booked, so they are never candidates. */
-export const bookable = (types: readonly CalendlyEventType[]): CalendlyEventType[] =>
-  types.filter((t) => t.active && t.booking_method !== 'poll');
-
-/** Names of the enabled required questions: a direct booking would have to answer them, and we have no answers. */
-export const requiredQuestions = (t: CalendlyEventType): string[] =>
-  (t.custom_questions ?? []).filter((q) => q.enabled && q.required).map((q) => singleLine(q.name));
-
-/** Location kinds whose value the invitee supplies when booking on the page. */
-const inviteeSupplied = new Set(['ask_invitee', 'outbound_call']);
-
-/**
- * The `location` a direct booking must send, or why it cannot. `location` is left out otherwise, as for round-robin
- * event types, so that Calendly uses the event type's own (assumed from the docs' "depends on event type"; unconfirmed
- * for several locations). Where the invitee supplies the location, a call to the invitee needs their phone number.
- */
-export function locationFor(
-  t: CalendlyEventType,
-  meeting: Meeting,
-): { location?: { kind: string; location: string }; missing?: string } {
-  const kinds = (t.locations ?? []).map((l) => l.kind);
-  if (kinds.length !== 1 || !inviteeSupplied.has(kinds[0] ?? '')) return {};
-  if (kinds[0] === 'outbound_call') {
-    return meeting.customerPhone
-      ? { location: { kind: 'outbound_call', location: meeting.customerPhone } }
-      : { missing: "the invitee's phone number (the host calls them)" };
-  }
-  return { missing: 'a location the invitee types in' };
-}
-
-/** Why a direct booking cannot be made without asking the invitee, and what would allow it; undefined when it can be. */
-export function directBlocker(t: CalendlyEventType, meeting: Meeting): { reason: string; fix: string } | undefined {
-  const questions = requiredQuestions(t);
-  if (questions.length > 0) {
-    return {
-      reason: `the event type ${describeEventType(t)} has required questions (${questions.join(', ')}) that a direct booking would have to answer`,
-      fix: 'make those questions optional in Calendly',
-    };
-  }
-  const { missing } = locationFor(t, meeting);
-  if (!missing) return undefined;
-  const fix =
-    t.locations?.[0]?.kind === 'outbound_call'
-      ? "give the invitee's phone number (customer_phone)"
-      : 'give the event type a fixed location in Calendly';
-  return { reason: `the event type ${describeEventType(t)} needs ${missing}`, fix };
-}
-
 /** Pure mapper: our meeting to the Create Event Invitee body. */
 export function toInviteeRequest(
   meeting: Meeting,
@@ -228,41 +159,6 @@ export function toInviteeRequest(
     ...(location ? { location } : {}),
   };
 }
-
-/**
- * The availability range to ask for: the meeting's whole local day (so that a refusal can name other open times),
- * never starting in the past, which Calendly rejects.
- */
-export function availabilityWindow(meeting: Meeting, now: DateTime): { start_time: string; end_time: string } {
-  const dayStart = meeting.start.setZone(meeting.timezone).startOf('day');
-  const earliest = now.plus({ minutes: 1 }).startOf('second');
-  const start = dayStart > earliest ? dayStart : earliest;
-  return { start_time: toUtc(start), end_time: toUtc(dayStart.plus({ days: 1 })) };
-}
-
-/** The offered slot that starts exactly at the meeting's instant, whatever precision Calendly writes it with. */
-export function findSlot(times: readonly AvailableTime[], meeting: Meeting): AvailableTime | undefined {
-  const wanted = meeting.start.toMillis();
-  // Date.parse reads Calendly's instants (microseconds and Z) exactly, about a hundred times faster than luxon's fromISO,
-  // and this runs on the booking's critical path for each slot of the day; an unreadable one is NaN and never matches.
-  return times.find(
-    (t) => t.status === 'available' && (t.invitees_remaining ?? 1) > 0 && Date.parse(t.start_time) === wanted,
-  );
-}
-
-/** Up to `max` open start times nearest the meeting, as wall times in its zone ("13:30, 15:00"). */
-export function nearbyTimes(times: readonly AvailableTime[], meeting: Meeting, max = 3): string[] {
-  const wanted = meeting.start.toMillis();
-  return times
-    .filter((t) => t.status === 'available')
-    .map((t) => DateTime.fromISO(t.start_time, { zone: 'utc' }))
-    .filter((at) => at.isValid)
-    .sort((a, b) => Math.abs(a.toMillis() - wanted) - Math.abs(b.toMillis() - wanted))
-    .slice(0, max)
-    .sort((a, b) => a.toMillis() - b.toMillis())
-    .map((at) => wallTime(at, meeting.timezone));
-}
-
 /**
  * The single-use link, opened on the meeting's day with the invitee's name and e-mail filled in. With `atTime`, the
  * exact start is added as a path segment, as in the `scheduling_url` of available times
@@ -310,10 +206,3 @@ export function fromSchedulingLink(bookingUrl: string, meeting: Meeting, atTime:
 
 /** The last path segment of a Calendly URI: the uuid that `GET /…/{uuid}` takes. */
 export const uuidOf = (uri: string): string => uri.replace(/\/+$/, '').split('/').pop() ?? '';
-
-/** The local wall time of the meeting, for notes ("14:00"). */
-export const meetingTime = (meeting: Meeting): string => wallTime(meeting.start, meeting.timezone);
-
-/** The meeting's local day, for notes ("Tue, Dec 1"). */
-export const meetingDay = (meeting: Meeting): string =>
-  meeting.start.setZone(meeting.timezone).setLocale('en-US').toFormat('ccc, LLL d');

@@ -1,0 +1,266 @@
+// A Calendly booking: directly through the Scheduling API (POST /invitees) when the event type and the time allow it,
+// else (mode auto or link) a one-click single-use link; and the look-up of a direct booking an interrupted call made.
+// Flow: https://developer.calendly.com/schedule-events-with-ai-agents
+import { DateTime } from 'luxon';
+import { ProviderError } from '../../errors.js';
+import type { Http } from '../../http/client.js';
+import type { BookedMeeting, Meeting } from '../../meeting.js';
+import type { ProviderSession } from '../provider.js';
+import { convert, parse, reconnect, type Credential } from './calls.js';
+import { describeEventType, directBlocker, locationFor } from './event-types.js';
+import { pickEventType } from './pick-event-type.js';
+import type { Mode, Settings } from './settings.js';
+import { availabilityWindow, findSlot, meetingDay, meetingTime, nearbyTimes } from './slots.js';
+import {
+  availableTimesResponse,
+  createdInvitee,
+  displayName,
+  eventList,
+  fromDirectBooking,
+  fromSchedulingLink,
+  inviteeList,
+  isSlotTaken,
+  scheduledEvent,
+  schedulingLink,
+  toInviteeRequest,
+  toUtc,
+  uuidOf,
+  type AvailableTime,
+  type CalendlyEventType,
+  type ScheduledEvent,
+} from './wire.js';
+
+const capitalize = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
+
+export class CalendlySession implements ProviderSession {
+  constructor(
+    private readonly api: Http,
+    private readonly settings: Settings,
+    private readonly credential: Credential,
+  ) {}
+
+  async book(meeting: Meeting, signal: AbortSignal): Promise<BookedMeeting> {
+    const { eventType, choice } = await pickEventType(this.api, this.settings, this.credential, meeting, signal);
+    const mode: Mode = this.settings.mode;
+    if (mode === 'link')
+      return this.#link(
+        eventType,
+        meeting,
+        signal,
+        'This connection books by link (--mode link), so a single-use Calendly link was sent.',
+      );
+    const blocker = directBlocker(eventType, meeting);
+    if (blocker) {
+      if (mode === 'direct') {
+        throw new ProviderError(displayName, 'provider_rejected', `cannot book directly: ${blocker.reason}`, {
+          hint: `${blocker.fix}, or let a one-click link be sent instead: ${reconnect} --mode auto`,
+        });
+      }
+      return this.#link(
+        eventType,
+        meeting,
+        signal,
+        `${capitalize(blocker.reason)}, so a one-click link was sent instead; the invitee answers on the page.`,
+      );
+    }
+
+    let times: AvailableTime[];
+    try {
+      times = await this.#availableTimes(eventType, meeting, signal);
+    } catch (error) {
+      const converted = (await convert(error, 'availability', this.credential)).error;
+      if (mode === 'auto' && converted.status === 403)
+        return this.#link(
+          eventType,
+          meeting,
+          signal,
+          `Calendly refused to show availability (${converted.message}): the plan or the token's scope does not allow it, so a one-click link was sent instead.`,
+        );
+      throw converted;
+    }
+    const when = `${meetingTime(meeting)} on ${meetingDay(meeting)}`;
+    if (!findSlot(times, meeting)) {
+      const open = nearbyTimes(times, meeting);
+      const openText = open.length > 0 ? `open that day: ${open.join(', ')}` : 'nothing is open that day';
+      if (mode === 'direct') {
+        throw new ProviderError(
+          displayName,
+          'provider_rejected',
+          `Calendly does not offer ${when} for ${describeEventType(eventType)} (${openText})`,
+          {
+            hint:
+              open.length > 0
+                ? `book one of the open times (${open.join(', ')}) instead`
+                : 'choose another day, or open more time in Calendly',
+          },
+        );
+      }
+      return this.#link(
+        eventType,
+        meeting,
+        signal,
+        `Calendly does not offer ${when} (${openText}), so a single-use link was sent instead of a direct booking.`,
+        false,
+      );
+    }
+
+    let raw: unknown;
+    try {
+      const { location } = locationFor(eventType, meeting);
+      raw = await this.api
+        .post('invitees', { json: toInviteeRequest(meeting, eventType.uri, location), signal })
+        .json();
+    } catch (error) {
+      const { error: converted, body } = await convert(error, 'invitee', this.credential);
+      if (isSlotTaken(body)) {
+        if (mode === 'auto')
+          return this.#link(
+            eventType,
+            meeting,
+            signal,
+            `${when} was taken in Calendly just before booking (already_filled), so a single-use link was sent instead.`,
+            false,
+          );
+        throw new ProviderError(
+          displayName,
+          'provider_rejected',
+          `${when} was just taken in Calendly (${converted.message})`,
+          { hint: 'choose another time and book again', status: converted.status },
+        );
+      }
+      if (converted.status === 403) {
+        if (mode === 'auto')
+          return this.#link(
+            eventType,
+            meeting,
+            signal,
+            `Calendly refused to book directly (${converted.message}): the plan or the token's scope (scheduled_events:write) does not allow it, so a one-click link was sent instead.`,
+            true,
+          );
+        throw new ProviderError(displayName, 'permission_denied', converted.message, {
+          hint: `check the plan, or ${this.credential.needScope('scheduled_events:write')}; or send one-click links instead: ${reconnect} --mode link`,
+          status: 403,
+        });
+      }
+      throw converted;
+    }
+    const created = createdInvitee.safeParse(raw);
+    if (!created.success) {
+      // Uncertain, not refused: the booking exists, so a repeat must look for it before making another.
+      throw new ProviderError(
+        displayName,
+        'outcome_unknown',
+        'Calendly booked the meeting but its answer had no scheduled event',
+        { hint: 'repeat the same call: it looks in Calendly for this meeting before making another' },
+      );
+    }
+    const invitee = created.data.resource;
+    // The meeting exists from here on: failing to read its join link is a note, never an error (a retry would book twice).
+    let event: ScheduledEvent | undefined;
+    let missing = '';
+    try {
+      event = parse(
+        scheduledEvent,
+        await this.api.get(`scheduled_events/${encodeURIComponent(uuidOf(invitee.event))}`, { signal }).json(),
+        'GET /scheduled_events',
+      ).resource;
+    } catch (error) {
+      missing = ` Its join link could not be read (${(await convert(error, 'event', this.credential)).error.message}); Calendly's own e-mail has it.`;
+    }
+    return fromDirectBooking(
+      invitee,
+      event,
+      `Booked directly in Calendly (${describeEventType(eventType)}${choice}); Calendly also e-mails its own confirmation.${missing}`,
+    );
+  }
+
+  /**
+   * A direct booking an interrupted call made: the invitee's active event at the start. A single-use link whose answer
+   * was lost was never shown to anyone, so there is nothing to find for one, and making another is harmless.
+   */
+  async findExisting(meeting: Meeting, signal: AbortSignal): Promise<BookedMeeting | undefined> {
+    if (this.settings.mode === 'link') return undefined;
+    const start = meeting.start.toMillis();
+    try {
+      // A minute either side: whether Calendly's bounds are inclusive is not documented; the match below is exact.
+      const searchParams = {
+        user: this.settings.userUri,
+        invitee_email: meeting.customerEmail,
+        min_start_time: toUtc(meeting.start.minus({ minutes: 1 })),
+        max_start_time: toUtc(meeting.start.plus({ minutes: 1 })),
+        status: 'active',
+        count: 100,
+      };
+      const events = parse(
+        eventList,
+        await this.api.get('scheduled_events', { searchParams, signal }).json(),
+        'GET /scheduled_events',
+      ).collection;
+      const event = events.find((e) => Date.parse(e.start_time) === start);
+      if (!event) return undefined;
+      const invitees = parse(
+        inviteeList,
+        await this.api
+          .get(`scheduled_events/${encodeURIComponent(uuidOf(event.uri))}/invitees`, {
+            searchParams: { email: meeting.customerEmail },
+            signal,
+          })
+          .json(),
+        'GET /scheduled_events/{uuid}/invitees',
+      ).collection;
+      const invitee = invitees.find((i) => i.email?.toLowerCase() === meeting.customerEmail.toLowerCase());
+      if (!invitee) return undefined;
+      return fromDirectBooking(
+        { ...invitee, event: event.uri },
+        { uri: event.uri, location: event.location },
+        'Booked directly in Calendly; Calendly also e-mails its own confirmation.',
+      );
+    } catch (error) {
+      throw (await convert(error, 'event', this.credential)).error;
+    }
+  }
+
+  async #availableTimes(eventType: CalendlyEventType, meeting: Meeting, signal: AbortSignal): Promise<AvailableTime[]> {
+    const searchParams = { event_type: eventType.uri, ...availabilityWindow(meeting, DateTime.now()) };
+    return parse(
+      availableTimesResponse,
+      await this.api.get('event_type_available_times', { searchParams, signal }).json(),
+      'GET /event_type_available_times',
+    ).collection;
+  }
+
+  /**
+   * A single-use link for one booking. `atTime` says whether the exact start is open (then the link opens on it); when
+   * unknown (link mode), availability is looked up, and any failure to do so only means the day is opened instead.
+   */
+  async #link(
+    eventType: CalendlyEventType,
+    meeting: Meeting,
+    signal: AbortSignal,
+    why: string,
+    atTime?: boolean,
+  ): Promise<BookedMeeting> {
+    const offered =
+      atTime ??
+      (await this.#availableTimes(eventType, meeting, signal).then(
+        (times) => findSlot(times, meeting) !== undefined,
+        () => false,
+      ));
+    let raw: unknown;
+    try {
+      raw = await this.api
+        .post('scheduling_links', {
+          json: { max_event_count: 1, owner: eventType.uri, owner_type: 'EventType' },
+          signal,
+        })
+        .json();
+    } catch (error) {
+      throw (await convert(error, 'link', this.credential)).error;
+    }
+    const { booking_url: bookingUrl } = parse(schedulingLink, raw, 'POST /scheduling_links').resource;
+    const opens = offered
+      ? `The link opens on ${meetingTime(meeting)} on ${meetingDay(meeting)} with the invitee's name and e-mail filled in, so confirming is one click.`
+      : `The link opens on ${meetingDay(meeting)} with the invitee's name and e-mail filled in; the invitee picks the time.`;
+    return fromSchedulingLink(bookingUrl, meeting, offered, `${why} ${opens}`);
+  }
+}
