@@ -103,8 +103,8 @@ export interface OAuthSpec<A extends TokenAnswer = TokenAnswer> {
   failure: FailureContext;
   /** What a failed or refused token request means for the user, or undefined for the generic conversion. */
   refused: (refusal: Refusal, grant: TokenGrant) => ProviderError | undefined;
-  /** The error for an answer without an access token (default: "<provider>'s token endpoint answered without…"). */
-  unreadable?: (grant: TokenGrant) => ProviderError;
+  /** The error for an answer without an access token, or undefined for "<provider>'s token endpoint answered without…". */
+  unreadable?: (grant: TokenGrant) => ProviderError | undefined;
   /** The error for a code exchange that returned no refresh token (default: "<provider> signed you in but…"). */
   noRefreshToken?: (grant: TokenGrant) => ProviderError;
   /** The environment variable that overrides `server`, named in the default `unreadable` hint. */

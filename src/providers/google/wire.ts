@@ -27,18 +27,6 @@ export const eventWriteScopes = [
   'https://www.googleapis.com/auth/calendar.app.created',
 ];
 
-/**
- * Answer of `POST https://oauth2.googleapis.com/token` with `grant_type=refresh_token`
- * (https://developers.google.com/identity/protocols/oauth2/native-app#offline). Google does not rotate refresh
- * tokens: a `refresh_token` in the answer, if any, is ignored and the original one is kept.
- */
-export const tokenResponse = z.object({
-  access_token: z.string().min(1),
-  expires_in: z.number().positive(),
-  token_type: z.string(),
-  scope: z.string().optional(),
-});
-
 /** Error body of the token endpoint (RFC 6749 §5.2), e.g. `{"error":"invalid_grant","error_description":"Token has been expired or revoked."}`. */
 export const oauthError = z.object({ error: z.string(), error_description: z.string().optional() });
 
