@@ -4,9 +4,23 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const levels: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
+/** Authorization schemes whose credential is masked wherever it appears; the registry adds providers' own (Zoho's). */
+const authSchemes = new Set(['bearer', 'basic']);
+
+/** Masks `<scheme> <credential>` from now on, as for Bearer. */
+export function registerAuthScheme(scheme: string): void {
+  authSchemes.add(scheme.toLowerCase());
+}
+
+const schemePattern = (): RegExp =>
+  new RegExp(
+    `\\b(${[...authSchemes].map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})\\s+[A-Za-z0-9._~+/=-]{8,}`,
+    'gi',
+  );
+
 /** Shapes that look like credentials even when we never registered them (a provider echoing a token). */
-const secretPatterns: RegExp[] = [
-  /\b(Bearer|Basic|Zoho-oauthtoken)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
+const secretPatterns = (): RegExp[] => [
+  schemePattern(),
   /\bre_[A-Za-z0-9_]{8,}/g,
   /\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*/g,
 ];
@@ -23,11 +37,9 @@ export function redact(text: string): string {
   let out = text;
   for (const secret of [...knownSecrets].sort((a, b) => b.length - a.length))
     out = out.split(secret).join('[redacted]');
-  for (const pattern of secretPatterns) {
+  for (const pattern of secretPatterns()) {
     out = out.replace(pattern, (match, scheme: string | undefined) =>
-      typeof scheme === 'string' && /^(Bearer|Basic|Zoho-oauthtoken)$/i.test(scheme)
-        ? `${scheme} [redacted]`
-        : '[redacted]',
+      typeof scheme === 'string' && authSchemes.has(scheme.toLowerCase()) ? `${scheme} [redacted]` : '[redacted]',
     );
   }
   return out;

@@ -22,3 +22,8 @@ export function truncate(value: string, max: number): string {
   const chars = Array.from(value);
   return chars.length <= max ? value : chars.slice(0, max).join('');
 }
+
+/** Names as a person lists them: "Zoom", "Zoom and Resend", "Zoom, Calendly and Resend". */
+export function listNames(names: readonly string[]): string {
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1) ?? ''}`;
+}

@@ -50,7 +50,10 @@ export function connectUsage(connector?: Connector): string {
       return [`npx alsatalk-mcp connect ${c.id}: ${c.summary}`, ...flags].join('\n');
     })
     .concat(
-      'Browser sign-in (Zoom, Google, Zoho, Calendly): --no-browser prints the URL and the SSH port-forward line instead of opening a browser;\n' +
+      `Browser sign-in (${connectors
+        .filter((c) => c.signIn)
+        .map((c) => c.displayName)
+        .join(', ')}): --no-browser prints the URL and the SSH port-forward line instead of opening a browser;\n` +
         '--port N listens on a fixed 127.0.0.1 port (for providers that match the registered redirect URI exactly).\n' +
         '--verbose prints each step (sign-in, every HTTP call, what is stored) without ever printing a secret.',
     )

@@ -13,20 +13,23 @@ import { DateTime } from 'luxon';
 import { isTimeZone } from '../time-zone.js';
 import { openContext } from '../runtime.js';
 import { InputError } from '../errors.js';
-import { providerIds } from '../providers/index.js';
+import { connectors } from '../connectors.js';
+import { meetingProviders, providerIds } from '../providers/index.js';
+import { meetingFakes } from '../sandbox/fakes/index.js';
+import { listNames } from '../text.js';
 import { approveSandboxSignIn } from '../sandbox/consent.js';
 import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
 import { runConnect } from './connect.js';
-import { readControlFlags } from './sandbox.js';
+import { readControlFlags, shellWord } from './sandbox.js';
 
 export const demoUsage = `npx alsatalk-mcp demo [--providers zoom,google] [--timezone Asia/Tokyo] [--date YYYY-MM-DD] [--time HH:mm]
                       [--fail PROVIDER[=STATUS|malformed|hang|hang-after]]... [--latency MS | --latency PROVIDER=MS]...
 
-Runs the whole job on the built-in sandbox providers: connects Zoom, Calendly, Google Calendar, Zoho Bookings and
-Resend (OAuth sign-ins included), starts the MCP server on stdio, calls book_meeting, and shows the result and the
+Runs the whole job on the built-in sandbox providers: connects ${listNames(connectors.map((c) => c.displayName))}
+(OAuth sign-ins included), starts the MCP server on stdio, calls book_meeting, and shows the result and the
 invitee's e-mail. No account, keychain or network is needed, and nothing of yours is touched.
 
-  --providers LIST   book only in these (${providerIds.join(', ')}); default all four
+  --providers LIST   book only in these (${providerIds.join(', ')}); default all ${meetingProviders.length}
   --timezone ZONE    the meeting's IANA zone (default America/New_York)
   --date, --time     the slot (default: the next weekday, 10:00)
   --fail PROVIDER    make a provider fail: =500 (default), =503, =429, =malformed, =hang or =hang-after
@@ -125,16 +128,17 @@ export async function connectAll(
     openBrowser: (url: string) => approveSandboxSignIn(url, sandbox.origin),
     ...(stdin !== undefined ? { stdin: Readable.from([stdin]) } : {}),
   });
-  const plan: Record<string, () => Promise<string[]>> = {
-    zoom: async () => ['zoom'],
-    calendly: async () => ['calendly', '--port', String(await freePort())],
-    google: async () => ['google'],
-    zoho: async () => ['zoho', '--port', String(await freePort()), '--service', 'Intro call', '--staff', 'Ann Smith'],
-  };
+  // What connect needs on the sandbox: a free port where the provider matches the redirect URI's exactly, and the
+  // fake's own choices (a Zoho service and staff member).
+  const plan = async (id: string): Promise<string[]> => [
+    id,
+    ...(meetingProviders.find((p) => p.id === id)?.signIn?.fixedPort ? ['--port', String(await freePort())] : []),
+    ...(meetingFakes[id as keyof typeof meetingFakes]?.connectFlags ?? []),
+  ];
   try {
     for (const id of providers) {
-      const args = (await plan[id]?.()) ?? [id];
-      out(`  $ npx alsatalk-mcp connect ${args.map((a) => (a.includes(' ') ? `"${a}"` : a)).join(' ')}`);
+      const args = await plan(id);
+      out(`  $ npx alsatalk-mcp connect ${args.map(shellWord).join(' ')}`);
       await runConnect(ctx, args, io());
     }
     out(

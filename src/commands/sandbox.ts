@@ -2,19 +2,23 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { connectors } from '../connectors.js';
 import { InputError } from '../errors.js';
+import { meetingProviders } from '../providers/index.js';
+import { meetingFakes } from '../sandbox/fakes/index.js';
+import { listNames } from '../text.js';
 import { parseFaultFlag, parseLatencyFlag, type FaultRule, type LatencyRule } from '../sandbox/controls.js';
 import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
 
 export const sandboxUsage = `npx alsatalk-mcp sandbox [--port 8960] [--outbox DIR] [--latency MS | --latency PROVIDER=MS]... [--fail PROVIDER[=STATUS|malformed|hang|hang-after]]...
 
-Starts fake Zoom, Calendly, Google Calendar, Zoho Bookings and Resend on 127.0.0.1, with OAuth consent pages that
+Starts fake ${listNames(connectors.map((c) => c.displayName))} on 127.0.0.1, with OAuth consent pages that
 approve at once, e-mails written to the outbox as .eml files, and an in-memory secret store. It prints the
 environment that points alsatalk-mcp (connect, status, the server) at it. Nothing of yours is touched.
 
   --port N           listen on this port (default 8960; 0 picks a free one)
   --outbox DIR       where e-mails are written (default: a new folder under the system temp folder)
-  --latency MS       add MS milliseconds to every route; PROVIDER=MS for one provider (zoom, calendly, google, zoho, resend)
+  --latency MS       add MS milliseconds to every route; PROVIDER=MS for one provider (${connectors.map((c) => c.id).join(', ')})
   --fail PROVIDER    make PROVIDER answer 500; =503, =429 (with Retry-After: 1), =malformed (a truncated JSON body)
                      =hang (never answers) or =hang-after (makes the meeting, then never answers)
 
@@ -78,7 +82,7 @@ export async function runSandbox(argv: string[], io: { out: (line: string) => vo
     );
   }
   const home = path.join(os.tmpdir(), `alsatalk-sandbox-home-${process.pid}`);
-  io.out(`Sandbox providers on ${sandbox.origin}: Zoom, Calendly, Google Calendar, Zoho Bookings, Resend.`);
+  io.out(`Sandbox providers on ${sandbox.origin}: ${connectors.map((c) => c.displayName).join(', ')}.`);
   io.out(`E-mails are written to ${outbox}.`);
   io.out('');
   io.out('Point alsatalk-mcp at it (this shell, or the "env" of an MCP host), with a throwaway data folder:');
@@ -86,10 +90,15 @@ export async function runSandbox(argv: string[], io: { out: (line: string) => vo
   for (const line of exportLines(sandbox)) io.out(line);
   io.out('');
   io.out('Then connect each provider (the consent pages approve at once):');
-  io.out('  npx alsatalk-mcp connect zoom');
-  io.out('  npx alsatalk-mcp connect google');
-  io.out(`  npx alsatalk-mcp connect calendly --port 53682`);
-  io.out(`  npx alsatalk-mcp connect zoho --port 8765 --service "Intro call" --staff "Ann Smith"`);
+  // A provider that matches its redirect URI's port exactly is given one (any free port: the sandbox accepts it).
+  let redirectPort = 8765;
+  for (const provider of meetingProviders) {
+    const flags = [
+      ...(provider.signIn?.fixedPort ? ['--port', String(redirectPort++)] : []),
+      ...(meetingFakes[provider.id as keyof typeof meetingFakes]?.connectFlags ?? []),
+    ];
+    io.out(`  npx alsatalk-mcp connect ${[provider.id, ...flags].map(shellWord).join(' ')}`);
+  }
   io.out(
     `  printf '%s' '${sandbox.fakes.resend.state.apiKey}' | npx alsatalk-mcp connect resend --api-key-stdin --from "Acme Scheduling <meet@acme.test>"`,
   );
@@ -103,3 +112,6 @@ export async function runSandbox(argv: string[], io: { out: (line: string) => vo
   });
   await sandbox.close();
 }
+
+/** A word as a shell reads it back: quoted when it has a space. */
+export const shellWord = (word: string): string => (word.includes(' ') ? `"${word}"` : word);

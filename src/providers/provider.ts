@@ -95,6 +95,8 @@ export interface Connector {
   /** One line for `connect --help` and the README: what kind of credential and where to create it. */
   readonly summary: string;
   readonly endpoints: Readonly<Record<string, EndpointSpec>>;
+  /** The Authorization scheme of its API when it is not Bearer (Zoho's `Zoho-oauthtoken`): logs mask it too. */
+  readonly authScheme?: string;
   readonly fields: readonly CredentialField[];
   /** Present when `connect` can sign in with the browser given a client id: what else that sign-in needs. */
   readonly signIn?: SignInSupport;

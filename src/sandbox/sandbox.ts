@@ -13,11 +13,9 @@ import {
   type LatencyRule,
 } from './controls.js';
 import { toEml } from './eml.js';
-import { createCalendlyFake } from './fakes/calendly.js';
-import { createGoogleFake } from './fakes/google.js';
+import { configSpecs } from '../connectors.js';
+import { meetingFakes, type FakeSpec, type MeetingFakes } from './fakes/index.js';
 import { createResendFake, type SentEmail } from './fakes/resend.js';
-import { createZohoFake } from './fakes/zoho.js';
-import { createZoomFake } from './fakes/zoom.js';
 import { serveHttp, type FetchHandler, type Timing } from './http-server.js';
 
 export interface SandboxOptions {
@@ -60,19 +58,10 @@ const json = (body: unknown, status = 200): Response => Response.json(body, { st
 export function createSandboxWorld(origin: string, options: SandboxOptions) {
   const outbox: OutboxEntry[] = [];
   fs.mkdirSync(options.outbox, { recursive: true, mode: 0o700 });
+  const specs = Object.entries(meetingFakes) as Array<[keyof MeetingFakes, FakeSpec<unknown>]>;
+  const meetings = Object.fromEntries(specs.map(([id, spec]) => [id, spec.create(origin)])) as MeetingFakes;
   const fakes = {
-    zoom: createZoomFake({ apiBase: `${origin}/zoom/v2`, oauthBase: `${origin}/zoom` }),
-    calendly: createCalendlyFake({ apiBase: `${origin}/calendly/api`, authBase: `${origin}/calendly/auth` }),
-    google: createGoogleFake({
-      apiBase: `${origin}/google/calendar/v3`,
-      tokenBase: `${origin}/google/oauth`,
-      authUrl: `${origin}/google/o/oauth2/v2/auth`,
-    }),
-    zoho: createZohoFake({
-      accountsBase: `${origin}/zoho/accounts`,
-      apiBase: `${origin}/zoho/api`,
-      euAccountsBase: `${origin}/zoho/accounts-eu`,
-    }),
+    ...meetings,
     resend: createResendFake({
       apiBase: `${origin}/resend`,
       onSent: (email) => {
@@ -98,13 +87,11 @@ export function createSandboxWorld(origin: string, options: SandboxOptions) {
   const routeKeys = mounts.flatMap((m) => m.routes.map((r) => routeKey(m.id, r.method, new URL(r.url).pathname)));
 
   /** What each provider holds now: the count of meetings, events, appointments and e-mails it has accepted. */
-  const holdings = () => ({
-    zoom: fakes.zoom.state.meetings.length,
-    calendly: fakes.calendly.state.invitees.length + fakes.calendly.state.schedulingLinks.length,
-    google: fakes.google.state.events.length,
-    zoho: fakes.zoho.state.appointments.length,
-    resend: fakes.resend.state.emails.length,
-  });
+  const holdings = () =>
+    ({
+      ...Object.fromEntries(specs.map(([id, spec]) => [id, spec.holdings(meetings[id])])),
+      resend: fakes.resend.state.emails.length,
+    }) as Record<keyof typeof fakes, number>;
 
   async function admin(request: Request, url: URL): Promise<Response> {
     const rest = url.pathname.slice('/__sandbox'.length);
@@ -188,18 +175,16 @@ export function createSandboxWorld(origin: string, options: SandboxOptions) {
   }
 
   /** Everything that points alsatalk-mcp at this sandbox: the URLs, the OAuth apps' ids and secrets, the secret store. */
+  // Each OAuth app's credentials under the variables its connector reads (ALSATALK_ZOOM_CLIENT_ID, ...).
+  const appEnv = specs.flatMap(([id, spec]) =>
+    Object.entries(spec.app(meetings[id])).flatMap(([key, value]) => {
+      const variable = configSpecs.credentials[id]?.[key];
+      return variable ? [[variable, value] as const] : [];
+    }),
+  );
   const env: Record<string, string> = {
-    ...fakes.zoom.env,
-    ...fakes.calendly.env,
-    ...fakes.google.env,
-    ...fakes.zoho.env,
-    ...fakes.resend.env,
-    ALSATALK_ZOOM_CLIENT_ID: fakes.zoom.state.publicClientId,
-    ALSATALK_CALENDLY_CLIENT_ID: fakes.calendly.oauth.client.id,
-    ALSATALK_GOOGLE_CLIENT_ID: fakes.google.state.clientId,
-    ALSATALK_GOOGLE_CLIENT_SECRET: fakes.google.state.clientSecret,
-    ALSATALK_ZOHO_CLIENT_ID: fakes.zoho.state.clientId,
-    ALSATALK_ZOHO_CLIENT_SECRET: fakes.zoho.state.clientSecret,
+    ...Object.assign({}, ...Object.values(fakes).map((f) => f.env)),
+    ...Object.fromEntries(appEnv),
     ALSATALK_SECRET_STORE: 'sandbox',
     ALSATALK_SANDBOX_URL: origin,
     ALSATALK_SANDBOX_KEY: key,

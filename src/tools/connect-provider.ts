@@ -7,6 +7,7 @@ import { SignInUnavailable, toAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Connector } from '../providers/provider.js';
 import type { ConnectorStatus } from '../connections/status.js';
+import { listNames } from '../text.js';
 import { errorResult } from './results.js';
 
 export const name = 'connect_provider';
@@ -52,13 +53,22 @@ const outputShape = {
 
 type SignInReport = NonNullable<z.infer<z.ZodObject<typeof outputShape>>['sign_in']>;
 
-const description = [
-  'Shows which meeting providers (and the Resend mailer) are connected, as whom, with which scopes, and how to connect the others.',
-  'Given one provider that is not connected (or needs reconnecting) and signs in with the browser (zoom, google, zoho, calendly),',
-  'it starts that sign-in and gives the user the page to open; the sign-in finishes in the background, and the next call or book_meeting sees it.',
-  "The sign-in needs the client id of the user's own OAuth app (not a secret; remembered from an earlier connection) and, for zoho and calendly, the port of the registered redirect URI.",
-  'Secrets (API keys, personal tokens, client secrets) never pass through the conversation: for those, give the user the `next_step` command to run in a terminal.',
-].join(' ');
+/** The connectors with a browser sign-in, and those of them that need the registered redirect URI's port. */
+const signInIds = (connectors: readonly Connector[]) => ({
+  all: connectors.filter((c) => c.signIn).map((c) => c.id),
+  fixedPort: connectors.filter((c) => c.signIn?.fixedPort).map((c) => c.id),
+});
+
+const description = (connectors: readonly Connector[]) => {
+  const ids = signInIds(connectors);
+  return [
+    `Shows which meeting providers (and the mailer) are connected, as whom, with which scopes, and how to connect the others.`,
+    `Given one provider that is not connected (or needs reconnecting) and signs in with the browser (${ids.all.join(', ')}),`,
+    'it starts that sign-in and gives the user the page to open; the sign-in finishes in the background, and the next call or book_meeting sees it.',
+    `The sign-in needs the client id of the user's own OAuth app (not a secret; remembered from an earlier connection) and, for ${listNames(ids.fixedPort)}, the port of the registered redirect URI.`,
+    'Secrets (API keys, personal tokens, client secrets) never pass through the conversation: for those, give the user the `next_step` command to run in a terminal.',
+  ].join(' ');
+};
 
 export interface ConnectProviderToolDeps {
   /** Every connector's state (the same report as `npx alsatalk-mcp status`). */
@@ -160,7 +170,7 @@ export function registerConnectProviderTool(server: McpServer, deps: ConnectProv
     name,
     {
       title: 'Connect a provider',
-      description,
+      description: description(deps.connectors),
       inputSchema: {
         provider: z
           .enum(deps.connectorIds)
@@ -183,7 +193,7 @@ export function registerConnectProviderTool(server: McpServer, deps: ConnectProv
           .max(65_535)
           .optional()
           .describe(
-            'zoho, calendly: the port of the redirect URI registered for the app (http://127.0.0.1:<port>/callback, http://localhost:<port>/callback).',
+            `${signInIds(deps.connectors).fixedPort.join(', ')}: the port of the redirect URI registered for the app (http://127.0.0.1:<port>/callback, http://localhost:<port>/callback).`,
           ),
       },
       outputSchema: outputShape,

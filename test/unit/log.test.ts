@@ -2,6 +2,8 @@
 // Note: registered secrets are process-wide; every test registers its own distinct values.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger, redact, registerSecret } from '../../src/log.js';
+// The registry registers each provider's own Authorization scheme (Zoho's) for redaction.
+import '../../src/providers/index.js';
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -1,0 +1,56 @@
+// The sandbox's fake providers: one line per meeting provider in the registry, saying how its fake is mounted under
+// the sandbox's origin, what it holds, which OAuth app the sandbox's connections use, and what `connect` needs besides.
+import type { CalendlyFake } from './calendly.js';
+import { createCalendlyFake } from './calendly.js';
+import { createGoogleFake, type GoogleFake } from './google.js';
+import { createZohoFake, type ZohoFake } from './zoho.js';
+import { createZoomFake, type ZoomFake } from './zoom.js';
+
+export interface FakeSpec<F> {
+  /** The fake, mounted under `origin` at `/<provider id>/...`. */
+  create(origin: string): F;
+  /** How many meetings (events, appointments, links) it has accepted. */
+  holdings(fake: F): number;
+  /** The sandbox OAuth app's credentials, by the connector's field key (`clientId`, `client_secret`). */
+  app(fake: F): Record<string, string>;
+  /** Flags `connect` needs on the sandbox besides the app (a Zoho service and staff member). */
+  connectFlags?: readonly string[];
+}
+
+const fake = <F>(spec: FakeSpec<F>): FakeSpec<F> => spec;
+
+export const meetingFakes = {
+  zoom: fake<ZoomFake>({
+    create: (origin) => createZoomFake({ apiBase: `${origin}/zoom/v2`, oauthBase: `${origin}/zoom` }),
+    holdings: (f) => f.state.meetings.length,
+    app: (f) => ({ clientId: f.state.publicClientId }),
+  }),
+  calendly: fake<CalendlyFake>({
+    create: (origin) => createCalendlyFake({ apiBase: `${origin}/calendly/api`, authBase: `${origin}/calendly/auth` }),
+    holdings: (f) => f.state.invitees.length + f.state.schedulingLinks.length,
+    app: (f) => ({ clientId: f.oauth.client.id }),
+  }),
+  google: fake<GoogleFake>({
+    create: (origin) =>
+      createGoogleFake({
+        apiBase: `${origin}/google/calendar/v3`,
+        tokenBase: `${origin}/google/oauth`,
+        authUrl: `${origin}/google/o/oauth2/v2/auth`,
+      }),
+    holdings: (f) => f.state.events.length,
+    app: (f) => ({ clientId: f.state.clientId, client_secret: f.state.clientSecret }),
+  }),
+  zoho: fake<ZohoFake>({
+    create: (origin) =>
+      createZohoFake({
+        accountsBase: `${origin}/zoho/accounts`,
+        apiBase: `${origin}/zoho/api`,
+        euAccountsBase: `${origin}/zoho/accounts-eu`,
+      }),
+    holdings: (f) => f.state.appointments.length,
+    app: (f) => ({ clientId: f.state.clientId, client_secret: f.state.clientSecret }),
+    connectFlags: ['--service', 'Intro call', '--staff', 'Ann Smith'],
+  }),
+};
+
+export type MeetingFakes = { [K in keyof typeof meetingFakes]: ReturnType<(typeof meetingFakes)[K]['create']> };
