@@ -41,8 +41,8 @@ describe('redact', () => {
     expect(redact(text)).toBe(text);
   });
 
-  // BUG (src/log.ts redact + createLogger): secrets are matched only literally, after fields are JSON-encoded.
-  // A registered secret containing `"` or `\` is escaped by JSON.stringify and then no longer matches.
+  // Fields are JSON-encoded before they are written: a registered secret containing `"` or `\` must still be masked
+  // once JSON.stringify has escaped it.
   it('masks a registered secret with quotes or backslashes when it is logged in fields', () => {
     registerSecret('pass"phrase\\with-quote');
     const lines: string[] = [];
@@ -50,8 +50,8 @@ describe('redact', () => {
     expect(lines[0]).not.toContain('phrase');
   });
 
-  // BUG (src/log.ts redact): secrets are replaced in registration order, so a shorter registered secret that is a
-  // prefix of a longer one masks only the prefix and leaves the rest of the longer secret in the output.
+  // A shorter registered secret that is a prefix of a longer one must not mask only the prefix and leave the rest of
+  // the longer secret in the output (secrets are masked longest first).
   it('masks the whole of a secret that starts with another registered secret', () => {
     registerSecret('tok123456');
     registerSecret('tok123456-LONG-TAIL-SECRET');

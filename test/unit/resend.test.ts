@@ -28,8 +28,8 @@ describe('parseSender', () => {
     expect(parseSender(from)).toBeUndefined();
   });
 
-  // BUG (src/email/resend.ts senderPattern): `<` and `>` are both optional, so a display name without brackets is
-  // accepted and `connect` stores it; Resend (and test/msw/resend.ts) reject that `from` on every send with 422.
+  // A display name needs its address in angle brackets: Resend (and the sandbox's fake) refuse such a `from` on every
+  // send with 422, so `connect` must refuse it first.
   it('refuses a display name whose address is not in angle brackets', () => {
     expect(parseSender('Acme Scheduling meet@acme.com')).toBeUndefined();
   });

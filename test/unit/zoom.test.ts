@@ -49,9 +49,8 @@ describe('toZoomMeeting', () => {
     expect(toZoomMeeting(meeting('2025-11-25T14:00', 'America/New_York', { topic: exact })).topic).toBe(exact);
   });
 
-  // BUG (src/providers/zoom.ts toZoomMeeting): `slice(0, 200)` counts UTF-16 code units, so a character outside the
-  // BMP (an emoji) straddling position 200 is cut in half and Zoom receives a lone surrogate. Reachable through the
-  // default topic "Meeting with <customer_name>" (customer_name may be 200 characters, the topic becomes 213).
+  // A character outside the BMP (an emoji) straddling position 200 must not be cut in half (Zoom would receive a lone
+  // surrogate). Reachable through the default topic "Meeting with <customer_name>" (a 200-character name gives 213).
   it('never cuts a character in half when truncating', () => {
     const topic = `Meeting with ${'a'.repeat(186)}😀 and more`;
     const sent = toZoomMeeting(meeting('2025-11-25T14:00', 'America/New_York', { topic })).topic;
