@@ -73,6 +73,3 @@ export function createLogger(
     error: (m, f) => emit('error', m, f),
   };
 }
-
-/** A logger that drops everything, for tests and library use. */
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -20,7 +20,7 @@ export interface OpenBrowserOptions {
  * The platform's opener for an http(s) URL, or undefined for anything else: a `file:` or custom-scheme URL handed to
  * `open` or `start` would launch a program rather than a page.
  */
-export function openerFor(url: string, platform: NodeJS.Platform): Opener | undefined {
+function openerFor(url: string, platform: NodeJS.Platform): Opener | undefined {
   let href: string;
   try {
     const parsed = new URL(url);

@@ -46,7 +46,7 @@ export function readControlFlags(
 }
 
 /** The lines a shell (and an MCP host's `env` block) needs to reach the sandbox. */
-export const exportLines = (sandbox: Pick<Sandbox, 'env'>): string[] =>
+const exportLines = (sandbox: Pick<Sandbox, 'env'>): string[] =>
   Object.entries(sandbox.env).map(([name, value]) => `export ${name}='${value}'`);
 
 export async function runSandbox(argv: string[], io: { out: (line: string) => void }): Promise<void> {

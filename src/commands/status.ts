@@ -3,8 +3,6 @@ import { collectStatus } from '../connections/status.js';
 import type { AppContext } from '../runtime.js';
 import type { CommandIo } from './connect.js';
 
-export { collectStatus, type ConnectorStatus } from '../connections/status.js';
-
 /** The access token's lifetime, said so that an expired one does not read as a problem: it is renewed at the next use. */
 function tokenLine(expiresAt: string, now = Date.now()): string {
   const at = Date.parse(expiresAt);

@@ -31,7 +31,7 @@ const isWebUrl = (value: string): boolean => {
 };
 
 /** A Google Calendar "add event" link for the slot, so anyone can save it in one click. */
-export function addToGoogleCalendarUrl(meeting: Meeting, details: string, location?: string): string {
+function addToGoogleCalendarUrl(meeting: Meeting, details: string, location?: string): string {
   const utc = (d: Meeting['start']): string => d.toUTC().toFormat("yyyyMMdd'T'HHmmss'Z'");
   const params = new URLSearchParams({
     action: 'TEMPLATE',

@@ -14,7 +14,3 @@ export const meetingProviders: readonly MeetingProvider[] = [zoom, calendly, goo
 for (const provider of meetingProviders) if (provider.authScheme) registerAuthScheme(provider.authScheme);
 
 export const providerIds = meetingProviders.map((p) => p.id) as [string, ...string[]];
-
-export function findProvider(providerId: string): MeetingProvider | undefined {
-  return meetingProviders.find((p) => p.id === providerId);
-}

@@ -43,7 +43,7 @@ const patternOf = (candidate: FakeRoute): { origin: string; pattern: string[] } 
 };
 
 /** The route's parameters when it answers `request` (same method, origin and path; the query is ignored), else undefined. */
-export function matchRoute(candidate: FakeRoute, request: Request, url = new URL(request.url)): Params | undefined {
+function matchRoute(candidate: FakeRoute, request: Request, url = new URL(request.url)): Params | undefined {
   if (candidate.method !== request.method) return undefined;
   const { origin, pattern } = patternOf(candidate);
   if (origin !== url.origin) return undefined;

@@ -55,7 +55,7 @@ export interface OutboxEntry {
 const json = (body: unknown, status = 200): Response => Response.json(body, { status });
 
 /** Every fake, mounted under `origin`, and the handler that answers for all of them. */
-export function createSandboxWorld(origin: string, options: SandboxOptions) {
+function createSandboxWorld(origin: string, options: SandboxOptions) {
   const outbox: OutboxEntry[] = [];
   fs.mkdirSync(options.outbox, { recursive: true, mode: 0o700 });
   const specs = Object.entries(meetingFakes) as Array<[keyof MeetingFakes, FakeSpec<unknown>]>;

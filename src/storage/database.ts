@@ -166,7 +166,7 @@ export function openDatabase(file: string): Db {
 }
 
 /** Applies every migration newer than the recorded version, each in its own transaction. */
-export function migrate(db: Db): void {
+function migrate(db: Db): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
   const current =

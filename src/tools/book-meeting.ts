@@ -9,7 +9,7 @@ import { unsafeCharacter } from '../text.js';
 import { outputShape, toOutput, toText } from './book-meeting-result.js';
 import { errorResult } from './results.js';
 
-export const name = 'book_meeting';
+const name = 'book_meeting';
 
 /** Names and titles go into headers, subjects and calendars: refuse line breaks, controls and bidi overrides (spoofing). */
 const oneLine = (schema: z.ZodString) =>

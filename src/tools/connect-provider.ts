@@ -10,7 +10,7 @@ import type { ConnectorStatus } from '../connections/status.js';
 import { listNames } from '../text.js';
 import { errorResult } from './results.js';
 
-export const name = 'connect_provider';
+const name = 'connect_provider';
 
 const states = ['connected', 'needs_reauth', 'not_connected', 'secrets_missing', 'secrets_unreadable'] as const;
 

@@ -44,7 +44,7 @@ export interface CalendlyScheduledEvent {
 }
 
 /** Calendly's error body: `{ title, message, details? }`. */
-export const calendlyError = (
+const calendlyError = (
   status: number,
   title: string,
   message: string,

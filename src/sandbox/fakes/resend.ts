@@ -32,7 +32,7 @@ const error = (status: number, name: string, message: string, headers?: Record<s
   Response.json({ statusCode: status, message, name }, { status, ...(headers ? { headers } : {}) });
 
 /** Resend's error shape for an answer with `status` (its SDK classifies by `name`): the sandbox's status faults use it. */
-export const errorBody = (status: number, message: string) => ({
+const errorBody = (status: number, message: string) => ({
   statusCode: status,
   message,
   name: status === 429 ? 'rate_limit_exceeded' : status >= 500 ? 'application_error' : 'validation_error',
