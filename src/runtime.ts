@@ -45,12 +45,7 @@ export async function openContextWith(config: Config, log: Logger): Promise<AppC
     connections,
     bookings: new BookingRepository(db),
     secrets,
-    mailer: new ResendMailer({
-      connections,
-      baseUrl: config.endpoints.resend?.api ?? 'https://api.resend.com',
-      timeoutMs: config.providerTimeoutMs,
-      log,
-    }),
+    mailer: new ResendMailer({ connections, log }),
     log,
     close: () => db.close(),
   };

@@ -11,10 +11,6 @@ import { displayName, id, sendInvite } from './resend.js';
 
 export interface ResendMailerDeps {
   connections: Connections;
-  /** Resend's API base (ALSATALK_RESEND_API_URL). */
-  baseUrl: string;
-  /** Bounds a send and its retries, like a provider's booking. */
-  timeoutMs: number;
   log: Logger;
 }
 
@@ -35,16 +31,18 @@ export class ResendMailer implements Mailer {
         const value = await connections.secret({ id, displayName }, 'api_key');
         this.#key = { updatedAt: connection.updatedAt, value };
       }
+      // Resend's API base (ALSATALK_RESEND_API_URL) and the time limit, as every connector call gets them.
+      const context = connections.context(id);
       const sent = await sendInvite({
         apiKey: this.#key.value,
-        baseUrl: this.deps.baseUrl,
+        baseUrl: context.endpoints.api ?? 'https://api.resend.com',
         settings: connection.settings,
         to: meeting.customerEmail,
         invite: renderInvite(meeting, booked, { now: new Date(stamp), update }),
         // One key per set of providers listed: a repeat of the same e-mail is answered, never sent twice; an update is new.
         idempotencyKey: `alsatalk-${meeting.bookingId}-${booked.map((b) => b.id).join('-')}`,
         // A hanging Resend is cut off like a hanging provider; the booking is recorded either way.
-        signal: AbortSignal.timeout(this.deps.timeoutMs),
+        signal: AbortSignal.timeout(context.timeoutMs),
       });
       try {
         connections.markUsed(id);
