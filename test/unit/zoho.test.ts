@@ -5,21 +5,25 @@ import { InputError, ProviderError } from '../../src/errors.js';
 import {
   accountsHosts,
   callbackAccountsServer,
+  regions,
+  resolveAccountsServer,
+} from '../../src/providers/zoho/data-centres.js';
+import {
   chooseService,
+  listItems,
+  parseZohoDuration,
+  pickOne,
+  serviceItem,
+  type ZohoService,
+} from '../../src/providers/zoho/setup-wire.js';
+import {
   describeZohoError,
   formatZohoTime,
   fromZohoAppointment,
-  listItems,
   openEnvelope,
-  parseZohoDuration,
   parseZohoTime,
-  pickOne,
-  regions,
-  resolveAccountsServer,
-  serviceItem,
   toZohoAppointmentForm,
   zohoFailure,
-  type ZohoService,
 } from '../../src/providers/zoho/wire.js';
 import { sampleMeeting as meeting } from '../support/meeting.js';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { DateTime } from 'luxon';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { zoho } from '../../../src/providers/zoho/manifest.js';
-import { noPortNote } from '../../../src/providers/zoho/api.js';
+import { noPortNote } from '../../../src/providers/zoho/sign-in.js';
 import { connectUsage } from '../../../src/commands/connect.js';
 import { zoom } from '../../../src/providers/zoom/manifest.js';
 import { secretAccount } from '../../../src/connections/connections.js';
