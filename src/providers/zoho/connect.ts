@@ -60,6 +60,7 @@ export async function connect(values: Readonly<Record<string, string>>, ctx: Con
     token = exchanged;
     refreshToken = exchanged.refresh_token;
   } else {
+    // Zoho does not rotate refresh tokens: the one given stays the one to store.
     token = await zohoClient(accounts.server, ctx.timeoutMs, clientId, clientSecret).refresh(givenRefresh);
     refreshToken = givenRefresh;
   }
@@ -70,7 +71,9 @@ export async function connect(values: Readonly<Record<string, string>>, ctx: Con
       : `make the grant code with the scope zohobookings.data.CREATE, in the data centre of the Bookings account (--region), then connect again: ${reconnect}`,
   };
   const http = createHttp({ prefixUrl: '', timeoutMs: ctx.timeoutMs });
-  const headers = { Authorization: `Zoho-oauthtoken ${token.access_token}` };
+  const headers = {
+    Authorization: zohoClient(server, ctx.timeoutMs, clientId, clientSecret).header(token.access_token),
+  };
   const list = async <T>(path: string, params: Record<string, string>, item: z.ZodType<T>): Promise<T[]> => {
     try {
       return await fetchList(http, bookingsUrl(token.api_domain, path), params, item, { headers });
