@@ -61,6 +61,8 @@ export default tseslint.config(
     'src/storage/**',
     'src/meeting.ts',
     'src/booking/**',
+    'src/auth/**',
+    'src/http/**',
   ]),
   // Providers map their own wire formats; they never reach storage, e-mail, connections, bookings or the runtime.
   layer(
@@ -81,6 +83,17 @@ export default tseslint.config(
       ...forbid(
         ['providers', 'booking', 'email', 'connections', 'tools', 'auth', 'http'],
         'storage keeps rows and secrets in its own terms (src/meeting.ts): it never imports a provider, the booking flow or e-mail.',
+      ),
+    ],
+  ),
+  // auth/ and http/ are below the providers: they know no provider, no storage and nothing above.
+  layer(
+    ['src/auth/**/*.ts', 'src/http/**/*.ts'],
+    [
+      ...notCommands,
+      ...forbid(
+        ['providers', 'storage', 'connections', 'booking', 'email', 'tools', 'sandbox'],
+        'auth/ and http/ serve the providers from below (providers -> auth -> http): they define what they need themselves (auth/sign-in.ts).',
       ),
     ],
   ),

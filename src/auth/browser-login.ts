@@ -3,7 +3,7 @@ import { buildAuthorizeUrl } from './authorize-url.js';
 import { openBrowser as openSystemBrowser, sshForwardHint } from './browser.js';
 import { startLoopback } from './loopback.js';
 import { createPkce, createState } from './pkce.js';
-import type { AuthorizeRequest, AuthorizedCode, BrowserLogin } from '../providers/provider.js';
+import type { AuthorizeRequest, AuthorizedCode, BrowserLogin } from './sign-in.js';
 
 export interface BrowserLoginOptions {
   /** Where the person reads what to do (the CLI's stdout). */

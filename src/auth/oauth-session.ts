@@ -1,7 +1,7 @@
 // A provider session's access tokens from its OAuth client: from the stored refresh token (a rotated one saved before
 // use) or from the app's own credentials, fetched one at a time (TokenCache) and each reported for `status`.
 import type { AuthScheme } from '../http/client.js';
-import type { SessionContext } from '../providers/provider.js';
+import type { TokenStore } from './sign-in.js';
 import type { OAuthClient } from './oauth.js';
 import type { TokenAnswer } from './oauth-spec.js';
 import { rotatingRefresh } from './rotating-refresh.js';
@@ -13,7 +13,7 @@ export interface SessionTokens {
   auth: AuthScheme;
 }
 
-function session(ctx: SessionContext, client: OAuthClient<TokenAnswer>, fetch: () => Promise<IssuedToken>) {
+function session(ctx: TokenStore, client: OAuthClient<TokenAnswer>, fetch: () => Promise<IssuedToken>) {
   const tokens = new TokenCache(reporting(fetch, ctx.recordToken));
   return { tokens, auth: tokenAuth(tokens, client.spec.scheme) };
 }
@@ -24,7 +24,7 @@ function session(ctx: SessionContext, client: OAuthClient<TokenAnswer>, fetch: (
  * @param onAnswer sees each token answer first (Zoho's names the API host)
  */
 export function refreshedTokens<A extends TokenAnswer>(
-  ctx: SessionContext,
+  ctx: TokenStore,
   client: OAuthClient<A>,
   onAnswer?: (answer: A) => void,
 ): SessionTokens {
@@ -42,7 +42,7 @@ export function refreshedTokens<A extends TokenAnswer>(
 
 /** Access tokens of the app itself (Zoom's Server-to-Server OAuth): the client-credentials grant, each time one is due. */
 export function appTokens<A extends TokenAnswer>(
-  ctx: SessionContext,
+  ctx: TokenStore,
   client: OAuthClient<A>,
   params: Record<string, string>,
 ): SessionTokens {

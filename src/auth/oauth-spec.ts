@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { ProviderError } from '../errors.js';
 import type { FailureContext } from '../http/failure.js';
-import type { AuthorizeRequest } from '../providers/provider.js';
+import type { AuthorizeRequest } from './sign-in.js';
 
 /** The grants a token endpoint is asked for. */
 export type TokenGrant =

@@ -5,7 +5,7 @@ import { ProviderError } from '../errors.js';
 import { createHttp } from '../http/client.js';
 import { convertFailure } from '../http/failure.js';
 import { registerSecret } from '../log.js';
-import type { AuthorizedCode, BrowserLogin } from '../providers/provider.js';
+import type { AuthorizedCode, BrowserLogin } from './sign-in.js';
 import {
   refusalOf,
   type ClientSecret,

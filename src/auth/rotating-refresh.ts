@@ -2,7 +2,7 @@
 import { issuedToken, type IssuedToken } from './token-cache.js';
 import { errorMessage, ProviderError } from '../errors.js';
 import { redact } from '../log.js';
-import type { SessionContext } from '../providers/provider.js';
+import type { TokenStore } from './sign-in.js';
 
 /** One token answer: the access token, its lifetime, and the refresh token that replaces the one sent. */
 export interface RefreshAnswer {
@@ -13,7 +13,7 @@ export interface RefreshAnswer {
 }
 
 export interface RotatingRefreshOptions {
-  ctx: SessionContext;
+  ctx: TokenStore;
   /** Display name, for errors. */
   provider: string;
   /** Spends `refreshToken` at the token endpoint; a refused token is a ProviderError `auth_failed`. */

@@ -4,10 +4,10 @@
 import type { Config } from '../config.js';
 import { ProviderError } from '../errors.js';
 import { registerSecret, type Logger } from '../log.js';
+import type { BrowserLogin } from '../auth/sign-in.js';
 import type { IssuedToken } from '../auth/token-cache.js';
 import {
   connectCommand,
-  type BrowserLogin,
   type ConnectResult,
   type Connector,
   type ConnectorContext,

@@ -2,6 +2,7 @@
 import type { BookedMeeting, Meeting } from '../meeting.js';
 import type { EndpointSpec } from '../config.js';
 import type { Logger } from '../log.js';
+import type { BrowserLogin } from '../auth/sign-in.js';
 import type { IssuedToken } from '../auth/token-cache.js';
 
 /** One credential or setting that `connect` asks for. */
@@ -35,35 +36,6 @@ export interface ConnectorContext {
   log: Logger;
   /** The browser sign-in, when `connect` runs where a person can complete one. */
   login?: BrowserLogin;
-}
-
-/** What a provider asks the browser sign-in for. */
-export interface AuthorizeRequest {
-  /** Display name, for what the person reads. */
-  provider: string;
-  authorizeUrl: string;
-  clientId: string;
-  scopes: readonly string[];
-  /** Provider-specific parameters, e.g. Google's `access_type=offline`. */
-  extra?: Record<string, string>;
-  /** Something the person must know before signing in (Zoho: register the exact redirect URI). */
-  note?: string;
-  /** The redirect URI's host: 127.0.0.1 unless the provider takes an HTTP redirect only to `localhost` (Calendly). */
-  redirectHost?: '127.0.0.1' | 'localhost';
-}
-
-/** The authorization code and what exchanging it needs (the same redirect URI and the PKCE verifier). */
-export interface AuthorizedCode {
-  code: string;
-  /** Every callback parameter (Zoho adds `accounts-server`). */
-  params: URLSearchParams;
-  redirectUri: string;
-  verifier: string;
-}
-
-/** The authorization-code flow with PKCE (S256) on a 127.0.0.1 loopback redirect. */
-export interface BrowserLogin {
-  authorize(request: AuthorizeRequest): Promise<AuthorizedCode>;
 }
 
 /** What a browser sign-in needs besides the OAuth app's client id (connect_provider runs it without a terminal). */

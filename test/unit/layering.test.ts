@@ -44,6 +44,15 @@ describe('the layering is enforced by the lint', () => {
     }
   });
 
+  it('auth and http never import a provider or storage (providers -> auth -> http)', async () => {
+    expect(
+      await crossings('src/auth/x.ts', "export type { SessionContext } from '../providers/provider.js';\n"),
+    ).toEqual([expect.stringContaining('serve the providers from below')]);
+    expect(await crossings('src/http/x.ts', "export * from '../storage/database.js';\n")).toEqual([
+      expect.stringContaining('serve the providers from below'),
+    ]);
+  });
+
   it("storage never imports a provider's wire format", async () => {
     expect(await crossings('src/storage/x.ts', "export { toZoomMeeting } from '../providers/zoom/wire.js';\n")).toEqual(
       [expect.stringContaining('storage keeps rows and secrets')],
