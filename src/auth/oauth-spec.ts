@@ -44,7 +44,7 @@ export const tokenAnswer = z.object({
 export type TokenAnswer = z.infer<typeof tokenAnswer>;
 
 /** RFC 6749 §5.2 error body, e.g. `{"error":"invalid_grant","error_description":"Token has been expired or revoked."}`. */
-export const oauthErrorBody = z.object({ error: z.string(), error_description: z.string().optional() });
+const oauthErrorBody = z.object({ error: z.string(), error_description: z.string().optional() });
 
 /** A refused or failed token (or revocation) request, as a spec's `refused` sees it. */
 export interface Refusal {

@@ -7,7 +7,7 @@ export interface KeychainProbe {
   reason?: string;
 }
 
-export async function probeKeychain(): Promise<KeychainProbe> {
+async function probeKeychain(): Promise<KeychainProbe> {
   const store = new KeychainSecretStore(`alsatalk-mcp-probe-${randomUUID()}`);
   try {
     await store.set('probe', 'ok');

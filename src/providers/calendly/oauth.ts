@@ -35,7 +35,7 @@ const signInAgain = (client: CalendlyClient): string =>
 const authBase = (ctx: ConnectorContext): string => ctx.endpoints.auth ?? 'https://auth.calendly.com';
 
 /** The redirect URI to register, for hints: Calendly allows plain HTTP only to `localhost`, and only for Sandbox apps. */
-export const redirectHelp = (port = '<port>'): string =>
+const redirectHelp = (port = '<port>'): string =>
   `register http://localhost:${port}/callback as a redirect URI of a Sandbox Calendly OAuth app (developer.calendly.com → My Apps), then sign in with that port: ${reconnect} --client-id <id> --port ${port}. ` +
   'A Production app accepts only HTTPS redirect URIs, which a local sign-in cannot offer: use a Personal Access Token there (--token-stdin)';
 

@@ -28,7 +28,7 @@ export const eventWriteScopes = [
 ];
 
 /** Error body of the token endpoint (RFC 6749 §5.2), e.g. `{"error":"invalid_grant","error_description":"Token has been expired or revoked."}`. */
-export const oauthError = z.object({ error: z.string(), error_description: z.string().optional() });
+const oauthError = z.object({ error: z.string(), error_description: z.string().optional() });
 
 /** Error body of the Calendar API (https://developers.google.com/calendar/api/guides/errors). */
 const apiError = z.object({
@@ -176,7 +176,7 @@ export function describeGoogleError(body: unknown): string | undefined {
 }
 
 /** The first `reason` of a Calendar API error body, and its message. */
-export function googleReason(body: unknown): { reason: string | undefined; message: string } {
+function googleReason(body: unknown): { reason: string | undefined; message: string } {
   const api = apiError.safeParse(body);
   if (!api.success) return { reason: undefined, message: '' };
   return { reason: api.data.error.errors?.[0]?.reason, message: api.data.error.message ?? '' };

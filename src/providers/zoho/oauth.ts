@@ -21,7 +21,7 @@ export const bookingScope = 'zohobookings.data.CREATE';
 const tokenResponse = tokenAnswer.extend({ api_domain: z.url() });
 export type ZohoToken = z.infer<typeof tokenResponse>;
 
-export const newGrantCode = `generate a new grant code in ${consoleHelp} → Generate Code (scope zohobookings.data.CREATE), or sign in with the browser instead (leave out --grant-code-stdin), then reconnect at once: ${reconnect}`;
+const newGrantCode = `generate a new grant code in ${consoleHelp} → Generate Code (scope zohobookings.data.CREATE), or sign in with the browser instead (leave out --grant-code-stdin), then reconnect at once: ${reconnect}`;
 
 /** Zoho matches the registered redirect URI exactly (https://www.zoho.com/accounts/protocol/oauth/web-apps/authorization.html). */
 export const registerRedirect = (port = '<port>') =>

@@ -70,7 +70,7 @@ export function parseZohoDuration(text: string): number | undefined {
 }
 
 /** For a booking of another length: only Zoho with it, or the providers already booked would be booked twice. */
-export const retryZohoAlone =
+const retryZohoAlone =
   'retry Zoho alone with providers: ["zoho"], so the providers already booked are not booked twice';
 
 /** A service as stored at connect time, with its length in minutes. */

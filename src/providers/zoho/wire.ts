@@ -18,7 +18,7 @@ export { displayName };
  * (https://www.zoho.com/accounts/protocol/oauth/web-apps/access-token.html); too many requests come as
  * `{"error":"Access Denied","error_description":"You have made too many requests ..."}` (third-party reports).
  */
-export const tokenError = z.object({ error: z.string().min(1), error_description: z.string().optional() });
+const tokenError = z.object({ error: z.string().min(1), error_description: z.string().optional() });
 
 /** Every Bookings answer: `{"response":{"returnvalue":…,"status":"success"|"failure","message"?}}`, HTTP 200 either way. */
 const envelope = z.object({
@@ -107,7 +107,7 @@ export function toZohoAppointmentForm(meeting: Meeting, target: ZohoTarget): Rec
 }
 
 /** The same booking again: the server returns what was booked and tries only what was not (see booking/idempotency.ts). */
-export const repeatTheCall =
+const repeatTheCall =
   'call book_meeting again with the same details: only Zoho Bookings is tried again, and what was booked is returned as it is';
 
 /** Pure: Zoho's failure message (from an HTTP 200) as an error whose hint names the fix. */
@@ -158,7 +158,7 @@ const isWebUrl = (value: string): boolean => {
 };
 
 /** Pure: a note when the meeting's wall time happens twice (clocks going back): Zoho takes wall times only. */
-export function repeatedWallTimeNote(meeting: Meeting): string | undefined {
+function repeatedWallTimeNote(meeting: Meeting): string | undefined {
   const start = meeting.start.setZone(meeting.timezone);
   if (start.getPossibleOffsets().length < 2) return undefined;
   return `${start.toFormat('HH:mm')} happens twice on ${start.toISODate()} in ${meeting.timezone} and Zoho Bookings takes the wall time only: check in Zoho Bookings that it booked the one at UTC${start.toFormat('ZZ')}`;

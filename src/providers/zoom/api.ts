@@ -13,8 +13,6 @@ import { failure, reconnect, userFailure } from './failure.js';
 import { appClient, publicClient } from './oauth.js';
 import { displayName, findTaggedMeeting, fromZoomMeeting, toZoomMeeting } from './wire.js';
 
-export { formatMeetingId, fromZoomMeeting, toZoomMeeting, type ZoomCreateMeeting } from './wire.js';
-
 type Endpoints = { api: string; oauth: string };
 
 /** Server-to-Server connections were stored before `auth` existed: a missing `auth` means S2S. */

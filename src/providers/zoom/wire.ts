@@ -57,7 +57,7 @@ const createMeetingResponse = z.object({
  * The agenda line that ties a Zoom meeting to its booking. Zoom takes no idempotency key, so this is how a repeated call
  * finds the meeting an interrupted one made (List meetings returns each meeting's agenda).
  */
-export const bookingTag = (bookingId: string): string => `alsatalk-mcp booking ${bookingId}`;
+const bookingTag = (bookingId: string): string => `alsatalk-mcp booking ${bookingId}`;
 
 /** List meetings (`GET /users/{userId}/meetings`): the fields a repeated call matches on. Items carry no passcode. */
 const listMeetingsResponse = z.object({
