@@ -207,7 +207,7 @@ async function connectWith(
   step?.(
     `verified; storing ${
       Object.keys(result.secrets)
-        .map((k) => `${connector.id}:${k}`)
+        .map((k) => ctx.connections.secretName(connector.id, k))
         .join(', ') || 'no secret'
     } in the ${ctx.connections.secretsLabel} (values not shown), then the connection in ${ctx.config.databasePath}`,
   );

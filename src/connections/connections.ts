@@ -185,6 +185,11 @@ export class Connections {
     );
   }
 
+  /** The name a secret is kept under (`zoom:client_secret`), for a person to read (`connect --verbose`). */
+  secretName(connectorId: string, key: string): string {
+    return secretAccount(connectorId, key);
+  }
+
   /** Whether a secret is in the store, without registering or returning it. */
   async hasSecret(connectorId: string, key: string): Promise<boolean> {
     return (await this.deps.secrets.get(secretAccount(connectorId, key))) !== null;
