@@ -7,8 +7,6 @@ import { meetingProviders } from './providers/index.js';
 
 export const connectors: readonly Connector[] = [...meetingProviders, resend];
 
-export const connectorIds = connectors.map((c) => c.id) as [string, ...string[]];
-
 /** Every overridable base URL and credential variable, for `loadConfig`. */
 export const configSpecs: ConfigSpecs = {
   endpoints: Object.fromEntries(connectors.map((c) => [c.id, { ...c.endpoints }])),

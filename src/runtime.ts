@@ -66,15 +66,11 @@ export interface RuntimeOptions {
   providers?: readonly MeetingProvider[];
   /** Every connector `status` reports (default: the registry's providers and the mailer). */
   connectors?: readonly Connector[];
-  /** Sign-in wait for the browser (5 minutes unless a test says otherwise). */
-  signInTimeoutMs?: number;
 }
 
 export function openRuntime(ctx: AppContext, options: RuntimeOptions = {}): Runtime {
   const registry = options.connectors ?? connectors;
-  const signIns = new BackgroundSignIns(ctx, {
-    ...(options.signInTimeoutMs !== undefined ? { timeoutMs: options.signInTimeoutMs } : {}),
-  });
+  const signIns = new BackgroundSignIns(ctx);
   return {
     ctx,
     booking: new BookingService({ ...ctx, providers: options.providers ?? meetingProviders }),

@@ -1,6 +1,6 @@
 // What the MCP tools need, from a runtime that `serve` opens only on the first tool call (the tool list needs none of
 // it). main.ts and the test harness build the tools' dependencies here alike.
-import { connectorIds, connectors } from './connectors.js';
+import { connectors } from './connectors.js';
 import type { Logger } from './log.js';
 import { meetingProviders } from './providers/index.js';
 import type { Connector, MeetingProvider } from './providers/provider.js';
@@ -30,7 +30,7 @@ export function toolDeps(runtime: RuntimeHandle, options: ToolDepsOptions): Tool
     providerIds: providers.map((p) => p.id) as [string, ...string[]],
     defaultTimezone: options.defaultTimezone,
     status: async () => (await runtime.get()).status(),
-    connectorIds: options.connectors ? (registry.map((c) => c.id) as [string, ...string[]]) : connectorIds,
+    connectorIds: registry.map((c) => c.id) as [string, ...string[]],
     connectors: registry,
     signIns: {
       state: (connectorId) => runtime.opened()?.signIns.state(connectorId),

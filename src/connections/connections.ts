@@ -50,10 +50,6 @@ export class Connections {
     return this.deps.repository.get(connectorId);
   }
 
-  list(): Connection[] {
-    return this.deps.repository.list();
-  }
-
   markUsed(connectorId: string): void {
     this.deps.repository.markUsed(connectorId);
   }
