@@ -2,8 +2,7 @@
 import type { BookedMeeting, Meeting } from '../meeting.js';
 import type { EndpointSpec } from '../config.js';
 import type { Logger } from '../log.js';
-import type { BrowserLogin } from '../auth/sign-in.js';
-import type { IssuedToken } from '../auth/token-cache.js';
+import type { BrowserLogin, TokenStore } from '../auth/sign-in.js';
 
 /** One credential or setting that `connect` asks for. */
 export interface CredentialField {
@@ -100,20 +99,12 @@ export interface RevokeContext extends ConnectorContext {
   secret: (key: string) => Promise<string | null>;
 }
 
-/** Reads a connection's secrets; a missing one means the connection is broken and must be redone. */
-export type SecretReader = (key: string) => Promise<string>;
-
-/** What a session sees of its connection: the settings `connect` stored, and its secrets through two callbacks. */
-export interface SessionContext extends ConnectorContext {
+/**
+ * What a session sees of its connection: the settings `connect` stored, and its secrets through the callbacks the
+ * OAuth client needs (auth/sign-in.ts TokenStore: read one, save a rotated one before use, record each token issued).
+ */
+export interface SessionContext extends ConnectorContext, TokenStore {
   settings: Readonly<Record<string, unknown>>;
-  secret: SecretReader;
-  /**
-   * Replaces a stored secret, e.g. a rotated refresh token (Zoom, Calendly): persist the new one before the access
-   * token that came with it is used, so a crash never leaves only a dead refresh token behind.
-   */
-  saveSecret: (key: string, value: string) => Promise<void>;
-  /** Records each access token issued (its expiry and scopes, never the token) for `status`. */
-  recordToken?: (token: IssuedToken) => void;
 }
 
 /** A booking provider session, opened once per connection so that its token cache is shared. */
