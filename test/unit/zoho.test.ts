@@ -196,13 +196,12 @@ describe('formatZohoTime and parseZohoTime', () => {
 describe('toZohoAppointmentForm', () => {
   const target = { serviceId: '4753814000000048054', staffId: '4753814000000048014' };
 
-  it('sends the wall time in the meeting zone under both zone names, the customer as a JSON string, and a note', () => {
+  it('sends the wall time with its zone as time_zone (the documented name, alone), the customer as a JSON string, and a note', () => {
     const m = meeting('2026-11-25T14:00', 'Asia/Kolkata', { customerPhone: '+919876543210' });
     expect(toZohoAppointmentForm(m, target)).toEqual({
       service_id: '4753814000000048054',
       staff_id: '4753814000000048014',
       from_time: '25-Nov-2026 14:00:00',
-      timezone: 'Asia/Kolkata',
       time_zone: 'Asia/Kolkata',
       customer_details: '{"name":"Ada Lovelace","email":"ada@example.com","phone_number":"+919876543210"}',
       notes: 'Quarterly review (booked by alsatalk-mcp, ref f3b1c2d4-0000-4000-8000-000000000001)',

@@ -87,10 +87,10 @@ export interface ZohoTarget {
 }
 
 /**
- * Pure mapper: our meeting to the Book Appointment form fields, in the order sent. `from_time` is a wall time, so the zone
- * goes along: under `timezone` (the name the brief and most of Zoho's docs use) and `time_zone` (the name on
- * zoho.com's current page and in Pipedream's action), the same value twice, so that whichever the server reads, the
- * wall time is never taken in the workspace's zone instead. `phone_number` is left out when we have none: Zoho decides.
+ * Pure mapper: our meeting to the Book Appointment form fields, in the order sent: only fields the reference lists
+ * (service_id, staff_id, from_time, time_zone, customer_details, notes). `from_time` is a wall time, so the zone goes
+ * along as `time_zone`, or Zoho would read it in the workspace's zone. `phone_number` is left out when we have none:
+ * Zoho decides. https://www.zoho.com/bookings/help/api/v1/book-appointment.html
  */
 export function toZohoAppointmentForm(meeting: Meeting, target: ZohoTarget): Record<string, string> {
   const customer: Record<string, string> = { name: meeting.customerName, email: meeting.customerEmail };
@@ -99,7 +99,6 @@ export function toZohoAppointmentForm(meeting: Meeting, target: ZohoTarget): Rec
     service_id: target.serviceId,
     staff_id: target.staffId,
     from_time: formatZohoTime(meeting.start, meeting.timezone),
-    timezone: meeting.timezone,
     time_zone: meeting.timezone,
     customer_details: JSON.stringify(customer),
     notes: truncate(`${singleLine(meeting.topic)} (booked by alsatalk-mcp, ref ${meeting.bookingId})`, 500),

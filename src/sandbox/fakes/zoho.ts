@@ -81,6 +81,23 @@ async function readForm(
   for (const [name, value] of await request.formData()) if (typeof value === 'string') fields[name] = value;
   return { contentType, fields };
 }
+/**
+ * The form fields Book Appointment takes (https://www.zoho.com/bookings/help/api/v1/book-appointment.html): the zone is
+ * `time_zone`; anything else is refused like any other bad request, so a misnamed field cannot pass unnoticed.
+ */
+const appointmentFields = new Set([
+  'service_id',
+  'staff_id',
+  'resource_id',
+  'group_id',
+  'from_time',
+  'to_time',
+  'time_zone',
+  'customer_details',
+  'notes',
+  'additional_fields',
+]);
+
 /** A refusal of the booking (the slot, the customer details), reported inside `returnvalue`. */
 export const bookingFailure = (message: string) => ({
   response: { returnvalue: { status: 'failure', message }, status: 'success' },
@@ -449,14 +466,15 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
       if (!body) return refused('Invalid input: the parameters must be sent as form-data');
       const { contentType, fields: form } = body;
 
+      const unknown = Object.keys(form).filter((name) => !appointmentFields.has(name));
+      if (unknown.length > 0) return refused(`Invalid input: unknown parameter ${unknown.join(', ')}`);
+
       const service = state.services.find((s) => s.id === form.service_id);
       if (!service) return refused('Invalid service_id');
       if (!form.staff_id) return refused('staff_id is mandatory');
       if (!service.staffIds.includes(form.staff_id)) return refused('The staff is not assigned to this service');
-      const zones = [form.timezone, form.time_zone].filter((z): z is string => z !== undefined && z !== '');
-      if (zones.some((z) => !IANAZone.isValidZone(z))) return refused('Invalid time zone');
-      if (new Set(zones).size > 1) return refused('Conflicting time zones');
-      const timeZone = zones[0] ?? state.workspaceTimezone;
+      if (form.time_zone && !IANAZone.isValidZone(form.time_zone)) return refused('Invalid time_zone');
+      const timeZone = form.time_zone || state.workspaceTimezone;
       const start = readFromTime(form.from_time ?? '', timeZone);
       if (!start) return refused('Invalid from_time: use the format dd-MMM-yyyy HH:mm:ss');
       let customer: ZohoAppointmentRecord['customer'];

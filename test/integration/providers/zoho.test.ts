@@ -310,7 +310,6 @@ describe('booking in Zoho Bookings', () => {
       service_id: ids.intro,
       staff_id: ids.ann,
       from_time: fromTime('09:30'),
-      timezone: 'Pacific/Auckland',
       time_zone: 'Pacific/Auckland',
       customer_details: '{"name":"Ada Lovelace","email":"ada@example.com","phone_number":"+14155550123"}',
       notes: `Intro call (booked by alsatalk-mcp, ref ${output.booking_id})`,
@@ -339,9 +338,9 @@ describe('booking in Zoho Bookings', () => {
     const [record] = z.state.appointments;
     expect(record?.form).toMatchObject({
       from_time: fromTime('08:00'),
-      timezone: 'America/St_Johns',
       time_zone: 'America/St_Johns',
     });
+    expect(record?.form).not.toHaveProperty('timezone');
     expect(record?.startUtc).toBe(utc('08:00', 'America/St_Johns'));
     expect(record?.timeZone).toBe('America/St_Johns');
   });
@@ -615,6 +614,30 @@ describe('disconnect zoho', () => {
 });
 
 describe('the fake keeps the wire honest', () => {
+  it('refuses a Book Appointment form field the reference does not list (timezone for time_zone), as Zoho refuses a bad request', async () => {
+    await connectWithCode();
+    const token = [...z.state.tokens.keys()][0] ?? '';
+    const form = new FormData();
+    const fields = {
+      service_id: ids.intro,
+      staff_id: ids.ann,
+      from_time: fromTime('09:30'),
+      timezone: 'Pacific/Auckland',
+      customer_details: '{"name":"Ada","email":"ada@example.com","phone_number":"+14155550123"}',
+    };
+    for (const [name, value] of Object.entries(fields)) form.append(name, value);
+    const answer = await fetch(`${z.apiBase}/bookings/v1/json/appointment`, {
+      method: 'POST',
+      headers: { Authorization: `Zoho-oauthtoken ${token}` },
+      body: form,
+    });
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({
+      response: { status: 'failure', message: 'Invalid input: unknown parameter timezone' },
+    });
+    expect(z.state.appointments).toHaveLength(0);
+  });
+
   it('refuses a Bearer token with the HTML 401 page, and answers a refused booking inside an HTTP 200', async () => {
     const bearer = await fetch(`${z.apiBase}/bookings/v1/json/workspaces`, {
       headers: { Authorization: 'Bearer whatever' },
