@@ -53,6 +53,26 @@ describe('callbackAccountsServer', () => {
       server: 'https://accounts.zoho.in',
       region: 'in',
     });
+    expect(callbackAccountsServer('https://accounts.zoho.ae', accountsHosts.us)).toEqual({
+      server: 'https://accounts.zoho.ae',
+      region: 'ae',
+    });
+  });
+
+  it("falls back on the callback's location when it names no accounts server, unless we signed in at an override", () => {
+    expect(callbackAccountsServer(null, accountsHosts.us, 'ae')).toEqual({ server: accountsHosts.ae, region: 'ae' });
+    expect(callbackAccountsServer('', accountsHosts.us, 'SA')).toEqual({ server: accountsHosts.sa, region: 'sa' });
+    expect(callbackAccountsServer(null, accountsHosts.us, 'mars')).toEqual({ server: accountsHosts.us, region: 'us' });
+    expect(callbackAccountsServer(null, accountsHosts.us, 'constructor')).toEqual({
+      server: accountsHosts.us,
+      region: 'us',
+    });
+    expect(callbackAccountsServer(null, fake, 'eu')).toEqual({ server: fake });
+    // accounts-server, when there, wins over location.
+    expect(callbackAccountsServer(accountsHosts.eu, accountsHosts.us, 'in')).toEqual({
+      server: accountsHosts.eu,
+      region: 'eu',
+    });
   });
 
   it('keeps the server signed in at (a configured override included) when the callback names it or nothing', () => {
@@ -84,6 +104,7 @@ describe('resolveAccountsServer', () => {
     ['sa', 'https://accounts.zoho.sa'],
     ['cn', 'https://accounts.zoho.com.cn'],
     ['uk', 'https://accounts.zoho.uk'],
+    ['ae', 'https://accounts.zoho.ae'],
   ])('--region %s uses %s', (region, server) => {
     expect(resolveAccountsServer(region, defaultUrl, defaultUrl)).toEqual({ server, region });
     expect(resolveAccountsServer(` ${region.toUpperCase()} `, undefined, defaultUrl)).toEqual({ server, region });
@@ -113,8 +134,9 @@ describe('resolveAccountsServer', () => {
     expect(error).toBeInstanceOf(InputError);
     expect(error).toMatchObject({
       field: '--region',
-      hint: expect.stringContaining('us, eu, in, au, jp, ca, sa, cn, uk'),
+      hint: expect.stringContaining('us, eu, in, au, jp, ca, sa, cn, uk, ae'),
     });
+    expect(caught(() => resolveAccountsServer('constructor', defaultUrl, defaultUrl))).toBeInstanceOf(InputError);
   });
 });
 

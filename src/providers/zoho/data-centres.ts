@@ -17,7 +17,7 @@ export function resolveAccountsServer(
   defaultUrl: string,
 ): { server: string; region?: Region; note?: string } {
   const wanted = region?.trim().toLowerCase() || undefined;
-  if (wanted !== undefined && !(wanted in accountsHosts)) {
+  if (wanted !== undefined && !Object.hasOwn(accountsHosts, wanted)) {
     throw new InputError(
       '--region',
       `"${region}" is not a Zoho data centre`,
@@ -44,18 +44,23 @@ export function resolveAccountsServer(
  * Pure: the accounts server to exchange a sign-in's code at. Zoho's callback names the person's data centre in
  * `accounts-server` (https://www.zoho.com/accounts/protocol/oauth/multi-dc/client-authorization.html); the code and the
  * client secret go there, so only Zoho's own accounts hosts (https, exact origin) or the server we signed in at (a
- * configured override) are trusted. A callback without one means the server we signed in at.
+ * configured override) are trusted. A callback without one falls back on its `location` (`eu`, `ae`, ...), when we signed
+ * in at one of Zoho's hosts, and otherwise means the server we signed in at.
  * @returns the server and its data centre, or `refused` with the value the callback named
  */
 export function callbackAccountsServer(
   named: string | null,
   signedInAt: string,
+  location?: string | null,
 ): { server: string; region?: Region } | { refused: string } {
   const value = named?.trim() ?? '';
   const base = (server: string) => server.replace(/\/+$/, '');
   if (value === '' || base(value) === base(signedInAt)) {
-    const region = regions.find((r) => accountsHosts[r] === base(signedInAt));
-    return { server: base(signedInAt), ...(region ? { region } : {}) };
+    const signedInRegion = regions.find((r) => accountsHosts[r] === base(signedInAt));
+    const located = location?.trim().toLowerCase() ?? '';
+    const region =
+      value === '' && signedInRegion && Object.hasOwn(accountsHosts, located) ? (located as Region) : signedInRegion;
+    return region ? { server: accountsHosts[region], region } : { server: base(signedInAt) };
   }
   let url: URL | undefined;
   try {

@@ -7,8 +7,11 @@ const id = 'zoho';
 export const displayName = 'Zoho Bookings';
 
 /**
- * Accounts host per data centre (https://www.zoho.com/accounts/protocol/oauth/multi-dc.html). A grant code or refresh
- * token works only at the accounts host of the data centre that issued it; CA is the odd one out (zohocloud.ca).
+ * Accounts host per data centre: the OAuth list (https://www.zoho.com/accounts/protocol/oauth/multi-dc.html: US, EU,
+ * IN, AU, JP, CA, SA, UK), China (https://www.bigin.com/developer/docs/apis/multi-dc.html) and the UAE, zoho.ae with
+ * API host www.zohoapis.ae (https://www.zoho.com/workdrive/developer/docs/api/v1/getting-started-multi-dc-support.html).
+ * A grant code or refresh token works only at the accounts host of the data centre that issued it; CA is the odd one
+ * out (zohocloud.ca).
  */
 export const accountsHosts = {
   us: 'https://accounts.zoho.com',
@@ -20,6 +23,7 @@ export const accountsHosts = {
   sa: 'https://accounts.zoho.sa',
   cn: 'https://accounts.zoho.com.cn',
   uk: 'https://accounts.zoho.uk',
+  ae: 'https://accounts.zoho.ae',
 } as const;
 export type Region = keyof typeof accountsHosts;
 export const regions = Object.keys(accountsHosts) as Region[];

@@ -55,7 +55,11 @@ export async function signIn(
     }
     throw error;
   }
-  const named = callbackAccountsServer(authorized.params.get('accounts-server'), signInAt);
+  const named = callbackAccountsServer(
+    authorized.params.get('accounts-server'),
+    signInAt,
+    authorized.params.get('location'),
+  );
   if ('refused' in named) {
     throw new ProviderError(
       displayName,

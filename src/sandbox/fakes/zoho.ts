@@ -44,6 +44,8 @@ export interface ZohoFakeOptions {
   apiBase?: string;
   /** A second data centre's accounts host (multi-DC): the real EU one by default, which msw intercepts like any other. */
   euAccountsBase?: string;
+  /** The UAE data centre's accounts host, the newest one (https://accounts.zoho.ae by default). */
+  aeAccountsBase?: string;
 }
 
 /** A sign-in code and what its exchange must match (https://www.zoho.com/accounts/protocol/oauth/mobile-and-desktop-apps/get-access-token.html). */
@@ -107,6 +109,7 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
   const accountsBase = options.accountsBase ?? 'https://accounts.zoho.test';
   const apiBase = options.apiBase ?? 'https://www.zohoapis.zoho.test';
   const euAccountsBase = options.euAccountsBase ?? 'https://accounts.zoho.eu';
+  const aeAccountsBase = options.aeAccountsBase ?? 'https://accounts.zoho.ae';
   const workspaceId = '4753814000000048016';
   const [ann, bob] = ['4753814000000048014', '4753814000000048020'];
   const state = {
@@ -395,12 +398,11 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
     });
 
   const routes: FakeRoute[] = [
-    authorizeHandler(accountsBase),
-    tokenHandler(accountsBase),
-    revokeHandler(accountsBase),
-    authorizeHandler(euAccountsBase),
-    tokenHandler(euAccountsBase),
-    revokeHandler(euAccountsBase),
+    ...[accountsBase, euAccountsBase, aeAccountsBase].flatMap((base) => [
+      authorizeHandler(base),
+      tokenHandler(base),
+      revokeHandler(base),
+    ]),
 
     http.get(`${apiBase}/bookings/v1/json/workspaces`, async ({ request }) => {
       state.apiCalls.push(`GET workspaces${new URL(request.url).search}`);
@@ -556,7 +558,7 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
   ];
 
   const env = { ALSATALK_ZOHO_ACCOUNTS_URL: accountsBase };
-  return { state, routes, accountsBase, euAccountsBase, apiBase, grantCode, env };
+  return { state, routes, accountsBase, euAccountsBase, aeAccountsBase, apiBase, grantCode, env };
 }
 
 export type ZohoFake = ReturnType<typeof createZohoFake>;

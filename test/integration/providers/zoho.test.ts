@@ -212,7 +212,7 @@ describe('connect zoho', () => {
       code: 'auth_failed',
       message: `the Zoho accounts server ${z.accountsBase} does not know this client id (invalid_client)`,
     });
-    expect((error as { hint: string }).hint).toContain('--region us|eu|in|au|jp|ca|sa|cn|uk');
+    expect((error as { hint: string }).hint).toContain('--region us|eu|in|au|jp|ca|sa|cn|uk|ae');
     await nothingStored();
   });
 
@@ -725,6 +725,26 @@ describe('connect zoho with the browser sign-in', () => {
     await h.disconnect('zoho');
     expect(z.state.revokeHosts).toEqual(['https://accounts.zoho.eu']); // and the revocation
     expect(z.state.refreshTokens.has(z.state.issuedRefreshTokens[0] ?? '')).toBe(false);
+  });
+
+  it('accepts a sign-in at the UAE data centre (accounts-server https://accounts.zoho.ae), and refreshes and revokes there', async () => {
+    z.state.callbackAccountsServer = z.aeAccountsBase;
+    z.state.callbackLocation = 'ae';
+    await signIn();
+    expect(z.state.tokenHosts).toEqual(['https://accounts.zoho.ae']);
+    expect(h.output.join('\n')).toContain(
+      'Note: Zoho signed you in at its ae data centre (https://accounts.zoho.ae), so the connection uses that accounts server.',
+    );
+    expect(h.ctx.connections.get('zoho')?.settings).toMatchObject({
+      region: 'ae',
+      accountsServer: 'https://accounts.zoho.ae',
+    });
+
+    await h.connectResend();
+    expect((await book()).entry?.status).toBe('booked');
+    expect(z.state.tokenHosts).toEqual(['https://accounts.zoho.ae', 'https://accounts.zoho.ae']);
+    await h.disconnect('zoho');
+    expect(z.state.revokeHosts).toEqual(['https://accounts.zoho.ae']);
   });
 
   it('refuses an accounts-server that is not a Zoho host, sends it nothing, and stores nothing', async () => {
