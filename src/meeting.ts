@@ -31,10 +31,12 @@ export interface BookedMeeting {
   /** Links for the host only (an event in the host's calendar): the tool result, never the e-mail. */
   hostLinks?: Array<{ label: string; url: string }>;
   /**
-   * `confirmed`: the meeting exists. `invitee_must_confirm`: the provider produced a one-click link
-   * (Calendly's single-use scheduling link) and the slot is held only once the invitee confirms.
+   * `confirmed`: the meeting exists. `invitee_must_confirm`: the provider produced a link (Calendly's single-use
+   * scheduling link) and the slot is held only once the invitee books on it.
    */
   confirmation?: 'confirmed' | 'invitee_must_confirm';
+  /** With `invitee_must_confirm`: what the invitee still does on that page, as an imperative ("pick 14:00 and confirm"). */
+  inviteeAction?: string;
   /** How it was booked and why, when there was a choice (Calendly fell back to a link because ...). */
   note?: string;
 }

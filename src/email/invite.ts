@@ -69,6 +69,24 @@ function htmlBlock(entry: BookedEntry): string {
   return `<h3 style="margin:16px 0 4px">${cell(entry.provider)}</h3><ul style="margin:0;padding-left:20px">${links.join('')}</ul>`;
 }
 
+/**
+ * What the invitee still has to do, naming what is already booked: "Zoom, Google Calendar are booked at 14:00; on
+ * Calendly, pick 14:00 and confirm." Undefined when every provider booked.
+ */
+function pendingSteps(meeting: Meeting, booked: readonly BookedEntry[]): string | undefined {
+  const pending = booked.filter((b) => b.meeting.confirmation === 'invitee_must_confirm');
+  if (pending.length === 0) return undefined;
+  const done = booked
+    .filter((b) => b.meeting.confirmation !== 'invitee_must_confirm')
+    .map((b) => singleLine(b.provider));
+  const at = meeting.start.setZone(meeting.timezone).toFormat('HH:mm');
+  const head = done.length > 0 ? `${done.join(', ')} ${done.length === 1 ? 'is' : 'are'} booked at ${at}; ` : '';
+  const steps = pending.map(
+    (b) => `on ${singleLine(b.provider)}, ${singleLine(b.meeting.inviteeAction ?? 'open the link below and confirm')}`,
+  );
+  return `${head}${steps.join('; ')}.`;
+}
+
 export interface InviteOptions {
   /** DTSTAMP of the .ics (default: now). */
   now?: Date;
@@ -87,7 +105,8 @@ export function renderInvite(
   const topic = singleLine(meeting.topic);
   // When every provider only produced a link to confirm (Calendly), the invitee is asked, not told.
   const toConfirm = booked.length > 0 && booked.every((b) => b.meeting.confirmation === 'invitee_must_confirm');
-  const intro = toConfirm ? 'is ready: please confirm it with one click below.' : 'is confirmed.';
+  const steps = pendingSteps(meeting, booked);
+  const intro = !steps ? 'is confirmed.' : toConfirm ? `is not booked yet: ${steps}` : `needs one more step: ${steps}`;
   const primary = booked.find((b) => b.meeting.joinUrl && isWebUrl(b.meeting.joinUrl))?.meeting.joinUrl;
   const icsDescription = booked.flatMap(textLines).join('\n');
   const addToCalendar = addToGoogleCalendarUrl(meeting, icsDescription, primary);

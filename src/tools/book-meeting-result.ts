@@ -35,7 +35,13 @@ export const outputShape = {
       confirmation: z
         .enum(['confirmed', 'invitee_must_confirm'])
         .optional()
-        .describe('invitee_must_confirm: a one-click link was sent; the slot is held once the invitee confirms.'),
+        .describe('invitee_must_confirm: a link was sent; the slot is held once the invitee books on it.'),
+      invitee_action: z
+        .string()
+        .optional()
+        .describe(
+          'With invitee_must_confirm: what the invitee still has to do on that page ("pick 14:00 and confirm").',
+        ),
       note: z.string().optional().describe('How it was booked and why, when there was a choice.'),
       error: z.object({ code: z.string(), message: z.string() }).optional(),
       remedy: z.string().optional().describe('What to do about a failure or a missing connection.'),
@@ -96,6 +102,7 @@ export function toOutput(result: BookingResult): Output {
           links: o.meeting.links,
           ...(o.meeting.hostLinks?.length ? { host_links: o.meeting.hostLinks } : {}),
           confirmation: o.meeting.confirmation ?? 'confirmed',
+          ...(o.meeting.inviteeAction ? { invitee_action: o.meeting.inviteeAction } : {}),
           ...(o.meeting.note ? { note: o.meeting.note } : {}),
         };
       }
@@ -148,10 +155,15 @@ export function toText(result: BookingResult, output: Output): string {
     : output.replay
       ? `Already done: this call repeats one first made at ${repeat.first_called_at}, and nothing was booked again. ${status}`
       : `This call repeats one first made at ${repeat.first_called_at}${repeat.retried_providers.length > 0 ? `; it tried again only ${repeat.retried_providers.join(', ')}` : ''}${repeat.emailed ? '; an e-mail went out' : ''}. ${status}`;
+  const confirmed = output.providers.filter((p) => p.status === 'booked' && p.confirmation !== 'invitee_must_confirm');
+  const bookedAt = `${confirmed.map((p) => p.provider).join(', ')} ${confirmed.length === 1 ? 'is' : 'are'} booked at ${result.meeting.start.setZone(result.meeting.timezone).toFormat('HH:mm')}`;
   const lines = output.providers.map((p) => {
     if (p.status === 'booked') {
+      // A link is not a booking: say what the invitee still has to do, and what is booked already.
       const what =
-        p.confirmation === 'invitee_must_confirm' ? 'link sent, the invitee confirms with one click' : 'booked';
+        p.confirmation === 'invitee_must_confirm'
+          ? `link sent (${confirmed.length > 0 ? `${bookedAt}; ` : ''}on ${p.provider}, the invitee must ${p.invitee_action ?? 'open it and confirm'}):`
+          : 'booked';
       const link = p.join_url ?? p.links?.[0]?.url;
       return `- ${p.provider}: ${what}${link ? ` ${link}` : ''}${p.passcode ? ` (passcode ${p.passcode})` : ''}${p.note ? `. ${p.note}` : ''}`;
     }

@@ -128,27 +128,34 @@ describe('renderInvite: links to confirm and to save', () => {
       externalId: 'https://calendly.com/d/abc-123',
       links: [
         {
-          label: 'Confirm your time (one click)',
+          label: 'Pick 14:00 and confirm',
           url: 'https://calendly.com/d/abc-123/intro?month=2025-11&date=2025-11-25',
         },
       ],
       confirmation: 'invitee_must_confirm',
+      inviteeAction: 'pick 14:00 and confirm',
     },
   };
 
-  it('asks the invitee to confirm when every provider only sent a link', () => {
+  it('asks the invitee to book on the page when every provider only sent a link, and says what to do there', () => {
     const invite = renderInvite(meeting(), [calendlyLink], { now: stamp });
     expect(invite.subject).toBe('Please confirm your meeting: Tue, Nov 25, 2:00 PM EST');
-    expect(invite.text).toContain('please confirm it with one click below');
     expect(invite.text).toContain(
-      'Confirm your time (one click): https://calendly.com/d/abc-123/intro?month=2025-11&date=2025-11-25',
+      'Your meeting "Quarterly review" is not booked yet: on Calendly, pick 14:00 and confirm.',
+    );
+    expect(invite.text).not.toContain('one click');
+    expect(invite.text).toContain(
+      'Pick 14:00 and confirm: https://calendly.com/d/abc-123/intro?month=2025-11&date=2025-11-25',
     );
   });
 
-  it('stays a confirmation when one provider booked for real', () => {
-    expect(renderInvite(meeting(), [zoomEntry, calendlyLink], { now: stamp }).subject).toBe(
-      'Meeting confirmed: Tue, Nov 25, 2:00 PM EST',
+  it('stays a confirmation when one provider booked for real, and names it next to the step left', () => {
+    const invite = renderInvite(meeting(), [zoomEntry, calendlyLink], { now: stamp });
+    expect(invite.subject).toBe('Meeting confirmed: Tue, Nov 25, 2:00 PM EST');
+    expect(invite.text).toContain(
+      'Your meeting "Quarterly review" needs one more step: Zoom is booked at 14:00; on Calendly, pick 14:00 and confirm.',
     );
+    expect(invite.html).toContain('Zoom is booked at 14:00; on Calendly, pick 14:00 and confirm.');
   });
 
   it('offers an add-to-Google-Calendar link for the exact slot', () => {
