@@ -12,6 +12,7 @@ import {
   refineApiFailure,
   sendUpdatesValues,
   toGoogleEvent,
+  usageLimit,
 } from '../../src/providers/google/wire.js';
 import { sampleMeeting as meeting } from '../support/meeting.js';
 
@@ -40,7 +41,7 @@ describe('eventsInsertUrl (the guard against an event without a Meet link)', () 
 describe('toGoogleEvent', () => {
   it('a New York meeting: wall time with its offset, the IANA zone, the invitee, and a Meet request', () => {
     expect(toGoogleEvent(meeting('2025-11-25T14:00', 'America/New_York', { durationMinutes: 45 }))).toEqual({
-      // The booking's UUID in hex: an id of our own, so Google refuses a second insert of the same booking.
+      // The booking's UUID in hex: an id of our own, so the booking's event can be looked up before any second insert.
       id: 'f3b1c2d4000040008000000000000001',
       summary: 'Quarterly review',
       description: 'With Ada Lovelace (ada@example.com)',
@@ -256,6 +257,31 @@ describe('refineApiFailure', () => {
     ).toMatchObject({ code: 'rate_limited', hint: expect.stringMatching(/few hours/) });
   });
 
+  it("a 403 dailyLimitExceeded (the project's daily quota) is a rate limit that names the quota page", () => {
+    expect(
+      refineApiFailure(403, apiError(403, 'dailyLimitExceeded', 'Daily Limit Exceeded'), 'primary', reconnect),
+    ).toMatchObject({ code: 'rate_limited', hint: expect.stringMatching(/tomorrow, or raise the quota/) });
+  });
+
+  it('a 403 forbiddenForNonOrganizer names the organizer rule and the calendar to change', () => {
+    expect(
+      refineApiFailure(
+        403,
+        apiError(
+          403,
+          'forbiddenForNonOrganizer',
+          'Shared properties can only be changed by the organizer of the event.',
+          'calendar',
+        ),
+        'team@x.test',
+        reconnect,
+      ),
+    ).toMatchObject({
+      code: 'permission_denied',
+      hint: expect.stringMatching(/only an event's organizer .* calendar "team@x.test".* --calendar <id>$/),
+    });
+  });
+
   it('a 403 for missing scopes names the scope and the reconnect command', () => {
     const body = {
       error: {
@@ -320,5 +346,25 @@ describe('refineApiFailure', () => {
         reconnect,
       ),
     ).toBeUndefined();
+  });
+});
+
+describe('usageLimit', () => {
+  it.each([
+    [403, 'rateLimitExceeded', 'short'],
+    [429, 'rateLimitExceeded', 'short'],
+    [403, 'userRateLimitExceeded', 'short'],
+    [403, 'quotaExceeded', 'lasting'],
+    [403, 'dailyLimitExceeded', 'lasting'],
+    [403, 'forbiddenForNonOrganizer', undefined],
+    [403, 'insufficientPermissions', undefined],
+    [500, 'backendError', undefined],
+  ] as const)('a %i %s is %s', (status, reason, kind) => {
+    expect(usageLimit(status, apiError(status, reason, 'message'))).toBe(kind);
+  });
+
+  it("reads nothing into a body that is not Google's error shape", () => {
+    expect(usageLimit(403, '<html>Forbidden</html>')).toBeUndefined();
+    expect(usageLimit(403, { error: 'rateLimitExceeded' })).toBeUndefined();
   });
 });

@@ -1,10 +1,11 @@
 // What fixes a failed Google call: the generic conversion with Google's own explanation, refined for the Calendar API's
 // failures that a status alone classifies wrongly or vaguely.
 import { AppError, ProviderError } from '../../errors.js';
-import { convertFailure, type FailureContext } from '../../http/failure.js';
+import { convertFailure, httpStatus, type FailureContext } from '../../http/failure.js';
+import { retryAfterSeconds } from '../../http/retry.js';
 import { connectCommand } from '../provider.js';
 import { google } from './manifest.js';
-import { describeGoogleError, displayName, refineApiFailure } from './wire.js';
+import { describeGoogleError, displayName, refineApiFailure, usageLimit } from './wire.js';
 
 export const reconnect = connectCommand(google.id);
 
@@ -30,4 +31,26 @@ export async function apiFailure(error: unknown, calendarId: string): Promise<Ap
     hint: refined.hint,
     status: converted.status,
   });
+}
+
+/**
+ * For a 403 rate limit that a short wait lifts (rateLimitExceeded, userRateLimitExceeded): the wait Google names in
+ * `Retry-After` (seconds), or null when it names none; undefined for any other failure. A 429 is not looked at: the
+ * HTTP client retries it already. The body is read from a copy, so the error still converts with Google's message.
+ */
+export async function shortRateLimit(error: unknown): Promise<number | null | undefined> {
+  if (httpStatus(error) !== 403) return undefined;
+  const response = (error as { response: Response }).response;
+  const text = await response
+    .clone()
+    .text()
+    .catch(() => '');
+  let body: unknown;
+  try {
+    body = JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+  if (usageLimit(403, body) !== 'short') return undefined;
+  return retryAfterSeconds(response.headers) ?? null;
 }

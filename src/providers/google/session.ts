@@ -1,5 +1,5 @@
-// A Google Calendar session: events.insert with our own event id (a second insert of the same booking is refused, never
-// doubled), a Meet link awaited while Google creates it, and the look-up of an event an interrupted call made.
+// A Google Calendar session: events.insert with our own event id (looked up before any second insert of the booking), a
+// Meet link awaited while Google creates it, Google's 403 rate limits waited out, and the look-up of an earlier event.
 // API reference: https://developers.google.com/calendar/api/v3/reference/events/insert
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
@@ -7,9 +7,10 @@ import { refreshedTokens } from '../../auth/oauth-session.js';
 import { ProviderError } from '../../errors.js';
 import { createHttp } from '../../http/client.js';
 import { httpStatus } from '../../http/failure.js';
+import { backoffMs, maxRetryAfterMs, withRetries } from '../../http/retry.js';
 import type { Meeting } from '../../meeting.js';
 import type { ProviderSession, SessionContext } from '../provider.js';
-import { apiFailure, reconnect } from './failure.js';
+import { apiFailure, reconnect, shortRateLimit } from './failure.js';
 import { googleClient } from './oauth.js';
 import {
   displayName,
@@ -87,39 +88,82 @@ export function openGoogleSession(ctx: SessionContext): ProviderSession {
     return current;
   }
 
+  /** The booking's event that an earlier insert made, if Google has it; one deleted since is an error, never made again. */
+  async function madeEarlier(meeting: Meeting, signal: AbortSignal): Promise<GoogleEvent | undefined> {
+    const existing = await read(meeting, signal);
+    if (existing?.status === 'cancelled') {
+      throw new ProviderError(
+        displayName,
+        'provider_rejected',
+        "this booking's Google Calendar event was made earlier and has since been deleted",
+        { hint: 'book again with a new idempotency_key to make another' },
+      );
+    }
+    return existing;
+  }
+
+  async function insert(meeting: Meeting, signal: AbortSignal): Promise<GoogleEvent> {
+    try {
+      return parseGoogleEvent(
+        await http
+          .post(eventsInsertUrl(settings.calendarId, settings.sendUpdates), { json: toGoogleEvent(meeting), signal })
+          .json(),
+      );
+    } catch (error) {
+      // 409: this booking's event id is taken, so an earlier insert got through (its answer was lost): that event is it.
+      const existing = httpStatus(error) === 409 ? await madeEarlier(meeting, signal) : undefined;
+      if (!existing) throw error;
+      return existing;
+    }
+  }
+
+  /**
+   * Runs `call` again after a 403 rateLimitExceeded or userRateLimitExceeded, which Google says to answer like its 429:
+   * with exponential backoff (https://developers.google.com/workspace/calendar/api/guides/errors). The waits are the
+   * ones http/client.ts gives a 429 (or Google's Retry-After, up to the same cap), and none ends past `deadline`, so the
+   * booking's own timeout stays untouched. quotaExceeded and dailyLimitExceeded last hours: they fail at once.
+   */
+  async function throttled<T>(
+    call: (attempt: number) => Promise<T>,
+    signal: AbortSignal,
+    deadline: number,
+  ): Promise<T> {
+    const limited = new WeakMap<object, number | null>();
+    return withRetries({
+      signal,
+      run: async (attempt) => {
+        try {
+          return await call(attempt);
+        } catch (error) {
+          const after = await shortRateLimit(error);
+          if (after !== undefined && typeof error === 'object' && error !== null) limited.set(error, after);
+          throw error;
+        }
+      },
+      retryAfter: (error, attempt) => {
+        const after = typeof error === 'object' && error !== null ? limited.get(error) : undefined;
+        if (after === undefined) return undefined;
+        const wait = after === null ? backoffMs(attempt) : after * 1000;
+        return wait <= maxRetryAfterMs && Date.now() + wait < deadline ? wait : undefined;
+      },
+    });
+  }
+
+  /** The part of the booking's time limit that Google's waits may use: the rest is for the calls themselves. */
+  const deadlineFrom = (started: number): number => started + ctx.timeoutMs * 0.75;
+
   return {
     async book(meeting, signal) {
-      const started = Date.now();
+      const deadline = deadlineFrom(Date.now());
       try {
-        let created: GoogleEvent;
-        try {
-          created = parseGoogleEvent(
-            await http
-              .post(eventsInsertUrl(settings.calendarId, settings.sendUpdates), {
-                json: toGoogleEvent(meeting),
-                signal,
-              })
-              .json(),
-          );
-        } catch (error) {
-          // 409: this booking's event id is taken, so an earlier insert got through (its answer was lost): that event is it.
-          const existing = httpStatus(error) === 409 ? await read(meeting, signal) : undefined;
-          if (!existing) throw error;
-          if (existing.status === 'cancelled') {
-            throw new ProviderError(
-              displayName,
-              'provider_rejected',
-              "this booking's Google Calendar event was made earlier and has since been deleted",
-              {
-                hint: 'book again with a new idempotency_key to make another',
-                status: 409,
-              },
-            );
-          }
-          created = existing;
-        }
-        const event =
-          meetStatus(created) === 'pending' ? await settle(created, signal, started + ctx.timeoutMs * 0.75) : created;
+        // A rate-limited insert is sent again only after looking for the booking's event: Google says it "cannot
+        // guarantee that ID collisions will be detected at event creation time", so a 409 alone does not keep it single.
+        const created = await throttled(
+          async (attempt) => (attempt > 0 ? await madeEarlier(meeting, signal) : undefined) ?? insert(meeting, signal),
+          signal,
+          deadline,
+        );
+        const event = meetStatus(created) === 'pending' ? await settle(created, signal, deadline) : created;
         return fromGoogleEvent(event);
       } catch (error) {
         throw await apiFailure(error, settings.calendarId);
@@ -128,7 +172,7 @@ export function openGoogleSession(ctx: SessionContext): ProviderSession {
 
     async findExisting(meeting, signal) {
       try {
-        const event = await read(meeting, signal);
+        const event = await throttled(() => read(meeting, signal), signal, deadlineFrom(Date.now()));
         return event && event.status !== 'cancelled' ? fromGoogleEvent(event) : undefined;
       } catch (error) {
         throw await apiFailure(error, settings.calendarId);

@@ -70,7 +70,10 @@ export type GoogleEvent = z.infer<typeof eventResource>;
 
 /** Request body of events.insert; only the fields we send. */
 export interface GoogleEventInsert {
-  /** Ours, not Google's: a second insert of the same booking is refused with 409, never a second event. */
+  /**
+   * Ours, not Google's, so the booking's event can be looked up before any second insert. Google refuses a duplicate id
+   * with 409 when it notices, but says it "cannot guarantee that ID collisions will be detected at event creation time".
+   */
   id: string;
   summary: string;
   description: string;
@@ -83,7 +86,7 @@ export interface GoogleEventInsert {
 
 /**
  * The event id for a booking: base32hex (a-v, 0-9) and 5 to 1024 characters, as events.insert requires of an id the
- * client gives; a UUID's hex digits are both. Google refuses a second insert with the same id (409 duplicate).
+ * client gives; a UUID's hex digits are both, and Google recommends a UUID to keep collisions rare.
  */
 export const googleEventId = (bookingId: string): string => bookingId.toLowerCase().replace(/[^0-9a-f]/g, '');
 
@@ -182,6 +185,21 @@ function googleReason(body: unknown): { reason: string | undefined; message: str
   return { reason: api.data.error.errors?.[0]?.reason, message: api.data.error.message ?? '' };
 }
 
+/**
+ * Google's usage limits, by what waiting does (https://developers.google.com/workspace/calendar/api/guides/errors):
+ * `short` for rateLimitExceeded (403 or 429, "functionally similar", both answered with exponential backoff) and
+ * userRateLimitExceeded (403, per-user per-minute quota); `lasting` for quotaExceeded (Calendar's usage limits, which
+ * lift after hours) and dailyLimitExceeded (a daily project quota; Google's older guides list it, the current one no
+ * longer does). Undefined for any other failure.
+ */
+export function usageLimit(status: number | undefined, body: unknown): 'short' | 'lasting' | undefined {
+  const { reason } = googleReason(body);
+  if ((status === 403 || status === 429) && (reason === 'rateLimitExceeded' || reason === 'userRateLimitExceeded'))
+    return 'short';
+  if (status === 403 && (reason === 'quotaExceeded' || reason === 'dailyLimitExceeded')) return 'lasting';
+  return undefined;
+}
+
 /** What a refined Calendar API failure becomes: a code and the next step, or undefined to keep the generic mapping. */
 export interface Refinement {
   code: ErrorCode;
@@ -201,7 +219,7 @@ export function refineApiFailure(
   reconnect: string,
 ): Refinement | undefined {
   const { reason, message } = googleReason(body);
-  if (status === 403 && (reason === 'rateLimitExceeded' || reason === 'userRateLimitExceeded')) {
+  if (status === 403 && usageLimit(status, body) === 'short') {
     return {
       code: 'rate_limited',
       hint: `${displayName} is rate-limiting this account: retry this provider after a minute`,
@@ -211,6 +229,18 @@ export function refineApiFailure(
     return {
       code: 'rate_limited',
       hint: `Google put this calendar in read-only mode for creating too many events or invitations: retry this provider in a few hours (https://support.google.com/a/answer/2905486)`,
+    };
+  }
+  if (status === 403 && reason === 'dailyLimitExceeded') {
+    return {
+      code: 'rate_limited',
+      hint: `the Google Cloud project has used up its daily Calendar API quota: retry this provider tomorrow, or raise the quota in Google Cloud console → APIs & Services → Google Calendar API → Quotas`,
+    };
+  }
+  if (status === 403 && reason === 'forbiddenForNonOrganizer') {
+    return {
+      code: 'permission_denied',
+      hint: `Google lets only an event's organizer set its shared properties, and this account is not the organizer on calendar "${calendarId}": reconnect with a calendar this account owns: ${reconnect} --calendar <id>`,
     };
   }
   if (status === 403 && (reason === 'insufficientPermissions' || /insufficient authentication scopes/i.test(message))) {

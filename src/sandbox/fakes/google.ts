@@ -46,6 +46,38 @@ const scopes = {
 export const googleApiError = (status: number, message: string, reason: string, domain = 'global') =>
   Response.json({ error: { errors: [{ domain, reason, message }], code: status, message } }, { status });
 
+/**
+ * The Calendar API's documented errors, with the exact bodies of its "Handle API errors" guide
+ * (https://developers.google.com/workspace/calendar/api/guides/errors): usage limits under `usageLimits`, the organizer
+ * refusal under `calendar`. The guide's bodies carry no `status` field. dailyLimitExceeded is Google's daily project
+ * quota, listed in its older guides with the same shape.
+ */
+export const documentedErrors = {
+  userRateLimitExceeded: { domain: 'usageLimits', message: 'User Rate Limit Exceeded', status: 403 },
+  rateLimitExceeded: { domain: 'usageLimits', message: 'Rate Limit Exceeded', status: 403 },
+  quotaExceeded: { domain: 'usageLimits', message: 'Calendar usage limits exceeded.', status: 403 },
+  dailyLimitExceeded: { domain: 'usageLimits', message: 'Daily Limit Exceeded', status: 403 },
+  forbiddenForNonOrganizer: {
+    domain: 'calendar',
+    message: 'Shared properties can only be changed by the organizer of the event.',
+    status: 403,
+  },
+  duplicate: { domain: 'global', message: 'The requested identifier already exists.', status: 409 },
+  backendError: { domain: 'global', message: 'Backend Error', status: 500 },
+} as const;
+
+/**
+ * A fault (for `state.faults.inject`) that answers with one of Google's documented errors; `status` overrides the
+ * documented one, as for rateLimitExceeded, which Google sends "with either 403 or 429".
+ */
+export function googleFault(
+  reason: keyof typeof documentedErrors,
+  status: number = documentedErrors[reason].status,
+): { status: number; body: unknown } {
+  const { domain, message } = documentedErrors[reason];
+  return { status, body: { error: { errors: [{ domain, reason, message }], code: status, message } } };
+}
+
 const oauthError = (status: number, error: string, description: string) =>
   Response.json({ error, error_description: description }, { status });
 
@@ -90,6 +122,13 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
     /** The authorize requests as received, for assertions. */
     authorizeRequests: [] as URLSearchParams[],
     requestIds: new Set<string>(),
+    /**
+     * Whether an insert with an id the calendar already holds is refused (409 duplicate). Google "cannot guarantee that
+     * ID collisions will be detected at event creation time": false plays the time it does not.
+     */
+    detectsDuplicates: true,
+    /** Calls each Calendar route received (faults included), for assertions. */
+    calls: { getCalendar: 0, insertEvent: 0, getEvent: 0 },
     events: [] as GoogleEventRecord[],
     faults: new Faults(),
   };
@@ -281,6 +320,7 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
     }),
 
     http.get(`${apiBase}/calendars/:calendarId`, async ({ request, params }) => {
+      state.calls.getCalendar += 1;
       const fault = await state.faults.take('getCalendar');
       if (fault) return fault;
       const scope = granted(request);
@@ -301,6 +341,7 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
     }),
 
     http.post(`${apiBase}/calendars/:calendarId/events`, async ({ request, params }) => {
+      state.calls.insertEvent += 1;
       const fault = await state.faults.take('insertEvent');
       if (fault) return fault;
       const scope = granted(request);
@@ -338,7 +379,7 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
       if (body.id !== undefined) {
         if (typeof body.id !== 'string' || !/^[a-v0-9]{5,1024}$/.test(body.id))
           return googleApiError(400, 'Invalid resource id value.', 'invalid');
-        if (state.events.some((e) => e.calendarId === calendar.id && e.event.id === body.id))
+        if (state.detectsDuplicates && state.events.some((e) => e.calendarId === calendar.id && e.event.id === body.id))
           return googleApiError(409, 'The requested identifier already exists.', 'duplicate');
         id = body.id;
       }
@@ -416,6 +457,7 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
     }),
 
     http.get(`${apiBase}/calendars/:calendarId/events/:eventId`, async ({ request, params }) => {
+      state.calls.getEvent += 1;
       const fault = await state.faults.take('getEvent');
       if (fault) return fault;
       const scope = granted(request);

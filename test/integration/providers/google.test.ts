@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { google } from '../../../src/providers/google/manifest.js';
 import { runConnect } from '../../../src/commands/connect.js';
 import { secretAccount } from '../../../src/connections/connections.js';
-import { createGoogleFake, googleApiError, type GoogleFake } from '../../../src/sandbox/fakes/google.js';
+import { createGoogleFake, googleApiError, googleFault, type GoogleFake } from '../../../src/sandbox/fakes/google.js';
 import { futureDate } from '../../support/dates.js';
 import { followSignIn, useHarness, type Harness } from '../../support/harness.js';
 
@@ -340,35 +340,88 @@ describe('booking in Google Calendar', () => {
     expect(g.state.tokenRequests).toBe(2);
   });
 
+  it.each(['rateLimitExceeded', 'userRateLimitExceeded'] as const)(
+    'waits out a 403 %s on the insert, looks for the event, then inserts again: one event, booked',
+    async (reason) => {
+      g.state.faults.inject('insertEvent', googleFault(reason));
+      const { result, entry } = await book();
+      expect(result.isError).toBeFalsy();
+      expect(entry).toMatchObject({ status: 'booked', meeting_id: g.state.events[0]?.event.id });
+      expect(entry?.note).toBeUndefined();
+      expect(g.state.events).toHaveLength(1);
+      expect(g.state.calls).toMatchObject({ insertEvent: 2, getEvent: 1 });
+    },
+  );
+
+  it('gives up on a 403 rate limit after three tries, within the time limit, and says when to retry', async () => {
+    g.state.faults.inject('insertEvent', { ...googleFault('rateLimitExceeded'), times: 3 });
+    const started = Date.now();
+    const { entry } = await book();
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(entry).toMatchObject({
+      status: 'failed',
+      error: {
+        code: 'rate_limited',
+        message: 'Google Calendar answered HTTP 403: Rate Limit Exceeded (rateLimitExceeded)',
+      },
+      remedy: 'Google Calendar is rate-limiting this account: retry this provider after a minute',
+    });
+    expect(g.state.calls.insertEvent).toBe(3);
+    expect(g.state.events).toHaveLength(0);
+  });
+
+  it('never inserts twice after a rate limit, even when Google would not notice the duplicate id', async () => {
+    // Google "cannot guarantee that ID collisions will be detected at event creation time": the look-up is the guard.
+    g.state.detectsDuplicates = false;
+    g.state.faults.inject('insertEvent', { ...googleFault('userRateLimitExceeded'), afterWork: true });
+    const { entry } = await book();
+    expect(entry).toMatchObject({ status: 'booked', meeting_id: g.state.events[0]?.event.id });
+    expect(g.state.calls).toMatchObject({ insertEvent: 1, getEvent: 1 });
+    expect(g.state.events).toHaveLength(1);
+  });
+
   it.each([
+    ['quotaExceeded', 'rate_limited', /read-only mode .* retry this provider in a few hours/],
     [
-      '403 userRateLimitExceeded',
-      () => googleApiError(403, 'User Rate Limit Exceeded', 'userRateLimitExceeded', 'usageLimits'),
-      {},
-      'after a minute',
+      'dailyLimitExceeded',
+      'rate_limited',
+      /daily Calendar API quota: retry this provider tomorrow, or raise the quota/,
     ],
-    [
-      '403 rateLimitExceeded',
-      () => googleApiError(403, 'Rate Limit Exceeded', 'rateLimitExceeded', 'usageLimits'),
-      {},
-      'after a minute',
-    ],
-    [
-      '429 with Retry-After',
-      () => googleApiError(429, 'Rate Limit Exceeded', 'rateLimitExceeded', 'usageLimits'),
-      { 'Retry-After': '30' },
-      'after 30 s',
-    ],
-  ])('reports a %s as a rate limit with when to retry', async (_label, response, headers, wait) => {
-    const template = response();
-    g.state.faults.inject('insertEvent', { status: template.status, body: await template.json(), headers });
+    ['forbiddenForNonOrganizer', 'permission_denied', /only an event's organizer .* --calendar <id>$/],
+  ] as const)('fails a 403 %s at once, without retrying, with its own fix', async (reason, code, remedy) => {
+    g.state.faults.inject('insertEvent', { ...googleFault(reason), times: 3 });
+    const { entry } = await book();
+    expect(entry).toMatchObject({
+      status: 'failed',
+      error: { code, message: expect.stringContaining(`(${reason})`) },
+      remedy: expect.stringMatching(remedy),
+    });
+    expect(g.state.calls.insertEvent).toBe(1);
+    expect(g.state.events).toHaveLength(0);
+  });
+
+  it('fails a 429 with a Retry-After longer than a booking can wait at once, naming the wait', async () => {
+    g.state.faults.inject('insertEvent', {
+      ...googleFault('rateLimitExceeded', 429),
+      headers: { 'Retry-After': '30' },
+    });
     const { entry } = await book();
     expect(entry).toMatchObject({
       status: 'failed',
       error: { code: 'rate_limited', message: expect.stringContaining('Rate Limit Exceeded') },
-      remedy: expect.stringContaining(wait),
+      remedy: expect.stringContaining('after 30 s'),
     });
+    expect(g.state.calls.insertEvent).toBe(1);
     expect(g.state.events).toHaveLength(0);
+  });
+
+  it('waits out a 403 rate limit on the look-up of a repeated call too', async () => {
+    g.state.faults.inject('insertEvent', { status: 0, lost: true });
+    g.state.faults.inject('getEvent', googleFault('rateLimitExceeded'));
+    const { entry } = await book();
+    expect(entry).toMatchObject({ status: 'booked', note: expect.stringContaining('nothing new was created') });
+    expect(g.state.calls).toMatchObject({ insertEvent: 1, getEvent: 2 });
+    expect(g.state.events).toHaveLength(1);
   });
 
   it("passes on Google's own validation message", async () => {
