@@ -113,7 +113,7 @@ const refusals: Record<string, (f: Fakes) => Promise<Response>> = {
     body.set('service_id', zoho.state.services[0]!.id);
     body.set('staff_id', zoho.state.staffs[0]!.id);
     body.set('from_time', '2027-01-05T10:00:00');
-    body.set('timezone', 'Europe/London');
+    body.set('time_zone', 'Europe/London');
     body.set(
       'customer_details',
       JSON.stringify({ name: 'Ada', email: 'ada@example.com', phone_number: '+14155550123' }),
