@@ -14,6 +14,7 @@ import {
   parseZohoDuration,
   pickOne,
   serviceItem,
+  unbookableReason,
   type ZohoService,
 } from '../../src/providers/zoho/setup-wire.js';
 import {
@@ -362,6 +363,24 @@ describe('zohoFailure', () => {
   });
 });
 
+describe('unbookableReason', () => {
+  const service = (service_type?: string): ZohoService => ({
+    id: '1',
+    name: 'S',
+    duration: '30 mins',
+    ...(service_type ? { service_type } : {}),
+  });
+
+  it('books APPOINTMENT services (and those without a type) with a staff member, and says why not the others', () => {
+    expect(unbookableReason(service('APPOINTMENT'))).toBeUndefined();
+    expect(unbookableReason(service())).toBeUndefined();
+    expect(unbookableReason(service('CLASS'))).toMatch(/CLASS service .* documents no way to book/);
+    expect(unbookableReason(service('resource'))).toMatch(/RESOURCE service is booked with a resource/);
+    expect(unbookableReason(service('COLLECTIVE'))).toMatch(/staff group/);
+    expect(unbookableReason(service('WEBINAR'))).toMatch(/only for APPOINTMENT services, and this one is WEBINAR/);
+  });
+});
+
 describe('chooseService', () => {
   const connected = { id: 's30', name: 'Intro call', duration: '30 mins', durationMinutes: 30 };
   const ann = { id: 'ann', name: 'Ann Smith' };
@@ -385,6 +404,9 @@ describe('chooseService', () => {
       service('s60', 'Deep dive', '1 hour'),
       service('s60b', 'Other hour', '60 mins'),
     ];
+    expect(
+      chooseService(connected, ann, 60, [service('yoga', 'Yoga', '1 hour', { service_type: 'CLASS' }), ...list]),
+    ).toMatchObject({ service: { id: 's60' } });
     expect(chooseService(connected, ann, 60, list)).toEqual({
       service: { id: 's60', name: 'Deep dive', duration: '1 hour', durationMinutes: 60 },
       note: 'Booked Zoho service "Deep dive" (1 hour), because the connected service "Intro call" (30 mins) is not 60 minutes long',

@@ -11,7 +11,15 @@ import { resolveAccountsServer } from './data-centres.js';
 import { failure, reconnect } from './failure.js';
 import { consoleHelp, zoho } from './manifest.js';
 import { zohoClient, type ZohoToken } from './oauth.js';
-import { isStaffService, parseZohoDuration, pickOne, serviceItem, staffItem, workspaceItem } from './setup-wire.js';
+import {
+  isStaffService,
+  parseZohoDuration,
+  pickOne,
+  serviceItem,
+  staffItem,
+  unbookableServiceError,
+  workspaceItem,
+} from './setup-wire.js';
 import { signIn } from './sign-in.js';
 import { displayName } from './wire.js';
 
@@ -82,7 +90,10 @@ export async function connect(values: Readonly<Record<string, string>>, ctx: Con
     }
   };
   const workspace = pickOne('workspace', '--workspace', await list('workspaces', {}, workspaceItem), values.workspace);
-  const services = (await list('services', { workspace_id: workspace.id }, serviceItem)).filter(isStaffService);
+  const listed = await list('services', { workspace_id: workspace.id }, serviceItem);
+  const unbookable = unbookableServiceError(listed, values.service);
+  if (unbookable) throw unbookable;
+  const services = listed.filter(isStaffService);
   const service = pickOne(
     'service',
     '--service',
@@ -99,7 +110,8 @@ export async function connect(values: Readonly<Record<string, string>>, ctx: Con
       { hint: 'choose another service with --service' },
     );
   }
-  const staffs = await list('staffs', { workspace_id: workspace.id, service_id: service.id }, staffItem);
+  // Fetch Staff documents staff_id, service_id and staff_email only (https://www.zoho.com/bookings/help/api/v1/fetch-staff.html).
+  const staffs = await list('staffs', { service_id: service.id }, staffItem);
   const staff = pickOne(
     'staff member',
     '--staff',

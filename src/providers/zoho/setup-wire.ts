@@ -81,9 +81,55 @@ export interface ConnectedService {
   durationMinutes: number;
 }
 
-/** Services booked with a `staff_id`: a RESOURCE service needs a `resource_id`, a COLLECTIVE one a `group_id`. */
-export const isStaffService = (service: ZohoService): boolean =>
-  !['RESOURCE', 'COLLECTIVE'].includes((service.service_type ?? '').toUpperCase());
+/**
+ * Pure: why Book Appointment with a `staff_id` cannot book `service`, or undefined when it can. Zoho documents four service
+ * types (APPOINTMENT, CLASS, RESOURCE, COLLECTIVE: https://www.zoho.com/bookings/help/api/v1/fetch-services.html); Book
+ * Appointment takes a staff, a resource or a staff group (https://www.zoho.com/bookings/help/api/v1/book-appointment.html)
+ * and documents no way to book a class session.
+ */
+export function unbookableReason(service: ZohoService): string | undefined {
+  const type = (service.service_type ?? 'APPOINTMENT').toUpperCase();
+  if (type === 'APPOINTMENT') return undefined;
+  if (type === 'RESOURCE') return 'a RESOURCE service is booked with a resource, not a staff member';
+  if (type === 'COLLECTIVE') return 'a COLLECTIVE service is booked with a staff group, not one staff member';
+  if (type === 'CLASS') return "a CLASS service has sessions that Zoho's Book Appointment API documents no way to book";
+  return `Zoho documents booking a staff member only for APPOINTMENT services, and this one is ${type}`;
+}
+
+/** Services booked with a `staff_id`: APPOINTMENT ones (see unbookableReason). */
+export const isStaffService = (service: ZohoService): boolean => unbookableReason(service) === undefined;
+
+/**
+ * Pure: the refusal when `--service` names a service Book Appointment cannot book, or when every service is such a one;
+ * undefined otherwise. The hint lists the services that can be booked, or says to create one.
+ */
+export function unbookableServiceError(
+  services: readonly ZohoService[],
+  wanted: string | undefined,
+): InputError | undefined {
+  const bookable = services.filter(isStaffService);
+  const choice = wanted?.trim().toLowerCase();
+  const named = choice ? services.filter((s) => s.id === wanted?.trim() || s.name.trim().toLowerCase() === choice) : [];
+  const refused = named.length > 0 && !named.some(isStaffService) ? named[0] : undefined;
+  const create =
+    'create a service of type "One-on-One" (APPOINTMENT) in Zoho Bookings with the staff member, then connect again';
+  const others = bookable.map(describeService).join(', ');
+  if (refused) {
+    return new InputError(
+      '--service',
+      `"${refused.name}" cannot be booked: ${unbookableReason(refused) ?? ''}`,
+      bookable.length > 0 ? `choose an APPOINTMENT service instead: ${others}` : create,
+    );
+  }
+  if (!choice && bookable.length === 0 && services.length > 0) {
+    return new InputError(
+      '--service',
+      `Zoho Bookings has no service alsatalk-mcp can book: ${services.map((s) => `${describeService(s)}: ${unbookableReason(s) ?? ''}`).join('; ')}`,
+      create,
+    );
+  }
+  return undefined;
+}
 
 const describeService = (s: { name: string; duration: string }): string => `"${s.name}" (${s.duration})`;
 

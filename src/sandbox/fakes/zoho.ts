@@ -171,6 +171,15 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
         staffIds: [bob],
       },
       {
+        id: '4753814000000048078',
+        name: 'Yoga class',
+        duration: '1 hour',
+        minutes: 60,
+        service_type: 'CLASS',
+        workspaceId,
+        staffIds: [ann],
+      },
+      {
         id: '4753814000000048072',
         name: 'Meeting room',
         duration: '2 hours',
@@ -212,6 +221,11 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
     const token = /^Zoho-oauthtoken (.+)$/.exec(header)?.[1];
     const expiresAt = token ? state.tokens.get(token) : undefined;
     return expiresAt !== undefined && expiresAt > Date.now() ? undefined : zohoErrorPage(401);
+  };
+  /** A query parameter the endpoint's reference does not list is refused like any other bad request. */
+  const undocumented = (url: URL, documented: readonly string[]): Response | undefined => {
+    const unknown = [...url.searchParams.keys()].filter((name) => !documented.includes(name));
+    return unknown.length > 0 ? refused(`Invalid input: unknown parameter ${unknown.join(', ')}`) : undefined;
   };
   const workspaceOf = (url: URL): string | Response => {
     const id = url.searchParams.get('workspace_id');
@@ -410,6 +424,9 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
       if (fault) return fault;
       const denied = unauthorized(request);
       if (denied) return denied;
+      // https://www.zoho.com/bookings/help/api/v1/fetch-workspaces.html: workspace_id, optional.
+      const bad = undocumented(new URL(request.url), ['workspace_id']);
+      if (bad) return bad;
       const wanted = new URL(request.url).searchParams.get('workspace_id');
       return ok({ data: state.workspaces.filter((w) => !wanted || w.id === wanted) });
     }),
@@ -421,6 +438,9 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
       const denied = unauthorized(request);
       if (denied) return denied;
       const url = new URL(request.url);
+      // https://www.zoho.com/bookings/help/api/v1/fetch-services.html: workspace_id (mandatory), service_id, staff_id.
+      const bad = undocumented(url, ['workspace_id', 'service_id', 'staff_id']);
+      if (bad) return bad;
       const workspace = workspaceOf(url);
       if (workspace instanceof Response) return workspace;
       const [serviceId, staffId] = [url.searchParams.get('service_id'), url.searchParams.get('staff_id')];
@@ -440,11 +460,18 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
       const denied = unauthorized(request);
       if (denied) return denied;
       const url = new URL(request.url);
-      const workspace = workspaceOf(url);
-      if (workspace instanceof Response) return workspace;
-      const service = state.services.find((s) => s.id === url.searchParams.get('service_id'));
+      // https://www.zoho.com/bookings/help/api/v1/fetch-staff.html: staff_id, service_id, staff_email ("contains"), all
+      // optional; no workspace_id.
+      const bad = undocumented(url, ['staff_id', 'service_id', 'staff_email']);
+      if (bad) return bad;
+      const [serviceId, staffId, email] = ['service_id', 'staff_id', 'staff_email'].map((n) => url.searchParams.get(n));
+      const service = state.services.find((s) => s.id === serviceId);
+      if (serviceId && !service) return refused('Invalid service_id');
       const data = state.staffs.filter(
-        (s) => s.workspaceId === workspace && (!service || service.staffIds.includes(s.id)),
+        (s) =>
+          (!service || service.staffIds.includes(s.id)) &&
+          (!staffId || s.id === staffId) &&
+          (!email || s.email.toLowerCase().includes(email.toLowerCase())),
       );
       return ok({
         data: data.map((s) => ({

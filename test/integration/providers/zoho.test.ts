@@ -132,7 +132,7 @@ describe('connect zoho', () => {
     expect(z.state.apiCalls).toEqual([
       'GET workspaces',
       `GET services?workspace_id=${ids.workspace}`,
-      `GET staffs?workspace_id=${ids.workspace}&service_id=${ids.intro}`,
+      `GET staffs?service_id=${ids.intro}`,
     ]);
   });
 
@@ -165,6 +165,33 @@ describe('connect zoho', () => {
       `"Intro call" (id ${ids.intro}, 30 mins), "Deep dive" (id ${ids.deepDive}, 1 hour), "Strategy session" (id ${ids.strategy}, 1 hour 30 mins)`,
     );
     expect(message).not.toContain('Meeting room'); // A RESOURCE service is not booked with a staff member.
+    expect(message).not.toContain('Yoga class'); // Nor a CLASS one.
+    await nothingStored();
+  });
+
+  it.each([
+    ['Yoga class', "a CLASS service has sessions that Zoho's Book Appointment API documents no way to book"],
+    ['4753814000000048072', 'a RESOURCE service is booked with a resource, not a staff member'],
+  ])(
+    'refuses --service %s with the reason Book Appointment cannot book it, and stores nothing',
+    async (wanted, reason) => {
+      await expect(connectWithCode(['--service', wanted, '--staff', 'Ann Smith'])).rejects.toMatchObject({
+        field: '--service',
+        message: expect.stringContaining(`cannot be booked: ${reason}`),
+        hint: expect.stringMatching(/^choose an APPOINTMENT service instead: "Intro call" \(30 mins\)/),
+      });
+      expect(z.state.apiCalls.some((c) => c.startsWith('GET staffs'))).toBe(false);
+      await nothingStored();
+    },
+  );
+
+  it('says why when the workspace has only services alsatalk-mcp cannot book', async () => {
+    z.state.services = z.state.services.filter((s) => s.service_type !== 'APPOINTMENT');
+    await expect(connectWithCode([])).rejects.toMatchObject({
+      field: '--service',
+      message: expect.stringContaining('"Yoga class" (1 hour): a CLASS service'),
+      hint: expect.stringContaining('APPOINTMENT'),
+    });
     await nothingStored();
   });
 
@@ -614,6 +641,20 @@ describe('disconnect zoho', () => {
 });
 
 describe('the fake keeps the wire honest', () => {
+  it('refuses a query parameter Fetch Staff does not document (workspace_id), as Zoho refuses a bad request', async () => {
+    await connectWithCode();
+    const token = [...z.state.tokens.keys()][0] ?? '';
+    const answer = await fetch(
+      `${z.apiBase}/bookings/v1/json/staffs?workspace_id=${ids.workspace}&service_id=${ids.intro}`,
+      {
+        headers: { Authorization: `Zoho-oauthtoken ${token}` },
+      },
+    );
+    expect(await answer.json()).toEqual({
+      response: { status: 'failure', message: 'Invalid input: unknown parameter workspace_id' },
+    });
+  });
+
   it('refuses a Book Appointment form field the reference does not list (timezone for time_zone), as Zoho refuses a bad request', async () => {
     await connectWithCode();
     const token = [...z.state.tokens.keys()][0] ?? '';
