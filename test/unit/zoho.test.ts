@@ -338,6 +338,7 @@ describe('fromZohoAppointment', () => {
 });
 
 describe('zohoFailure', () => {
+  const withPhone = { customerPhone: '+14155550123' };
   it.each([
     [
       'Please enter a valid phone number',
@@ -346,13 +347,17 @@ describe('zohoFailure', () => {
       /ask the customer for their phone number.*same details plus customer_phone.*only Zoho Bookings is tried again/,
     ],
     ['Contact number is mandatory', {}, 'invalid_input', /ask the customer/],
+    // Without a phone, any wording asks for it: Zoho documents it as mandatory in customer_details.
+    ['Mandatory fields are missing', {}, 'invalid_input', /ask the customer for their phone number/],
+    ['Invalid customer_details', {}, 'invalid_input', /ask the customer for their phone number/],
+    ['Slot not available for the selected staff', {}, 'invalid_input', /ask the customer for their phone number/],
     ['Invalid phone number', { customerPhone: '+1555' }, 'invalid_input', /check the number with the customer/],
-    ['Slot not available for the selected staff', {}, 'provider_rejected', /not free then/],
-    ['The staff is busy at the selected time', {}, 'provider_rejected', /not free then/],
+    ['Slot not available for the selected staff', withPhone, 'provider_rejected', /not free then/],
+    ['The staff is busy at the selected time', withPhone, 'provider_rejected', /not free then/],
     ['API limit exceeded for the day', {}, 'rate_limited', /retry tomorrow/],
     [
       'Invalid input for notes',
-      {},
+      withPhone,
       'provider_rejected',
       /call book_meeting again with the same details: only Zoho Bookings is tried again/,
     ],

@@ -114,20 +114,24 @@ export function zohoFailure(message: string, meeting: Pick<Meeting, 'customerPho
   const said = `Zoho said: "${truncate(redact(message), 300)}"`;
   const error = (code: ErrorCode, text: string, hint: string) =>
     new ProviderError(displayName, code, text, { hint, status: 200 });
-  if (/phone|contact.?(no|number)|mobile/i.test(message)) {
-    return meeting.customerPhone
-      ? error(
-          'invalid_input',
-          `Zoho Bookings refused the phone number ${meeting.customerPhone} (${said})`,
-          `check the number with the customer (E.164, e.g. +14155550123), then call book_meeting again with the same details and the corrected customer_phone: only Zoho Bookings is tried again`,
-        )
-      : error(
-          'invalid_input',
-          `Zoho Bookings needs the customer's phone number to book (${said})`,
-          'ask the customer for their phone number, then call book_meeting again with the same details plus customer_phone (E.164, e.g. +14155550123): only Zoho Bookings is tried again',
-        );
+  const spent = /limit|too many/i.test(message);
+  // Zoho documents the phone among the mandatory customer_details: without one, whatever its words, the phone is the
+  // fix to try first (only a spent daily allowance is about something else).
+  if (!meeting.customerPhone && !spent) {
+    return error(
+      'invalid_input',
+      `Zoho Bookings needs the customer's phone number to book (${said})`,
+      'ask the customer for their phone number, then call book_meeting again with the same details plus customer_phone (E.164, e.g. +14155550123): only Zoho Bookings is tried again',
+    );
   }
-  if (/limit|too many/i.test(message)) {
+  if (meeting.customerPhone && /phone|contact.?(no|number)|mobile/i.test(message)) {
+    return error(
+      'invalid_input',
+      `Zoho Bookings refused the phone number ${meeting.customerPhone} (${said})`,
+      `check the number with the customer (E.164, e.g. +14155550123), then call book_meeting again with the same details and the corrected customer_phone: only Zoho Bookings is tried again`,
+    );
+  }
+  if (spent) {
     return error(
       'rate_limited',
       `Zoho Bookings refused the call (${said})`,

@@ -453,6 +453,21 @@ describe('booking in Zoho Bookings', () => {
     expect(h.resend.state.emails).toHaveLength(2);
   });
 
+  it("asks for the phone when Zoho refuses a booking without one in other words than the phone's", async () => {
+    z.state.faults.inject('appointment', { status: 200, body: bookingFailure('Mandatory fields are missing') });
+    const { customer_phone: _phone, ...withoutPhone } = args;
+    const result = await h.client.callTool({ name: 'book_meeting', arguments: withoutPhone });
+    const entry = (result.structuredContent as { providers: Entry[] }).providers.find((p) => p.provider === 'zoho');
+    expect(entry).toMatchObject({
+      status: 'failed',
+      error: {
+        code: 'invalid_input',
+        message: `Zoho Bookings needs the customer's phone number to book (Zoho said: "Mandatory fields are missing")`,
+      },
+      remedy: expect.stringMatching(/^ask the customer for their phone number.*only Zoho Bookings is tried again$/),
+    });
+  });
+
   it('books without a phone number when the Zoho workspace does not require one, sending no phone_number at all', async () => {
     z.state.phoneRequired = false;
     const { customer_phone: _phone, ...withoutPhone } = args;
