@@ -29,6 +29,19 @@ function parseSendUpdates(raw: string | undefined): SendUpdates {
   return match;
 }
 
+/**
+ * What `all` or `externalOnly` trades: a second invitation, from Google, and Google's limit on invitations to external
+ * guests (https://support.google.com/a/answer/2905486: "If a user sends 10,000 invites in a short period, the user's
+ * calendar might go into read-only mode"), which then refuses events with 403 quotaExceeded for hours.
+ */
+function googleInvitationNote(sendUpdates: Exclude<SendUpdates, 'none'>): string {
+  const who = sendUpdates === 'all' ? 'the invitee' : 'an invitee who does not use Google Calendar';
+  return (
+    `Google will also e-mail its own invitation (--send-updates ${sendUpdates}) to ${who}, besides ours. ` +
+    "Google's invitations to guests outside your domain count against Calendar's sending limit; past it, Google refuses new events for a few hours (https://support.google.com/a/answer/2905486)."
+  );
+}
+
 /** Verifies the credentials and the calendar; returns what to store. */
 export async function connect(values: Readonly<Record<string, string>>, ctx: ConnectorContext): Promise<ConnectResult> {
   const clientId = values.clientId?.trim() ?? '';
@@ -113,8 +126,7 @@ export async function connect(values: Readonly<Record<string, string>>, ctx: Con
         `Google did not say whether calendar "${calendar.id}" allows Google Meet; the first booking will tell.`,
       );
   }
-  if (sendUpdates !== 'none')
-    notes.push(`Google will also e-mail its own invitation (--send-updates ${sendUpdates}), besides ours.`);
+  if (sendUpdates !== 'none') notes.push(googleInvitationNote(sendUpdates));
   return {
     account,
     settings: { clientId, calendarId, sendUpdates },

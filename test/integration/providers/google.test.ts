@@ -89,7 +89,7 @@ describe('connect google', () => {
       settings: { calendarId: 'team@group.calendar.google.com', sendUpdates: 'externalOnly' },
     });
     expect(h.output.join('\n')).toMatch(
-      /Note: Google will also e-mail its own invitation \(--send-updates externalOnly\)/,
+      /Note: Google will also e-mail its own invitation \(--send-updates externalOnly\) to an invitee who does not use Google Calendar, besides ours\. Google's invitations to guests outside your domain count against Calendar's sending limit/,
     );
   });
 
