@@ -32,27 +32,41 @@ interface ResendErrorValue {
   statusCode: number | null;
 }
 
-/** The single place where Resend's `{ data, error }` becomes our thrown error, with the next step for each case. */
+/** A key Resend no longer knows (deleted, revoked, mistyped): the one fix is a new key. */
+const newKey: [ErrorCode, string] = [
+  'auth_failed',
+  `reconnect Resend: ${reconnect} (with a key from https://resend.com/api-keys: this one was deleted or is not valid)`,
+];
+
+/**
+ * The single place where Resend's `{ data, error }` becomes our thrown error, with the next step for each case.
+ * Names and statuses: https://resend.com/docs/api-reference/errors
+ */
 export function fromResendError(error: ResendErrorValue): ProviderError {
   const message = `Resend: ${redact(error.message)}${error.statusCode ? ` (HTTP ${error.statusCode}, ${error.name})` : ''}`;
   const table: Record<string, [ErrorCode, string]> = {
-    missing_api_key: ['auth_failed', `reconnect Resend with a valid API key: ${reconnect}`],
-    invalid_api_key: ['auth_failed', `reconnect Resend with a valid API key: ${reconnect}`],
+    missing_api_key: newKey,
+    // 403 `invalid_api_key` is what Resend answered before: it now answers `validation_error` (below).
+    invalid_api_key: newKey,
     restricted_api_key: ['permission_denied', `use an API key with sending access: ${reconnect}`],
     invalid_from_address: [
       'email_failed',
       `reconnect Resend with a sender on a verified domain: ${reconnect} --from "Name <you@your-domain>"`,
     ],
-    rate_limit_exceeded: [
-      'rate_limited',
-      'Resend is rate-limiting this team (2 requests/s by default): retry in a few seconds',
-    ],
+    rate_limit_exceeded: ['rate_limited', 'Resend is rate-limiting this team: retry in a few seconds'],
     daily_quota_exceeded: [
       'rate_limited',
       'the Resend daily e-mail quota is used up: retry tomorrow or upgrade the Resend plan',
     ],
     monthly_quota_exceeded: ['rate_limited', 'the Resend monthly e-mail quota is used up: upgrade the Resend plan'],
-    concurrent_idempotent_requests: ['rate_limited', 'the same e-mail is still being sent: retry in a few seconds'],
+    concurrent_idempotent_requests: [
+      'in_progress',
+      'Resend is still sending this same e-mail for an earlier try: repeat the same call in a moment (the e-mail keeps its idempotency key, so it is never sent twice)',
+    ],
+    invalid_idempotent_request: [
+      'email_failed',
+      "Resend already took an e-mail with different content under this booking's idempotency key (kept 24 h), so it sends nothing: check https://resend.com/emails",
+    ],
     application_error:
       error.statusCode === null
         ? [
@@ -69,8 +83,9 @@ export function fromResendError(error: ResendErrorValue): ProviderError {
       `verify your domain at https://resend.com/domains and send from it: ${reconnect} --from "Name <you@your-domain>"`,
     ];
   }
-  if (!entry && error.statusCode === 400 && /api key is invalid/i.test(error.message)) {
-    entry = ['auth_failed', `reconnect Resend with a valid API key: ${reconnect}`];
+  // A deleted or unknown key: 401 on the sending endpoint, 400 on the others (`validation_error`, "API key is invalid").
+  if (!entry && (error.statusCode === 400 || error.statusCode === 401) && /api key is invalid/i.test(error.message)) {
+    entry = newKey;
   }
   const [code, hint] = entry ?? ['email_failed', 'fix what Resend describes, then retry'];
   return new ProviderError(displayName, code, message, {
@@ -100,12 +115,36 @@ export const resendClient = async (apiKey: string, baseUrl: string) =>
 /** Resend errors worth sending again (under the same idempotency key, so never a second e-mail): its side, not ours. */
 const transientErrors: ReadonlySet<string> = new Set([
   'rate_limit_exceeded',
-  'concurrent_idempotent_requests',
   'application_error',
   'internal_server_error',
 ]);
 
-/** The wait Resend asked for (its 429s carry `retry-after`; -1 when it named none), by the error it came with; absent: not worth a retry. */
+/**
+ * Whether sending again can help. A 409 `concurrent_idempotent_requests` is this same e-mail still in progress after an
+ * earlier try (its answer was lost, or it timed out): Resend says to retry it later
+ * (https://resend.com/docs/dashboard/emails/idempotency-keys). Other 4xx are ours to fix: sending again cannot help.
+ */
+const isTransient = ({ name, statusCode }: ResendErrorValue): boolean =>
+  name === 'concurrent_idempotent_requests' ||
+  (transientErrors.has(name) && (statusCode === null || statusCode >= 429));
+
+/** "In a moment" for an e-mail still in progress: Resend names no wait, and a send takes about a second. */
+const inProgressWaitMs = 1000;
+
+/**
+ * The wait (s) Resend asked for: `retry-after`, else, on a 429, `ratelimit-reset`
+ * (https://resend.com/docs/api-reference/rate-limit). Every answer carries `ratelimit-reset`, so only a 429's counts.
+ */
+function askedSeconds(error: ResendErrorValue, headers: Record<string, string> | null): number | undefined {
+  if (!headers) return undefined;
+  const all = new Headers(headers);
+  const seconds = retryAfterSeconds(all);
+  if (seconds !== undefined || error.name !== 'rate_limit_exceeded') return seconds;
+  const reset = Number(all.get('ratelimit-reset') ?? Number.NaN);
+  return Number.isFinite(reset) ? Math.max(0, Math.ceil(reset)) : undefined;
+}
+
+/** The wait Resend asked for (ms; -1 when it named none), by the error it came with; absent: not worth a retry. */
 const askedWait = new WeakMap<ProviderError, number>();
 
 /** Sends the invite and returns Resend's e-mail id; a send that failed on Resend's side or the network's is tried again. */
@@ -151,8 +190,8 @@ export async function sendInvite(input: SendInviteInput): Promise<string> {
       });
     if (result.error) {
       const error = fromResendError(result.error);
-      if (!transientErrors.has(result.error.name) || (result.error.statusCode ?? 500) < 429) throw error;
-      const seconds = result.headers ? retryAfterSeconds(new Headers(result.headers)) : undefined;
+      if (!isTransient(result.error)) throw error;
+      const seconds = askedSeconds(result.error, result.headers);
       if (result.error.name === 'rate_limit_exceeded' && seconds !== undefined && seconds * 1000 > maxRetryAfterMs) {
         // Longer than a booking waits: fail now, with the wait Resend asked for in the hint.
         throw new ProviderError(displayName, 'rate_limited', error.message, {
@@ -160,7 +199,8 @@ export async function sendInvite(input: SendInviteInput): Promise<string> {
           status: 429,
         });
       }
-      askedWait.set(error, seconds === undefined ? -1 : seconds * 1000);
+      const inProgress = result.error.name === 'concurrent_idempotent_requests';
+      askedWait.set(error, seconds !== undefined ? seconds * 1000 : inProgress ? inProgressWaitMs : -1);
       throw error;
     }
     if (!result.data?.id)

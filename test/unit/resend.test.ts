@@ -38,20 +38,45 @@ describe('parseSender', () => {
 const reconnect = 'npx alsatalk-mcp connect resend';
 
 describe('fromResendError', () => {
+  // https://resend.com/docs/api-reference/errors: a deleted or unknown key is `validation_error` "API key is invalid",
+  // 401 on the sending endpoint and 400 on the others; 403 `invalid_api_key` is what older pages listed.
   it.each([
+    ['validation_error', 'API key is invalid', 401],
+    ['validation_error', 'API key is invalid', 400],
     ['invalid_api_key', 'API key is invalid', 403],
-    [
-      'missing_api_key',
-      'Missing API key in the authorization header. Include the following header Authorization: Bearer YOUR_API_KEY in the request.',
-      401,
-    ],
-  ])('%s is auth_failed with the reconnect command', (name, message, statusCode) => {
+    ['missing_api_key', 'Missing API Key', 401],
+  ])('%s "%s" (HTTP %i) is auth_failed: reconnect Resend', (name, message, statusCode) => {
     const error = fromResendError({ name, message, statusCode });
     expect(error).toBeInstanceOf(ProviderError);
     expect(error.provider).toBe('Resend');
     expect(error.code).toBe('auth_failed');
     expect(error.status).toBe(statusCode);
-    expect(error.hint).toContain(reconnect);
+    expect(error.hint).toContain(`reconnect Resend: ${reconnect}`);
+  });
+
+  it('another validation_error at 400 stays email_failed', () => {
+    const error = fromResendError({ name: 'validation_error', message: 'Invalid `to` field.', statusCode: 400 });
+    expect(error.code).toBe('email_failed');
+  });
+
+  it('concurrent_idempotent_requests (409: the same e-mail still in progress) is in_progress', () => {
+    const error = fromResendError({
+      name: 'concurrent_idempotent_requests',
+      message: 'Same idempotency key used while original request is still in progress.',
+      statusCode: 409,
+    });
+    expect(error.code).toBe('in_progress');
+    expect(error.hint).toMatch(/repeat the same call in a moment/);
+  });
+
+  it('invalid_idempotent_request (409: the key was used with other content) is email_failed and says nothing was sent', () => {
+    const error = fromResendError({
+      name: 'invalid_idempotent_request',
+      message: 'Same idempotency key used with a different request payload.',
+      statusCode: 409,
+    });
+    expect(error.code).toBe('email_failed');
+    expect(error.hint).toMatch(/sends nothing/);
   });
 
   it('an unverified sender domain is permission_denied, pointing at the domain page', () => {
@@ -82,7 +107,7 @@ describe('fromResendError', () => {
   it('rate_limit_exceeded is rate_limited with a retry hint', () => {
     const error = fromResendError({
       name: 'rate_limit_exceeded',
-      message: 'Too many requests. You can only make 2 requests per second.',
+      message: 'Too many requests. You can only make 5 requests per second.',
       statusCode: 429,
     });
     expect(error.code).toBe('rate_limited');

@@ -1,0 +1,122 @@
+// Resend through a real MCP Client, real SQLite and the real keychain; msw plays Zoom and Resend as Resend's docs say:
+// a key deleted after connect, an e-mail still in progress (409), a 429 naming its wait.
+import { beforeEach, describe, expect, it } from 'vitest';
+import { zoom } from '../../../src/providers/zoom/manifest.js';
+import { futureDate } from '../../support/dates.js';
+import { useHarness, type Harness } from '../../support/harness.js';
+
+const harness = useHarness({ providers: [zoom] });
+let h: Harness;
+beforeEach(() => {
+  h = harness();
+});
+
+const reconnect = 'npx alsatalk-mcp connect resend';
+const args = {
+  customer_name: 'Ada Lovelace',
+  customer_email: 'ada@example.com',
+  booking_date: futureDate(35),
+  booking_time: '11:00',
+  timezone: 'Europe/Paris',
+};
+
+interface Output {
+  status: string;
+  email: { status: string; id?: string; error?: { code: string; message: string }; remedy?: string };
+}
+
+async function book(): Promise<{ output: Output; ms: number }> {
+  const started = Date.now();
+  const result = await h.client.callTool({ name: 'book_meeting', arguments: args });
+  expect(result.isError).toBeFalsy();
+  return { output: result.structuredContent as Output, ms: Date.now() - started };
+}
+
+/** Resend's answer for an e-mail whose first request, under the same idempotency key, is not finished. */
+const inProgress = {
+  status: 409,
+  body: {
+    statusCode: 409,
+    name: 'concurrent_idempotent_requests',
+    message: 'Same idempotency key used while original request is still in progress.',
+  },
+};
+
+describe('a key deleted in Resend after connect', () => {
+  it('fails the e-mail as auth_failed, naming the reconnect command; the meeting stays booked', async () => {
+    await h.connectZoom();
+    await h.connectResend();
+    h.resend.state.apiKey = 're_the_key_that_replaced_it_000'; // the stored key is now unknown: 401 on sending
+    const { output } = await book();
+    expect(output.status).toBe('booked');
+    expect(output.email).toMatchObject({
+      status: 'failed',
+      error: { code: 'auth_failed', message: expect.stringContaining('HTTP 401, validation_error') },
+      remedy: expect.stringContaining(`reconnect Resend: ${reconnect}`),
+    });
+    expect(h.resend.state.emails).toHaveLength(0);
+  });
+});
+
+describe('an e-mail still in progress (409 concurrent_idempotent_requests)', () => {
+  beforeEach(async () => {
+    await h.connectZoom();
+    await h.connectResend();
+  });
+
+  it('is sent again after a moment under the same idempotency key, and the invitee gets one e-mail', async () => {
+    h.resend.state.faults.inject('send', inProgress);
+    const { output, ms } = await book();
+    expect(output.email).toMatchObject({ status: 'sent', id: h.resend.state.emails[0]?.id });
+    expect(h.resend.state.emails).toHaveLength(1);
+    const [first, second] = h.resend.state.sendAttempts;
+    expect(h.resend.state.sendAttempts).toHaveLength(2);
+    expect(first).toMatch(/^alsatalk-/);
+    expect(second).toBe(first);
+    expect(ms).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('still in progress after the retries: in_progress, and the repeat sends it once', async () => {
+    h.resend.state.faults.inject('send', { ...inProgress, times: 3 });
+    const { output } = await book();
+    expect(output.email).toMatchObject({
+      status: 'failed',
+      error: { code: 'in_progress' },
+      remedy: expect.stringMatching(/repeat the same call in a moment/),
+    });
+    expect(h.resend.state.sendAttempts).toHaveLength(3);
+    const again = await book();
+    expect(again.output.email).toMatchObject({ status: 'sent' });
+    expect(h.resend.state.emails).toHaveLength(1);
+  });
+});
+
+describe('rate-limited (429) with only ratelimit-reset naming the wait', () => {
+  beforeEach(async () => {
+    await h.connectZoom();
+    await h.connectResend();
+  });
+  const limited = (seconds: number) => ({
+    status: 429,
+    headers: { 'ratelimit-limit': '2', 'ratelimit-remaining': '0', 'ratelimit-reset': String(seconds) },
+    body: { statusCode: 429, name: 'rate_limit_exceeded', message: 'Too many requests.' },
+  });
+
+  it('waits the 1 s it names, then sends', async () => {
+    h.resend.state.faults.inject('send', limited(1));
+    const { output, ms } = await book();
+    expect(output.email).toMatchObject({ status: 'sent' });
+    expect(ms).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('a 60 s wait fails at once, with the wait in the remedy', async () => {
+    h.resend.state.faults.inject('send', { ...limited(60), times: 3 });
+    const { output } = await book();
+    expect(output.email).toMatchObject({
+      status: 'failed',
+      error: { code: 'rate_limited' },
+      remedy: expect.stringMatching(/repeat the same call after 60 s/),
+    });
+    expect(h.resend.state.sendAttempts).toHaveLength(1);
+  });
+});
