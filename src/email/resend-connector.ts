@@ -1,7 +1,8 @@
 // Resend as a connector: the API key and sender address `connect resend` checks and stores.
-// API reference: https://resend.com/docs/api-reference/domains/list-domains
+// API reference: https://resend.com/docs/api-reference/domains/list-domains (and get-domain, for a partly verified domain)
 import { InputError, ProviderError } from '../errors.js';
 import type { Connector } from '../providers/provider.js';
+import { domainNote, domainsPage } from './resend-domain.js';
 import { displayName, fromResendError, id, parseSender, resendClient } from './resend.js';
 
 export const resend: Connector = {
@@ -67,15 +68,10 @@ export const resend: Connector = {
     } else {
       const domains = listed.data?.data ?? [];
       const match = domains.find((d) => d.name.toLowerCase() === sender.domain);
-      if (!match) {
-        notes.push(
-          `The domain ${sender.domain} is not in this Resend account: Resend will only deliver to your own address until you add and verify it at https://resend.com/domains.`,
-        );
-      } else if (match.status !== 'verified') {
-        notes.push(
-          `The domain ${sender.domain} is ${match.status} in Resend, not yet verified: e-mails to invitees will fail until it is.`,
-        );
-      }
+      const note = match
+        ? await domainNote(match, () => client.domains.get(match.id))
+        : `The domain ${sender.domain} is not in this Resend account: Resend refuses to send from it until you add and verify it at ${domainsPage}.`;
+      if (note) notes.push(note);
     }
     return { account: from, settings: { from }, secrets: { api_key: apiKey }, notes };
   },

@@ -1,7 +1,8 @@
 // Resend through a real MCP Client, real SQLite and the real keychain; msw plays Zoom and Resend as Resend's docs say:
-// a key deleted after connect, an e-mail still in progress (409), a 429 naming its wait.
+// a key deleted after connect, an e-mail still in progress (409), a 429 naming its wait, and each domain status at connect.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { zoom } from '../../../src/providers/zoom/manifest.js';
+import type { FakeDomain } from '../../../src/sandbox/fakes/resend.js';
 import { futureDate } from '../../support/dates.js';
 import { useHarness, type Harness } from '../../support/harness.js';
 
@@ -118,5 +119,51 @@ describe('rate-limited (429) with only ratelimit-reset naming the wait', () => {
       remedy: expect.stringMatching(/repeat the same call after 60 s/),
     });
     expect(h.resend.state.sendAttempts).toHaveLength(1);
+  });
+});
+
+describe('connect resend says what the sender domain status means for sending', () => {
+  const notes = () => h.output.filter((l) => l.startsWith('Note:')).join('\n');
+
+  it.each<[string, Omit<FakeDomain, 'name'>]>([
+    ['partially_verified, sending verified and receiving pending', { status: 'partially_verified' }],
+    ['partially_failed, sending verified and receiving failed', { status: 'partially_failed' }],
+  ])('%s: no warning, and the invitee is e-mailed', async (_, domain) => {
+    Object.assign(h.resend.state.domains[0]!, domain);
+    await h.connectZoom();
+    await h.connectResend();
+    expect(notes()).toBe('');
+    expect((await book()).output.email).toMatchObject({ status: 'sent' });
+  });
+
+  it.each<[Omit<FakeDomain, 'name'>, RegExp]>([
+    [
+      { status: 'partially_verified', sending: 'pending', receiving: 'verified' },
+      /acme\.test is partially_verified in Resend: its receiving side is verified but its sending records \(SPF, DKIM\) are not/,
+    ],
+    [
+      { status: 'partially_failed', sending: 'failed', receiving: 'verified' },
+      /acme\.test is partially_failed in Resend: its receiving side is verified but its sending records \(SPF, DKIM\) are not/,
+    ],
+    [{ status: 'pending' }, /acme\.test is pending in Resend, not yet verified: Resend is still checking/],
+    [{ status: 'not_started' }, /acme\.test is not_started in Resend.*"Verify DNS Records"/],
+    [
+      { status: 'failed' },
+      /acme\.test failed verification in Resend \(its DNS records were not found within 72 hours\)/,
+    ],
+    [{ status: 'temporary_failure' }, /can no longer find the DNS records of acme\.test.*72 hours/],
+  ])('%j: warns at connect, and the send is refused as permission_denied', async (domain, note) => {
+    Object.assign(h.resend.state.domains[0]!, domain);
+    await h.connectZoom();
+    await h.connectResend();
+    expect(notes()).toMatch(note);
+    expect(notes()).toContain('https://resend.com/domains');
+    expect((await book()).output.email).toMatchObject({ status: 'failed', error: { code: 'permission_denied' } });
+  });
+
+  it('a domain not in the account: Resend refuses to send from it until it is added and verified', async () => {
+    h.resend.state.domains[0]!.name = 'other.test';
+    await h.connectResend();
+    expect(notes()).toMatch(/acme\.test is not in this Resend account: Resend refuses to send from it/);
   });
 });
