@@ -15,6 +15,7 @@ import {
   refineApiFailure,
   sendUpdatesValues,
   type SendUpdates,
+  usageLimit,
 } from './wire.js';
 
 function parseSendUpdates(raw: string | undefined): SendUpdates {
@@ -88,9 +89,12 @@ export async function connect(values: Readonly<Record<string, string>>, ctx: Con
     calendar = calendarResource.safeParse(body).data;
   } catch (error) {
     const { converted, body } = await convert(error);
-    if (refineApiFailure(converted.status, body, calendarId, reconnect)?.code === 'rate_limited') {
+    const refined = refineApiFailure(converted.status, body, calendarId, reconnect);
+    if (refined?.code === 'rate_limited') {
+      // A per-minute limit passes in a minute; Calendar's usage limits and the daily quota last hours.
+      const short = usageLimit(converted.status, body) === 'short';
       throw new ProviderError(displayName, 'rate_limited', converted.message, {
-        hint: 'Google is rate-limiting this account: connect again in a minute',
+        hint: short ? 'Google is rate-limiting this account: connect again in a minute' : refined.hint,
         status: converted.status,
       });
     }

@@ -163,6 +163,18 @@ describe('connect google', () => {
     );
   });
 
+  it.each([
+    ['rateLimitExceeded', /^Google is rate-limiting this account: connect again in a minute$/],
+    ['dailyLimitExceeded', /daily Calendar API quota: retry this provider tomorrow/],
+  ] as const)(
+    'refuses a 403 %s on reading the calendar with how long to wait, and stores nothing',
+    async (reason, hint) => {
+      g.state.faults.inject('getCalendar', googleFault(reason));
+      await expect(connectGoogle()).rejects.toMatchObject({ code: 'rate_limited', hint: expect.stringMatching(hint) });
+      expect(h.ctx.connections.get('google')).toBeUndefined();
+    },
+  );
+
   it('refuses an unknown --send-updates before calling Google', async () => {
     await expect(connectGoogle(['--send-updates', 'everyone'])).rejects.toMatchObject({
       field: '--send-updates',
