@@ -1,4 +1,5 @@
-// Calendly's pure mappers: the invitee body, the availability window and slot matching, the one-click link, event type choice.
+// Calendly's pure mappers: the invitee body, the availability window and slot matching, the single-use link and what the
+// invitee does on it, event type choice.
 import { DateTime } from 'luxon';
 import { waitFor } from '../../src/http/failure.js';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import {
   matchEventType,
   requiredQuestions,
 } from '../../src/providers/calendly/event-types.js';
+import { inviteeStep } from '../../src/providers/calendly/link-step.js';
 import { availabilityWindow, findSlot, nearbyTimes } from '../../src/providers/calendly/slots.js';
 import {
   confirmationUrl,
@@ -159,27 +161,21 @@ describe('findSlot and nearbyTimes', () => {
 describe('confirmationUrl', () => {
   const booking = 'https://calendly.com/d/abc-123/intro-call';
 
-  it('opens the single-use link on the exact UTC time, on the local date, with name and e-mail filled in', () => {
+  it('sends only what Calendly documents for a booking page: the local month and date, the name and the e-mail', () => {
     const url = new URL(
       confirmationUrl(
         booking,
         sampleMeeting('2026-01-15T09:00', 'Pacific/Auckland', { customerEmail: 'ada+x@example.com' }),
-        true,
       ),
     );
-    expect(url.pathname).toBe('/d/abc-123/intro-call/2026-01-14T20:00:00Z');
-    expect(Object.fromEntries(url.searchParams)).toEqual({
-      month: '2026-01',
-      date: '2026-01-15',
-      name: 'Ada Lovelace',
-      email: 'ada+x@example.com',
-    });
+    // No start time in the path: that is documented for public event pages, not single-use links.
+    expect(url.pathname).toBe('/d/abc-123/intro-call');
     expect(url.search).toBe('?month=2026-01&date=2026-01-15&name=Ada%20Lovelace&email=ada%2Bx%40example.com');
   });
 
-  it('without the time, opens the day only, and keeps what the link already carries', () => {
+  it('keeps what the link already carries', () => {
     const url = new URL(
-      confirmationUrl(`${booking}/?utm_source=x`, sampleMeeting('2026-01-31T23:30', 'America/St_Johns'), false),
+      confirmationUrl(`${booking}/?utm_source=x`, sampleMeeting('2026-01-31T23:30', 'America/St_Johns')),
     );
     expect(url.pathname).toBe('/d/abc-123/intro-call/');
     expect(url.searchParams.get('utm_source')).toBe('x');
@@ -187,18 +183,48 @@ describe('confirmationUrl', () => {
     expect(url.searchParams.get('date')).toBe('2026-01-31');
   });
 
-  it('fromSchedulingLink keeps the raw link as the id and asks the invitee to confirm', () => {
-    expect(fromSchedulingLink(booking, sampleMeeting('2026-01-15T14:00', 'America/New_York'), true, 'why')).toEqual({
+  it('fromSchedulingLink keeps the raw link as the id and says what the invitee does on it', () => {
+    const meeting = sampleMeeting('2026-01-15T14:00', 'America/New_York');
+    expect(fromSchedulingLink(booking, meeting, inviteeStep(meeting, { offered: true }), 'why')).toEqual({
       externalId: booking,
       links: [
         {
-          label: 'Confirm your time (one click)',
-          url: `${booking}/2026-01-15T19:00:00Z?month=2026-01&date=2026-01-15&name=Ada%20Lovelace&email=ada%40example.com`,
+          label: 'Pick 14:00 and confirm',
+          url: `${booking}?month=2026-01&date=2026-01-15&name=Ada%20Lovelace&email=ada%40example.com`,
         },
       ],
       confirmation: 'invitee_must_confirm',
+      inviteeAction: 'pick 14:00 and confirm',
       note: 'why',
     });
+  });
+});
+
+describe('inviteeStep', () => {
+  const meeting = sampleMeeting('2026-01-15T14:00', 'America/New_York');
+
+  it('asks for the agreed time, and for what else the page asks, never "one click"', () => {
+    expect(inviteeStep(meeting, { offered: true })).toEqual({
+      label: 'Pick 14:00 and confirm',
+      action: 'pick 14:00 and confirm',
+    });
+    expect(inviteeStep(meeting, { offered: true }, 'answer its question (Company)')).toEqual({
+      label: 'Pick 14:00, answer its question (Company) and confirm',
+      action: 'pick 14:00, answer its question (Company) and confirm',
+    });
+    expect(inviteeStep(meeting, { offered: 'unknown' }).action).toBe(
+      'pick 14:00 (if it is not listed, another time) and confirm',
+    );
+  });
+
+  it('asks for another time when Calendly does not offer the agreed one, naming the open ones', () => {
+    expect(inviteeStep(meeting, { offered: false, open: ['13:30', '15:00'] })).toEqual({
+      label: 'Choose a time and confirm',
+      action: 'choose another time (14:00 is not open in Calendly; open that day: 13:30, 15:00) and confirm',
+    });
+    expect(inviteeStep(meeting, { offered: false, open: [], taken: true }).action).toBe(
+      'choose another time (14:00 was just taken in Calendly; nothing else is open that day) and confirm',
+    );
   });
 });
 
@@ -300,10 +326,12 @@ describe('directBlocker', () => {
       reason:
         'the event type "Intro call" (intro-call, 30 min) has required questions (Company) that a direct booking would have to answer',
       fix: 'make those questions optional in Calendly',
+      ask: 'answer its question (Company)',
     });
     expect(directBlocker(phone, sampleMeeting())).toEqual({
       reason: `the event type "Intro call" (intro-call, 30 min) needs the invitee's phone number (the host calls them)`,
       fix: "give the invitee's phone number (customer_phone)",
+      ask: 'give your phone number',
     });
     expect(
       directBlocker(phone, sampleMeeting(undefined, undefined, { customerPhone: '+14155550123' })),

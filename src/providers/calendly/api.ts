@@ -1,4 +1,4 @@
-// Calendly: books through the Scheduling API (POST /invitees) or sends a one-click single-use link (session.ts), with a
+// Calendly: books through the Scheduling API (POST /invitees) or sends a single-use link the invitee books on (session.ts), with a
 // Personal Access Token or the user's own OAuth app (browser sign-in, see oauth.ts); connect.ts connects.
 // API reference: https://developer.calendly.com/api-docs/ · flow: https://developer.calendly.com/schedule-events-with-ai-agents
 import type { ProviderImplementation } from '../lazy.js';

@@ -10,36 +10,42 @@ import { calendly, tokenHelp } from './manifest.js';
 import { describeCalendlyError, displayName, eventTypePage, type CalendlyEventType } from './wire.js';
 
 export const reconnect = connectCommand(calendly.id);
+/** "event_types:read scope", "event_types:read and availability:read scopes". */
+const scopeNames = (scopes: readonly string[]): string =>
+  scopes.length === 1 ? `${scopes[0]} scope` : `${scopes.slice(0, -1).join(', ')} and ${scopes.at(-1)} scopes`;
 /** Safety stop for pagination: 50 pages of 100 event types. */
 const maxPages = 50;
 
 /** How a connection was authorized decides what a 401, or a missing scope, asks the user to do. */
 export interface Credential {
   reauthHint: string;
-  /** The fix for a missing scope, ending with the command to run. */
-  needScope: (scope: string) => string;
+  /** The fix for missing scopes, ending with the command to run. */
+  needScope: (scopes: readonly string[]) => string;
 }
 
 export const patCredential: Credential = {
   reauthHint: `reconnect Calendly with a new Personal Access Token (${tokenHelp}): ${reconnect}`,
-  needScope: (scope) => `create a Personal Access Token with the ${scope} scope, then ${reconnect}`,
+  needScope: (scopes) => `create a Personal Access Token with the ${scopeNames(scopes)}, then ${reconnect}`,
 };
 
 export const oauthCredential = (clientId: string): Credential => ({
   reauthHint: `sign in to Calendly again: ${reconnect} --client-id ${clientId}`,
-  needScope: (scope) =>
-    `give the Calendly OAuth app the ${scope} scope, then sign in again: ${reconnect} --client-id ${clientId}`,
+  needScope: (scopes) =>
+    `give the Calendly OAuth app the ${scopeNames(scopes)}, then sign in again: ${reconnect} --client-id ${clientId}`,
 });
 
-/** The call being made, for a 403's hint: which scope the token lacks. */
-const scopeFor = {
-  user: 'users:read',
-  eventTypes: 'event_types:read',
-  availability: 'availability:read',
-  invitee: 'scheduled_events:write',
-  link: 'scheduling_links:write',
-  event: 'scheduled_events:read',
-};
+/**
+ * The call being made, for a 403's hint: which scopes the token may lack. Calendly's scope catalogue files
+ * GET /event_type_available_times under event_types:read, its endpoint page under availability:read: both are named.
+ */
+export const scopeFor = {
+  user: ['users:read'],
+  eventTypes: ['event_types:read'],
+  availability: ['event_types:read', 'availability:read'],
+  invitee: ['scheduled_events:write'],
+  link: ['scheduling_links:write'],
+  event: ['scheduled_events:read'],
+} as const;
 export type Step = keyof typeof scopeFor;
 
 /** convertFailure with Calendly's specifics: the scope a 403 lacks; keeps the body for `already_filled`. */

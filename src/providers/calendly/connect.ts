@@ -80,7 +80,7 @@ export async function connect(values: Readonly<Record<string, string>>, ctx: Con
     throw new InputError(
       '--mode',
       `"${values.mode}" is not a booking mode`,
-      'use auto (book directly, else send a one-click link), direct, or link',
+      'use auto (book directly, else send a single-use link), direct, or link',
     );
   const granted = await access(values, ctx);
   const api = createApi(apiBase(ctx), ctx.timeoutMs, async () => granted.accessToken);
@@ -107,10 +107,10 @@ export async function connect(values: Readonly<Record<string, string>>, ctx: Con
   const listed = candidates.length > 0 ? candidates.map(describeEventType).join(', ') : 'none (create one in Calendly)';
   const notes = [
     mode === 'link'
-      ? 'Bookings send the invitee a one-click single-use Calendly link.'
+      ? "Bookings send the invitee a single-use Calendly link, opened on the meeting's day, on which they pick the time and confirm."
       : mode === 'direct'
         ? 'Bookings are made directly in Calendly (no link fallback).'
-        : 'Bookings are made directly in Calendly, or, when that is not possible, the invitee gets a one-click single-use link.',
+        : 'Bookings are made directly in Calendly, or, when that is not possible, the invitee gets a single-use link on which they pick the time and confirm.',
     granted.settings.auth === 'oauth'
       ? `The OAuth app needs the scopes: ${scopes}.`
       : `If the token was created with scopes, it needs: ${scopes}.`,

@@ -52,20 +52,28 @@ export function locationFor(
   return { missing: 'a location the invitee types in' };
 }
 
-/** Why a direct booking cannot be made without asking the invitee, and what would allow it; undefined when it can be. */
-export function directBlocker(t: CalendlyEventType, meeting: Meeting): { reason: string; fix: string } | undefined {
+/**
+ * Why a direct booking cannot be made without asking the invitee, what would allow it, and what the invitee is asked on
+ * the booking page instead (`ask`, an imperative clause); undefined when it can be made.
+ */
+export function directBlocker(
+  t: CalendlyEventType,
+  meeting: Meeting,
+): { reason: string; fix: string; ask: string } | undefined {
   const questions = requiredQuestions(t);
   if (questions.length > 0) {
     return {
       reason: `the event type ${describeEventType(t)} has required questions (${questions.join(', ')}) that a direct booking would have to answer`,
       fix: 'make those questions optional in Calendly',
+      ask: `answer ${questions.length === 1 ? 'its question' : 'its questions'} (${questions.join(', ')})`,
     };
   }
   const { missing } = locationFor(t, meeting);
   if (!missing) return undefined;
-  const fix =
-    t.locations?.[0]?.kind === 'outbound_call'
-      ? "give the invitee's phone number (customer_phone)"
-      : 'give the event type a fixed location in Calendly';
-  return { reason: `the event type ${describeEventType(t)} needs ${missing}`, fix };
+  const call = t.locations?.[0]?.kind === 'outbound_call';
+  return {
+    reason: `the event type ${describeEventType(t)} needs ${missing}`,
+    fix: call ? "give the invitee's phone number (customer_phone)" : 'give the event type a fixed location in Calendly',
+    ask: call ? 'give your phone number' : 'enter the location',
+  };
 }

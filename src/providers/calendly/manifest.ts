@@ -84,7 +84,7 @@ export const calendly = lazyProvider(
         flag: 'mode',
         key: 'mode',
         label: 'Booking mode',
-        help: 'auto (default: book directly, else send a one-click link), direct, or link',
+        help: 'auto (default: book directly, else send a single-use link on which the invitee picks the time and confirms), direct, or link',
         optional: true,
       },
     ],

@@ -1,13 +1,15 @@
 // A Calendly booking: directly through the Scheduling API (POST /invitees) when the event type and the time allow it,
-// else (mode auto or link) a one-click single-use link; and the look-up of a direct booking an interrupted call made.
+// else (mode auto or link) a single-use link on which the invitee books; and the look-up of a direct booking an
+// interrupted call made.
 // Flow: https://developer.calendly.com/schedule-events-with-ai-agents
 import { DateTime } from 'luxon';
 import { ProviderError } from '../../errors.js';
 import type { Http } from '../../http/client.js';
 import type { BookedMeeting, Meeting } from '../../meeting.js';
 import type { ProviderSession } from '../provider.js';
-import { convert, parse, reconnect, type Credential } from './calls.js';
+import { convert, parse, reconnect, scopeFor, type Credential } from './calls.js';
 import { describeEventType, directBlocker, locationFor } from './event-types.js';
+import { inviteeStep, type SlotState } from './link-step.js';
 import { pickEventType } from './pick-event-type.js';
 import type { Mode, Settings } from './settings.js';
 import { availabilityWindow, findSlot, meetingDay, meetingTime, nearbyTimes } from './slots.js';
@@ -42,25 +44,29 @@ export class CalendlySession implements ProviderSession {
   async book(meeting: Meeting, signal: AbortSignal): Promise<BookedMeeting> {
     const { eventType, choice } = await pickEventType(this.api, this.settings, this.credential, meeting, signal);
     const mode: Mode = this.settings.mode;
+    const blocker = directBlocker(eventType, meeting);
     if (mode === 'link')
       return this.#link(
         eventType,
         meeting,
         signal,
         'This connection books by link (--mode link), so a single-use Calendly link was sent.',
+        undefined,
+        blocker?.ask,
       );
-    const blocker = directBlocker(eventType, meeting);
     if (blocker) {
       if (mode === 'direct') {
         throw new ProviderError(displayName, 'provider_rejected', `cannot book directly: ${blocker.reason}`, {
-          hint: `${blocker.fix}, or let a one-click link be sent instead: ${reconnect} --mode auto`,
+          hint: `${blocker.fix}, or let a single-use link be sent instead: ${reconnect} --mode auto`,
         });
       }
       return this.#link(
         eventType,
         meeting,
         signal,
-        `${capitalize(blocker.reason)}, so a one-click link was sent instead; the invitee answers on the page.`,
+        `${capitalize(blocker.reason)}, so a single-use link was sent instead of a direct booking.`,
+        undefined,
+        blocker.ask,
       );
     }
 
@@ -74,12 +80,14 @@ export class CalendlySession implements ProviderSession {
           eventType,
           meeting,
           signal,
-          `Calendly refused to show availability (${converted.message}): the plan or the token's scope does not allow it, so a one-click link was sent instead.`,
+          `Calendly refused to show availability (${converted.message}): the plan or the token's scopes (${scopeFor.availability.join(' and ')}) do not allow it, so a single-use link was sent instead.`,
+          { offered: 'unknown' },
         );
       throw converted;
     }
     const when = `${meetingTime(meeting)} on ${meetingDay(meeting)}`;
-    if (!findSlot(times, meeting)) {
+    const slot = findSlot(times, meeting);
+    if (!slot) {
       const open = nearbyTimes(times, meeting);
       const openText = open.length > 0 ? `open that day: ${open.join(', ')}` : 'nothing is open that day';
       if (mode === 'direct') {
@@ -100,7 +108,7 @@ export class CalendlySession implements ProviderSession {
         meeting,
         signal,
         `Calendly does not offer ${when} (${openText}), so a single-use link was sent instead of a direct booking.`,
-        false,
+        { offered: false, open },
       );
     }
 
@@ -119,7 +127,14 @@ export class CalendlySession implements ProviderSession {
             meeting,
             signal,
             `${when} was taken in Calendly just before booking (already_filled), so a single-use link was sent instead.`,
-            false,
+            {
+              offered: false,
+              taken: true,
+              open: nearbyTimes(
+                times.filter((t) => t !== slot),
+                meeting,
+              ),
+            },
           );
         throw new ProviderError(
           displayName,
@@ -134,11 +149,11 @@ export class CalendlySession implements ProviderSession {
             eventType,
             meeting,
             signal,
-            `Calendly refused to book directly (${converted.message}): the plan or the token's scope (scheduled_events:write) does not allow it, so a one-click link was sent instead.`,
-            true,
+            `Calendly refused to book directly (${converted.message}): the plan or the token's scope (scheduled_events:write) does not allow it, so a single-use link was sent instead.`,
+            { offered: true },
           );
         throw new ProviderError(displayName, 'permission_denied', converted.message, {
-          hint: `check the plan, or ${this.credential.needScope('scheduled_events:write')}; or send one-click links instead: ${reconnect} --mode link`,
+          hint: `check the plan, or ${this.credential.needScope(scopeFor.invitee)}; or send single-use links instead: ${reconnect} --mode link`,
           status: 403,
         });
       }
@@ -230,21 +245,24 @@ export class CalendlySession implements ProviderSession {
   }
 
   /**
-   * A single-use link for one booking. `atTime` says whether the exact start is open (then the link opens on it); when
-   * unknown (link mode), availability is looked up, and any failure to do so only means the day is opened instead.
+   * A single-use link for one booking, and what the invitee does on it. `slot` says whether Calendly offers the start;
+   * when not given (link mode, an event type that asks questions), availability is looked up, and a failure to do so
+   * leaves it unknown. `ask` is what the page asks beyond the time.
    */
   async #link(
     eventType: CalendlyEventType,
     meeting: Meeting,
     signal: AbortSignal,
     why: string,
-    atTime?: boolean,
+    slot?: SlotState,
+    ask?: string,
   ): Promise<BookedMeeting> {
-    const offered =
-      atTime ??
+    const state: SlotState =
+      slot ??
       (await this.#availableTimes(eventType, meeting, signal).then(
-        (times) => findSlot(times, meeting) !== undefined,
-        () => false,
+        (times): SlotState =>
+          findSlot(times, meeting) ? { offered: true } : { offered: false, open: nearbyTimes(times, meeting) },
+        (): SlotState => ({ offered: 'unknown' }),
       ));
     let raw: unknown;
     try {
@@ -258,9 +276,8 @@ export class CalendlySession implements ProviderSession {
       throw (await convert(error, 'link', this.credential)).error;
     }
     const { booking_url: bookingUrl } = parse(schedulingLink, raw, 'POST /scheduling_links').resource;
-    const opens = offered
-      ? `The link opens on ${meetingTime(meeting)} on ${meetingDay(meeting)} with the invitee's name and e-mail filled in, so confirming is one click.`
-      : `The link opens on ${meetingDay(meeting)} with the invitee's name and e-mail filled in; the invitee picks the time.`;
-    return fromSchedulingLink(bookingUrl, meeting, offered, `${why} ${opens}`);
+    const step = inviteeStep(meeting, state, ask);
+    const opens = `The link opens Calendly's booking page on ${meetingDay(meeting)} with the invitee's e-mail filled in (and the name, where the page asks for a full name); the invitee must ${step.action}.`;
+    return fromSchedulingLink(bookingUrl, meeting, step, `${why} ${opens}`);
   }
 }

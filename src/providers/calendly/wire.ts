@@ -160,14 +160,14 @@ export function toInviteeRequest(
   };
 }
 /**
- * The single-use link, opened on the meeting's day with the invitee's name and e-mail filled in. With `atTime`, the
- * exact start is added as a path segment, as in the `scheduling_url` of available times
- * (`…/2020-01-02T20:00:00Z?month=2020-01&date=2020-01-02`), so the page opens on that time (help center:
- * https://help.calendly.com/hc/en-us/articles/226766767).
+ * The single-use link with only what Calendly's help centre documents for a booking page: `month` and `date` (the page
+ * opens on the meeting's day, as in the `scheduling_url` of available times) and the prefill `name` and `email`
+ * (https://help.calendly.com/hc/en-us/articles/226766767). A start time appended to the path is documented for public
+ * event pages only, so the invitee picks the time; `first_name`/`last_name` fit only event types that ask for them,
+ * which the API does not say, so the full `name` is sent.
  */
-export function confirmationUrl(bookingUrl: string, meeting: Meeting, atTime: boolean): string {
+export function confirmationUrl(bookingUrl: string, meeting: Meeting): string {
   const url = new URL(bookingUrl);
-  if (atTime) url.pathname = `${url.pathname.replace(/\/+$/, '')}/${toUtc(meeting.start)}`;
   const local = meeting.start.setZone(meeting.timezone);
   const params = new URLSearchParams(url.search);
   params.set('month', local.toFormat('yyyy-MM'));
@@ -194,12 +194,24 @@ export function fromDirectBooking(
   return { externalId: invitee.event, ...(joinUrl ? { joinUrl } : {}), links, confirmation: 'confirmed', note };
 }
 
-/** Pure mapper: a single-use scheduling link to a booking the invitee confirms. */
-export function fromSchedulingLink(bookingUrl: string, meeting: Meeting, atTime: boolean, note: string): BookedMeeting {
+/** What the invitee does on the link's page: the link's label and the same as an imperative clause. */
+export interface InviteeStep {
+  label: string;
+  action: string;
+}
+
+/** Pure mapper: a single-use scheduling link to a booking the invitee makes on the page. */
+export function fromSchedulingLink(
+  bookingUrl: string,
+  meeting: Meeting,
+  step: InviteeStep,
+  note: string,
+): BookedMeeting {
   return {
     externalId: bookingUrl,
-    links: [{ label: 'Confirm your time (one click)', url: confirmationUrl(bookingUrl, meeting, atTime) }],
+    links: [{ label: step.label, url: confirmationUrl(bookingUrl, meeting) }],
     confirmation: 'invitee_must_confirm',
+    inviteeAction: step.action,
     note,
   };
 }

@@ -23,6 +23,12 @@ const eventTypeUri = (slug: string) =>
   c.eventTypeUri(c.state.eventTypes.find((t) => t.slug === slug) ?? c.state.eventTypes[0]!);
 const utc = (at: DateTime) => at.toUTC().toFormat("yyyy-MM-dd'T'HH:mm:ss'Z'");
 const posts = (path: string) => c.state.calls.filter((call) => call.startsWith(`POST ${path}`));
+/** The single-use link as the invitee gets it: the day and their details, nothing Calendly does not document. */
+const linkFor = (bookingUrl = '') =>
+  `${bookingUrl}?month=${date.slice(0, 7)}&date=${date}&name=Ada%20Lovelace&email=ada%2Bcalls%40example.com`;
+const day = () => start().setLocale('en-US').toFormat('ccc, LLL d');
+const opens = () =>
+  `The link opens Calendly's booking page on ${day()} with the invitee's e-mail filled in (and the name, where the page asks for a full name); the invitee must`;
 
 const date = futureDate(40);
 const args = {
@@ -41,6 +47,7 @@ interface Entry {
   join_url?: string;
   links?: Array<{ label: string; url: string }>;
   confirmation?: string;
+  invitee_action?: string;
   note?: string;
   error?: { code: string; message: string };
   remedy?: string;
@@ -235,7 +242,7 @@ describe('booking, auto mode', () => {
     expect(entry?.join_url).toMatch(/^https:\/\/meet\.google\.com\//);
   });
 
-  it('falls back to a one-click link opened on the day when the slot is not offered, and says why', async () => {
+  it('falls back to a link opened on the day when the slot is not offered, and says the invitee must choose another time', async () => {
     const { result, entry, text } = await book({ booking_time: '03:00' });
     expect(result.isError).toBeFalsy();
     expect(posts('/invitees')).toHaveLength(0);
@@ -246,39 +253,38 @@ describe('booking, auto mode', () => {
       confirmation: 'invitee_must_confirm',
       meeting_id: link?.bookingUrl,
     });
-    const url = new URL(entry?.links?.[0]?.url ?? '');
-    expect(entry?.links?.[0]?.label).toBe('Confirm your time (one click)');
-    expect(`${url.origin}${url.pathname}`).toBe(link?.bookingUrl);
-    expect(Object.fromEntries(url.searchParams)).toEqual({
-      month: date.slice(0, 7),
-      date,
-      name: 'Ada Lovelace',
-      email: 'ada+calls@example.com',
-    });
-    expect(url.search).toContain('name=Ada%20Lovelace');
-    expect(url.search).toContain('email=ada%2Bcalls%40example.com');
-    expect(entry?.note).toMatch(
-      /^Calendly does not offer 03:00 on \w{3}, \w{3} \d+ \(open that day: 08:00, 08:30, 09:00\), so a single-use link was sent instead of a direct booking\. The link opens on/,
+    const action =
+      'choose another time (03:00 is not open in Calendly; open that day: 08:00, 08:30, 09:00) and confirm';
+    expect(entry?.links).toEqual([{ label: 'Choose a time and confirm', url: linkFor(link?.bookingUrl) }]);
+    expect(entry).toMatchObject({ invitee_action: action });
+    expect(entry?.note).toBe(
+      `Calendly does not offer 03:00 on ${day()} (open that day: 08:00, 08:30, 09:00), so a single-use link was sent instead of a direct booking. ${opens()} ${action}.`,
     );
-    expect(text).toContain('link sent, the invitee confirms with one click');
+    expect(text).toContain(
+      `- calendly: link sent (on calendly, the invitee must ${action}): ${linkFor(link?.bookingUrl)}`,
+    );
     expect(h.resend.state.emails[0]?.payload.subject).toMatch(/^Please confirm your meeting/);
-    expect(h.resend.state.emails[0]?.payload.text).toContain(link?.bookingUrl);
+    expect(h.resend.state.emails[0]?.payload.text).toContain(`is not booked yet: on Calendly, ${action}.`);
+    expect(h.resend.state.emails[0]?.payload.text).toContain(
+      `  Choose a time and confirm: ${linkFor(link?.bookingUrl)}`,
+    );
   });
 
-  it('falls back to a link that opens on the exact time when Calendly answers 403 to POST /invitees', async () => {
+  it('falls back to a link when Calendly answers 403 to POST /invitees; the invitee picks the agreed time', async () => {
     c.state.directBookingAllowed = false;
     const { entry } = await book();
     expect(posts('/invitees')).toHaveLength(1);
     expect(c.state.invitees).toHaveLength(0);
-    const url = new URL(entry?.links?.[0]?.url ?? '');
-    expect(url.pathname).toBe(`${new URL(c.state.schedulingLinks[0]?.bookingUrl ?? '').pathname}/${utc(start())}`);
+    expect(entry?.links).toEqual([
+      { label: 'Pick 14:00 and confirm', url: linkFor(c.state.schedulingLinks[0]?.bookingUrl) },
+    ]);
     expect(entry).toMatchObject({
       confirmation: 'invitee_must_confirm',
       note: expect.stringContaining(
         "Calendly refused to book directly (Calendly answered HTTP 403: Permission Denied: Please upgrade to a paid Calendly account.): the plan or the token's scope (scheduled_events:write) does not allow it",
       ),
     });
-    expect(entry?.note).toContain('The link opens on 14:00 on');
+    expect(entry?.note).toContain(`${opens()} pick 14:00 and confirm.`);
   });
 
   it('falls back to a link when the event type has required questions, without trying to book', async () => {
@@ -291,10 +297,11 @@ describe('booking, auto mode', () => {
     expect(entry).toMatchObject({
       confirmation: 'invitee_must_confirm',
       note: expect.stringMatching(
-        /^The event type "Intro call" \(intro-call, 30 min\) has required questions \(Company name\) that a direct booking would have to answer, so a one-click link was sent instead/,
+        /^The event type "Intro call" \(intro-call, 30 min\) has required questions \(Company name\) that a direct booking would have to answer, so a single-use link was sent instead of a direct booking\./,
       ),
+      invitee_action: 'pick 14:00, answer its question (Company name) and confirm',
     });
-    expect(new URL(entry?.links?.[0]?.url ?? '').pathname).toContain(utc(start()));
+    expect(entry?.links?.[0]?.url).toBe(linkFor(c.state.schedulingLinks[0]?.bookingUrl));
   });
 
   it('falls back to a link when the slot was taken just before booking (already_filled)', async () => {
@@ -313,8 +320,9 @@ describe('booking, auto mode', () => {
       confirmation: 'invitee_must_confirm',
       note: expect.stringContaining('was taken in Calendly just before booking (already_filled)'),
     });
-    expect(new URL(entry?.links?.[0]?.url ?? '').pathname).toBe(
-      new URL(c.state.schedulingLinks[0]?.bookingUrl ?? '').pathname,
+    expect(entry?.links?.[0]?.url).toBe(linkFor(c.state.schedulingLinks[0]?.bookingUrl));
+    expect(entry?.invitee_action).toMatch(
+      /^choose another time \(14:00 was just taken in Calendly; open that day: .+\) and confirm$/,
     );
   });
 
@@ -328,8 +336,9 @@ describe('booking, auto mode', () => {
     expect(again.entry).toMatchObject({
       confirmation: 'invitee_must_confirm',
       note: expect.stringContaining(
-        "needs the invitee's phone number (the host calls them), so a one-click link was sent instead",
+        "needs the invitee's phone number (the host calls them), so a single-use link was sent instead of a direct booking.",
       ),
+      invitee_action: 'pick 15:00, give your phone number and confirm',
     });
     expect(c.state.invitees).toHaveLength(1);
   });
@@ -427,22 +436,48 @@ describe('booking, other modes and pinned event types', () => {
     await h.connectResend();
   });
 
-  it('link mode sends a one-click link opened on the exact time and never books directly', async () => {
+  it('link mode sends a link opened on the day, on which the invitee picks the agreed time, and never books directly', async () => {
     await connectCalendly(['--mode', 'link']);
     const { entry } = await book();
     expect(posts('/invitees')).toHaveLength(0);
     const [link] = c.state.schedulingLinks;
-    const url = new URL(entry?.links?.[0]?.url ?? '');
-    expect(`${url.origin}${url.pathname}`).toBe(`${link?.bookingUrl}/${utc(start())}`);
-    expect(url.searchParams.get('date')).toBe(date);
+    expect(entry?.links).toEqual([{ label: 'Pick 14:00 and confirm', url: linkFor(link?.bookingUrl) }]);
     expect(entry).toMatchObject({
       status: 'booked',
       confirmation: 'invitee_must_confirm',
       meeting_id: link?.bookingUrl,
     });
-    expect(entry?.note).toMatch(
-      /^This connection books by link \(--mode link\), so a single-use Calendly link was sent\. The link opens on 14:00 on .+ so confirming is one click\.$/,
+    expect(entry?.note).toBe(
+      `This connection books by link (--mode link), so a single-use Calendly link was sent. ${opens()} pick 14:00 and confirm.`,
     );
+  });
+
+  it('a 403 on available times names both scopes Calendly documents for it (catalogue and endpoint page)', async () => {
+    await connectCalendly(['--mode', 'direct']);
+    const denied = { title: 'Permission Denied', message: 'You do not have permission to access this resource.' };
+    c.state.faults.inject('availableTimes', { status: 403, body: denied });
+    const { entry } = await book();
+    expect(entry).toMatchObject({
+      status: 'failed',
+      error: { code: 'permission_denied' },
+      remedy:
+        'check the Calendly plan, or create a Personal Access Token with the event_types:read and availability:read scopes, then npx alsatalk-mcp connect calendly',
+    });
+    expect(posts('/invitees')).toHaveLength(0);
+  });
+
+  it('in auto mode, a 403 on available times sends a link and names both scopes in the note', async () => {
+    await connectCalendly();
+    const denied = { title: 'Permission Denied', message: 'You do not have permission to access this resource.' };
+    c.state.faults.inject('availableTimes', { status: 403, body: denied });
+    const { entry } = await book();
+    expect(entry).toMatchObject({
+      confirmation: 'invitee_must_confirm',
+      invitee_action: 'pick 14:00 (if it is not listed, another time) and confirm',
+      note: expect.stringContaining(
+        "the plan or the token's scopes (event_types:read and availability:read) do not allow it, so a single-use link was sent instead.",
+      ),
+    });
   });
 
   it('direct mode fails, naming the open times, when the slot is not offered', async () => {
