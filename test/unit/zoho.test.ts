@@ -273,15 +273,44 @@ describe('fromZohoAppointment', () => {
     ).toEqual([]);
   });
 
-  it('keeps the booking but says so when Zoho echoes another instant', () => {
+  it.each([
+    [
+      'the wall time in the request zone, time_zone the workspace zone',
+      { start_time: '25-Nov-2026 14:00:00', time_zone: 'America/Los_Angeles' },
+    ],
+    ['the same instant in the echoed zone', { start_time: '25-Nov-2026 11:00:00', time_zone: 'America/Los_Angeles' }],
+    [
+      'customer_booking_start_time in the request zone, start_time in the echoed one',
+      {
+        start_time: '25-Nov-2026 11:00:00',
+        customer_booking_start_time: '2026-11-25 14:00:00',
+        time_zone: 'America/Los_Angeles',
+      },
+    ],
+    ['customer_booking_start_time alone', { customer_booking_start_time: '2026-11-25 14:00:00' }],
+    ['fields it cannot read', { start_time: 'tomorrow', time_zone: 'Mars/Olympus' }],
+  ])(
+    'says nothing when some reading of the echo is the requested instant (%s): Zoho documents no zone for it',
+    (_label, echo) => {
+      expect(fromZohoAppointment(answer({ booking_id: '#AN-00017', ...echo }), m).note).toBeUndefined();
+    },
+  );
+
+  it('records an echo no reading makes the requested instant, without alarm, and keeps the booking', () => {
     const booked = fromZohoAppointment(
-      answer({ booking_id: '#AN-00017', start_time: '25-Nov-2026 14:00:00', time_zone: 'America/Los_Angeles' }),
+      answer({
+        booking_id: '#AN-00017',
+        start_time: '25-Nov-2026 09:00:00',
+        customer_booking_start_time: '2026-11-25 09:00:00',
+        time_zone: 'America/Los_Angeles',
+      }),
       m,
     );
     expect(booked.externalId).toBe('#AN-00017');
     expect(booked.note).toBe(
-      'Zoho Bookings recorded the start as 25-Nov-2026 14:00:00 America/Los_Angeles, which is not the requested 25-Nov-2026 14:00:00 America/New_York: correct the appointment in Zoho Bookings',
+      'Zoho Bookings echoed start_time 25-Nov-2026 09:00:00, customer_booking_start_time 2026-11-25 09:00:00, time_zone America/Los_Angeles for the requested 25-Nov-2026 14:00:00 America/New_York (Zoho does not document the zone of these fields)',
     );
+    expect(booked.note).not.toMatch(/correct/);
   });
 
   it('notes a wall time that happens twice, since Zoho cannot be told which', () => {

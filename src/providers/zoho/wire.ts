@@ -33,12 +33,15 @@ const failureFields = z.object({ status: z.string().optional(), message: z.strin
 
 /**
  * `returnvalue` of a booked appointment. Only `booking_id` is confirmed (Pipedream's book-appointment action and the Get
- * Appointment sample); `summary_url`, `start_time` and `time_zone` are read when present.
+ * Appointment sample, https://www.zoho.com/bookings/help/api/v1/get-appointment.html); `summary_url`, `start_time`
+ * (`28-May-2019 13:00:00`), `customer_booking_start_time` (`2019-05-28 13:00:00`) and `time_zone` are read when present.
+ * Zoho documents no zone for either start field.
  */
 const appointmentValue = z.object({
   booking_id: z.string().min(1),
   summary_url: z.string().optional(),
   start_time: z.string().optional(),
+  customer_booking_start_time: z.string().optional(),
   time_zone: z.string().optional(),
 });
 
@@ -78,6 +81,31 @@ export function parseZohoTime(text: string, zone: string): DateTime | undefined 
   ];
   const at = DateTime.fromObject({ year, month, day, hour, minute, second }, { zone });
   return at.isValid && at.hour === hour && at.day === day ? at : undefined;
+}
+
+/** Pure: parses Get Appointment's `yyyy-MM-dd HH:mm:ss` (`customer_booking_start_time`) in `zone`. */
+function parseDashedTime(text: string, zone: string): DateTime | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}:\d{2}:\d{2})$/.exec(text.trim());
+  const month = match ? months[Number(match[2]) - 1] : undefined;
+  return match && month ? parseZohoTime(`${match[3]}-${month}-${match[1]} ${match[4]}`, zone) : undefined;
+}
+
+/**
+ * Pure: whether Zoho's echoed start can be the requested instant under some reading of its fields. Zoho documents no
+ * zone for `start_time` or `customer_booking_start_time`, so each is read in the echoed `time_zone` and in the
+ * request's; undefined when nothing echoed is readable.
+ */
+export function echoMatches(
+  echo: { start_time?: string; customer_booking_start_time?: string; time_zone?: string },
+  meeting: Pick<Meeting, 'start' | 'timezone'>,
+): boolean | undefined {
+  const zones = [...new Set([echo.time_zone, meeting.timezone].filter((z): z is string => !!z && isTimeZone(z)))];
+  const starts = zones.flatMap((zone) => [
+    echo.start_time ? parseZohoTime(echo.start_time, zone) : undefined,
+    echo.customer_booking_start_time ? parseDashedTime(echo.customer_booking_start_time, zone) : undefined,
+  ]);
+  const read = starts.filter((at): at is DateTime => at !== undefined);
+  return read.length === 0 ? undefined : read.some((at) => at.toMillis() === meeting.start.toMillis());
 }
 
 /** The service and staff member an appointment is booked with. */
@@ -183,10 +211,16 @@ export function fromZohoAppointment(body: unknown, meeting: Meeting): BookedMeet
   const v = value.data;
   const summary = v.summary_url && isWebUrl(v.summary_url) ? v.summary_url : undefined;
   const notes = [repeatedWallTimeNote(meeting)];
-  const echoed = v.start_time && v.time_zone ? parseZohoTime(v.start_time, v.time_zone) : undefined;
-  if (echoed && echoed.toMillis() !== meeting.start.toMillis()) {
+  // No reading of the echo gives the requested instant: recorded as Zoho said it, without alarm, since Zoho documents
+  // no zone for these fields and so nothing proves the appointment is at another time.
+  if (echoMatches(v, meeting) === false) {
+    const echoed = [
+      v.start_time && `start_time ${v.start_time}`,
+      v.customer_booking_start_time && `customer_booking_start_time ${v.customer_booking_start_time}`,
+      v.time_zone && `time_zone ${v.time_zone}`,
+    ].filter(Boolean);
     notes.push(
-      `Zoho Bookings recorded the start as ${v.start_time} ${v.time_zone}, which is not the requested ${formatZohoTime(meeting.start, meeting.timezone)} ${meeting.timezone}: correct the appointment in Zoho Bookings`,
+      `Zoho Bookings echoed ${echoed.join(', ')} for the requested ${formatZohoTime(meeting.start, meeting.timezone)} ${meeting.timezone} (Zoho does not document the zone of these fields)`,
     );
   }
   const note = notes.filter(Boolean).join('. ');
@@ -233,8 +267,7 @@ export function matchAppointment(
   return items.find((a) => {
     if ((a.customer_email ?? '').toLowerCase() !== email || (a.status ?? '').toLowerCase() === 'cancel') return false;
     if (a.notes) return a.notes.includes(ref);
-    const start = a.start_time ? parseZohoTime(a.start_time, a.time_zone ?? meeting.timezone) : undefined;
-    return start?.toMillis() === meeting.start.toMillis();
+    return echoMatches(a, meeting) === true;
   });
 }
 

@@ -197,6 +197,11 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
     workspaceTimezone: 'America/Los_Angeles',
     /** Zoho's docs list the phone number among the mandatory customer details. */
     phoneRequired: true,
+    /**
+     * The `time_zone` appointment answers name, when not the booking's own: Zoho documents no zone for the echoed start
+     * fields, so a `time_zone` that is not theirs (the workspace's, say) is a reading the client must not alarm about.
+     */
+    echoTimeZone: undefined as string | undefined,
     /** Whether appointment answers carry a `summary_url`. */
     summaryUrls: true,
     appointments: [] as ZohoAppointmentRecord[],
@@ -273,12 +278,13 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
       staff_name: staff?.name,
       start_time: zohoTime(DateTime.fromISO(a.startUtc, { zone: a.timeZone })),
       end_time: zohoTime(DateTime.fromISO(a.endUtc, { zone: a.timeZone })),
+      customer_booking_start_time: DateTime.fromISO(a.startUtc, { zone: a.timeZone }).toFormat('yyyy-MM-dd HH:mm:ss'),
       iso_start_time: a.startUtc,
       duration: service?.duration,
       customer_name: a.customer.name,
       customer_email: a.customer.email,
       customer_contact_no: a.customer.phone_number ?? '',
-      time_zone: a.timeZone,
+      time_zone: state.echoTimeZone ?? a.timeZone,
       notes: a.form.notes ?? '',
       status: 'upcoming',
       ...(state.summaryUrls

@@ -372,6 +372,13 @@ describe('booking in Zoho Bookings', () => {
     expect(record?.timeZone).toBe('America/St_Johns');
   });
 
+  it("raises no alarm when Zoho's answer names the workspace's zone beside the requested wall time", async () => {
+    z.state.echoTimeZone = 'America/Los_Angeles';
+    const { entry } = await book();
+    expect(entry).toMatchObject({ status: 'booked', meeting_id: '#AC-00001' });
+    expect(entry).not.toHaveProperty('note');
+  });
+
   it('books without a link when Zoho returns no summary URL', async () => {
     z.state.summaryUrls = false;
     const { entry } = await book();
