@@ -17,12 +17,11 @@ import {
   unbookableReason,
   type ZohoService,
 } from '../../src/providers/zoho/setup-wire.js';
+import { formatZohoTime, parseZohoTime } from '../../src/providers/zoho/times.js';
 import {
   describeZohoError,
-  formatZohoTime,
   fromZohoAppointment,
   openEnvelope,
-  parseZohoTime,
   toZohoAppointmentForm,
   zohoFailure,
 } from '../../src/providers/zoho/wire.js';

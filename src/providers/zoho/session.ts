@@ -10,10 +10,10 @@ import { reconnect } from './failure.js';
 import { zohoClient } from './oauth.js';
 import { settingsSchema } from './settings.js';
 import { chooseService, serviceItem } from './setup-wire.js';
+import { formatZohoTime } from './times.js';
 import {
   displayName,
   fetchedAppointments,
-  formatZohoTime,
   fromZohoAppointment,
   matchAppointment,
   openEnvelope,
