@@ -1,4 +1,5 @@
 // Zoom's pure mappers: our Meeting to the Create-a-meeting body, and Zoom's 201 answer to a BookedMeeting.
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/errors.js';
 import { zoom } from '../../src/providers/zoom/manifest.js';
@@ -7,8 +8,11 @@ import {
   canCreateMeetings,
   canFindMeetings,
   describeZoomError,
+  missingScopes,
   userTokenResponse,
 } from '../../src/providers/zoom/wire.js';
+import { zoomTimeZones } from '../../src/providers/zoom/time-zones.js';
+import { toZoomZone } from '../../src/providers/zoom/zone.js';
 import { sampleMeeting } from '../support/meeting.js';
 
 const meeting = sampleMeeting;
@@ -38,6 +42,23 @@ describe('toZoomMeeting', () => {
     expect(body.duration).toBe(60);
   });
 
+  it.each([
+    ['Europe/Kyiv', 'Europe/Kiev', '2026-03-10T09:00', '2026-03-10T07:00:00Z'],
+    ['Asia/Ho_Chi_Minh', 'Asia/Saigon', '2026-03-10T09:00', '2026-03-10T02:00:00Z'],
+    ['America/Argentina/Buenos_Aires', 'America/Argentina/Buenos_Aires', '2026-03-10T09:00', '2026-03-10T12:00:00Z'],
+    ['Asia/Kolkata', 'Asia/Kolkata', '2026-03-10T09:00', '2026-03-10T03:30:00Z'],
+  ])('a meeting in %s names Zoom’s %s, at the exact UTC instant', (asked, listed, wall, instant) => {
+    const body = toZoomMeeting(meeting(wall, asked));
+    expect(body.timezone).toBe(listed);
+    expect(body.start_time).toBe(instant);
+  });
+
+  it('leaves the time zone out when Zoom lists nothing with the same clock', () => {
+    const body = toZoomMeeting(meeting('2026-03-10T09:00', 'Asia/Yangon'));
+    expect(body).not.toHaveProperty('timezone');
+    expect(body.start_time).toBe('2026-03-10T02:30:00Z');
+  });
+
   it('a start that is on the previous day in UTC carries that date', () => {
     expect(toZoomMeeting(meeting('2025-11-25T07:00', 'Australia/Adelaide')).start_time).toBe('2025-11-24T20:30:00Z');
   });
@@ -56,6 +77,51 @@ describe('toZoomMeeting', () => {
     const sent = toZoomMeeting(meeting('2025-11-25T14:00', 'America/New_York', { topic })).topic;
     expect(sent.startsWith(`Meeting with ${'a'.repeat(186)}`)).toBe(true);
     expect(() => encodeURIComponent(sent)).not.toThrow(); // throws URIError on a lone surrogate
+  });
+});
+
+describe("Zoom's time-zone list", () => {
+  it('holds the documented IDs, legacy names included, and not the IANA renames', () => {
+    expect(Object.keys(zoomTimeZones)).toHaveLength(135);
+    for (const id of ['Europe/Kiev', 'Asia/Saigon', 'Asia/Calcutta', 'Asia/Kolkata', 'America/Godthab', 'UTC'])
+      expect(zoomTimeZones).toHaveProperty([id]);
+    for (const id of ['Europe/Kyiv', 'Asia/Ho_Chi_Minh', 'America/Nuuk', 'Asia/Yangon'])
+      expect(zoomTimeZones).not.toHaveProperty([id]);
+  });
+
+  const from = DateTime.fromISO('2026-03-10T09:00', { zone: 'utc' });
+
+  it('maps an IANA name to the name Zoom lists the same zone under, without a note', () => {
+    expect(toZoomZone('Europe/Kyiv', from)).toEqual({ id: 'Europe/Kiev' });
+    expect(toZoomZone('asia/ho_chi_minh', from)).toEqual({ id: 'Asia/Saigon' });
+    expect(toZoomZone('America/Toronto', from)).toEqual({ id: 'America/Montreal' });
+  });
+
+  it('otherwise picks a listed zone with the same clock, the one whose Zoom name names the city first', () => {
+    expect(toZoomZone('Asia/Karachi', from)).toMatchObject({ id: 'Asia/Tashkent' }); // "Islamabad, Karachi, Tashkent"
+    expect(toZoomZone('Australia/Melbourne', from)).toMatchObject({ id: 'Australia/Sydney' });
+    const vilnius = toZoomZone('Europe/Vilnius', from);
+    expect(vilnius.note).toContain('keeps the same clock');
+  });
+
+  it('rejects a zone whose daylight-saving changes differ, even with the same offset today', () => {
+    // Santiago and Asuncion share UTC-03:00 in March, but change their clocks on other days.
+    const id = toZoomZone('America/Asuncion', from).id;
+    if (id) {
+      for (let d = 0; d < 3 * 365; d += 7) {
+        const t = from.plus({ days: d });
+        expect(t.setZone(id).offset).toBe(t.setZone('America/Asuncion').offset);
+      }
+    }
+    expect(id).not.toBe('America/Santiago');
+  });
+
+  it('gives none, with a note, for a clock nobody on the list keeps', () => {
+    expect(toZoomZone('Asia/Yangon', from)).toEqual({
+      id: undefined,
+      note: expect.stringContaining('nothing with the clock of Asia/Yangon'),
+    });
+    expect(toZoomZone('Pacific/Chatham', from).id).toBeUndefined(); // UTC+12:45
   });
 });
 
@@ -141,10 +207,38 @@ describe('Zoom OAuth wire shapes', () => {
     ['meeting:write:meeting user:read:user', true],
     ['meeting:write:meeting:admin', true],
     ['meeting:write', true],
+    ['meeting:write:admin', true],
+    ['meeting:write:invite_links', false],
+    ['meeting:write:invite_links:admin meeting:write:registrant', false],
     ['user:read:user meeting:read:meeting', false],
     ['', false],
   ])('canCreateMeetings(%j) is %s', (scope, expected) => {
     expect(canCreateMeetings(scope)).toBe(expected);
+  });
+
+  it('only the admin scopes create meetings for another user of the account', () => {
+    expect(canCreateMeetings('meeting:write:meeting:admin', true)).toBe(true);
+    expect(canCreateMeetings('meeting:write:admin', true)).toBe(true);
+    expect(canCreateMeetings('meeting:write:meeting meeting:write', true)).toBe(false);
+  });
+
+  it.each([
+    [
+      {
+        code: 4711,
+        message: 'Invalid access token, does not contain scopes:[meeting:write:meeting, meeting:write:meeting:admin].',
+      },
+      ['meeting:write:meeting', 'meeting:write:meeting:admin'],
+    ],
+    [{ code: 4700, message: 'Invalid access token, does not contain scopes: [user_zak:read].' }, ['user_zak:read']],
+    [
+      { code: 104, message: 'Invalid access token, does not contain scopes:["calendar:read:admin","calendar:read"]' },
+      ['calendar:read:admin', 'calendar:read'],
+    ],
+    [{ code: 124, message: 'Invalid access token.' }, undefined],
+    ['Bad Request', undefined],
+  ])('missingScopes(%j) names %j', (body, expected) => {
+    expect(missingScopes(body)).toEqual(expected);
   });
 
   it.each([

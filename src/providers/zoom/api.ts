@@ -2,16 +2,19 @@
 // own sign-in (a General app's public client: authorization code + PKCE, rotating refresh tokens); connect.ts connects.
 // API reference: https://developers.zoom.us/docs/api/meetings/#tag/meetings/POST/users/{userId}/meetings
 import { z } from 'zod';
+import type { BookedMeeting } from '../../meeting.js';
 import { appTokens, refreshedTokens } from '../../auth/oauth-session.js';
 import { AppError, ProviderError } from '../../errors.js';
 import { createHttp } from '../../http/client.js';
-import { convertFailure, toProviderError } from '../../http/failure.js';
+import { convertFailure } from '../../http/failure.js';
 import type { ProviderImplementation } from '../lazy.js';
 import type { ConnectorContext } from '../provider.js';
 import { connectServerToServer, connectUser } from './connect.js';
-import { failure, reconnect, userFailure } from './failure.js';
+import { failure, reconnect, scopeRefusal, userFailure, type ScopeContext } from './failure.js';
+import { zoom } from './manifest.js';
 import { appClient, publicClient } from './oauth.js';
 import { displayName, findTaggedMeeting, fromZoomMeeting, toZoomMeeting } from './wire.js';
+import { toZoomZone } from './zone.js';
 
 type Endpoints = { api: string; oauth: string };
 
@@ -55,16 +58,23 @@ export const implementation: ProviderImplementation = {
             { account_id: settings.accountId },
           );
     const http = createHttp({ prefixUrl: endpoints.api, timeoutMs: ctx.timeoutMs, auth });
+    const scopes: ScopeContext = { admin: !user, connectAgain: zoom.reconnect?.(settings) ?? reconnect };
+    const context = user ? userFailure : failure;
     return {
       async book(meeting, signal) {
+        const zone = toZoomZone(meeting.timezone, meeting.start);
         try {
           const body = await http
-            .post(`users/${encodeURIComponent(settings.userId)}/meetings`, { json: toZoomMeeting(meeting), signal })
+            .post(`users/${encodeURIComponent(settings.userId)}/meetings`, {
+              json: toZoomMeeting(meeting, zone),
+              signal,
+            })
             .json();
-          return fromZoomMeeting(body);
+          return withNote(fromZoomMeeting(body), zone.note);
         } catch (error) {
           if (error instanceof AppError) throw error;
-          throw await toProviderError(error, user ? userFailure : failure);
+          const { error: converted, body } = await convertFailure(error, context);
+          throw scopeRefusal(converted, body, scopes) ?? converted;
         }
       },
 
@@ -87,32 +97,39 @@ export const implementation: ProviderImplementation = {
               meeting,
             );
             // The list has no passcode: the meeting itself has.
-            if (listed.id)
-              return fromZoomMeeting(await http.get(`meetings/${encodeURIComponent(listed.id)}`, { signal }).json());
+            if (listed.id) {
+              const found = fromZoomMeeting(
+                await http.get(`meetings/${encodeURIComponent(listed.id)}`, { signal }).json(),
+              );
+              return withNote(found, toZoomZone(meeting.timezone, meeting.start).note);
+            }
             nextPage = listed.nextPage;
             if (!nextPage) break;
           }
           return undefined;
         } catch (error) {
           if (error instanceof AppError) throw error;
-          const { error: converted, body } = await convertFailure(error, user ? userFailure : failure);
-          // 4711: the token lacks a scope (Zoom answers it with HTTP 400).
-          const scopeMissing = converted.status === 403 || (body as { code?: unknown } | undefined)?.code === 4711;
-          if (!scopeMissing) throw converted;
-          throw new ProviderError(
-            displayName,
-            'permission_denied',
-            `cannot look in Zoom for the meeting an interrupted call may have made (${converted.message})`,
-            {
-              hint: `give the Zoom app the scopes ${user ? 'meeting:read:list_meetings and meeting:read:meeting' : 'meeting:read:list_meetings:admin and meeting:read:meeting:admin'}, then repeat the call; or look for it in the Zoom web portal`,
-              status: converted.status,
-            },
+          const { error: converted, body } = await convertFailure(error, context);
+          const refused = scopeRefusal(
+            converted,
+            body,
+            scopes,
+            'cannot look in Zoom for the meeting an interrupted call may have made',
           );
+          if (!refused) throw converted;
+          throw new ProviderError(displayName, refused.code, refused.message, {
+            hint: `${refused.hint ?? ''}, then repeat the call; or look for it in the Zoom web portal`,
+            ...(refused.status !== undefined ? { status: refused.status } : {}),
+          });
         }
       },
     };
   },
 };
+
+/** The booked meeting with the time-zone note, when Zoom shows it in another zone than the one asked. */
+const withNote = (booked: BookedMeeting, note: string | undefined): BookedMeeting =>
+  note ? { ...booked, note } : booked;
 
 /** A user's meetings that day fit one page of 300; a few more pages cover an account that books all day. */
 const maxListPages = 5;

@@ -7,6 +7,7 @@ import { truncate } from '../../text.js';
 import type { BookedMeeting, Meeting } from '../../meeting.js';
 
 import { displayName } from './manifest.js';
+import { toZoomZone, type ZoomZone } from './zone.js';
 
 export { displayName };
 
@@ -38,7 +39,8 @@ export interface ZoomCreateMeeting {
   /** UTC, `yyyy-MM-ddTHH:mm:ssZ`: an exact instant whatever zones Zoom knows; `timezone` then sets the display zone. */
   start_time: string;
   duration: number;
-  timezone: string;
+  /** An ID from Zoom's own list (time-zones.ts), or absent when none keeps the meeting's clock (zone.ts). */
+  timezone?: string;
   agenda: string;
   /** Let Zoom generate a passcode that satisfies the account's own passcode rules. */
   default_password: true;
@@ -91,14 +93,17 @@ export function findTaggedMeeting(
   return { id: found ? String(found.id) : undefined, nextPage: parsed.data.next_page_token || undefined };
 }
 
-/** Pure mapper: our meeting to Zoom's create body. */
-export function toZoomMeeting(meeting: Meeting): ZoomCreateMeeting {
+/** Pure mapper: our meeting to Zoom's create body; `zone` is the listed zone its IANA zone maps to. */
+export function toZoomMeeting(
+  meeting: Meeting,
+  zone: ZoomZone = toZoomZone(meeting.timezone, meeting.start),
+): ZoomCreateMeeting {
   return {
     topic: truncate(meeting.topic, 200),
     type: 2,
     start_time: meeting.start.toUTC().toFormat("yyyy-MM-dd'T'HH:mm:ss'Z'"),
     duration: meeting.durationMinutes,
-    timezone: meeting.timezone,
+    ...(zone.id ? { timezone: zone.id } : {}),
     agenda: `${truncate(`With ${meeting.customerName} <${meeting.customerEmail}>`, 1900)}\n\n${bookingTag(meeting.bookingId)}`,
     default_password: true,
   };
@@ -148,9 +153,40 @@ export function describeZoomError(body: unknown): string | undefined {
   return typeof body === 'string' && body.length > 0 ? truncate(body, 200) : undefined;
 }
 
-/** True when the granted scopes (space-separated) allow creating meetings: granular `meeting:write:meeting[:admin]` or classic `meeting:write[:admin]`. */
-export const canCreateMeetings = (scope: string): boolean =>
-  scope.split(/\s+/).some((s) => s.startsWith('meeting:write'));
+/**
+ * The scopes that let a token create a meeting (https://developers.zoom.us/docs/isv/workflows/create-meeting/: granular
+ * `meeting:write:meeting`, `meeting:write:meeting:admin`; classic `meeting:write`, `meeting:write:admin`). Only the admin
+ * ones reach another user of the account.
+ */
+const createScopes = {
+  own: ['meeting:write:meeting', 'meeting:write:meeting:admin', 'meeting:write', 'meeting:write:admin'],
+  others: ['meeting:write:meeting:admin', 'meeting:write:admin'],
+} as const;
+
+/**
+ * True when the granted scopes (space-separated) let the token create meetings for its own user (`me`), or with
+ * `forOthers` for any user of the account. Whole names only: `meeting:write:invite_links` grants neither.
+ */
+export function canCreateMeetings(scope: string, forOthers = false): boolean {
+  const granted = new Set(scope.split(/\s+/));
+  return createScopes[forOthers ? 'others' : 'own'].some((name) => granted.has(name));
+}
+
+/**
+ * The scopes Zoom names when it refuses a token that lacks one: `{"code":4711,"message":"Invalid access token, does not
+ * contain scopes:[meeting:write:meeting, meeting:write:meeting:admin]."}` (HTTP 400; the error table of
+ * https://developers.zoom.us/docs/api/errors lists it as "Invalid access token, does not contain scopes"). Any one of
+ * them would do. Undefined when the body is not that refusal.
+ */
+export function missingScopes(body: unknown): string[] | undefined {
+  const message = apiError.safeParse(body).data?.message ?? '';
+  const listed = /does not contain (?:required )?scopes\s*:\s*\[([^\]]*)\]/i.exec(message)?.[1];
+  const scopes = (listed ?? '')
+    .split(',')
+    .map((s) => s.trim().replace(/^"|"$/g, ''))
+    .filter((s) => s !== '');
+  return scopes.length > 0 ? scopes : undefined;
+}
 
 /**
  * True when the scopes let a repeated booking look for a meeting whose answer was lost (List meetings, then Get meeting):

@@ -128,6 +128,18 @@ describe('connect zoom with the browser sign-in (public client, PKCE)', () => {
     });
   });
 
+  it('a create refused for a missing scope names the user-level scope and the sign-in command', async () => {
+    await signIn();
+    // The General app's scopes were changed: the next token (after this one expires) no longer may create meetings.
+    h.zoom.state.userScope = 'meeting:write:invite_links meeting:read:meeting user:read:user';
+    h.zoom.state.tokens.clear();
+    const { entry } = await book();
+    expect(entry).toMatchObject({ provider: 'zoom', status: 'failed', error: { code: 'permission_denied' } });
+    expect(entry?.remedy).toBe(
+      `add the scope meeting:write:meeting on the General app's Scopes page (marketplace.zoom.us, Manage), then connect again: npx alsatalk-mcp connect zoom --client-id ${h.zoom.state.publicClientId}`,
+    );
+  });
+
   it('explains a lost refresh answer and keeps the stored token untouched', async () => {
     await signIn();
     const stored = await storedRefreshToken();
