@@ -19,6 +19,14 @@ import {
 
 type Endpoints = { api: string; oauth: string };
 
+/**
+ * Who hosts a Server-to-Server app's meetings: `me` is the Zoom account owner, since the app gets "your account owner
+ * access token" (https://developers.zoom.us/docs/internal-apps/; "The token is the owner's access token",
+ * https://developers.zoom.us/docs/internal-apps/s2s-oauth/), not the developer who built the app.
+ */
+const ownerNote =
+  'Meetings are created for "me", which for a Server-to-Server OAuth app is the Zoom account owner (the app gets the account owner\'s access token), whoever built the app; add --user <e-mail> to host them as another user of the account.';
+
 /** Runs the browser sign-in and returns the first token answer (with its refresh token). */
 async function signIn(ctx: ConnectorContext, client: OAuthClient<ZoomToken>) {
   if (!ctx.login) {
@@ -120,13 +128,14 @@ export async function connectServerToServer(
   const client = appClient(endpoints.oauth, ctx.timeoutMs, clientId, clientSecret);
   const token = await client.clientCredentials({ account_id: accountId });
   const notes: string[] = [];
-  if (token.scope !== undefined && !canCreateMeetings(token.scope)) {
+  const forOthers = userId !== 'me';
+  if (token.scope !== undefined && !canCreateMeetings(token.scope, forOthers)) {
     throw new ProviderError(
       displayName,
       'permission_denied',
-      `the Zoom app may not create meetings (granted scopes: ${token.scope || 'none'})`,
+      `the Zoom app may not create meetings${forOthers ? ` for ${userId}` : ''} (granted scopes: ${token.scope || 'none'})`,
       {
-        hint: "add the scope meeting:write:meeting:admin (or meeting:write:admin) on the app's Scopes page, activate the app, then connect again",
+        hint: "add the scope meeting:write:meeting:admin (or the classic meeting:write:admin) on the app's Scopes page, activate the app, then connect again",
       },
     );
   }
@@ -145,13 +154,14 @@ export async function connectServerToServer(
       throw new InputError(
         '--user',
         `Zoom has no user "${userId}" in this account`,
-        "give the host's Zoom e-mail or user id, or omit --user to host as the app owner",
+        "give the host's Zoom e-mail or user id, or omit --user to host as the account owner (`me`)",
       );
     // Reading the user needs a scope (user:read:user:admin) that booking does not; the connection still works without it.
     notes.push(
       `Could not read the Zoom host's profile (${converted.message}); meetings will be created for user "${userId}".`,
     );
   }
+  if (userId === 'me') notes.push(ownerNote);
   if (token.scope !== undefined && !canFindMeetings(token.scope)) notes.push(findScopesNote(true));
   const grant = { scopes: parseScopes(token.scope), expiresAt: Date.now() + token.expires_in * 1000 };
   return { account, settings: { accountId, clientId, userId }, secrets: { client_secret: clientSecret }, notes, grant };

@@ -59,7 +59,7 @@ export const zoom = lazyProvider(
         flag: 'user',
         key: 'userId',
         label: 'Host user',
-        help: 'Server-to-Server only: Zoom user id or e-mail that hosts the meetings (default: me, the app owner)',
+        help: 'Server-to-Server only: Zoom user id or e-mail that hosts the meetings (default: me, the account owner)',
         optional: true,
       },
     ],
