@@ -97,6 +97,19 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
       CREATE UNIQUE INDEX bookings_idempotency_key ON bookings(idempotency_key);
     `,
   },
+  {
+    version: 4,
+    name: 'rate gates',
+    // One row per paced API ('resend'), shared by every process on this file (storage/rate-gate.ts): next_at is when
+    // its next request may go, held_until when a 429's wait ends (epoch ms).
+    sql: `
+      CREATE TABLE rate_gates (
+        name       TEXT PRIMARY KEY,
+        next_at    INTEGER NOT NULL,
+        held_until INTEGER NOT NULL DEFAULT 0
+      );
+    `,
+  },
 ];
 
 const ownFolderHint = 'or point ALSATALK_HOME at a folder you own';
