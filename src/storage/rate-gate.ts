@@ -60,7 +60,13 @@ export class RateGates {
     for (;;) {
       signal?.throwIfAborted();
       const slot = this.reserve(name, intervalMs);
-      if (slot.waitMs > 0) await sleep(slot.waitMs, undefined, signal ? { signal } : {});
+      if (slot.waitMs > 0) {
+        // The signal's own reason, as throwIfAborted gives it, rather than the timer's generic AbortError.
+        await sleep(slot.waitMs, undefined, signal ? { signal } : {}).catch((error: unknown) => {
+          signal?.throwIfAborted();
+          throw error;
+        });
+      }
       const row = statement(this.db, 'SELECT held_until FROM rate_gates WHERE name = ?').get(name) as {
         held_until: number;
       };
