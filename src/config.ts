@@ -35,6 +35,8 @@ export interface Config {
   /** connector id -> endpoint name -> base URL, without a trailing slash. */
   endpoints: Record<string, Record<string, string>>;
   providerTimeoutMs: number;
+  /** Resend's team-wide limit, which every process on this data folder shares (https://resend.com/docs/api-reference/rate-limit). */
+  resendRatePerSecond: number;
   logLevel: LogLevel;
   /**
    * connector id -> field key -> value, from `ALSATALK_<CONNECTOR>_CLIENT_ID` and `_CLIENT_SECRET`: the OAuth app for
@@ -91,6 +93,11 @@ const envSchema = z.object({
     .min(1000, 'must be at least 1000 ms')
     .max(300_000, 'must be at most 300000 ms')
     .default(20_000),
+  // Resend's default team limit is 2 requests per second; a team that had it raised says so here.
+  ALSATALK_RESEND_RATE_PER_SECOND: z.coerce
+    .number({ message: "must be a number of requests per second, such as 2 (Resend's default team limit)" })
+    .positive("must be more than 0 (Resend's default team limit is 2 per second)")
+    .default(2),
   ALSATALK_LOG_LEVEL: z
     .enum(['debug', 'info', 'warn', 'error'], { message: 'must be one of debug, info, warn, error' })
     .default('info'),
@@ -215,6 +222,7 @@ export function loadConfig(
     secretStore,
     endpoints: readEndpoints(set, specs.endpoints),
     providerTimeoutMs: e.ALSATALK_PROVIDER_TIMEOUT_MS,
+    resendRatePerSecond: e.ALSATALK_RESEND_RATE_PER_SECOND,
     logLevel: e.ALSATALK_LOG_LEVEL,
     ...withCredentials(readCredentials(set, specs.credentials)),
   };

@@ -57,6 +57,7 @@ describe('loadConfig: defaults', () => {
         resend: { api: 'https://api.resend.com' },
       }),
       providerTimeoutMs: 20_000,
+      resendRatePerSecond: 2,
       logLevel: 'info',
     });
   });
@@ -213,6 +214,12 @@ describe('loadConfig: secret store and other settings', () => {
     expect(configError({ ALSATALK_PROVIDER_TIMEOUT_MS: '500' }).message).toBe(
       'ALSATALK_PROVIDER_TIMEOUT_MS must be at least 1000 ms',
     );
+    expect(configError({ ALSATALK_RESEND_RATE_PER_SECOND: 'fast' }).message).toBe(
+      "ALSATALK_RESEND_RATE_PER_SECOND must be a number of requests per second, such as 2 (Resend's default team limit)",
+    );
+    expect(configError({ ALSATALK_RESEND_RATE_PER_SECOND: '0' }).message).toBe(
+      "ALSATALK_RESEND_RATE_PER_SECOND must be more than 0 (Resend's default team limit is 2 per second)",
+    );
     expect(configError({ ALSATALK_LOG_LEVEL: 'verbose' }).message).toBe(
       'ALSATALK_LOG_LEVEL must be one of debug, info, warn, error',
     );
@@ -222,5 +229,12 @@ describe('loadConfig: secret store and other settings', () => {
     const config = load({ ALSATALK_PROVIDER_TIMEOUT_MS: '45000', ALSATALK_LOG_LEVEL: 'debug' });
     expect(config.providerTimeoutMs).toBe(45_000);
     expect(config.logLevel).toBe('debug');
+  });
+
+  it("reads Resend's rate: 2 a second unless the team's limit was raised", () => {
+    expect(load({}).resendRatePerSecond).toBe(2);
+    expect(load({ ALSATALK_RESEND_RATE_PER_SECOND: ' ' }).resendRatePerSecond).toBe(2);
+    expect(load({ ALSATALK_RESEND_RATE_PER_SECOND: '10' }).resendRatePerSecond).toBe(10);
+    expect(load({ ALSATALK_RESEND_RATE_PER_SECOND: '0.5' }).resendRatePerSecond).toBe(0.5);
   });
 });
