@@ -15,6 +15,7 @@ import type { Connector, MeetingProvider } from './providers/provider.js';
 import { BookingRepository } from './storage/bookings.js';
 import { ConnectionRepository } from './storage/connections.js';
 import { openDatabase, type Db } from './storage/database.js';
+import { RateGates } from './storage/rate-gate.js';
 import { openSecretStore, type SecretStore } from './storage/secret-store.js';
 
 /** What every command opens once: the configuration, the SQLite file, the secret store and what is built on them. */
@@ -45,7 +46,7 @@ export async function openContextWith(config: Config, log: Logger): Promise<AppC
     connections,
     bookings: new BookingRepository(db),
     secrets,
-    mailer: new ResendMailer({ connections, log }),
+    mailer: new ResendMailer({ connections, log, gates: new RateGates(db), ratePerSecond: config.resendRatePerSecond }),
     log,
     close: () => db.close(),
   };

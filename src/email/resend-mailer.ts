@@ -7,18 +7,37 @@ import { connectCommand } from '../providers/provider.js';
 import { renderInvite } from './invite.js';
 import type { Logger } from '../log.js';
 import type { Invitation, Mailer } from './mailer.js';
-import { displayName, id, sendInvite } from './resend.js';
+import { displayName, id, sendInvite, type Pace } from './resend.js';
+
+/** Where a pace comes from: the rate gates in the SQLite file (storage/rate-gate.ts), which runtime.ts passes. */
+export interface PaceSource {
+  pace(name: string, perSecond: number): Pace;
+}
 
 export interface ResendMailerDeps {
   connections: Connections;
   log: Logger;
+  gates: PaceSource;
+  /** Resend's team-wide limit (ALSATALK_RESEND_RATE_PER_SECOND), shared by every process on the data folder. */
+  ratePerSecond: number;
 }
+
+/**
+ * Sends at 9/10 of the limit: a request held up on its way (a busy event loop, the network) still arrives a whole
+ * second after the one `limit` turns before it, so Resend never counts one too many in a second.
+ */
+const headroom = 0.9;
 
 export class ResendMailer implements Mailer {
   /** Kept like a provider session: for as long as its connection is unchanged (a keychain read per e-mail is slow). */
   #key: { updatedAt: string; value: string } | undefined;
 
-  constructor(private readonly deps: ResendMailerDeps) {}
+  /** Waited before every send and retry, by every process alike. */
+  readonly #pace: Pace;
+
+  constructor(private readonly deps: ResendMailerDeps) {
+    this.#pace = deps.gates.pace(id, deps.ratePerSecond * headroom);
+  }
 
   async sendInvitation({ meeting, booked, stamp, update }: Invitation): Promise<EmailOutcome> {
     if (booked.length === 0) return { status: 'skipped', reason: 'nothing was booked, so no e-mail was sent' };
@@ -43,6 +62,7 @@ export class ResendMailer implements Mailer {
         idempotencyKey: `alsatalk-${meeting.bookingId}-${booked.map((b) => b.id).join('-')}`,
         // A hanging Resend is cut off like a hanging provider; the booking is recorded either way.
         signal: AbortSignal.timeout(context.timeoutMs),
+        pace: this.#pace,
       });
       try {
         connections.markUsed(id);

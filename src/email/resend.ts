@@ -96,6 +96,17 @@ export function fromResendError(error: ResendErrorValue): ProviderError {
 
 const settingsSchema = z.object({ from: z.string() });
 
+/**
+ * The pace of Resend's team-wide limit, shared by every process on the data folder (storage/rate-gate.ts gives it):
+ * https://resend.com/docs/api-reference/rate-limit
+ */
+export interface Pace {
+  /** Resolves when this request's turn has come; rejects when `signal` aborts first. */
+  wait(signal?: AbortSignal): Promise<void>;
+  /** Every process holds its requests until `untilMs` (epoch ms): Resend answered 429 and named the wait. */
+  holdUntil(untilMs: number): void;
+}
+
 export interface SendInviteInput {
   apiKey: string;
   baseUrl: string;
@@ -106,6 +117,8 @@ export interface SendInviteInput {
   idempotencyKey: string;
   /** Bounds the send and its retries (the booking's provider timeout). */
   signal: AbortSignal;
+  /** Waited before every try, retries included; none: this send is the only one (a test), so nothing is shared. */
+  pace?: Pace;
 }
 
 /** The Resend SDK (with postal-mime, ~200 kB), loaded on first use rather than on the server's start-up path. */
@@ -147,6 +160,23 @@ function askedSeconds(error: ResendErrorValue, headers: Record<string, string> |
 /** The wait Resend asked for (ms; -1 when it named none), by the error it came with; absent: not worth a retry. */
 const askedWait = new WeakMap<ProviderError, number>();
 
+/** Waits for the send's turn under the rate limit; past `signal`, the e-mail is not sent and says why. */
+async function waitTurn(pace: Pace, signal: AbortSignal): Promise<void> {
+  try {
+    await pace.wait(signal);
+  } catch (cause) {
+    throw new ProviderError(
+      displayName,
+      'rate_limited',
+      "the e-mail waited for its turn under Resend's rate limit until the time limit ran out, so it was not sent",
+      {
+        hint: 'repeat the same call in a moment (the e-mail keeps its idempotency key, so it is never sent twice), or raise ALSATALK_RESEND_RATE_PER_SECOND if your Resend team has a higher limit',
+        cause,
+      },
+    );
+  }
+}
+
 /** Sends the invite and returns Resend's e-mail id; a send that failed on Resend's side or the network's is tried again. */
 export async function sendInvite(input: SendInviteInput): Promise<string> {
   const { from } = settingsSchema.parse(input.settings);
@@ -165,8 +195,9 @@ export async function sendInvite(input: SendInviteInput): Promise<string> {
       },
     ],
   };
-  const { signal } = input;
+  const { signal, pace } = input;
   const sendOnce = async (): Promise<string> => {
+    if (pace) await waitTurn(pace, signal);
     let result: Awaited<ReturnType<typeof client.emails.send>>;
     try {
       result = await client.emails.send(payload, { idempotencyKey: input.idempotencyKey, signal });
@@ -192,7 +223,10 @@ export async function sendInvite(input: SendInviteInput): Promise<string> {
       const error = fromResendError(result.error);
       if (!isTransient(result.error)) throw error;
       const seconds = askedSeconds(result.error, result.headers);
-      if (result.error.name === 'rate_limit_exceeded' && seconds !== undefined && seconds * 1000 > maxRetryAfterMs) {
+      const limited = result.error.name === 'rate_limit_exceeded';
+      // A 429 that still came (another client of the team, a lower limit than configured): every process waits it out.
+      if (limited && seconds !== undefined) pace?.holdUntil(Date.now() + seconds * 1000);
+      if (limited && seconds !== undefined && seconds * 1000 > maxRetryAfterMs) {
         // Longer than a booking waits: fail now, with the wait Resend asked for in the hint.
         throw new ProviderError(displayName, 'rate_limited', error.message, {
           hint: `Resend is rate-limiting this team: repeat the same call after ${waitFor(Math.max(1, seconds))} (the e-mail keeps its idempotency key, so it is never sent twice)`,
@@ -200,7 +234,9 @@ export async function sendInvite(input: SendInviteInput): Promise<string> {
         });
       }
       const inProgress = result.error.name === 'concurrent_idempotent_requests';
-      askedWait.set(error, seconds !== undefined ? seconds * 1000 : inProgress ? inProgressWaitMs : -1);
+      // Held on the gate, the wait is the next turn's: sleeping it here as well would wait it twice.
+      const held = limited && seconds !== undefined && pace !== undefined;
+      askedWait.set(error, held ? 0 : seconds !== undefined ? seconds * 1000 : inProgress ? inProgressWaitMs : -1);
       throw error;
     }
     if (!result.data?.id)

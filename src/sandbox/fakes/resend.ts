@@ -1,8 +1,10 @@
 // A fake Resend that behaves like the documented API: POST /emails (with Idempotency-Key), GET /domains and
-// GET /domains/{id}. https://resend.com/docs/api-reference/emails/send-email · https://resend.com/docs/api-reference/errors
+// GET /domains/{id}, under the team-wide rate limit. https://resend.com/docs/api-reference/emails/send-email ·
+// https://resend.com/docs/api-reference/errors · https://resend.com/docs/api-reference/rate-limit
 import { randomUUID } from 'node:crypto';
 import { http, type FakeRoute } from '../fake-http.js';
 import { Faults } from './fault.js';
+import { RateWindow } from './rate-window.js';
 
 export interface SentEmail {
   id: string;
@@ -45,6 +47,8 @@ export interface ResendFakeOptions {
   domains?: FakeDomain[];
   /** Called with each e-mail accepted (not for a replayed idempotent request): the sandbox writes it to its outbox. */
   onSent?: (email: SentEmail) => void;
+  /** The team's rate limit, requests per second across every endpoint and key (default 2, Resend's default). */
+  ratePerSecond?: number;
 }
 
 const error = (status: number, name: string, message: string, headers?: Record<string, string>) =>
@@ -97,6 +101,37 @@ export function createResendFake(options: ResendFakeOptions = {}) {
     /** The Idempotency-Key of every POST /emails that arrived, answered or not: what a retry sent again. */
     sendAttempts: [] as Array<string | null>,
     faults: new Faults(),
+    /** The team's limit (requests per second); a test may change it between requests. */
+    ratePerSecond: options.ratePerSecond ?? 2,
+  };
+  /** The team-wide limit: `ratePerSecond` requests in any second, across every endpoint and key. */
+  const limiter = new RateWindow(() => state.ratePerSecond);
+
+  /**
+   * Answers under the rate limit: every answer carries the documented headers; a request over the limit is answered
+   * 429 `rate_limit_exceeded` with `retry-after`, and does not count.
+   */
+  const rateLimit = async (handle: () => Promise<Response>): Promise<Response> => {
+    const verdict = limiter.take();
+    const headers = {
+      'ratelimit-limit': String(verdict.limit),
+      'ratelimit-remaining': String(verdict.remaining),
+      'ratelimit-reset': String(verdict.resetSeconds),
+    };
+    if (verdict.over) {
+      return error(
+        429,
+        'rate_limit_exceeded',
+        `Too many requests. You can only make ${verdict.limit} requests per second. See rate limit response headers for more information. Or contact support to increase rate limit.`,
+        { ...headers, 'retry-after': String(verdict.resetSeconds) },
+      );
+    }
+    const answer = await handle();
+    // A dropped connection (a fault) has no headers to carry.
+    if (answer.type === 'error') return answer;
+    const withHeaders = new Headers(answer.headers);
+    for (const [name, value] of Object.entries(headers)) withHeaders.set(name, value);
+    return new Response(answer.body, { status: answer.status, statusText: answer.statusText, headers: withHeaders });
   };
 
   /**
@@ -168,21 +203,93 @@ export function createResendFake(options: ResendFakeOptions = {}) {
     ];
   };
 
+  /** POST /emails once authenticated and let through: validates, replays an idempotent request, or accepts. */
+  const send = async (request: Request): Promise<Response> => {
+    const raw = await request.text();
+    let payload: SentEmail['payload'];
+    try {
+      payload = JSON.parse(raw) as SentEmail['payload'];
+    } catch {
+      return error(422, 'validation_error', 'Invalid JSON body.');
+    }
+    for (const field of ['from', 'to', 'subject'] as const) {
+      if (!payload[field]) return error(422, 'missing_required_field', `Missing \`${field}\` field.`);
+    }
+    const sender = senderPattern.exec(payload.from);
+    if (!sender)
+      return error(
+        422,
+        'validation_error',
+        'Invalid `from` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.',
+      );
+    const domain = (sender[1] ?? sender[2] ?? '').split('@')[1]?.toLowerCase();
+    // Resend sends from a domain whose sending records are verified, whatever its receiving side says.
+    if (!state.domains.some((d) => d.name === domain && sendingOf(d) === 'verified')) {
+      return error(
+        403,
+        'validation_error',
+        `The ${domain} domain is not verified. Please, add and verify your domain on https://resend.com/domains`,
+      );
+    }
+    const to = Array.isArray(payload.to) ? payload.to : [payload.to];
+    if (to.length > 50)
+      return error(422, 'validation_error', 'Too many recipients: `to` accepts at most 50 addresses.');
+    if (to.some((t) => !addressPattern.test(t)))
+      return error(
+        422,
+        'validation_error',
+        'Invalid `to` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.',
+      );
+    if (/[\r\n]/.test(payload.subject)) return error(422, 'validation_error', 'Invalid `subject` field.');
+    for (const a of payload.attachments ?? []) {
+      if (!a.filename || typeof a.content !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(a.content)) {
+        return error(422, 'invalid_attachment', 'Attachment must have a `filename` and a Base64 `content`.');
+      }
+    }
+    const key = request.headers.get('idempotency-key');
+    if (key !== null) {
+      if (key.length < 1 || key.length > 256)
+        return error(400, 'invalid_idempotency_key', 'The key must be between 1-256 chars.');
+      const previous = state.idempotency.get(key);
+      if (previous) {
+        if (previous.payload !== raw)
+          return error(
+            409,
+            'invalid_idempotent_request',
+            'Same idempotency key used with a different request payload. Change your idempotency key or payload.',
+          );
+        return Response.json({ id: previous.id });
+      }
+    }
+    const id = randomUUID();
+    if (key !== null) state.idempotency.set(key, { payload: raw, id });
+    const sent = { id, idempotencyKey: key, payload };
+    state.emails.push(sent);
+    options.onSent?.(sent);
+    return state.faults.lose('send', Response.json({ id }));
+  };
+
   const routes: FakeRoute[] = [
     http.get(`${apiBase}/domains`, ({ request }) => {
       const auth = authenticate(request, 'other');
       if (auth instanceof Response) return auth;
-      if (auth === 'sending') return error(401, 'restricted_api_key', 'This API key is restricted to only send emails');
-      return Response.json({ object: 'list', has_more: false, data: state.domains.map(listed) });
+      return rateLimit(async () =>
+        auth === 'sending'
+          ? error(401, 'restricted_api_key', 'This API key is restricted to only send emails')
+          : Response.json({ object: 'list', has_more: false, data: state.domains.map(listed) }),
+      );
     }),
 
     http.get(`${apiBase}/domains/:id`, ({ request, params }) => {
       const auth = authenticate(request, 'other');
       if (auth instanceof Response) return auth;
-      if (auth === 'sending') return error(401, 'restricted_api_key', 'This API key is restricted to only send emails');
-      const domain = state.domains.find((d) => d.id === params.id);
-      if (!domain) return error(404, 'not_found', 'Domain not found');
-      return Response.json({ object: 'domain', ...listed(domain), records: records(domain) });
+      return rateLimit(async () => {
+        if (auth === 'sending')
+          return error(401, 'restricted_api_key', 'This API key is restricted to only send emails');
+        const domain = state.domains.find((d) => d.id === params.id);
+        if (!domain) return error(404, 'not_found', 'Domain not found');
+        return Response.json({ object: 'domain', ...listed(domain), records: records(domain) });
+      });
     }),
 
     http.post(`${apiBase}/emails`, async ({ request }) => {
@@ -191,73 +298,12 @@ export function createResendFake(options: ResendFakeOptions = {}) {
       if (fault) return fault;
       const auth = authenticate(request, 'sending');
       if (auth instanceof Response) return auth;
-      const raw = await request.text();
-      let payload: SentEmail['payload'];
-      try {
-        payload = JSON.parse(raw) as SentEmail['payload'];
-      } catch {
-        return error(422, 'validation_error', 'Invalid JSON body.');
-      }
-      for (const field of ['from', 'to', 'subject'] as const) {
-        if (!payload[field]) return error(422, 'missing_required_field', `Missing \`${field}\` field.`);
-      }
-      const sender = senderPattern.exec(payload.from);
-      if (!sender)
-        return error(
-          422,
-          'validation_error',
-          'Invalid `from` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.',
-        );
-      const domain = (sender[1] ?? sender[2] ?? '').split('@')[1]?.toLowerCase();
-      // Resend sends from a domain whose sending records are verified, whatever its receiving side says.
-      if (!state.domains.some((d) => d.name === domain && sendingOf(d) === 'verified')) {
-        return error(
-          403,
-          'validation_error',
-          `The ${domain} domain is not verified. Please, add and verify your domain on https://resend.com/domains`,
-        );
-      }
-      const to = Array.isArray(payload.to) ? payload.to : [payload.to];
-      if (to.length > 50)
-        return error(422, 'validation_error', 'Too many recipients: `to` accepts at most 50 addresses.');
-      if (to.some((t) => !addressPattern.test(t)))
-        return error(
-          422,
-          'validation_error',
-          'Invalid `to` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.',
-        );
-      if (/[\r\n]/.test(payload.subject)) return error(422, 'validation_error', 'Invalid `subject` field.');
-      for (const a of payload.attachments ?? []) {
-        if (!a.filename || typeof a.content !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(a.content)) {
-          return error(422, 'invalid_attachment', 'Attachment must have a `filename` and a Base64 `content`.');
-        }
-      }
-      const key = request.headers.get('idempotency-key');
-      if (key !== null) {
-        if (key.length < 1 || key.length > 256)
-          return error(400, 'invalid_idempotency_key', 'The key must be between 1-256 chars.');
-        const previous = state.idempotency.get(key);
-        if (previous) {
-          if (previous.payload !== raw)
-            return error(
-              409,
-              'invalid_idempotent_request',
-              'Same idempotency key used with a different request payload. Change your idempotency key or payload.',
-            );
-          return Response.json({ id: previous.id });
-        }
-      }
-      const id = randomUUID();
-      if (key !== null) state.idempotency.set(key, { payload: raw, id });
-      const sent = { id, idempotencyKey: key, payload };
-      state.emails.push(sent);
-      options.onSent?.(sent);
-      return state.faults.lose('send', Response.json({ id }));
+      return rateLimit(() => send(request));
     }),
   ];
 
   const env = { ALSATALK_RESEND_API_URL: apiBase };
-  return { state, routes, apiBase, env, errorBody };
+  return { state, routes, apiBase, env, errorBody, limiter };
 }
 
 export type ResendFake = ReturnType<typeof createResendFake>;

@@ -122,6 +122,61 @@ describe('rate-limited (429) with only ratelimit-reset naming the wait', () => {
   });
 });
 
+describe("Resend's team-wide rate limit (2 requests per second)", () => {
+  it('the fake answers with the documented headers, and a third request within the second is a 429 naming the wait', async () => {
+    const get = () =>
+      fetch(`${h.resend.apiBase}/domains`, { headers: { authorization: `Bearer ${h.resend.state.apiKey}` } });
+    const answers = [await get(), await get(), await get()];
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 429]);
+    expect(Object.fromEntries([...answers[1]!.headers].filter(([name]) => name.startsWith('ratelimit-')))).toEqual({
+      'ratelimit-limit': '2',
+      'ratelimit-remaining': '0',
+      'ratelimit-reset': '1',
+    });
+    expect(answers[2]?.headers.get('retry-after')).toBe('1');
+    expect(await answers[2]?.json()).toMatchObject({ statusCode: 429, name: 'rate_limit_exceeded' });
+  });
+
+  it('five bookings at once: each e-mail waits its turn, all are sent, none is refused', async () => {
+    await h.connectZoom();
+    await h.connectResend();
+    // connect's own request (GET /domains) counts against the same limit, and is not paced: let its second pass.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const times = ['09:00', '09:30', '10:00', '10:30', '11:00'];
+    const results = await Promise.all(
+      times.map((t, i) =>
+        h.client.callTool({
+          name: 'book_meeting',
+          arguments: { ...args, booking_time: t, customer_email: `invitee${i}@example.com` },
+        }),
+      ),
+    );
+    for (const r of results) expect((r.structuredContent as Output).email).toMatchObject({ status: 'sent' });
+    expect(h.resend.state.emails.map((e) => e.payload.to).sort()).toEqual(
+      times.map((_, i) => [`invitee${i}@example.com`]),
+    );
+    expect(h.resend.limiter.refused).toBe(0);
+  });
+
+  it('a 429 that still comes holds the next e-mail too: it is not sent inside the wait Resend named', async () => {
+    await h.connectZoom();
+    await h.connectResend();
+    h.resend.state.faults.inject('send', {
+      status: 429,
+      headers: { 'retry-after': '60' },
+      body: { statusCode: 429, name: 'rate_limit_exceeded', message: 'Too many requests.' },
+    });
+    expect((await book()).output.email).toMatchObject({ status: 'failed', error: { code: 'rate_limited' } });
+    // Another booking meanwhile: its e-mail waits for the hold (longer than its time limit), and is never sent early.
+    const other = await h.client.callTool({ name: 'book_meeting', arguments: { ...args, booking_time: '15:00' } });
+    expect((other.structuredContent as Output).email).toMatchObject({
+      status: 'failed',
+      error: { code: 'rate_limited', message: expect.stringContaining('waited for its turn') as unknown },
+    });
+    expect(h.resend.state.sendAttempts).toHaveLength(1);
+  });
+});
+
 describe('connect resend says what the sender domain status means for sending', () => {
   /** The notes printed since `from` (connect zoom prints its own, about who hosts). */
   let from = 0;
