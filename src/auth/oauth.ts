@@ -144,6 +144,7 @@ export function createOAuthClient<A extends TokenAnswer>(spec: OAuthSpec<A>): OA
     }
     const token = spec.answer.safeParse(body);
     if (!token.success) throw spec.unreadable?.(grant) ?? unreadableAnswer(spec);
+    // Masked at once; a connection holds them while in use (connections/connections.ts), and lets them go when replaced.
     registerSecret(token.data.access_token);
     if (token.data.refresh_token) registerSecret(token.data.refresh_token);
     return token.data;

@@ -6,7 +6,7 @@ import type { AppContext } from '../runtime.js';
 import { createBrowserLogin } from '../auth/browser-login.js';
 import { InputError } from '../errors.js';
 import { traceHttp } from '../http/trace.js';
-import { redact, registerSecret } from '../log.js';
+import { holdSecret, redact } from '../log.js';
 import { fieldEnv, type Connector, type CredentialField } from '../providers/provider.js';
 import { ask, askSecret, canPrompt, readStdin } from './prompt.js';
 
@@ -152,7 +152,7 @@ async function collect(
         ? await askSecret(`${connector.displayName} ${field.label}: `)
         : await ask(`${connector.displayName} ${field.label} (${field.help}): `);
     }
-    if (field.secret && values[field.key]) registerSecret(values[field.key] as string);
+    if (field.secret && values[field.key]) holdSecret(connector.id, field.key, values[field.key] as string);
   }
   return { values, login };
 }

@@ -3,7 +3,7 @@
 // secret's address in the store and a connector's endpoints are worked out in exactly one place.
 import type { Config } from '../config.js';
 import { ProviderError } from '../errors.js';
-import { registerSecret, type Logger } from '../log.js';
+import { holdSecret, releaseSecrets, type Logger } from '../log.js';
 import type { BrowserLogin } from '../auth/sign-in.js';
 import type { IssuedToken } from '../auth/token-cache.js';
 import {
@@ -18,6 +18,9 @@ import type { Connection, ConnectionRepository } from '../storage/connections.js
 import type { SecretStore } from '../storage/secret-store.js';
 
 export type { Connection } from '../storage/connections.js';
+
+/** The name a session's access token is masked under, beside the connection's stored secrets (it is never stored). */
+const accessTokenName = 'access_token';
 
 /** The account name of a connector's secret in the store: `zoom:client_secret`. */
 export const secretAccount = (connector: string, key: string): string => `${connector}:${key}`;
@@ -76,11 +79,14 @@ export class Connections {
       settings: connection.settings,
       secret: (key) => this.secret(connector, key),
       saveSecret: (key, value) => this.saveSecret(connector.id, key, value),
-      recordToken: (token: IssuedToken) =>
+      recordToken: (token: IssuedToken) => {
+        // The connection's access token in use: a refreshed one retires the one before it from log redaction.
+        holdSecret(connector.id, accessTokenName, token.accessToken);
         this.deps.repository.recordToken(connector.id, {
           expiresAt: new Date(token.expiresAt).toISOString(),
           scopes: token.scopes,
-        }),
+        });
+      },
     };
   }
 
@@ -94,7 +100,7 @@ export class Connections {
   }
 
   /**
-   * A secret the connection needs; its value is registered for redaction.
+   * A secret the connection needs; its value is masked in logs as the connection's (replacing any value before it).
    * @throws ProviderError `not_connected` when it is missing: the connection must be made again
    */
   async secret(connector: Named, key: string): Promise<string> {
@@ -107,20 +113,21 @@ export class Connections {
         { hint: `connect ${connector.displayName} again: ${connectCommand(connector.id)}` },
       );
     }
-    registerSecret(value);
+    holdSecret(connector.id, key, value);
     return value;
   }
 
-  /** A secret that may not be there (an optional one, or one a status check looks for); registered when found. */
+  /** A secret that may not be there (an optional one, or one a status check looks for); masked in logs when found. */
   async findSecret(connectorId: string, key: string): Promise<string | null> {
     const value = await this.deps.secrets.get(secretAccount(connectorId, key));
-    if (value !== null) registerSecret(value);
+    if (value === null) releaseSecrets(connectorId, key);
+    else holdSecret(connectorId, key, value);
     return value;
   }
 
   /** Replaces one secret, e.g. a rotated refresh token: saved before the access token that came with it is used. */
   async saveSecret(connectorId: string, key: string, value: string): Promise<void> {
-    registerSecret(value);
+    holdSecret(connectorId, key, value);
     await this.deps.secrets.set(secretAccount(connectorId, key), value);
   }
 
@@ -158,6 +165,9 @@ export class Connections {
     for (const key of secretKeys(connector, previous?.settings)) {
       if (!(key in result.secrets)) await secrets.delete(secretAccount(connector.id, key));
     }
+    // Log redaction follows: the new secrets are the ones in use, the old ones and the old access token are retired.
+    releaseSecrets(connector.id);
+    for (const [key, secret] of Object.entries(result.secrets)) holdSecret(connector.id, key, secret);
   }
 
   /**
@@ -170,6 +180,7 @@ export class Connections {
     for (const key of secretKeys(connector, connection?.settings)) {
       await this.deps.secrets.delete(secretAccount(connector.id, key));
     }
+    releaseSecrets(connector.id);
     return this.deps.repository.remove(connector.id);
   }
 

@@ -30,9 +30,9 @@ const credentialField = /secret|token|code|verifier|password|assertion/i;
 
 /**
  * Registers the credentials the failed request carried, so that an error body quoting one back (a provider echoing the
- * bearer token it refused, a token endpoint echoing the refresh token) is masked by `redact`, here and in every later log
- * line: a credential that reached this request some other way than the OAuth client (a Personal Access Token, an API
- * key) may not be registered yet, and a request's own are always known.
+ * bearer token it refused, a token endpoint echoing the refresh token) is masked by `redact`, here and in the log lines
+ * that follow (among log.ts's recent values): a credential that reached this request some other way than the OAuth
+ * client (a Personal Access Token, an API key) may not be registered yet, and a request's own are always known.
  */
 function registerSentCredentials(request: Request, body: unknown): void {
   const credential = /^[\w-]+\s+(\S+)$/.exec(request.headers.get('authorization') ?? '')?.[1];
