@@ -57,7 +57,9 @@ function preferred(timezone: string): string[] {
     .sort((x, y) => rank(x) - rank(y));
 }
 
+/** Answers by zone and day; the oldest is let go past `foundKept`, since a server running for weeks meets new days. */
 const found = new Map<string, ZoomZone>();
+const foundKept = 256;
 
 /**
  * The listed zone to send for the IANA zone `timezone` of a meeting starting at `from`: the zone itself when Zoom lists
@@ -80,6 +82,10 @@ export function toZoomZone(timezone: string, from: DateTime): ZoomZone {
       }
     : { id: undefined, note: noZoneNote(timezone) };
   found.set(memo, result);
+  for (const oldest of found.keys()) {
+    if (found.size <= foundKept) break;
+    found.delete(oldest);
+  }
   return result;
 }
 
