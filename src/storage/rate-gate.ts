@@ -52,6 +52,13 @@ export class RateGates {
     ).run(name, untilMs, untilMs);
   }
 
+  /** Until when (epoch ms) a 429 holds gate `name`; 0 when it is not held. The outbox retries no earlier. */
+  heldUntil(name: string): number {
+    const row = statement(this.db, 'SELECT held_until FROM rate_gates WHERE name = ?').get(name) as
+      { held_until: number } | undefined;
+    return row?.held_until ?? 0;
+  }
+
   /**
    * Waits for a slot of gate `name`. A slot that a hold (`defer`) has since covered is given up and a new one taken
    * after the hold: a send queued before a 429 does not go out inside the wait the provider asked for.
