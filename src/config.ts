@@ -37,6 +37,8 @@ export interface Config {
   providerTimeoutMs: number;
   /** Resend's team-wide limit, which every process on this data folder shares (https://resend.com/docs/api-reference/rate-limit). */
   resendRatePerSecond: number;
+  /** How long a booking call waits for its e-mail before it answers `queued` and the outbox finishes the job. */
+  emailWaitMs: number;
   logLevel: LogLevel;
   /**
    * connector id -> field key -> value, from `ALSATALK_<CONNECTOR>_CLIENT_ID` and `_CLIENT_SECRET`: the OAuth app for
@@ -98,6 +100,13 @@ const envSchema = z.object({
     .number({ message: "must be a number of requests per second, such as 2 (Resend's default team limit)" })
     .positive("must be more than 0 (Resend's default team limit is 2 per second)")
     .default(2),
+  // How long book_meeting waits for its e-mail before answering `queued` (the outbox sends it in the background).
+  ALSATALK_EMAIL_WAIT_MS: z.coerce
+    .number({ message: 'must be a number of milliseconds, such as 30000' })
+    .int('must be a whole number of milliseconds')
+    .min(0, 'must be 0 (do not wait: answer `queued` at once) or more')
+    .max(300_000, 'must be at most 300000 ms')
+    .default(30_000),
   ALSATALK_LOG_LEVEL: z
     .enum(['debug', 'info', 'warn', 'error'], { message: 'must be one of debug, info, warn, error' })
     .default('info'),
@@ -223,6 +232,7 @@ export function loadConfig(
     endpoints: readEndpoints(set, specs.endpoints),
     providerTimeoutMs: e.ALSATALK_PROVIDER_TIMEOUT_MS,
     resendRatePerSecond: e.ALSATALK_RESEND_RATE_PER_SECOND,
+    emailWaitMs: e.ALSATALK_EMAIL_WAIT_MS,
     logLevel: e.ALSATALK_LOG_LEVEL,
     ...withCredentials(readCredentials(set, specs.credentials)),
   };

@@ -1,13 +1,18 @@
 // serve: config -> createServer -> stdio transport. The only place the server's side effects start.
 // Start-up reads the configuration and answers `initialize` and `tools/list` at once; the runtime (database, secret
 // store, booking flow, e-mail, sign-ins: runtime.ts) is loaded and opened on the first tool call (`npm run bench`).
+import { existsSync } from 'node:fs';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { loadConfig } from './config.js';
 import { configSpecs } from './connectors.js';
+import { errorMessage } from './errors.js';
 import { createLogger } from './log.js';
 import { createServer } from './server.js';
 import { singleLine, truncate } from './text.js';
 import { lazyRuntime, toolDeps } from './tool-deps.js';
+
+/** How long after start-up `serve` opens the runtime by itself when a database exists (its outbox may hold e-mails). */
+const drainDelayMs = 1000;
 
 export async function serve(env: Record<string, string | undefined>): Promise<void> {
   const config = loadConfig(env, configSpecs);
@@ -33,4 +38,13 @@ export async function serve(env: Record<string, string | undefined>): Promise<vo
   process.once('SIGTERM', () => void shutdown().then(() => process.exit(0)));
   await server.connect(transport);
   log.info(`serving on stdio (data: ${config.dataDir}, secrets: ${config.secretStore.kind})`);
+  // E-mails an earlier server left in the outbox (it was closed, or crashed) go out without waiting for a tool call:
+  // the runtime, whose drain sends them, opens a moment after start-up, off the path that answers `initialize`.
+  if (existsSync(config.databasePath)) {
+    setTimeout(() => {
+      runtime
+        .get()
+        .catch((error: unknown) => log.warn('the e-mail outbox could not be opened', { error: errorMessage(error) }));
+    }, drainDelayMs).unref();
+  }
 }

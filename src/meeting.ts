@@ -56,7 +56,13 @@ export type ProviderOutcome =
 
 export type EmailOutcome =
   | { status: 'sent'; id: string; to: string }
-  | { status: 'failed'; error: ProviderFailure }
+  /** `retryable`: sending again later may succeed (the mailer's side, the network, its rate limit), so it stays queued. */
+  | { status: 'failed'; error: ProviderFailure; retryable?: boolean }
+  /**
+   * In the outbox, sent in the background: `error` says why it is not out yet; `retryAt` (ISO) when it is tried again,
+   * absent when it waits for the fix `error.remedy` names (a new key), after which it goes out by itself.
+   */
+  | { status: 'queued'; to: string; error: ProviderFailure; retryAt?: string }
   | { status: 'not_connected'; remedy: string }
   | { status: 'skipped'; reason: string };
 

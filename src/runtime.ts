@@ -4,10 +4,13 @@
 import { loadConfig, type Config } from './config.js';
 import { configSpecs, connectors } from './connectors.js';
 import { BookingService } from './booking/book-meeting.js';
+import { isAlive, thisProcess } from './booking/owner.js';
 import { BackgroundSignIns } from './connections/background-sign-in.js';
 import { Connections } from './connections/connections.js';
 import { collectStatus, type ConnectorStatus } from './connections/status.js';
 import type { Mailer } from './email/mailer.js';
+import { EmailOutbox } from './email/outbox.js';
+import { id as resendId } from './email/resend.js';
 import { ResendMailer } from './email/resend-mailer.js';
 import { createLogger, type Logger } from './log.js';
 import { meetingProviders } from './providers/index.js';
@@ -15,6 +18,7 @@ import type { Connector, MeetingProvider } from './providers/provider.js';
 import { BookingRepository } from './storage/bookings.js';
 import { ConnectionRepository } from './storage/connections.js';
 import { openDatabase, type Db } from './storage/database.js';
+import { OutboxRepository } from './storage/outbox.js';
 import { RateGates } from './storage/rate-gate.js';
 import { openSecretStore, type SecretStore } from './storage/secret-store.js';
 
@@ -26,6 +30,8 @@ export interface AppContext {
   bookings: BookingRepository;
   secrets: SecretStore;
   mailer: Mailer;
+  /** The same mailer, as the outbox whose background drain `openRuntime` starts. */
+  outbox: EmailOutbox;
   log: Logger;
   close(): void;
 }
@@ -40,15 +46,34 @@ export async function openContextWith(config: Config, log: Logger): Promise<AppC
   const db = openDatabase(config.databasePath);
   const secrets = await openSecretStore(config.secretStore);
   const connections = new Connections({ config, repository: new ConnectionRepository(db), secrets, log });
+  const bookings = new BookingRepository(db);
+  // The booking flow's mailer is the outbox: it records each e-mail before Resend sends it.
+  const gates = new RateGates(db);
+  const outbox = new EmailOutbox({
+    mailer: new ResendMailer({ connections, log, gates, ratePerSecond: config.resendRatePerSecond }),
+    store: new OutboxRepository(db, bookings),
+    log,
+    owner: thisProcess,
+    isAlive,
+    connectionStamp: () => connections.get(resendId)?.updatedAt,
+    heldUntil: () => gates.heldUntil(resendId),
+    waitMs: config.emailWaitMs,
+    // Longer than one send with its retries (each bounded by the provider timeout), with room for the pace's wait.
+    leaseMs: 2 * config.providerTimeoutMs + 10_000,
+  });
   return {
     config,
     db,
     connections,
-    bookings: new BookingRepository(db),
+    bookings,
     secrets,
-    mailer: new ResendMailer({ connections, log, gates: new RateGates(db), ratePerSecond: config.resendRatePerSecond }),
+    mailer: outbox,
+    outbox,
     log,
-    close: () => db.close(),
+    close: () => {
+      outbox.stop();
+      db.close();
+    },
   };
 }
 
@@ -72,6 +97,8 @@ export interface RuntimeOptions {
 export function openRuntime(ctx: AppContext, options: RuntimeOptions = {}): Runtime {
   const registry = options.connectors ?? connectors;
   const signIns = new BackgroundSignIns(ctx);
+  // Sends what waits in the outbox, this server's and what an earlier one left; ctx.close() stops it.
+  ctx.outbox.start();
   return {
     ctx,
     booking: new BookingService({ ...ctx, providers: options.providers ?? meetingProviders }),

@@ -25,7 +25,10 @@ export function toolDeps(runtime: RuntimeHandle, options: ToolDepsOptions): Tool
   const providers = options.providers ?? meetingProviders;
   const registry = options.connectors ?? connectors;
   return {
-    booking: { book: async (request, onProgress) => (await runtime.get()).booking.book(request, onProgress) },
+    booking: {
+      book: async (request, onProgress, onEmailQueued) =>
+        (await runtime.get()).booking.book(request, onProgress, onEmailQueued),
+    },
     providers,
     providerIds: providers.map((p) => p.id) as [string, ...string[]],
     defaultTimezone: options.defaultTimezone,

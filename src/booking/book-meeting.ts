@@ -7,7 +7,7 @@ import { AppError } from '../errors.js';
 import type { Meeting, ProviderOutcome } from '../meeting.js';
 import { singleLine, truncate } from '../text.js';
 import { ProviderAttempts, type Attempt } from './attempt.js';
-import { Flow, type BookingDeps, type BookingResult, type Call, type OnProgress } from './flow.js';
+import { Flow, type BookingDeps, type BookingResult, type Call, type OnEmailQueued, type OnProgress } from './flow.js';
 import { bookingKey, keyLifetimeMs, requestHash, type CallIdentity } from './idempotency.js';
 import { bookedEntries, ordered, statusOf, unusable } from './outcomes.js';
 import { thisProcess } from './owner.js';
@@ -45,8 +45,11 @@ export class BookingService {
     });
   }
 
-  /** @param onProgress called as each provider finishes, with the number of providers attempted */
-  async book(request: BookRequest, onProgress?: OnProgress): Promise<BookingResult> {
+  /**
+   * @param onProgress called as each provider finishes, with the number of providers attempted
+   * @param onEmailQueued called when the invitee's e-mail waits in the outbox
+   */
+  async book(request: BookRequest, onProgress?: OnProgress, onEmailQueued?: OnEmailQueued): Promise<BookingResult> {
     const { config } = this.deps;
     const now = this.deps.now?.() ?? DateTime.now();
     const timezone = request.timezone ?? config.defaultTimezone;
@@ -75,7 +78,7 @@ export class BookingService {
       notes: slot.note ? [slot.note] : [],
       now,
     };
-    return this.#inTurn(call.key, () => this.#bookOnce(call, slot.end, onProgress));
+    return this.#inTurn(call.key, () => this.#bookOnce(call, slot.end, onProgress, onEmailQueued));
   }
 
   async #inTurn<T>(key: string, run: () => Promise<T>): Promise<T> {
@@ -89,12 +92,17 @@ export class BookingService {
     }
   }
 
-  async #bookOnce(call: Call, end: DateTime, onProgress?: OnProgress): Promise<BookingResult> {
+  async #bookOnce(
+    call: Call,
+    end: DateTime,
+    onProgress?: OnProgress,
+    onEmailQueued?: OnEmailQueued,
+  ): Promise<BookingResult> {
     const { connections, bookings, mailer, log } = this.deps;
     const flow = new Flow(this.deps, this.#attempts);
     const lapsedBefore = call.now.minus({ milliseconds: keyLifetimeMs }).toUTC().toISO() ?? '';
     const existing = bookings.findByKey(call.key, lapsedBefore);
-    if (existing) return repeatBooking(flow, existing, call, onProgress);
+    if (existing) return repeatBooking(flow, existing, call, onProgress, onEmailQueued);
 
     const { identity } = call;
     const meeting: Meeting = {
@@ -135,7 +143,7 @@ export class BookingService {
     ) {
       // Another process recorded the same call a moment ago: this one repeats it.
       const holder = bookings.findByKey(call.key, lapsedBefore);
-      if (holder) return repeatBooking(flow, holder, call, onProgress);
+      if (holder) return repeatBooking(flow, holder, call, onProgress, onEmailQueued);
       throw new AppError(
         'storage_failed',
         'the booking could not be recorded: its key is held by a booking that cannot be read',
@@ -152,13 +160,10 @@ export class BookingService {
 
     const results = ordered(call.wanted, outcomes);
     const booked = bookedEntries(call.wanted, results);
-    const email = await mailer.sendInvitation({ meeting, booked, stamp: createdAt, update: false });
-    flow.keep(() =>
-      bookings.recordEmail(
-        meeting.bookingId,
-        email,
-        booked.map((b) => b.id),
-      ),
+    // The outbox records it in the ledger before sending and its outcome after (email/outbox.ts).
+    const email = await mailer.sendInvitation(
+      { meeting, booked, stamp: createdAt, update: false },
+      onEmailQueued ? { onQueued: onEmailQueued } : {},
     );
     const status = statusOf(results, booked.length);
     flow.keep(() => bookings.finish(meeting.bookingId, status));

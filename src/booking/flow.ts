@@ -45,6 +45,9 @@ export interface BookingResult {
 
 export type OnProgress = (outcome: ProviderOutcome, total: number) => void;
 
+/** Told when the invitee's e-mail waits in the outbox (behind others, or to be tried again), as a line to show. */
+export type OnEmailQueued = (message: string) => void;
+
 /** One book_meeting call, validated: who and when, the key that makes it the same booking, what it asked for. */
 export interface Call {
   identity: CallIdentity;

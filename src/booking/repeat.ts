@@ -4,7 +4,7 @@ import { InputError } from '../errors.js';
 import type { EmailOutcome, Meeting, ProviderOutcome } from '../meeting.js';
 import type { BookingRecord } from '../storage/bookings.js';
 import type { Attempt } from './attempt.js';
-import type { BookingResult, Call, Flow, OnProgress } from './flow.js';
+import type { BookingResult, Call, Flow, OnEmailQueued, OnProgress } from './flow.js';
 import { bookedEntries, ordered, statusOf, uncertainCodes, unusable } from './outcomes.js';
 import { isAlive, thisProcess } from './owner.js';
 import { recordedEmail, recordedMeeting, recordedOutcomes } from './recorded.js';
@@ -14,6 +14,7 @@ export async function repeatBooking(
   record: BookingRecord,
   call: Call,
   onProgress?: OnProgress,
+  onEmailQueued?: OnEmailQueued,
 ): Promise<BookingResult> {
   const { connections, bookings, mailer } = flow.deps;
   if (call.byAgent && record.requestHash !== call.requestHash) {
@@ -97,17 +98,15 @@ export async function repeatBooking(
       reason: 'another alsatalk-mcp process is still booking this meeting and e-mails the invitee when it is done',
     };
   } else {
-    const update = record.emailStatus === 'sent';
-    email = await mailer.sendInvitation({ meeting, booked, stamp: record.createdAt, update });
-    emailed = email.status === 'sent';
-    const sent = email;
-    flow.keep(() =>
-      bookings.recordEmail(
-        record.id,
-        sent,
-        booked.map((b) => b.id),
-      ),
+    // An update when an earlier e-mail went out (its providers are recorded then), whatever the last one's state: an
+    // e-mail still queued is the same invitation again, under the same key.
+    const update = record.emailCovers.length > 0;
+    // Queued earlier: the same key, so the outbox tries that entry now and reports where it stands.
+    email = await mailer.sendInvitation(
+      { meeting, booked, stamp: record.createdAt, update },
+      onEmailQueued ? { onQueued: onEmailQueued } : {},
     );
+    emailed = email.status === 'sent';
   }
   const status = statusOf(results, booked.length);
   // A pure replay writes nothing.

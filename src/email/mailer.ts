@@ -23,7 +23,22 @@ export interface Invitation {
   update: boolean;
 }
 
+/**
+ * Resend's idempotency key for an invitation: one per booking and set of providers listed, so a repeat of the same
+ * e-mail is answered, never sent twice, and an update (more providers) is a new e-mail.
+ */
+export const invitationKey = ({ meeting, booked }: Pick<Invitation, 'meeting' | 'booked'>): string =>
+  `alsatalk-${meeting.bookingId}-${booked.map((b) => b.id).join('-')}`;
+
+export interface SendOptions {
+  /** Told (as a line for a progress notification) when the e-mail waits in the outbox: behind others, or to retry. */
+  onQueued?: (message: string) => void;
+}
+
 export interface Mailer {
-  /** Sends the invitation; never throws: a failure, or no mailer connected, is the outcome. */
-  sendInvitation(invitation: Invitation): Promise<EmailOutcome>;
+  /**
+   * Sends the invitation; never throws: a failure, or no mailer connected, is the outcome. The booking flow's mailer is
+   * the outbox (outbox.ts), which records the e-mail in the ledger before sending it and its outcome after.
+   */
+  sendInvitation(invitation: Invitation, options?: SendOptions): Promise<EmailOutcome>;
 }

@@ -1,12 +1,12 @@
 // The Mailer behind which Resend sends the invitation: its connection, its key (read once per connection), the
 // rendered invite and an idempotency key per booking and set of providers listed.
-import { toAppError } from '../errors.js';
+import { ProviderError, toAppError, type AppError } from '../errors.js';
 import type { Connections } from '../connections/connections.js';
 import type { EmailOutcome } from '../meeting.js';
 import { connectCommand } from '../providers/provider.js';
 import { renderInvite } from './invite.js';
 import type { Logger } from '../log.js';
-import type { Invitation, Mailer } from './mailer.js';
+import { invitationKey, type Invitation, type Mailer } from './mailer.js';
 import { displayName, id, sendInvite, type Pace } from './resend.js';
 
 /** Where a pace comes from: the rate gates in the SQLite file (storage/rate-gate.ts), which runtime.ts passes. */
@@ -27,6 +27,26 @@ export interface ResendMailerDeps {
  * second after the one `limit` turns before it, so Resend never counts one too many in a second.
  */
 const headroom = 0.9;
+
+/** Failures that sending again later may get past: Resend's side, the network, its rate limit, a locked keychain. */
+const transient: ReadonlySet<string> = new Set([
+  'rate_limited',
+  'network_error',
+  'timeout',
+  'in_progress',
+  'provider_unavailable',
+  'secret_store_unavailable',
+  'storage_failed',
+]);
+
+/**
+ * Whether the e-mail stays in the outbox to be sent again. A spent daily or monthly quota is not waited out (a day, a
+ * plan): Resend names it in the message (`fromResendError`). A 5xx is Resend's side, whatever its code.
+ */
+function retryable(e: AppError): boolean {
+  if (e.code === 'rate_limited') return !/_quota_exceeded\)/.test(e.message);
+  return transient.has(e.code) || (e instanceof ProviderError && (e.status ?? 0) >= 500);
+}
 
 export class ResendMailer implements Mailer {
   /** Kept like a provider session: for as long as its connection is unchanged (a keychain read per e-mail is slow). */
@@ -58,8 +78,7 @@ export class ResendMailer implements Mailer {
         settings: connection.settings,
         to: meeting.customerEmail,
         invite: renderInvite(meeting, booked, { now: new Date(stamp), update }),
-        // One key per set of providers listed: a repeat of the same e-mail is answered, never sent twice; an update is new.
-        idempotencyKey: `alsatalk-${meeting.bookingId}-${booked.map((b) => b.id).join('-')}`,
+        idempotencyKey: invitationKey({ meeting, booked }),
         // A hanging Resend is cut off like a hanging provider; the booking is recorded either way.
         signal: AbortSignal.timeout(context.timeoutMs),
         pace: this.#pace,
@@ -74,7 +93,7 @@ export class ResendMailer implements Mailer {
     } catch (error) {
       const e = toAppError(error);
       const remedy = e.hint ?? `retry, or reconnect Resend: ${connectCommand(id)}`;
-      return { status: 'failed', error: { code: e.code, message: e.message, remedy } };
+      return { status: 'failed', error: { code: e.code, message: e.message, remedy }, retryable: retryable(e) };
     }
   }
 }

@@ -162,7 +162,7 @@ export class BookingRepository {
     ).run(
       outcome.status,
       outcome.status === 'sent' ? outcome.id : null,
-      outcome.status === 'failed'
+      outcome.status === 'failed' || outcome.status === 'queued'
         ? outcome.error.message
         : outcome.status === 'sent'
           ? null

@@ -110,6 +110,33 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
       );
     `,
   },
+  {
+    version: 5,
+    name: 'e-mail outbox',
+    // An e-mail recorded before it is sent (storage/outbox.ts): its Resend idempotency key, the invitation to render it
+    // again byte for byte, and its retry state; owner + lease_until: who is sending it (epoch ms, like next_at,
+    // expires_at); held_for: the mailer connection's stamp when it waits for a fix (a new key); last_*: the last answer.
+    sql: `
+      CREATE TABLE email_outbox (
+        idempotency_key TEXT PRIMARY KEY,
+        booking_id      TEXT NOT NULL REFERENCES bookings(id) ON DELETE CASCADE,
+        invitation      TEXT NOT NULL,
+        covers          TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        expires_at      INTEGER NOT NULL,
+        next_at         INTEGER NOT NULL,
+        held_for        TEXT,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        owner           TEXT,
+        lease_until     INTEGER NOT NULL DEFAULT 0,
+        last_code       TEXT,
+        last_message    TEXT,
+        last_remedy     TEXT
+      );
+      CREATE INDEX email_outbox_next ON email_outbox(next_at);
+      CREATE INDEX email_outbox_booking ON email_outbox(booking_id);
+    `,
+  },
 ];
 
 const ownFolderHint = 'or point ALSATALK_HOME at a folder you own';

@@ -48,9 +48,14 @@ export const outputShape = {
     }),
   ),
   email: z.object({
-    status: z.enum(['sent', 'failed', 'not_connected', 'skipped']),
+    status: z
+      .enum(['sent', 'queued', 'failed', 'not_connected', 'skipped'])
+      .describe(
+        'queued: recorded in the outbox and not out yet (error says why); the server sends it in the background, retrying at retry_at, or once remedy is done when there is no retry_at.',
+      ),
     id: z.string().optional().describe("Resend's e-mail id"),
     to: z.string().optional(),
+    retry_at: z.string().optional().describe('With queued: when the e-mail is tried again (ISO 8601).'),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
     remedy: z.string().optional(),
     reason: z.string().optional(),
@@ -119,15 +124,23 @@ export function toOutput(result: BookingResult): Output {
     email:
       result.email.status === 'sent'
         ? { status: 'sent', id: result.email.id, to: result.email.to }
-        : result.email.status === 'failed'
+        : result.email.status === 'queued'
           ? {
-              status: 'failed',
+              status: 'queued',
+              to: result.email.to,
+              ...(result.email.retryAt ? { retry_at: result.email.retryAt } : {}),
               error: { code: result.email.error.code, message: result.email.error.message },
               remedy: result.email.error.remedy,
             }
-          : result.email.status === 'not_connected'
-            ? { status: 'not_connected', remedy: result.email.remedy }
-            : { status: 'skipped', reason: result.email.reason },
+          : result.email.status === 'failed'
+            ? {
+                status: 'failed',
+                error: { code: result.email.error.code, message: result.email.error.message },
+                remedy: result.email.error.remedy,
+              }
+            : result.email.status === 'not_connected'
+              ? { status: 'not_connected', remedy: result.email.remedy }
+              : { status: 'skipped', reason: result.email.reason },
     ...(result.notes.length > 0 ? { notes: result.notes } : {}),
     replay: result.repeat !== undefined && result.repeat.retried.length === 0 && !result.repeat.emailed,
     ...(result.repeat
@@ -174,10 +187,14 @@ export function toText(result: BookingResult, output: Output): string {
   const email =
     e.status === 'sent'
       ? `E-mail: sent to ${e.to}.`
-      : e.status === 'skipped'
-        ? `E-mail: not sent (${e.reason}).`
-        : e.status === 'failed'
-          ? `E-mail: FAILED: ${e.error?.message} → ${e.remedy}`
-          : `E-mail: not sent → ${e.remedy}`;
+      : e.status === 'queued'
+        ? e.retry_at
+          ? `E-mail: queued for ${e.to}, not sent yet (${e.error?.message}); the server tries again at ${e.retry_at} and sends it in the background.`
+          : `E-mail: queued for ${e.to}, not sent yet: ${e.error?.message} → ${e.remedy}`
+        : e.status === 'skipped'
+          ? `E-mail: not sent (${e.reason}).`
+          : e.status === 'failed'
+            ? `E-mail: FAILED: ${e.error?.message} → ${e.remedy}`
+            : `E-mail: not sent → ${e.remedy}`;
   return [head, ...lines, email, ...(output.notes ?? []).map((n) => `Note: ${n}`)].join('\n');
 }

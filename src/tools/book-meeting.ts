@@ -79,6 +79,7 @@ const description = (providers: readonly MeetingProvider[], defaultTimezone: str
     "Needed: the customer's name and e-mail, the date (YYYY-MM-DD) and start time (HH:mm, 24 h). If the user did not give them, ask; do not invent an e-mail address.",
     `The time is read in \`timezone\` (an IANA name); if the user did not say which zone they mean, ask, or the server default ${defaultTimezone} is used.`,
     'The result lists each provider as booked (with links), failed (with a remedy), not_connected or needs_reauth (with the command the user runs to connect it).',
+    'The e-mail is sent, or queued: recorded and sent by the server in the background (retry_at says when it is tried next); tell the user it will follow, and do not book again for it.',
     'A partial result is a success: tell the user what failed and the remedy. Calling again with the same details (or the same idempotency_key) within 24 hours never books twice: it returns the recorded booking and retries only the providers that had failed, so call again once the user has applied a remedy.',
   ].join(' ');
 
@@ -134,7 +135,15 @@ export function registerBookMeetingTool(server: McpServer, deps: BookMeetingTool
           };
           void extra.sendNotification({ method: 'notifications/progress', params }).catch(() => undefined);
         };
-        const result = await deps.booking.book(request, onProgress);
+        // The e-mail's wait in the outbox, after the providers: progress keeps growing (the protocol requires it), no total.
+        let waits = 0;
+        const onEmailQueued = (message: string): void => {
+          if (progressToken === undefined) return;
+          waits += 1;
+          const params = { progressToken, progress: finished + waits / (waits + 1), message };
+          void extra.sendNotification({ method: 'notifications/progress', params }).catch(() => undefined);
+        };
+        const result = await deps.booking.book(request, onProgress, onEmailQueued);
         const output = toOutput(result);
         return {
           // Only a booking where nothing at all was booked is an error: a model retries errors and would double the rest.

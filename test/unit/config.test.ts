@@ -58,6 +58,7 @@ describe('loadConfig: defaults', () => {
       }),
       providerTimeoutMs: 20_000,
       resendRatePerSecond: 2,
+      emailWaitMs: 30_000,
       logLevel: 'info',
     });
   });
@@ -236,5 +237,13 @@ describe('loadConfig: secret store and other settings', () => {
     expect(load({ ALSATALK_RESEND_RATE_PER_SECOND: ' ' }).resendRatePerSecond).toBe(2);
     expect(load({ ALSATALK_RESEND_RATE_PER_SECOND: '10' }).resendRatePerSecond).toBe(10);
     expect(load({ ALSATALK_RESEND_RATE_PER_SECOND: '0.5' }).resendRatePerSecond).toBe(0.5);
+  });
+
+  it('reads how long a booking waits for its e-mail: 30 s unless set, 0 for not at all, else an error naming it', () => {
+    expect(load({}).emailWaitMs).toBe(30_000);
+    expect(load({ ALSATALK_EMAIL_WAIT_MS: '0' }).emailWaitMs).toBe(0);
+    expect(load({ ALSATALK_EMAIL_WAIT_MS: '5000' }).emailWaitMs).toBe(5000);
+    for (const bad of ['-1', '1.5', 'soon', '300001'])
+      expect(() => load({ ALSATALK_EMAIL_WAIT_MS: bad })).toThrow(/ALSATALK_EMAIL_WAIT_MS/);
   });
 });
