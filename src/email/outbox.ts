@@ -92,11 +92,17 @@ export class EmailOutbox implements Mailer {
       if (outcome && (outcome.status !== 'queued' || outcome.retryAt === undefined)) return outcome;
       const entry = this.deps.store.get(key);
       if (!entry) return this.#left(invitation);
-      if (entry.heldFor !== null) return queued(to, entry);
       const now = this.#clock();
       const busy = entry.owner !== null && entry.leaseUntil > now;
       const wakeAt = busy ? now + watchMs : entry.nextAt;
-      if (wakeAt >= deadline) return queued(to, entry, busy ? now : entry.nextAt);
+      if (entry.heldFor !== null || wakeAt >= deadline) {
+        const left = entry.heldFor !== null ? queued(to, entry) : queued(to, entry, busy ? now : entry.nextAt);
+        if (left.status === 'queued')
+          options.onQueued?.(
+            `e-mail queued: ${left.error.message}; ${left.retryAt ? `the server sends it in the background (next try at ${left.retryAt})` : left.error.remedy}`,
+          );
+        return left;
+      }
       if (outcome?.status === 'queued' && outcome.retryAt)
         options.onQueued?.(`e-mail queued: ${outcome.error.message}; next try at ${outcome.retryAt}`);
       await sleep(Math.max(0, wakeAt - now));
