@@ -27,6 +27,7 @@ describe('database', () => {
       { version: 2, name: 'granted scopes of a connection' },
       { version: 3, name: 'idempotent bookings' },
       { version: 4, name: 'rate gates' },
+      { version: 5, name: 'e-mail outbox' },
     ]);
     db.close();
   });
@@ -40,7 +41,7 @@ describe('database', () => {
     ).run();
     first.close();
     const second = openDatabase(file);
-    expect(statement(second, 'SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 4 });
+    expect(statement(second, 'SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 5 });
     expect(statement(second, 'SELECT account FROM connections').get()).toEqual({ account: 'a' });
     second.close();
   });
@@ -52,7 +53,7 @@ describe('database', () => {
     db.exec(`DROP INDEX bookings_idempotency_key;
       ALTER TABLE bookings DROP COLUMN idempotency_key; ALTER TABLE bookings DROP COLUMN request_hash; ALTER TABLE bookings DROP COLUMN owner;
       ALTER TABLE bookings DROP COLUMN customer_phone; ALTER TABLE bookings DROP COLUMN email_covers;
-      ALTER TABLE connections DROP COLUMN scopes; DROP TABLE rate_gates; DELETE FROM schema_migrations WHERE version >= 2;`);
+      ALTER TABLE connections DROP COLUMN scopes; DROP TABLE email_outbox; DROP TABLE rate_gates; DELETE FROM schema_migrations WHERE version >= 2;`);
     statement(
       db,
       "INSERT INTO connections (connector, account, connected_at, updated_at) VALUES ('zoom', 'a', 'x', 'x')",
@@ -63,7 +64,7 @@ describe('database', () => {
       account: 'a',
       scopes: null,
     });
-    expect(statement(upgraded, 'SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: 4 });
+    expect(statement(upgraded, 'SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: 5 });
     expect(
       statement(upgraded, 'SELECT COUNT(*) AS n FROM pragma_table_info(?) WHERE name = ?').get(
         'bookings',
