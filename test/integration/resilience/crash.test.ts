@@ -229,6 +229,58 @@ describe('SIGKILL mid-booking, restart, the same call again', () => {
     }
   });
 
+  it('killed while three e-mails wait in the outbox, one of them accepted by Resend with its answer lost: a restarted server sends each once, with no call', async () => {
+    const emailRoute = 'resend:POST /resend/emails';
+    const start: Start = { held: held(), mark: arrived.length };
+    const invitees = [1, 2, 3].map((n) => `grace+outbox${n}@example.com`);
+    const calls = invitees.map((email) => ({ ...nextCall(), customer_email: email }));
+    const sentTo = (to: string) => sandbox.fakes.resend.state.emails.filter((e) => [e.payload.to].flat().includes(to));
+    sandbox.controls.addFault({ target: emailRoute, kind: 'status', status: 503 });
+    // A call waits 1 s for its e-mail, then answers `queued`: Resend is down.
+    const first = await startStdioServer({ ...env, ALSATALK_EMAIL_WAIT_MS: '1000' });
+    for (const call of calls) {
+      const result = await first.client.callTool({ name: 'book_meeting', arguments: call });
+      const output = result.structuredContent as {
+        status: string;
+        email: { status: string; error?: { code: string } };
+      };
+      expect(output).toMatchObject({ status: 'booked', email: { status: 'queued' } });
+      // Resend's 503, or its retries still under way when the call's second was over.
+      expect(['email_failed', 'in_progress']).toContain(output.email.error?.code);
+    }
+    expect(invitees.map((to) => sentTo(to).length)).toEqual([0, 0, 0]);
+    // Resend is back, but the first e-mail the server's outbox sends is taken and its answer never comes: killed then.
+    sandbox.controls.clear();
+    sandbox.controls.addFault({ target: emailRoute, kind: 'hang-after', times: 1 });
+    await until('the outbox sent an e-mail that Resend took', () => grew(start, 'resend'), 30_000);
+    await first.kill();
+    sandbox.controls.clear();
+    expect(held().resend - start.held.resend).toBe(1);
+
+    // A new server on the same data folder, and no tool call: it sends what the killed one left, each under its key.
+    const restarted = arrived.length;
+    const second = await serve();
+    try {
+      await until('every invitee has an e-mail', () => invitees.every((to) => sentTo(to).length > 0), 30_000);
+      await sleep(1500); // room for a second copy, if one were coming
+      expect(invitees.map((to) => sentTo(to).length)).toEqual([1, 1, 1]);
+      expect(held().resend - start.held.resend).toBe(3);
+      const keys = invitees.map((to) => sentTo(to)[0]?.idempotencyKey);
+      expect(new Set(keys).size).toBe(3);
+      for (const key of keys) expect(key).toMatch(/^alsatalk-/);
+      // All three were sent again, the one Resend had taken too: its key and bytes made the repeat no second e-mail.
+      expect(arrived.slice(restarted).filter((r) => r.route === emailRoute).length).toBeGreaterThanOrEqual(3);
+      // The repeat of each call reports the e-mail sent, and sends nothing more.
+      for (const call of calls) {
+        const again = await second.client.callTool({ name: 'book_meeting', arguments: call });
+        expect(again.structuredContent).toMatchObject({ status: 'booked', email: { status: 'sent' } });
+      }
+      expect(invitees.map((to) => sentTo(to).length)).toEqual([1, 1, 1]);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('killed after everything was recorded: the repeat is a replay and calls nothing', async () => {
     const call = nextCall();
     const first = await serve();
