@@ -10,6 +10,7 @@ import type { BookedMeeting, Meeting, ProviderOutcome } from '../meeting.js';
 import { connectCommand, type MeetingProvider, type ProviderSession } from '../providers/provider.js';
 import type { Connection } from '../storage/connections.js';
 import { asFailure, uncertainCodes } from './outcomes.js';
+import { timeLimit } from '../time-limit.js';
 
 /**
  * Failures worth another try within the same call (after a backoff, and only after looking for what the failed try may
@@ -39,7 +40,9 @@ export class ProviderAttempts {
   async book({ provider, connection, lookFirst }: Attempt, meeting: Meeting): Promise<ProviderOutcome> {
     const remedy = `retry, or reconnect ${provider.displayName}: ${connectCommand(provider.id)}`;
     const { timeoutMs } = this.deps;
-    const signal = AbortSignal.timeout(timeoutMs);
+    const limit = timeLimit(timeoutMs);
+    const { signal } = limit;
+    let onTimeout: (() => void) | undefined;
     try {
       const session = this.#session(provider, connection);
       let failed: unknown;
@@ -63,8 +66,8 @@ export class ProviderAttempts {
               : undefined;
           },
         }),
-        new Promise<never>((_, reject) =>
-          signal.addEventListener('abort', () =>
+        new Promise<never>((_, reject) => {
+          onTimeout = () =>
             reject(
               new ProviderError(
                 provider.displayName,
@@ -74,15 +77,18 @@ export class ProviderAttempts {
                   hint: `repeat the same call: it looks in ${provider.displayName} for this meeting before making another`,
                 },
               ),
-            ),
-          ),
-        ),
+            );
+          signal.addEventListener('abort', onTimeout, { once: true });
+        }),
       ]);
       return { provider: provider.id, status: 'booked', meeting: bookedMeeting };
     } catch (error) {
       if (!(error instanceof AppError))
         this.deps.log.error(`${provider.id}: unexpected error`, { error: String(error) });
       return { provider: provider.id, status: 'failed', error: asFailure(error, remedy) };
+    } finally {
+      limit.clear();
+      if (onTimeout) signal.removeEventListener('abort', onTimeout);
     }
   }
 
