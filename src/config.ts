@@ -45,8 +45,11 @@ export interface Config {
   /** connector id -> limit name -> what the environment sets; present only when one is set (connectors default the rest). */
   limits?: Record<string, Record<string, number>>;
   providerTimeoutMs: number;
-  /** Resend's team-wide limit, which every process on this data folder shares (https://resend.com/docs/api-reference/rate-limit). */
-  resendRatePerSecond: number;
+  /**
+   * Resend's team-wide limit, which every process on this data folder shares
+   * (https://resend.com/docs/api-reference/rate-limit); undefined: the one `connect resend` stored, else 2.
+   */
+  resendRatePerSecond: number | undefined;
   /** How long a booking call waits for its e-mail before it answers `queued` and the outbox finishes the job. */
   emailWaitMs: number;
   logLevel: LogLevel;
@@ -105,11 +108,12 @@ const envSchema = z.object({
     .min(1000, 'must be at least 1000 ms')
     .max(300_000, 'must be at most 300000 ms')
     .default(20_000),
-  // Resend's default team limit is 2 requests per second; a team that had it raised says so here.
+  // Resend's default team limit is 2 requests per second; a team that had it raised says so here (or stores it with
+  // `connect resend --rate-per-second`, which this overrides). Unset: the stored rate, else 2.
   ALSATALK_RESEND_RATE_PER_SECOND: z.coerce
     .number({ message: "must be a number of requests per second, such as 2 (Resend's default team limit)" })
     .positive("must be more than 0 (Resend's default team limit is 2 per second)")
-    .default(2),
+    .optional(),
   // How long book_meeting waits for its e-mail before answering `queued` (the outbox sends it in the background).
   ALSATALK_EMAIL_WAIT_MS: z.coerce
     .number({ message: 'must be a number of milliseconds, such as 30000' })

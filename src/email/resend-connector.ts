@@ -27,12 +27,20 @@ export const resend: Connector = {
       label: 'Sender',
       help: 'e.g. "Acme Scheduling <meet@acme.com>", on a domain verified in Resend',
     },
+    {
+      flag: 'rate-per-second',
+      key: 'rate_per_second',
+      label: 'Rate limit',
+      help: "your Resend team's requests per second, when it is not the default 2 (Resend → Settings → Usage)",
+      optional: true,
+    },
   ],
 
   async connect(values, ctx) {
     const apiKey = values.api_key?.trim() ?? '';
     const from = (values.from ?? '').trim();
     if (!apiKey) throw new InputError('api key', 'is required', 'create one at https://resend.com/api-keys');
+    const ratePerSecond = parseRate(values.rate_per_second);
     const sender = parseSender(from);
     if (!sender || /[\r\n]/.test(from)) {
       throw new InputError(
@@ -73,6 +81,25 @@ export const resend: Connector = {
         : `The domain ${sender.domain} is not in this Resend account: Resend refuses to send from it until you add and verify it at ${domainsPage}.`;
       if (note) notes.push(note);
     }
-    return { account: from, settings: { from }, secrets: { api_key: apiKey }, notes };
+    return {
+      account: from,
+      settings: ratePerSecond === undefined ? { from } : { from, rate_per_second: ratePerSecond },
+      secrets: { api_key: apiKey },
+      notes,
+    };
   },
 };
+
+/** `--rate-per-second`: absent, or a positive number of requests per second (Resend's limit is per team, 2 by default). */
+function parseRate(raw: string | undefined): number | undefined {
+  const text = raw?.trim() ?? '';
+  if (text === '') return undefined;
+  const rate = Number(text);
+  if (!Number.isFinite(rate) || rate <= 0 || rate > 1000)
+    throw new InputError(
+      '--rate-per-second',
+      `"${text}" is not a number of requests per second from more than 0 to 1000`,
+      'give the limit Resend shows under Settings → Usage (for example 2 or 10), or leave the flag out for the default 2',
+    );
+  return rate;
+}

@@ -4,10 +4,11 @@ import { ProviderError, toAppError, type AppError } from '../errors.js';
 import type { Connections } from '../connections/connections.js';
 import type { EmailOutcome } from '../meeting.js';
 import { connectCommand } from '../providers/provider.js';
+import { timeLimit, type TimeLimit } from '../time-limit.js';
 import { renderInvite } from './invite.js';
 import type { Logger } from '../log.js';
 import { invitationKey, type Invitation, type Mailer } from './mailer.js';
-import { displayName, id, sendInvite, type Pace } from './resend.js';
+import { defaultRatePerSecond, displayName, id, sendInvite, storedRate, type Pace } from './resend.js';
 
 /** Where a pace comes from: the rate gates in the SQLite file (storage/rate-gate.ts), which runtime.ts passes. */
 export interface PaceSource {
@@ -18,8 +19,11 @@ export interface ResendMailerDeps {
   connections: Connections;
   log: Logger;
   gates: PaceSource;
-  /** Resend's team-wide limit (ALSATALK_RESEND_RATE_PER_SECOND), shared by every process on the data folder. */
-  ratePerSecond: number;
+  /**
+   * Resend's team-wide limit from ALSATALK_RESEND_RATE_PER_SECOND, when set; else what `connect resend
+   * --rate-per-second` stored, else Resend's default 2. Shared by every process on the data folder.
+   */
+  ratePerSecond: number | undefined;
 }
 
 /**
@@ -52,11 +56,14 @@ export class ResendMailer implements Mailer {
   /** Kept like a provider session: for as long as its connection is unchanged (a keychain read per e-mail is slow). */
   #key: { updatedAt: string; value: string } | undefined;
 
-  /** Waited before every send and retry, by every process alike. */
-  readonly #pace: Pace;
+  /** Waited before every send and retry, by every process alike; for the rate it was made for. */
+  #pace: { rate: number; pace: Pace } | undefined;
 
-  constructor(private readonly deps: ResendMailerDeps) {
-    this.#pace = deps.gates.pace(id, deps.ratePerSecond * headroom);
+  constructor(private readonly deps: ResendMailerDeps) {}
+
+  #paceAt(rate: number): Pace {
+    if (this.#pace?.rate !== rate) this.#pace = { rate, pace: this.deps.gates.pace(id, rate * headroom) };
+    return this.#pace.pace;
   }
 
   async sendInvitation({ meeting, booked, stamp, update }: Invitation): Promise<EmailOutcome> {
@@ -65,6 +72,7 @@ export class ResendMailer implements Mailer {
     const connection = connections.get(id);
     if (!connection)
       return { status: 'not_connected', remedy: `connect Resend to e-mail invitees: ${connectCommand(id)}` };
+    let limit: TimeLimit | undefined;
     try {
       if (this.#key?.updatedAt !== connection.updatedAt) {
         const value = await connections.secret({ id, displayName }, 'api_key');
@@ -72,6 +80,8 @@ export class ResendMailer implements Mailer {
       }
       // Resend's API base (ALSATALK_RESEND_API_URL) and the time limit, as every connector call gets them.
       const context = connections.context(id);
+      // A hanging Resend is cut off like a hanging provider; the booking is recorded either way.
+      limit = timeLimit(context.timeoutMs);
       const sent = await sendInvite({
         apiKey: this.#key.value,
         baseUrl: context.endpoints.api ?? 'https://api.resend.com',
@@ -79,9 +89,8 @@ export class ResendMailer implements Mailer {
         to: meeting.customerEmail,
         invite: renderInvite(meeting, booked, { now: new Date(stamp), update }),
         idempotencyKey: invitationKey({ meeting, booked }),
-        // A hanging Resend is cut off like a hanging provider; the booking is recorded either way.
-        signal: AbortSignal.timeout(context.timeoutMs),
-        pace: this.#pace,
+        signal: limit.signal,
+        pace: this.#paceAt(this.deps.ratePerSecond ?? storedRate(connection.settings) ?? defaultRatePerSecond),
       });
       try {
         connections.markUsed(id);
@@ -94,6 +103,8 @@ export class ResendMailer implements Mailer {
       const e = toAppError(error);
       const remedy = e.hint ?? `retry, or reconnect Resend: ${connectCommand(id)}`;
       return { status: 'failed', error: { code: e.code, message: e.message, remedy }, retryable: retryable(e) };
+    } finally {
+      limit?.clear();
     }
   }
 }

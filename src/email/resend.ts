@@ -96,6 +96,15 @@ export function fromResendError(error: ResendErrorValue): ProviderError {
 
 const settingsSchema = z.object({ from: z.string() });
 
+/** The team's limit `connect resend --rate-per-second` stored, if it did. */
+export const storedRate = (settings: Readonly<Record<string, unknown>>): number | undefined => {
+  const rate = settings.rate_per_second;
+  return typeof rate === 'number' && Number.isFinite(rate) && rate > 0 ? rate : undefined;
+};
+
+/** Resend's documented default team limit, requests per second. */
+export const defaultRatePerSecond = 2;
+
 /**
  * The pace of Resend's team-wide limit, shared by every process on the data folder (storage/rate-gate.ts gives it):
  * https://resend.com/docs/api-reference/rate-limit
@@ -170,7 +179,7 @@ async function waitTurn(pace: Pace, signal: AbortSignal): Promise<void> {
       'rate_limited',
       "the e-mail waited for its turn under Resend's rate limit until the time limit ran out, so it was not sent",
       {
-        hint: 'repeat the same call in a moment (the e-mail keeps its idempotency key, so it is never sent twice), or raise ALSATALK_RESEND_RATE_PER_SECOND if your Resend team has a higher limit',
+        hint: 'repeat the same call in a moment (the e-mail keeps its idempotency key, so it is never sent twice), or, if your Resend team has a higher limit (Resend → Settings → Usage), give it: npx alsatalk-mcp connect resend --rate-per-second N (or ALSATALK_RESEND_RATE_PER_SECOND)',
         cause,
       },
     );

@@ -57,7 +57,7 @@ describe('loadConfig: defaults', () => {
         resend: { api: 'https://api.resend.com' },
       }),
       providerTimeoutMs: 20_000,
-      resendRatePerSecond: 2,
+      resendRatePerSecond: undefined, // unset: what `connect resend --rate-per-second` stored, else 2
       emailWaitMs: 30_000,
       logLevel: 'info',
     });
@@ -232,9 +232,9 @@ describe('loadConfig: secret store and other settings', () => {
     expect(config.logLevel).toBe('debug');
   });
 
-  it("reads Resend's rate: 2 a second unless the team's limit was raised", () => {
-    expect(load({}).resendRatePerSecond).toBe(2);
-    expect(load({ ALSATALK_RESEND_RATE_PER_SECOND: ' ' }).resendRatePerSecond).toBe(2);
+  it("reads Resend's rate when set; unset, the mailer uses the rate `connect resend` stored, else 2", () => {
+    expect(load({}).resendRatePerSecond).toBeUndefined();
+    expect(load({ ALSATALK_RESEND_RATE_PER_SECOND: ' ' }).resendRatePerSecond).toBeUndefined();
     expect(load({ ALSATALK_RESEND_RATE_PER_SECOND: '10' }).resendRatePerSecond).toBe(10);
     expect(load({ ALSATALK_RESEND_RATE_PER_SECOND: '0.5' }).resendRatePerSecond).toBe(0.5);
   });

@@ -163,6 +163,50 @@ describe("Resend's team-wide rate limit (2 requests per second)", () => {
     expect(h.resend.limiter.refused).toBe(0);
   });
 
+  it('connect resend --rate-per-second stores the team limit, and e-mails are paced at it: set above what Resend allows, some are refused, and every e-mail is still sent once', async () => {
+    await h.connectZoom();
+    await h.connect(
+      'resend',
+      ['--api-key-stdin', '--from', 'Acme Scheduling <meet@acme.test>', '--rate-per-second', '10'],
+      h.resend.state.apiKey,
+    );
+    expect(h.ctx.connections.get('resend')?.settings).toEqual({
+      from: 'Acme Scheduling <meet@acme.test>',
+      rate_per_second: 10,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // connect's own request leaves the fake's window
+    // The team's real limit is Resend's default 2 per second: paced at 10, the sends outrun it and Resend refuses some.
+    const times = ['09:00', '09:30', '10:00', '10:30', '11:00'];
+    const results = await Promise.all(
+      times.map((t, i) =>
+        h.client.callTool({
+          name: 'book_meeting',
+          arguments: { ...args, booking_time: t, customer_email: `fast${i}@example.com` },
+        }),
+      ),
+    );
+    expect(h.resend.limiter.refused).toBeGreaterThan(0);
+    for (const r of results) expect((r.structuredContent as Output).email).toMatchObject({ status: 'sent' });
+    expect(h.resend.state.emails.map((e) => e.payload.to).sort()).toEqual(
+      times.map((_, i) => [`fast${i}@example.com`]),
+    );
+  });
+
+  it('connect resend --rate-per-second that is not a positive number: refused naming the flag, nothing stored', async () => {
+    await expect(
+      h.connect(
+        'resend',
+        ['--api-key-stdin', '--from', 'Acme Scheduling <meet@acme.test>', '--rate-per-second', 'fast'],
+        h.resend.state.apiKey,
+      ),
+    ).rejects.toMatchObject({
+      field: '--rate-per-second',
+      message: expect.stringContaining('"fast" is not a number of requests per second'),
+      hint: expect.stringContaining('Settings → Usage'),
+    });
+    expect(h.ctx.connections.get('resend')).toBeUndefined();
+  });
+
   it('a 429 that still comes holds the next e-mail too: it is not sent inside the wait Resend named', async () => {
     await h.connectZoom();
     await h.connectResend();
