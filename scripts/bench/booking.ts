@@ -2,7 +2,8 @@
 // to the critical path (the slowest provider's chain of calls plus the e-mail, as the sandbox saw them), and next to a
 // floor measured the same way: a minimal SDK server whose one tool makes as many calls in a row with ky, doing nothing
 // else, so the overhead that is the machine's (stdio, loopback HTTP, ky, waking up) is told from the server's own.
-// Then 20 bookings at once over one connection, with every access token expired, counting the token refreshes.
+// Then 20 bookings at once over one connection, with every access token expired, counting the token refreshes, until
+// every e-mail is out: the sandbox's Resend allows 2 requests per second, so 20 e-mails cannot leave in under 10 s.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +31,13 @@ export interface BookingFigures {
     singleMedianMs: number;
     ratio: number;
     tokenRefreshes: Record<string, number>;
+    /** From the burst's start until Resend answered its last e-mail. */
+    emailsOutMs: number;
+    /** Resend's requests per second (the sandbox's, which is Resend's documented default). */
+    resendRatePerSecond: number;
+    /** bookings / resendRatePerSecond: no pacing can send them sooner. */
+    floorMs: number;
+    floorRatio: number;
   };
 }
 
@@ -174,9 +182,14 @@ export async function booking(
     sandbox.fakes.zoho.state.tokens.clear();
     const before = tokenRequests();
     const burst = 20;
+    served.length = 0;
     const started = performance.now();
     const results = await Promise.all(Array.from({ length: burst }, () => book()));
     const totalMs = performance.now() - started;
+    const sends = served.filter((s) => s.route === 'resend:POST /resend/emails' && s.endedAt >= started);
+    const emailsOutMs = Math.max(...sends.map((s) => s.endedAt)) - started;
+    const resendRatePerSecond = sandbox.fakes.resend.state.ratePerSecond;
+    const floorMs = (burst / resendRatePerSecond) * 1000;
     const after = tokenRequests();
     const singleMedianMs = median(endToEnd);
     return {
@@ -198,6 +211,10 @@ export async function booking(
         totalMs,
         singleMedianMs,
         ratio: totalMs / singleMedianMs,
+        emailsOutMs,
+        resendRatePerSecond,
+        floorMs,
+        floorRatio: emailsOutMs / floorMs,
         tokenRefreshes: Object.fromEntries(
           providers.map((id) => [id, after[id as keyof typeof after] - before[id as keyof typeof before]]),
         ),
