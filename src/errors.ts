@@ -73,26 +73,16 @@ export class SecretStoreError extends AppError {
   }
 }
 
-/**
- * A provider call failed; `provider` says which one, `status` the HTTP status when there was one, `retryAfterSeconds`
- * the wait a 429 named (Retry-After or a rate-limit reset header), for a hold every process then honours.
- */
+/** A provider call failed; `provider` says which one, `status` the HTTP status when there was one. */
 export class ProviderError extends AppError {
   override readonly name = 'ProviderError' as const;
   readonly provider: string;
   readonly status: number | undefined;
-  readonly retryAfterSeconds: number | undefined;
 
-  constructor(
-    provider: string,
-    code: ErrorCode,
-    message: string,
-    options: AppErrorOptions & { status?: number; retryAfterSeconds?: number | undefined } = {},
-  ) {
+  constructor(provider: string, code: ErrorCode, message: string, options: AppErrorOptions & { status?: number } = {}) {
     super(code, message, options);
     this.provider = provider;
     this.status = options.status;
-    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
