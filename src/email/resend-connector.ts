@@ -1,5 +1,6 @@
 // Resend as a connector: the API key and sender address `connect resend` checks and stores.
 // API reference: https://resend.com/docs/api-reference/domains/list-domains (and get-domain, for a partly verified domain)
+import { setTimeout as sleep } from 'node:timers/promises';
 import { InputError, ProviderError } from '../errors.js';
 import type { Connector } from '../providers/provider.js';
 import { domainNote, domainsPage } from './resend-domain.js';
@@ -53,7 +54,7 @@ export const resend: Connector = {
     const notes: string[] = [];
     let listed: Awaited<ReturnType<typeof client.domains.list>>;
     try {
-      listed = await client.domains.list();
+      listed = await listDomains(() => client.domains.list());
     } catch (cause) {
       throw new ProviderError(displayName, 'network_error', `cannot reach Resend: ${(cause as Error).message}`, {
         hint: 'check the network connection, then retry',
@@ -89,6 +90,18 @@ export const resend: Connector = {
     };
   },
 };
+
+/**
+ * GET /domains, again after a second when Resend answers 429 (twice at most): connect is not paced, and its request
+ * counts against the team's limit (2 per second by default) with the e-mails a running server sends at that moment.
+ */
+async function listDomains<T extends { error: { name: string } | null }>(list: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    const answer = await list();
+    if (answer.error?.name !== 'rate_limit_exceeded' || attempt === 3) return answer;
+    await sleep(1000);
+  }
+}
 
 /** `--rate-per-second`: absent, or a positive number of requests per second (Resend's limit is per team, 2 by default). */
 function parseRate(raw: string | undefined): number | undefined {

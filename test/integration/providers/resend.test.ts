@@ -142,6 +142,15 @@ describe("Resend's team-wide rate limit (2 requests per second)", () => {
     expect(await answers[2]?.json()).toMatchObject({ statusCode: 429, name: 'rate_limit_exceeded' });
   });
 
+  it('connect resend just after the team used its second (a server sending): refused with 429, it waits and connects', async () => {
+    const get = () =>
+      fetch(`${h.resend.apiBase}/domains`, { headers: { authorization: `Bearer ${h.resend.state.apiKey}` } });
+    expect([(await get()).status, (await get()).status]).toEqual([200, 200]);
+    await h.connectResend();
+    expect(h.resend.limiter.refused).toBeGreaterThan(0);
+    expect(h.ctx.connections.get('resend')?.account).toBe('Acme Scheduling <meet@acme.test>');
+  });
+
   it('five bookings at once: each e-mail waits its turn, all are sent, none is refused', async () => {
     await h.connectZoom();
     await h.connectResend();
