@@ -19,6 +19,14 @@ export interface ConfigSpecs {
   endpoints: Record<string, Record<string, EndpointSpec>>;
   /** connector id -> field key -> the variable that may give it (`ALSATALK_GOOGLE_CLIENT_ID` for google's clientId). */
   credentials: Record<string, Record<string, string>>;
+  /** connector id -> limit name -> its variable and documented default (Zoom's creates per second). */
+  limits?: Record<string, Record<string, LimitSpec>>;
+}
+
+/** A documented provider limit, overridable by one environment variable (a plan with other limits, a test). */
+export interface LimitSpec {
+  env: string;
+  default: number;
 }
 
 export type SecretStoreConfig =
@@ -34,6 +42,8 @@ export interface Config {
   secretStore: SecretStoreConfig;
   /** connector id -> endpoint name -> base URL, without a trailing slash. */
   endpoints: Record<string, Record<string, string>>;
+  /** connector id -> limit name -> what the environment sets; present only when one is set (connectors default the rest). */
+  limits?: Record<string, Record<string, number>>;
   providerTimeoutMs: number;
   /**
    * Resend's team-wide limit, which every process on this data folder shares
@@ -183,6 +193,35 @@ export function readCredentials(
   );
 }
 
+/**
+ * The limits `env` sets, by connector and limit name: a positive number each, else an error naming the variable. Only
+ * what is set: each connector applies its documented default to the rest.
+ */
+export function readLimits(
+  env: Readonly<Record<string, string | undefined>>,
+  specs: NonNullable<ConfigSpecs['limits']>,
+): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const [connector, limits] of Object.entries(specs)) {
+    for (const [name, spec] of Object.entries(limits)) {
+      const raw = env[spec.env];
+      if (raw === undefined) continue;
+      const value = Number(raw);
+      if (!Number.isFinite(value) || value <= 0) {
+        throw new ConfigError(
+          `${spec.env} must be a positive number, got "${raw}"`,
+          `set ${spec.env} to your plan's limit (the documented default is ${spec.default}), or unset it`,
+        );
+      }
+      (out[connector] ??= {})[name] = value;
+    }
+  }
+  return out;
+}
+
+const withLimits = (limits: Record<string, Record<string, number>>): Pick<Config, 'limits'> =>
+  Object.keys(limits).length > 0 ? { limits } : {};
+
 const withCredentials = (credentials: Record<string, Record<string, string>>): Pick<Config, 'credentials'> =>
   Object.values(credentials).some((fields) => Object.keys(fields).length > 0) ? { credentials } : {};
 
@@ -239,5 +278,6 @@ export function loadConfig(
     emailWaitMs: e.ALSATALK_EMAIL_WAIT_MS,
     logLevel: e.ALSATALK_LOG_LEVEL,
     ...withCredentials(readCredentials(set, specs.credentials)),
+    ...withLimits(readLimits(set, specs.limits ?? {})),
   };
 }

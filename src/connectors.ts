@@ -7,7 +7,7 @@ import { meetingProviders } from './providers/index.js';
 
 export const connectors: readonly Connector[] = [...meetingProviders, resend];
 
-/** Every overridable base URL and credential variable, for `loadConfig`. */
+/** Every overridable base URL, credential variable and documented limit, for `loadConfig`. */
 export const configSpecs: ConfigSpecs = {
   endpoints: Object.fromEntries(connectors.map((c) => [c.id, { ...c.endpoints }])),
   credentials: Object.fromEntries(
@@ -16,4 +16,5 @@ export const configSpecs: ConfigSpecs = {
       Object.fromEntries(c.fields.filter((f) => f.fromEnv).map((f) => [f.key, fieldEnv(c.id, f)])),
     ]),
   ),
+  limits: Object.fromEntries(connectors.map((c) => [c.id, { ...c.limits }])),
 };

@@ -73,16 +73,26 @@ export class SecretStoreError extends AppError {
   }
 }
 
-/** A provider call failed; `provider` says which one, `status` the HTTP status when there was one. */
+/**
+ * A provider call failed; `provider` says which one, `status` the HTTP status when there was one, `retryAfterSeconds`
+ * the wait a 429 named (Retry-After or a rate-limit reset header), for a hold every process then honours.
+ */
 export class ProviderError extends AppError {
   override readonly name = 'ProviderError' as const;
   readonly provider: string;
   readonly status: number | undefined;
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(provider: string, code: ErrorCode, message: string, options: AppErrorOptions & { status?: number } = {}) {
+  constructor(
+    provider: string,
+    code: ErrorCode,
+    message: string,
+    options: AppErrorOptions & { status?: number; retryAfterSeconds?: number | undefined } = {},
+  ) {
     super(code, message, options);
     this.provider = provider;
     this.status = options.status;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

@@ -45,10 +45,11 @@ export async function openContext(env: Record<string, string | undefined>): Prom
 export async function openContextWith(config: Config, log: Logger): Promise<AppContext> {
   const db = openDatabase(config.databasePath);
   const secrets = await openSecretStore(config.secretStore);
-  const connections = new Connections({ config, repository: new ConnectionRepository(db), secrets, log });
+  // Every paced API (Resend's sends, Zoom's creates, Calendly's token requests) keeps its rate across processes here.
+  const gates = new RateGates(db);
+  const connections = new Connections({ config, repository: new ConnectionRepository(db), secrets, log, gates });
   const bookings = new BookingRepository(db);
   // The booking flow's mailer is the outbox: it records each e-mail before Resend sends it.
-  const gates = new RateGates(db);
   const outbox = new EmailOutbox({
     mailer: new ResendMailer({ connections, log, gates, ratePerSecond: config.resendRatePerSecond }),
     store: new OutboxRepository(db, bookings),

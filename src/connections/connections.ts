@@ -11,6 +11,7 @@ import {
   type ConnectResult,
   type Connector,
   type ConnectorContext,
+  type ProviderGates,
   type RevokeContext,
   type SessionContext,
 } from '../providers/provider.js';
@@ -26,10 +27,12 @@ const accessTokenName = 'access_token';
 export const secretAccount = (connector: string, key: string): string => `${connector}:${key}`;
 
 export interface ConnectionsDeps {
-  config: Pick<Config, 'endpoints' | 'providerTimeoutMs'>;
+  config: Pick<Config, 'endpoints' | 'providerTimeoutMs' | 'limits'>;
   repository: ConnectionRepository;
   secrets: SecretStore;
   log: Logger;
+  /** The shared rate gates (storage/rate-gate.ts), which providers pace their documented limits by. */
+  gates?: ProviderGates;
 }
 
 type Named = Pick<Connector, 'id' | 'displayName'>;
@@ -62,13 +65,19 @@ export class Connections {
     this.deps.repository.markNeedsReauth(connectorId);
   }
 
-  /** What every call of a connector gets: its base URLs (after overrides), the time limit, the log, a sign-in. */
+  /**
+   * What every call of a connector gets: its base URLs (after overrides), the time limit, the log, a sign-in, and the
+   * shared rate gates with the limits the environment overrides.
+   */
   context(connectorId: string, login?: BrowserLogin): ConnectorContext {
+    const limits = this.deps.config.limits?.[connectorId];
     return {
       endpoints: this.deps.config.endpoints[connectorId] ?? {},
       timeoutMs: this.deps.config.providerTimeoutMs,
       log: this.deps.log,
       ...(login ? { login } : {}),
+      ...(this.deps.gates ? { gates: this.deps.gates } : {}),
+      ...(limits ? { limits } : {}),
     };
   }
 

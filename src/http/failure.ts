@@ -93,7 +93,12 @@ export async function convertFailure(
     const { code, hint } = classify(error.response.status, ctx, retryAfter);
     const message = `${ctx.provider} answered HTTP ${error.response.status}${detail ? `: ${redact(detail)}` : ''}`;
     return {
-      error: new ProviderError(ctx.provider, code, message, { hint, status: error.response.status, cause: error }),
+      error: new ProviderError(ctx.provider, code, message, {
+        hint,
+        status: error.response.status,
+        cause: error,
+        ...(retryAfter !== undefined ? { retryAfterSeconds: retryAfter } : {}),
+      }),
       body,
     };
   }

@@ -1,6 +1,6 @@
 // The one interface every connector implements: a meeting provider (Zoom, ...) or the mailer (Resend).
 import type { BookedMeeting, Meeting } from '../meeting.js';
-import type { EndpointSpec } from '../config.js';
+import type { EndpointSpec, LimitSpec as LimitVariable } from '../config.js';
 import type { Logger } from '../log.js';
 import type { BrowserLogin, TokenStore } from '../auth/sign-in.js';
 
@@ -28,6 +28,26 @@ export interface CredentialField {
 export const fieldEnv = (connectorId: string, field: Pick<CredentialField, 'flag'>): string =>
   `ALSATALK_${connectorId.toUpperCase()}_${field.flag.toUpperCase().replace(/-/g, '_')}`;
 
+/** A documented provider limit a connector paces itself by, overridable by one environment variable. */
+export interface LimitSpec extends LimitVariable {
+  /** "requests per second", as the README's table says it. */
+  unit: string;
+  description: string;
+}
+
+/**
+ * Pacing shared by every process on the data folder, by gate name (storage/rate-gate.ts behind it): a provider's
+ * documented rate is kept by all of them together, and a 429's wait holds all of them.
+ */
+export interface ProviderGates {
+  /** Resolves at the caller's turn, `intervalMs` after the one before (`burst` turns may start at once). */
+  wait(name: string, intervalMs: number, signal?: AbortSignal, burst?: number): Promise<void>;
+  /** No turn of gate `name` starts before `untilMs` (epoch ms): the provider answered 429 and named a wait. */
+  defer(name: string, untilMs: number): void;
+  /** Until when (epoch ms) a 429 holds gate `name`; 0 when it is not held. */
+  heldUntil(name: string): number;
+}
+
 export interface ConnectorContext {
   /** This connector's base URLs, after environment overrides. */
   endpoints: Record<string, string>;
@@ -35,6 +55,10 @@ export interface ConnectorContext {
   log: Logger;
   /** The browser sign-in, when `connect` runs where a person can complete one. */
   login?: BrowserLogin;
+  /** The shared rate gates, where the caller has the data folder open (bookings do). */
+  gates?: ProviderGates;
+  /** The connector's limits (by the names of its `limits`) that the environment overrides; the rest are its defaults. */
+  limits?: Readonly<Record<string, number>>;
 }
 
 /** What a browser sign-in needs besides the OAuth app's client id (connect_provider runs it without a terminal). */
@@ -66,6 +90,8 @@ export interface Connector {
   /** One line for `connect --help` and the README: what kind of credential and where to create it. */
   readonly summary: string;
   readonly endpoints: Readonly<Record<string, EndpointSpec>>;
+  /** Documented limits it paces itself by (Zoom's creates per second), each overridable by a variable. */
+  readonly limits?: Readonly<Record<string, LimitSpec>>;
   /** The Authorization scheme of its API when it is not Bearer (Zoho's `Zoho-oauthtoken`): logs mask it too. */
   readonly authScheme?: string;
   readonly fields: readonly CredentialField[];
@@ -124,6 +150,10 @@ export interface MeetingProvider extends Connector {
   readonly kind: 'meeting';
   openSession(ctx: SessionContext): ProviderSession;
 }
+
+/** A connector's limit `name`: the environment's override, else the documented default. */
+export const limitOf = (connector: Pick<Connector, 'limits'>, ctx: ConnectorContext, name: string): number =>
+  ctx.limits?.[name] ?? connector.limits?.[name]?.default ?? Number.POSITIVE_INFINITY;
 
 /** The exact command that (re)connects a connector. */
 export const connectCommand = (id: string): string => `npx alsatalk-mcp connect ${id}`;

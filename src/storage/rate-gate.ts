@@ -18,29 +18,36 @@ export interface Pace {
 }
 
 export class RateGates {
-  readonly #take: (name: string, intervalMs: number, now: number) => Slot;
+  readonly #take: (name: string, intervalMs: number, now: number, burst: number) => Slot;
 
   constructor(
     private readonly db: Db,
     private readonly clock: () => number = Date.now,
   ) {
     // IMMEDIATE: the write lock is taken before the read, so two processes never read the same next slot.
-    const take = db.transaction((name: string, intervalMs: number, now: number): Slot => {
-      const row = statement(db, 'SELECT next_at FROM rate_gates WHERE name = ?').get(name) as
-        { next_at: number } | undefined;
-      const at = Math.max(now, row?.next_at ?? 0);
+    // `next_at` is the gate's theoretical arrival time (GCRA): with a burst of b, a slot may start up to (b - 1)
+    // intervals before it, so b turns go at once and the rest keep the interval; never inside a 429's hold.
+    const take = db.transaction((name: string, intervalMs: number, now: number, burst: number): Slot => {
+      const row = statement(db, 'SELECT next_at, held_until FROM rate_gates WHERE name = ?').get(name) as
+        { next_at: number; held_until: number } | undefined;
+      const due = row?.next_at ?? 0;
+      const at = Math.max(now, due - (burst - 1) * intervalMs, row?.held_until ?? 0);
       statement(
         db,
         'INSERT INTO rate_gates (name, next_at, held_until) VALUES (?, ?, 0) ON CONFLICT(name) DO UPDATE SET next_at = excluded.next_at',
-      ).run(name, at + intervalMs);
+      ).run(name, Math.max(due, at) + intervalMs);
       return { at, waitMs: at - now };
     });
-    this.#take = (name, intervalMs, now) => take.immediate(name, intervalMs, now);
+    this.#take = (name, intervalMs, now, burst) => take.immediate(name, intervalMs, now, burst);
   }
 
-  /** Takes the next slot of gate `name`, `intervalMs` after the one before it (or now, when the gate is free). */
-  reserve(name: string, intervalMs: number): Slot {
-    return this.#take(name, intervalMs, this.clock());
+  /**
+   * Takes the next slot of gate `name`, `intervalMs` after the one before it (or now, when the gate is free). With
+   * `burst` > 1, that many turns may start at once before the interval applies: at most `burst + window / intervalMs`
+   * turns in any window.
+   */
+  reserve(name: string, intervalMs: number, burst = 1): Slot {
+    return this.#take(name, intervalMs, this.clock(), Math.max(1, Math.floor(burst)));
   }
 
   /** No slot of gate `name` starts before `untilMs`; slots already taken before that are taken again (see `wait`). */
@@ -63,10 +70,10 @@ export class RateGates {
    * Waits for a slot of gate `name`. A slot that a hold (`defer`) has since covered is given up and a new one taken
    * after the hold: a send queued before a 429 does not go out inside the wait the provider asked for.
    */
-  async wait(name: string, intervalMs: number, signal?: AbortSignal): Promise<void> {
+  async wait(name: string, intervalMs: number, signal?: AbortSignal, burst = 1): Promise<void> {
     for (;;) {
       signal?.throwIfAborted();
-      const slot = this.reserve(name, intervalMs);
+      const slot = this.reserve(name, intervalMs, burst);
       if (slot.waitMs > 0) {
         // The signal's own reason, as throwIfAborted gives it, rather than the timer's generic AbortError.
         await sleep(slot.waitMs, undefined, signal ? { signal } : {}).catch((error: unknown) => {
