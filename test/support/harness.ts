@@ -94,6 +94,10 @@ export function fakeEnv(home: string, fakes: readonly Fake[], service?: string):
     ALSATALK_DEFAULT_TIMEZONE: 'America/New_York',
     ALSATALK_PROVIDER_TIMEOUT_MS: '5000',
     ALSATALK_LOG_LEVEL: 'error',
+    // The fakes here enforce no provider limits unless a test sets them, so the server paces none either; a test of
+    // the pacing gives its own values in a fake's env (the sandbox keeps the documented ones).
+    ALSATALK_ZOOM_CREATES_PER_SECOND: '100000',
+    ALSATALK_CALENDLY_TOKENS_PER_MINUTE: '100000',
     ...Object.assign({}, ...fakes.map((f) => f.env)),
     ...secretStoreEnv(service),
   };

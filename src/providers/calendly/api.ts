@@ -28,12 +28,14 @@ export const implementation: ProviderImplementation = {
         createApi(apiBase(ctx), ctx.timeoutMs, auth),
         settings,
         oauthCredential(settings.clientId),
+        ctx,
       );
     }
     return new CalendlySession(
       createApi(apiBase(ctx), ctx.timeoutMs, () => ctx.secret('token')),
       settings,
       patCredential,
+      ctx,
     );
   },
 };

@@ -40,6 +40,16 @@ export const calendly = lazyProvider(
         description: 'Calendly OAuth host (/oauth/authorize, /oauth/token, /oauth/revoke)',
       },
     },
+    // "Only 8 OAuth tokens per user can be requested within a span of 1 minute" (rate-limits page, checked 2026-12-05).
+    limits: {
+      tokensPerMinute: {
+        env: 'ALSATALK_CALENDLY_TOKENS_PER_MINUTE',
+        default: 8,
+        unit: 'token requests per minute',
+        description:
+          "Calendly's limit on OAuth token requests per user (a sign-in's refreshes), shared by every process on this data folder",
+      },
+    },
     fields: [
       {
         flag: 'client-id',

@@ -10,6 +10,7 @@ import { AppError, InputError, ProviderError } from '../../errors.js';
 import { redact } from '../../log.js';
 import { connectCommand, type ConnectorContext, type RevokeContext, type RevokeOutcome } from '../provider.js';
 import type { SessionContext } from '../provider.js';
+import { pacedTokens } from './limits.js';
 import { calendlyScopes } from './manifest.js';
 import { displayName } from './wire.js';
 
@@ -148,10 +149,10 @@ export async function signIn(
   return oauth.exchangeCode(authorized);
 }
 
-/** Access tokens for a session, from the stored refresh token that every refresh replaces. */
+/** Access tokens for a session, from the stored refresh token that every refresh replaces, paced (limits.ts). */
 export function sessionTokens(ctx: SessionContext, clientId: string, hasSecret: boolean): SessionTokens {
   const clientSecret = hasSecret ? () => ctx.secret('client_secret') : undefined;
-  return refreshedTokens(ctx, calendlyClient(ctx, { clientId, clientSecret }));
+  return refreshedTokens(ctx, pacedTokens(calendlyClient(ctx, { clientId, clientSecret }), ctx));
 }
 
 /**

@@ -4,11 +4,13 @@
 // Flow: https://developer.calendly.com/schedule-events-with-ai-agents
 import { DateTime } from 'luxon';
 import { ProviderError } from '../../errors.js';
+import { waitFor } from '../../http/failure.js';
 import type { Http } from '../../http/client.js';
 import type { BookedMeeting, Meeting } from '../../meeting.js';
-import type { ProviderSession } from '../provider.js';
+import type { ConnectorContext, ProviderSession } from '../provider.js';
 import { convert, parse, reconnect, scopeFor, type Credential } from './calls.js';
 import { describeEventType, directBlocker, locationFor } from './event-types.js';
+import { holdInvitees, inviteeHold, inviteeLimits } from './limits.js';
 import { inviteeStep, type SlotState } from './link-step.js';
 import { pickEventType } from './pick-event-type.js';
 import type { Mode, Settings } from './settings.js';
@@ -39,6 +41,8 @@ export class CalendlySession implements ProviderSession {
     private readonly api: Http,
     private readonly settings: Settings,
     private readonly credential: Credential,
+    /** Its rate gates: a 429 on a direct booking holds the next ones in every process (limits.ts). */
+    private readonly ctx: ConnectorContext,
   ) {}
 
   async book(meeting: Meeting, signal: AbortSignal): Promise<BookedMeeting> {
@@ -112,6 +116,8 @@ export class CalendlySession implements ProviderSession {
       );
     }
 
+    const held = inviteeHold(this.ctx);
+    if (held) return this.#rateLimited(eventType, meeting, signal, held, 'a direct booking moments ago');
     let raw: unknown;
     try {
       const { location } = locationFor(eventType, meeting);
@@ -143,6 +149,8 @@ export class CalendlySession implements ProviderSession {
           { hint: 'choose another time and book again', status: converted.status },
         );
       }
+      if (converted.code === 'rate_limited')
+        return this.#rateLimited(eventType, meeting, signal, holdInvitees(this.ctx, converted), 'this direct booking');
       if (converted.status === 403) {
         if (mode === 'auto')
           return this.#link(
@@ -233,6 +241,29 @@ export class CalendlySession implements ProviderSession {
     } catch (error) {
       throw (await convert(error, 'event', this.credential)).error;
     }
+  }
+
+  /**
+   * Calendly refused direct bookings for its rate limit until `until`: in auto mode a single-use link instead (the slot
+   * is offered, so the invitee picks it there); in direct mode `rate_limited` with the wait.
+   */
+  async #rateLimited(
+    eventType: CalendlyEventType,
+    meeting: Meeting,
+    signal: AbortSignal,
+    until: number,
+    what: string,
+  ): Promise<BookedMeeting> {
+    const wait = waitFor(Math.max(1, Math.ceil((until - Date.now()) / 1000)));
+    const why = `Calendly refused ${what} for its rate limit (HTTP 429, for another ${wait}; ${inviteeLimits})`;
+    if (this.settings.mode === 'auto')
+      return this.#link(eventType, meeting, signal, `${why}, so a single-use link was sent instead.`, {
+        offered: true,
+      });
+    throw new ProviderError(displayName, 'rate_limited', `cannot book directly: ${why}`, {
+      hint: `retry Calendly after ${wait}, or let a single-use link be sent when Calendly limits direct bookings: ${reconnect} --mode auto`,
+      status: 429,
+    });
   }
 
   async #availableTimes(eventType: CalendlyEventType, meeting: Meeting, signal: AbortSignal): Promise<AvailableTime[]> {

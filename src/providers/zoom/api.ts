@@ -11,6 +11,7 @@ import type { ProviderImplementation } from '../lazy.js';
 import type { ConnectorContext } from '../provider.js';
 import { connectServerToServer, connectUser } from './connect.js';
 import { failure, reconnect, scopeRefusal, userFailure, type ScopeContext } from './failure.js';
+import { createRateRefusal, createTurn } from './limits.js';
 import { zoom } from './manifest.js';
 import { appClient, publicClient } from './oauth.js';
 import { displayName, findTaggedMeeting, fromZoomMeeting, toZoomMeeting } from './wire.js';
@@ -64,6 +65,7 @@ export const implementation: ProviderImplementation = {
       async book(meeting, signal) {
         const zone = toZoomZone(meeting.timezone, meeting.start);
         try {
+          await createTurn(ctx, signal);
           const body = await http
             .post(`users/${encodeURIComponent(settings.userId)}/meetings`, {
               json: toZoomMeeting(meeting, zone),
@@ -74,6 +76,8 @@ export const implementation: ProviderImplementation = {
         } catch (error) {
           if (error instanceof AppError) throw error;
           const { error: converted, body } = await convertFailure(error, context);
+          if (converted.status === 429)
+            throw createRateRefusal(converted, body, ctx, settings.userId, scopes.connectAgain);
           throw scopeRefusal(converted, body, scopes) ?? converted;
         }
       },

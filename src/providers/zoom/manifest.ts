@@ -22,6 +22,17 @@ export const zoom = lazyProvider(
         description: 'Zoom OAuth host (/oauth/authorize and /oauth/token)',
       },
     },
+    // Create a meeting is a Medium API: Free 2, Pro 20, Business+ 60 per second, per account (rate-limits page,
+    // checked 2026-12-05). Pro is the default: a Free account's meetings end at 40 minutes, which bookings outgrow.
+    limits: {
+      createsPerSecond: {
+        env: 'ALSATALK_ZOOM_CREATES_PER_SECOND',
+        default: 20,
+        unit: 'requests per second',
+        description:
+          "Zoom's rate for creating meetings on your plan (Free 2, Pro 20, Business and up 60), shared by every process on this data folder",
+      },
+    },
     fields: [
       {
         flag: 'account-id',

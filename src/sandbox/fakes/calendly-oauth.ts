@@ -13,6 +13,8 @@ export function createCalendlyOAuth(
   authBase: string,
   owner: { user: () => string; organization: () => string },
   faults: Faults,
+  /** Calendly's 8 token requests a minute, when the fake enforces it (calendly-limits.ts): a 429, else undefined. */
+  overLimit: () => Response | undefined = () => undefined,
 ) {
   const oauth = {
     /** A native app has no secret and sends client_id in the body; a web app authenticates with Basic. */
@@ -114,6 +116,8 @@ export function createCalendlyOAuth(
     http.post(`${authBase}/oauth/token`, async ({ request }) => {
       const fault = await faults.take('token');
       if (fault) return fault;
+      const limited = overLimit();
+      if (limited) return limited;
       if (!(request.headers.get('content-type') ?? '').includes('application/x-www-form-urlencoded'))
         return oauthError(400, 'invalid_request', 'The request is missing a required parameter.');
       const form = new URLSearchParams(await request.text());

@@ -3,6 +3,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DateTime, IANAZone } from 'luxon';
 import { http, type FakeRoute } from '../fake-http.js';
+import { calendlyLimiter, type CalendlyLimits } from './calendly-limits.js';
 import { createCalendlyOAuth } from './calendly-oauth.js';
 import { Faults } from './fault.js';
 
@@ -71,7 +72,7 @@ const micro = (at: DateTime): string => at.toUTC().toFormat("yyyy-MM-dd'T'HH:mm:
 const seconds = (at: DateTime): string => at.toUTC().toFormat("yyyy-MM-dd'T'HH:mm:ss'Z'");
 const isoDateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$/;
 
-export function createCalendlyFake(options: { apiBase?: string; authBase?: string } = {}) {
+export function createCalendlyFake(options: { apiBase?: string; authBase?: string; limits?: CalendlyLimits } = {}) {
   const apiBase = options.apiBase ?? 'https://api.calendly.test';
   const authBase = options.authBase ?? 'https://auth.calendly.test';
   const userUuid = 'AAAAUSER00000001';
@@ -131,7 +132,10 @@ export function createCalendlyFake(options: { apiBase?: string; authBase?: strin
     /** How many requests were refused with 401 (no valid token). */
     unauthenticated: 0,
     faults: new Faults(),
+    /** Calendly's documented limits (calendly-limits.ts), read on every request; none unless given. */
+    limits: { ...options.limits } as CalendlyLimits,
   };
+  const limiter = calendlyLimiter(() => state.limits);
 
   const eventTypeUri = (t: CalendlyEventTypeFixture) => `${apiBase}/event_types/${t.uuid}`;
   const findEventType = (uri: string) => state.eventTypes.find((t) => eventTypeUri(t) === uri);
@@ -179,6 +183,7 @@ export function createCalendlyFake(options: { apiBase?: string; authBase?: strin
     authBase,
     { user: () => state.user.uri, organization: () => state.organization },
     state.faults,
+    limiter.token,
   );
   /** The Personal Access Token, or an unexpired access token from the OAuth server. */
   const authorized = (request: Request) => {
@@ -238,6 +243,8 @@ export function createCalendlyFake(options: { apiBase?: string; authBase?: strin
         state.unauthenticated += 1;
         return unauthenticated();
       }
+      const limited = limiter.api(name);
+      if (limited) return limited;
       return handler(request, params);
     };
 

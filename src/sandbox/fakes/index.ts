@@ -5,6 +5,8 @@ import { createCalendlyFake } from './calendly.js';
 import { createGoogleFake, type GoogleFake } from './google.js';
 import { createZohoFake, type ZohoFake } from './zoho.js';
 import { createZoomFake, type ZoomFake } from './zoom.js';
+import { enterpriseLimits } from './calendly-limits.js';
+import { proLimits } from './zoom-limits.js';
 
 export interface FakeSpec<F> {
   /** The fake, mounted under `origin` at `/<provider id>/...`. */
@@ -21,12 +23,20 @@ const fake = <F>(spec: FakeSpec<F>): FakeSpec<F> => spec;
 
 export const meetingFakes = {
   zoom: fake<ZoomFake>({
-    create: (origin) => createZoomFake({ apiBase: `${origin}/zoom/v2`, oauthBase: `${origin}/zoom` }),
+    // The sandbox meets the documented limits as users do: a Pro account's (zoom-limits.ts).
+    create: (origin) =>
+      createZoomFake({ apiBase: `${origin}/zoom/v2`, oauthBase: `${origin}/zoom`, limits: proLimits }),
     holdings: (f) => f.state.meetings.length,
     app: (f) => ({ clientId: f.state.publicClientId }),
   }),
   calendly: fake<CalendlyFake>({
-    create: (origin) => createCalendlyFake({ apiBase: `${origin}/calendly/api`, authBase: `${origin}/calendly/auth` }),
+    // An Enterprise user's limits (calendly-limits.ts): 8 token requests a minute, 500 requests and direct bookings.
+    create: (origin) =>
+      createCalendlyFake({
+        apiBase: `${origin}/calendly/api`,
+        authBase: `${origin}/calendly/auth`,
+        limits: enterpriseLimits,
+      }),
     holdings: (f) => f.state.invitees.length + f.state.schedulingLinks.length,
     app: (f) => ({ clientId: f.oauth.client.id }),
   }),

@@ -7,6 +7,7 @@ import { DateTime } from 'luxon';
 import { zoomTimeZones } from '../../providers/zoom/time-zones.js';
 import { http, type FakeRoute } from '../fake-http.js';
 import { Faults } from './fault.js';
+import { createLimiter, type ZoomLimits } from './zoom-limits.js';
 
 export interface ZoomMeetingRecord {
   id: number;
@@ -35,6 +36,8 @@ export interface ZoomFakeOptions {
   publicClientId?: string;
   /** Scopes a user grants the General app by signing in. */
   userScope?: string;
+  /** Zoom's documented limits on creating meetings (zoom-limits.ts); none unless given. */
+  limits?: ZoomLimits;
 }
 
 interface ZoomUser {
@@ -96,7 +99,10 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
     tokenRequests: 0,
     meetings: [] as ZoomMeetingRecord[],
     faults: new Faults(),
+    /** Read on every create, so a test may set or lift a limit between requests. */
+    limits: { ...options.limits } as ZoomLimits,
   };
+  const createLimits = createLimiter(() => state.limits);
 
   const bearer = (request: Request) => /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1];
   const authorized = (request: Request): boolean => {
@@ -352,6 +358,8 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
       const own = user === grant.user ? ['meeting:write:meeting', 'meeting:write'] : [];
       if (!holds(grant.scope, [...own, 'meeting:write:meeting:admin', 'meeting:write:admin']))
         return lacksScopes('meeting:write:meeting', 'meeting:write:meeting:admin');
+      const limited = createLimits.check(user.id);
+      if (limited) return limited;
       if (!(request.headers.get('content-type') ?? '').includes('application/json')) {
         return Response.json({ code: 300, message: 'Request Body should be a valid JSON object.' }, { status: 400 });
       }
@@ -441,7 +449,7 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
   ];
 
   const env = { ALSATALK_ZOOM_API_URL: apiBase, ALSATALK_ZOOM_OAUTH_URL: oauthBase };
-  return { state, routes, apiBase, oauthBase, env, revoke };
+  return { state, routes, apiBase, oauthBase, env, revoke, createLimits };
 }
 
 export type ZoomFake = ReturnType<typeof createZoomFake>;
