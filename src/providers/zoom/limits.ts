@@ -14,10 +14,33 @@ export const createGate = 'zoom:create';
 /** Paced a little under the plan's rate, so clocks and other apps on the account leave room. */
 const headroom = 0.9;
 
-/** Waits for this create's turn at the account's rate (ALSATALK_ZOOM_CREATES_PER_SECOND, default Pro's 20). */
-export async function createTurn(ctx: ConnectorContext, signal: AbortSignal): Promise<void> {
+/** The longest hold a create waits out; a longer one (Zoom asked for a minute) fails the attempt at once instead. */
+const longestWaitMs = 5000;
+
+/**
+ * Waits for this create's turn at the account's rate (ALSATALK_ZOOM_CREATES_PER_SECOND, default Pro's 20). While an
+ * earlier 429 holds every process for longer than a booking should stand still, Zoom is not asked at all: the
+ * attempt fails at once with the time left, and the other providers go on.
+ */
+export async function createTurn(ctx: ConnectorContext, signal: AbortSignal, now = Date.now()): Promise<void> {
+  const { gates } = ctx;
+  if (!gates) return;
+  const heldMs = gates.heldUntil(createGate) - now;
+  if (heldMs > Math.min(longestWaitMs, ctx.timeoutMs / 2)) {
+    const seconds = Math.ceil(heldMs / 1000);
+    throw new ProviderError(
+      displayName,
+      'rate_limited',
+      `Zoom answered an earlier create from this machine with HTTP 429 and asked to wait; ${waitFor(seconds)} of that wait are left, so this meeting was not sent to Zoom`,
+      {
+        hint: `retry this provider after ${waitFor(seconds)} (repeat the same call; the other providers are not booked twice)`,
+        status: 429,
+        retryAfterSeconds: seconds,
+      },
+    );
+  }
   const perSecond = limitOf(zoom, ctx, 'createsPerSecond');
-  await ctx.gates?.wait(createGate, 1000 / (perSecond * headroom), signal);
+  await gates.wait(createGate, 1000 / (perSecond * headroom), signal);
 }
 
 /** Zoom's 429 body: `{ code: 429, message }`; the daily one names the limit and when it resumes. */

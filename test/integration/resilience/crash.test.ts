@@ -22,12 +22,17 @@ beforeAll(async () => {
   assertBuilt();
   home = mkdtempSync(path.join(os.tmpdir(), 'alsatalk-crash-test-'));
   sandbox = await startSandbox({ outbox: path.join(home, 'outbox'), onArrived: (request) => arrived.push(request) });
+  // This suite starts a dozen servers in a minute or two, each renewing Calendly's sign-in on its first booking: more
+  // than the 8 token requests a minute Calendly allows a user, which the servers would (rightly) wait for. That pacing
+  // has tests of its own (calendly-limits.test.ts); here it would only stretch every kill point past its deadline.
+  sandbox.fakes.calendly.state.limits.tokensPerMinute = undefined;
   env = {
     ...sandbox.env,
     ALSATALK_HOME: home,
     ALSATALK_DEFAULT_TIMEZONE: 'America/New_York',
     ALSATALK_LOG_LEVEL: 'error',
     ALSATALK_PROVIDER_TIMEOUT_MS: '20000',
+    ALSATALK_CALENDLY_TOKENS_PER_MINUTE: '600',
     PATH: process.env.PATH ?? '',
   };
   await connectAll(sandbox, env, ['zoom', 'calendly', 'google', 'zoho'], () => undefined);

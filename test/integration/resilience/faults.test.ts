@@ -143,6 +143,25 @@ async function expectEmailQueued({ output, delta, emails, call }: Booked, code: 
   expect(emailsTo(call.customer_email).map(listed)).toEqual([meetingProviders]);
 }
 
+/** Until when (epoch ms) a provider's 429 holds every process's requests through gate `name`. */
+function heldUntil(name: string): number {
+  const db = openDatabase(path.join(home, 'alsatalk.db'));
+  try {
+    const row = statement(db, 'SELECT held_until FROM rate_gates WHERE name = ?').get(name) as
+      { held_until: number } | undefined;
+    return row?.held_until ?? 0;
+  } finally {
+    db.close();
+  }
+}
+
+/** As if the minute a 429 asked for had passed; else every later case would meet the hold. */
+function liftHolds(): void {
+  const db = openDatabase(path.join(home, 'alsatalk.db'));
+  statement(db, 'UPDATE rate_gates SET next_at = 0, held_until = 0').run();
+  db.close();
+}
+
 function expectAllBooked({ output, delta, emails }: Booked) {
   expect(output).toMatchObject({ status: 'booked', email: { status: 'sent' } });
   expect(emails.map(listed)).toEqual([meetingProviders]);
@@ -223,32 +242,48 @@ describe('429: rate-limited on the create (or the send)', () => {
   });
 
   it.each(providers)(
-    '%s asks to wait 60 s: it fails fast with the wait in the remedy, the others are not held up',
+    '%s asks to wait 60 s: it fails fast with the wait in the remedy (Calendly sends a link), the others are not held up',
     async (id) => {
       sandbox.controls.addFault({ target: createRoute[id], kind: 'status', status: 429, retryAfter: 60 });
       const result = await book(server);
       expect(result.ms).toBeLessThan(20_000);
-      if (id !== 'resend') {
+      const { output } = result;
+      if (id === 'calendly') {
+        // In auto mode a direct booking refused for Calendly's rate limit becomes a single-use link, and the next
+        // booking within the wait Calendly named goes straight to a link.
+        expectAllBooked(result);
+        expect(outcome(output, 'calendly')?.note).toMatch(/rate limit \(HTTP 429, for another \d+ s;.*single-use link/);
+        const next = await book(server);
+        expectAllBooked(next);
+        expect(outcome(next.output, 'calendly')?.note).toMatch(/refused a direct booking moments ago.*single-use link/);
+      } else if (id === 'zoom') {
+        expectOnlyFailed(result, id, 'rate_limited', /retry after 60 s/);
+        // Every process holds its Zoom creates for the minute: the next booking does not ask Zoom, fails it at once
+        // with the time left, and books the others.
+        const next = await book(server);
+        expect(next.ms).toBeLessThan(5000);
+        expectOnlyFailed(next, id, 'rate_limited', /retry this provider after [1-6]\d s/);
+        expect(outcome(next.output, 'zoom')?.error?.message).toMatch(/earlier create/);
+      } else if (id !== 'resend') {
         expectOnlyFailed(result, id, 'rate_limited', /retry this provider after 60 s/);
         return;
+      } else {
+        // The e-mail is queued until the minute Resend named has passed, and every process on the data folder holds
+        // its e-mails that long.
+        expect(output).toMatchObject({
+          status: 'booked',
+          email: { status: 'queued', error: { code: 'rate_limited' } },
+        });
+        expect(output.email.remedy).toMatch(/after 60 s/);
+        expect(Date.parse(output.email.retry_at ?? '')).toBeGreaterThan(Date.now() + 50_000);
+        expect(result.emails).toEqual([]);
       }
-      // The e-mail is queued until the minute Resend named has passed, and every process on the data folder holds its
-      // e-mails that long.
-      const { output } = result;
-      expect(output).toMatchObject({ status: 'booked', email: { status: 'queued', error: { code: 'rate_limited' } } });
-      expect(output.email.remedy).toMatch(/after 60 s/);
-      expect(Date.parse(output.email.retry_at ?? '')).toBeGreaterThan(Date.now() + 50_000);
-      expect(result.emails).toEqual([]);
-      const db = openDatabase(path.join(home, 'alsatalk.db'));
-      const gate = statement(db, "SELECT held_until FROM rate_gates WHERE name = 'resend'").get() as {
-        held_until: number;
-      };
-      expect(gate.held_until).toBeGreaterThan(Date.now() + 50_000);
-      // As if the minute had passed (the sandbox's 429 is gone after this case), or the cases after it would wait it
-      // out; then the same call again sends the e-mail at once, once.
-      statement(db, "UPDATE rate_gates SET next_at = 0, held_until = 0 WHERE name = 'resend'").run();
-      db.close();
+      const gate = { zoom: 'zoom:create', calendly: 'calendly:invitees', resend: 'resend' }[id];
+      expect(heldUntil(gate)).toBeGreaterThan(Date.now() + 50_000);
+      liftHolds();
       sandbox.controls.clear();
+      if (id !== 'resend') return;
+      // The same call again sends the e-mail at once, once.
       const again = await book(server, result.call);
       expect(again.output).toMatchObject({ status: 'booked', email: { status: 'sent' } });
       expect(emailsTo(result.call.customer_email).map(listed)).toEqual([meetingProviders]);

@@ -129,6 +129,18 @@ describe('a repeated call', () => {
     });
     expect(holdings()).toEqual({ zoom: 0, google: 1, emails: 1 });
 
+    // Within that minute a repeat does not ask Zoom again (every process holds its creates), nor mails anyone.
+    const early = await book();
+    expect(early.output.status).toBe('partial');
+    expect(entry(early.output, 'zoom')).toMatchObject({
+      status: 'failed',
+      error: { code: 'rate_limited', message: expect.stringContaining('earlier create') as unknown },
+      remedy: expect.stringMatching(/retry this provider after [1-6]\d s/) as unknown,
+    });
+    expect(holdings()).toEqual({ zoom: 0, google: 1, emails: 1 });
+
+    // The minute has passed.
+    statement(h.ctx.db, 'UPDATE rate_gates SET next_at = 0, held_until = 0').run();
     const again = await book();
     expect(again.output).toMatchObject({
       booking_id: first.output.booking_id,

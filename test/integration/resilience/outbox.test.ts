@@ -70,9 +70,9 @@ interface Output {
   repeat?: { emailed: boolean };
 }
 
-async function book(): Promise<{ output: Output; text: string; progress: string[] }> {
+async function book(extra: Partial<typeof args> = {}): Promise<{ output: Output; text: string; progress: string[] }> {
   const progress: string[] = [];
-  const result = await client.callTool({ name: 'book_meeting', arguments: args }, undefined, {
+  const result = await client.callTool({ name: 'book_meeting', arguments: { ...args, ...extra } }, undefined, {
     onprogress: (p) => progress.push(p.message ?? ''),
   });
   expect(result.isError).toBeFalsy();
@@ -115,6 +115,24 @@ describe('the e-mail outbox', () => {
     expect(again.output.email).toMatchObject({ status: 'sent', id: h.resend.state.emails[0]?.id });
     expect(again.output.repeat).toMatchObject({ emailed: false });
     expect(h.resend.state.emails).toHaveLength(1);
+  });
+
+  it('e-mails waiting behind others under the rate limit are told their place: "e-mail queued, position N"', async () => {
+    // Four bookings at once: their e-mails go out one at a time at Resend's 2 per second, each call told where it
+    // stands; each is sent once, to its own invitee.
+    const calls = ['10:00', '11:00', '12:00', '13:00'].map((time, i) =>
+      book({ booking_time: time, customer_email: `guest${i}@example.com` }),
+    );
+    const results = await Promise.all(calls);
+    const positions = results.flatMap((r) => r.progress.filter((m) => m.startsWith('e-mail queued, position')));
+    for (const message of positions) expect(message).toMatch(/^e-mail queued, position [2-4]$/);
+    expect(positions).toContain('e-mail queued, position 2');
+    await expect.poll(() => outboxRows(), { timeout: 20_000, interval: 100 }).toBe(0);
+    const sentTo = h.resend.state.emails
+      .map((e) => e.payload.to)
+      .flat()
+      .sort();
+    expect(sentTo).toEqual(['guest0@example.com', 'guest1@example.com', 'guest2@example.com', 'guest3@example.com']);
   });
 
   it('a permanent refusal leaves the outbox at once, and the result names the fix', async () => {
