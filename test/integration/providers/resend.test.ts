@@ -127,6 +127,23 @@ describe('rate-limited (429) with only ratelimit-reset naming the wait', () => {
   });
 });
 
+/** Five bookings at once, invitees `<prefix>0..4@example.com`: each result says its e-mail was sent, each invitee has one. */
+async function bookFiveAtOnce(prefix: string): Promise<void> {
+  const times = ['09:00', '09:30', '10:00', '10:30', '11:00'];
+  const results = await Promise.all(
+    times.map((t, i) =>
+      h.client.callTool({
+        name: 'book_meeting',
+        arguments: { ...args, booking_time: t, customer_email: `${prefix}${i}@example.com` },
+      }),
+    ),
+  );
+  for (const r of results) expect((r.structuredContent as Output).email).toMatchObject({ status: 'sent' });
+  expect(h.resend.state.emails.map((e) => e.payload.to).sort()).toEqual(
+    times.map((_, i) => [`${prefix}${i}@example.com`]),
+  );
+}
+
 describe("Resend's team-wide rate limit (2 requests per second)", () => {
   it('the fake answers with the documented headers, and a third request within the second is a 429 naming the wait', async () => {
     const get = () =>
@@ -156,19 +173,7 @@ describe("Resend's team-wide rate limit (2 requests per second)", () => {
     await h.connectResend();
     // connect's own request (GET /domains) counts against the same limit, and is not paced: let its second pass.
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    const times = ['09:00', '09:30', '10:00', '10:30', '11:00'];
-    const results = await Promise.all(
-      times.map((t, i) =>
-        h.client.callTool({
-          name: 'book_meeting',
-          arguments: { ...args, booking_time: t, customer_email: `invitee${i}@example.com` },
-        }),
-      ),
-    );
-    for (const r of results) expect((r.structuredContent as Output).email).toMatchObject({ status: 'sent' });
-    expect(h.resend.state.emails.map((e) => e.payload.to).sort()).toEqual(
-      times.map((_, i) => [`invitee${i}@example.com`]),
-    );
+    await bookFiveAtOnce('invitee');
     expect(h.resend.limiter.refused).toBe(0);
   });
 
@@ -185,20 +190,8 @@ describe("Resend's team-wide rate limit (2 requests per second)", () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 1000)); // connect's own request leaves the fake's window
     // The team's real limit is Resend's default 2 per second: paced at 10, the sends outrun it and Resend refuses some.
-    const times = ['09:00', '09:30', '10:00', '10:30', '11:00'];
-    const results = await Promise.all(
-      times.map((t, i) =>
-        h.client.callTool({
-          name: 'book_meeting',
-          arguments: { ...args, booking_time: t, customer_email: `fast${i}@example.com` },
-        }),
-      ),
-    );
+    await bookFiveAtOnce('fast');
     expect(h.resend.limiter.refused).toBeGreaterThan(0);
-    for (const r of results) expect((r.structuredContent as Output).email).toMatchObject({ status: 'sent' });
-    expect(h.resend.state.emails.map((e) => e.payload.to).sort()).toEqual(
-      times.map((_, i) => [`fast${i}@example.com`]),
-    );
   });
 
   it('connect resend --rate-per-second that is not a positive number: refused naming the flag, nothing stored', async () => {
