@@ -6,6 +6,7 @@ import type { OAuthClient } from '../../auth/oauth.js';
 import type { TokenAnswer } from '../../auth/oauth-spec.js';
 import { ProviderError } from '../../errors.js';
 import { waitFor } from '../../http/failure.js';
+import { timeLimit } from '../../time-limit.js';
 import { limitOf, type ConnectorContext } from '../provider.js';
 import { calendly } from './manifest.js';
 import { displayName } from './wire.js';
@@ -30,15 +31,18 @@ export function pacedTokens<A extends TokenAnswer>(client: OAuthClient<A>, ctx: 
   return {
     ...client,
     refresh: async (refreshToken) => {
-      const signal = AbortSignal.timeout(ctx.timeoutMs);
-      await gates.wait(tokenGate, intervalMs, signal, burst).catch(() => {
-        throw new ProviderError(
-          displayName,
-          'rate_limited',
-          `Calendly allows ${perMinute} token requests a minute per user, and this sign-in's turn did not come within ${waitFor(Math.ceil(ctx.timeoutMs / 1000))} (other alsatalk-mcp processes on this machine renewed theirs first)`,
-          { hint: 'retry Calendly in a minute', status: 429 },
-        );
-      });
+      const limit = timeLimit(ctx.timeoutMs);
+      await gates
+        .wait(tokenGate, intervalMs, limit.signal, burst)
+        .finally(limit.clear)
+        .catch(() => {
+          throw new ProviderError(
+            displayName,
+            'rate_limited',
+            `Calendly allows ${perMinute} token requests a minute per user, and this sign-in's turn did not come within ${waitFor(Math.ceil(ctx.timeoutMs / 1000))} (other alsatalk-mcp processes on this machine renewed theirs first)`,
+            { hint: 'retry Calendly in a minute', status: 429 },
+          );
+        });
       try {
         return await client.refresh(refreshToken);
       } catch (error) {
