@@ -81,10 +81,7 @@ export class RateGates {
           throw error;
         });
       }
-      const row = statement(this.db, 'SELECT held_until FROM rate_gates WHERE name = ?').get(name) as {
-        held_until: number;
-      };
-      if (row.held_until <= slot.at) return;
+      if (this.heldUntil(name) <= slot.at) return;
     }
   }
 

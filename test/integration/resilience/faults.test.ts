@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/sandbox.js';
 import { openDatabase, statement } from '../../../src/storage/database.js';
+import { RateGates } from '../../../src/storage/rate-gate.js';
 import { connectAll } from '../../../src/commands/demo.js';
 import { assertBuilt } from '../../support/cli.js';
 import { futureDate } from '../../support/dates.js';
@@ -147,9 +148,7 @@ async function expectEmailQueued({ output, delta, emails, call }: Booked, code: 
 function heldUntil(name: string): number {
   const db = openDatabase(path.join(home, 'alsatalk.db'));
   try {
-    const row = statement(db, 'SELECT held_until FROM rate_gates WHERE name = ?').get(name) as
-      { held_until: number } | undefined;
-    return row?.held_until ?? 0;
+    return new RateGates(db).heldUntil(name);
   } finally {
     db.close();
   }
