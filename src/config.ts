@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
-import { isTimeZone, systemTimeZone } from './time-zone.js';
+import { canonicalTimeZone, systemTimeZone, timeZoneRefusal } from './time-zone.js';
 import type { LogLevel } from './log.js';
 
 /** A base URL a connector calls, overridable by one environment variable (to point at a fake provider). */
@@ -82,9 +82,14 @@ const envSchema = z.object({
   ALSATALK_HOME: optionalText,
   XDG_DATA_HOME: optionalText,
   APPDATA: optionalText,
-  ALSATALK_DEFAULT_TIMEZONE: optionalText.refine((v) => v === undefined || isTimeZone(v), {
-    message: 'must be an IANA time-zone name such as Europe/Paris or America/New_York',
-  }),
+  ALSATALK_DEFAULT_TIMEZONE: optionalText
+    .refine((v) => v === undefined || canonicalTimeZone(v) !== undefined, {
+      error: (issue) => {
+        const { fix } = timeZoneRefusal(String(issue.input));
+        return `must be an IANA time-zone name, not "${String(issue.input)}": ${fix}`;
+      },
+    })
+    .transform((v) => (v === undefined ? undefined : canonicalTimeZone(v))),
   ALSATALK_SECRET_STORE: z
     .enum(['keychain', 'file', 'sandbox'], {
       message: 'must be "keychain" (the default), "file", or "sandbox" (only with `alsatalk-mcp sandbox`)',
@@ -265,8 +270,7 @@ export function loadConfig(
   } else {
     secretStore = { kind: 'keychain', service };
   }
-  const machineZone =
-    platform.machineTimezone && isTimeZone(platform.machineTimezone) ? platform.machineTimezone : 'UTC';
+  const machineZone = (platform.machineTimezone && canonicalTimeZone(platform.machineTimezone)) || 'UTC';
   return {
     dataDir,
     databasePath: path.join(dataDir, 'alsatalk.db'),

@@ -52,9 +52,13 @@ export class BookingService {
   async book(request: BookRequest, onProgress?: OnProgress, onEmailQueued?: OnEmailQueued): Promise<BookingResult> {
     const { config } = this.deps;
     const now = this.deps.now?.() ?? DateTime.now();
-    const timezone = request.timezone ?? config.defaultTimezone;
     const slot = resolveSlot(
-      { date: request.date, time: request.time, timezone, durationMinutes: request.durationMinutes },
+      {
+        date: request.date,
+        time: request.time,
+        timezone: request.timezone ?? config.defaultTimezone,
+        durationMinutes: request.durationMinutes,
+      },
       now,
     );
     const customerName = singleLine(request.customerName);
@@ -65,7 +69,7 @@ export class BookingService {
       customerPhone: request.customerPhone,
       start: slot.start,
       durationMinutes: request.durationMinutes,
-      timezone,
+      timezone: slot.timezone,
       topic: singleLine(request.topic ?? '') || truncate(`Meeting with ${customerName}`, 200),
       providers: wanted.map((p) => p.id),
     };

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { DateTime } from 'luxon';
-import { isTimeZone } from '../time-zone.js';
+import { canonicalTimeZone, timeZoneRefusal } from '../time-zone.js';
 import { openContext } from '../runtime.js';
 import { InputError } from '../errors.js';
 import { connectors } from '../connectors.js';
@@ -95,13 +95,11 @@ function readOptions(argv: string[]): DemoOptions {
       `unknown: ${unknown.join(', ') || '(none given)'}`,
       `choose from ${providerIds.join(', ')}, comma-separated`,
     );
-  const timezone = values.timezone ?? 'America/New_York';
-  if (!isTimeZone(timezone))
-    throw new InputError(
-      '--timezone',
-      `"${timezone}" is not an IANA time zone`,
-      'for example Europe/Paris or Asia/Tokyo',
-    );
+  const timezone = canonicalTimeZone(values.timezone ?? 'America/New_York');
+  if (!timezone) {
+    const { problem, fix } = timeZoneRefusal(values.timezone ?? '');
+    throw new InputError('--timezone', problem, fix);
+  }
   return {
     providers,
     timezone,

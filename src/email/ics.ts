@@ -2,6 +2,7 @@
 // @touch4it/ical-timezones (the VTIMEZONE definitions, generated from the IANA database).
 import { getVtimezoneComponent } from '@touch4it/ical-timezones';
 import ical, { ICalCalendarMethod } from 'ical-generator';
+import type { DateTime } from 'luxon';
 import type { Meeting } from '../meeting.js';
 
 export interface IcsInput {
@@ -13,12 +14,25 @@ export interface IcsInput {
 }
 
 /**
+ * Whether a wall time in its zone names this instant: RFC 5545 (3.3.5) reads a time that happens twice, when the clocks
+ * go back, as the first occurrence, so a TZID time at the second occurrence would name an hour too early.
+ */
+function readsBack(time: DateTime): boolean {
+  const readings = time.getPossibleOffsets();
+  return readings.length < 2 || readings.every((other) => other.toMillis() >= time.toMillis());
+}
+
+/**
  * One VEVENT for the slot, in the meeting's own zone (TZID plus its VTIMEZONE) so that calendars show
- * the zone the invitee asked for; a zone with no VTIMEZONE definition falls back to exact UTC times.
+ * the zone the invitee asked for; exact UTC times when the zone has no VTIMEZONE definition, or when either end falls
+ * on the second occurrence of a wall time (a TZID could not say which one).
  * METHOD:PUBLISH because the e-mail is a notice to add, not an iTIP request awaiting a reply.
  */
 export function renderIcs({ meeting, description, location, now = new Date() }: IcsInput): string {
-  const zoned = getVtimezoneComponent(meeting.timezone) ? meeting.timezone : undefined;
+  const zoned =
+    getVtimezoneComponent(meeting.timezone) && readsBack(meeting.start) && readsBack(meeting.end)
+      ? meeting.timezone
+      : undefined;
   const calendar = ical({
     prodId: { company: 'alsatalk', product: 'alsatalk-mcp', language: 'EN' },
     method: ICalCalendarMethod.PUBLISH,

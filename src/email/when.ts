@@ -19,9 +19,14 @@ function times(meeting: Meeting): Times {
     const endText = start.hasSame(end, 'day')
       ? end.toFormat('h:mm a ZZZZ')
       : end.toFormat('EEEE, MMMM d, yyyy, h:mm a ZZZZ');
+    // Across a change of clocks each end names its own offset: "1:30 AM EDT – 1:00 AM EST" reads right, "1:30 – 1:00 AM
+    // EST" does not.
+    const startText = start.toFormat(
+      start.offset === end.offset ? 'EEEE, MMMM d, yyyy, h:mm a' : 'EEEE, MMMM d, yyyy, h:mm a ZZZZ',
+    );
     found = {
       subject: start.toFormat('EEE, MMM d, h:mm a ZZZZ'),
-      long: `${start.toFormat('EEEE, MMMM d, yyyy, h:mm a')} – ${endText} (${meeting.timezone})`,
+      long: `${startText} – ${endText} (${meeting.timezone})`,
     };
     formatted.set(meeting, found);
   }

@@ -119,9 +119,17 @@ describe('loadConfig: time zone', () => {
     const error = configError({ ALSATALK_DEFAULT_TIMEZONE: 'Berlin' });
     expect(error.code).toBe('config_invalid');
     expect(error.message).toBe(
-      'ALSATALK_DEFAULT_TIMEZONE must be an IANA time-zone name such as Europe/Paris or America/New_York',
+      'ALSATALK_DEFAULT_TIMEZONE must be an IANA time-zone name, not "Berlin": use Europe/Berlin if that is what was meant, or another Area/City name',
     );
     expect(error.hint).toBe('fix or unset ALSATALK_DEFAULT_TIMEZONE');
+    expect(configError({ ALSATALK_DEFAULT_TIMEZONE: 'PST' }).message).toBe(
+      'ALSATALK_DEFAULT_TIMEZONE must be an IANA time-zone name, not "PST": use America/Los_Angeles, or another Area/City name',
+    );
+  });
+
+  it('ALSATALK_DEFAULT_TIMEZONE and the machine zone are taken in their canonical spelling', () => {
+    expect(load({ ALSATALK_DEFAULT_TIMEZONE: 'us/eastern' }).defaultTimezone).toBe('America/New_York');
+    expect(load({}, { ...linux, machineTimezone: 'Asia/Calcutta' }).defaultTimezone).toBe('Asia/Kolkata');
   });
 
   it('falls back to the machine zone, then to UTC when the machine has none or an unknown one', () => {

@@ -1,6 +1,8 @@
 // The invitee's e-mail: exact subject and time lines, escaped HTML, no control characters, and an .ics ical.js can read.
 import ICAL from 'ical.js';
 import { describe, expect, it } from 'vitest';
+import { DateTime } from 'luxon';
+import { resolveSlot } from '../../src/booking/slot.js';
 import type { Meeting } from '../../src/meeting.js';
 import { sampleMeeting } from '../support/meeting.js';
 import { renderInvite, type BookedEntry } from '../../src/email/invite.js';
@@ -33,6 +35,13 @@ function parseIcs(ics: string) {
   return { calendar, vevents, event: new ICAL.Event(vevents[0]) };
 }
 
+/** A meeting as book_meeting resolves it (the first of two equal wall times), for the days the clocks change. */
+function changeOfClocks(date: string, time: string, timezone: string, durationMinutes: number): Meeting {
+  const now = DateTime.fromISO('2027-01-01T00:00:00Z');
+  const slot = resolveSlot({ date, time, timezone, durationMinutes }, now);
+  return sampleMeeting(undefined, timezone, { durationMinutes, start: slot.start, end: slot.end });
+}
+
 describe('subject and time lines', () => {
   it('subject is the start in the meeting zone', () => {
     expect(renderInvite(meeting(), [zoomEntry], { now: stamp }).subject).toBe(
@@ -48,6 +57,15 @@ describe('subject and time lines', () => {
   it('longTime repeats the date when the meeting ends on the next day', () => {
     expect(longTime(meeting({ startIso: '2025-11-25T23:30', durationMinutes: 60 }))).toBe(
       'Tuesday, November 25, 2025, 11:30 PM – Wednesday, November 26, 2025, 12:30 AM EST (America/New_York)',
+    );
+  });
+
+  it('longTime names the offset at each end when the clocks change during the meeting', () => {
+    expect(longTime(changeOfClocks('2027-11-07', '01:30', 'America/New_York', 30))).toBe(
+      'Sunday, November 7, 2027, 1:30 AM EDT – 1:00 AM EST (America/New_York)',
+    );
+    expect(longTime(changeOfClocks('2027-03-14', '01:30', 'America/New_York', 60))).toBe(
+      'Sunday, March 14, 2027, 1:30 AM EST – 3:30 AM EDT (America/New_York)',
     );
   });
 
@@ -210,6 +228,42 @@ describe('renderInvite: the .ics attachment', () => {
     const { event } = parseIcs(renderInvite(m, [zoomEntry], { now: stamp }).ics);
     expect(event.startDate.toJSDate().toISOString()).toBe('2025-11-25T03:45:00.000Z');
     expect(event.endDate.toJSDate().toISOString()).toBe('2025-11-25T04:30:00.000Z');
+  });
+
+  // Both changes of clocks in two zones: the file must name the two instants the booking holds, read back by ical.js.
+  it.each([
+    ['America/New_York', '2027-11-07', '01:30', 30, '2027-11-07T05:30:00.000Z', '2027-11-07T06:00:00.000Z'],
+    ['America/New_York', '2027-11-07', '00:45', 90, '2027-11-07T04:45:00.000Z', '2027-11-07T06:15:00.000Z'],
+    ['America/New_York', '2027-03-14', '01:30', 60, '2027-03-14T06:30:00.000Z', '2027-03-14T07:30:00.000Z'],
+    ['Europe/Berlin', '2027-10-31', '02:30', 30, '2027-10-31T00:30:00.000Z', '2027-10-31T01:00:00.000Z'],
+    ['Europe/Berlin', '2027-10-31', '02:15', 60, '2027-10-31T00:15:00.000Z', '2027-10-31T01:15:00.000Z'],
+    ['Europe/Berlin', '2027-03-28', '01:30', 60, '2027-03-28T00:30:00.000Z', '2027-03-28T01:30:00.000Z'],
+  ])('%s %s %s for %i minutes: the file holds exactly %s to %s', (timezone, date, time, minutes, start, end) => {
+    const m = changeOfClocks(date, time, timezone, minutes);
+    expect([m.start.toUTC().toISO(), m.end.toUTC().toISO()]).toEqual([start, end]);
+    const ics = renderInvite(m, [zoomEntry], { now: stamp }).ics;
+    const { calendar, event } = parseIcs(ics);
+    for (const zone of calendar.getAllSubcomponents('vtimezone')) ICAL.TimezoneService.register(zone);
+    try {
+      expect(event.startDate.toJSDate().toISOString()).toBe(start);
+      expect(event.endDate.toJSDate().toISOString()).toBe(end);
+      expect(event.endDate.compare(event.startDate)).toBe(1);
+    } finally {
+      ICAL.TimezoneService.reset();
+    }
+  });
+
+  it('writes UTC times when an end falls on the second of two equal wall times, the zone otherwise', () => {
+    const fold = renderInvite(changeOfClocks('2027-11-07', '01:30', 'America/New_York', 30), [zoomEntry], {
+      now: stamp,
+    }).ics;
+    expect(fold).toContain('DTSTART:20271107T053000Z');
+    expect(fold).toContain('DTEND:20271107T060000Z');
+    const spring = renderInvite(changeOfClocks('2027-03-14', '01:30', 'America/New_York', 60), [zoomEntry], {
+      now: stamp,
+    }).ics;
+    expect(spring).toContain('DTSTART;TZID=America/New_York:20270314T013000');
+    expect(spring).toContain('DTEND;TZID=America/New_York:20270314T033000');
   });
 
   it('SUMMARY equals the topic, commas, semicolons and backslashes included', () => {

@@ -117,21 +117,74 @@ describe('resolveSlot: refusals', () => {
     expect(refusal({ time }).field).toBe('booking_time');
   });
 
-  it.each(['Mars/Olympus_Mons', 'EST5', 'New York', ''])('unknown zone %j is refused on timezone', (timezone) => {
+  it.each(['Mars/Olympus_Mons', 'EST5', ''])('unknown zone %j is refused on timezone', (timezone) => {
     const error = refusal({ timezone });
     expect(error.field).toBe('timezone');
     expect(error.message).toBe(`timezone: "${timezone}" is not an IANA time-zone name`);
+    expect(error.hint).toBe(
+      'use an Area/City name such as America/New_York or Europe/Berlin; ask the user where they are if unsure',
+    );
   });
 
-  it('a time in the past is refused', () => {
+  it.each([
+    ['PST', 'America/Los_Angeles'],
+    ['EST', 'America/New_York'],
+    ['cest', 'Europe/Berlin'],
+    ['IST', 'Asia/Kolkata'],
+  ])('abbreviation %s (which Intl alone would take) is refused, naming %s', (timezone, likely) => {
+    const error = refusal({ timezone });
+    expect(error.field).toBe('timezone');
+    expect(error.message).toBe(
+      `timezone: "${timezone}" is an abbreviation, not an IANA time-zone name: it names no place and says nothing of daylight saving`,
+    );
+    expect(error.hint).toBe(`use ${likely}, or another Area/City name; ask the user where they are if unsure`);
+  });
+
+  it.each([
+    ['New York', 'America/New_York'],
+    ['Europe/Berln', 'Europe/Berlin'],
+    ['Asia/Tokio', 'Asia/Tokyo'],
+  ])('a city or a misspelt name %j is refused, naming %s', (timezone, likely) => {
+    const error = refusal({ timezone });
+    expect(error.message).toBe(`timezone: "${timezone}" is not an IANA time-zone name`);
+    expect(error.hint).toBe(
+      `use ${likely} if that is what was meant, or another Area/City name; ask the user where they are if unsure`,
+    );
+  });
+
+  it.each([
+    ['america/new_york', 'America/New_York'],
+    ['US/Eastern', 'America/New_York'],
+    ['us/pacific', 'America/Los_Angeles'],
+    ['Asia/Calcutta', 'Asia/Kolkata'],
+    ['Europe/Kiev', 'Europe/Kyiv'],
+    ['Etc/UTC', 'UTC'],
+    ['utc', 'UTC'],
+    [' Europe/Paris ', 'Europe/Paris'],
+  ])('a tzdb name in any case, or a link, %j is taken as %s', (timezone, canonical) => {
+    const resolved = slot('2027-02-01', '10:00', timezone);
+    expect(resolved.timezone).toBe(canonical);
+    expect(resolved.start.zoneName).toBe(canonical);
+  });
+
+  it('a day already gone is refused on booking_date', () => {
     const error = refusal({ date: '2027-01-09', time: '10:00', timezone: 'Europe/Berlin' });
+    expect(error.field).toBe('booking_date');
+    expect(error.message).toBe('booking_date: 2027-01-09 is in the past (today is 2027-01-10 in Europe/Berlin)');
+    expect(error.hint).toBe('ask the user for a future date');
+  });
+
+  it('an hour already gone today is refused on booking_time', () => {
+    const error = refusal({ date: '2027-01-10', time: '09:00', timezone: 'Europe/Berlin' });
     expect(error.field).toBe('booking_time');
-    expect(error.message).toBe('booking_time: 2027-01-09 10:00 Europe/Berlin is in the past');
+    expect(error.message).toBe(
+      'booking_time: 09:00 on 2027-01-10 has already passed in Europe/Berlin (it is 13:00 there now)',
+    );
   });
 
   it('the current minute is already too late; the next one is fine', () => {
     // now is 12:00 UTC = 13:00 in Berlin.
-    expect(refusal({ date: '2027-01-10', time: '13:00' }).message).toMatch(/is in the past$/);
+    expect(refusal({ date: '2027-01-10', time: '13:00' }).message).toMatch(/has already passed/);
     expect(slot('2027-01-10', '13:01', 'Europe/Berlin').start.toUTC().toISO()).toBe('2027-01-10T12:01:00.000Z');
   });
 

@@ -359,7 +359,12 @@ describe('bad input', () => {
     ['a month 13', { booking_date: `${date.slice(0, 4)}-13-01` }, /booking_date/],
     ['24:00', { booking_time: '24:00' }, /booking_time/],
     ['an unknown zone', { timezone: 'Mars/Olympus' }, /timezone.*IANA/],
-    ['a time in the past', { booking_date: '2020-01-06' }, /in the past/],
+    [
+      'an abbreviation Intl would take',
+      { timezone: 'PST' },
+      /timezone: "PST" is an abbreviation[\s\S]*use America\/Los_Angeles/,
+    ],
+    ['a day in the past', { booking_date: '2020-01-06' }, /booking_date: 2020-01-06 is in the past/],
     ['a zero duration', { duration_minutes: 0 }, /duration_minutes/],
     ['a fractional duration', { duration_minutes: 12.5 }, /duration_minutes/],
   ];
@@ -380,6 +385,23 @@ describe('bad input', () => {
     expect(output.meeting.start).toBe(`${fallBack.toISODate()}T01:30:00-04:00`);
     expect(output.notes).toEqual([expect.stringContaining('happens twice')]);
     expect((result.content as Array<{ text: string }>)[0]?.text).toMatch(/Note: 01:30 happens twice/);
+    // It ends at 01:00 EST, the second 01:00: the e-mail names both offsets and the file both exact instants.
+    const email = h.resend.state.emails[0];
+    expect(email?.payload.text).toContain('1:30 AM EDT – 1:00 AM EST');
+    const ics = Buffer.from(email?.payload.attachments?.[0]?.content ?? '', 'base64').toString('utf8');
+    const event = new ICAL.Event(new ICAL.Component(ICAL.parse(ics)).getFirstSubcomponent('vevent') ?? undefined);
+    expect(event.startDate.toJSDate().toISOString()).toBe(fallBack.toUTC().set({ hour: 5, minute: 30 }).toISO());
+    expect(event.endDate.toJSDate().toISOString()).toBe(fallBack.toUTC().set({ hour: 6, minute: 0 }).toISO());
+  });
+
+  it.each([
+    ['america/new_york', 'America/New_York'],
+    ['US/Eastern', 'America/New_York'],
+  ])('takes the zone %j as its canonical name %s', async (timezone, canonical) => {
+    const { result, output } = await book({ timezone });
+    expect(result.isError).toBeFalsy();
+    expect(output.meeting.timezone).toBe(canonical);
+    expect(h.zoom.state.meetings[0]?.body).toMatchObject({ timezone: canonical });
   });
 
   it('refuses a local time that the DST change skips', async () => {

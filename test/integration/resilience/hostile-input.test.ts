@@ -193,6 +193,7 @@ describe('refused by the input schema, naming the field', () => {
 
 describe('refused when the date, time and zone are resolved, naming the field', () => {
   const past = futureDate(-2);
+  const today = DateTime.now().setZone('America/New_York').toISODate();
   const farAhead = futureDate(400);
   const springForward = nextSunday(3, 2);
   const cases: Array<[label: string, extra: Record<string, unknown>, text: string]> = [
@@ -222,9 +223,9 @@ describe('refused when the date, time and zone are resolved, naming the field', 
       `booking_date: ${nextYear}-04-31 is not a calendar date\n→ check the day and month`,
     ],
     [
-      'a time in the past',
+      'a day in the past',
       { booking_date: past, booking_time: '10:00' },
-      `booking_time: ${past} 10:00 America/New_York is in the past\n→ ask the user for a future date and time`,
+      `booking_date: ${past} is in the past (today is ${today} in America/New_York)\n→ ask the user for a future date`,
     ],
     [
       'more than a year ahead',
@@ -236,13 +237,25 @@ describe('refused when the date, time and zone are resolved, naming the field', 
       { booking_date: springForward, booking_time: '02:30' },
       `booking_time: 02:30 does not exist on ${springForward} in America/New_York (the clocks skip it for daylight saving time)\n→ pick a time outside the skipped hour, for example 03:30`,
     ],
-    ...['Mars/Olympus', 'EST5EDT ', ' America/New_York', 'America/New York', 'New York', 'UTC+2'].map(
-      (zone): [string, Record<string, unknown>, string] => [
-        `the unknown zone ${JSON.stringify(zone)}`,
-        { timezone: zone },
-        `timezone: "${zone}" is not an IANA time-zone name\n→ use a name such as America/New_York or Europe/Berlin; ask the user where they are if unsure`,
-      ],
-    ),
+    ...['Mars/Olympus', 'UTC+2'].map((zone): [string, Record<string, unknown>, string] => [
+      `the unknown zone ${JSON.stringify(zone)}`,
+      { timezone: zone },
+      `timezone: "${zone}" is not an IANA time-zone name\n→ use an Area/City name such as America/New_York or Europe/Berlin; ask the user where they are if unsure`,
+    ]),
+    ...[
+      ['America/New York', 'America/New_York'],
+      ['New York', 'America/New_York'],
+      ['Europe/Berln', 'Europe/Berlin'],
+    ].map(([zone, likely]): [string, Record<string, unknown>, string] => [
+      `the misspelt zone ${JSON.stringify(zone)}`,
+      { timezone: zone },
+      `timezone: "${zone}" is not an IANA time-zone name\n→ use ${likely} if that is what was meant, or another Area/City name; ask the user where they are if unsure`,
+    ]),
+    [
+      'a zone abbreviation',
+      { timezone: 'PST' },
+      'timezone: "PST" is an abbreviation, not an IANA time-zone name: it names no place and says nothing of daylight saving\n→ use America/Los_Angeles, or another Area/City name; ask the user where they are if unsure',
+    ],
   ];
   it.each(cases)('%s: refused, nothing written', async (_label, extra, text) => {
     await expectRefused(extra, text);
