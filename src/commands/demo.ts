@@ -13,6 +13,7 @@ import { DateTime } from 'luxon';
 import { canonicalTimeZone, timeZoneRefusal } from '../time-zone.js';
 import { openContext } from '../runtime.js';
 import { InputError } from '../errors.js';
+import { resolveSlot } from '../booking/slot.js';
 import { connectors } from '../connectors.js';
 import { meetingProviders, providerIds } from '../providers/index.js';
 import { meetingFakes } from '../sandbox/fakes/index.js';
@@ -100,13 +101,30 @@ function readOptions(argv: string[]): DemoOptions {
     const { problem, fix } = timeZoneRefusal(values.timezone ?? '');
     throw new InputError('--timezone', problem, fix);
   }
-  return {
-    providers,
-    timezone,
-    date: values.date ?? nextWeekday(timezone),
-    time: values.time ?? '10:00',
-    controls: readControlFlags(values.latency, values.fail),
-  };
+  const date = values.date ?? nextWeekday(timezone);
+  const time = values.time ?? '10:00';
+  checkSlot(date, time, timezone);
+  return { providers, timezone, date, time, controls: readControlFlags(values.latency, values.fail) };
+}
+
+/** The demo's flags for book_meeting's fields. */
+const flags: Record<string, string> = { booking_date: '--date', booking_time: '--time', timezone: '--timezone' };
+
+/**
+ * Checks the slot with book_meeting's own rule before anything starts, so a past or impossible date is refused at once
+ * and names the demo's flag rather than the tool's field.
+ */
+function checkSlot(date: string, time: string, timezone: string): void {
+  try {
+    resolveSlot({ date, time, timezone, durationMinutes: 30 });
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    const flag = flags[error.field] ?? error.field;
+    const hint = error.hint?.startsWith('ask the user')
+      ? `give a later ${flag}, or leave it out for the next weekday at 10:00`
+      : error.hint;
+    throw new InputError(flag, error.message.slice(error.field.length + 2), hint);
+  }
 }
 
 /** Connects `providers` and Resend through `connect`, as a person would, answering the sandbox's consent pages. */
@@ -219,8 +237,11 @@ export async function runDemo(
     out(`3. What the agent gets back${result.isError ? ' (an error)' : ''}`);
     for (const item of result.content as Array<{ type: string; text?: string }>)
       if (item.type === 'text') for (const line of item.text?.split('\n') ?? []) out(`  ${line}`);
-    out('  structuredContent:');
-    for (const line of JSON.stringify(result.structuredContent, null, 2).split('\n')) out(`    ${line}`);
+    // An error result (a refusal) carries text only.
+    if (result.structuredContent !== undefined) {
+      out('  structuredContent:');
+      for (const line of JSON.stringify(result.structuredContent, null, 2).split('\n')) out(`    ${line}`);
+    }
 
     out('');
     out("4. The invitee's e-mail");

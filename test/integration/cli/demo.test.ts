@@ -140,4 +140,22 @@ describe('npx alsatalk-mcp demo', () => {
     const zone = await run(['--timezone', 'Mars/Olympus']);
     expect(zone.stderr).toMatch(/--timezone.*Mars\/Olympus/);
   });
+
+  it.each([
+    [
+      ['--date', '2020-01-01'],
+      /^Error: --date: 2020-01-01 is in the past \(today is \d{4}-\d\d-\d\d in America\/New_York\)\n→ give a later --date, or leave it out for the next weekday at 10:00\n$/,
+    ],
+    [['--date', '2027-02-30'], /^Error: --date: 2027-02-30 is not a calendar date\n→ check the day and month\n$/],
+    [['--time', '24:00'], /^Error: --time: "24:00" is not a time of day\n→ use 00:00 to 23:59\n$/],
+    [
+      ['--timezone', 'PST'],
+      /^Error: --timezone: "PST" is an abbreviation[^\n]*\n→ use America\/Los_Angeles, or another Area\/City name\n$/,
+    ],
+  ])('%j is refused with the flag and the fix before anything starts, and nothing crashes', async (args, message) => {
+    const { code, stdout, stderr } = await run(args);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(message);
+    expect(stdout).toBe('');
+  });
 });
