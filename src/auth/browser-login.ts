@@ -23,6 +23,8 @@ export interface BrowserLoginOptions {
   step?: (text: string) => void;
 }
 
+const isLoopback = (host: string): boolean => host === 'localhost' || host === '[::1]' || host.startsWith('127.');
+
 /** A BrowserLogin for one `connect` run. Secrets (code, verifier) never reach `out`. */
 export function createBrowserLogin(options: BrowserLoginOptions): BrowserLogin {
   return {
@@ -64,8 +66,15 @@ export function createBrowserLogin(options: BrowserLoginOptions): BrowserLogin {
             `Opened your browser to sign in to ${request.provider}. If nothing appeared, open this URL:\n  ${url}`,
           );
         } else {
-          options.out(`Open this URL in a browser to sign in to ${request.provider}:\n  ${url}`);
-          options.out(sshForwardHint(loopback.address.port));
+          options.out(
+            `${options.noBrowser ? 'As asked (--no-browser), no browser was opened.' : 'No browser could be opened on this machine.'} Open this URL in a browser to sign in to ${request.provider}:\n  ${url}`,
+          );
+          // A sign-in page on this machine's loopback is the sandbox's: it needs forwarding too, and its consent page
+          // approves at once, so a plain HTTP client following the redirects finishes the sign-in.
+          const local = isLoopback(authorize.hostname);
+          const pagePort = Number(authorize.port || (authorize.protocol === 'https:' ? 443 : 80));
+          options.out(sshForwardHint(local ? [loopback.address.port, pagePort] : [loopback.address.port]));
+          if (local) options.out(`Or, on this machine, without a browser: curl -sL '${url}' > /dev/null`);
         }
         options.out(`Waiting for the sign-in to finish (redirect to ${loopback.redirectUri})…`);
         const callback = await loopback.waitForCode();

@@ -92,13 +92,18 @@ function thisMachine(): { user: string; host: string } {
 }
 
 /**
- * What to tell a user whose browser is on another computer (a server over SSH): forward the callback port first, so the
- * provider's redirect to 127.0.0.1 reaches this process. Pure when `machine` is given.
+ * What to tell a user whose browser is on another computer (a server over SSH): forward the callback port, and the
+ * sign-in page's own port when that page is on this machine too (the sandbox), so both reach this process's loopback.
+ * Pure when `machine` is given.
  */
-export function sshForwardHint(port: number, machine: { user: string; host: string } = thisMachine()): string {
+export function sshForwardHint(
+  ports: readonly number[],
+  machine: { user: string; host: string } = thisMachine(),
+): string {
+  const forwards = [...new Set(ports)].map((port) => `-L ${port}:127.0.0.1:${port}`).join(' ');
   return [
-    'No browser could be opened on this machine. On the computer where your browser runs, forward the callback port first:',
-    `  ssh -L ${port}:127.0.0.1:${port} ${machine.user}@${machine.host}`,
-    `then open the link above in that browser. If "${machine.host}" does not resolve there, use the address you normally connect to.`,
+    `From another computer, forward ${ports.length > 1 ? 'these ports' : 'the callback port'} first, then open the link there:`,
+    `  ssh ${forwards} ${machine.user}@${machine.host}`,
+    `(If "${machine.host}" does not resolve there, use the address you normally connect to.)`,
   ].join('\n');
 }

@@ -73,13 +73,20 @@ function splitStdin(text: string, fields: readonly CredentialField[]): string[] 
   return lines;
 }
 
+interface Collected {
+  values: Record<string, string>;
+  login: LoginFlags;
+  /** What the user should know about how the values were read (an environment value left out). */
+  notes: string[];
+}
+
 /** Gathers every field from flags, stdin or a prompt; refuses a secret given as a bare flag. */
 async function collect(
   connector: Connector,
   args: string[],
   io: CommandIo,
   credentials: Readonly<Record<string, Record<string, string>>>,
-): Promise<{ values: Record<string, string>; login: LoginFlags }> {
+): Promise<Collected> {
   // ALSATALK_<CONNECTOR>_CLIENT_ID and _CLIENT_SECRET, as the configuration read them.
   const fromConfig = credentials[connector.id] ?? {};
   const options: Record<string, { type: 'string' | 'boolean' }> = { ...loginOptions };
@@ -113,13 +120,19 @@ async function collect(
   // Several secrets can come through stdin: one line each, in the order the fields are listed.
   const fromStdin = connector.fields.filter((f) => f.secret && parsed.values[stdinFlag(f)] === true);
   const stdinLines = fromStdin.length === 0 ? [] : splitStdin(await readStdin(io.stdin), fromStdin);
+  /** Given on this command line: a flag or stdin, not the environment. */
+  const isTyped = (key: string): boolean =>
+    connector.fields.some(
+      (f) => f.key === key && (typeof parsed.values[f.flag] === 'string' || parsed.values[stdinFlag(f)] === true),
+    );
+  const notes: string[] = [];
   const isGiven = (key: string): boolean =>
     connector.fields.some(
       (f) =>
         f.key === key &&
         (typeof parsed.values[f.flag] === 'string' ||
           parsed.values[stdinFlag(f)] === true ||
-          (f.fromEnv === true && !!fromConfig[f.key])),
+          (f.fromEnv === true && !!fromConfig[f.key] && !(f.envUnless && isTyped(f.envUnless)))),
     );
   for (const field of connector.fields) {
     const given = parsed.values[field.flag];
@@ -130,7 +143,14 @@ async function collect(
         `pipe it in with --${stdinFlag(field)}, or leave the flag out to be asked for it`,
       );
     }
-    const fromEnv = field.fromEnv ? fromConfig[field.key] : undefined;
+    let fromEnv = field.fromEnv ? fromConfig[field.key] : undefined;
+    if (fromEnv && field.envUnless && isTyped(field.envUnless)) {
+      const other = connector.fields.find((f) => f.key === field.envUnless);
+      notes.push(
+        `${fieldEnv(connector.id, field)} is set but not used: ${other ? `--${other.secret ? stdinFlag(other) : other.flag} (${other.label})` : field.envUnless} was given instead.`,
+      );
+      fromEnv = undefined;
+    }
     if (typeof given === 'string') {
       values[field.key] = given;
     } else if (field.secret && parsed.values[stdinFlag(field)] === true) {
@@ -154,7 +174,7 @@ async function collect(
     }
     if (field.secret && values[field.key]) holdSecret(connector.id, field.key, values[field.key] as string);
   }
-  return { values, login };
+  return { values, login, notes };
 }
 
 /** @param registry the connectors to choose from (all of them, unless a test narrows it) */
@@ -174,7 +194,8 @@ export async function runConnect(
     );
   }
   const credentials = io.env ? readCredentials(io.env, configSpecs.credentials) : (ctx.config.credentials ?? {});
-  const { values, login } = await collect(connector, rest, io, credentials);
+  const { values, login, notes } = await collect(connector, rest, io, credentials);
+  for (const note of notes) io.out(`Note: ${note}`);
   // Every step line is redacted too: a provider echoing a token into an error must not reach the terminal.
   const step = login.verbose ? (text: string): void => io.out(`  · ${redact(text)}`) : undefined;
   const stopTrace = step ? traceHttp(step) : undefined;

@@ -103,6 +103,10 @@ export async function runSandbox(argv: string[], io: { out: (line: string) => vo
     `  printf '%s' '${sandbox.fakes.resend.state.apiKey}' | npx alsatalk-mcp connect resend --api-key-stdin --from "Acme Scheduling <meet@acme.test>"`,
   );
   io.out('');
+  io.out('Or connect without a browser, as the README shows, with test values this sandbox accepts:');
+  for (const { provider, way, command } of sandbox.otherWays())
+    io.out(`  # ${connectors.find((c) => c.id === provider)?.displayName ?? provider}: ${way}\n  ${command}`);
+  io.out('');
   io.out(
     `Controls: curl ${sandbox.origin}/__sandbox (see: npx alsatalk-mcp sandbox --help). Ctrl-C stops it; its secrets vanish with it.`,
   );

@@ -22,6 +22,11 @@ export interface CredentialField {
   requiredUnless?: string;
   /** Also read from the environment as `ALSATALK_<CONNECTOR>_<FLAG>` (the OAuth app's client id and secret). */
   fromEnv?: boolean;
+  /**
+   * The environment's value is left out when this other field (by key) is given on the command line: a Personal Access
+   * Token piped in with --token-stdin beats the OAuth app's ALSATALK_CALENDLY_CLIENT_ID, which only sets a default.
+   */
+  envUnless?: string;
 }
 
 /** The environment variable of a `fromEnv` field: `ALSATALK_GOOGLE_CLIENT_SECRET` for google's --client-secret. */

@@ -110,9 +110,17 @@ function createSandboxWorld(origin: string, options: SandboxOptions) {
         return json({});
       }
     }
+    const minted = /^\/(\w+)\/([\w-]+)$/.exec(rest);
+    if (request.method === 'POST' && minted) {
+      const [, provider = '', name = ''] = minted;
+      const spec = specs.find(([id]) => id === provider)?.[1];
+      const mint = spec?.mint?.[name];
+      if (mint) return new Response(mint(meetings[provider as keyof MeetingFakes]), { status: 200 });
+    }
     if (request.method === 'GET' && (rest === '' || rest === '/')) {
       return json({
         providers: mounts.map((m) => m.id),
+        other_ways_to_connect: otherWays(),
         routes: routeKeys,
         controls: controls.describe(),
         holdings: holdings(),
@@ -174,6 +182,12 @@ function createSandboxWorld(origin: string, options: SandboxOptions) {
     return undefined;
   }
 
+  /** The README's non-interactive connect commands, with values this sandbox accepts now. */
+  const otherWays = () =>
+    specs.flatMap(([id, spec]) =>
+      (spec.otherWays?.(meetings[id], `${origin}/__sandbox`) ?? []).map((w) => ({ provider: id, ...w })),
+    );
+
   /** Everything that points alsatalk-mcp at this sandbox: the URLs, the OAuth apps' ids and secrets, the secret store. */
   // Each OAuth app's credentials under the variables its connector reads (ALSATALK_ZOOM_CLIENT_ID, ...).
   const appEnv = specs.flatMap(([id, spec]) =>
@@ -190,7 +204,7 @@ function createSandboxWorld(origin: string, options: SandboxOptions) {
     ALSATALK_SANDBOX_KEY: key,
   };
 
-  return { origin, fakes, controls, outbox, env, holdings, handle, routeKeys };
+  return { origin, fakes, controls, outbox, env, holdings, handle, routeKeys, otherWays };
 }
 
 export type SandboxWorld = ReturnType<typeof createSandboxWorld>;

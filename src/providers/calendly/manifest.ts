@@ -58,6 +58,7 @@ export const calendly = lazyProvider(
         help: 'browser sign-in only: the client id of your Calendly OAuth app (leave it out to use a Personal Access Token)',
         optional: true,
         fromEnv: true,
+        envUnless: 'token',
       },
       {
         flag: 'client-secret',
@@ -67,6 +68,7 @@ export const calendly = lazyProvider(
         secret: true,
         optional: true,
         fromEnv: true,
+        envUnless: 'token',
       },
       {
         flag: 'port',

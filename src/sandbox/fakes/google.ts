@@ -278,6 +278,9 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
           return oauthError(400, 'invalid_grant', 'Invalid code verifier.');
         const token = `ya29.${randomBytes(32).toString('base64url')}`;
         state.tokens.set(token, Date.now() + state.tokenTtlSeconds * 1000);
+        // A sign-in after the grant was revoked is a new grant, with a new refresh token.
+        if (state.revoked.has(state.refreshToken))
+          state.refreshToken = `1//0g-${randomBytes(24).toString('base64url')}`;
         return Response.json({
           access_token: token,
           expires_in: state.tokenTtlSeconds,

@@ -17,7 +17,19 @@ export interface FakeSpec<F> {
   app(fake: F): Record<string, string>;
   /** Flags `connect` needs on the sandbox besides the app (a Zoho service and staff member). */
   connectFlags?: readonly string[];
+  /**
+   * The README's other ways to connect (a token, a Server-to-Server app, a refresh token, a grant code), with test values
+   * this fake accepts: the secrets a person would paste, piped in as they would pipe them.
+   * @param admin the sandbox's admin origin (`<origin>/__sandbox`), for values minted on request
+   */
+  otherWays?(fake: F, admin: string): Array<{ way: string; command: string }>;
+  /** Values minted on request at `POST /__sandbox/<provider>/<name>`, answered as plain text (a single-use grant code). */
+  mint?: Record<string, (fake: F) => string>;
 }
+
+/** `printf '%s' 'value' | npx alsatalk-mcp connect ...`: a secret piped in, as the README shows. */
+const piped = (value: string, args: string): string => `printf '%s' '${value}' | npx alsatalk-mcp connect ${args}`;
+const zohoFlags = '--service "Intro call" --staff "Ann Smith"';
 
 const fake = <F>(spec: FakeSpec<F>): FakeSpec<F> => spec;
 
@@ -28,6 +40,15 @@ export const meetingFakes = {
       createZoomFake({ apiBase: `${origin}/zoom/v2`, oauthBase: `${origin}/zoom`, limits: proLimits }),
     holdings: (f) => f.state.meetings.length,
     app: (f) => ({ clientId: f.state.publicClientId }),
+    otherWays: (f) => [
+      {
+        way: 'Server-to-Server OAuth app',
+        command: piped(
+          f.state.clientSecret,
+          `zoom --account-id ${f.state.accountId} --client-id ${f.state.clientId} --client-secret-stdin`,
+        ),
+      },
+    ],
   }),
   calendly: fake<CalendlyFake>({
     // An Enterprise user's limits (calendly-limits.ts): 8 token requests a minute, 500 requests and direct bookings.
@@ -39,6 +60,7 @@ export const meetingFakes = {
       }),
     holdings: (f) => f.state.invitees.length + f.state.schedulingLinks.length,
     app: (f) => ({ clientId: f.oauth.client.id }),
+    otherWays: (f) => [{ way: 'Personal Access Token', command: piped(f.state.token, 'calendly --token-stdin') }],
   }),
   google: fake<GoogleFake>({
     create: (origin) =>
@@ -49,6 +71,9 @@ export const meetingFakes = {
       }),
     holdings: (f) => f.state.events.length,
     app: (f) => ({ clientId: f.state.clientId, client_secret: f.state.clientSecret }),
+    otherWays: (f) => [
+      { way: 'a refresh token you already have', command: piped(f.state.refreshToken, 'google --refresh-token-stdin') },
+    ],
   }),
   zoho: fake<ZohoFake>({
     create: (origin) =>
@@ -60,6 +85,17 @@ export const meetingFakes = {
     holdings: (f) => f.state.appointments.length,
     app: (f) => ({ clientId: f.state.clientId, client_secret: f.state.clientSecret }),
     connectFlags: ['--service', 'Intro call', '--staff', 'Ann Smith'],
+    otherWays: (f, admin) => [
+      {
+        way: "a Self Client's grant code (single-use: each curl makes a new one)",
+        command: `curl -s -X POST ${admin}/zoho/grant-code | npx alsatalk-mcp connect zoho --grant-code-stdin ${zohoFlags}`,
+      },
+      {
+        way: 'a refresh token you already have',
+        command: piped([...f.state.refreshTokens][0] ?? '', `zoho --refresh-token-stdin ${zohoFlags}`),
+      },
+    ],
+    mint: { 'grant-code': (f) => f.grantCode() },
   }),
 };
 

@@ -572,7 +572,10 @@ describe('connect google with the browser sign-in', () => {
     // Play the person who copies the printed URL into a browser.
     await expect.poll(() => h.output.find((l) => l.includes('accounts.google.test'))).toBeTruthy();
     const url = /https:\/\/accounts\.google\.test\S+/.exec(h.output.join('\n'))?.[0] ?? '';
-    expect(h.output.join('\n')).toMatch(/ssh -L \d+:127\.0\.0\.1:\d+/);
+    // The sign-in page is Google's, not on this machine: only the callback port is forwarded, and no curl shortcut.
+    expect(h.output.join('\n')).toMatch(/ssh -L (\d+):127\.0\.0\.1:\1 \S+@\S+\n/);
+    expect(h.output.join('\n')).toContain('As asked (--no-browser), no browser was opened.');
+    expect(h.output.join('\n')).not.toContain('curl');
     await followSignIn(url);
     await attempt;
     expect(h.ctx.connections.get('google')?.account).toBe('owner@acme.test');
