@@ -33,7 +33,8 @@ invitee's e-mail. No account, keychain or network is needed, and nothing of your
   --providers LIST   book only in these (${providerIds.join(', ')}); default all ${meetingProviders.length}
   --timezone ZONE    the meeting's IANA zone (default America/New_York)
   --date, --time     the slot (default: the next weekday, 10:00)
-  --fail PROVIDER    make a provider fail: =500 (default), =503, =429, =malformed, =hang or =hang-after
+  --fail PROVIDER    make a provider's booking calls fail: =500 (default), =503, =429, =malformed, =hang,
+                     or =hang-after (the meeting is made, the answer never comes)
   --latency MS       add latency to every provider call (or PROVIDER=MS)`;
 
 /** The invitee the demo books for. */

@@ -19,8 +19,9 @@ environment that points alsatalk-mcp (connect, status, the server) at it. Nothin
   --port N           listen on this port (default 8960; 0 picks a free one)
   --outbox DIR       where e-mails are written (default: a new folder under the system temp folder)
   --latency MS       add MS milliseconds to every route; PROVIDER=MS for one provider (${connectors.map((c) => c.id).join(', ')})
-  --fail PROVIDER    make PROVIDER answer 500; =503, =429 (with Retry-After: 1), =malformed (a truncated JSON body)
-                     =hang (never answers) or =hang-after (makes the meeting, then never answers)
+  --fail PROVIDER    make PROVIDER's booking calls (not its sign-in) answer 500; =503, =429 (with Retry-After: 1),
+                     =malformed (a truncated JSON body), =hang (never answers) or =hang-after (makes the meeting,
+                     then never answers); a route from GET /__sandbox aims at that one call (admin endpoint)
 
 While it runs:  curl http://127.0.0.1:PORT/__sandbox   (routes, controls, what each provider holds)
   curl -X POST http://127.0.0.1:PORT/__sandbox/latency -d '{"target":"zoom","ms":100}'
@@ -37,12 +38,23 @@ export function readControlFlags(
   latency: readonly string[] | undefined,
   fail: readonly string[] | undefined,
 ): SandboxFlags {
+  let flags: SandboxFlags;
   try {
-    return { latency: (latency ?? []).map(parseLatencyFlag), faults: (fail ?? []).map(parseFaultFlag) };
+    flags = { latency: (latency ?? []).map(parseLatencyFlag), faults: (fail ?? []).map(parseFaultFlag) };
   } catch (error) {
     const flag = (error as Error).message.split(' ')[0] ?? '--fail';
     throw new InputError(flag, (error as Error).message, 'for example --fail zoom=503 or --latency 100');
   }
+  // A misspelt provider would be a rule that never fires: refused, as --providers refuses one.
+  const known = [...Object.keys(meetingFakes), 'resend'];
+  for (const [flag, rules] of [
+    ['--latency', flags.latency],
+    ['--fail', flags.faults],
+  ] as const) {
+    const unknown = rules.find((r) => r.target !== '*' && !known.includes(r.target));
+    if (unknown) throw new InputError(flag, `"${unknown.target}" is not a provider`, `choose from ${known.join(', ')}`);
+  }
+  return flags;
 }
 
 /** The lines a shell (and an MCP host's `env` block) needs to reach the sandbox. */

@@ -33,8 +33,16 @@ export type ErrorBody = (status: number, message: string) => unknown;
 
 const plainError: ErrorBody = (_status, message) => ({ message });
 
-const applies = (target: string, provider: string, key: string): boolean =>
-  target === '*' || target === provider || target === key;
+/** What a route is to the controls: a fault aimed at a whole provider leaves its sign-in alone and hangs after creates. */
+export interface RouteInfo {
+  provider: string;
+  /** `routeKey`. */
+  key: string;
+  /** The sign-in page, token and revocation endpoints: a booking reaches them only for a token. */
+  signIn: boolean;
+  /** The call that makes the meeting (event, appointment, e-mail): what `hang-after` leaves unanswered. */
+  creates: boolean;
+}
 
 /**
  * Parses a `--fail` flag: `zoom` (500), `zoom=503`, `zoom=429` (Retry-After: 1), `zoom=malformed`, `zoom=hang`,
@@ -72,16 +80,53 @@ function manyWaiters(): AbortController {
 export class Controls {
   #latency: LatencyRule[] = [];
   #faults: FaultRule[] = [];
+  readonly #routes: ReadonlyMap<string, RouteInfo>;
+  readonly #providers: readonly string[];
   readonly #closed = manyWaiters();
   /** Ends the latency waits under way (on `clear` and `close`); a new one after each `clear`. */
   #cleared = manyWaiters();
 
+  /** @param routes every route of every provider: a target must name one of them, or a provider, or `*` */
+  constructor(routes: readonly RouteInfo[]) {
+    this.#routes = new Map(routes.map((r) => [r.key, r]));
+    this.#providers = [...new Set(routes.map((r) => r.provider))];
+  }
+
+  /**
+   * Why `target` names nothing (a typo would otherwise be a rule that never fires), or undefined when it is valid.
+   */
+  targetProblem(target: string): string | undefined {
+    if (target === '*' || this.#providers.includes(target) || this.#routes.has(target)) return undefined;
+    return `"${target}" is not a provider or a route: use one of ${this.#providers.join(', ')}, * (all), or a route listed by GET /__sandbox`;
+  }
+
+  /** @throws Error when the target names nothing */
   setLatency(rule: LatencyRule): void {
+    this.#check(rule.target);
     this.#latency = [...this.#latency.filter((r) => r.target !== rule.target), rule];
   }
 
+  /** @throws Error when the target names nothing */
   addFault(rule: FaultRule): void {
+    this.#check(rule.target);
     this.#faults.push({ ...rule });
+  }
+
+  #check(target: string): void {
+    const problem = this.targetProblem(target);
+    if (problem) throw new Error(problem);
+  }
+
+  /**
+   * Whether a rule aimed at `target` covers this request. A provider's faults aim at its booking calls, not its sign-in
+   * (a token refresh failing would make no meeting at all), and `hang-after` at the call that makes the meeting.
+   */
+  #applies(target: string, provider: string, key: string, fault?: FaultRule): boolean {
+    if (target === '*' || target === key) return true;
+    if (target !== provider) return false;
+    const route = this.#routes.get(key);
+    if (!fault || !route) return true;
+    return fault.kind === 'hang-after' ? route.creates : !route.signIn;
   }
 
   /** Back to normal at once: every rule goes, and the requests still waiting out a latency go on now. */
@@ -101,7 +146,7 @@ export class Controls {
    * @param errorBody a status fault's body in the provider's own error shape (its client may classify by it)
    */
   async before(provider: string, key: string, errorBody: ErrorBody = plainError): Promise<Response | undefined> {
-    const ms = this.#latency.filter((r) => applies(r.target, provider, key)).reduce((sum, r) => sum + r.ms, 0);
+    const ms = this.#latency.filter((r) => this.#applies(r.target, provider, key)).reduce((sum, r) => sum + r.ms, 0);
     if (ms > 0) await delay(ms, undefined, { signal: this.#cleared.signal }).catch(() => undefined);
     const fault = this.#take(provider, key, (f) => f.kind !== 'hang-after');
     if (!fault) return undefined;
@@ -127,7 +172,7 @@ export class Controls {
 
   /** The first fault that applies and `fits`, one use of it consumed. */
   #take(provider: string, key: string, fits: (fault: FaultRule) => boolean): FaultRule | undefined {
-    const fault = this.#faults.find((f) => fits(f) && applies(f.target, provider, key));
+    const fault = this.#faults.find((f) => fits(f) && this.#applies(f.target, provider, key, f));
     if (fault?.times !== undefined) {
       fault.times -= 1;
       if (fault.times <= 0) this.#faults.splice(this.#faults.indexOf(fault), 1);

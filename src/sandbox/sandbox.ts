@@ -76,7 +76,25 @@ function createSandboxWorld(origin: string, options: SandboxOptions) {
     routes: fake.routes as readonly FakeRoute[],
     errorBody: 'errorBody' in fake ? fake.errorBody : undefined,
   }));
-  const controls = new Controls();
+  const creates: Record<string, readonly string[]> = {
+    ...Object.fromEntries(specs.map(([id, spec]) => [id, spec.creates])),
+    resend: ['POST /emails'],
+  };
+  const routeInfos = mounts.flatMap((m) =>
+    m.routes.map((r) => {
+      const pathname = new URL(r.url).pathname;
+      return {
+        provider: m.id,
+        key: routeKey(m.id, r.method, pathname),
+        signIn: /\/oauth2?\//.test(pathname),
+        creates: (creates[m.id] ?? []).some((c) => {
+          const [method, end = ''] = c.split(' ');
+          return r.method === method && pathname.endsWith(end);
+        }),
+      };
+    }),
+  );
+  const controls = new Controls(routeInfos);
   for (const rule of options.latency ?? []) controls.setLatency(rule);
   for (const rule of options.faults ?? []) controls.addFault(rule);
 
@@ -84,7 +102,7 @@ function createSandboxWorld(origin: string, options: SandboxOptions) {
   const key = randomBytes(24).toString('base64url');
   const secrets = new Map<string, string>();
 
-  const routeKeys = mounts.flatMap((m) => m.routes.map((r) => routeKey(m.id, r.method, new URL(r.url).pathname)));
+  const routeKeys = routeInfos.map((r) => r.key);
 
   /** What each provider holds now: the count of meetings, events, appointments and e-mails it has accepted. */
   const holdings = () =>
@@ -134,6 +152,8 @@ function createSandboxWorld(origin: string, options: SandboxOptions) {
           { message: 'expected {"target": "zoom" | "<route>" | "*", "ms": 100}', issues: rule.error.issues },
           400,
         );
+      const problem = controls.targetProblem(rule.data.target);
+      if (problem) return json({ message: `target: ${problem}` }, 400);
       controls.setLatency(rule.data);
       return json(controls.describe());
     }
@@ -148,6 +168,8 @@ function createSandboxWorld(origin: string, options: SandboxOptions) {
           },
           400,
         );
+      const problem = controls.targetProblem(rule.data.target);
+      if (problem) return json({ message: `target: ${problem}` }, 400);
       controls.addFault(rule.data);
       return json(controls.describe());
     }

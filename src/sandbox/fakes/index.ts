@@ -23,6 +23,8 @@ export interface FakeSpec<F> {
    * @param admin the sandbox's admin origin (`<origin>/__sandbox`), for values minted on request
    */
   otherWays?(fake: F, admin: string): Array<{ way: string; command: string }>;
+  /** The calls that make a meeting, as `METHOD /path` ends (`POST /appointment`): what a provider's `hang-after` hangs. */
+  creates: readonly string[];
   /** Values minted on request at `POST /__sandbox/<provider>/<name>`, answered as plain text (a single-use grant code). */
   mint?: Record<string, (fake: F) => string>;
 }
@@ -39,6 +41,7 @@ export const meetingFakes = {
     create: (origin) =>
       createZoomFake({ apiBase: `${origin}/zoom/v2`, oauthBase: `${origin}/zoom`, limits: proLimits }),
     holdings: (f) => f.state.meetings.length,
+    creates: ['POST /users/:userId/meetings'],
     app: (f) => ({ clientId: f.state.publicClientId }),
     otherWays: (f) => [
       {
@@ -59,6 +62,7 @@ export const meetingFakes = {
         limits: enterpriseLimits,
       }),
     holdings: (f) => f.state.invitees.length + f.state.schedulingLinks.length,
+    creates: ['POST /invitees', 'POST /scheduling_links'],
     app: (f) => ({ clientId: f.oauth.client.id }),
     otherWays: (f) => [{ way: 'Personal Access Token', command: piped(f.state.token, 'calendly --token-stdin') }],
   }),
@@ -70,6 +74,7 @@ export const meetingFakes = {
         authUrl: `${origin}/google/o/oauth2/v2/auth`,
       }),
     holdings: (f) => f.state.events.length,
+    creates: ['POST /calendars/:calendarId/events'],
     app: (f) => ({ clientId: f.state.clientId, client_secret: f.state.clientSecret }),
     otherWays: (f) => [
       { way: 'a refresh token you already have', command: piped(f.state.refreshToken, 'google --refresh-token-stdin') },
@@ -83,6 +88,7 @@ export const meetingFakes = {
         euAccountsBase: `${origin}/zoho/accounts-eu`,
       }),
     holdings: (f) => f.state.appointments.length,
+    creates: ['POST /appointment'],
     app: (f) => ({ clientId: f.state.clientId, client_secret: f.state.clientSecret }),
     connectFlags: ['--service', 'Intro call', '--staff', 'Ann Smith'],
     otherWays: (f, admin) => [

@@ -115,6 +115,23 @@ describe('npx alsatalk-mcp demo', () => {
     expect(stdout).toContain('zoom 0, calendly 1, google 1, zoho 1, resend 1');
   });
 
+  it('--fail zoom=hang-after: Zoom makes the meeting and never answers; the others book; a typo is refused', async () => {
+    const { code, stdout, structured } = await run(['--fail', 'zoom=hang-after']);
+    expect(code).toBe(0);
+    const providers = structured?.providers as Array<{ provider: string; status: string; error?: { code: string } }>;
+    expect(providers.find((p) => p.provider === 'zoom')).toMatchObject({
+      status: 'failed',
+      error: { code: 'timeout' },
+    });
+    expect(stdout).toContain('zoom 1, calendly 1, google 1, zoho 1, resend 1');
+    const typo = await run(['--fail', 'zom']);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toBe(
+      'Error: --fail: "zom" is not a provider\n→ choose from zoom, calendly, google, zoho, resend\n',
+    );
+    expect(typo.stdout).toBe('');
+  });
+
   it('--providers google --timezone Asia/Tokyo: only Google, at that wall time in Tokyo', async () => {
     const { code, stdout, structured } = await run([
       '--providers',

@@ -162,6 +162,37 @@ describe('sandbox controls', () => {
     expect((await fetch(`${sandbox.fakes.resend.apiBase}/domains`)).status).toBe(401);
   });
 
+  it("aims a provider's faults at its booking calls, not its sign-in; hang-after only at the call that makes the meeting", async () => {
+    const { zoom } = sandbox.fakes;
+    sandbox.controls.addFault({ target: 'zoom', kind: 'status', status: 503 });
+    sandbox.controls.addFault({ target: 'zoom', kind: 'hang-after' });
+    const basic = Buffer.from(`${zoom.state.clientId}:${zoom.state.clientSecret}`).toString('base64');
+    const token = await fetch(
+      `${zoom.oauthBase}/oauth/token?grant_type=account_credentials&account_id=${zoom.state.accountId}`,
+      { method: 'POST', headers: { authorization: `Basic ${basic}` } },
+    );
+    expect(token.status).toBe(200);
+    expect((await zoomMe()).status).toBe(503);
+  });
+
+  it('refuses a target that names no provider or route, as the flags do', async () => {
+    const admin = `${sandbox.origin}/__sandbox`;
+    for (const path of ['faults', 'latency']) {
+      const refused = await fetch(`${admin}/${path}`, {
+        method: 'POST',
+        body: JSON.stringify({ target: 'zom', kind: 'hang', ms: 10 }),
+      });
+      expect(await answer(refused)).toEqual({
+        status: 400,
+        body: {
+          message:
+            'target: "zom" is not a provider or a route: use one of zoom, calendly, google, zoho, resend, * (all), or a route listed by GET /__sandbox',
+        },
+      });
+    }
+    expect(sandbox.controls.describe()).toEqual({ latency: [], faults: [] });
+  });
+
   it('answers a malformed body with HTTP 200', async () => {
     sandbox.controls.addFault({ target: 'google', kind: 'malformed' });
     const response = await fetch(`${sandbox.fakes.google.apiBase}/calendars/primary`);
