@@ -15,6 +15,35 @@ Usage:
   npx alsatalk-mcp sandbox              run the sandbox providers on 127.0.0.1 (see: sandbox --help)
   npx alsatalk-mcp --version`;
 
+/** Each setup command's own help, for `<command> --help`. */
+const commandHelp: Record<string, string> = {
+  status: `npx alsatalk-mcp status [--json]
+
+What is connected, as whom, since when and when last used, the granted scopes and the access token's expiry,
+and the command that fixes anything missing. Never shows a secret.
+
+  --json   the same as JSON (data folder, secret store, one entry per provider)`,
+  disconnect: `npx alsatalk-mcp disconnect <provider>     (${connectors.map((c) => c.id).join(' | ')})
+
+Revokes the provider's grant where it offers revocation (or says where to remove the app), then removes its
+secrets from the secret store and its connection from the data folder.`,
+};
+
+/**
+ * Writes a line to stdout. A reader that has gone (\`status | head -1\`) is not an error: the rest is dropped and the
+ * command finishes as it would have.
+ */
+function stdoutWriter(): (line: string) => void {
+  let closed = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    closed = true;
+  });
+  return (line) => {
+    if (!closed) process.stdout.write(`${line}\n`);
+  };
+}
+
 type Command = (
   ctx: AppContext,
   argv: string[],
@@ -24,9 +53,7 @@ type Command = (
 /** Runs one command; resolves to the exit code, or -1 for `serve`, which keeps running. */
 async function run(argv: string[]): Promise<number> {
   const [command = 'serve', ...rest] = argv;
-  const out = (line: string): void => {
-    process.stdout.write(`${line}\n`);
-  };
+  const out = command === 'serve' ? (line: string): void => void process.stdout.write(`${line}\n`) : stdoutWriter();
   if (command === '--help' || command === '-h' || command === 'help') {
     out(usage);
     return 0;
@@ -56,7 +83,12 @@ async function run(argv: string[]): Promise<number> {
     }
     return (await import('./commands/demo.js')).runDemo(rest, { out }, process.argv[1] ?? '');
   }
-  if (command === 'connect' && (rest.includes('--help') || rest.length === 0)) {
+  const help = commandHelp[command];
+  if (help && (rest.includes('--help') || rest.includes('-h'))) {
+    out(help);
+    return 0;
+  }
+  if (command === 'connect' && (rest.includes('--help') || rest.includes('-h') || rest.length === 0)) {
     const { connectUsage } = await import('./commands/connect.js');
     out(connectUsage(connectors.find((c) => c.id === rest[0])));
     return rest.length === 0 ? 1 : 0;

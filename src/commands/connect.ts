@@ -60,7 +60,15 @@ export function connectUsage(connector?: Connector): string {
     .join('\n\n');
 }
 
-function splitStdin(text: string, fields: readonly CredentialField[]): string[] {
+function splitStdin(text: string, fields: readonly CredentialField[], connectorId: string): string[] {
+  if (text.trim() === '') {
+    const flags = fields.map((f) => `--${stdinFlag(f)}`).join(' ');
+    throw new InputError(
+      flags,
+      `stdin was empty: nothing was piped in for the ${fields.map((f) => f.label).join(' and ')}`,
+      `pipe ${fields.length > 1 ? 'them in, one per line' : 'it in'}: printf '%s\\n' ${fields.map((f) => `'<${f.label}>'`).join(' ')} | npx alsatalk-mcp connect ${connectorId} ${flags}; or leave ${flags} out to be asked`,
+    );
+  }
   if (fields.length === 1) return [text];
   const lines = text.split(/\r?\n/);
   if (lines.length < fields.length || lines.slice(0, fields.length).some((l) => l === '')) {
@@ -119,7 +127,7 @@ async function collect(
   const values: Record<string, string> = {};
   // Several secrets can come through stdin: one line each, in the order the fields are listed.
   const fromStdin = connector.fields.filter((f) => f.secret && parsed.values[stdinFlag(f)] === true);
-  const stdinLines = fromStdin.length === 0 ? [] : splitStdin(await readStdin(io.stdin), fromStdin);
+  const stdinLines = fromStdin.length === 0 ? [] : splitStdin(await readStdin(io.stdin), fromStdin, connector.id);
   /** Given on this command line: a flag or stdin, not the environment. */
   const isTyped = (key: string): boolean =>
     connector.fields.some(
@@ -171,6 +179,13 @@ async function collect(
       values[field.key] = field.secret
         ? await askSecret(`${connector.displayName} ${field.label}: `)
         : await ask(`${connector.displayName} ${field.label} (${field.help}): `);
+      // An empty answer is refused at once, not after the questions that follow it.
+      if (!values[field.key]?.trim())
+        throw new InputError(
+          `--${field.secret ? stdinFlag(field) : field.flag}`,
+          `the ${field.label} was left empty at the prompt`,
+          `run the command again and ${field.secret ? 'paste' : 'type'} it (${field.help})`,
+        );
     }
     if (field.secret && values[field.key]) holdSecret(connector.id, field.key, values[field.key] as string);
   }
@@ -190,7 +205,7 @@ export async function runConnect(
     throw new InputError(
       'provider',
       id ? `"${id}" is not a provider` : 'is missing',
-      `choose one of: ${registry.map((c) => c.id).join(', ')}\n\n${connectUsage()}`,
+      `choose one of: ${registry.map((c) => c.id).join(', ')} (how to connect each: npx alsatalk-mcp connect --help)`,
     );
   }
   const credentials = io.env ? readCredentials(io.env, configSpecs.credentials) : (ctx.config.credentials ?? {});

@@ -2,7 +2,8 @@
 // API reference: https://resend.com/docs/api-reference/domains/list-domains (and get-domain, for a partly verified domain)
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InputError, ProviderError } from '../errors.js';
-import type { Connector } from '../providers/provider.js';
+import { traceFetchesTo } from '../http/trace.js';
+import type { Connector, ConnectResult } from '../providers/provider.js';
 import { domainNote, domainsPage } from './resend-domain.js';
 import { displayName, fromResendError, id, parseSender, resendClient } from './resend.js';
 
@@ -40,7 +41,8 @@ export const resend: Connector = {
   async connect(values, ctx) {
     const apiKey = values.api_key?.trim() ?? '';
     const from = (values.from ?? '').trim();
-    if (!apiKey) throw new InputError('api key', 'is required', 'create one at https://resend.com/api-keys');
+    if (!apiKey)
+      throw new InputError('--api-key-stdin', 'the API key is required', 'create one at https://resend.com/api-keys');
     const ratePerSecond = parseRate(values.rate_per_second);
     const sender = parseSender(from);
     if (!sender || /[\r\n]/.test(from)) {
@@ -50,46 +52,67 @@ export const resend: Connector = {
         'give it as "Name <you@your-domain>" or you@your-domain',
       );
     }
-    const client = await resendClient(apiKey, ctx.endpoints.api ?? 'https://api.resend.com');
-    const notes: string[] = [];
-    let listed: Awaited<ReturnType<typeof client.domains.list>>;
+    const base = ctx.endpoints.api ?? 'https://api.resend.com';
+    const client = await resendClient(apiKey, base);
+    // `connect --verbose` traces the SDK's calls as ky's hooks trace the other providers'.
+    const stopTrace = traceFetchesTo(base);
     try {
-      listed = await listDomains(() => client.domains.list());
-    } catch (cause) {
-      throw new ProviderError(displayName, 'network_error', `cannot reach Resend: ${(cause as Error).message}`, {
-        hint: 'check the network connection, then retry',
-        cause,
-      });
+      return await verify(client, { apiKey, from, sender, ratePerSecond });
+    } finally {
+      stopTrace();
     }
-    if (listed.error) {
-      // A sending-only key cannot list domains, and that answer itself proves the key is valid.
-      if (listed.error.name !== 'restricted_api_key') {
-        const error = fromResendError(listed.error);
-        throw error.code === 'auth_failed'
-          ? new ProviderError(displayName, 'auth_failed', `Resend rejected the API key (${listed.error.message})`, {
-              hint: 'copy the key again from https://resend.com/api-keys, then rerun this command',
-            })
-          : error;
-      }
-      notes.push(
-        'This is a sending-only key, so the sender domain could not be checked; make sure it is verified in Resend.',
-      );
-    } else {
-      const domains = listed.data?.data ?? [];
-      const match = domains.find((d) => d.name.toLowerCase() === sender.domain);
-      const note = match
-        ? await domainNote(match, () => client.domains.get(match.id))
-        : `The domain ${sender.domain} is not in this Resend account: Resend refuses to send from it until you add and verify it at ${domainsPage}.`;
-      if (note) notes.push(note);
-    }
-    return {
-      account: from,
-      settings: ratePerSecond === undefined ? { from } : { from, rate_per_second: ratePerSecond },
-      secrets: { api_key: apiKey },
-      notes,
-    };
   },
 };
+
+/** Checks the key and the sender's domain with Resend; what connect stores. */
+async function verify(
+  client: Awaited<ReturnType<typeof resendClient>>,
+  input: {
+    apiKey: string;
+    from: string;
+    sender: NonNullable<ReturnType<typeof parseSender>>;
+    ratePerSecond: number | undefined;
+  },
+): Promise<ConnectResult> {
+  const { apiKey, from, sender, ratePerSecond } = input;
+  const notes: string[] = [];
+  let listed: Awaited<ReturnType<typeof client.domains.list>>;
+  try {
+    listed = await listDomains(() => client.domains.list());
+  } catch (cause) {
+    throw new ProviderError(displayName, 'network_error', `cannot reach Resend: ${(cause as Error).message}`, {
+      hint: 'check the network connection, then retry',
+      cause,
+    });
+  }
+  if (listed.error) {
+    // A sending-only key cannot list domains, and that answer itself proves the key is valid.
+    if (listed.error.name !== 'restricted_api_key') {
+      const error = fromResendError(listed.error);
+      throw error.code === 'auth_failed'
+        ? new ProviderError(displayName, 'auth_failed', `Resend rejected the API key (${listed.error.message})`, {
+            hint: 'copy the key again from https://resend.com/api-keys, then rerun this command',
+          })
+        : error;
+    }
+    notes.push(
+      'This is a sending-only key, so the sender domain could not be checked; make sure it is verified in Resend.',
+    );
+  } else {
+    const domains = listed.data?.data ?? [];
+    const match = domains.find((d) => d.name.toLowerCase() === sender.domain);
+    const note = match
+      ? await domainNote(match, () => client.domains.get(match.id))
+      : `The domain ${sender.domain} is not in this Resend account: Resend refuses to send from it until you add and verify it at ${domainsPage}.`;
+    if (note) notes.push(note);
+  }
+  return {
+    account: from,
+    settings: ratePerSecond === undefined ? { from } : { from, rate_per_second: ratePerSecond },
+    secrets: { api_key: apiKey },
+    notes,
+  };
+}
 
 /**
  * GET /domains, again after a second when Resend answers 429 (twice at most): connect is not paced, and its request

@@ -1,6 +1,8 @@
 // `connect --verbose`: one line per HTTP call (method, host and path, status, time), never a query, header or body,
 // which is where tokens, codes and secrets travel.
 
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+
 type Tracer = (line: string) => void;
 let tracer: Tracer | undefined;
 
@@ -33,4 +35,42 @@ export function traceResponse(request: Request, response: Response): void {
   tracer(
     `← ${response.status} ${request.method} ${where(request.url)}${since === undefined ? '' : ` (${Date.now() - since} ms)`}`,
   );
+}
+
+/** What undici's diagnostics channels say of a request (Node's own fetch publishes them). */
+interface UndiciRequest {
+  method: string;
+  origin: string;
+  path: string;
+}
+
+/**
+ * While tracing is on, traces the fetches an SDK makes to `base` (Resend's SDK calls the global fetch and offers no
+ * hook): through undici's diagnostics channels. Only URLs under `base`, so that ky's calls, traced by their own hooks,
+ * are not traced twice. Returns the function that stops it.
+ */
+export function traceFetchesTo(base: string): () => void {
+  if (!tracer) return () => undefined;
+  const since = new WeakMap<object, number>();
+  const under = (request: UndiciRequest): boolean => `${request.origin}${request.path}`.startsWith(base);
+  const onCreate = (message: unknown): void => {
+    const { request } = message as { request: UndiciRequest };
+    if (!tracer || !under(request)) return;
+    since.set(request, Date.now());
+    tracer(`→ ${request.method} ${where(`${request.origin}${request.path}`)}`);
+  };
+  const onHeaders = (message: unknown): void => {
+    const { request, response } = message as { request: UndiciRequest; response: { statusCode: number } };
+    if (!tracer || !under(request)) return;
+    const started = since.get(request);
+    tracer(
+      `← ${response.statusCode} ${request.method} ${where(`${request.origin}${request.path}`)}${started === undefined ? '' : ` (${Date.now() - started} ms)`}`,
+    );
+  };
+  subscribe('undici:request:create', onCreate);
+  subscribe('undici:request:headers', onHeaders);
+  return () => {
+    unsubscribe('undici:request:create', onCreate);
+    unsubscribe('undici:request:headers', onHeaders);
+  };
 }

@@ -117,6 +117,11 @@ export interface Connector {
    * missing secrets. Default: `npx alsatalk-mcp connect <id>`.
    */
   reconnect?(settings: Readonly<Record<string, unknown>>): string;
+  /**
+   * Where the user ends the app's access at the provider when `disconnect` cannot revoke it (Zoom's public client: no
+   * revocation without a client secret), as an instruction; undefined when there is nothing left to do there.
+   */
+  removeApp?(settings: Readonly<Record<string, unknown>>): string | undefined;
   /** Checks the credentials against the provider before anything is stored. */
   connect(values: Readonly<Record<string, string>>, ctx: ConnectorContext): Promise<ConnectResult>;
 }

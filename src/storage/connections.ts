@@ -55,7 +55,10 @@ export class ConnectionRepository {
     return row ? fromRow(row) : undefined;
   }
 
-  /** Inserts or replaces a connection; a reconnect keeps the original `connected_at`. */
+  /**
+   * Inserts or replaces a connection. A reconnect of the same account keeps its `connected_at` and `last_used_at`;
+   * another account is a new connection, with both reset.
+   */
   save(input: {
     connector: string;
     account: string;
@@ -69,7 +72,9 @@ export class ConnectionRepository {
       `INSERT INTO connections (connector, account, settings, status, expires_at, scopes, connected_at, updated_at)
          VALUES (@connector, @account, @settings, 'connected', @expiresAt, @scopes, @now, @now)
          ON CONFLICT(connector) DO UPDATE SET account = excluded.account, settings = excluded.settings,
-           status = 'connected', expires_at = excluded.expires_at, scopes = excluded.scopes, updated_at = excluded.updated_at`,
+           status = 'connected', expires_at = excluded.expires_at, scopes = excluded.scopes, updated_at = excluded.updated_at,
+           connected_at = CASE WHEN connections.account = excluded.account THEN connections.connected_at ELSE excluded.connected_at END,
+           last_used_at = CASE WHEN connections.account = excluded.account THEN connections.last_used_at ELSE NULL END`,
     ).run({
       connector: input.connector,
       account: input.account,

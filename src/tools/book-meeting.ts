@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import type { MeetingProvider } from '../providers/provider.js';
 import { unsafeCharacter } from '../text.js';
 import { outputShape, toOutput, toText } from './book-meeting-result.js';
+import { addressExample, asciiAddress, inAscii } from './email-address.js';
 import { errorResult } from './results.js';
 
 const name = 'book_meeting';
@@ -18,27 +19,52 @@ const oneLine = (schema: z.ZodString) =>
       `must be plain text on one line: remove ${unsafeCharacter(String(issue.input))} (a line break, control or bidi-override character)`,
   });
 
+/**
+ * A field's refusal when the value is missing or not even the right type: zod's own texts ("expected string, received
+ * undefined") name no fix. The SDK appends "at <field>".
+ */
+const needs =
+  (what: string, fix: string) =>
+  (issue: { input?: unknown }): string =>
+    issue.input === undefined ? `is required: ${fix}` : `must be ${what}: ${fix}`;
+
 const inputShape = (providerIds: [string, ...string[]], defaultTimezone: string) => ({
   customer_name: oneLine(
-    z.string().trim().min(1, "give the customer's name").max(200, 'must be at most 200 characters'),
+    z
+      .string({ error: needs('text', "give the customer's name") })
+      .trim()
+      .min(1, "give the customer's name")
+      .max(200, 'must be at most 200 characters'),
   ).describe("The invitee's full name, as it should appear in the invitation."),
   customer_email: z
-    .email('must be an e-mail address such as ada@example.com')
+    .string({ error: needs('text', "ask the user for the customer's e-mail address; do not invent one") })
     .max(254, 'must be at most 254 characters')
-    .describe("The invitee's e-mail address; the invitation and links are sent there."),
+    // Over 254 characters is max's refusal alone.
+    .refine((value) => value.length > 254 || 'address' in asciiAddress(value), {
+      error: (issue) => {
+        const checked = asciiAddress(String(issue.input));
+        return 'problem' in checked ? checked.problem : addressExample;
+      },
+    })
+    .meta({ format: 'email' })
+    .describe(
+      "The invitee's e-mail address; the invitation and links are sent there. A domain in another script is sent in its ASCII (punycode) form.",
+    ),
   customer_phone: z
-    .string()
+    .string({ error: needs('text', 'give it in E.164 form, e.g. +14155550123') })
     .regex(/^\+[1-9]\d{6,14}$/, 'must be in international E.164 form, e.g. +14155550123')
     .optional()
     .describe(
       "The invitee's phone number in E.164 form (+14155550123). Some providers (Zoho Bookings) need it: ask the user for it if a result says so.",
     ),
   booking_date: z
-    .string()
+    .string({ error: needs('a YYYY-MM-DD text', 'give the date like 2026-12-01; ask the user if they did not say') })
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD, e.g. 2026-12-01')
     .describe('Date of the meeting, YYYY-MM-DD, in `timezone`.'),
   booking_time: z
-    .string()
+    .string({
+      error: needs('an HH:mm text', 'give the 24-hour start time like 14:00; ask the user if they did not say'),
+    })
     .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be 24-hour HH:mm, e.g. 09:30 or 14:00')
     .describe('Start time, 24-hour HH:mm, wall-clock time in `timezone`.'),
   duration_minutes: z
@@ -49,22 +75,31 @@ const inputShape = (providerIds: [string, ...string[]], defaultTimezone: string)
     .default(30)
     .describe('Length of the meeting in minutes (default 30).'),
   timezone: z
-    .string()
+    .string({
+      error: needs('text', `give an IANA name such as America/New_York, or leave it out for ${defaultTimezone}`),
+    })
     .min(1, 'give an IANA time-zone name such as America/New_York')
     .optional()
     .describe(
       `IANA time zone the date and time are meant in, e.g. America/New_York or Europe/Berlin. Default: ${defaultTimezone}.`,
     ),
-  topic: oneLine(z.string().max(200, 'must be at most 200 characters'))
+  topic: oneLine(
+    z.string({ error: needs('text', 'give the meeting title as text') }).max(200, 'must be at most 200 characters'),
+  )
     .optional()
     .describe('Meeting title (default "Meeting with <customer name>").'),
   providers: z
-    .array(z.enum(providerIds))
-    .min(1)
+    .array(
+      z.enum(providerIds, {
+        error: (issue) => `${JSON.stringify(issue.input)} is not a provider: choose from ${providerIds.join(', ')}`,
+      }),
+      { error: `must be a list of provider ids such as ["${providerIds[0]}"], or left out for every connected one` },
+    )
+    .min(1, 'must name at least one provider, or be left out to book in every connected one')
     .optional()
     .describe(`Book only in these providers (${providerIds.join(', ')}); default: every connected one.`),
   idempotency_key: z
-    .string()
+    .string({ error: needs('text', 'give a UUID, or leave it out') })
     .regex(/^[\x21-\x7e]{1,200}$/, 'must be 1 to 200 printable ASCII characters without spaces, e.g. a UUID')
     .optional()
     .describe(
@@ -111,7 +146,7 @@ export function registerBookMeetingTool(server: McpServer, deps: BookMeetingTool
       try {
         const request = {
           customerName: args.customer_name,
-          customerEmail: args.customer_email,
+          customerEmail: inAscii(args.customer_email),
           customerPhone: args.customer_phone,
           date: args.booking_date,
           time: args.booking_time,

@@ -90,6 +90,11 @@ export const zoom = lazyProvider(
         ...(settings.userId !== 'me' ? { user: settings.userId } : {}),
       });
     },
+    removeApp(settings) {
+      return settings.auth === 'oauth'
+        ? 'Zoom offers no revocation for a public client: remove the app under Manage → Added Apps on marketplace.zoom.us'
+        : undefined;
+    },
     revocable: false,
   },
   async () => (await import('./api.js')).implementation,

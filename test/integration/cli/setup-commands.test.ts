@@ -165,7 +165,7 @@ describe('status and disconnect', () => {
     h.output.length = 0;
     await runStatus(h.ctx, [], io());
     const text = h.output.join('\n');
-    expect(text).toMatch(/Zoom\s+connected as owner@acme.test/);
+    expect(text).toMatch(/Zoom\s+connected\s+as owner@acme.test/);
     expect(text).not.toContain(h.zoom.state.clientSecret);
     expect(text).not.toContain(h.resend.state.apiKey);
 
@@ -210,8 +210,8 @@ describe('status and disconnect', () => {
     const text = h.output.join('\n');
     expect(text).toContain(`scopes: ${h.zoom.state.scope}`);
     expect(text).toMatch(/access token valid until \S+ \(renewed automatically\)/);
-    expect(text).toMatch(/Zoom\s+connected as owner@acme.test \(since \S+, last used \S+\)/);
-    expect(text).toMatch(/Resend\s+connected as .*, last used \S+\)/); // the invitation went out through it
+    expect(text).toMatch(/Zoom\s+connected\s+as owner@acme.test \(since \S+, last used \S+\)/);
+    expect(text).toMatch(/Resend\s+connected\s+as .*, last used \S+\)/); // the invitation went out through it
   });
 
   it('notices secrets that vanished from the store', async () => {

@@ -179,8 +179,8 @@ describe('the built server over stdio', () => {
   it('never shows a secret in status, logs or results', async () => {
     const status = await runCli(['status'], env);
     expect(status.code).toBe(0);
-    expect(status.stdout).toMatch(/Zoom\s+connected as owner@acme.test/);
-    expect(status.stdout).toMatch(/Resend\s+connected as Acme <meet@acme.test>/);
+    expect(status.stdout).toMatch(/Zoom\s+connected\s+as owner@acme.test/);
+    expect(status.stdout).toMatch(/Resend\s+connected\s+as Acme <meet@acme.test>/);
     for (const secret of [zoom.state.clientSecret, resend.state.apiKey, ...zoom.state.tokens.keys()]) {
       expect(status.stdout + status.stderr + server.stderr()).not.toContain(secret);
     }

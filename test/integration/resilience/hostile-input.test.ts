@@ -82,6 +82,7 @@ const schemaRefusal = (field: string, message: string) =>
   `MCP error -32602: Input validation error: Invalid arguments for tool book_meeting: ${message} at ${field}`;
 
 const email = 'must be an e-mail address such as ada@example.com';
+const noParts = `${email} (it needs a name, @ and a domain)`;
 const plain = (character: string) =>
   `must be plain text on one line: remove ${character} (a line break, control or bidi-override character)`;
 const hhmm = 'must be 24-hour HH:mm, e.g. 09:30 or 14:00';
@@ -97,9 +98,9 @@ const bidiControls = [0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x
 
 describe('refused by the input schema, naming the field', () => {
   const cases: Array<[label: string, field: string, extra: Record<string, unknown>, message: string]> = [
-    ['an address with no @', 'customer_email', { customer_email: 'not-an-email' }, email],
-    ['an address with no domain', 'customer_email', { customer_email: 'ada@' }, email],
-    ['an address with no local part', 'customer_email', { customer_email: '@example.com' }, email],
+    ['an address with no @', 'customer_email', { customer_email: 'not-an-email' }, noParts],
+    ['an address with no domain', 'customer_email', { customer_email: 'ada@' }, noParts],
+    ['an address with no local part', 'customer_email', { customer_email: '@example.com' }, noParts],
     ['an address with no top-level domain', 'customer_email', { customer_email: 'ada@example' }, email],
     ['an address with a space', 'customer_email', { customer_email: 'ada example@x.com' }, email],
     [
@@ -113,6 +114,59 @@ describe('refused by the input schema, naming the field', () => {
       'customer_email',
       { customer_email: longEmail },
       'must be at most 254 characters',
+    ],
+
+    [
+      'a part before the @ outside ASCII',
+      'customer_email',
+      { customer_email: 'adä@example.com' },
+      'has letters outside ASCII before the @ ("adä"), which many mail servers refuse: ask the user for an address in plain ASCII before the @',
+    ],
+
+    // Missing, or not even the right type: each says what the field needs, never zod's "expected string, received ...".
+    ['no name', 'customer_name', { customer_name: undefined }, "is required: give the customer's name"],
+    ['a name that is a number', 'customer_name', { customer_name: 42 }, "must be text: give the customer's name"],
+    [
+      'no address',
+      'customer_email',
+      { customer_email: undefined },
+      "is required: ask the user for the customer's e-mail address; do not invent one",
+    ],
+    [
+      'no date',
+      'booking_date',
+      { booking_date: undefined },
+      'is required: give the date like 2026-12-01; ask the user if they did not say',
+    ],
+    [
+      'no time',
+      'booking_time',
+      { booking_time: undefined },
+      'is required: give the 24-hour start time like 14:00; ask the user if they did not say',
+    ],
+    [
+      'a time as a number',
+      'booking_time',
+      { booking_time: 1400 },
+      'must be an HH:mm text: give the 24-hour start time like 14:00; ask the user if they did not say',
+    ],
+    [
+      'an unknown provider',
+      'providers[0]',
+      { providers: ['skype'] },
+      '"skype" is not a provider: choose from zoom, google',
+    ],
+    [
+      'an empty provider list',
+      'providers',
+      { providers: [] },
+      'must name at least one provider, or be left out to book in every connected one',
+    ],
+    [
+      'providers as a string',
+      'providers',
+      { providers: 'zoom' },
+      'must be a list of provider ids such as ["zoom"], or left out for every connected one',
     ],
 
     ['an empty name', 'customer_name', { customer_name: '' }, "give the customer's name"],
@@ -308,6 +362,14 @@ describe('accepted, and reaching every provider and the e-mail intact', () => {
     expect(sent?.html).toContain('&lt;b&gt;Ada&lt;/b&gt; &amp; &lt;script&gt;alert(1)&lt;/script&gt;');
     expect(sent?.html).toContain('Q&amp;A &lt;script&gt;alert(1)&lt;/script&gt;');
     expect(sent?.subject).not.toMatch(/[\r\n<>]/);
+  });
+
+  it('an address whose domain is in another script: booked and e-mailed to its ASCII (punycode) form', async () => {
+    const { result, output } = await book({ customer_email: 'ada@bücher.de' });
+    expect(result.isError).toBeFalsy();
+    expect(output.meeting).toMatchObject({ invitee: { email: 'ada@xn--bcher-kva.de' } });
+    expect(g.state.events[0]?.body).toMatchObject({ attendees: [{ email: 'ada@xn--bcher-kva.de' }] });
+    expect(h.resend.state.emails[0]?.payload.to).toEqual(['ada@xn--bcher-kva.de']);
   });
 
   it('a wall time the clocks go back over: booked at the first of the two, and the notes say so', async () => {
