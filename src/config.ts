@@ -72,6 +72,9 @@ const currentPlatform = (): Platform => ({
   machineTimezone: systemTimeZone(process.env.TZ),
 });
 
+/** How long one provider may take for a booking, unless ALSATALK_PROVIDER_TIMEOUT_MS says otherwise. */
+export const defaultProviderTimeoutMs = 20_000;
+
 const optionalText = z
   .string()
   .trim()
@@ -112,7 +115,7 @@ const envSchema = z.object({
     .int()
     .min(1000, 'must be at least 1000 ms')
     .max(300_000, 'must be at most 300000 ms')
-    .default(20_000),
+    .default(defaultProviderTimeoutMs),
   // Resend's default team limit is 2 requests per second; a team that had it raised says so here (or stores it with
   // `connect resend --rate-per-second`, which this overrides). Unset: the stored rate, else 2.
   ALSATALK_RESEND_RATE_PER_SECOND: z.coerce

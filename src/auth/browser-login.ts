@@ -17,6 +17,8 @@ export interface BrowserLoginOptions {
   command: string;
   /** Opens a URL; the system browser unless a test drives the flow. */
   openBrowser?: (url: string) => Promise<boolean>;
+  /** Who answers the sign-in page when `openBrowser` is not a browser ("the demo"): said instead of "your browser". */
+  opener?: string;
   /** Stops waiting for the browser (the person declined, the server is closing): the sign-in fails, nothing is kept. */
   signal?: AbortSignal;
   /** `--verbose`: each step, never the code, the state or the PKCE values. */
@@ -61,7 +63,11 @@ export function createBrowserLogin(options: BrowserLoginOptions): BrowserLogin {
         );
         if (request.note) options.out(`Note: ${request.note}`);
         const opened = options.noBrowser ? false : await (options.openBrowser ?? openSystemBrowser)(url);
-        if (opened) {
+        if (opened && options.opener) {
+          options.out(
+            `${options.opener} answered ${request.provider}'s sign-in page (no browser was opened):\n  ${url}`,
+          );
+        } else if (opened) {
           options.out(
             `Opened your browser to sign in to ${request.provider}. If nothing appeared, open this URL:\n  ${url}`,
           );

@@ -15,6 +15,8 @@ export interface CommandIo {
   stdin?: NodeJS.ReadableStream;
   /** Opens the sign-in URL; the system browser unless a test plays the browser. */
   openBrowser?: (url: string) => Promise<boolean>;
+  /** Who `openBrowser` is when it is not a browser ("The demo"), so that connect never claims a browser opened. */
+  opener?: string;
   /** How long the sign-in waits for the browser: 5 minutes unless a test says otherwise. */
   signInTimeoutMs?: number;
   /** An environment to read `fromEnv` fields from instead of the configuration's (a test's, the demo's sandbox). */
@@ -235,6 +237,7 @@ async function connectWith(
     ...(login.port !== undefined ? { port: login.port } : {}),
     command: `npx alsatalk-mcp connect ${connector.id}`,
     ...(io.openBrowser ? { openBrowser: io.openBrowser } : {}),
+    ...(io.opener ? { opener: io.opener } : {}),
     ...(io.signInTimeoutMs !== undefined ? { timeoutMs: io.signInTimeoutMs } : {}),
     ...(step ? { step } : {}),
   });

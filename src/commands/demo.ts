@@ -1,7 +1,7 @@
 // `alsatalk-mcp demo`: the main job end to end on the sandbox. It connects all five providers through the real connect
 // code (OAuth sign-ins included), starts the MCP server as a child process on stdio, books a meeting as an MCP client,
 // and shows what the user would see. A throwaway data folder and the sandbox's memory: nothing of the user's is touched.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,11 +12,12 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { DateTime } from 'luxon';
 import { canonicalTimeZone, timeZoneRefusal } from '../time-zone.js';
 import { openContext } from '../runtime.js';
+import { defaultProviderTimeoutMs } from '../config.js';
 import { InputError } from '../errors.js';
 import { resolveSlot } from '../booking/slot.js';
-import { connectors } from '../connectors.js';
+import { configSpecs, connectors } from '../connectors.js';
 import { meetingProviders, providerIds } from '../providers/index.js';
-import { meetingFakes } from '../sandbox/fakes/index.js';
+import { meetingFakes, type FakeSpec } from '../sandbox/fakes/index.js';
 import { listNames } from '../text.js';
 import { approveSandboxSignIn } from '../sandbox/consent.js';
 import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
@@ -35,7 +36,11 @@ invitee's e-mail. No account, keychain or network is needed, and nothing of your
   --date, --time     the slot (default: the next weekday, 10:00)
   --fail PROVIDER    make a provider's booking calls fail: =500 (default), =503, =429, =malformed, =hang,
                      or =hang-after (the meeting is made, the answer never comes)
-  --latency MS       add latency to every provider call (or PROVIDER=MS)`;
+  --latency MS       add latency to every provider call (or PROVIDER=MS)
+  --keep             keep the throwaway data folder and the e-mail (.eml) when the demo ends`;
+
+/** The demo's provider timeout: short, so that `--fail X=hang` is over in seconds; the server's default is 20 s. */
+const demoTimeoutMs = 8000;
 
 /** The invitee the demo books for. */
 const invitee = { customer_name: 'Ada Lovelace', customer_email: 'ada@example.com', customer_phone: '+14155550123' };
@@ -62,6 +67,8 @@ interface DemoOptions {
   timezone: string;
   date: string;
   time: string;
+  /** `--keep`: leave the data folder and the e-mail file behind for the user to open. */
+  keep: boolean;
   controls: ReturnType<typeof readControlFlags>;
 }
 
@@ -77,6 +84,7 @@ function readOptions(argv: string[]): DemoOptions {
         time: { type: 'string' },
         fail: { type: 'string', multiple: true },
         latency: { type: 'string', multiple: true },
+        keep: { type: 'boolean' },
       },
       strict: true,
     });
@@ -105,7 +113,14 @@ function readOptions(argv: string[]): DemoOptions {
   const date = values.date ?? nextWeekday(timezone);
   const time = values.time ?? '10:00';
   checkSlot(date, time, timezone);
-  return { providers, timezone, date, time, controls: readControlFlags(values.latency, values.fail) };
+  return {
+    providers,
+    timezone,
+    date,
+    time,
+    keep: values.keep === true,
+    controls: readControlFlags(values.latency, values.fail),
+  };
 }
 
 /** The demo's flags for book_meeting's fields. */
@@ -143,19 +158,31 @@ export async function connectAll(
     out: indent,
     env,
     openBrowser: (url: string) => approveSandboxSignIn(url, sandbox.origin),
+    opener: 'The demo',
     ...(stdin !== undefined ? { stdin: Readable.from([stdin]) } : {}),
   });
-  // What connect needs on the sandbox: a free port where the provider matches the redirect URI's exactly, and the
-  // fake's own choices (a Zoho service and staff member).
-  const plan = async (id: string): Promise<string[]> => [
-    id,
-    ...(meetingProviders.find((p) => p.id === id)?.signIn?.fixedPort ? ['--port', String(await freePort())] : []),
-    ...(meetingFakes[id as keyof typeof meetingFakes]?.connectFlags ?? []),
-  ];
+  // The command a user types for the sandbox: its OAuth app's client id (which the environment would also give), a
+  // free port where the provider matches the redirect URI's exactly, and the fake's own choices (a Zoho service and
+  // staff member). A client secret is never a flag: it comes from the environment, as the note says.
+  const plan = async (id: string): Promise<{ args: string[]; secretFrom?: string }> => {
+    const spec = meetingFakes[id as keyof typeof meetingFakes] as FakeSpec<unknown> | undefined;
+    const app = spec?.app(sandbox.fakes[id as keyof typeof meetingFakes]) ?? {};
+    const secretVariable = app.client_secret ? configSpecs.credentials[id]?.client_secret : undefined;
+    return {
+      args: [
+        id,
+        ...(app.clientId ? ['--client-id', app.clientId] : []),
+        ...(meetingProviders.find((p) => p.id === id)?.signIn?.fixedPort ? ['--port', String(await freePort())] : []),
+        ...(spec?.connectFlags ?? []),
+      ],
+      ...(secretVariable ? { secretFrom: secretVariable } : {}),
+    };
+  };
   try {
     for (const id of providers) {
-      const args = await plan(id);
+      const { args, secretFrom } = await plan(id);
       out(`  $ npx alsatalk-mcp connect ${args.map(shellWord).join(' ')}`);
+      if (secretFrom) out(`    (the app's client secret comes from ${secretFrom}, which the sandbox set)`);
       await runConnect(ctx, args, io());
     }
     out(
@@ -190,13 +217,18 @@ export async function runDemo(
     ALSATALK_HOME: home,
     ALSATALK_DEFAULT_TIMEZONE: options.timezone,
     ALSATALK_LOG_LEVEL: 'warn',
-    ALSATALK_PROVIDER_TIMEOUT_MS: '8000',
+    ALSATALK_PROVIDER_TIMEOUT_MS: String(demoTimeoutMs),
   };
   let client: Client | undefined;
   try {
     out('alsatalk-mcp demo: the whole job on the built-in sandbox (no account, no network, nothing of yours touched)');
     out(`  sandbox providers  ${sandbox.origin}`);
-    out(`  data folder        ${home} (throwaway; secrets in the sandbox's memory)`);
+    out(
+      `  data folder        ${home} (throwaway: ${options.keep ? 'kept, as --keep asks' : 'removed at the end; --keep keeps it'}; secrets in the sandbox's memory)`,
+    );
+    out(
+      `  provider timeout   ${demoTimeoutMs / 1000} s (shortened from the default ${defaultProviderTimeoutMs / 1000} s, so that a provider made to hang is cut off sooner)`,
+    );
     out('');
     out('1. Connect the providers (the real connect code; the sandbox approves each sign-in at once)');
     await connectAll(sandbox, env, options.providers, out);
@@ -253,7 +285,11 @@ export async function runDemo(
       out(`  To: ${String(mail.email.payload.to)}   Subject: ${mail.email.payload.subject}`);
       out(`  Attachments: ${(mail.email.payload.attachments ?? []).map((a) => a.filename).join(', ') || 'none'}`);
       for (const line of (mail.email.payload.text ?? '').split('\n')) out(`  | ${line}`);
-      out(`  The whole message (open it in a mail client): ${mail.file}`);
+      out(
+        options.keep
+          ? `  The whole message (open it in a mail client): ${mail.file}`
+          : '  (The whole message is an .eml file in the data folder, removed at the end: run with --keep to open it in a mail client.)',
+      );
     }
     if (result.isError && serverLog.trim()) out(`\nServer log:\n${serverLog.trim()}`);
     out('');
@@ -267,5 +303,6 @@ export async function runDemo(
   } finally {
     await client?.close().catch(() => undefined);
     await sandbox.close();
+    if (!options.keep) rmSync(home, { recursive: true, force: true });
   }
 }

@@ -1,4 +1,5 @@
 // `alsatalk-mcp sandbox`: the fake providers on 127.0.0.1 until Ctrl-C, and the environment that points alsatalk-mcp at them.
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -10,14 +11,15 @@ import { listNames } from '../text.js';
 import { parseFaultFlag, parseLatencyFlag, type FaultRule, type LatencyRule } from '../sandbox/controls.js';
 import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
 
-export const sandboxUsage = `npx alsatalk-mcp sandbox [--port 8960] [--outbox DIR] [--latency MS | --latency PROVIDER=MS]... [--fail PROVIDER[=STATUS|malformed|hang|hang-after]]...
+export const sandboxUsage = `npx alsatalk-mcp sandbox [--port 8960] [--outbox DIR] [--keep] [--latency MS | --latency PROVIDER=MS]... [--fail PROVIDER[=STATUS|malformed|hang|hang-after]]...
 
 Starts fake ${listNames(connectors.map((c) => c.displayName))} on 127.0.0.1, with OAuth consent pages that
 approve at once, e-mails written to the outbox as .eml files, and an in-memory secret store. It prints the
 environment that points alsatalk-mcp (connect, status, the server) at it. Nothing of yours is touched.
 
   --port N           listen on this port (default 8960; 0 picks a free one)
-  --outbox DIR       where e-mails are written (default: a new folder under the system temp folder)
+  --outbox DIR       where e-mails are written (default: a new folder under the system temp folder, removed on exit)
+  --keep             keep the throwaway data folder and the default outbox when the sandbox stops
   --latency MS       add MS milliseconds to every route; PROVIDER=MS for one provider (${connectors.map((c) => c.id).join(', ')})
   --fail PROVIDER    make PROVIDER's booking calls (not its sign-in) answer 500; =503, =429 (with Retry-After: 1),
                      =malformed (a truncated JSON body), =hang (never answers) or =hang-after (makes the meeting,
@@ -71,6 +73,7 @@ export async function runSandbox(argv: string[], io: { out: (line: string) => vo
         outbox: { type: 'string' },
         latency: { type: 'string', multiple: true },
         fail: { type: 'string', multiple: true },
+        keep: { type: 'boolean' },
       },
       strict: true,
     });
@@ -95,7 +98,9 @@ export async function runSandbox(argv: string[], io: { out: (line: string) => vo
   }
   const home = path.join(os.tmpdir(), `alsatalk-sandbox-home-${process.pid}`);
   io.out(`Sandbox providers on ${sandbox.origin}: ${connectors.map((c) => c.displayName).join(', ')}.`);
-  io.out(`E-mails are written to ${outbox}.`);
+  io.out(
+    `E-mails are written to ${outbox}.${parsed.values.keep || parsed.values.outbox ? '' : ' It and the data folder below are removed when the sandbox stops (--keep keeps them).'}`,
+  );
   io.out('');
   io.out('Point alsatalk-mcp at it (this shell, or the "env" of an MCP host), with a throwaway data folder:');
   io.out(`export ALSATALK_HOME='${home}'`);
@@ -127,6 +132,11 @@ export async function runSandbox(argv: string[], io: { out: (line: string) => vo
     process.once('SIGTERM', resolve);
   });
   await sandbox.close();
+  // Its throwaway folders go with it (an --outbox the user named is theirs), unless --keep.
+  if (!parsed.values.keep) {
+    for (const dir of [home, ...(parsed.values.outbox ? [] : [outbox])])
+      fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** A word as a shell reads it back: quoted when it has a space. */

@@ -35,9 +35,17 @@ const run = async (args: string[] = []) => {
 
 describe('npx alsatalk-mcp demo', () => {
   it('connects all five providers, books in all four, e-mails the invitee, and exits 0', async () => {
-    const { code, stdout, stderr, structured, eml } = await run();
+    const { code, stdout, stderr, structured, eml } = await run(['--keep']);
     expect(stderr).toBe('');
     expect(code).toBe(0);
+    // The commands a user would type on the sandbox, and what stood in for the browser, said as it is.
+    expect(stdout).toContain('  $ npx alsatalk-mcp connect zoom --client-id pub_Zq3xVn8RkT2yLw\n');
+    expect(stdout).toContain(
+      "    (the app's client secret comes from ALSATALK_GOOGLE_CLIENT_SECRET, which the sandbox set)",
+    );
+    expect(stdout).toContain("The demo answered Zoom's sign-in page (no browser was opened):");
+    expect(stdout).not.toContain('Opened your browser');
+    expect(stdout).toContain('provider timeout   8 s (shortened from the default 20 s');
     for (const id of ['zoom', 'calendly', 'google', 'zoho'])
       expect(stdout).toMatch(new RegExp(`progress \\d/4  ${id}: booked`));
     for (const name of [
@@ -90,6 +98,15 @@ describe('npx alsatalk-mcp demo', () => {
 
     // Nothing of the user's: no data folder in the default place (the keychain was never reachable here).
     expect(existsSync(path.join(home, 'xdg', 'alsatalk-mcp'))).toBe(false);
+  });
+
+  it('removes its throwaway data folder and e-mail at the end unless --keep is given', async () => {
+    const { code, stdout } = await run(['--providers', 'zoom']);
+    expect(code).toBe(0);
+    const folder = /data folder {8}(\S+) \(throwaway: removed at the end; --keep keeps it/.exec(stdout)?.[1];
+    expect(folder).toBeTruthy();
+    expect(existsSync(folder ?? '')).toBe(false);
+    expect(stdout).toContain('run with --keep to open it in a mail client');
   });
 
   it('--fail zoom=503: the other three book, the e-mail goes out, Zoom says what to do, and it still exits 0', async () => {

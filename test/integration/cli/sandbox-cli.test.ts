@@ -1,7 +1,7 @@
 // `npx alsatalk-mcp sandbox` as a user runs it: the environment it prints is enough for connect and the server.
 import { spawn } from 'node:child_process';
 import net from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -55,6 +55,30 @@ describe('npx alsatalk-mcp sandbox', () => {
 
     child.kill('SIGINT');
     expect(await exited).toBe(0);
+  });
+
+  it('removes its default outbox and throwaway data folder when it stops, unless --keep', async () => {
+    assertBuilt();
+    home = mkdtempSync(path.join(os.tmpdir(), 'alsatalk-sandbox-cli-'));
+    for (const keep of [false, true]) {
+      const child = spawn(process.execPath, [binPath, 'sandbox', '--port', '0', ...(keep ? ['--keep'] : [])], {
+        env: { PATH: process.env.PATH ?? '', HOME: home, TMPDIR: home },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      await new Promise<void>((resolve) =>
+        child.stdout.on('data', () => stdout.includes('Ctrl-C stops it') && resolve()),
+      );
+      const outbox = /E-mails are written to (\S+)\./.exec(stdout)?.[1] ?? '';
+      const data = /export ALSATALK_HOME='([^']+)'/.exec(stdout)?.[1] ?? '';
+      mkdirSync(data, { recursive: true }); // what connect makes there
+      expect(existsSync(outbox)).toBe(true);
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect([existsSync(outbox), existsSync(data)]).toEqual([keep, keep]);
+    }
   });
 
   it('names a port that is already taken, and the flag that picks another', async () => {
