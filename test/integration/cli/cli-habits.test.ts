@@ -2,26 +2,16 @@
 // options refused, a closed pipe is not an error, short refusals, empty input named as such, the remaining step after
 // disconnect, a status whose columns line up and whose dates follow the account, and --verbose for every provider.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/sandbox.js';
-import { assertBuilt, binPath, runCli } from '../../support/cli.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Sandbox } from '../../../src/sandbox/sandbox.js';
+import { binPath, runCli } from '../../support/cli.js';
+import { runWithSignIn, useSandboxCli } from '../../support/sandbox-cli.js';
 
+const world = useSandboxCli('alsatalk-cli-habits-');
 let sandbox: Sandbox;
-let home: string;
 let env: Record<string, string>;
-
-beforeAll(() => assertBuilt());
-beforeEach(async () => {
-  home = mkdtempSync(path.join(os.tmpdir(), 'alsatalk-cli-habits-'));
-  sandbox = await startSandbox({ outbox: path.join(home, 'outbox') });
-  env = { PATH: process.env.PATH ?? '', HOME: home, ...sandbox.env, ALSATALK_HOME: path.join(home, 'data') };
-});
-afterEach(async () => {
-  await sandbox.close();
-  rmSync(home, { recursive: true, force: true });
+beforeEach(() => {
+  ({ sandbox, env } = world());
 });
 
 const connectZoomS2S = () =>
@@ -30,26 +20,6 @@ const connectZoomS2S = () =>
     env,
     sandbox.fakes.zoom.state.clientSecret,
   );
-
-/** `connect zoom` with the browser sign-in, finished by requesting the printed URL as curl -sL would. */
-async function connectZoomByBrowser() {
-  const child = spawn(process.execPath, [binPath, 'connect', 'zoom', '--no-browser'], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let followed = false;
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-    const url = /curl -sL '([^']+)'/.exec(stdout)?.[1];
-    if (url && !followed) {
-      followed = true;
-      void fetch(url).catch(() => undefined);
-    }
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  return { code, stdout };
-}
 
 describe('help and options', () => {
   it.each([
@@ -149,14 +119,14 @@ describe('status and disconnect', () => {
     const first = await since();
     await connectZoomS2S();
     expect(await since()).toMatchObject({ account: 'owner@acme.test', connected_at: first?.connected_at });
-    expect((await connectZoomByBrowser()).code).toBe(0);
+    expect((await runWithSignIn(['connect', 'zoom', '--no-browser'], env)).code).toBe(0);
     const other = await since();
     expect(other?.account).toBe('host@acme.test');
     expect(other?.connected_at).not.toBe(first?.connected_at);
   });
 
   it('disconnect zoom after a browser sign-in says where to remove the app, which Zoom cannot revoke', async () => {
-    expect((await connectZoomByBrowser()).code).toBe(0);
+    expect((await runWithSignIn(['connect', 'zoom', '--no-browser'], env)).code).toBe(0);
     const result = await runCli(['disconnect', 'zoom'], env);
     expect(result.stdout).toBe(
       'Zoom offers no revocation for a public client: remove the app under Manage → Added Apps on marketplace.zoom.us.\nDisconnected Zoom; its secrets were removed.\n',

@@ -1,26 +1,15 @@
 // Every way of connecting the README shows, tried on the sandbox as a newcomer would: the built binary, the sandbox's
 // environment, and the test values the sandbox prints (tokens, a Server-to-Server app, refresh tokens, a grant code).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/sandbox.js';
-import { assertBuilt, binPath, runCli } from '../../support/cli.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Sandbox } from '../../../src/sandbox/sandbox.js';
+import { runCli } from '../../support/cli.js';
+import { runWithSignIn, useSandboxCli } from '../../support/sandbox-cli.js';
 
+const world = useSandboxCli('alsatalk-sandbox-connect-');
 let sandbox: Sandbox;
-let home: string;
 let env: Record<string, string>;
-
-beforeAll(() => assertBuilt());
-beforeEach(async () => {
-  home = mkdtempSync(path.join(os.tmpdir(), 'alsatalk-sandbox-connect-'));
-  sandbox = await startSandbox({ outbox: path.join(home, 'outbox') });
-  env = { PATH: process.env.PATH ?? '', HOME: home, ...sandbox.env, ALSATALK_HOME: path.join(home, 'data') };
-});
-afterEach(async () => {
-  await sandbox.close();
-  rmSync(home, { recursive: true, force: true });
+beforeEach(() => {
+  ({ sandbox, env } = world());
 });
 
 /** A printed command's words after `npx alsatalk-mcp`, double-quoted words kept whole. */
@@ -107,22 +96,3 @@ describe('the sandbox: signing in without a browser', () => {
     expect(again.code).toBe(0);
   });
 });
-
-/** Runs the binary; once it prints the curl line for the sign-in, makes that request (following redirects) as curl would. */
-async function runWithSignIn(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [binPath, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  let followed = false;
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-    const curl = /curl -sL '([^']+)' > \/dev\/null/.exec(stdout);
-    if (curl?.[1] && !followed) {
-      followed = true;
-      void fetch(curl[1]).catch(() => undefined);
-    }
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  return { code, stdout, stderr };
-}
