@@ -48,10 +48,13 @@ export class AppError extends Error {
 export class InputError extends AppError {
   override readonly name = 'InputError' as const;
   readonly field: string;
+  /** What is wrong, without the field's name in front (`message` is "field: problem"). */
+  readonly problem: string;
 
   constructor(field: string, message: string, hint?: string) {
     super('invalid_input', `${field}: ${message}`, { hint });
     this.field = field;
+    this.problem = message;
   }
 }
 

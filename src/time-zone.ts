@@ -14,26 +14,33 @@ const fixedAbbreviations = new Set(['EST', 'MST', 'HST']);
 /** Names of UTC itself, answered as "UTC" (as Intl does) rather than tzdb's Etc/UTC. */
 const utc = 'Etc/UTC';
 
-/** Every zone and link as spelt in tzdb: names Intl takes as they are (the time-zone test checks it on each runtime). */
-const exact: ReadonlySet<string> = new Set([...tzdbZones, ...tzdbLinks.map((pair) => pair.split('>')[0] ?? '')]);
+interface Names {
+  /** Lower-case name -> canonical name, for every zone and link but the fixed abbreviations. */
+  canonical: Map<string, string>;
+  /** Every zone and link as spelt in tzdb: names Intl takes as they are (the time-zone test checks it on each runtime). */
+  exact: Set<string>;
+}
 
-let index: Map<string, string> | undefined;
+let built: Names | undefined;
 
-/** Lower-case name -> canonical name, for every zone and link. */
-function names(): Map<string, string> {
-  if (!index) {
-    index = new Map();
-    const canonical = (zone: string) => (zone === utc ? 'UTC' : zone);
-    for (const zone of tzdbZones) {
-      if (!fixedAbbreviations.has(zone)) index.set(zone.toLowerCase(), canonical(zone));
-    }
+/** The name tables, built once from the generated list on first use (zones and links parsed in one pass). */
+function tables(): Names {
+  if (!built) {
+    built = { canonical: new Map(), exact: new Set() };
+    const add = (name: string, zone: string) => {
+      built?.exact.add(name);
+      if (!fixedAbbreviations.has(name)) built?.canonical.set(name.toLowerCase(), zone === utc ? 'UTC' : zone);
+    };
+    for (const zone of tzdbZones) add(zone, zone);
     for (const pair of tzdbLinks) {
       const [link = '', zone = ''] = pair.split('>');
-      if (!fixedAbbreviations.has(link)) index.set(link.toLowerCase(), canonical(zone));
+      add(link, zone);
     }
   }
-  return index;
+  return built;
 }
+
+const names = (): Map<string, string> => tables().canonical;
 
 const checked = new Map<string, boolean>();
 
@@ -68,7 +75,7 @@ export function canonicalTimeZone(name: string): string | undefined {
 
 /** Whether Intl (and so luxon) accepts `name`: for names a provider sends back, which need not be canonical. */
 export function isTimeZone(name: string): boolean {
-  return exact.has(name) || intlAccepts(name);
+  return tables().exact.has(name) || intlAccepts(name);
 }
 
 /** What people write instead of a zone name, and the zone they most likely mean. */

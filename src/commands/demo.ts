@@ -139,7 +139,7 @@ function checkSlot(date: string, time: string, timezone: string): void {
     const hint = error.hint?.startsWith('ask the user')
       ? `give a later ${flag}, or leave it out for the next weekday at 10:00`
       : error.hint;
-    throw new InputError(flag, error.message.slice(error.field.length + 2), hint);
+    throw new InputError(flag, error.problem, hint);
   }
 }
 
