@@ -66,4 +66,7 @@ export type EmailOutcome =
   | { status: 'not_connected'; remedy: string }
   | { status: 'skipped'; reason: string };
 
+/** The longest range one availability search covers: providers answer it in one or two rounds, and people plan in weeks. */
+export const maxSearchDays = 14;
+
 export type BookingStatus = 'pending' | 'booked' | 'partial' | 'failed';

@@ -3,6 +3,8 @@
 // alike; nothing else assembles these parts.
 import { loadConfig, type Config } from './config.js';
 import { configSpecs, connectors } from './connectors.js';
+import { ProviderAttempts } from './booking/attempt.js';
+import { AvailabilityService } from './booking/availability.js';
 import { BookingService } from './booking/book-meeting.js';
 import { isAlive, thisProcess } from './booking/owner.js';
 import { BackgroundSignIns } from './connections/background-sign-in.js';
@@ -82,6 +84,7 @@ export async function openContextWith(config: Config, log: Logger): Promise<AppC
 export interface Runtime {
   ctx: AppContext;
   booking: BookingService;
+  availability: AvailabilityService;
   signIns: BackgroundSignIns;
   status(): Promise<ConnectorStatus[]>;
   /** Stops pending sign-ins and closes the database. */
@@ -98,11 +101,19 @@ export interface RuntimeOptions {
 export function openRuntime(ctx: AppContext, options: RuntimeOptions = {}): Runtime {
   const registry = options.connectors ?? connectors;
   const signIns = new BackgroundSignIns(ctx);
+  const providers = options.providers ?? meetingProviders;
+  // One session (and token cache) per connection, for bookings and searches alike.
+  const attempts = new ProviderAttempts({
+    connections: ctx.connections,
+    timeoutMs: ctx.config.providerTimeoutMs,
+    log: ctx.log,
+  });
   // Sends what waits in the outbox, this server's and what an earlier one left; ctx.close() stops it.
   ctx.outbox.start();
   return {
     ctx,
-    booking: new BookingService({ ...ctx, providers: options.providers ?? meetingProviders }),
+    booking: new BookingService({ ...ctx, providers }, attempts),
+    availability: new AvailabilityService({ ...ctx, providers }, attempts),
     signIns,
     status: () => collectStatus(ctx, registry),
     async close() {

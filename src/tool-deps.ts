@@ -29,6 +29,7 @@ export function toolDeps(runtime: RuntimeHandle, options: ToolDepsOptions): Tool
       book: async (request, onProgress, onEmailQueued) =>
         (await runtime.get()).booking.book(request, onProgress, onEmailQueued),
     },
+    availability: { find: async (request) => (await runtime.get()).availability.find(request) },
     providers,
     providerIds: providers.map((p) => p.id) as [string, ...string[]],
     defaultTimezone: options.defaultTimezone,

@@ -44,7 +44,7 @@ export class ProviderAttempts {
     const { signal } = limit;
     let onTimeout: (() => void) | undefined;
     try {
-      const session = this.#session(provider, connection);
+      const session = this.session(provider, connection);
       let failed: unknown;
       // A create is tried again only after looking for what the failed try may have made: a 5xx or a dropped
       // connection does not say whether Zoom, Calendly or Zoho made the meeting. Where the provider cannot be
@@ -145,8 +145,8 @@ export class ProviderAttempts {
     return { ...found, note: found.note ? `${found.note} ${note}` : note };
   }
 
-  /** Sessions live as long as their connection is unchanged, so a token is shared by concurrent bookings. */
-  #session(provider: MeetingProvider, connection: Connection): ProviderSession {
+  /** Sessions live as long as their connection is unchanged, so a token is shared by concurrent bookings and searches. */
+  session(provider: MeetingProvider, connection: Connection): ProviderSession {
     const cached = this.#sessions.get(provider.id);
     if (cached && cached.updatedAt === connection.updatedAt) return cached.session;
     const session = provider.openSession(this.deps.connections.session(provider, connection));

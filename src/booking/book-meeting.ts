@@ -37,12 +37,14 @@ export class BookingService {
   readonly #turns = new Map<string, Promise<unknown>>();
   readonly #attempts: ProviderAttempts;
 
-  constructor(private readonly deps: BookingDeps) {
-    this.#attempts = new ProviderAttempts({
-      connections: deps.connections,
-      timeoutMs: deps.config.providerTimeoutMs,
-      log: deps.log,
-    });
+  /** @param attempts shared with the availability search, so that both use one session (and token) per connection */
+  constructor(
+    private readonly deps: BookingDeps,
+    attempts?: ProviderAttempts,
+  ) {
+    this.#attempts =
+      attempts ??
+      new ProviderAttempts({ connections: deps.connections, timeoutMs: deps.config.providerTimeoutMs, log: deps.log });
   }
 
   /**

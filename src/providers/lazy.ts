@@ -35,6 +35,12 @@ export function lazyProvider<M extends ProviderManifest>(
       return {
         book: async (meeting, signal) => (await session).book(meeting, signal),
         findExisting: async (meeting, signal) => (await session).findExisting(meeting, signal),
+        availability: async (query, signal) => {
+          const opened = await session;
+          return opened.availability
+            ? opened.availability(query, signal)
+            : { kind: 'unsupported', reason: `${connector.displayName} offers no API to read availability` };
+        },
       };
     },
     ...(revocable ? { revoke: async (ctx: RevokeContext) => (await implementation()).revoke?.(ctx) ?? 'nothing' } : {}),

@@ -1,4 +1,5 @@
 // The one interface every connector implements: a meeting provider (Zoom, ...) or the mailer (Resend).
+import type { DateTime } from 'luxon';
 import type { BookedMeeting, Meeting } from '../meeting.js';
 import type { EndpointSpec, LimitSpec as LimitVariable } from '../config.js';
 import type { Logger } from '../log.js';
@@ -154,7 +155,37 @@ export interface ProviderSession {
    * (the user is told where to look): nothing is ever doubled.
    */
   findExisting(meeting: Meeting, signal: AbortSignal): Promise<BookedMeeting | undefined | 'cannot_search'>;
+  /** What the provider allows within the range, or throws a ProviderError whose hint says what to do. */
+  availability?(query: AvailabilityQuery, signal: AbortSignal): Promise<Availability>;
 }
+
+/** A time range to look at, for availability: exact instants, the length of the meeting looked for, and zones. */
+export interface AvailabilityQuery {
+  /** Inclusive start and exclusive end, never in the past. */
+  readonly from: DateTime;
+  readonly to: DateTime;
+  readonly durationMinutes: number;
+  /** The zone the slots are wanted in (IANA). */
+  readonly timezone: string;
+  /** The server's default zone: where a provider that does not name the zone of its times is read (Zoho Bookings). */
+  readonly defaultTimezone: string;
+}
+
+/** An interval of the host's time, epoch ms, start inclusive and end exclusive. */
+export interface BusyBlock {
+  start: number;
+  end: number;
+}
+
+/**
+ * What a provider says about a range. `busy`: the host's calendar, whose busy blocks remove time (Google, Zoom);
+ * `offered`: a booking page, which takes exactly these starts and no other (Calendly, Zoho Bookings); `unsupported`:
+ * the provider has no availability API. `note`: how the answer was read, when the user should know it.
+ */
+export type Availability =
+  | { kind: 'busy'; busy: BusyBlock[]; note?: string }
+  | { kind: 'offered'; starts: number[]; note?: string }
+  | { kind: 'unsupported'; reason: string };
 
 export interface MeetingProvider extends Connector {
   readonly kind: 'meeting';

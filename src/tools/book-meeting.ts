@@ -8,6 +8,7 @@ import type { MeetingProvider } from '../providers/provider.js';
 import { unsafeCharacter } from '../text.js';
 import { outputShape, toOutput, toText } from './book-meeting-result.js';
 import { addressExample, asciiAddress, inAscii } from './email-address.js';
+import { needs } from './fields.js';
 import { errorResult } from './results.js';
 
 const name = 'book_meeting';
@@ -18,15 +19,6 @@ const oneLine = (schema: z.ZodString) =>
     error: (issue) =>
       `must be plain text on one line: remove ${unsafeCharacter(String(issue.input))} (a line break, control or bidi-override character)`,
   });
-
-/**
- * A field's refusal when the value is missing or not even the right type: zod's own texts ("expected string, received
- * undefined") name no fix. The SDK appends "at <field>".
- */
-const needs =
-  (what: string, fix: string) =>
-  (issue: { input?: unknown }): string =>
-    issue.input === undefined ? `is required: ${fix}` : `must be ${what}: ${fix}`;
 
 const inputShape = (providerIds: [string, ...string[]], defaultTimezone: string) => ({
   customer_name: oneLine(

@@ -2,10 +2,12 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { registerBookMeetingTool, type BookMeetingToolDeps } from './book-meeting.js';
 import { registerConnectProviderTool, type ConnectProviderToolDeps } from './connect-provider.js';
+import { registerFindAvailableSlotsTool, type FindAvailableSlotsToolDeps } from './find-available-slots.js';
 
-export type ToolDeps = BookMeetingToolDeps & ConnectProviderToolDeps;
+export type ToolDeps = BookMeetingToolDeps & FindAvailableSlotsToolDeps & ConnectProviderToolDeps;
 
 export function registerTools(server: McpServer, deps: ToolDeps): void {
+  registerFindAvailableSlotsTool(server, deps);
   registerBookMeetingTool(server, deps);
   registerConnectProviderTool(server, deps);
 }

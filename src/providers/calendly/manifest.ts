@@ -49,6 +49,14 @@ export const calendly = lazyProvider(
         description:
           "Calendly's limit on OAuth token requests per user (a sign-in's refreshes), shared by every process on this data folder",
       },
+      // "Date range can be no greater than 31 days" (event_type_available_times, since the 2026-07-09 release; 7 before).
+      availableTimesDays: {
+        env: 'ALSATALK_CALENDLY_AVAILABLE_TIMES_DAYS',
+        default: 31,
+        unit: 'days',
+        description:
+          'the longest range one GET /event_type_available_times may ask for; a longer search is split into concurrent requests',
+      },
     },
     fields: [
       {

@@ -2,21 +2,19 @@
 // the active one that lasts as long as the booking.
 import type { Http } from '../../http/client.js';
 import { ProviderError } from '../../errors.js';
-import type { Meeting } from '../../meeting.js';
 import { convert, listEventTypes, parse, reconnect, type Credential } from './calls.js';
 import { bookable, byDuration, describeEventType } from './event-types.js';
 import type { Settings } from './settings.js';
 import { displayName, eventTypeResource, uuidOf, type CalendlyEventType } from './wire.js';
 
-/** The pinned event type, checked against the booking's length, or the active one whose length matches it. */
+/** The pinned event type, checked against the meeting's length (minutes), or the active one whose length matches it. */
 export async function pickEventType(
   api: Http,
   settings: Settings,
   credential: Credential,
-  meeting: Meeting,
+  minutes: number,
   signal: AbortSignal,
 ): Promise<{ eventType: CalendlyEventType; choice: string }> {
-  const minutes = meeting.durationMinutes;
   const pinned = settings.eventType;
   if (pinned) {
     let eventType: CalendlyEventType;

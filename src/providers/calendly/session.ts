@@ -7,7 +7,8 @@ import { ProviderError } from '../../errors.js';
 import { waitFor } from '../../http/failure.js';
 import type { Http } from '../../http/client.js';
 import type { BookedMeeting, Meeting } from '../../meeting.js';
-import type { ConnectorContext, ProviderSession } from '../provider.js';
+import type { Availability, AvailabilityQuery, ConnectorContext, ProviderSession } from '../provider.js';
+import { offeredStarts } from './available-starts.js';
 import { convert, parse, reconnect, scopeFor, type Credential } from './calls.js';
 import { describeEventType, directBlocker, locationFor } from './event-types.js';
 import { holdInvitees, inviteeHold, inviteeLimits } from './limits.js';
@@ -46,7 +47,13 @@ export class CalendlySession implements ProviderSession {
   ) {}
 
   async book(meeting: Meeting, signal: AbortSignal): Promise<BookedMeeting> {
-    const { eventType, choice } = await pickEventType(this.api, this.settings, this.credential, meeting, signal);
+    const { eventType, choice } = await pickEventType(
+      this.api,
+      this.settings,
+      this.credential,
+      meeting.durationMinutes,
+      signal,
+    );
     const mode: Mode = this.settings.mode;
     const blocker = directBlocker(eventType, meeting);
     if (mode === 'link')
@@ -195,6 +202,11 @@ export class CalendlySession implements ProviderSession {
       event,
       `Booked directly in Calendly (${describeEventType(eventType)}${choice}); Calendly also e-mails its own confirmation.${missing}`,
     );
+  }
+
+  /** The starts Calendly offers for an event type of the query's length. */
+  availability(query: AvailabilityQuery, signal: AbortSignal): Promise<Availability> {
+    return offeredStarts(this.api, this.settings, this.credential, this.ctx, query, signal);
   }
 
   /**

@@ -45,3 +45,23 @@ export const meetingTime = (meeting: Meeting): string => wallTime(meeting.start,
 /** The meeting's local day, for notes ("Tue, Dec 1"). */
 export const meetingDay = (meeting: Meeting): string =>
   meeting.start.setZone(meeting.timezone).setLocale('en-US').toFormat('ccc, LLL d');
+
+/**
+ * Pure: `[from, to)` cut into ranges of at most `days` (Calendly's limit on one request), never starting before
+ * `earliest` (Calendly refuses a start in the past); empty when nothing of the range is left.
+ */
+export function rangeChunks(
+  from: DateTime,
+  to: DateTime,
+  earliest: DateTime,
+  days: number,
+): Array<{ start_time: string; end_time: string }> {
+  const chunks: Array<{ start_time: string; end_time: string }> = [];
+  for (let start = from > earliest ? from : earliest; start < to;) {
+    const limit = start.plus({ days });
+    const end = limit < to ? limit : to;
+    chunks.push({ start_time: toUtc(start), end_time: toUtc(end) });
+    start = end;
+  }
+  return chunks;
+}

@@ -11,6 +11,7 @@ import { backoffMs, maxRetryAfterMs, withRetries } from '../../http/retry.js';
 import type { Meeting } from '../../meeting.js';
 import type { ProviderSession, SessionContext } from '../provider.js';
 import { apiFailure, reconnect, shortRateLimit } from './failure.js';
+import { freeBusyFailure, readFreeBusy } from './free-busy.js';
 import { googleClient } from './oauth.js';
 import {
   displayName,
@@ -167,6 +168,15 @@ export function openGoogleSession(ctx: SessionContext): ProviderSession {
         return fromGoogleEvent(event);
       } catch (error) {
         throw await apiFailure(error, settings.calendarId);
+      }
+    },
+
+    async availability(query, signal) {
+      try {
+        const read = () => readFreeBusy(http, query, settings.calendarId, signal);
+        return { kind: 'busy', busy: await throttled(read, signal, deadlineFrom(Date.now())) };
+      } catch (error) {
+        throw await freeBusyFailure(error, settings.calendarId);
       }
     },
 

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { parseScopes } from '../../auth/token-cache.js';
 import { InputError, ProviderError } from '../../errors.js';
 import { createHttp } from '../../http/client.js';
+import { canonicalTimeZone, timeZoneRefusal } from '../../time-zone.js';
 import type { FailureContext } from '../../http/failure.js';
 import type { ConnectResult, ConnectorContext } from '../provider.js';
 import { apiFailure, bookingsUrl, fetchList } from './bookings-calls.js';
@@ -37,6 +38,16 @@ export async function connect(values: Readonly<Record<string, string>>, ctx: Con
       '--grant-code-stdin',
       'give a grant code or a refresh token, not both',
       `pipe the client secret and one of them, one per line: --client-secret-stdin --grant-code-stdin (or --refresh-token-stdin), or leave both out to sign in with the browser`,
+    );
+  }
+  const givenZone = values.timeZone?.trim();
+  const timeZone = givenZone ? canonicalTimeZone(givenZone) : undefined;
+  if (givenZone && !timeZone) {
+    const { problem, fix } = timeZoneRefusal(givenZone);
+    throw new InputError(
+      '--time-zone',
+      problem,
+      `${fix}: the zone set in Zoho Bookings → Settings → Basic Information`,
     );
   }
   const accounts = resolveAccountsServer(
@@ -142,6 +153,7 @@ export async function connect(values: Readonly<Record<string, string>>, ctx: Con
       workspace: { id: workspace.id, name: workspace.name },
       service: { id: service.id, name: service.name, duration: service.duration, durationMinutes },
       staff: { id: staff.id, name: staff.name, ...(staff.email ? { email: staff.email } : {}) },
+      ...(timeZone ? { timeZone } : {}),
     },
     secrets: { client_secret: clientSecret, refresh_token: refreshToken },
     notes,

@@ -49,7 +49,11 @@ export const zoho = lazyProvider(
       },
     },
     // A server-based client has a secret; Zoho matches the registered redirect URI (and its port) exactly.
-    signIn: { clientSecret: 'required', fixedPort: true, keep: ['region', 'workspace', 'service', 'staff'] },
+    signIn: {
+      clientSecret: 'required',
+      fixedPort: true,
+      keep: ['region', 'workspace', 'service', 'staff', 'timeZone'],
+    },
 
     reconnect(settings) {
       const idOf = (value: unknown): unknown =>
@@ -60,6 +64,7 @@ export const zoho = lazyProvider(
         port: settings.redirectPort,
         service: idOf(settings.service),
         staff: idOf(settings.staff),
+        'time-zone': settings.timeZone,
       });
     },
 
@@ -129,6 +134,13 @@ export const zoho = lazyProvider(
         key: 'staff',
         label: 'Staff member',
         help: 'id or name of the staff member to book with (default: the only one on the service)',
+        optional: true,
+      },
+      {
+        flag: 'time-zone',
+        key: 'timeZone',
+        label: 'Workspace time zone',
+        help: "IANA zone of the workspace (Zoho Bookings → Settings → Basic Information), in which Zoho lists open times without naming it (default: the server's ALSATALK_DEFAULT_TIMEZONE)",
         optional: true,
       },
     ],

@@ -5,6 +5,7 @@ import { refreshedTokens } from '../../auth/oauth-session.js';
 import { ProviderError } from '../../errors.js';
 import { createHttp } from '../../http/client.js';
 import type { ProviderSession, SessionContext } from '../provider.js';
+import { openTimes } from './available-slots.js';
 import { apiFailure, bookingsUrl, fetchList, readJson } from './bookings-calls.js';
 import { reconnect } from './failure.js';
 import { zohoClient } from './oauth.js';
@@ -38,26 +39,26 @@ export function openZohoSession(ctx: SessionContext): ProviderSession {
     apiDomain = token.api_domain;
   });
   const http = createHttp({ prefixUrl: '', timeoutMs: ctx.timeoutMs, auth });
+  /** The connected service, or the staff member's service of another length (listed only then). */
+  async function serviceFor(minutes: number, signal: AbortSignal) {
+    const staffServices =
+      settings.service.durationMinutes === minutes
+        ? []
+        : await fetchList(
+            http,
+            bookingsUrl(apiDomain, 'services'),
+            { workspace_id: settings.workspace.id, staff_id: settings.staff.id },
+            serviceItem,
+            { signal },
+          );
+    return chooseService(settings.service, settings.staff, minutes, staffServices);
+  }
+
   return {
     async book(meeting, signal) {
       try {
         await tokens.get(); // Learns the current api_domain before any URL is built.
-        const matches = settings.service.durationMinutes === meeting.durationMinutes;
-        const staffServices = matches
-          ? []
-          : await fetchList(
-              http,
-              bookingsUrl(apiDomain, 'services'),
-              { workspace_id: settings.workspace.id, staff_id: settings.staff.id },
-              serviceItem,
-              { signal },
-            );
-        const { service, note } = chooseService(
-          settings.service,
-          settings.staff,
-          meeting.durationMinutes,
-          staffServices,
-        );
+        const { service, note } = await serviceFor(meeting.durationMinutes, signal);
         const form = new FormData();
         for (const [name, value] of Object.entries(
           toZohoAppointmentForm(meeting, { serviceId: service.id, staffId: settings.staff.id }),
@@ -68,6 +69,17 @@ export function openZohoSession(ctx: SessionContext): ProviderSession {
         const booked = fromZohoAppointment(await readJson(answer, true), meeting);
         const notes = [note, booked.note].filter(Boolean).join('. ');
         return { ...booked, ...(notes ? { note: notes } : {}) };
+      } catch (error) {
+        throw await apiFailure(error);
+      }
+    },
+
+    async availability(query, signal) {
+      try {
+        await tokens.get();
+        const { service } = await serviceFor(query.durationMinutes, signal);
+        const target = { serviceId: service.id, staffId: settings.staff.id };
+        return await openTimes(http, apiDomain, target, settings.timeZone, query, signal);
       } catch (error) {
         throw await apiFailure(error);
       }

@@ -14,4 +14,6 @@ export const settingsSchema = z.object({
     durationMinutes: z.number().int().positive(),
   }),
   staff: z.object({ id: z.string(), name: z.string(), email: z.string().optional() }),
+  /** The workspace's zone (--time-zone), in which availableslots' wall times are read; absent: the server's default. */
+  timeZone: z.string().optional(),
 });

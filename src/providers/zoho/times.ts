@@ -54,3 +54,31 @@ export function echoMatches(
   const read = starts.filter((at): at is DateTime => at !== undefined);
   return read.length === 0 ? undefined : read.some((at) => at.toMillis() === meeting.start.toMillis());
 }
+
+/** Pure: Zoho's `dd-MMM-yyyy` date of `at` in `zone` (availableslots' `selected_date`), e.g. `25-Nov-2025`. */
+export function formatZohoDate(at: DateTime, zone: string): string {
+  const local = at.setZone(zone);
+  return `${local.toFormat('dd')}-${months[local.month - 1] ?? ''}-${local.toFormat('yyyy')}`;
+}
+
+/**
+ * Pure: an open time of availableslots on `date` (a local midnight in the zone the times are in), in either of the
+ * account's time formats ("14:00", "02:00 PM"); undefined when it is neither, or names a wall time the clocks skip.
+ */
+export function parseSlotTime(text: string, date: DateTime): DateTime | undefined {
+  const match = /^(\d{1,2}):(\d{2})(?:\s*([AaPp])\.?[Mm]\.?)?$/.exec(text.trim());
+  if (!match) return undefined;
+  let hour = Number(match[1]);
+  const minute = Number(match[2]);
+  const half = match[3]?.toLowerCase();
+  if (half !== undefined) {
+    if (hour < 1 || hour > 12) return undefined;
+    hour = (hour % 12) + (half === 'p' ? 12 : 0);
+  }
+  if (hour > 23 || minute > 59) return undefined;
+  const at = DateTime.fromObject(
+    { year: date.year, month: date.month, day: date.day, hour, minute },
+    { zone: date.zone },
+  );
+  return at.isValid && at.hour === hour && at.minute === minute ? at : undefined;
+}

@@ -8,7 +8,9 @@ import { AppError, ProviderError } from '../../errors.js';
 import { createHttp } from '../../http/client.js';
 import { convertFailure } from '../../http/failure.js';
 import type { ProviderImplementation } from '../lazy.js';
-import type { ConnectorContext } from '../provider.js';
+import type { BusyBlock, ConnectorContext } from '../provider.js';
+import { inTurns } from '../../in-turns.js';
+import { fromMeetingPage, fromSeries } from './busy.js';
 import { connectServerToServer, connectUser } from './connect.js';
 import { failure, reconnect, scopeRefusal, userFailure, type ScopeContext } from './failure.js';
 import { createRateRefusal, createTurn } from './limits.js';
@@ -82,6 +84,40 @@ export const implementation: ProviderImplementation = {
         }
       },
 
+      async availability(query, signal) {
+        const from = query.from.toMillis();
+        const to = query.to.toMillis();
+        try {
+          const busy: BusyBlock[] = [];
+          const recurring: string[] = [];
+          let nextPage: string | undefined;
+          for (let page = 0; page < maxBusyPages; page += 1) {
+            // Every upcoming meeting, not from/to: a series is listed once, at a start that may lie outside the range.
+            const searchParams = {
+              type: 'upcoming',
+              page_size: 300,
+              ...(nextPage ? { next_page_token: nextPage } : {}),
+            };
+            const listed = fromMeetingPage(
+              await http.get(`users/${encodeURIComponent(settings.userId)}/meetings`, { searchParams, signal }).json(),
+            );
+            busy.push(...listed.busy);
+            recurring.push(...listed.series);
+            nextPage = listed.nextPage;
+            if (!nextPage) break;
+          }
+          const occurrences = await inTurns(recurring, seriesAtOnce, async (id) =>
+            fromSeries(await http.get(`meetings/${encodeURIComponent(id)}`, { signal }).json()),
+          );
+          const blocks = [...busy, ...occurrences.flat()].filter((b) => b.start < to && from < b.end);
+          return { kind: 'busy', busy: blocks };
+        } catch (error) {
+          if (error instanceof AppError) throw error;
+          const { error: converted, body } = await convertFailure(error, context);
+          throw scopeRefusal(converted, body, scopes, "cannot read the host's scheduled Zoom meetings") ?? converted;
+        }
+      },
+
       async findExisting(meeting, signal) {
         try {
           // The meeting's UTC day, asked in UTC: `from` and `to` are dates in `timezone`, and filter only when both are set.
@@ -137,3 +173,7 @@ const withNote = (booked: BookedMeeting, note: string | undefined): BookedMeetin
 
 /** A user's meetings that day fit one page of 300; a few more pages cover an account that books all day. */
 const maxListPages = 5;
+/** An account's upcoming meetings fit a few pages of 300; past that, the rest would cost more rounds than it is worth. */
+const maxBusyPages = 5;
+/** Recurring series read at once (Get a meeting is a Light call: Zoom allows many more). */
+const seriesAtOnce = 8;

@@ -1,4 +1,5 @@
-// A fake Google that behaves like the documented APIs: the OAuth token endpoint (refresh grant), calendars.get, events.insert and events.get.
+// A fake Google that behaves like the documented APIs: the OAuth token endpoint (refresh grant), calendars.get,
+// events.insert, events.get and freebusy.query.
 // https://developers.google.com/identity/protocols/oauth2/native-app · https://developers.google.com/calendar/api/v3/reference
 import { createHash, randomBytes } from 'node:crypto';
 import { DateTime, IANAZone } from 'luxon';
@@ -40,6 +41,8 @@ const scopes = {
   calendar: 'https://www.googleapis.com/auth/calendar',
   readonly: 'https://www.googleapis.com/auth/calendar.readonly',
   events: 'https://www.googleapis.com/auth/calendar.events',
+  freebusy: 'https://www.googleapis.com/auth/calendar.freebusy',
+  eventsFreebusy: 'https://www.googleapis.com/auth/calendar.events.freebusy',
 };
 
 /** The Calendar API error shape (https://developers.google.com/calendar/api/guides/errors). */
@@ -128,7 +131,11 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
      */
     detectsDuplicates: true,
     /** Calls each Calendar route received (faults included), for assertions. */
-    calls: { getCalendar: 0, insertEvent: 0, getEvent: 0 },
+    calls: { getCalendar: 0, insertEvent: 0, getEvent: 0, freeBusy: 0 },
+    /** The host's other commitments (UTC ISO bounds), busy in free/busy like the events this fake made. */
+    busy: [] as Array<{ calendarId: string; start: string; end: string }>,
+    /** The free/busy request bodies as received, for assertions. */
+    freeBusyRequests: [] as Array<Record<string, unknown>>,
     events: [] as GoogleEventRecord[],
     faults: new Faults(),
   };
@@ -478,6 +485,80 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
       if (create?.status.statusCode === 'pending' && record.reads >= record.readyAtRead)
         completeMeet(record, create.requestId);
       return Response.json(record.event);
+    }),
+
+    // freebusy.query (https://developers.google.com/calendar/api/v3/reference/freebusy/query): busy blocks per calendar,
+    // merged and clipped to the range, in UTC; a calendar it cannot read gets `errors` inside the 200.
+    http.post(`${apiBase}/freeBusy`, async ({ request }) => {
+      state.calls.freeBusy += 1;
+      const fault = await state.faults.take('freeBusy');
+      if (fault) return fault;
+      const scope = granted(request);
+      if (!scope) return invalidCredentials();
+      if (![scopes.calendar, scopes.readonly, scopes.freebusy, scopes.eventsFreebusy].some((s) => scope.includes(s)))
+        return insufficientScopes();
+      let body: Record<string, unknown>;
+      try {
+        body = (await request.json()) as Record<string, unknown>;
+      } catch {
+        return googleApiError(400, 'Parse Error', 'parseError');
+      }
+      state.freeBusyRequests.push(body);
+      const bound = (name: 'timeMin' | 'timeMax'): DateTime | Response => {
+        const value = body[name];
+        if (value === undefined) return googleApiError(400, `Missing ${name}.`, 'required');
+        if (
+          typeof value !== 'string' ||
+          !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value)
+        )
+          return googleApiError(400, 'Bad Request', 'badRequest');
+        const at = DateTime.fromISO(value, { setZone: true });
+        return at.isValid ? at : googleApiError(400, 'Bad Request', 'badRequest');
+      };
+      const timeMin = bound('timeMin');
+      if (timeMin instanceof Response) return timeMin;
+      const timeMax = bound('timeMax');
+      if (timeMax instanceof Response) return timeMax;
+      if (timeMax <= timeMin)
+        return googleApiError(400, 'The specified time range is empty.', 'timeRangeEmpty', 'calendar');
+      if (timeMax.diff(timeMin, 'days').days > 90)
+        return googleApiError(400, 'The requested time range is too long.', 'timeRangeTooLong', 'calendar');
+      const items = Array.isArray(body.items) ? (body.items as Array<{ id?: unknown }>) : [];
+      const [from, to] = [timeMin.toMillis(), timeMax.toMillis()];
+      const calendars: Record<string, unknown> = {};
+      for (const item of items) {
+        const id = typeof item.id === 'string' ? item.id : '';
+        const calendar = findCalendar(encodeURIComponent(id));
+        if (!calendar) {
+          calendars[id] = { errors: [{ domain: 'global', reason: 'notFound' }], busy: [] };
+          continue;
+        }
+        const blocks = [
+          ...state.events
+            .filter((e) => e.calendarId === calendar.id && e.event.status !== 'cancelled')
+            .map((e) => ({ start: Date.parse(e.startUtc), end: Date.parse(e.endUtc) })),
+          ...state.busy
+            .filter((b) => b.calendarId === calendar.id)
+            .map((b) => ({ start: Date.parse(b.start), end: Date.parse(b.end) })),
+        ]
+          .map((b) => ({ start: Math.max(b.start, from), end: Math.min(b.end, to) }))
+          .filter((b) => b.end > b.start)
+          .sort((a, b) => a.start - b.start);
+        const merged: Array<{ start: number; end: number }> = [];
+        for (const b of blocks) {
+          const last = merged.at(-1);
+          if (last && b.start <= last.end) last.end = Math.max(last.end, b.end);
+          else merged.push({ ...b });
+        }
+        const utc = (ms: number) => DateTime.fromMillis(ms, { zone: 'utc' }).toISO({ suppressMilliseconds: true });
+        calendars[id] = { busy: merged.map((b) => ({ start: utc(b.start), end: utc(b.end) })) };
+      }
+      return Response.json({
+        kind: 'calendar#freeBusy',
+        timeMin: timeMin.toUTC().toISO({ suppressMilliseconds: true }),
+        timeMax: timeMax.toUTC().toISO({ suppressMilliseconds: true }),
+        calendars,
+      });
     }),
   ];
 

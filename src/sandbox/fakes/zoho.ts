@@ -3,6 +3,7 @@
 // Bookings fetch and Book Appointment endpoints, with failures inside HTTP 200s and HTML pages for refused tokens.
 // https://www.zoho.com/accounts/protocol/oauth/self-client/overview.html · https://www.zoho.com/bookings/help/api/v1/book-appointment.html
 import { createHash, randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { DateTime, IANAZone } from 'luxon';
 import { http, type FakeRoute } from '../fake-http.js';
 import { Faults } from './fault.js';
@@ -205,6 +206,15 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
     /** Whether appointment answers carry a `summary_url`. */
     summaryUrls: true,
     appointments: [] as ZohoAppointmentRecord[],
+    /**
+     * Each staff member's working hours, in `workspaceTimezone`, every day: availableslots offers starts every
+     * `stepMinutes` from `open` to `close` (hours) that the service fits in and no appointment of theirs overlaps.
+     */
+    hours: { open: 9, close: 17, stepMinutes: 30 },
+    /** availableslots requests under way now and at most at once; each waits `delayMs` before answering (0: none). */
+    slotRequests: { inFlight: 0, maxInFlight: 0, delayMs: 0 },
+    /** The account's time format (Settings > General > Time Format), which availableslots answers in. */
+    timeFormat: '24' as '24' | '12',
     apiCalls: [] as string[],
     faults: new Faults(),
   };
@@ -552,6 +562,51 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
     // Fetch Appointment (https://www.zoho.com/bookings/help/api/v1/fetch-appointment.html): form-data, the filters as JSON
     // in one field `data` (as every client we know sends them); customer filters match by "contains"; times are
     // `dd-MMM-yyyy HH:mm:ss` in the workspace's zone. Nothing found is the string "No Match Found".
+    // Fetch availability (https://www.zoho.com/bookings/help/api/v1/fetch-availability.html): service_id, one of
+    // staff_id/group_id/resource_id, selected_date (dd-MMM-yyyy). The sample answer spells its flag `reponse` and lists
+    // wall times without a zone (the workspace's here), in the account's time format.
+    http.get(`${apiBase}/bookings/v1/json/availableslots`, async ({ request }) => {
+      state.apiCalls.push(`GET availableslots${new URL(request.url).search}`);
+      const fault = await state.faults.take('availableSlots');
+      if (fault) return fault;
+      const denied = unauthorized(request);
+      if (denied) return denied;
+      const url = new URL(request.url);
+      const bad = undocumented(url, ['service_id', 'staff_id', 'group_id', 'resource_id', 'selected_date']);
+      if (bad) return bad;
+      const service = state.services.find((v) => v.id === url.searchParams.get('service_id'));
+      if (!service) return refused('Invalid service_id');
+      const staffId = url.searchParams.get('staff_id');
+      if (!staffId) return refused('staff_id is mandatory');
+      if (!service.staffIds.includes(staffId)) return refused('The staff is not assigned to this service');
+      const load = state.slotRequests;
+      load.inFlight += 1;
+      load.maxInFlight = Math.max(load.maxInFlight, load.inFlight);
+      try {
+        if (load.delayMs > 0) await delay(load.delayMs);
+      } finally {
+        load.inFlight -= 1;
+      }
+      const day = readFromTime(`${url.searchParams.get('selected_date') ?? ''} 00:00:00`, state.workspaceTimezone);
+      if (!day) return refused('Invalid selected_date: use the format dd-MMM-yyyy');
+      const now = DateTime.now();
+      const data: string[] = [];
+      for (
+        let at = day.set({ hour: state.hours.open });
+        at.plus({ minutes: service.minutes }) <= day.set({ hour: state.hours.close });
+        at = at.plus({ minutes: state.hours.stepMinutes })
+      ) {
+        const end = at.plus({ minutes: service.minutes });
+        const taken = state.appointments.some(
+          (a) =>
+            a.staffId === staffId && Date.parse(a.startUtc) < end.toMillis() && at.toMillis() < Date.parse(a.endUtc),
+        );
+        if (at > now && !taken) data.push(at.toFormat(state.timeFormat === '24' ? 'HH:mm' : 'hh:mm a'));
+      }
+      if (data.length === 0) return ok({ reponse: false, msg: 'Slots Not Available' });
+      return ok({ reponse: true, data });
+    }),
+
     http.post(`${apiBase}/bookings/v1/json/fetchappointment`, async ({ request }) => {
       state.apiCalls.push('POST fetchappointment');
       const fault = await state.faults.take('fetchappointment');

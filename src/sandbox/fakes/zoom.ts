@@ -20,6 +20,11 @@ export interface ZoomMeetingRecord {
   /** The host's user id (the path may have said `me`). */
   hostId: string;
   createdAt: string;
+  /**
+   * A recurring meeting with fixed times (type 8): each occurrence's UTC start. List meetings shows the series once, at
+   * its next occurrence; Get a meeting lists them all. Absent: a scheduled meeting (type 2).
+   */
+  occurrences?: string[];
 }
 
 export interface ZoomFakeOptions {
@@ -61,6 +66,13 @@ const holds = (scope: string, names: readonly string[]) => scope.split(' ').some
 
 const validationFailed = (field: string, message: string) =>
   Response.json({ code: 300, message: 'Validation Failed.', errors: [{ field, message }] }, { status: 400 });
+
+/** A series' next occurrence that has not ended (or its last), else the meeting's start. */
+function nextStart(m: ZoomMeetingRecord, now: number): string {
+  if (!m.occurrences) return m.startUtc;
+  const minutes = Number(m.body.duration ?? 0) * 60_000;
+  return m.occurrences.find((o) => Date.parse(o) + minutes >= now) ?? m.occurrences.at(-1) ?? m.startUtc;
+}
 
 export function createZoomFake(options: ZoomFakeOptions = {}) {
   const apiBase = options.apiBase ?? 'https://api.zoom.test/v2';
@@ -276,10 +288,8 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
       const listed = state.meetings.filter((m) => {
         if (m.hostId !== user.id) return false;
         const start = Date.parse(m.startUtc);
-        if (
-          (type === 'upcoming' || type === 'upcoming_meetings') &&
-          start + Number(m.body.duration ?? 0) * 60_000 < now
-        )
+        const last = m.occurrences ? Math.max(...m.occurrences.map((o) => Date.parse(o))) : start;
+        if ((type === 'upcoming' || type === 'upcoming_meetings') && last + Number(m.body.duration ?? 0) * 60_000 < now)
           return false;
         if (type === 'previous_meetings' && start >= now) return false;
         if (from && to) {
@@ -299,8 +309,8 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
           id: m.id,
           host_id: m.hostId,
           topic: m.body.topic ?? 'Zoom Meeting',
-          type: 2,
-          start_time: m.startUtc,
+          type: m.occurrences ? 8 : 2,
+          start_time: nextStart(m, now),
           duration: m.body.duration,
           timezone: m.body.timezone ?? state.accountTimezone,
           ...(typeof m.body.agenda === 'string' && m.body.agenda !== '' ? { agenda: m.body.agenda } : {}),
@@ -329,12 +339,22 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
         id: m.id,
         host_id: m.hostId,
         topic: m.body.topic ?? 'Zoom Meeting',
-        type: 2,
+        type: m.occurrences ? 8 : 2,
         status: 'waiting',
-        start_time: m.startUtc,
+        start_time: nextStart(m, Date.now()),
         duration: m.body.duration,
         timezone: m.body.timezone ?? state.accountTimezone,
         agenda: m.body.agenda ?? '',
+        ...(m.occurrences
+          ? {
+              occurrences: m.occurrences.map((o) => ({
+                occurrence_id: String(Date.parse(o)),
+                start_time: o,
+                duration: m.body.duration,
+                status: 'available',
+              })),
+            }
+          : {}),
         created_at: m.createdAt,
         join_url: m.joinUrl,
         ...(m.password ? { password: m.password } : {}),
@@ -448,8 +468,31 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
     }),
   ];
 
+  /**
+   * A meeting the host has that this server did not make (busy time for a search): scheduled, or recurring at each of
+   * `occurrences` (UTC ISO starts). Returns its id.
+   */
+  const addMeeting = (meeting: { start: string; minutes: number; topic?: string; occurrences?: string[] }): number => {
+    const id = randomInt(10_000_000_000, 99_999_999_999);
+    const startUtc = DateTime.fromISO(meeting.occurrences?.[0] ?? meeting.start, { zone: 'utc' }).toFormat(
+      "yyyy-MM-dd'T'HH:mm:ss'Z'",
+    );
+    state.meetings.push({
+      id,
+      userId: 'me',
+      body: { topic: meeting.topic ?? 'Weekly sync', duration: meeting.minutes, type: meeting.occurrences ? 8 : 2 },
+      startUtc,
+      password: '',
+      joinUrl: `https://us02web.zoom.us/j/${id}`,
+      hostId: state.owner.id,
+      createdAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      ...(meeting.occurrences ? { occurrences: meeting.occurrences } : {}),
+    });
+    return id;
+  };
+
   const env = { ALSATALK_ZOOM_API_URL: apiBase, ALSATALK_ZOOM_OAUTH_URL: oauthBase };
-  return { state, routes, apiBase, oauthBase, env, revoke, createLimits };
+  return { state, routes, apiBase, oauthBase, env, revoke, createLimits, addMeeting };
 }
 
 export type ZoomFake = ReturnType<typeof createZoomFake>;
