@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'outcome_unknown'
   /** A repeated call found another process still making the same booking. */
   | 'in_progress'
+  /** The host is busy at the requested time in a connected calendar: nothing was created. */
+  | 'conflict'
   | 'internal_error';
 
 export interface AppErrorOptions {

@@ -108,12 +108,13 @@ export function openRuntime(ctx: AppContext, options: RuntimeOptions = {}): Runt
     timeoutMs: ctx.config.providerTimeoutMs,
     log: ctx.log,
   });
+  const availability = new AvailabilityService({ ...ctx, providers }, attempts);
   // Sends what waits in the outbox, this server's and what an earlier one left; ctx.close() stops it.
   ctx.outbox.start();
   return {
     ctx,
-    booking: new BookingService({ ...ctx, providers }, attempts),
-    availability: new AvailabilityService({ ...ctx, providers }, attempts),
+    booking: new BookingService({ ...ctx, providers }, attempts, availability),
+    availability,
     signIns,
     status: () => collectStatus(ctx, registry),
     async close() {

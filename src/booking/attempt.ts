@@ -7,7 +7,7 @@ import { retriedByHttp } from '../http/client.js';
 import { backoffMs, withRetries } from '../http/retry.js';
 import type { Logger } from '../log.js';
 import type { BookedMeeting, Meeting, ProviderOutcome } from '../meeting.js';
-import { connectCommand, type MeetingProvider, type ProviderSession } from '../providers/provider.js';
+import { connectCommand, type CreateGate, type MeetingProvider, type ProviderSession } from '../providers/provider.js';
 import type { Connection } from '../storage/connections.js';
 import { asFailure, uncertainCodes } from './outcomes.js';
 import { timeLimit } from '../time-limit.js';
@@ -23,6 +23,8 @@ export interface Attempt {
   connection: Connection;
   /** The earlier call's request may have made the meeting: look for it first. */
   lookFirst: boolean;
+  /** Awaited before anything is created (the conflict check); absent: create at once. */
+  gate?: CreateGate;
 }
 
 export interface AttemptsDeps {
@@ -37,7 +39,7 @@ export class ProviderAttempts {
 
   constructor(private readonly deps: AttemptsDeps) {}
 
-  async book({ provider, connection, lookFirst }: Attempt, meeting: Meeting): Promise<ProviderOutcome> {
+  async book({ provider, connection, lookFirst, gate }: Attempt, meeting: Meeting): Promise<ProviderOutcome> {
     const remedy = `retry, or reconnect ${provider.displayName}: ${connectCommand(provider.id)}`;
     const { timeoutMs } = this.deps;
     const limit = timeLimit(timeoutMs);
@@ -51,8 +53,8 @@ export class ProviderAttempts {
       // searched, the first failure stands (a repeated call then asks the user to look).
       const tryOnce = (attempt: number): Promise<BookedMeeting> =>
         attempt === 0 && !lookFirst
-          ? session.book(meeting, signal)
-          : this.#findOrBook(provider, session, meeting, signal, attempt > 0 ? () => failed : undefined);
+          ? session.book(meeting, signal, gate)
+          : this.#findOrBook(provider, session, meeting, signal, gate, attempt > 0 ? () => failed : undefined);
       // The timeout bounds the whole chain (token, look-up, create, retries), not only one request.
       const bookedMeeting = await Promise.race([
         withRetries({
@@ -101,6 +103,7 @@ export class ProviderAttempts {
     session: ProviderSession,
     meeting: Meeting,
     signal: AbortSignal,
+    gate: CreateGate | undefined,
     unsearchable?: () => unknown,
   ): Promise<BookedMeeting> {
     let found: Awaited<ReturnType<ProviderSession['findExisting']>>;
@@ -140,7 +143,7 @@ export class ProviderAttempts {
         },
       );
     }
-    if (!found) return session.book(meeting, signal);
+    if (!found) return session.book(meeting, signal, gate);
     const note = `An earlier try had made this meeting before its answer was lost; it was found in ${provider.displayName}, and nothing new was created.`;
     return { ...found, note: found.note ? `${found.note} ${note}` : note };
   }

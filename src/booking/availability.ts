@@ -111,9 +111,11 @@ export class AvailabilityService {
   }
 
   /** Asks each provider at once; each entry says what it answered, or why it could not. */
+  /** @param timeoutMs each provider's time limit (default: the provider time limit) */
   async check(
     wanted: readonly MeetingProvider[],
     query: AvailabilityQuery,
+    timeoutMs = this.deps.config.providerTimeoutMs,
   ): Promise<Array<{ check: ProviderCheck; answer?: ProviderAnswer }>> {
     return Promise.all(
       wanted.map(async (provider) => {
@@ -130,7 +132,7 @@ export class AvailabilityService {
                   : `connect ${provider.displayName}: ${connectCommand(provider.id)}`,
             },
           };
-        const limit = timeLimit(this.deps.config.providerTimeoutMs);
+        const limit = timeLimit(timeoutMs);
         try {
           const session = this.attempts.session(provider, connection);
           const answer = await withTimeout(session.availability?.(query, limit.signal), limit.signal, provider);

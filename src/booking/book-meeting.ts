@@ -10,7 +10,10 @@ import { ProviderAttempts, type Attempt } from './attempt.js';
 import { Flow, type BookingDeps, type BookingResult, type Call, type OnEmailQueued, type OnProgress } from './flow.js';
 import { bookingKey, keyLifetimeMs, requestHash, type CallIdentity } from './idempotency.js';
 import { bookedEntries, ordered, statusOf, unusable } from './outcomes.js';
-import { thisProcess } from './owner.js';
+import { isAlive, thisProcess } from './owner.js';
+import { AvailabilityService } from './availability.js';
+import { checkHost, checkShare, hostBusy, nearestSlots, type HostCheck } from './conflict.js';
+import type { MeetingProvider } from '../providers/provider.js';
 import { repeatBooking } from './repeat.js';
 import { resolveSlot } from './slot.js';
 
@@ -29,6 +32,8 @@ export interface BookRequest {
   providers?: readonly string[] | undefined;
   /** The agent's key for this booking; without one, a key is derived from the call (see idempotency.ts). */
   idempotencyKey?: string | undefined;
+  /** Book even when the host is busy then in a connected calendar (the result says so). */
+  allowConflict?: boolean | undefined;
 }
 
 /** Books one meeting in every chosen provider concurrently; one provider's failure never hides the others. */
@@ -37,14 +42,21 @@ export class BookingService {
   readonly #turns = new Map<string, Promise<unknown>>();
   readonly #attempts: ProviderAttempts;
 
-  /** @param attempts shared with the availability search, so that both use one session (and token) per connection */
+  readonly #availability: AvailabilityService;
+
+  /**
+   * @param attempts shared with the availability search, so that both use one session (and token) per connection
+   * @param availability the search the conflict check and its alternatives use
+   */
   constructor(
     private readonly deps: BookingDeps,
     attempts?: ProviderAttempts,
+    availability?: AvailabilityService,
   ) {
     this.#attempts =
       attempts ??
       new ProviderAttempts({ connections: deps.connections, timeoutMs: deps.config.providerTimeoutMs, log: deps.log });
+    this.#availability = availability ?? new AvailabilityService(deps, this.#attempts);
   }
 
   /**
@@ -83,6 +95,7 @@ export class BookingService {
       wanted,
       notes: slot.note ? [slot.note] : [],
       now,
+      allowConflict: request.allowConflict === true,
     };
     return this.#inTurn(call.key, () => this.#bookOnce(call, slot.end, onProgress, onEmailQueued));
   }
@@ -107,7 +120,12 @@ export class BookingService {
     const { connections, bookings, mailer, log } = this.deps;
     const flow = new Flow(this.deps, this.#attempts);
     const lapsedBefore = call.now.minus({ milliseconds: keyLifetimeMs }).toUTC().toISO() ?? '';
-    const existing = bookings.findByKey(call.key, lapsedBefore);
+    let existing = bookings.findByKey(call.key, lapsedBefore);
+    // Cut short while checking the host's calendars (a crash): nothing was created, so it starts over, check and all.
+    if (existing?.conflictCheck === 'checking' && !ownedElsewhere(existing.owner)) {
+      bookings.discard(existing.id);
+      existing = bookings.findByKey(call.key, lapsedBefore);
+    }
     if (existing) return repeatBooking(flow, existing, call, onProgress, onEmailQueued);
 
     const { identity } = call;
@@ -144,8 +162,14 @@ export class BookingService {
     const createdAt = call.now.toUTC().toISO() ?? '';
     const identityRow = { key: call.key, requestHash: call.requestHash, owner: thisProcess };
     const providerIds = attempted.map((a) => a.provider.id);
+    const calendars = attempted.map((a) => a.provider).filter((p) => p.availabilityRole === 'calendar');
+    const checking = calendars.length > 0;
     if (
-      !bookings.createPending(meeting, providerIds, [...outcomes.values()], identityRow, { createdAt, lapsedBefore })
+      !bookings.createPending(meeting, providerIds, [...outcomes.values()], identityRow, {
+        createdAt,
+        lapsedBefore,
+        checking,
+      })
     ) {
       // Another process recorded the same call a moment ago: this one repeats it.
       const holder = bookings.findByKey(call.key, lapsedBefore);
@@ -158,11 +182,50 @@ export class BookingService {
     }
     log.info('booking started', { booking: meeting.bookingId, providers: providerIds });
 
+    // The host's calendars are asked while every provider prepares; each waits at the gate before creating anything.
+    const hostCheck = checking
+      ? checkHost(
+          this.#availability,
+          calendars,
+          meeting,
+          this.deps.config.defaultTimezone,
+          Math.round(this.deps.config.providerTimeoutMs * checkShare),
+        )
+      : undefined;
+    if (hostCheck) {
+      const opened = hostCheck.then((found) => {
+        if (found.busy.length > 0 && !call.allowConflict) throw hostBusy();
+        // Recorded before anything is created: from here on a crash must never make this booking start over.
+        bookings.passCheck(meeting.bookingId);
+      });
+      opened.catch(() => undefined);
+      for (const attempt of attempted) attempt.gate = () => opened;
+    }
     const finished = flow.run(meeting, attempted, outcomes, onProgress);
     // The e-mail's and the answer's times depend on the meeting alone: format them while the providers are answering
     // (once every request is on its way), not on the critical path after the last one.
     setImmediate(() => longTime(meeting) && subjectTime(meeting));
     await finished;
+    const found = await hostCheck;
+    if (found && found.busy.length > 0 && !call.allowConflict) {
+      // Every provider stopped at the gate: nothing exists anywhere, so the booking is forgotten, and a repeat checks again.
+      flow.keep(() => bookings.discard(meeting.bookingId));
+      const alternatives = await nearestSlots(
+        this.#availability,
+        meeting,
+        call.wanted.map((p) => p.id),
+      );
+      return {
+        bookingId: undefined,
+        status: 'conflict',
+        meeting,
+        providers: ordered(call.wanted, outcomes),
+        email: { status: 'skipped', reason: 'nothing was booked, so no e-mail was sent' },
+        notes: [...call.notes, ...flow.trouble],
+        conflict: { busy: found.busy, alternatives, allowed: false },
+      };
+    }
+    if (found) call.notes.push(...checkNotes(found, call.wanted));
 
     const results = ordered(call.wanted, outcomes);
     const booked = bookedEntries(call.wanted, results);
@@ -180,6 +243,24 @@ export class BookingService {
       providers: results,
       email,
       notes: [...call.notes, ...flow.trouble],
+      ...(found && found.busy.length > 0 ? { conflict: { busy: found.busy, alternatives: [], allowed: true } } : {}),
     };
   }
+}
+
+/** Whether a live process other than this one holds the booking (it may be checking or booking right now). */
+const ownedElsewhere = (owner: string | null): boolean => owner !== null && owner !== thisProcess && isAlive(owner);
+
+/** What the user should know about the check: a calendar that could not be read, a conflict booked on purpose. */
+function checkNotes(found: HostCheck, providers: readonly MeetingProvider[]): string[] {
+  const named = (id: string) => providers.find((p) => p.id === id)?.displayName ?? id;
+  const notes = found.unread.map(
+    (u) =>
+      `The host's ${named(u.provider)} could not be checked for a conflict (${u.message}); the booking went ahead without it.`,
+  );
+  if (found.busy.length > 0)
+    notes.push(
+      `Booked although the host is busy then (${found.busy.map((b) => `${named(b.provider)} ${b.start.toFormat('HH:mm')}–${b.end.toFormat('HH:mm')}`).join(', ')}), as allow_conflict asked.`,
+    );
+  return notes;
 }

@@ -10,6 +10,7 @@ import type { BookingStatus, EmailOutcome, Meeting, ProviderOutcome } from '../m
 import type { MeetingProvider } from '../providers/provider.js';
 import type { BookingRepository } from '../storage/bookings.js';
 import type { Attempt, ProviderAttempts } from './attempt.js';
+import type { ConflictReport } from './conflict.js';
 import type { CallIdentity } from './idempotency.js';
 
 export interface BookingDeps {
@@ -32,15 +33,18 @@ export interface Repeat {
 }
 
 export interface BookingResult {
-  /** Absent when nothing was attempted (no provider connected), so nothing was recorded. */
+  /** Absent when nothing was attempted (no provider connected) or the host was busy, so nothing was recorded. */
   bookingId: string | undefined;
-  status: BookingStatus;
+  /** `conflict`: the host is busy then in a connected calendar, and nothing was created (see `conflict`). */
+  status: BookingStatus | 'conflict';
   meeting: Meeting;
   providers: ProviderOutcome[];
   email: EmailOutcome;
   /** Things the agent should tell the user (an ambiguous time that was resolved, ...). */
   notes: string[];
   repeat?: Repeat;
+  /** Where the host is busy at that time, with the nearest free slots (a conflict), or booked anyway (allow_conflict). */
+  conflict?: ConflictReport;
 }
 
 export type OnProgress = (outcome: ProviderOutcome, total: number) => void;
@@ -57,6 +61,8 @@ export interface Call {
   wanted: readonly MeetingProvider[];
   notes: string[];
   now: DateTime;
+  /** Book even when the host is busy then. */
+  allowConflict: boolean;
 }
 
 /** A call's running state: the service's parts, and the notes of writes that failed after a provider acted. */

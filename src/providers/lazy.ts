@@ -33,7 +33,7 @@ export function lazyProvider<M extends ProviderManifest>(
       // A bad stored setting rejects here; the booking that awaits it reports it, and nothing else should.
       session.catch(() => undefined);
       return {
-        book: async (meeting, signal) => (await session).book(meeting, signal),
+        book: async (meeting, signal, gate) => (await session).book(meeting, signal, gate),
         findExisting: async (meeting, signal) => (await session).findExisting(meeting, signal),
         availability: async (query, signal) => {
           const opened = await session;

@@ -144,10 +144,19 @@ export interface SessionContext extends ConnectorContext, TokenStore {
   settings: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * Awaited by `book` right before its first request that creates anything (reads may go first): it resolves once the
+ * host's calendars were checked for a conflict, and rejects (with an AppError `conflict`) when nothing may be created.
+ */
+export type CreateGate = () => Promise<void>;
+
 /** A booking provider session, opened once per connection so that its token cache is shared. */
 export interface ProviderSession {
-  /** Creates the meeting, or throws a ProviderError whose hint says what to do. */
-  book(meeting: Meeting, signal: AbortSignal): Promise<BookedMeeting>;
+  /**
+   * Creates the meeting, or throws a ProviderError whose hint says what to do. Every request that creates something
+   * (a meeting, an event, a link, an appointment) waits for `gate` first.
+   */
+  book(meeting: Meeting, signal: AbortSignal, gate?: CreateGate): Promise<BookedMeeting>;
   /**
    * The meeting `book` made for this booking (same bookingId, same start) in an earlier call whose answer was never
    * recorded (a crash, a timeout, a lost answer), or undefined when there is none. A repeated call asks this before
@@ -189,6 +198,11 @@ export type Availability =
 
 export interface MeetingProvider extends Connector {
   readonly kind: 'meeting';
+  /**
+   * What its availability is: `calendar`, the host's busy time (checked before a booking, so that the host is never
+   * booked into a conflict); `booking_page`, the times it offers (it keeps its own rules when booking).
+   */
+  readonly availabilityRole?: 'calendar' | 'booking_page';
   openSession(ctx: SessionContext): ProviderSession;
 }
 

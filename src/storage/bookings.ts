@@ -31,6 +31,8 @@ export interface BookingRecord {
   emailError: string | null;
   /** The providers the last e-mail sent listed. */
   emailCovers: string[];
+  /** `checking`: the host's calendars were being checked and nothing was created yet; else null or `passed`. */
+  conflictCheck: string | null;
   results: Array<{
     provider: string;
     status: string;
@@ -58,7 +60,7 @@ export class BookingRepository {
     attempted: readonly string[],
     skipped: readonly ProviderOutcome[],
     identity: BookingIdentity,
-    { createdAt, lapsedBefore }: { createdAt: string; lapsedBefore: string },
+    { createdAt, lapsedBefore, checking = false }: { createdAt: string; lapsedBefore: string; checking?: boolean },
   ): boolean {
     const now = createdAt;
     const insertResult = statement(
@@ -73,8 +75,8 @@ export class BookingRepository {
       const inserted = statement(
         this.db,
         `INSERT INTO bookings (id, created_at, updated_at, customer_name, customer_email, customer_phone, topic, timezone,
-             start_at, end_at, duration_minutes, status, idempotency_key, request_hash, owner)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING`,
+             start_at, end_at, duration_minutes, status, idempotency_key, request_hash, owner, conflict_check)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING`,
       ).run(
         meeting.bookingId,
         now,
@@ -90,6 +92,7 @@ export class BookingRepository {
         identity.key,
         identity.requestHash,
         identity.owner,
+        checking ? 'checking' : null,
       );
       if (inserted.changes === 0) return false;
       for (const provider of attempted) insertResult.run(meeting.bookingId, provider, 'pending', null, now);
@@ -97,6 +100,22 @@ export class BookingRepository {
         insertResult.run(meeting.bookingId, s.provider, s.status, 'remedy' in s ? s.remedy : null, now);
       return true;
     })();
+  }
+
+  /** The check found the host free (or was told to book anyway): creating may begin, so the booking is never started over. */
+  passCheck(bookingId: string): void {
+    statement(this.db, "UPDATE bookings SET conflict_check = 'passed', updated_at = ? WHERE id = ?").run(
+      new Date().toISOString(),
+      bookingId,
+    );
+  }
+
+  /**
+   * Forgets a booking nothing was created for (the host was busy, or a crash cut its check short), with its provider
+   * rows: only while its check has not passed, so a booking some provider may have acted on is never lost.
+   */
+  discard(bookingId: string): void {
+    statement(this.db, "DELETE FROM bookings WHERE id = ? AND conflict_check = 'checking'").run(bookingId);
   }
 
   /** The live booking that holds `key`: made at or after `notBefore` (older ones have lapsed). */
@@ -210,6 +229,7 @@ export class BookingRepository {
       emailId: (b.email_id as string | null) ?? null,
       emailError: (b.email_error as string | null) ?? null,
       emailCovers: b.email_covers ? (JSON.parse(String(b.email_covers)) as string[]) : [],
+      conflictCheck: text(b.conflict_check),
       results: results.map((r) => ({
         provider: String(r.provider),
         status: String(r.status),

@@ -137,6 +137,13 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
       CREATE INDEX email_outbox_booking ON email_outbox(booking_id);
     `,
   },
+  {
+    version: 6,
+    name: 'conflict check',
+    // 'checking' while book_meeting checks the host's calendars: no provider has created anything yet (each waits for
+    // the check), so a booking left so by a crash is started over. 'passed' once creating may begin; NULL before this.
+    sql: `ALTER TABLE bookings ADD COLUMN conflict_check TEXT;`,
+  },
 ];
 
 const ownFolderHint = 'or point ALSATALK_HOME at a folder you own';

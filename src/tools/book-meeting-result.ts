@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { BookingResult } from '../booking/book-meeting.js';
 import { subjectTime } from '../email/when.js';
+import type { DateTime } from 'luxon';
 import type { ProviderOutcome } from '../meeting.js';
 
 const link = z.object({ label: z.string(), url: z.string() });
@@ -10,8 +11,10 @@ const link = z.object({ label: z.string(), url: z.string() });
 export const outputShape = {
   booking_id: z.string().nullable().describe('Id of the recorded booking; null when nothing was attempted.'),
   status: z
-    .enum(['booked', 'partial', 'failed'])
-    .describe('booked: every attempted provider booked; partial: some failed; failed: none booked.'),
+    .enum(['booked', 'partial', 'failed', 'conflict'])
+    .describe(
+      'booked: every attempted provider booked; partial: some failed; failed: none booked; conflict: the host is busy then, nothing was created (see conflict).',
+    ),
   meeting: z.object({
     start: z.string().describe('ISO 8601 with offset'),
     end: z.string().describe('ISO 8601 with offset'),
@@ -64,6 +67,20 @@ export const outputShape = {
     .array(z.string())
     .optional()
     .describe('Things to tell the user, such as which of two identical wall times (DST change) was booked.'),
+  conflict: z
+    .object({
+      busy: z
+        .array(z.object({ provider: z.string(), start: z.string(), end: z.string() }))
+        .describe(
+          "Where the host is busy at that time (the calendar and the interval; never the other event's details).",
+        ),
+      alternatives: z
+        .array(z.object({ booking_date: z.string(), booking_time: z.string(), start: z.string(), end: z.string() }))
+        .describe('The nearest free slots that day and the next, as find_available_slots offers them.'),
+      allowed: z.boolean().describe('true: booked all the same, as allow_conflict asked.'),
+    })
+    .optional()
+    .describe('With status conflict: why nothing was booked, and free times to offer the user instead.'),
   replay: z
     .boolean()
     .describe(
@@ -82,6 +99,8 @@ export const outputShape = {
 };
 
 export type Output = z.infer<z.ZodObject<typeof outputShape>>;
+
+const rfc3339 = (at: DateTime): string => at.toISO({ suppressMilliseconds: true }) ?? '';
 
 export function toOutput(result: BookingResult): Output {
   const { meeting } = result;
@@ -142,6 +161,24 @@ export function toOutput(result: BookingResult): Output {
               ? { status: 'not_connected', remedy: result.email.remedy }
               : { status: 'skipped', reason: result.email.reason },
     ...(result.notes.length > 0 ? { notes: result.notes } : {}),
+    ...(result.conflict
+      ? {
+          conflict: {
+            busy: result.conflict.busy.map((b) => ({
+              provider: b.provider,
+              start: rfc3339(b.start),
+              end: rfc3339(b.end),
+            })),
+            alternatives: result.conflict.alternatives.map((slot) => ({
+              booking_date: slot.start.toISODate() ?? '',
+              booking_time: slot.start.toFormat('HH:mm'),
+              start: rfc3339(slot.start),
+              end: rfc3339(slot.end),
+            })),
+            allowed: result.conflict.allowed,
+          },
+        }
+      : {}),
     replay: result.repeat !== undefined && result.repeat.retried.length === 0 && !result.repeat.emailed,
     ...(result.repeat
       ? {
@@ -158,6 +195,7 @@ export function toOutput(result: BookingResult): Output {
 /** A few lines a human (or a model skimming) can read without parsing the structured result. */
 export function toText(result: BookingResult, output: Output): string {
   const when = `${subjectTime(result.meeting)} (${output.meeting.start}, ${output.meeting.duration_minutes} min)`;
+  if (output.status === 'conflict' && output.conflict) return conflictText(output.conflict, when, output.notes ?? []);
   const status =
     output.status === 'failed'
       ? `Nothing was booked for ${output.meeting.invitee.name} on ${when}.`
@@ -197,4 +235,20 @@ export function toText(result: BookingResult, output: Output): string {
             ? `E-mail: FAILED: ${e.error?.message} → ${e.remedy}`
             : `E-mail: not sent → ${e.remedy}`;
   return [head, ...lines, email, ...(output.notes ?? []).map((n) => `Note: ${n}`)].join('\n');
+}
+
+/** A conflict in a few lines: where the host is busy, that nothing was made, and what to offer instead. */
+function conflictText(conflict: NonNullable<Output['conflict']>, when: string, notes: readonly string[]): string {
+  const clock = (iso: string) => iso.slice(11, 16);
+  const busy = conflict.busy.map((b) => `${b.provider} ${clock(b.start)}–${clock(b.end)}`).join(', ');
+  const instead =
+    conflict.alternatives.length > 0
+      ? `Free instead: ${conflict.alternatives.map((a) => `${a.booking_date} ${a.booking_time}`).join(', ')}. Offer the user one of these, then book it.`
+      : 'No free slot was found that day or the next: ask the user for another day (find_available_slots searches up to 14 days).';
+  return [
+    `Not booked: the host is busy on ${when} (${busy}). Nothing was created in any provider and no e-mail was sent.`,
+    instead,
+    'To book this time anyway, call again with allow_conflict: true.',
+    ...notes.map((n) => `Note: ${n}`),
+  ].join('\n');
 }

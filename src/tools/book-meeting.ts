@@ -90,6 +90,12 @@ const inputShape = (providerIds: [string, ...string[]], defaultTimezone: string)
     .min(1, 'must name at least one provider, or be left out to book in every connected one')
     .optional()
     .describe(`Book only in these providers (${providerIds.join(', ')}); default: every connected one.`),
+  allow_conflict: z
+    .boolean('must be true or false')
+    .optional()
+    .describe(
+      'Book even when the host is busy at that time in a connected calendar (Google Calendar, Zoom). Default false: a busy host gets status conflict with free times instead, and nothing is created. Set it only when the user says to double-book.',
+    ),
   idempotency_key: z
     .string({ error: needs('text', 'give a UUID, or leave it out') })
     .regex(/^[\x21-\x7e]{1,200}$/, 'must be 1 to 200 printable ASCII characters without spaces, e.g. a UUID')
@@ -105,6 +111,7 @@ const description = (providers: readonly MeetingProvider[], defaultTimezone: str
     'Use it when the user asks to schedule, book or set up a call or meeting with someone.',
     "Needed: the customer's name and e-mail, the date (YYYY-MM-DD) and start time (HH:mm, 24 h). If the user did not give them, ask; do not invent an e-mail address.",
     `The time is read in \`timezone\` (an IANA name); if the user did not say which zone they mean, ask, or the server default ${defaultTimezone} is used.`,
+    "Before anything is created, the host's calendars are checked: when the host is busy then, the status is conflict, nothing is created, and the result offers the nearest free times (find_available_slots finds more).",
     'The result lists each provider as booked (with links), failed (with a remedy), not_connected or needs_reauth (with the command the user runs to connect it).',
     'The e-mail is sent, or queued: recorded and sent by the server in the background (retry_at says when it is tried next); tell the user it will follow, and do not book again for it.',
     'A partial result is a success: tell the user what failed and the remedy. Calling again with the same details (or the same idempotency_key) within 24 hours never books twice: it returns the recorded booking and retries only the providers that had failed, so call again once the user has applied a remedy.',
@@ -147,6 +154,7 @@ export function registerBookMeetingTool(server: McpServer, deps: BookMeetingTool
           topic: args.topic,
           providers: args.providers,
           idempotencyKey: args.idempotency_key,
+          allowConflict: args.allow_conflict,
         };
         // Progress as each provider finishes, when the host asked for it with a progress token.
         const progressToken = extra._meta?.progressToken;

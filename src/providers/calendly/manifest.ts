@@ -25,6 +25,7 @@ export const calendly = lazyProvider(
     id,
     displayName,
     kind: 'meeting',
+    availabilityRole: 'booking_page',
     summary:
       `a Personal Access Token from ${tokenHelp} (scopes: ${scopeList}), ` +
       'or sign in with the browser through your own OAuth app (a Sandbox app at developer.calendly.com with the redirect URI http://localhost:<port>/callback, with --port <port>)',

@@ -7,7 +7,7 @@ import { ProviderError } from '../../errors.js';
 import { waitFor } from '../../http/failure.js';
 import type { Http } from '../../http/client.js';
 import type { BookedMeeting, Meeting } from '../../meeting.js';
-import type { Availability, AvailabilityQuery, ConnectorContext, ProviderSession } from '../provider.js';
+import type { Availability, AvailabilityQuery, ConnectorContext, CreateGate, ProviderSession } from '../provider.js';
 import { offeredStarts } from './available-starts.js';
 import { convert, parse, reconnect, scopeFor, type Credential } from './calls.js';
 import { describeEventType, directBlocker, locationFor } from './event-types.js';
@@ -46,7 +46,7 @@ export class CalendlySession implements ProviderSession {
     private readonly ctx: ConnectorContext,
   ) {}
 
-  async book(meeting: Meeting, signal: AbortSignal): Promise<BookedMeeting> {
+  async book(meeting: Meeting, signal: AbortSignal, gate?: CreateGate): Promise<BookedMeeting> {
     const { eventType, choice } = await pickEventType(
       this.api,
       this.settings,
@@ -61,6 +61,7 @@ export class CalendlySession implements ProviderSession {
         eventType,
         meeting,
         signal,
+        gate,
         'This connection books by link (--mode link), so a single-use Calendly link was sent.',
         undefined,
         blocker?.ask,
@@ -75,6 +76,7 @@ export class CalendlySession implements ProviderSession {
         eventType,
         meeting,
         signal,
+        gate,
         `${capitalize(blocker.reason)}, so a single-use link was sent instead of a direct booking.`,
         undefined,
         blocker.ask,
@@ -91,6 +93,7 @@ export class CalendlySession implements ProviderSession {
           eventType,
           meeting,
           signal,
+          gate,
           `Calendly refused to show availability (${converted.message}): the plan or the token's scopes (${scopeFor.availability.join(' and ')}) do not allow it, so a single-use link was sent instead.`,
           { offered: 'unknown' },
         );
@@ -118,14 +121,16 @@ export class CalendlySession implements ProviderSession {
         eventType,
         meeting,
         signal,
+        gate,
         `Calendly does not offer ${when} (${openText}), so a single-use link was sent instead of a direct booking.`,
         { offered: false, open },
       );
     }
 
     const held = inviteeHold(this.ctx);
-    if (held) return this.#rateLimited(eventType, meeting, signal, held, 'a direct booking moments ago');
+    if (held) return this.#rateLimited(eventType, meeting, signal, gate, held, 'a direct booking moments ago');
     let raw: unknown;
+    await gate?.();
     try {
       const { location } = locationFor(eventType, meeting);
       raw = await this.api
@@ -139,6 +144,7 @@ export class CalendlySession implements ProviderSession {
             eventType,
             meeting,
             signal,
+            gate,
             `${when} was taken in Calendly just before booking (already_filled), so a single-use link was sent instead.`,
             {
               offered: false,
@@ -157,13 +163,21 @@ export class CalendlySession implements ProviderSession {
         );
       }
       if (converted.code === 'rate_limited')
-        return this.#rateLimited(eventType, meeting, signal, holdInvitees(this.ctx, converted), 'this direct booking');
+        return this.#rateLimited(
+          eventType,
+          meeting,
+          signal,
+          gate,
+          holdInvitees(this.ctx, converted),
+          'this direct booking',
+        );
       if (converted.status === 403) {
         if (mode === 'auto')
           return this.#link(
             eventType,
             meeting,
             signal,
+            gate,
             `Calendly refused to book directly (${converted.message}): the plan or the token's scope (scheduled_events:write) does not allow it, so a single-use link was sent instead.`,
             { offered: true },
           );
@@ -263,13 +277,14 @@ export class CalendlySession implements ProviderSession {
     eventType: CalendlyEventType,
     meeting: Meeting,
     signal: AbortSignal,
+    gate: CreateGate | undefined,
     until: number,
     what: string,
   ): Promise<BookedMeeting> {
     const wait = waitFor(Math.max(1, Math.ceil((until - Date.now()) / 1000)));
     const why = `Calendly refused ${what} for its rate limit (HTTP 429, for another ${wait}; ${inviteeLimits})`;
     if (this.settings.mode === 'auto')
-      return this.#link(eventType, meeting, signal, `${why}, so a single-use link was sent instead.`, {
+      return this.#link(eventType, meeting, signal, gate, `${why}, so a single-use link was sent instead.`, {
         offered: true,
       });
     throw new ProviderError(displayName, 'rate_limited', `cannot book directly: ${why}`, {
@@ -296,6 +311,7 @@ export class CalendlySession implements ProviderSession {
     eventType: CalendlyEventType,
     meeting: Meeting,
     signal: AbortSignal,
+    gate: CreateGate | undefined,
     why: string,
     slot?: SlotState,
     ask?: string,
@@ -308,6 +324,7 @@ export class CalendlySession implements ProviderSession {
         (): SlotState => ({ offered: 'unknown' }),
       ));
     let raw: unknown;
+    await gate?.();
     try {
       raw = await this.api
         .post('scheduling_links', {

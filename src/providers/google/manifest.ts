@@ -11,6 +11,7 @@ export const google = lazyProvider(
     id,
     displayName,
     kind: 'meeting',
+    availabilityRole: 'calendar',
     summary:
       'OAuth client (Desktop app) id and secret plus a refresh token with the calendar.events scope, from console.cloud.google.com → APIs & Services → Credentials',
     endpoints: {

@@ -154,9 +154,10 @@ export function openGoogleSession(ctx: SessionContext): ProviderSession {
   const deadlineFrom = (started: number): number => started + ctx.timeoutMs * 0.75;
 
   return {
-    async book(meeting, signal) {
+    async book(meeting, signal, gate) {
       const deadline = deadlineFrom(Date.now());
       try {
+        await gate?.();
         // A rate-limited insert is sent again only after looking for the booking's event: Google says it "cannot
         // guarantee that ID collisions will be detected at event creation time", so a 409 alone does not keep it single.
         const created = await throttled(

@@ -38,6 +38,7 @@ export const zoho = lazyProvider(
     id,
     displayName,
     kind: 'meeting',
+    availabilityRole: 'booking_page',
     authScheme: 'Zoho-oauthtoken',
     summary: `client id and secret plus the browser sign-in (a "Server-based Applications" client whose redirect URI is http://127.0.0.1:<port>/callback, with --port <port>), or a Self Client grant code with scope zohobookings.data.CREATE, or a refresh token, from ${apiConsole}`,
     // No API URL variable: the token answer's api_domain names the API host (the test fake's names the fake itself).

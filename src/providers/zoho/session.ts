@@ -55,7 +55,7 @@ export function openZohoSession(ctx: SessionContext): ProviderSession {
   }
 
   return {
-    async book(meeting, signal) {
+    async book(meeting, signal, gate) {
       try {
         await tokens.get(); // Learns the current api_domain before any URL is built.
         const { service, note } = await serviceFor(meeting.durationMinutes, signal);
@@ -65,6 +65,7 @@ export function openZohoSession(ctx: SessionContext): ProviderSession {
         ))
           form.append(name, value);
         // multipart/form-data, as the reference says ("form-data"); fetch writes the boundary.
+        await gate?.();
         const answer = await http.post(bookingsUrl(apiDomain, 'appointment'), { body: form, signal });
         const booked = fromZohoAppointment(await readJson(answer, true), meeting);
         const notes = [note, booked.note].filter(Boolean).join('. ');

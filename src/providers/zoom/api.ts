@@ -64,9 +64,10 @@ export const implementation: ProviderImplementation = {
     const scopes: ScopeContext = { admin: !user, connectAgain: zoom.reconnect?.(settings) ?? reconnect };
     const context = user ? userFailure : failure;
     return {
-      async book(meeting, signal) {
+      async book(meeting, signal, gate) {
         const zone = toZoomZone(meeting.timezone, meeting.start);
         try {
+          await gate?.();
           await createTurn(ctx, signal);
           const body = await http
             .post(`users/${encodeURIComponent(settings.userId)}/meetings`, {

@@ -11,6 +11,7 @@ export const zoom = lazyProvider(
     id,
     displayName,
     kind: 'meeting',
+    availabilityRole: 'calendar',
     summary:
       'sign in with the browser through a General app with "Use Public Client OAuth" on (its public client id; redirect URL http://127.0.0.1/callback), ' +
       'or a Server-to-Server OAuth app (account id, client id, client secret), from marketplace.zoom.us → Develop → Build App',

@@ -41,6 +41,7 @@ const args = {
 
 interface Output {
   booking_id: string | null;
+  notes?: string[];
   status: string;
   providers: Array<{
     provider: string;
@@ -325,15 +326,17 @@ describe('booking in Google Calendar', () => {
   });
 
   it("reports Google's token endpoint being down as a temporary failure, after retrying the token request", async () => {
-    g.state.faults.inject('token', { status: 503, body: 'Service Unavailable', times: 3 });
-    const { entry } = await book();
+    // Three for the conflict check's free/busy (the booking goes ahead without it), three for the booking.
+    g.state.faults.inject('token', { status: 503, body: 'Service Unavailable', times: 6 });
+    const { entry, output } = await book();
     expect(entry).toMatchObject({
       status: 'failed',
       error: { code: 'provider_unavailable', message: 'Google Calendar answered HTTP 503: Service Unavailable' },
       remedy: expect.stringContaining('retry'),
     });
-    expect(g.state.tokenRequests).toBe(4); // connect + three tries
+    expect(g.state.tokenRequests).toBe(7); // connect + three tries for the check + three for the booking
     expect(g.state.events).toHaveLength(0);
+    expect(output.notes?.join(' ')).toContain('could not be checked for a conflict');
   });
 
   it('refreshes the access token once when Google rejects it, and books', async () => {

@@ -96,7 +96,8 @@ describe('connect zoom with the browser sign-in (public client, PKCE)', () => {
     expect(h.zoom.state.refreshRequests).toBe(1);
     h.zoom.state.tokens.clear(); // every access token has expired
     const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => book(`${String(8 + i).padStart(2, '0')}:00`)),
+      // Clear of the first meeting (09:15): the host is free at each.
+      Array.from({ length: 10 }, (_, i) => book(`${String(10 + i).padStart(2, '0')}:00`)),
     );
     expect(results.map((r) => r.entry?.status)).toEqual(Array(10).fill('booked'));
     expect(h.zoom.state.refreshRequests).toBe(2);

@@ -310,8 +310,12 @@ describe('a repeated call', () => {
 describe('idempotency keys', () => {
   it('another key books the same slot again: the agent said it is another meeting', async () => {
     await book({ idempotency_key: 'call-1' });
-    const second = await book({ idempotency_key: 'call-2' });
-    expect(second.output).toMatchObject({ status: 'booked', replay: false });
+    // The host is busy then with the first: a second meeting at the same time is booked only on purpose.
+    const refused = await book({ idempotency_key: 'call-2' });
+    expect(refused.output).toMatchObject({ status: 'conflict', booking_id: null });
+    expect(holdings()).toEqual({ zoom: 1, google: 1, emails: 1 });
+    const second = await book({ idempotency_key: 'call-2', allow_conflict: true });
+    expect(second.output).toMatchObject({ status: 'booked', replay: false, conflict: { allowed: true } });
     expect(holdings()).toEqual({ zoom: 2, google: 2, emails: 2 });
   });
 
@@ -357,7 +361,8 @@ describe('idempotency keys', () => {
       providers: [zoom, google],
       now: () => DateTime.now().plus({ hours: 25 }),
     });
-    const result = await later.book(request);
+    // The first meeting holds the host's time: booked again only on purpose.
+    const result = await later.book({ ...request, allowConflict: true });
     expect(result.repeat).toBeUndefined();
     expect(result.bookingId).not.toBe(first.output.booking_id);
     expect(holdings()).toEqual({ zoom: 2, google: 2, emails: 2 });

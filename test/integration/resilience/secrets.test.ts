@@ -500,7 +500,8 @@ const echoCases: Array<[string, EchoCase]> = [
               { status: 401 },
             );
           },
-          { once: true },
+          // Every token request: the conflict check's and the booking's.
+          { once: false },
         ),
     },
   ],
@@ -519,7 +520,8 @@ const echoCases: Array<[string, EchoCase]> = [
             echoed.push(refresh);
             return HttpResponse.json({ reason: `Invalid Token! ${refresh}`, error: 'invalid_grant' }, { status: 400 });
           },
-          { once: true },
+          // Every token request: the conflict check's and the booking's.
+          { once: false },
         ),
     },
   ],
@@ -566,7 +568,8 @@ const echoCases: Array<[string, EchoCase]> = [
               { status: 400 },
             );
           },
-          { once: true },
+          // Every token request: the conflict check's and the booking's.
+          { once: false },
         ),
     },
   ],

@@ -529,7 +529,7 @@ describe('the database is locked by another process', () => {
       const lock = await holdWriteLock(path.join(home, 'alsatalk.db'));
       // Both wait out the busy timeout at once, each in its own process.
       const [booked, connected] = await Promise.all([
-        server.client.callTool({ name: 'book_meeting', arguments: booking('11:00') }),
+        server.client.callTool({ name: 'book_meeting', arguments: booking('16:00') }),
         connectResend(env),
       ]);
       expect(booked.isError).toBe(true);
@@ -553,7 +553,7 @@ describe('the database is locked by another process', () => {
 
       const reconnected = await connectResend(env);
       expect(reconnected.code, reconnected.stderr).toBe(0);
-      const rebooked = await server.client.callTool({ name: 'book_meeting', arguments: booking('11:00') });
+      const rebooked = await server.client.callTool({ name: 'book_meeting', arguments: booking('16:00') });
       expect((rebooked.structuredContent as { status: string }).status, toolText(rebooked)).toBe('booked');
       expect(rows(home, 'SELECT status FROM bookings')).toEqual([{ status: 'booked' }]);
       expect(server.errors).toEqual([]);

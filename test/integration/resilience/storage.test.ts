@@ -28,6 +28,7 @@ describe('database', () => {
       { version: 3, name: 'idempotent bookings' },
       { version: 4, name: 'rate gates' },
       { version: 5, name: 'e-mail outbox' },
+      { version: 6, name: 'conflict check' },
     ]);
     db.close();
   });
@@ -41,7 +42,7 @@ describe('database', () => {
     ).run();
     first.close();
     const second = openDatabase(file);
-    expect(statement(second, 'SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 5 });
+    expect(statement(second, 'SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 6 });
     expect(statement(second, 'SELECT account FROM connections').get()).toEqual({ account: 'a' });
     second.close();
   });
@@ -53,6 +54,7 @@ describe('database', () => {
     db.exec(`DROP INDEX bookings_idempotency_key;
       ALTER TABLE bookings DROP COLUMN idempotency_key; ALTER TABLE bookings DROP COLUMN request_hash; ALTER TABLE bookings DROP COLUMN owner;
       ALTER TABLE bookings DROP COLUMN customer_phone; ALTER TABLE bookings DROP COLUMN email_covers;
+      ALTER TABLE bookings DROP COLUMN conflict_check;
       ALTER TABLE connections DROP COLUMN scopes; DROP TABLE email_outbox; DROP TABLE rate_gates; DELETE FROM schema_migrations WHERE version >= 2;`);
     statement(
       db,
@@ -64,13 +66,11 @@ describe('database', () => {
       account: 'a',
       scopes: null,
     });
-    expect(statement(upgraded, 'SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: 5 });
-    expect(
-      statement(upgraded, 'SELECT COUNT(*) AS n FROM pragma_table_info(?) WHERE name = ?').get(
-        'bookings',
-        'idempotency_key',
-      ),
-    ).toEqual({ n: 1 });
+    expect(statement(upgraded, 'SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: 6 });
+    for (const column of ['idempotency_key', 'conflict_check'])
+      expect(
+        statement(upgraded, 'SELECT COUNT(*) AS n FROM pragma_table_info(?) WHERE name = ?').get('bookings', column),
+      ).toEqual({ n: 1 });
     upgraded.close();
   });
 
