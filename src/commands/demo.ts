@@ -28,12 +28,15 @@ export const demoUsage = `npx alsatalk-mcp demo [--providers zoom,google] [--tim
                       [--fail PROVIDER[=STATUS|malformed|hang|hang-after]]... [--latency MS | --latency PROVIDER=MS]...
 
 Runs the whole job on the built-in sandbox providers: connects ${listNames(connectors.map((c) => c.displayName))}
-(OAuth sign-ins included), starts the MCP server on stdio, calls book_meeting, and shows the result and the
-invitee's e-mail. No account, keychain or network is needed, and nothing of yours is touched.
+(OAuth sign-ins included), starts the MCP server on stdio, finds a free slot (find_available_slots), books it
+(book_meeting), shows the result and the invitee's e-mail, then books the same time for another customer, which is
+refused as a conflict with free times instead. No account, keychain or network is needed, and nothing of yours is
+touched.
 
   --providers LIST   book only in these (${providerIds.join(', ')}); default all ${meetingProviders.length}
   --timezone ZONE    the meeting's IANA zone (default America/New_York)
-  --date, --time     the slot (default: the next weekday, 10:00)
+  --date, --time     the slot (default: the next weekday, at the first time between 09:00 and 18:00 that every
+                     provider takes)
   --fail PROVIDER    make a provider's booking calls fail: =500 (default), =503, =429, =malformed, =hang,
                      or =hang-after (the meeting is made, the answer never comes)
   --latency MS       add latency to every provider call (or PROVIDER=MS)
@@ -66,7 +69,8 @@ interface DemoOptions {
   providers: string[];
   timezone: string;
   date: string;
-  time: string;
+  /** `--time`; absent: the first free slot the search finds. */
+  time: string | undefined;
   /** `--keep`: leave the data folder and the e-mail file behind for the user to open. */
   keep: boolean;
   controls: ReturnType<typeof readControlFlags>;
@@ -111,8 +115,9 @@ function readOptions(argv: string[]): DemoOptions {
     throw new InputError('--timezone', problem, fix);
   }
   const date = values.date ?? nextWeekday(timezone);
-  const time = values.time ?? '10:00';
-  checkSlot(date, time, timezone);
+  const time = values.time;
+  // Without a time, the day must still have one left.
+  checkSlot(date, time ?? '23:59', timezone);
   return {
     providers,
     timezone,
@@ -137,7 +142,7 @@ function checkSlot(date: string, time: string, timezone: string): void {
     if (!(error instanceof InputError)) throw error;
     const flag = flags[error.field] ?? error.field;
     const hint = error.hint?.startsWith('ask the user')
-      ? `give a later ${flag}, or leave it out for the next weekday at 10:00`
+      ? `give a later ${flag}, or leave it out for the next weekday`
       : error.hint;
     throw new InputError(flag, error.problem, hint);
   }
@@ -238,7 +243,7 @@ export async function runDemo(
       out(`  sandbox controls from now on: ${JSON.stringify(sandbox.controls.describe())}`);
 
     out('');
-    out('2. Start the MCP server (a child process on stdio) and call book_meeting as an MCP client');
+    out('2. Start the MCP server (a child process on stdio), find a free slot and book it, as an MCP client');
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [serverEntry],
@@ -249,10 +254,34 @@ export async function runDemo(
     transport.stderr?.on('data', (chunk: Buffer) => (serverLog += chunk.toString()));
     client = new Client({ name: 'alsatalk-demo', version: '1.0.0' });
     await client.connect(transport);
+    const search = {
+      date_from: options.date,
+      date_to: options.date,
+      duration_minutes: 30,
+      timezone: options.timezone,
+      earliest_time: '09:00',
+      latest_time: '18:00',
+      providers: options.providers,
+      max_results: 5,
+    };
+    out(`  → find_available_slots ${JSON.stringify(search)}`);
+    const found = await client.callTool({ name: 'find_available_slots', arguments: search }, undefined, {
+      timeout: 60_000,
+    });
+    for (const item of found.content as Array<{ type: string; text?: string }>)
+      if (item.type === 'text') for (const line of item.text?.split('\n') ?? []) out(`    ${line}`);
+    const first = (found.structuredContent as { slots?: Array<{ booking_time: string }> } | undefined)?.slots?.[0];
+    const time = options.time ?? first?.booking_time ?? '10:00';
+    if (!options.time)
+      out(
+        first
+          ? `  Booking the first free slot, ${time}.`
+          : `  No slot is free then in every provider: booking ${time}.`,
+      );
     const args = {
       ...invitee,
       booking_date: options.date,
-      booking_time: options.time,
+      booking_time: time,
       duration_minutes: 30,
       timezone: options.timezone,
       topic: 'Intro call with Ada',
@@ -290,6 +319,31 @@ export async function runDemo(
           ? `  The whole message (open it in a mail client): ${mail.file}`
           : '  (The whole message is an .eml file in the data folder, removed at the end: run with --keep to open it in a mail client.)',
       );
+    }
+
+    out('');
+    out('5. Another customer asks for the same time: the host is busy now, so nothing is booked');
+    const status = (result.structuredContent as { status?: string } | undefined)?.status;
+    const calendars = meetingProviders.filter(
+      (p) => p.availabilityRole === 'calendar' && options.providers.includes(p.id),
+    );
+    if (calendars.length === 0 || (status !== 'booked' && status !== 'partial')) {
+      out(
+        calendars.length === 0
+          ? `  (skipped: the host's calendars are ${listNames(meetingProviders.filter((p) => p.availabilityRole === 'calendar').map((p) => p.displayName))}, and none is among --providers)`
+          : '  (skipped: the first booking did not go through)',
+      );
+    } else {
+      const again = {
+        ...args,
+        customer_name: 'Grace Hopper',
+        customer_email: 'grace@example.com',
+        topic: 'Intro call with Grace',
+      };
+      out(`  → book_meeting ${JSON.stringify(again)}`);
+      const refused = await client.callTool({ name: 'book_meeting', arguments: again }, undefined, { timeout: 60_000 });
+      for (const item of refused.content as Array<{ type: string; text?: string }>)
+        if (item.type === 'text') for (const line of item.text?.split('\n') ?? []) out(`  ${line}`);
     }
     if (result.isError && serverLog.trim()) out(`\nServer log:\n${serverLog.trim()}`);
     out('');

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import { findRoute, type FakeRoute } from './fake-http.js';
 import {
   Controls,
@@ -53,6 +54,11 @@ export interface OutboxEntry {
 }
 
 const json = (body: unknown, status = 200): Response => Response.json(body, { status });
+
+/** `POST /__sandbox/busy`: a block of the host's time in one fake, or every one. */
+const busySchema = z
+  .object({ provider: z.string(), start: z.iso.datetime({ offset: true }), end: z.iso.datetime({ offset: true }) })
+  .refine((b) => Date.parse(b.end) > Date.parse(b.start));
 
 /** Every fake, mounted under `origin`, and the handler that answers for all of them. */
 function createSandboxWorld(origin: string, options: SandboxOptions) {
@@ -172,6 +178,21 @@ function createSandboxWorld(origin: string, options: SandboxOptions) {
       if (problem) return json({ message: `target: ${problem}` }, 400);
       controls.addFault(rule.data);
       return json(controls.describe());
+    }
+    if (request.method === 'POST' && rest === '/busy') {
+      const body = busySchema.safeParse(await request.json().catch(() => undefined));
+      const ids = specs.map(([id]) => id as string);
+      if (!body.success || (body.data.provider !== '*' && !ids.includes(body.data.provider)))
+        return json(
+          {
+            message: `expected {"provider": ${ids.map((id) => `"${id}"`).join(' | ')} | "*", "start": "<ISO 8601 with offset>", "end": "<later>"}`,
+          },
+          400,
+        );
+      const { provider, start, end } = body.data;
+      const [from, until] = [new Date(start).toISOString(), new Date(end).toISOString()];
+      for (const [id, spec] of specs) if (provider === '*' || provider === id) spec.busy(meetings[id], from, until);
+      return json({ busy: { provider, start: from, end: until } });
     }
     if (request.method === 'DELETE' && rest === '/controls') {
       controls.clear();

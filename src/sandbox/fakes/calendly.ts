@@ -120,6 +120,8 @@ export function createCalendlyFake(options: { apiBase?: string; authBase?: strin
     hours: { open: 8, close: 18 },
     /** UTC ISO starts (seconds precision) that are not offered although inside the hours (the host is busy). */
     busy: new Set<string>(),
+    /** Blocks of the host's time (UTC ISO bounds) that no offered slot overlaps: another calendar Calendly checks. */
+    busyBlocks: [] as Array<{ start: string; end: string }>,
     /** Free plans got 403 on POST /invitees before Nov 2026; a token without scheduled_events:write still does. */
     directBookingAllowed: true,
     /** Largest page the fake returns whatever `count` asks, to exercise pagination. */
@@ -176,6 +178,8 @@ export function createCalendlyFake(options: { apiBase?: string; authBase?: strin
     if (!t.active || start <= DateTime.now() || local.minute % 30 !== 0 || local.second !== 0) return false;
     if (local.hour < state.hours.open || end > local.set({ hour: state.hours.close, minute: 0 })) return false;
     if (state.busy.has(seconds(start))) return false;
+    if (state.busyBlocks.some((b) => Date.parse(b.start) < end.toMillis() && start.toMillis() < Date.parse(b.end)))
+      return false;
     return ![...state.scheduledEvents.values()].some((e) => e.start < end && start < e.end);
   };
 

@@ -27,11 +27,18 @@ export interface FakeSpec<F> {
   creates: readonly string[];
   /** Values minted on request at `POST /__sandbox/<provider>/<name>`, answered as plain text (a single-use grant code). */
   mint?: Record<string, (fake: F) => string>;
+  /**
+   * Makes the host busy from `start` to `end` (UTC ISO), as the provider would show it: an event in the calendar, a
+   * meeting, time no longer offered (`POST /__sandbox/busy`).
+   */
+  busy(fake: F, start: string, end: string): void;
 }
 
 /** `printf '%s' 'value' | npx alsatalk-mcp connect ...`: a secret piped in, as the README shows. */
 const piped = (value: string, args: string): string => `printf '%s' '${value}' | npx alsatalk-mcp connect ${args}`;
-const zohoFlags = '--service "Intro call" --staff "Ann Smith"';
+/** The fake's workspace zone (`workspaceTimezone`), which Zoho's open times are read in. */
+const zohoZone = 'America/Los_Angeles';
+const zohoFlags = `--service "Intro call" --staff "Ann Smith" --time-zone ${zohoZone}`;
 
 const fake = <F>(spec: FakeSpec<F>): FakeSpec<F> => spec;
 
@@ -42,6 +49,8 @@ export const meetingFakes = {
       createZoomFake({ apiBase: `${origin}/zoom/v2`, oauthBase: `${origin}/zoom`, limits: proLimits }),
     holdings: (f) => f.state.meetings.length,
     creates: ['POST /users/:userId/meetings'],
+    busy: (f, start, end) =>
+      void f.addMeeting({ start, minutes: Math.round((Date.parse(end) - Date.parse(start)) / 60_000) }),
     app: (f) => ({ clientId: f.state.publicClientId }),
     otherWays: (f) => [
       {
@@ -63,6 +72,7 @@ export const meetingFakes = {
       }),
     holdings: (f) => f.state.invitees.length + f.state.schedulingLinks.length,
     creates: ['POST /invitees', 'POST /scheduling_links'],
+    busy: (f, start, end) => void f.state.busyBlocks.push({ start, end }),
     app: (f) => ({ clientId: f.oauth.client.id }),
     otherWays: (f) => [{ way: 'Personal Access Token', command: piped(f.state.token, 'calendly --token-stdin') }],
   }),
@@ -75,6 +85,8 @@ export const meetingFakes = {
       }),
     holdings: (f) => f.state.events.length,
     creates: ['POST /calendars/:calendarId/events'],
+    // The primary calendar, which connect uses unless told another.
+    busy: (f, start, end) => void f.state.busy.push({ calendarId: f.state.calendars[0]?.id ?? '', start, end }),
     app: (f) => ({ clientId: f.state.clientId, client_secret: f.state.clientSecret }),
     otherWays: (f) => [
       { way: 'a refresh token you already have', command: piped(f.state.refreshToken, 'google --refresh-token-stdin') },
@@ -89,8 +101,9 @@ export const meetingFakes = {
       }),
     holdings: (f) => f.state.appointments.length,
     creates: ['POST /appointment'],
+    busy: (f, start, end) => void f.state.busyBlocks.push({ start, end }),
     app: (f) => ({ clientId: f.state.clientId, client_secret: f.state.clientSecret }),
-    connectFlags: ['--service', 'Intro call', '--staff', 'Ann Smith'],
+    connectFlags: ['--service', 'Intro call', '--staff', 'Ann Smith', '--time-zone', zohoZone],
     otherWays: (f, admin) => [
       {
         way: "a Self Client's grant code (single-use: each curl makes a new one)",

@@ -211,6 +211,8 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
      * `stepMinutes` from `open` to `close` (hours) that the service fits in and no appointment of theirs overlaps.
      */
     hours: { open: 9, close: 17, stepMinutes: 30 },
+    /** Blocks (UTC ISO bounds) when the staff are away: availableslots offers nothing that overlaps them. */
+    busyBlocks: [] as Array<{ start: string; end: string }>,
     /** availableslots requests under way now and at most at once; each waits `delayMs` before answering (0: none). */
     slotRequests: { inFlight: 0, maxInFlight: 0, delayMs: 0 },
     /** The account's time format (Settings > General > Time Format), which availableslots answers in. */
@@ -597,10 +599,11 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
         at = at.plus({ minutes: state.hours.stepMinutes })
       ) {
         const end = at.plus({ minutes: service.minutes });
-        const taken = state.appointments.some(
-          (a) =>
-            a.staffId === staffId && Date.parse(a.startUtc) < end.toMillis() && at.toMillis() < Date.parse(a.endUtc),
-        );
+        const overlaps = (from: string, until: string) =>
+          Date.parse(from) < end.toMillis() && at.toMillis() < Date.parse(until);
+        const taken =
+          state.appointments.some((a) => a.staffId === staffId && overlaps(a.startUtc, a.endUtc)) ||
+          state.busyBlocks.some((b) => overlaps(b.start, b.end));
         if (at > now && !taken) data.push(at.toFormat(state.timeFormat === '24' ? 'HH:mm' : 'hh:mm a'));
       }
       if (data.length === 0) return ok({ reponse: false, msg: 'Slots Not Available' });

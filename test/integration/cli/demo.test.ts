@@ -81,6 +81,18 @@ describe('npx alsatalk-mcp demo', () => {
       ['zoho', 'booked'],
     ]);
     expect(providers[0]?.passcode).toMatch(/^\w{6,10}$/);
+    // It found a free slot first, and booked the first one (Zoho's workspace opens at 09:00 Los Angeles time).
+    expect(stdout).toContain('  → find_available_slots {');
+    expect(stdout).toMatch(
+      /First 5 free 30-minute slots in Zoom, Calendly, Google Calendar, Zoho Bookings \(America\/New_York\):\n {4}- \w{3} \d{4}-\d\d-\d\d: 12:00, 12:30, 13:00, 13:30, 14:00\n/,
+    );
+    expect(stdout).toContain('  Booking the first free slot, 12:00.');
+    expect((structured?.meeting as { start: string }).start).toMatch(/T12:00:00-0[45]:00$/);
+    // The same time for another customer: refused as a conflict, nothing more held anywhere, free times offered.
+    expect(stdout).toMatch(
+      /5\. Another customer asks for the same time[\s\S]*Not booked: the host is busy on .*\(zoom 12:00–12:30, google 12:00–12:30\)/,
+    );
+    expect(stdout).toMatch(/Free instead: \d{4}-\d\d-\d\d 12:30, \d{4}-\d\d-\d\d 13:00, \d{4}-\d\d-\d\d 13:30\./);
     expect(stdout).toContain('Held by each sandbox provider now: zoom 1, calendly 1, google 1, zoho 1, resend 1');
 
     // The .eml is a real message: headers, the text with the passcode, and the calendar attachment.
@@ -178,7 +190,7 @@ describe('npx alsatalk-mcp demo', () => {
   it.each([
     [
       ['--date', '2020-01-01'],
-      /^Error: --date: 2020-01-01 is in the past \(today is \d{4}-\d\d-\d\d in America\/New_York\)\n→ give a later --date, or leave it out for the next weekday at 10:00\n$/,
+      /^Error: --date: 2020-01-01 is in the past \(today is \d{4}-\d\d-\d\d in America\/New_York\)\n→ give a later --date, or leave it out for the next weekday\n$/,
     ],
     [['--date', '2027-02-30'], /^Error: --date: 2027-02-30 is not a calendar date\n→ check the day and month\n$/],
     [['--time', '24:00'], /^Error: --time: "24:00" is not a time of day\n→ use 00:00 to 23:59\n$/],

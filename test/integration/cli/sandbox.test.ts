@@ -232,6 +232,50 @@ describe('sandbox controls', () => {
     await fetch(`${admin}/controls`, { method: 'DELETE' });
     expect((await zoomMe()).status).toBe(401);
   });
+
+  it('makes the host busy in one provider or every one, as each shows it, and Calendly stops offering that time', async () => {
+    const admin = `${sandbox.origin}/__sandbox`;
+    const { calendly } = sandbox.fakes;
+    const day = new Date(Date.now() + 9 * 86_400_000).toISOString().slice(0, 10);
+    const available = async () => {
+      const query = new URLSearchParams({
+        event_type: `${calendly.apiBase}/event_types/ET000INTRO000030`,
+        start_time: `${day}T00:00:00Z`,
+        end_time: `${day}T23:59:59Z`,
+      });
+      const response = await fetch(`${calendly.apiBase}/event_type_available_times?${query}`, {
+        headers: { authorization: `Bearer ${calendly.state.token}` },
+      });
+      return ((await response.json()) as { collection: Array<{ start_time: string }> }).collection.map((t) =>
+        t.start_time.slice(11, 16),
+      );
+    };
+    expect(await available()).toContain('15:00');
+    const busy = { start: `${day}T10:00:00-05:00`, end: `${day}T11:00:00-05:00` };
+    const refused = await fetch(`${admin}/busy`, {
+      method: 'POST',
+      body: JSON.stringify({ provider: 'zom', ...busy }),
+    });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { message: string }).message).toContain(
+      '"zoom" | "calendly" | "google" | "zoho" | "*"',
+    );
+    const made = await fetch(`${admin}/busy`, { method: 'POST', body: JSON.stringify({ provider: '*', ...busy }) });
+    expect(await made.json()).toEqual({
+      busy: { provider: '*', start: `${day}T15:00:00.000Z`, end: `${day}T16:00:00.000Z` },
+    });
+    // 10:00 to 11:00 in New York is 15:00 to 16:00 UTC: Calendly offers neither 15:00 nor 15:30 now.
+    expect(await available()).not.toContain('15:00');
+    expect(await available()).not.toContain('15:30');
+    expect(await available()).toContain('16:00');
+    expect(sandbox.fakes.google.state.busy).toEqual([
+      { calendarId: 'owner@acme.test', start: `${day}T15:00:00.000Z`, end: `${day}T16:00:00.000Z` },
+    ]);
+    expect(sandbox.fakes.zoom.state.meetings.map((m) => [m.startUtc, m.body.duration])).toEqual([
+      [`${day}T15:00:00Z`, 60],
+    ]);
+    expect(sandbox.fakes.zoho.state.busyBlocks).toHaveLength(1);
+  });
 });
 
 describe('sandbox latency', () => {
