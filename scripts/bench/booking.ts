@@ -12,7 +12,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { DateTime } from 'luxon';
 import { startSandbox, type ServedRequest } from '../../src/sandbox/sandbox.js';
 import { connectAll } from '../../src/commands/demo.js';
-import { covered, median } from './stats.js';
+import { covered, median, rounds } from './stats.js';
 
 const providers = ['zoom', 'calendly', 'google', 'zoho'];
 
@@ -23,6 +23,10 @@ export interface BookingFigures {
   medianEndToEndMs: number;
   medianCriticalPathMs: number;
   medianOverheadMs: number;
+  /** Sequential provider round trips on the critical path (the e-mail included). */
+  medianRounds: number;
+  /** find_available_slots over `days` days with every provider, at the same latency. */
+  find: { days: number; runs: number; medianEndToEndMs: number; medianRounds: number; allChecked: boolean };
   floor: { calls: number; medianEndToEndMs: number; medianCriticalPathMs: number; medianOverheadMs: number };
   concurrent: {
     bookings: number;
@@ -98,8 +102,9 @@ export async function booking(
         stderr: 'ignore',
       }),
     );
-    // The floor makes as many calls in a row as the critical path: Calendly's chain plus the e-mail.
-    const floorCalls = 5;
+    // The floor makes as many calls in a row as the critical path: Calendly's chain (its event types kept from an
+    // earlier booking: available times, the invitee, the event) plus the e-mail.
+    const floorCalls = 4;
     mkdirSync(workDir, { recursive: true });
     writeFileSync(path.join(workDir, 'floor-booking-server.mjs'), floorServer);
     const floorToken = [...sandbox.fakes.calendly.oauth.accessTokens.keys()][0];
@@ -144,14 +149,35 @@ export async function booking(
 
     // Warm-up: the first call opens the database and fetches every access token, and a few more let V8 compile the hot
     // paths, so the measured calls show the steady state of a server that has been up for a while.
+    const firstDay = DateTime.now().setZone('America/New_York').plus({ days: 1 });
+    const findDays = 7;
+    const find = async (): Promise<{ ms: number; allChecked: boolean }> => {
+      const started = performance.now();
+      const result = await client.callTool({
+        name: 'find_available_slots',
+        arguments: {
+          date_from: firstDay.toISODate(),
+          date_to: firstDay.plus({ days: findDays - 1 }).toISODate(),
+          duration_minutes: 30,
+          timezone: 'America/New_York',
+        },
+      });
+      const output = result.structuredContent as { complete?: boolean; slots?: unknown[] } | undefined;
+      return {
+        ms: performance.now() - started,
+        allChecked: output?.complete === true && (output.slots?.length ?? 0) > 0,
+      };
+    };
     for (let i = 0; i < warmUp; i += 1) {
       if (!(await book()).booked)
         throw new Error('a warm-up booking did not book everywhere: run `npm run demo` to see why');
       await chain();
     }
+    await find();
     sandbox.controls.setLatency({ target: '*', ms: latencyMs });
     const endToEnd: number[] = [];
     const critical: number[] = [];
+    const bookingRounds: number[] = [];
     const floorEndToEnd: number[] = [];
     const floorCritical: number[] = [];
     // Interleaved, so that the floor and the server see the same moments of a noisy machine.
@@ -162,9 +188,20 @@ export async function booking(
       endToEnd.push(ms);
       const span = (id: string) => covered(served.filter((s) => s.provider === id));
       critical.push(Math.max(...providers.map(span)) + span('resend'));
+      bookingRounds.push(rounds(served));
       served.length = 0;
       floorEndToEnd.push(await chain());
       floorCritical.push(covered(served));
+    }
+    const findMs: number[] = [];
+    const findRounds: number[] = [];
+    let allChecked = true;
+    for (let run = 0; run < runs; run += 1) {
+      served.length = 0;
+      const found = await find();
+      allChecked &&= found.allChecked;
+      findMs.push(found.ms);
+      findRounds.push(rounds(served));
     }
     const overhead = endToEnd.map((ms, i) => ms - (critical[i] ?? 0));
     const floorOverhead = floorEndToEnd.map((ms, i) => ms - (floorCritical[i] ?? 0));
@@ -199,6 +236,14 @@ export async function booking(
       medianEndToEndMs: singleMedianMs,
       medianCriticalPathMs: median(critical),
       medianOverheadMs: median(overhead),
+      medianRounds: median(bookingRounds),
+      find: {
+        days: findDays,
+        runs,
+        medianEndToEndMs: median(findMs),
+        medianRounds: median(findRounds),
+        allChecked,
+      },
       floor: {
         calls: floorCalls,
         medianEndToEndMs: median(floorEndToEnd),

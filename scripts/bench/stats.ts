@@ -24,3 +24,19 @@ export function covered(intervals: ReadonlyArray<{ startedAt: number; endedAt: n
 }
 
 export const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/**
+ * The sequential round trips on the critical path: the longest chain of calls in which each starts once the one before
+ * has ended (calls that overlap ran concurrently). With a fixed latency per call, this is what latency multiplies.
+ */
+export function rounds(calls: ReadonlyArray<{ startedAt: number; endedAt: number }>, slackMs = 1): number {
+  const sorted = [...calls].sort((a, b) => a.startedAt - b.startedAt);
+  const depth: number[] = [];
+  sorted.forEach((call, i) => {
+    let before = 0;
+    for (let j = 0; j < i; j += 1)
+      if ((sorted[j]?.endedAt ?? Infinity) <= call.startedAt + slackMs) before = Math.max(before, depth[j] ?? 0);
+    depth.push(before + 1);
+  });
+  return Math.max(0, ...depth);
+}

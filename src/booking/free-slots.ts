@@ -43,7 +43,14 @@ function days(range: SlotRange): DateTime[] {
 function gridStarts(range: SlotRange): number[] {
   const starts: number[] = [];
   for (const date of days(range)) {
+    // Most days have one offset all day: their wall times are plain arithmetic from midnight.
+    const midnight = date.startOf('day');
+    const steady = midnight.offset === midnight.plus({ days: 1 }).minus({ milliseconds: 1 }).offset;
     for (let m = range.earliest; m + range.durationMinutes <= range.latest; m += gridMinutes) {
+      if (steady && m < 24 * 60) {
+        starts.push(midnight.toMillis() + m * 60_000);
+        continue;
+      }
       const at = firstReading(
         DateTime.fromObject(
           { year: date.year, month: date.month, day: date.day, hour: Math.floor(m / 60), minute: m % 60 },

@@ -7,20 +7,19 @@ import { limitOf, type Availability, type AvailabilityQuery, type ConnectorConte
 import { convert, parse, type Credential } from './calls.js';
 import { describeEventType } from './event-types.js';
 import { calendly } from './manifest.js';
-import { pickEventType } from './pick-event-type.js';
-import type { Settings } from './settings.js';
+import type { EventTypes } from './pick-event-type.js';
 import { rangeChunks } from './slots.js';
 import { availableTimesResponse } from './wire.js';
 
 export async function offeredStarts(
   api: Http,
-  settings: Settings,
+  eventTypes: EventTypes,
   credential: Credential,
   ctx: ConnectorContext,
   query: AvailabilityQuery,
   signal: AbortSignal,
 ): Promise<Availability> {
-  const { eventType, choice } = await pickEventType(api, settings, credential, query.durationMinutes, signal);
+  const { eventType, choice, kept } = await eventTypes.pick(query.durationMinutes, signal);
   const chunks = rangeChunks(
     query.from,
     query.to,
@@ -46,6 +45,12 @@ export async function offeredStarts(
       .filter(Number.isFinite);
     return { kind: 'offered', starts, note: `the open times of ${describeEventType(eventType)}${choice}` };
   } catch (error) {
-    throw (await convert(error, 'availability', credential)).error;
+    const converted = (await convert(error, 'availability', credential)).error;
+    // The event type kept from an earlier read is gone: read them again, once.
+    if (converted.status === 404 && kept) {
+      eventTypes.forget();
+      return offeredStarts(api, eventTypes, credential, ctx, query, signal);
+    }
+    throw converted;
   }
 }

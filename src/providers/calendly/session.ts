@@ -13,7 +13,7 @@ import { convert, parse, reconnect, scopeFor, type Credential } from './calls.js
 import { describeEventType, directBlocker, locationFor } from './event-types.js';
 import { holdInvitees, inviteeHold, inviteeLimits } from './limits.js';
 import { inviteeStep, type SlotState } from './link-step.js';
-import { pickEventType } from './pick-event-type.js';
+import { EventTypes } from './pick-event-type.js';
 import type { Mode, Settings } from './settings.js';
 import { availabilityWindow, findSlot, meetingDay, meetingTime, nearbyTimes } from './slots.js';
 import {
@@ -38,22 +38,21 @@ import {
 const capitalize = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
 
 export class CalendlySession implements ProviderSession {
+  readonly #eventTypes: EventTypes;
+
   constructor(
     private readonly api: Http,
     private readonly settings: Settings,
     private readonly credential: Credential,
     /** Its rate gates: a 429 on a direct booking holds the next ones in every process (limits.ts). */
     private readonly ctx: ConnectorContext,
-  ) {}
+  ) {
+    this.#eventTypes = new EventTypes(api, settings, credential);
+  }
 
   async book(meeting: Meeting, signal: AbortSignal, gate?: CreateGate): Promise<BookedMeeting> {
-    const { eventType, choice } = await pickEventType(
-      this.api,
-      this.settings,
-      this.credential,
-      meeting.durationMinutes,
-      signal,
-    );
+    const picked = await this.#eventTypes.pick(meeting.durationMinutes, signal);
+    const { eventType, choice } = picked;
     const mode: Mode = this.settings.mode;
     const blocker = directBlocker(eventType, meeting);
     if (mode === 'link')
@@ -88,6 +87,11 @@ export class CalendlySession implements ProviderSession {
       times = await this.#availableTimes(eventType, meeting, signal);
     } catch (error) {
       const converted = (await convert(error, 'availability', this.credential)).error;
+      // The event type kept from an earlier read is gone: read them again, once.
+      if (converted.status === 404 && picked.kept) {
+        this.#eventTypes.forget();
+        return this.book(meeting, signal, gate);
+      }
       if (mode === 'auto' && converted.status === 403)
         return this.#link(
           eventType,
@@ -162,6 +166,12 @@ export class CalendlySession implements ProviderSession {
           { hint: 'choose another time and book again', status: converted.status },
         );
       }
+      // Refused for what the kept event type did not show (a question added, the type gone): nothing was made, so read
+      // the event types again and decide afresh, once.
+      if (picked.kept && [400, 404, 422].includes(converted.status ?? 0)) {
+        this.#eventTypes.forget();
+        return this.book(meeting, signal, gate);
+      }
       if (converted.code === 'rate_limited')
         return this.#rateLimited(
           eventType,
@@ -220,7 +230,7 @@ export class CalendlySession implements ProviderSession {
 
   /** The starts Calendly offers for an event type of the query's length. */
   availability(query: AvailabilityQuery, signal: AbortSignal): Promise<Availability> {
-    return offeredStarts(this.api, this.settings, this.credential, this.ctx, query, signal);
+    return offeredStarts(this.api, this.#eventTypes, this.credential, this.ctx, query, signal);
   }
 
   /**

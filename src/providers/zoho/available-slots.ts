@@ -1,5 +1,5 @@
 // Zoho Bookings' part in a search: the open times of the connected staff member for the service of the meeting's
-// length, one availableslots request per day (a few at once). Zoho lists wall times without a zone: they are read in
+// length, one availableslots request per day (eight at once). Zoho lists wall times without a zone: they are read in
 // the `time_zone` its answer names, else the workspace's zone given at connect (--time-zone), else the server's default.
 // API reference: https://www.zoho.com/bookings/help/api/v1/fetch-availability.html
 import { DateTime } from 'luxon';
@@ -13,8 +13,12 @@ import { bookingsUrl, readJson } from './bookings-calls.js';
 import { formatZohoDate, parseSlotTime } from './times.js';
 import { displayName, openEnvelope } from './wire.js';
 
-/** Days asked at once: Zoho counts requests per day (250 on the free plan), not per second, but a burst is unkind. */
-const daysAtOnce = 4;
+/**
+ * Days asked at once: a week in one round, whatever the zones (a week in the searcher's zone spans eight days in the
+ * workspace's). Zoho counts requests per day (250 on the free plan), not per second; a two-week search takes two rounds
+ * rather than sixteen requests at once.
+ */
+const daysAtOnce = 8;
 
 /**
  * `returnvalue` of availableslots: `{"reponse":true,"data":["10:00","10:15"]}` (Zoho's sample spells it `reponse`),

@@ -7,7 +7,7 @@ import { meetingProviders } from '../../../src/providers/index.js';
 import { createCalendlyFake, type CalendlyFake } from '../../../src/sandbox/fakes/calendly.js';
 import { createGoogleFake, googleFault, type GoogleFake } from '../../../src/sandbox/fakes/google.js';
 import { createZohoFake, type ZohoFake } from '../../../src/sandbox/fakes/zoho.js';
-import { futureDate } from '../../support/dates.js';
+import { futureDate, nextSunday } from '../../support/dates.js';
 import { useHarness, type Fake, type Harness } from '../../support/harness.js';
 
 /**
@@ -83,6 +83,16 @@ async function find(args: Record<string, unknown>) {
   });
   const text = (result.content as Array<{ text: string }>)[0]?.text ?? '';
   return { isError: result.isError === true, output: result.structuredContent as Output, text };
+}
+/** The last Sunday of `month` in `zone` that is at least a day ahead (when Europe changes its clocks). */
+function lastSunday(month: number, zone: string): string {
+  const soonest = DateTime.now().setZone(zone).plus({ days: 1 });
+  for (const year of [soonest.year, soonest.year + 1]) {
+    const end = DateTime.fromObject({ year, month, day: 1 }, { zone }).endOf('month').startOf('day');
+    const sunday = end.minus({ days: end.weekday % 7 });
+    if (sunday > soonest) return sunday.toISODate() ?? '';
+  }
+  throw new Error('unreachable: a month comes round within two years');
 }
 const times = (output: Output) => output.slots.map((s) => s.booking_time);
 const entry = (output: Output, id: string) => output.providers.find((p) => p.provider === id);
@@ -163,7 +173,7 @@ describe('find_available_slots', () => {
     expect(output.slots.at(-1)?.booking_date).toBe(last);
     const days = zoho.state.apiCalls.filter((c) => c.startsWith('GET availableslots'));
     expect(days).toHaveLength(10);
-    expect(zoho.state.slotRequests.maxInFlight).toBe(4);
+    expect(zoho.state.slotRequests.maxInFlight).toBe(8);
     const first = DateTime.fromISO(day);
     expect(days[0]).toContain(
       `selected_date=${first.toFormat('dd')}-${first.toFormat('LLL')}-${first.toFormat('yyyy')}`,
@@ -265,6 +275,52 @@ describe('find_available_slots', () => {
     expect(none.output.slots).toEqual([]);
     expect(none.text).toContain('No provider could be asked');
     expect(none.text).toContain('npx alsatalk-mcp connect calendly');
+  });
+
+  it('on the days the clocks change, only times book_meeting books exactly: New York in spring, Berlin in autumn', async () => {
+    await connect.google();
+    const spring = nextSunday(3, 2, 'America/New_York');
+    const ny = await find({
+      date_from: spring,
+      date_to: spring,
+      earliest_time: '01:00',
+      latest_time: '03:30',
+      providers: ['google'],
+    });
+    // 02:00 to 03:00 does not exist that night, and 01:30 and 01:45 would end inside it.
+    expect(times(ny.output)).toEqual(['01:00', '01:15', '03:00']);
+    expect(ny.output.slots.map((s) => s.start.slice(-6))).toEqual(['-05:00', '-05:00', '-04:00']);
+
+    const autumn = lastSunday(10, 'Europe/Berlin');
+    const berlin = await find({
+      date_from: autumn,
+      date_to: autumn,
+      timezone: 'Europe/Berlin',
+      earliest_time: '02:00',
+      latest_time: '03:00',
+      providers: ['google'],
+    });
+    // 02:00 to 03:00 happens twice: offered once, as its first (summer) reading, the one book_meeting books.
+    expect(berlin.output.slots.map((s) => [s.booking_time, s.start.slice(-6)])).toEqual([
+      ['02:00', '+02:00'],
+      ['02:15', '+02:00'],
+      ['02:30', '+02:00'],
+    ]);
+    await h.connectResend();
+    const booked = await h.client.callTool({
+      name: 'book_meeting',
+      arguments: {
+        customer_name: 'Ada Lovelace',
+        customer_email: 'ada@example.com',
+        booking_date: autumn,
+        booking_time: '02:30',
+        timezone: 'Europe/Berlin',
+        providers: ['google'],
+      },
+    });
+    expect((booked.structuredContent as { meeting: { start: string } }).meeting.start).toBe(
+      berlin.output.slots[2]?.start,
+    );
   });
 
   it('refuses a past day, a range over 14 days and a bad window, naming the field', async () => {

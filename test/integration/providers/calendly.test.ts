@@ -554,3 +554,22 @@ describe('booking, other modes and pinned event types', () => {
     expect(c.state.calls).toContain(`GET /event_types/${c.state.eventTypes[0]?.uuid}`);
   });
 });
+
+describe('the event types a session keeps', () => {
+  it('reads them once for many bookings, and again at once when Calendly says the kept one is gone', async () => {
+    await connectCalendly();
+    const listed = () => c.state.calls.filter((call) => call.startsWith('GET /event_types?')).length;
+    const before = listed();
+    expect((await book()).entry?.status).toBe('booked');
+    expect((await book({ booking_time: '15:00' })).entry?.status).toBe('booked');
+    // One round less on every booking after the first: the list is read once.
+    expect(listed() - before).toBe(1);
+    // The 30-minute type is deleted in Calendly: its available times answer 404, so the session reads the list again,
+    // finds no 30-minute type, and says so (nothing is booked with a type that no longer exists).
+    c.state.eventTypes = c.state.eventTypes.filter((t) => t.duration !== 30);
+    const { entry } = await book({ booking_time: '16:00' });
+    expect(entry).toMatchObject({ status: 'failed', error: { code: 'invalid_input' } });
+    expect(entry?.error?.message).toContain('no active Calendly event type lasts 30 min');
+    expect(listed() - before).toBe(2);
+  });
+});
