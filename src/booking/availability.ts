@@ -110,8 +110,10 @@ export class AvailabilityService {
     };
   }
 
-  /** Asks each provider at once; each entry says what it answered, or why it could not. */
-  /** @param timeoutMs each provider's time limit (default: the provider time limit) */
+  /**
+   * Asks each provider at once; each entry says what it answered, or why it could not.
+   * @param timeoutMs each provider's time limit (default: the provider time limit)
+   */
   async check(
     wanted: readonly MeetingProvider[],
     query: AvailabilityQuery,

@@ -198,10 +198,10 @@ export function canFindMeetings(scope: string): boolean {
   return has('meeting:read') || (has('meeting:read:list_meetings') && has('meeting:read:meeting'));
 }
 
-/** The note `connect zoom` adds when the app cannot look meetings up: it works, with one safety net less. */
+/** The note `connect zoom` adds when the app cannot look meetings up: it books, without two safety nets. */
 export const findScopesNote = (admin: boolean): string => {
   const [list, read] = admin
     ? ['meeting:read:list_meetings:admin', 'meeting:read:meeting:admin']
     : ['meeting:read:list_meetings', 'meeting:read:meeting'];
-  return `The Zoom app lacks the scopes ${list} and ${read}: booking works, but when Zoom's answer to a booking is lost (a dropped connection, a crash), alsatalk-mcp cannot look in Zoom for the meeting it may have made, so it asks you to check instead of booking again. Add them on the app's Scopes page and connect again to close that gap.`;
+  return `The Zoom app lacks the scopes ${list} and ${read}: booking works, but alsatalk-mcp cannot see the host's scheduled Zoom meetings (find_available_slots marks Zoom failed, and the conflict check before a booking cannot count them), and when Zoom's answer to a booking is lost (a dropped connection, a crash), it cannot look in Zoom for the meeting it may have made, so it asks you to check instead of booking again. Add them on the app's Scopes page and connect again to close those gaps.`;
 };

@@ -568,7 +568,11 @@ describe('the database is locked while a provider is booking', () => {
     async () => {
       // The sandbox, for its latency control: Zoom's create is held until the lock is in place, then makes the meeting.
       const home = tempHome('dblock-mid');
-      const sandbox = await startSandbox({ outbox: path.join(home, 'outbox') });
+      const arrived: string[] = [];
+      const sandbox = await startSandbox({
+        outbox: path.join(home, 'outbox'),
+        onArrived: (request) => arrived.push(request.route),
+      });
       cleanups.push(() => sandbox.close());
       const env = {
         ...sandbox.env,
@@ -584,7 +588,10 @@ describe('the database is locked while a provider is booking', () => {
       sandbox.controls.setLatency({ target: 'zoom:POST /zoom/v2/users/:userId/meetings', ms: 60_000 });
 
       const call = server.client.callTool({ name: 'book_meeting', arguments: booking('14:00') });
-      await expect.poll(() => rows(home, 'SELECT id FROM bookings').length, { timeout: 10_000 }).toBe(1);
+      // Zoom's create is on its way (past the conflict check, whose pass was recorded): now the database locks.
+      const create = 'zoom:POST /zoom/v2/users/:userId/meetings';
+      await expect.poll(() => arrived.includes(create), { timeout: 10_000 }).toBe(true);
+      expect(rows(home, 'SELECT conflict_check FROM bookings')).toEqual([{ conflict_check: 'passed' }]);
       const lock = await holdWriteLock(path.join(home, 'alsatalk.db'));
       sandbox.controls.clear();
       // Held past Zoom's answer and the 5 s the server waits to record it (it says so on stderr); released before the
