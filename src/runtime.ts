@@ -6,6 +6,7 @@ import { configSpecs, connectors } from './connectors.js';
 import { ProviderAttempts } from './booking/attempt.js';
 import { AvailabilityService } from './booking/availability.js';
 import { BookingService } from './booking/book-meeting.js';
+import { listBookings, type ListRequest, type ListResult } from './booking/list-bookings.js';
 import { isAlive, thisProcess } from './booking/owner.js';
 import { BackgroundSignIns } from './connections/background-sign-in.js';
 import { Connections } from './connections/connections.js';
@@ -85,6 +86,8 @@ export interface Runtime {
   ctx: AppContext;
   booking: BookingService;
   availability: AvailabilityService;
+  /** The booking ledger read back (list_bookings): no provider is called. */
+  ledger: { list(request: ListRequest): Promise<ListResult> };
   signIns: BackgroundSignIns;
   status(): Promise<ConnectorStatus[]>;
   /** Stops pending sign-ins and closes the database. */
@@ -115,6 +118,7 @@ export function openRuntime(ctx: AppContext, options: RuntimeOptions = {}): Runt
     ctx,
     booking: new BookingService({ ...ctx, providers }, attempts, availability),
     availability,
+    ledger: { list: async (request) => listBookings(ctx.bookings, request) },
     signIns,
     status: () => collectStatus(ctx, registry),
     async close() {

@@ -30,6 +30,7 @@ export function toolDeps(runtime: RuntimeHandle, options: ToolDepsOptions): Tool
         (await runtime.get()).booking.book(request, onProgress, onEmailQueued),
     },
     availability: { find: async (request) => (await runtime.get()).availability.find(request) },
+    ledger: { list: async (request) => (await runtime.get()).ledger.list(request) },
     providers,
     providerIds: providers.map((p) => p.id) as [string, ...string[]],
     defaultTimezone: options.defaultTimezone,

@@ -110,7 +110,8 @@ export async function repeatBooking(
   }
   const status = statusOf(results, booked.length);
   // A pure replay writes nothing.
-  if (!underWay && (retry.length > 0 || !covered)) flow.keep(() => bookings.finish(record.id, status));
+  if (!underWay && (retry.length > 0 || !covered))
+    flow.keep(() => bookings.finish(record.id, status, retry.length > 0 ? 'retried' : 'emailed'));
   return {
     bookingId: record.id,
     status,

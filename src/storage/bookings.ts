@@ -33,6 +33,8 @@ export interface BookingRecord {
   emailCovers: string[];
   /** `checking`: the host's calendars were being checked and nothing was created yet; else null or `passed`. */
   conflictCheck: string | null;
+  /** What happened to it, oldest first (append-only). */
+  changes: BookingChange[];
   results: Array<{
     provider: string;
     status: string;
@@ -44,6 +46,31 @@ export interface BookingRecord {
     remedy: string | null;
     updatedAt: string;
   }>;
+}
+
+/** One entry of a booking's history. */
+export interface BookingChange {
+  at: string;
+  /**
+   * `booked` (the first call), `retried` (a repeat that called providers again), `emailed` (a repeat that only sent the
+   * e-mail the first call had not); later `rescheduled`, `cancelled`.
+   */
+  kind: string;
+  /** The status after the change, and each provider's state. */
+  outcome: { status: string; providers?: Record<string, string> };
+}
+
+/** What list_bookings filters on; every part optional. */
+export interface BookingFilter {
+  /** Compared without regard to case. */
+  customerEmail?: string | undefined;
+  /** The meeting starts at or after `startFrom` and before `startBefore` (ISO instants). */
+  startFrom?: string | undefined;
+  startBefore?: string | undefined;
+  status?: string | undefined;
+  /** Bookings made before this one (`createdAt` + `id`), for the next page. */
+  before?: { createdAt: string; id: string } | undefined;
+  limit: number;
 }
 
 /** Reads and writes `bookings` and `booking_results`. */
@@ -194,12 +221,70 @@ export class BookingRepository {
     );
   }
 
-  finish(bookingId: string, status: BookingStatus): void {
-    statement(this.db, 'UPDATE bookings SET status = ?, updated_at = ? WHERE id = ?').run(
-      status,
-      new Date().toISOString(),
-      bookingId,
+  /**
+   * Records the booking's status after a call, and appends the change to its history (see BookingChange.kind).
+   */
+  finish(bookingId: string, status: BookingStatus, kind: 'booked' | 'retried' | 'emailed' = 'booked'): void {
+    const now = new Date().toISOString();
+    const providers = Object.fromEntries(
+      (
+        statement(this.db, 'SELECT provider, status FROM booking_results WHERE booking_id = ? ORDER BY provider').all(
+          bookingId,
+        ) as Array<{ provider: string; status: string }>
+      ).map((r) => [r.provider, r.status]),
     );
+    this.db.transaction(() => {
+      statement(
+        this.db,
+        `INSERT INTO booking_changes (booking_id, seq, at, kind, outcome)
+           VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM booking_changes WHERE booking_id = ?), ?, ?, ?)`,
+      ).run(bookingId, bookingId, now, kind, JSON.stringify({ status, providers }));
+      this.#setStatus(bookingId, status, now);
+    })();
+  }
+
+  /**
+   * Bookings matching `filter`, newest first (by when they were made), at most `limit`; one more is read to say
+   * whether there is a next page.
+   */
+  list(filter: BookingFilter): { records: BookingRecord[]; more: boolean } {
+    // A booking still at its conflict check has nothing in any provider: it is either under way or forgotten on its repeat.
+    const where: string[] = ["conflict_check IS NULL OR conflict_check != 'checking'"];
+    const params: unknown[] = [];
+    if (filter.customerEmail) {
+      where.push('customer_email = ? COLLATE NOCASE');
+      params.push(filter.customerEmail.trim());
+    }
+    // julianday() reads the stored ISO times with their offsets as instants.
+    if (filter.startFrom) {
+      where.push('julianday(start_at) >= julianday(?)');
+      params.push(filter.startFrom);
+    }
+    if (filter.startBefore) {
+      where.push('julianday(start_at) < julianday(?)');
+      params.push(filter.startBefore);
+    }
+    if (filter.status) {
+      where.push('status = ?');
+      params.push(filter.status);
+    }
+    if (filter.before) {
+      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      params.push(filter.before.createdAt, filter.before.createdAt, filter.before.id);
+    }
+    const rows = statement(
+      this.db,
+      `SELECT id FROM bookings WHERE ${where.map((w) => `(${w})`).join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`,
+    ).all(...params, filter.limit + 1) as Array<{ id: string }>;
+    const records = rows.slice(0, filter.limit).flatMap((r) => {
+      const record = this.get(r.id);
+      return record ? [record] : [];
+    });
+    return { records, more: rows.length > filter.limit };
+  }
+
+  #setStatus(bookingId: string, status: BookingStatus, now: string): void {
+    statement(this.db, 'UPDATE bookings SET status = ?, updated_at = ? WHERE id = ?').run(status, now, bookingId);
   }
 
   get(bookingId: string): BookingRecord | undefined {
@@ -230,6 +315,11 @@ export class BookingRepository {
       emailError: (b.email_error as string | null) ?? null,
       emailCovers: b.email_covers ? (JSON.parse(String(b.email_covers)) as string[]) : [],
       conflictCheck: text(b.conflict_check),
+      changes: (
+        statement(this.db, 'SELECT at, kind, outcome FROM booking_changes WHERE booking_id = ? ORDER BY seq').all(
+          bookingId,
+        ) as Array<{ at: string; kind: string; outcome: string }>
+      ).map((c) => ({ at: c.at, kind: c.kind, outcome: JSON.parse(c.outcome) as BookingChange['outcome'] })),
       results: results.map((r) => ({
         provider: String(r.provider),
         status: String(r.status),

@@ -144,6 +144,26 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
     // the check), so a booking left so by a crash is started over. 'passed' once creating may begin; NULL before this.
     sql: `ALTER TABLE bookings ADD COLUMN conflict_check TEXT;`,
   },
+  {
+    version: 7,
+    name: 'booking history',
+    // Each booking's changes, appended and never rewritten: booked (and each repeat that tried providers again), later
+    // rescheduled and cancelled; `outcome` is JSON (the status and each provider's state after the change). Bookings
+    // made before keep one 'booked' change with the status they had.
+    sql: `
+      CREATE TABLE booking_changes (
+        booking_id TEXT NOT NULL REFERENCES bookings(id) ON DELETE CASCADE,
+        seq        INTEGER NOT NULL,
+        at         TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        outcome    TEXT NOT NULL,
+        PRIMARY KEY (booking_id, seq)
+      );
+      INSERT INTO booking_changes (booking_id, seq, at, kind, outcome)
+        SELECT id, 1, updated_at, 'booked', json_object('status', status) FROM bookings WHERE status != 'pending';
+      CREATE INDEX bookings_created ON bookings(created_at);
+    `,
+  },
 ];
 
 const ownFolderHint = 'or point ALSATALK_HOME at a folder you own';

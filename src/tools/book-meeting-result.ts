@@ -4,9 +4,7 @@ import { z } from 'zod';
 import type { BookingResult } from '../booking/book-meeting.js';
 import { subjectTime } from '../email/when.js';
 import type { DateTime } from 'luxon';
-import type { ProviderOutcome } from '../meeting.js';
-
-const link = z.object({ label: z.string(), url: z.string() });
+import { providerEntry, toProviderEntry } from './provider-entry.js';
 
 export const outputShape = {
   booking_id: z.string().nullable().describe('Id of the recorded booking; null when nothing was attempted.'),
@@ -23,33 +21,7 @@ export const outputShape = {
     topic: z.string(),
     invitee: z.object({ name: z.string(), email: z.string() }),
   }),
-  providers: z.array(
-    z.object({
-      provider: z.string(),
-      status: z.enum(['booked', 'failed', 'not_connected', 'needs_reauth']),
-      meeting_id: z.string().optional(),
-      join_url: z.string().optional(),
-      passcode: z.string().optional(),
-      links: z.array(link).optional().describe('Links for the invitee (also in the e-mail).'),
-      host_links: z
-        .array(link)
-        .optional()
-        .describe("Links for the host only, such as the event in the host's calendar."),
-      confirmation: z
-        .enum(['confirmed', 'invitee_must_confirm'])
-        .optional()
-        .describe('invitee_must_confirm: a link was sent; the slot is held once the invitee books on it.'),
-      invitee_action: z
-        .string()
-        .optional()
-        .describe(
-          'With invitee_must_confirm: what the invitee still has to do on that page ("pick 14:00 and confirm").',
-        ),
-      note: z.string().optional().describe('How it was booked and why, when there was a choice.'),
-      error: z.object({ code: z.string(), message: z.string() }).optional(),
-      remedy: z.string().optional().describe('What to do about a failure or a missing connection.'),
-    }),
-  ),
+  providers: z.array(providerEntry(['booked', 'failed', 'not_connected', 'needs_reauth'])),
   email: z.object({
     status: z
       .enum(['sent', 'queued', 'failed', 'not_connected', 'skipped'])
@@ -115,31 +87,7 @@ export function toOutput(result: BookingResult): Output {
       topic: meeting.topic,
       invitee: { name: meeting.customerName, email: meeting.customerEmail },
     },
-    providers: result.providers.map((o: ProviderOutcome) => {
-      if (o.status === 'booked') {
-        return {
-          provider: o.provider,
-          status: 'booked' as const,
-          meeting_id: o.meeting.externalId,
-          ...(o.meeting.joinUrl ? { join_url: o.meeting.joinUrl } : {}),
-          ...(o.meeting.passcode ? { passcode: o.meeting.passcode } : {}),
-          links: o.meeting.links,
-          ...(o.meeting.hostLinks?.length ? { host_links: o.meeting.hostLinks } : {}),
-          confirmation: o.meeting.confirmation ?? 'confirmed',
-          ...(o.meeting.inviteeAction ? { invitee_action: o.meeting.inviteeAction } : {}),
-          ...(o.meeting.note ? { note: o.meeting.note } : {}),
-        };
-      }
-      if (o.status === 'failed') {
-        return {
-          provider: o.provider,
-          status: 'failed' as const,
-          error: { code: o.error.code, message: o.error.message },
-          remedy: o.error.remedy,
-        };
-      }
-      return { provider: o.provider, status: o.status, remedy: o.remedy };
-    }),
+    providers: result.providers.map(toProviderEntry),
     email:
       result.email.status === 'sent'
         ? { status: 'sent', id: result.email.id, to: result.email.to }

@@ -3,11 +3,16 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { registerBookMeetingTool, type BookMeetingToolDeps } from './book-meeting.js';
 import { registerConnectProviderTool, type ConnectProviderToolDeps } from './connect-provider.js';
 import { registerFindAvailableSlotsTool, type FindAvailableSlotsToolDeps } from './find-available-slots.js';
+import { registerListBookingsTool, type ListBookingsToolDeps } from './list-bookings.js';
 
-export type ToolDeps = BookMeetingToolDeps & FindAvailableSlotsToolDeps & ConnectProviderToolDeps;
+export type ToolDeps = BookMeetingToolDeps &
+  FindAvailableSlotsToolDeps &
+  ListBookingsToolDeps &
+  ConnectProviderToolDeps;
 
 export function registerTools(server: McpServer, deps: ToolDeps): void {
   registerFindAvailableSlotsTool(server, deps);
   registerBookMeetingTool(server, deps);
+  registerListBookingsTool(server, deps);
   registerConnectProviderTool(server, deps);
 }

@@ -29,6 +29,7 @@ describe('database', () => {
       { version: 4, name: 'rate gates' },
       { version: 5, name: 'e-mail outbox' },
       { version: 6, name: 'conflict check' },
+      { version: 7, name: 'booking history' },
     ]);
     db.close();
   });
@@ -42,7 +43,7 @@ describe('database', () => {
     ).run();
     first.close();
     const second = openDatabase(file);
-    expect(statement(second, 'SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 6 });
+    expect(statement(second, 'SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 7 });
     expect(statement(second, 'SELECT account FROM connections').get()).toEqual({ account: 'a' });
     second.close();
   });
@@ -54,7 +55,7 @@ describe('database', () => {
     db.exec(`DROP INDEX bookings_idempotency_key;
       ALTER TABLE bookings DROP COLUMN idempotency_key; ALTER TABLE bookings DROP COLUMN request_hash; ALTER TABLE bookings DROP COLUMN owner;
       ALTER TABLE bookings DROP COLUMN customer_phone; ALTER TABLE bookings DROP COLUMN email_covers;
-      ALTER TABLE bookings DROP COLUMN conflict_check;
+      ALTER TABLE bookings DROP COLUMN conflict_check; DROP TABLE booking_changes; DROP INDEX bookings_created;
       ALTER TABLE connections DROP COLUMN scopes; DROP TABLE email_outbox; DROP TABLE rate_gates; DELETE FROM schema_migrations WHERE version >= 2;`);
     statement(
       db,
@@ -66,11 +67,35 @@ describe('database', () => {
       account: 'a',
       scopes: null,
     });
-    expect(statement(upgraded, 'SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: 6 });
+    expect(statement(upgraded, 'SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: 7 });
     for (const column of ['idempotency_key', 'conflict_check'])
       expect(
         statement(upgraded, 'SELECT COUNT(*) AS n FROM pragma_table_info(?) WHERE name = ?').get('bookings', column),
       ).toEqual({ n: 1 });
+    upgraded.close();
+  });
+
+  it('gives the bookings made before the history one booked change each, with the status they had', () => {
+    const file = path.join(dir, 'alsatalk.db');
+    const db = openDatabase(file);
+    // A version-6 file with two bookings: one done, one still pending (a call cut off).
+    db.exec(
+      `DROP TABLE booking_changes; DROP INDEX bookings_created; DELETE FROM schema_migrations WHERE version = 7;`,
+    );
+    for (const [id, status] of [
+      ['b-done', 'partial'],
+      ['b-open', 'pending'],
+    ])
+      statement(
+        db,
+        `INSERT INTO bookings (id, created_at, updated_at, customer_name, customer_email, topic, timezone, start_at, end_at,
+           duration_minutes, status) VALUES (?, 'x', '2026-12-01T10:00:00.000Z', 'Ada', 'ada@example.com', 't', 'UTC', 's', 'e', 30, ?)`,
+      ).run(id, status);
+    db.close();
+    const upgraded = openDatabase(file);
+    expect(statement(upgraded, 'SELECT booking_id, seq, at, kind, outcome FROM booking_changes').all()).toEqual([
+      { booking_id: 'b-done', seq: 1, at: '2026-12-01T10:00:00.000Z', kind: 'booked', outcome: '{"status":"partial"}' },
+    ]);
     upgraded.close();
   });
 
