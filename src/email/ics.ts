@@ -1,9 +1,15 @@
 // The calendar attachment (RFC 5545), built with ical-generator (escaping, line folding) and
 // @touch4it/ical-timezones (the VTIMEZONE definitions, generated from the IANA database).
 import { getVtimezoneComponent } from '@touch4it/ical-timezones';
-import ical, { ICalCalendarMethod } from 'ical-generator';
+import ical, { ICalAttendeeRole, ICalAttendeeStatus, ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
 import type { DateTime } from 'luxon';
 import type { Meeting } from '../meeting.js';
+
+/** Who sends the invitation (the Resend sender): the ORGANIZER an iTIP request names. */
+export interface Organizer {
+  name?: string;
+  email: string;
+}
 
 export interface IcsInput {
   meeting: Meeting;
@@ -11,7 +17,15 @@ export interface IcsInput {
   /** The main join link, shown as LOCATION and URL. */
   location?: string;
   now?: Date;
+  /** With an organizer, the file is an iTIP REQUEST (RFC 5546) that calendars keep as one entry per UID. */
+  organizer?: Organizer;
+  /** SEQUENCE: 0 for the first invitation, higher for each one that replaces it. */
+  sequence?: number;
+  /** TENTATIVE while the invitee still has to confirm on a booking page (every provider only sent a link). */
+  tentative?: boolean;
 }
+
+export type IcsMethod = 'REQUEST' | 'PUBLISH';
 
 /**
  * Whether a wall time in its zone names this instant: RFC 5545 (3.3.5) reads a time that happens twice, when the clocks
@@ -26,16 +40,26 @@ function readsBack(time: DateTime): boolean {
  * One VEVENT for the slot, in the meeting's own zone (TZID plus its VTIMEZONE) so that calendars show
  * the zone the invitee asked for; exact UTC times when the zone has no VTIMEZONE definition, or when either end falls
  * on the second occurrence of a wall time (a TZID could not say which one).
- * METHOD:PUBLISH because the e-mail is a notice to add, not an iTIP request awaiting a reply.
+ * METHOD:REQUEST (iMIP, RFC 6047) with the sender as ORGANIZER, the invitee as ATTENDEE, a stable UID and a SEQUENCE,
+ * so that Gmail, Outlook and Apple Calendar keep one entry and apply a later update or cancellation to it;
+ * METHOD:PUBLISH, a notice to add, when there is no organizer to name.
  */
-export function renderIcs({ meeting, description, location, now = new Date() }: IcsInput): string {
+export function renderIcs({
+  meeting,
+  description,
+  location,
+  now = new Date(),
+  organizer,
+  sequence = 0,
+  tentative = false,
+}: IcsInput): { ics: string; method: IcsMethod } {
   const zoned =
     getVtimezoneComponent(meeting.timezone) && readsBack(meeting.start) && readsBack(meeting.end)
       ? meeting.timezone
       : undefined;
   const calendar = ical({
     prodId: { company: 'alsatalk', product: 'alsatalk-mcp', language: 'EN' },
-    method: ICalCalendarMethod.PUBLISH,
+    method: organizer ? ICalCalendarMethod.REQUEST : ICalCalendarMethod.PUBLISH,
     // No calendar-wide zone (ical-generator would then write DTSTAMP as a floating time, which RFC 5545
     // forbids); the generator only supplies the VTIMEZONE of the zone the event names.
     timezone: { name: null, generator: getVtimezoneComponent },
@@ -49,6 +73,22 @@ export function renderIcs({ meeting, description, location, now = new Date() }: 
     summary: meeting.topic,
     description,
     ...(location ? { location, url: location } : {}),
+    ...(organizer
+      ? {
+          organizer: { name: organizer.name ?? organizer.email, email: organizer.email },
+          attendees: [
+            {
+              name: meeting.customerName,
+              email: meeting.customerEmail,
+              role: ICalAttendeeRole.REQ,
+              status: ICalAttendeeStatus.NEEDSACTION,
+              rsvp: false,
+            },
+          ],
+          sequence,
+          status: tentative ? ICalEventStatus.TENTATIVE : ICalEventStatus.CONFIRMED,
+        }
+      : {}),
   });
-  return calendar.toString();
+  return { ics: calendar.toString(), method: organizer ? 'REQUEST' : 'PUBLISH' };
 }

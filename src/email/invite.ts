@@ -1,7 +1,7 @@
 // The invitee's e-mail: subject, plain text and escaped HTML, built from what each provider booked.
 import type { BookedMeeting, Meeting } from '../meeting.js';
 import { singleLine } from '../text.js';
-import { renderIcs } from './ics.js';
+import { renderIcs, type IcsMethod, type Organizer } from './ics.js';
 import { longTime, subjectTime } from './when.js';
 
 export interface BookedEntry {
@@ -15,6 +15,8 @@ export interface Invite {
   text: string;
   html: string;
   ics: string;
+  /** The .ics METHOD, which the attachment's Content-Type repeats (`text/calendar; method=REQUEST`). */
+  icsMethod: IcsMethod;
 }
 
 const escapeHtml = (value: string): string =>
@@ -92,13 +94,15 @@ export interface InviteOptions {
   now?: Date;
   /** An earlier e-mail for this booking listed fewer providers: this one says it replaces it. */
   update?: boolean;
+  /** The sender, named as the .ics ORGANIZER (then an iTIP REQUEST); without one, a PUBLISH notice. */
+  organizer?: Organizer;
 }
 
 /** Renders the whole invite; everything the invitee or the agent supplied is escaped in the HTML. */
 export function renderInvite(
   meeting: Meeting,
   booked: readonly BookedEntry[],
-  { now, update = false }: InviteOptions = {},
+  { now, update = false, organizer }: InviteOptions = {},
 ): Invite {
   const when = longTime(meeting);
   const name = singleLine(meeting.customerName);
@@ -140,11 +144,22 @@ export function renderInvite(
     subject: `${update ? 'Updated: ' : ''}${toConfirm ? 'Please confirm your meeting' : 'Meeting confirmed'}: ${subjectTime(meeting)}`,
     text,
     html,
-    ics: renderIcs({
-      meeting,
-      description: icsDescription,
-      ...(primary ? { location: primary } : {}),
-      ...(now ? { now } : {}),
-    }),
+    ...icsOf(
+      renderIcs({
+        meeting,
+        description: icsDescription,
+        ...(primary ? { location: primary } : {}),
+        ...(now ? { now } : {}),
+        ...(organizer ? { organizer } : {}),
+        // An update replaces the first invitation in the invitee's calendar: a higher SEQUENCE, the same UID.
+        sequence: update ? 1 : 0,
+        tentative: toConfirm,
+      }),
+    ),
   };
 }
+
+const icsOf = ({ ics, method }: { ics: string; method: IcsMethod }): Pick<Invite, 'ics' | 'icsMethod'> => ({
+  ics,
+  icsMethod: method,
+});

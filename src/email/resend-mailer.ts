@@ -8,7 +8,8 @@ import { timeLimit, type TimeLimit } from '../time-limit.js';
 import { renderInvite } from './invite.js';
 import type { Logger } from '../log.js';
 import { invitationKey, type Invitation, type Mailer } from './mailer.js';
-import { defaultRatePerSecond, displayName, id, sendInvite, storedRate, type Pace } from './resend.js';
+import type { Organizer } from './ics.js';
+import { defaultRatePerSecond, displayName, id, organizerOf, sendInvite, storedRate, type Pace } from './resend.js';
 
 /** Where a pace comes from: the rate gates in the SQLite file (storage/rate-gate.ts), which runtime.ts passes. */
 export interface PaceSource {
@@ -87,7 +88,7 @@ export class ResendMailer implements Mailer {
         baseUrl: context.endpoints.api ?? 'https://api.resend.com',
         settings: connection.settings,
         to: meeting.customerEmail,
-        invite: renderInvite(meeting, booked, { now: new Date(stamp), update }),
+        invite: renderInvite(meeting, booked, { now: new Date(stamp), update, ...organizerFrom(connection.settings) }),
         idempotencyKey: invitationKey({ meeting, booked }),
         signal: limit.signal,
         pace: this.#paceAt(this.deps.ratePerSecond ?? storedRate(connection.settings) ?? defaultRatePerSecond),
@@ -107,4 +108,10 @@ export class ResendMailer implements Mailer {
       limit?.clear();
     }
   }
+}
+
+/** The stored sender as the invitation's organizer, when it reads as one. */
+function organizerFrom(settings: Readonly<Record<string, unknown>>): { organizer?: Organizer } {
+  const organizer = typeof settings.from === 'string' ? organizerOf(settings.from) : undefined;
+  return organizer ? { organizer } : {};
 }

@@ -17,6 +17,17 @@ const reconnect = connectCommand(id);
 const namedSender = /^(?:[^<>\r\n]{1,100}\s)?<([^\s<>@]+@([^\s<>@]+\.[^\s<>@]+))>$/;
 const bareSender = /^([^\s<>@]+@([^\s<>@]+\.[^\s<>@]+))$/;
 
+/** The sender as a calendar ORGANIZER: its display name (quotes taken off) and address, or undefined. */
+export function organizerOf(from: string): { name?: string; email: string } | undefined {
+  const sender = parseSender(from);
+  if (!sender) return undefined;
+  const name = /^([^<>\r\n]+?)\s*</
+    .exec(from.trim())?.[1]
+    ?.replace(/^"(.*)"$/, '$1')
+    .trim();
+  return { ...(name ? { name } : {}), email: sender.address };
+}
+
 /** The sender's address and domain (the domain is what Resend must have verified), or undefined. */
 export function parseSender(from: string): { address: string; domain: string } | undefined {
   const trimmed = from.trim();
@@ -200,7 +211,7 @@ export async function sendInvite(input: SendInviteInput): Promise<string> {
       {
         filename: 'invite.ics',
         content: Buffer.from(input.invite.ics, 'utf8').toString('base64'),
-        contentType: 'text/calendar; charset=utf-8; method=PUBLISH',
+        contentType: `text/calendar; charset=utf-8; method=${input.invite.icsMethod}`,
       },
     ],
   };

@@ -192,7 +192,53 @@ describe('renderInvite: links to confirm and to save', () => {
 });
 
 describe('renderInvite: the .ics attachment', () => {
-  it('is one PUBLISH VEVENT with the booking UID, exact instants and a DTSTAMP', () => {
+  it('is an iTIP REQUEST (iMIP): the sender as ORGANIZER, the invitee as ATTENDEE, SEQUENCE 0, CONFIRMED', () => {
+    const m = meeting();
+    const organizer = { name: 'Acme Scheduling', email: 'meet@acme.test' };
+    const invite = renderInvite(m, [zoomEntry], { now: stamp, organizer });
+    expect(invite.icsMethod).toBe('REQUEST');
+    const { calendar, vevents, event } = parseIcs(invite.ics);
+    expect(calendar.getFirstPropertyValue('method')).toBe('REQUEST');
+    expect(event.uid).toBe(`${m.bookingId}@alsatalk-mcp`);
+    const vevent = vevents[0];
+    const organizerProperty = vevent?.getFirstProperty('organizer');
+    // The URI scheme is case-insensitive (RFC 3986); ical-generator writes it in capitals.
+    expect(String(organizerProperty?.getFirstValue()).toLowerCase()).toBe('mailto:meet@acme.test');
+    expect(organizerProperty?.getParameter('cn')).toBe('Acme Scheduling');
+    const [attendee] = vevent?.getAllProperties('attendee') ?? [];
+    expect(vevent?.getAllProperties('attendee')).toHaveLength(1);
+    expect(String(attendee?.getFirstValue()).toLowerCase()).toBe(`mailto:${m.customerEmail}`);
+    expect(attendee?.getParameter('cn')).toBe(m.customerName);
+    expect(attendee?.getParameter('partstat')).toBe('NEEDS-ACTION');
+    expect(attendee?.getParameter('role')).toBe('REQ-PARTICIPANT');
+    expect(vevent?.getFirstPropertyValue('sequence')).toBe(0);
+    expect(vevent?.getFirstPropertyValue('status')).toBe('CONFIRMED');
+    // The update that lists more providers replaces it in the calendar: same UID, a higher SEQUENCE.
+    const update = parseIcs(renderInvite(m, [zoomEntry], { now: stamp, organizer, update: true }).ics);
+    expect(update.event.uid).toBe(event.uid);
+    expect(update.vevents[0]?.getFirstPropertyValue('sequence')).toBe(1);
+  });
+
+  it('is TENTATIVE while every provider only sent a link to confirm, and a PUBLISH notice with no organizer', () => {
+    const link: BookedEntry = {
+      provider: 'Calendly',
+      meeting: {
+        externalId: 'link-1',
+        links: [{ label: 'Pick the time', url: 'https://calendly.com/d/abc' }],
+        confirmation: 'invitee_must_confirm',
+        inviteeAction: 'pick 14:00 and confirm',
+      },
+    };
+    const organizer = { email: 'meet@acme.test' };
+    const tentative = parseIcs(renderInvite(meeting(), [link], { now: stamp, organizer }).ics);
+    expect(tentative.vevents[0]?.getFirstPropertyValue('status')).toBe('TENTATIVE');
+    expect(tentative.vevents[0]?.getFirstProperty('organizer')?.getParameter('cn')).toBe('meet@acme.test');
+    const notice = renderInvite(meeting(), [zoomEntry], { now: stamp });
+    expect(notice.icsMethod).toBe('PUBLISH');
+    expect(parseIcs(notice.ics).vevents[0]?.getFirstProperty('organizer')).toBeNull();
+  });
+
+  it('is one VEVENT with the booking UID, exact instants and a DTSTAMP', () => {
     const m = meeting();
     const { calendar, vevents, event } = parseIcs(renderInvite(m, [zoomEntry], { now: stamp }).ics);
     expect(calendar.getFirstPropertyValue('method')).toBe('PUBLISH');

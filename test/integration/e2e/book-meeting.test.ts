@@ -143,11 +143,16 @@ describe('booking in Zoom and e-mailing through Resend', () => {
     const attachment = email?.payload.attachments?.[0];
     expect(attachment).toMatchObject({
       filename: 'invite.ics',
-      content_type: expect.stringContaining('text/calendar'),
+      content_type: 'text/calendar; charset=utf-8; method=REQUEST',
     });
-    const vevent = new ICAL.Component(
-      ICAL.parse(Buffer.from(attachment?.content ?? '', 'base64').toString('utf8')),
-    ).getFirstSubcomponent('vevent');
+    const calendar = new ICAL.Component(ICAL.parse(Buffer.from(attachment?.content ?? '', 'base64').toString('utf8')));
+    const vevent = calendar.getFirstSubcomponent('vevent');
+    // An iMIP request from the sender to the invitee: calendars keep it as one entry, which later updates replace.
+    expect(calendar.getFirstPropertyValue('method')).toBe('REQUEST');
+    expect(String(vevent?.getFirstPropertyValue('organizer')).toLowerCase()).toBe('mailto:meet@acme.test');
+    expect(vevent?.getFirstProperty('organizer')?.getParameter('cn')).toBe('Acme Scheduling');
+    expect(String(vevent?.getFirstPropertyValue('attendee')).toLowerCase()).toBe(`mailto:${args.customer_email}`);
+    expect(vevent?.getFirstPropertyValue('sequence')).toBe(0);
     expect(vevent?.getFirstPropertyValue('uid')).toBe(`${output.booking_id}@alsatalk-mcp`);
     const dtstart = vevent?.getFirstPropertyValue('dtstart') as ICAL.Time;
     expect(dtstart.toJSDate().toISOString()).toBe(expectedStart.toUTC().toISO());
