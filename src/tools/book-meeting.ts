@@ -8,7 +8,7 @@ import type { MeetingProvider } from '../providers/provider.js';
 import { unsafeCharacter } from '../text.js';
 import { outputShape, toOutput, toText } from './book-meeting-result.js';
 import { addressExample, asciiAddress, inAscii } from './email-address.js';
-import { needs } from './fields.js';
+import { durationMinutes, needs, providerList, timeZoneName } from './fields.js';
 import { errorResult } from './results.js';
 
 const name = 'book_meeting';
@@ -59,37 +59,18 @@ const inputShape = (providerIds: [string, ...string[]], defaultTimezone: string)
     })
     .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be 24-hour HH:mm, e.g. 09:30 or 14:00')
     .describe('Start time, 24-hour HH:mm, wall-clock time in `timezone`.'),
-  duration_minutes: z
-    .number('must be a whole number of minutes, e.g. 30')
-    .int('must be a whole number of minutes')
-    .min(5, 'must be at least 5 minutes')
-    .max(720, 'must be at most 720 minutes (12 hours)')
-    .default(30)
-    .describe('Length of the meeting in minutes (default 30).'),
-  timezone: z
-    .string({
-      error: needs('text', `give an IANA name such as America/New_York, or leave it out for ${defaultTimezone}`),
-    })
-    .min(1, 'give an IANA time-zone name such as America/New_York')
-    .optional()
-    .describe(
-      `IANA time zone the date and time are meant in, e.g. America/New_York or Europe/Berlin. Default: ${defaultTimezone}.`,
-    ),
+  duration_minutes: durationMinutes().describe('Length of the meeting in minutes (default 30).'),
+  timezone: timeZoneName(defaultTimezone).describe(
+    `IANA time zone the date and time are meant in, e.g. America/New_York or Europe/Berlin. Default: ${defaultTimezone}.`,
+  ),
   topic: oneLine(
     z.string({ error: needs('text', 'give the meeting title as text') }).max(200, 'must be at most 200 characters'),
   )
     .optional()
     .describe('Meeting title (default "Meeting with <customer name>").'),
-  providers: z
-    .array(
-      z.enum(providerIds, {
-        error: (issue) => `${JSON.stringify(issue.input)} is not a provider: choose from ${providerIds.join(', ')}`,
-      }),
-      { error: `must be a list of provider ids such as ["${providerIds[0]}"], or left out for every connected one` },
-    )
-    .min(1, 'must name at least one provider, or be left out to book in every connected one')
-    .optional()
-    .describe(`Book only in these providers (${providerIds.join(', ')}); default: every connected one.`),
+  providers: providerList(providerIds, 'book in').describe(
+    `Book only in these providers (${providerIds.join(', ')}); default: every connected one.`,
+  ),
   allow_conflict: z
     .boolean('must be true or false')
     .optional()

@@ -6,7 +6,7 @@ import type { AvailabilityService } from '../booking/availability.js';
 import type { Logger } from '../log.js';
 import { maxSearchDays } from '../meeting.js';
 import type { MeetingProvider } from '../providers/provider.js';
-import { needs } from './fields.js';
+import { durationMinutes, needs, providerList, timeZoneName } from './fields.js';
 import { slotsOutputShape, toSlotsOutput, toSlotsText } from './find-available-slots-result.js';
 import { errorResult } from './results.js';
 
@@ -28,38 +28,21 @@ const inputShape = (providerIds: [string, ...string[]], defaultTimezone: string)
   date_to: date('last day', '2026-12-05').describe(
     `Last day to search, YYYY-MM-DD in \`timezone\`, at most ${maxSearchDays} days after date_from.`,
   ),
-  duration_minutes: z
-    .number('must be a whole number of minutes, e.g. 30')
-    .int('must be a whole number of minutes')
-    .min(5, 'must be at least 5 minutes')
-    .max(720, 'must be at most 720 minutes (12 hours)')
-    .default(30)
-    .describe('Length of the meeting in minutes (default 30), as book_meeting will be given it.'),
-  timezone: z
-    .string({
-      error: needs('text', `give an IANA name such as America/New_York, or leave it out for ${defaultTimezone}`),
-    })
-    .min(1, 'give an IANA time-zone name such as America/New_York')
-    .optional()
-    .describe(`IANA time zone the days, times and results are in. Default: ${defaultTimezone}.`),
+  duration_minutes: durationMinutes().describe(
+    'Length of the meeting in minutes (default 30), as book_meeting will be given it.',
+  ),
+  timezone: timeZoneName(defaultTimezone).describe(
+    `IANA time zone the days, times and results are in. Default: ${defaultTimezone}.`,
+  ),
   earliest_time: clock('09:00')
     .optional()
     .describe('Daily window: slots start at or after this time (HH:mm in `timezone`). Default: 00:00.'),
   latest_time: clock('17:00')
     .optional()
     .describe('Daily window: slots end by this time (HH:mm in `timezone`). Default: the end of the day.'),
-  providers: z
-    .array(
-      z.enum(providerIds, {
-        error: (issue) => `${JSON.stringify(issue.input)} is not a provider: choose from ${providerIds.join(', ')}`,
-      }),
-      { error: `must be a list of provider ids such as ["${providerIds[0]}"], or left out for every connected one` },
-    )
-    .min(1, 'must name at least one provider, or be left out to ask every connected one')
-    .optional()
-    .describe(
-      `Ask only these providers (${providerIds.join(', ')}); default: every one. Pass the same list to book_meeting.`,
-    ),
+  providers: providerList(providerIds, 'ask').describe(
+    `Ask only these providers (${providerIds.join(', ')}); default: every one. Pass the same list to book_meeting.`,
+  ),
   max_results: z
     .number('must be a whole number, e.g. 10')
     .int('must be a whole number')

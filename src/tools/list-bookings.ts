@@ -4,7 +4,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { ListRequest, ListResult } from '../booking/list-bookings.js';
 import type { Logger } from '../log.js';
-import { needs } from './fields.js';
+import { needs, timeZoneName } from './fields.js';
 import { listOutputShape, toListOutput, toListText } from './list-bookings-result.js';
 import { errorResult } from './results.js';
 
@@ -26,13 +26,9 @@ const inputShape = (defaultTimezone: string) => ({
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD, e.g. 2026-12-31')
     .optional()
     .describe('Only meetings on or before this day (YYYY-MM-DD in `timezone`).'),
-  timezone: z
-    .string({
-      error: needs('text', `give an IANA name such as America/New_York, or leave it out for ${defaultTimezone}`),
-    })
-    .min(1, 'give an IANA time-zone name such as America/New_York')
-    .optional()
-    .describe(`IANA zone the days are read in. Default: ${defaultTimezone}. Each booking is shown in its own zone.`),
+  timezone: timeZoneName(defaultTimezone).describe(
+    `IANA zone the days are read in. Default: ${defaultTimezone}. Each booking is shown in its own zone.`,
+  ),
   status: z
     .enum(['booked', 'partial', 'failed', 'pending'], {
       error: 'must be one of booked, partial, failed or pending, or left out',

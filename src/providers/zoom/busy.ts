@@ -6,20 +6,7 @@ import { z } from 'zod';
 import { ProviderError } from '../../errors.js';
 import type { BusyBlock } from '../provider.js';
 import { displayName } from './manifest.js';
-
-const listed = z.object({
-  next_page_token: z.string().optional(),
-  meetings: z
-    .array(
-      z.object({
-        id: z.union([z.number(), z.string()]),
-        type: z.number().optional(),
-        start_time: z.string().optional(),
-        duration: z.number().optional(),
-      }),
-    )
-    .default([]),
-});
+import { listMeetingsResponse } from './wire.js';
 
 /** Get a meeting's `occurrences` (a recurring series): each with its start, length and whether it was deleted. */
 const series = z.object({
@@ -46,7 +33,7 @@ const unexpected = () =>
 
 /** Pure: one page of List meetings as busy blocks, the recurring series to read, and the next page's token. */
 export function fromMeetingPage(body: unknown): { busy: BusyBlock[]; series: string[]; nextPage: string | undefined } {
-  const parsed = listed.safeParse(body);
+  const parsed = listMeetingsResponse.safeParse(body);
   if (!parsed.success) throw unexpected();
   const busy: BusyBlock[] = [];
   const recurring: string[] = [];

@@ -61,14 +61,19 @@ const createMeetingResponse = z.object({
  */
 const bookingTag = (bookingId: string): string => `alsatalk-mcp booking ${bookingId}`;
 
-/** List meetings (`GET /users/{userId}/meetings`): the fields a repeated call matches on. Items carry no passcode. */
-const listMeetingsResponse = z.object({
+/**
+ * List meetings (`GET /users/{userId}/meetings`): the fields a repeated call matches on (agenda, start) and a search
+ * reads as busy time (type, start, duration). Items carry no passcode.
+ */
+export const listMeetingsResponse = z.object({
   next_page_token: z.string().optional(),
   meetings: z
     .array(
       z.object({
         id: z.union([z.number(), z.string()]),
+        type: z.number().optional(),
         start_time: z.string().optional(),
+        duration: z.number().optional(),
         agenda: z.string().optional(),
       }),
     )
