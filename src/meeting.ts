@@ -69,4 +69,5 @@ export type EmailOutcome =
 /** The longest range one availability search covers: providers answer it in one or two rounds, and people plan in weeks. */
 export const maxSearchDays = 14;
 
-export type BookingStatus = 'pending' | 'booked' | 'partial' | 'failed';
+/** `cancelled`: cancel_booking cancelled it in every provider. */
+export type BookingStatus = 'pending' | 'booked' | 'partial' | 'failed' | 'cancelled';

@@ -6,6 +6,7 @@ import { configSpecs, connectors } from './connectors.js';
 import { ProviderAttempts } from './booking/attempt.js';
 import { AvailabilityService } from './booking/availability.js';
 import { BookingService } from './booking/book-meeting.js';
+import { CancelService } from './booking/cancel-booking.js';
 import { listBookings, type ListRequest, type ListResult } from './booking/list-bookings.js';
 import { isAlive, thisProcess } from './booking/owner.js';
 import { BackgroundSignIns } from './connections/background-sign-in.js';
@@ -21,6 +22,7 @@ import type { Connector, MeetingProvider } from './providers/provider.js';
 import { BookingRepository } from './storage/bookings.js';
 import { ConnectionRepository } from './storage/connections.js';
 import { openDatabase, type Db } from './storage/database.js';
+import { OperationRepository } from './storage/operations.js';
 import { OutboxRepository } from './storage/outbox.js';
 import { RateGates } from './storage/rate-gate.js';
 import { openSecretStore, type SecretStore } from './storage/secret-store.js';
@@ -31,6 +33,8 @@ export interface AppContext {
   db: Db;
   connections: Connections;
   bookings: BookingRepository;
+  /** Changes made to bookings after booking (cancel_booking). */
+  operations: OperationRepository;
   secrets: SecretStore;
   mailer: Mailer;
   /** The same mailer, as the outbox whose background drain `openRuntime` starts. */
@@ -52,10 +56,11 @@ export async function openContextWith(config: Config, log: Logger): Promise<AppC
   const gates = new RateGates(db);
   const connections = new Connections({ config, repository: new ConnectionRepository(db), secrets, log, gates });
   const bookings = new BookingRepository(db);
+  const operations = new OperationRepository(db);
   // The booking flow's mailer is the outbox: it records each e-mail before Resend sends it.
   const outbox = new EmailOutbox({
     mailer: new ResendMailer({ connections, log, gates, ratePerSecond: config.resendRatePerSecond }),
-    store: new OutboxRepository(db, bookings),
+    store: new OutboxRepository(db, bookings, operations),
     log,
     owner: thisProcess,
     isAlive,
@@ -70,6 +75,7 @@ export async function openContextWith(config: Config, log: Logger): Promise<AppC
     db,
     connections,
     bookings,
+    operations,
     secrets,
     mailer: outbox,
     outbox,
@@ -86,6 +92,8 @@ export interface Runtime {
   ctx: AppContext;
   booking: BookingService;
   availability: AvailabilityService;
+  /** cancel_booking: one booking cancelled in every provider. */
+  cancellation: CancelService;
   /** The booking ledger read back (list_bookings): no provider is called. */
   ledger: { list(request: ListRequest): Promise<ListResult> };
   signIns: BackgroundSignIns;
@@ -118,6 +126,7 @@ export function openRuntime(ctx: AppContext, options: RuntimeOptions = {}): Runt
     ctx,
     booking: new BookingService({ ...ctx, providers }, attempts, availability),
     availability,
+    cancellation: new CancelService({ ...ctx, providers }, attempts),
     ledger: { list: async (request) => listBookings(ctx.bookings, request) },
     signIns,
     status: () => collectStatus(ctx, registry),

@@ -31,6 +31,9 @@ export function toolDeps(runtime: RuntimeHandle, options: ToolDepsOptions): Tool
     },
     availability: { find: async (request) => (await runtime.get()).availability.find(request) },
     ledger: { list: async (request) => (await runtime.get()).ledger.list(request) },
+    cancellation: {
+      cancel: async (request, onProgress) => (await runtime.get()).cancellation.cancel(request, onProgress),
+    },
     providers,
     providerIds: providers.map((p) => p.id) as [string, ...string[]],
     defaultTimezone: options.defaultTimezone,

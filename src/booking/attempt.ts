@@ -6,7 +6,7 @@ import { AppError, ProviderError, toAppError } from '../errors.js';
 import { retriedByHttp } from '../http/client.js';
 import { backoffMs, withRetries } from '../http/retry.js';
 import type { Logger } from '../log.js';
-import type { BookedMeeting, Meeting, ProviderOutcome } from '../meeting.js';
+import type { BookedMeeting, Meeting, ProviderFailure, ProviderOutcome } from '../meeting.js';
 import { connectCommand, type CreateGate, type MeetingProvider, type ProviderSession } from '../providers/provider.js';
 import type { Connection } from '../storage/connections.js';
 import { asFailure, uncertainCodes } from './outcomes.js';
@@ -146,6 +146,59 @@ export class ProviderAttempts {
     if (!found) return session.book(meeting, signal, gate);
     const note = `An earlier try had made this meeting before its answer was lost; it was found in ${provider.displayName}, and nothing new was created.`;
     return { ...found, note: found.note ? `${found.note} ${note}` : note };
+  }
+
+  /**
+   * Runs one change of a booked meeting (a cancel) in one provider, under the same time limit as a create and with a
+   * few tries after a network or server failure: a change is safe to send again (one already made answers as done).
+   * @param again the hint of a timeout: how to finish the change
+   */
+  async change<T>(
+    provider: MeetingProvider,
+    connection: Connection,
+    run: (session: ProviderSession, signal: AbortSignal) => Promise<T>,
+    again: string,
+  ): Promise<{ ok: true; value: T } | { ok: false; error: ProviderFailure }> {
+    const { timeoutMs } = this.deps;
+    const limit = timeLimit(timeoutMs);
+    const { signal } = limit;
+    let onTimeout: (() => void) | undefined;
+    try {
+      const session = this.session(provider, connection);
+      const value = await Promise.race([
+        withRetries({
+          run: () => run(session, signal),
+          signal,
+          retryAfter: (error, attempt) =>
+            error instanceof AppError && transientCodes.has(error.code) && !retriedByHttp(error)
+              ? backoffMs(attempt)
+              : undefined,
+        }),
+        new Promise<never>((_, reject) => {
+          onTimeout = () =>
+            reject(
+              new ProviderError(
+                provider.displayName,
+                'timeout',
+                `${provider.displayName} did not answer within ${timeoutMs} ms`,
+                { hint: again },
+              ),
+            );
+          signal.addEventListener('abort', onTimeout, { once: true });
+        }),
+      ]);
+      return { ok: true, value };
+    } catch (error) {
+      if (!(error instanceof AppError))
+        this.deps.log.error(`${provider.id}: unexpected error`, { error: String(error) });
+      return {
+        ok: false,
+        error: asFailure(error, `${again}, or reconnect ${provider.displayName}: ${connectCommand(provider.id)}`),
+      };
+    } finally {
+      limit.clear();
+      if (onTimeout) signal.removeEventListener('abort', onTimeout);
+    }
   }
 
   /** Sessions live as long as their connection is unchanged, so a token is shared by concurrent bookings and searches. */

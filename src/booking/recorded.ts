@@ -1,7 +1,7 @@
 // A recorded booking read back as the booking flow's own values: the meeting it was, and each provider's outcome.
 import { DateTime } from 'luxon';
 import type { BookingRecord } from '../storage/bookings.js';
-import type { EmailOutcome, Meeting, ProviderOutcome } from '../meeting.js';
+import type { BookedMeeting, EmailOutcome, Meeting, ProviderOutcome } from '../meeting.js';
 
 /** The meeting exactly as first booked: same id, same instants, so that every provider request is the same again. */
 export function recordedMeeting(record: BookingRecord): Meeting {
@@ -18,14 +18,20 @@ export function recordedMeeting(record: BookingRecord): Meeting {
   };
 }
 
+/** A provider's outcome as recorded: also `pending` (its answer never recorded) and `cancelled` (by cancel_booking). */
+export type RecordedOutcome =
+  | ProviderOutcome
+  | { provider: string; status: 'pending' }
+  | { provider: string; status: 'cancelled'; meeting: BookedMeeting };
+
 /** Each provider's recorded outcome; `pending` means a call was under way and its answer never recorded. */
-export function recordedOutcomes(
-  record: BookingRecord,
-): Map<string, ProviderOutcome | { provider: string; status: 'pending' }> {
-  const outcomes = new Map<string, ProviderOutcome | { provider: string; status: 'pending' }>();
+export function recordedOutcomes(record: BookingRecord): Map<string, RecordedOutcome> {
+  const outcomes = new Map<string, RecordedOutcome>();
   for (const r of record.results) {
     if (r.status === 'booked' && r.booked)
       outcomes.set(r.provider, { provider: r.provider, status: 'booked', meeting: r.booked });
+    else if (r.status === 'cancelled' && r.booked)
+      outcomes.set(r.provider, { provider: r.provider, status: 'cancelled', meeting: r.booked });
     else if (r.status === 'failed')
       outcomes.set(r.provider, {
         provider: r.provider,

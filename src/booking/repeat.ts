@@ -24,6 +24,21 @@ export async function repeatBooking(
       'give a new idempotency_key for a new booking, or repeat the earlier call exactly to get its result',
     );
   }
+  // A cancelled booking (cancel_booking cancelled it in at least one provider) is never booked again by a repeat.
+  if (record.status === 'cancelled' || record.results.some((r) => r.status === 'cancelled')) {
+    const recorded = recordedOutcomes(record);
+    return {
+      bookingId: record.id,
+      status: record.status,
+      meeting: recordedMeeting(record),
+      providers: [...recorded.values()].flatMap((o) => (o.status === 'pending' || o.status === 'cancelled' ? [] : [o])),
+      email: { status: 'skipped', reason: 'the booking was cancelled' },
+      notes: [
+        `This booking (${record.id}) was cancelled with cancel_booking; nothing was booked again. To book this meeting anew, pass a new idempotency_key.`,
+      ],
+      repeat: { firstCalledAt: record.createdAt, retried: [], emailed: false },
+    };
+  }
   // As first booked, but with a phone given now (a provider asked for one): the providers tried again get it.
   const phone = call.identity.customerPhone ?? record.customerPhone ?? undefined;
   const meeting: Meeting = { ...recordedMeeting(record), ...(phone ? { customerPhone: phone } : {}) };

@@ -30,7 +30,8 @@ export const demoUsage = `npx alsatalk-mcp demo [--providers zoom,google] [--tim
 Runs the whole job on the built-in sandbox providers: connects ${listNames(connectors.map((c) => c.displayName))}
 (OAuth sign-ins included), starts the MCP server on stdio, finds a free slot (find_available_slots), books it
 (book_meeting), shows the result and the invitee's e-mail, then books the same time for another customer, which is
-refused as a conflict with free times instead. No account, keychain or network is needed, and nothing of yours is
+refused as a conflict with free times instead, and finally cancels the booking everywhere (cancel_booking) and shows
+the cancellation e-mail. No account, keychain or network is needed, and nothing of yours is
 touched.
 
   --providers LIST   book only in these (${providerIds.join(', ')}); default all ${meetingProviders.length}
@@ -307,19 +308,7 @@ export async function runDemo(
 
     out('');
     out("4. The invitee's e-mail");
-    const mail = sandbox.outbox.at(-1);
-    if (!mail) {
-      out('  (no e-mail was sent)');
-    } else {
-      out(`  To: ${String(mail.email.payload.to)}   Subject: ${mail.email.payload.subject}`);
-      out(`  Attachments: ${(mail.email.payload.attachments ?? []).map((a) => a.filename).join(', ') || 'none'}`);
-      for (const line of (mail.email.payload.text ?? '').split('\n')) out(`  | ${line}`);
-      out(
-        options.keep
-          ? `  The whole message (open it in a mail client): ${mail.file}`
-          : '  (The whole message is an .eml file in the data folder, removed at the end: run with --keep to open it in a mail client.)',
-      );
-    }
+    printLastEmail(sandbox, options.keep, out);
 
     out('');
     out('5. Another customer asks for the same time: the host is busy now, so nothing is booked');
@@ -345,6 +334,7 @@ export async function runDemo(
       for (const item of refused.content as Array<{ type: string; text?: string }>)
         if (item.type === 'text') for (const line of item.text?.split('\n') ?? []) out(`  ${line}`);
     }
+    await cancelStep(client, sandbox, result.structuredContent, options.keep, out);
     if (result.isError && serverLog.trim()) out(`\nServer log:\n${serverLog.trim()}`);
     out('');
     out(
@@ -359,4 +349,46 @@ export async function runDemo(
     await sandbox.close();
     if (!options.keep) rmSync(home, { recursive: true, force: true });
   }
+}
+
+/** The sandbox's newest e-mail as the invitee reads it (the text part), and where the whole message is. */
+function printLastEmail(sandbox: Sandbox, keep: boolean, out: (line: string) => void, before = 0): void {
+  const mail = sandbox.outbox.length > before ? sandbox.outbox.at(-1) : undefined;
+  if (!mail) {
+    out('  (no e-mail was sent)');
+    return;
+  }
+  out(`  To: ${String(mail.email.payload.to)}   Subject: ${mail.email.payload.subject}`);
+  out(`  Attachments: ${(mail.email.payload.attachments ?? []).map((a) => a.filename).join(', ') || 'none'}`);
+  for (const line of (mail.email.payload.text ?? '').split('\n')) out(`  | ${line}`);
+  out(
+    keep
+      ? `  The whole message (open it in a mail client): ${mail.file}`
+      : '  (The whole message is an .eml file in the data folder, removed at the end: run with --keep to open it in a mail client.)',
+  );
+}
+
+/** 6: the customer cannot come after all; the booking is cancelled everywhere and the invitee told, once. */
+async function cancelStep(
+  client: Client,
+  sandbox: Sandbox,
+  booked: unknown,
+  keep: boolean,
+  out: (line: string) => void,
+): Promise<void> {
+  out('');
+  out('6. The customer cannot come after all: cancel the booking in every provider');
+  const bookingId = (booked as { booking_id?: string | null } | undefined)?.booking_id;
+  if (!bookingId) {
+    out('  (skipped: nothing was booked)');
+    return;
+  }
+  const args = { booking_id: bookingId, reason: 'Ada has to travel that day.' };
+  out(`  → cancel_booking ${JSON.stringify(args)}`);
+  const before = sandbox.outbox.length;
+  const cancelled = await client.callTool({ name: 'cancel_booking', arguments: args }, undefined, { timeout: 60_000 });
+  for (const item of cancelled.content as Array<{ type: string; text?: string }>)
+    if (item.type === 'text') for (const line of item.text?.split('\n') ?? []) out(`  ${line}`);
+  out("  The invitee's e-mail (its cancel.ics removes the meeting the invitation added to their calendar):");
+  printLastEmail(sandbox, keep, out, before);
 }

@@ -23,9 +23,11 @@ export interface IcsInput {
   sequence?: number;
   /** TENTATIVE while the invitee still has to confirm on a booking page (every provider only sent a link). */
   tentative?: boolean;
+  /** The meeting is cancelled: METHOD:CANCEL and STATUS:CANCELLED, which removes the UID's entry from the calendar. */
+  cancelled?: boolean;
 }
 
-export type IcsMethod = 'REQUEST' | 'PUBLISH';
+export type IcsMethod = 'REQUEST' | 'PUBLISH' | 'CANCEL';
 
 /**
  * Whether a wall time in its zone names this instant: RFC 5545 (3.3.5) reads a time that happens twice, when the clocks
@@ -52,14 +54,17 @@ export function renderIcs({
   organizer,
   sequence = 0,
   tentative = false,
+  cancelled = false,
 }: IcsInput): { ics: string; method: IcsMethod } {
+  // iTIP (RFC 5546 3.2.5): a CANCEL, like a REQUEST, comes from the ORGANIZER; without one, a PUBLISH that says CANCELLED.
+  const method: IcsMethod = !organizer ? 'PUBLISH' : cancelled ? 'CANCEL' : 'REQUEST';
   const zoned =
     getVtimezoneComponent(meeting.timezone) && readsBack(meeting.start) && readsBack(meeting.end)
       ? meeting.timezone
       : undefined;
   const calendar = ical({
     prodId: { company: 'alsatalk', product: 'alsatalk-mcp', language: 'EN' },
-    method: organizer ? ICalCalendarMethod.REQUEST : ICalCalendarMethod.PUBLISH,
+    method: ICalCalendarMethod[method],
     // No calendar-wide zone (ical-generator would then write DTSTAMP as a floating time, which RFC 5545
     // forbids); the generator only supplies the VTIMEZONE of the zone the event names.
     timezone: { name: null, generator: getVtimezoneComponent },
@@ -86,9 +91,17 @@ export function renderIcs({
             },
           ],
           sequence,
-          status: tentative ? ICalEventStatus.TENTATIVE : ICalEventStatus.CONFIRMED,
+        }
+      : {}),
+    ...(organizer || cancelled
+      ? {
+          status: cancelled
+            ? ICalEventStatus.CANCELLED
+            : tentative
+              ? ICalEventStatus.TENTATIVE
+              : ICalEventStatus.CONFIRMED,
         }
       : {}),
   });
-  return { ics: calendar.toString(), method: organizer ? 'REQUEST' : 'PUBLISH' };
+  return { ics: calendar.toString(), method };
 }

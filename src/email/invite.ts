@@ -19,7 +19,7 @@ export interface Invite {
   icsMethod: IcsMethod;
 }
 
-const escapeHtml = (value: string): string =>
+export const escapeHtml = (value: string): string =>
   value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 /** Only http(s) links become anchors: a provider or an agent can never smuggle `javascript:` into the e-mail. */
@@ -89,6 +89,7 @@ function pendingSteps(meeting: Meeting, booked: readonly BookedEntry[]): string 
   return `${head}${steps.join('; ')}.`;
 }
 
+/** Options of both renderers (the invitation, and the e-mail of a change). */
 export interface InviteOptions {
   /** DTSTAMP of the .ics (default: now). */
   now?: Date;
@@ -159,7 +160,7 @@ export function renderInvite(
   };
 }
 
-const icsOf = ({ ics, method }: { ics: string; method: IcsMethod }): Pick<Invite, 'ics' | 'icsMethod'> => ({
+export const icsOf = ({ ics, method }: { ics: string; method: IcsMethod }): Pick<Invite, 'ics' | 'icsMethod'> => ({
   ics,
   icsMethod: method,
 });

@@ -21,14 +21,35 @@ export interface Invitation {
   stamp: string;
   /** An earlier e-mail listed fewer providers: this one says it replaces it. */
   update: boolean;
+  /** A change to the booked meeting that this e-mail announces, instead of the invitation. */
+  change?: MeetingChange;
+}
+
+/** A change the e-mail announces; its calendar file replaces the invitation's entry in the invitee's calendar. */
+export interface MeetingChange {
+  kind: 'cancelled';
+  /** Part of the e-mail's idempotency key: one e-mail per change. */
+  tag: string;
+  /** The calendar file's SEQUENCE, higher than every earlier e-mail's for the booking. */
+  sequence: number;
+  /** Why, in the host's words, when given. */
+  reason?: string;
+  /** Display names of the providers whose single-use link stays open (it cannot be revoked): the e-mail says to ignore it. */
+  linkRemains: string[];
 }
 
 /**
  * Resend's idempotency key for an invitation: one per booking and set of providers listed, so a repeat of the same
  * e-mail is answered, never sent twice, and an update (more providers) is a new e-mail.
  */
-export const invitationKey = ({ meeting, booked }: Pick<Invitation, 'meeting' | 'booked'>): string =>
-  `alsatalk-${meeting.bookingId}-${booked.map((b) => b.id).join('-')}`;
+export const invitationKey = ({
+  meeting,
+  booked,
+  change,
+}: Pick<Invitation, 'meeting' | 'booked' | 'change'>): string =>
+  change
+    ? `alsatalk-${meeting.bookingId}-${change.tag}`
+    : `alsatalk-${meeting.bookingId}-${booked.map((b) => b.id).join('-')}`;
 
 export interface SendOptions {
   /** Told (as a line for a progress notification) when the e-mail waits in the outbox: behind others, or to retry. */

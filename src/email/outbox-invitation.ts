@@ -23,6 +23,15 @@ const stored = z.object({
   booked: z.array(z.object({ id: z.string(), provider: z.string(), meeting: z.custom<BookedMeeting>() })),
   stamp: z.string(),
   update: z.boolean(),
+  change: z
+    .object({
+      kind: z.literal('cancelled'),
+      tag: z.string(),
+      sequence: z.number(),
+      reason: z.string().optional(),
+      linkRemains: z.array(z.string()),
+    })
+    .optional(),
 });
 
 export function toStored(invitation: Invitation): string {
@@ -38,7 +47,7 @@ export function toStored(invitation: Invitation): string {
 }
 
 export function fromStored(text: string): Invitation {
-  const { meeting, booked, stamp, update } = stored.parse(JSON.parse(text));
+  const { meeting, booked, stamp, update, change } = stored.parse(JSON.parse(text));
   return {
     meeting: {
       ...meeting,
@@ -48,5 +57,6 @@ export function fromStored(text: string): Invitation {
     booked,
     stamp,
     update,
+    ...(change ? { change } : {}),
   };
 }

@@ -5,6 +5,7 @@ import type { Connections } from '../connections/connections.js';
 import type { EmailOutcome } from '../meeting.js';
 import { connectCommand } from '../providers/provider.js';
 import { timeLimit, type TimeLimit } from '../time-limit.js';
+import { renderCancellation } from './cancellation.js';
 import { renderInvite } from './invite.js';
 import type { Logger } from '../log.js';
 import { invitationKey, type Invitation, type Mailer } from './mailer.js';
@@ -67,8 +68,9 @@ export class ResendMailer implements Mailer {
     return this.#pace.pace;
   }
 
-  async sendInvitation({ meeting, booked, stamp, update }: Invitation): Promise<EmailOutcome> {
-    if (booked.length === 0) return { status: 'skipped', reason: 'nothing was booked, so no e-mail was sent' };
+  async sendInvitation({ meeting, booked, stamp, update, change }: Invitation): Promise<EmailOutcome> {
+    if (booked.length === 0 && !change)
+      return { status: 'skipped', reason: 'nothing was booked, so no e-mail was sent' };
     const { connections } = this.deps;
     const connection = connections.get(id);
     if (!connection)
@@ -88,8 +90,10 @@ export class ResendMailer implements Mailer {
         baseUrl: context.endpoints.api ?? 'https://api.resend.com',
         settings: connection.settings,
         to: meeting.customerEmail,
-        invite: renderInvite(meeting, booked, { now: new Date(stamp), update, ...organizerFrom(connection.settings) }),
-        idempotencyKey: invitationKey({ meeting, booked }),
+        invite: change
+          ? renderCancellation(meeting, booked, change, { now: new Date(stamp), ...organizerFrom(connection.settings) })
+          : renderInvite(meeting, booked, { now: new Date(stamp), update, ...organizerFrom(connection.settings) }),
+        idempotencyKey: invitationKey({ meeting, booked, ...(change ? { change } : {}) }),
         signal: limit.signal,
         pace: this.#paceAt(this.deps.ratePerSecond ?? storedRate(connection.settings) ?? defaultRatePerSecond),
       });

@@ -209,7 +209,7 @@ export async function sendInvite(input: SendInviteInput): Promise<string> {
     text: input.invite.text,
     attachments: [
       {
-        filename: 'invite.ics',
+        filename: input.invite.icsMethod === 'CANCEL' ? 'cancel.ics' : 'invite.ics',
         content: Buffer.from(input.invite.ics, 'utf8').toString('base64'),
         contentType: `text/calendar; charset=utf-8; method=${input.invite.icsMethod}`,
       },

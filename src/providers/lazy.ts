@@ -1,6 +1,7 @@
 // A provider in two parts: its manifest (what the tool list, the CLI and the configuration read: id, name, endpoints,
 // fields) is loaded with the registry; its implementation (connect, sessions, revocation, with its wire schemas, ky and
 // luxon) is imported on first use. The server answers `tools/list` without compiling four providers' API code.
+import { AppError } from '../errors.js';
 import type { ConnectorContext, MeetingProvider, RevokeContext, RevokeOutcome, SessionContext } from './provider.js';
 
 /** What `<provider>-api.ts` exports as `implementation`. */
@@ -40,6 +41,14 @@ export function lazyProvider<M extends ProviderManifest>(
           return opened.availability
             ? opened.availability(query, signal)
             : { kind: 'unsupported', reason: `${connector.displayName} offers no API to read availability` };
+        },
+        cancel: async (ref, reason, signal) => {
+          const opened = await session;
+          if (!opened.cancel)
+            throw new AppError('provider_rejected', `${connector.displayName} offers no API to cancel a meeting`, {
+              hint: `cancel it in ${connector.displayName} yourself`,
+            });
+          return opened.cancel(ref, reason, signal);
         },
       };
     },

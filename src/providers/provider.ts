@@ -166,6 +166,28 @@ export interface ProviderSession {
   findExisting(meeting: Meeting, signal: AbortSignal): Promise<BookedMeeting | undefined | 'cannot_search'>;
   /** What the provider allows within the range, or throws a ProviderError whose hint says what to do. */
   availability?(query: AvailabilityQuery, signal: AbortSignal): Promise<Availability>;
+  /**
+   * Cancels what `book` made for the booking, or throws a ProviderError whose hint says what to do. Safe to call again
+   * after a try whose answer was lost: a meeting the provider no longer has is `already_gone`, never an error.
+   */
+  cancel?(ref: BookedRef, reason: string | undefined, signal: AbortSignal): Promise<Cancelled>;
+}
+
+/** A meeting `book` made, as the ledger recorded it: what a later change acts on. */
+export interface BookedRef {
+  /** The booking as it stands now. */
+  readonly meeting: Meeting;
+  readonly booked: BookedMeeting;
+}
+
+/**
+ * What a cancel did. `cancelled`: the provider cancelled it now. `already_gone`: the provider had no such meeting any
+ * more (a lost try of this cancel, or someone, removed it). `link_remains`: a single-use link that nobody booked through,
+ * which the provider cannot revoke. `note`: what the user should know.
+ */
+export interface Cancelled {
+  state: 'cancelled' | 'already_gone' | 'link_remains';
+  note?: string;
 }
 
 /** A time range to look at, for availability: exact instants, the length of the meeting looked for, and zones. */

@@ -31,6 +31,8 @@ export interface BookingRecord {
   emailError: string | null;
   /** The providers the last e-mail sent listed. */
   emailCovers: string[];
+  /** The SEQUENCE of the booking's last calendar e-mail (0: the invitation). */
+  icsSequence: number;
   /** `checking`: the host's calendars were being checked and nothing was created yet; else null or `passed`. */
   conflictCheck: string | null;
   /** What happened to it, oldest first (append-only). */
@@ -53,7 +55,7 @@ export interface BookingChange {
   at: string;
   /**
    * `booked` (the first call), `retried` (a repeat that called providers again), `emailed` (a repeat that only sent the
-   * e-mail the first call had not); later `rescheduled`, `cancelled`.
+   * e-mail the first call had not), `cancelled` (a cancel_booking call, with each provider's step); later `rescheduled`.
    */
   kind: string;
   /** The status after the change, and each provider's state. */
@@ -314,6 +316,7 @@ export class BookingRepository {
       emailId: (b.email_id as string | null) ?? null,
       emailError: (b.email_error as string | null) ?? null,
       emailCovers: b.email_covers ? (JSON.parse(String(b.email_covers)) as string[]) : [],
+      icsSequence: Number(b.ics_sequence ?? 0),
       conflictCheck: text(b.conflict_check),
       changes: (
         statement(this.db, 'SELECT at, kind, outcome FROM booking_changes WHERE booking_id = ? ORDER BY seq').all(
@@ -324,7 +327,8 @@ export class BookingRepository {
         provider: String(r.provider),
         status: String(r.status),
         externalId: (r.external_id as string | null) ?? null,
-        booked: r.status === 'booked' ? (JSON.parse(String(r.details)) as BookedMeeting) : null,
+        booked:
+          r.status === 'booked' || r.status === 'cancelled' ? (JSON.parse(String(r.details)) as BookedMeeting) : null,
         errorCode: (r.error_code as string | null) ?? null,
         errorMessage: (r.error_message as string | null) ?? null,
         remedy: (r.remedy as string | null) ?? null,

@@ -164,6 +164,47 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
       CREATE INDEX bookings_created ON bookings(created_at);
     `,
   },
+  {
+    version: 8,
+    name: 'booking changes',
+    // A cancel (later a reschedule) of a booking, found again by its idempotency key, with one step per provider:
+    // `pending` before the provider is called (a crash leaves it so: a repeat calls it again, which is safe, as a meeting
+    // already gone counts as done), then `done` or `failed`. ics_sequence is the SEQUENCE of the booking's last calendar
+    // e-mail: each change's e-mail carries a higher one. Bookings made before may have sent an update with SEQUENCE 1.
+    sql: `
+      ALTER TABLE bookings ADD COLUMN ics_sequence INTEGER NOT NULL DEFAULT 0;
+      UPDATE bookings SET ics_sequence = 1 WHERE email_covers IS NOT NULL;
+      CREATE TABLE booking_operations (
+        idempotency_key TEXT PRIMARY KEY,
+        booking_id      TEXT NOT NULL REFERENCES bookings(id) ON DELETE CASCADE,
+        kind            TEXT NOT NULL,
+        target          TEXT NOT NULL,
+        request_hash    TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        updated_at      TEXT NOT NULL,
+        owner           TEXT,
+        status          TEXT NOT NULL,
+        sequence        INTEGER NOT NULL,
+        email_key       TEXT,
+        email_status    TEXT NOT NULL DEFAULT 'pending',
+        email_id        TEXT,
+        email_error     TEXT
+      );
+      CREATE INDEX booking_operations_booking ON booking_operations(booking_id);
+      CREATE INDEX booking_operations_email ON booking_operations(email_key);
+      CREATE TABLE operation_steps (
+        operation_key TEXT NOT NULL REFERENCES booking_operations(idempotency_key) ON DELETE CASCADE,
+        provider      TEXT NOT NULL,
+        status        TEXT NOT NULL,
+        result        TEXT NOT NULL DEFAULT '{}',
+        error_code    TEXT,
+        error_message TEXT,
+        remedy        TEXT,
+        updated_at    TEXT NOT NULL,
+        PRIMARY KEY (operation_key, provider)
+      );
+    `,
+  },
 ];
 
 const ownFolderHint = 'or point ALSATALK_HOME at a folder you own';

@@ -3,6 +3,7 @@
 // data folder never send the same e-mail at the same moment (Resend's idempotency key is the second guard).
 import type { EmailOutcome, ProviderFailure } from '../meeting.js';
 import type { BookingRepository } from './bookings.js';
+import type { OperationRepository } from './operations.js';
 import { statement, type Db } from './database.js';
 
 /** One e-mail waiting to be sent, in the outbox's own terms: its content is an opaque, self-contained text. */
@@ -75,6 +76,7 @@ export class OutboxRepository {
   constructor(
     private readonly db: Db,
     private readonly bookings: BookingRepository,
+    private readonly operations: OperationRepository,
   ) {
     // IMMEDIATE: the write lock is taken before the read, so two processes never claim the same row.
     const claim = db.transaction((c: Claim): OutboxEntry | undefined => {
@@ -154,6 +156,8 @@ export class OutboxRepository {
     this.db.transaction(() => {
       statement(this.db, 'DELETE FROM email_outbox WHERE idempotency_key = ?').run(entry.key);
       this.bookings.recordEmail(entry.bookingId, outcome, entry.covers);
+      // A change's e-mail (a cancellation) is its operation's too: a repeat of the change then sees it sent.
+      this.operations.recordEmailByKey(entry.key, outcome);
     })();
   }
 

@@ -4,14 +4,15 @@ import { z } from 'zod';
 import type { BookingResult } from '../booking/book-meeting.js';
 import { subjectTime } from '../email/when.js';
 import type { DateTime } from 'luxon';
+import { emailEntry, toEmailEntry } from './email-entry.js';
 import { providerEntry, toProviderEntry } from './provider-entry.js';
 
 export const outputShape = {
   booking_id: z.string().nullable().describe('Id of the recorded booking; null when nothing was attempted.'),
   status: z
-    .enum(['booked', 'partial', 'failed', 'conflict'])
+    .enum(['booked', 'partial', 'failed', 'conflict', 'cancelled'])
     .describe(
-      'booked: every attempted provider booked; partial: some failed; failed: none booked; conflict: the host is busy then, nothing was created (see conflict).',
+      'booked: every attempted provider booked; partial: some failed; failed: none booked; conflict: the host is busy then, nothing was created (see conflict); cancelled: a repeat of a booking since cancelled (nothing was booked again).',
     ),
   meeting: z.object({
     start: z.string().describe('ISO 8601 with offset'),
@@ -22,19 +23,7 @@ export const outputShape = {
     invitee: z.object({ name: z.string(), email: z.string() }),
   }),
   providers: z.array(providerEntry(['booked', 'failed', 'not_connected', 'needs_reauth'])),
-  email: z.object({
-    status: z
-      .enum(['sent', 'queued', 'failed', 'not_connected', 'skipped'])
-      .describe(
-        'queued: recorded in the outbox and not out yet (error says why); the server sends it in the background, retrying at retry_at, or once remedy is done when there is no retry_at.',
-      ),
-    id: z.string().optional().describe("Resend's e-mail id"),
-    to: z.string().optional(),
-    retry_at: z.string().optional().describe('With queued: when the e-mail is tried again (ISO 8601).'),
-    error: z.object({ code: z.string(), message: z.string() }).optional(),
-    remedy: z.string().optional(),
-    reason: z.string().optional(),
-  }),
+  email: emailEntry,
   notes: z
     .array(z.string())
     .optional()
@@ -88,26 +77,7 @@ export function toOutput(result: BookingResult): Output {
       invitee: { name: meeting.customerName, email: meeting.customerEmail },
     },
     providers: result.providers.map(toProviderEntry),
-    email:
-      result.email.status === 'sent'
-        ? { status: 'sent', id: result.email.id, to: result.email.to }
-        : result.email.status === 'queued'
-          ? {
-              status: 'queued',
-              to: result.email.to,
-              ...(result.email.retryAt ? { retry_at: result.email.retryAt } : {}),
-              error: { code: result.email.error.code, message: result.email.error.message },
-              remedy: result.email.error.remedy,
-            }
-          : result.email.status === 'failed'
-            ? {
-                status: 'failed',
-                error: { code: result.email.error.code, message: result.email.error.message },
-                remedy: result.email.error.remedy,
-              }
-            : result.email.status === 'not_connected'
-              ? { status: 'not_connected', remedy: result.email.remedy }
-              : { status: 'skipped', reason: result.email.reason },
+    email: toEmailEntry(result.email),
     ...(result.notes.length > 0 ? { notes: result.notes } : {}),
     ...(result.conflict
       ? {

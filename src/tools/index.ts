@@ -1,6 +1,7 @@
 // Every MCP tool the server offers.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { registerBookMeetingTool, type BookMeetingToolDeps } from './book-meeting.js';
+import { registerCancelBookingTool, type CancelBookingToolDeps } from './cancel-booking.js';
 import { registerConnectProviderTool, type ConnectProviderToolDeps } from './connect-provider.js';
 import { registerFindAvailableSlotsTool, type FindAvailableSlotsToolDeps } from './find-available-slots.js';
 import { registerListBookingsTool, type ListBookingsToolDeps } from './list-bookings.js';
@@ -8,11 +9,13 @@ import { registerListBookingsTool, type ListBookingsToolDeps } from './list-book
 export type ToolDeps = BookMeetingToolDeps &
   FindAvailableSlotsToolDeps &
   ListBookingsToolDeps &
+  CancelBookingToolDeps &
   ConnectProviderToolDeps;
 
 export function registerTools(server: McpServer, deps: ToolDeps): void {
   registerFindAvailableSlotsTool(server, deps);
   registerBookMeetingTool(server, deps);
   registerListBookingsTool(server, deps);
+  registerCancelBookingTool(server, deps);
   registerConnectProviderTool(server, deps);
 }

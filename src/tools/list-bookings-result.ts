@@ -11,7 +11,9 @@ export const listOutputShape = {
       booking_id: z.string(),
       status: z
         .string()
-        .describe('booked, partial (some providers failed), failed, or pending (a call under way, or cut off)'),
+        .describe(
+          'booked, partial (some providers failed), failed, pending (a call under way, or cut off), or cancelled (in every provider)',
+        ),
       created_at: z.string(),
       topic: z.string(),
       invitee: z.object({ name: z.string(), email: z.string(), phone: z.string().optional() }),
@@ -19,7 +21,7 @@ export const listOutputShape = {
       end: z.string(),
       timezone: z.string(),
       duration_minutes: z.number(),
-      providers: z.array(providerEntry(['booked', 'failed', 'not_connected', 'needs_reauth', 'pending'])),
+      providers: z.array(providerEntry(['booked', 'failed', 'not_connected', 'needs_reauth', 'pending', 'cancelled'])),
       email: z.object({ status: z.string(), id: z.string().optional() }),
       history: z
         .array(z.object({ at: z.string(), kind: z.string(), status: z.string() }))

@@ -30,8 +30,8 @@ const inputShape = (defaultTimezone: string) => ({
     `IANA zone the days are read in. Default: ${defaultTimezone}. Each booking is shown in its own zone.`,
   ),
   status: z
-    .enum(['booked', 'partial', 'failed', 'pending'], {
-      error: 'must be one of booked, partial, failed or pending, or left out',
+    .enum(['booked', 'partial', 'failed', 'pending', 'cancelled'], {
+      error: 'must be one of booked, partial, failed, pending or cancelled, or left out',
     })
     .optional()
     .describe('Only bookings with this status.'),

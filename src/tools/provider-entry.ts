@@ -1,6 +1,7 @@
 // One provider's part of a booking as the tools show it (book_meeting, list_bookings): its schema and the mapper into it.
 import { z } from 'zod';
 import type { ProviderOutcome } from '../meeting.js';
+import type { RecordedOutcome } from '../booking/recorded.js';
 
 const link = z.object({ label: z.string(), url: z.string() });
 
@@ -57,7 +58,9 @@ export function toProviderEntry(o: ProviderOutcome): Entry<ProviderOutcome['stat
 }
 
 /** A recorded outcome as its entry; `pending`: a call was under way and its answer is not recorded. */
-export const toRecordedEntry = (
-  o: ProviderOutcome | { provider: string; status: 'pending' },
-): Entry<ProviderOutcome['status'] | 'pending'> =>
-  o.status === 'pending' ? { provider: o.provider, status: 'pending' } : toProviderEntry(o);
+export const toRecordedEntry = (o: RecordedOutcome): Entry<RecordedOutcome['status']> =>
+  o.status === 'pending'
+    ? { provider: o.provider, status: 'pending' }
+    : o.status === 'cancelled'
+      ? { ...toProviderEntry({ provider: o.provider, status: 'booked', meeting: o.meeting }), status: 'cancelled' }
+      : toProviderEntry(o);

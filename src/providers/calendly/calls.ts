@@ -45,6 +45,7 @@ export const scopeFor = {
   invitee: ['scheduled_events:write'],
   link: ['scheduling_links:write'],
   event: ['scheduled_events:read'],
+  cancel: ['scheduled_events:write'],
 } as const;
 export type Step = keyof typeof scopeFor;
 

@@ -7,9 +7,18 @@ import { ProviderError } from '../../errors.js';
 import { waitFor } from '../../http/failure.js';
 import type { Http } from '../../http/client.js';
 import type { BookedMeeting, Meeting } from '../../meeting.js';
-import type { Availability, AvailabilityQuery, ConnectorContext, CreateGate, ProviderSession } from '../provider.js';
+import type {
+  Availability,
+  AvailabilityQuery,
+  BookedRef,
+  Cancelled,
+  ConnectorContext,
+  CreateGate,
+  ProviderSession,
+} from '../provider.js';
 import { offeredStarts } from './available-starts.js';
 import { convert, parse, reconnect, scopeFor, type Credential } from './calls.js';
+import { cancelInCalendly } from './cancel.js';
 import { describeEventType, directBlocker, locationFor } from './event-types.js';
 import { holdInvitees, inviteeHold, inviteeLimits } from './limits.js';
 import { inviteeStep, type SlotState } from './link-step.js';
@@ -231,6 +240,11 @@ export class CalendlySession implements ProviderSession {
   /** The starts Calendly offers for an event type of the query's length. */
   availability(query: AvailabilityQuery, signal: AbortSignal): Promise<Availability> {
     return offeredStarts(this.api, this.#eventTypes, this.credential, this.ctx, query, signal);
+  }
+
+  /** Cancels the direct booking, or the event the invitee booked through the single-use link (cancel.ts). */
+  cancel(ref: BookedRef, reason: string | undefined, signal: AbortSignal): Promise<Cancelled> {
+    return cancelInCalendly(this.api, this.settings, this.credential, ref, reason, signal);
   }
 
   /**

@@ -181,6 +181,20 @@ export function openGoogleSession(ctx: SessionContext): ProviderSession {
       }
     },
 
+    async cancel({ booked }, _reason, signal) {
+      const url = `${eventUrl(settings.calendarId, booked.externalId)}?${new URLSearchParams({ sendUpdates: settings.sendUpdates }).toString()}`;
+      try {
+        await throttled(() => http.delete(url, { signal }), signal, deadlineFrom(Date.now()));
+        return { state: 'cancelled' };
+      } catch (error) {
+        // 410 Gone: deleted already ("no further action is necessary"); 404: Google has no such event any more.
+        const status = httpStatus(error);
+        if (status === 410 || status === 404)
+          return { state: 'already_gone', note: 'Google Calendar no longer had the event: it was deleted earlier.' };
+        throw await apiFailure(error, settings.calendarId);
+      }
+    },
+
     async findExisting(meeting, signal) {
       try {
         const event = await throttled(() => read(meeting, signal), signal, deadlineFrom(Date.now()));

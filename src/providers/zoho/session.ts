@@ -13,6 +13,7 @@ import { settingsSchema } from './settings.js';
 import { chooseService, serviceItem } from './setup-wire.js';
 import { formatZohoTime } from './times.js';
 import {
+  appointmentState,
   displayName,
   fetchedAppointments,
   fromZohoAppointment,
@@ -54,6 +55,19 @@ export function openZohoSession(ctx: SessionContext): ProviderSession {
     return chooseService(settings.service, settings.staff, minutes, staffServices);
   }
 
+  /** The appointment's status ("upcoming", "cancel", ...), or `unknown` when Zoho does not show it (no such booking). */
+  async function appointmentStatus(bookingId: string, signal: AbortSignal): Promise<string> {
+    const opened = openEnvelope(
+      await readJson(
+        await http.get(bookingsUrl(apiDomain, 'getappointment'), { searchParams: { booking_id: bookingId }, signal }),
+        false,
+      ),
+    );
+    if (!opened) throw unknownShape('getappointment');
+    if (!opened.ok) return 'unknown';
+    return appointmentState(opened.value) ?? 'unknown';
+  }
+
   return {
     async book(meeting, signal, gate) {
       try {
@@ -81,6 +95,32 @@ export function openZohoSession(ctx: SessionContext): ProviderSession {
         const { service } = await serviceFor(query.durationMinutes, signal);
         const target = { serviceId: service.id, staffId: settings.staff.id };
         return await openTimes(http, apiDomain, target, settings.timeZone, query, signal);
+      } catch (error) {
+        throw await apiFailure(error);
+      }
+    },
+
+    async cancel({ booked }, _reason, signal) {
+      try {
+        await tokens.get();
+        const form = new FormData();
+        form.append('booking_id', booked.externalId);
+        form.append('action', 'cancel');
+        const opened = openEnvelope(
+          await readJson(await http.post(bookingsUrl(apiDomain, 'updateappointment'), { body: form, signal }), false),
+        );
+        if (!opened) throw unknownShape('updateappointment');
+        if (opened.ok) return { state: 'cancelled' };
+        // Zoho's refusals are not documented: the appointment's own status says whether it was cancelled already.
+        const status = await appointmentStatus(booked.externalId, signal);
+        if (status === 'unknown' || /cancel/i.test(status))
+          return { state: 'already_gone', note: 'Zoho Bookings had the appointment cancelled already.' };
+        throw new ProviderError(
+          displayName,
+          'provider_rejected',
+          `Zoho Bookings refused to cancel appointment ${booked.externalId} (${status}): ${opened.message}`,
+          { hint: 'cancel it in Zoho Bookings yourself, then repeat cancel_booking' },
+        );
       } catch (error) {
         throw await apiFailure(error);
       }
@@ -127,3 +167,8 @@ export function openZohoSession(ctx: SessionContext): ProviderSession {
     },
   };
 }
+
+const unknownShape = (what: string): ProviderError =>
+  new ProviderError(displayName, 'provider_unavailable', `Zoho Bookings answered ${what} in a shape we do not know`, {
+    hint: 'retry in a few minutes',
+  });

@@ -57,6 +57,15 @@ export function openEnvelope(body: unknown): { ok: true; value: unknown } | { ok
   return { ok: true, value: response.returnvalue };
 }
 
+/**
+ * The status of an appointment as Get Appointment shows it ("upcoming", "cancel", "completed"; the list filter spells
+ * them in capitals): https://www.zoho.com/bookings/help/api/v1/get-appointment.html
+ */
+export function appointmentState(returnvalue: unknown): string | undefined {
+  const parsed = z.object({ status: z.string() }).safeParse(returnvalue);
+  return parsed.success ? parsed.data.status : undefined;
+}
+
 /** The service and staff member an appointment is booked with. */
 export interface ZohoTarget {
   serviceId: string;

@@ -16,7 +16,7 @@ import { failure, reconnect, scopeRefusal, userFailure, type ScopeContext } from
 import { createRateRefusal, createTurn } from './limits.js';
 import { zoom } from './manifest.js';
 import { appClient, publicClient } from './oauth.js';
-import { displayName, findTaggedMeeting, fromZoomMeeting, toZoomMeeting } from './wire.js';
+import { displayName, findTaggedMeeting, fromZoomMeeting, toZoomMeeting, zoomErrorCode } from './wire.js';
 import { toZoomZone } from './zone.js';
 
 type Endpoints = { api: string; oauth: string };
@@ -116,6 +116,24 @@ export const implementation: ProviderImplementation = {
           if (error instanceof AppError) throw error;
           const { error: converted, body } = await convertFailure(error, context);
           throw scopeRefusal(converted, body, scopes, "cannot read the host's scheduled Zoom meetings") ?? converted;
+        }
+      },
+
+      async cancel({ booked }, _reason, signal) {
+        try {
+          // Our own e-mail tells the invitee; Zoom's reminders would tell the host and registrants a second time.
+          await http.delete(`meetings/${encodeURIComponent(booked.externalId)}`, {
+            searchParams: { schedule_for_reminder: false, cancel_meeting_reminder: false },
+            signal,
+          });
+          return { state: 'cancelled' };
+        } catch (error) {
+          if (error instanceof AppError) throw error;
+          const { error: converted, body } = await convertFailure(error, context);
+          // 3001 "Meeting does not exist": deleted already (an earlier try of this cancel, or the host).
+          if (converted.status === 404 && (zoomErrorCode(body) ?? 3001) === 3001)
+            return { state: 'already_gone', note: 'Zoom no longer had the meeting: it was deleted earlier.' };
+          throw scopeRefusal(converted, body, scopes, 'cannot delete the Zoom meeting') ?? converted;
         }
       },
 

@@ -10,7 +10,9 @@ import { failure, reconnect, userFailure } from './failure.js';
 import { appClient, publicClient } from './oauth.js';
 import {
   canCreateMeetings,
+  canDeleteMeetings,
   canFindMeetings,
+  deleteScopeNote,
   displayName,
   findScopesNote,
   userResponse,
@@ -97,6 +99,7 @@ export async function connectUser(
     );
   }
   if (token.scope !== undefined && !canFindMeetings(token.scope)) notes.push(findScopesNote(false));
+  if (token.scope !== undefined && !canDeleteMeetings(token.scope)) notes.push(deleteScopeNote(false));
   const grant = { scopes: parseScopes(token.scope), expiresAt: Date.now() + token.expires_in * 1000 };
   return {
     account,
@@ -163,6 +166,7 @@ export async function connectServerToServer(
   }
   if (userId === 'me') notes.push(ownerNote);
   if (token.scope !== undefined && !canFindMeetings(token.scope)) notes.push(findScopesNote(true));
+  if (token.scope !== undefined && !canDeleteMeetings(token.scope)) notes.push(deleteScopeNote(true));
   const grant = { scopes: parseScopes(token.scope), expiresAt: Date.now() + token.expires_in * 1000 };
   return { account, settings: { accountId, clientId, userId }, secrets: { client_secret: clientSecret }, notes, grant };
 }

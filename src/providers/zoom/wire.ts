@@ -203,6 +203,27 @@ export function canFindMeetings(scope: string): boolean {
   return has('meeting:read') || (has('meeting:read:list_meetings') && has('meeting:read:meeting'));
 }
 
+/** Zoom's error code in an API error body (3001: the meeting does not exist), when it has one. */
+export function zoomErrorCode(body: unknown): number | undefined {
+  const parsed = apiError.safeParse(body);
+  const code = parsed.success ? Number(parsed.data.code) : Number.NaN;
+  return Number.isFinite(code) ? code : undefined;
+}
+
+/**
+ * Whether the granted scopes may delete meetings (cancel_booking): the granular `meeting:delete:meeting`, or the classic
+ * `meeting:write` that covers it (https://developers.zoom.us/docs/api/meetings/#tag/meetings/DELETE/meetings/{meetingId}).
+ */
+export function canDeleteMeetings(scope: string): boolean {
+  const granted = scope.split(/\s+/);
+  const has = (name: string) => granted.includes(name) || granted.includes(`${name}:admin`);
+  return has('meeting:delete:meeting') || has('meeting:write');
+}
+
+/** The note `connect zoom` adds when the app cannot delete meetings: booking works, cancel_booking does not in Zoom. */
+export const deleteScopeNote = (admin: boolean): string =>
+  `The Zoom app lacks the scope ${admin ? 'meeting:delete:meeting:admin' : 'meeting:delete:meeting'}: booking works, but cancel_booking cannot delete its Zoom meetings. Add it on the app's Scopes page and connect again.`;
+
 /** The note `connect zoom` adds when the app cannot look meetings up: it books, without two safety nets. */
 export const findScopesNote = (admin: boolean): string => {
   const [list, read] = admin

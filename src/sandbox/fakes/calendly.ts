@@ -42,6 +42,8 @@ export interface CalendlyScheduledEvent {
   start: DateTime;
   end: DateTime;
   location: Record<string, unknown> | null;
+  /** Set by Cancel Event: who cancelled, and why. */
+  cancellation?: { canceled_by: string; reason: string | null; canceler_type: 'host' | 'invitee'; created_at: string };
 }
 
 /** Calendly's error body: `{ title, message, details? }`. */
@@ -180,7 +182,7 @@ export function createCalendlyFake(options: { apiBase?: string; authBase?: strin
     if (state.busy.has(seconds(start))) return false;
     if (state.busyBlocks.some((b) => Date.parse(b.start) < end.toMillis() && start.toMillis() < Date.parse(b.end)))
       return false;
-    return ![...state.scheduledEvents.values()].some((e) => e.start < end && start < e.end);
+    return ![...state.scheduledEvents.values()].some((e) => !e.cancellation && e.start < end && start < e.end);
   };
 
   const signIn = createCalendlyOAuth(
@@ -211,7 +213,8 @@ export function createCalendlyFake(options: { apiBase?: string; authBase?: strin
     return {
       uri: `${apiBase}/scheduled_events/${e.uuid}`,
       name: t?.name ?? 'Meeting',
-      status: 'active',
+      status: e.cancellation ? 'canceled' : 'active',
+      ...(e.cancellation ? { cancellation: e.cancellation } : {}),
       start_time: micro(e.start),
       end_time: micro(e.end),
       event_type: `${apiBase}/event_types/${e.eventTypeUuid}`,
@@ -399,7 +402,7 @@ export function createCalendlyFake(options: { apiBase?: string; authBase?: strin
         }
         if (!isOpen(t, start)) {
           const taken = [...state.scheduledEvents.values()].some(
-            (e) => e.eventTypeUuid === t.uuid && e.start.toMillis() === start.toMillis(),
+            (e) => !e.cancellation && e.eventTypeUuid === t.uuid && e.start.toMillis() === start.toMillis(),
           );
           return taken
             ? invalidArgument('start_time', 'The selected time is no longer available.', 'already_filled')
@@ -486,6 +489,28 @@ export function createCalendlyFake(options: { apiBase?: string; authBase?: strin
       }),
     ),
 
+    // Cancel Event (https://developer.calendly.com/api-docs/afb2e9fe3a0a0-cancel-event): 201 with the cancellation; an
+    // event cancelled already is refused with 403 "Event is already canceled" (as Calendly's generated clients list it).
+    http.post(
+      `${apiBase}/scheduled_events/:uuid/cancellation`,
+      route('cancelEvent', async (request, params) => {
+        const e = state.scheduledEvents.get(String(params.uuid));
+        if (!e) return notFound();
+        if (e.cancellation) return calendlyError(403, 'Permission Denied', 'Event is already canceled');
+        const body = (await readJson(request)) ?? {};
+        const reason = body.reason;
+        if (reason !== undefined && (typeof reason !== 'string' || reason.length > 10_000))
+          return invalidArgument('reason', 'must be a string of at most 10000 characters');
+        e.cancellation = {
+          canceled_by: state.user.name,
+          reason: typeof reason === 'string' ? reason : null,
+          canceler_type: 'host',
+          created_at: micro(DateTime.now()),
+        };
+        return state.faults.lose('cancelEvent', Response.json({ resource: e.cancellation }, { status: 201 }));
+      }),
+    ),
+
     // List Events (https://developer.calendly.com/api-docs/calendly-api/scheduled-events/list-scheduled-events): scoped by
     // `user` (one's own) or `organization`; `invitee_email`, `min_start_time`/`max_start_time` (UTC), `status`, `count` <= 100.
     http.get(
@@ -515,7 +540,7 @@ export function createCalendlyFake(options: { apiBase?: string; authBase?: strin
         const email = query.get('invitee_email')?.toLowerCase();
         const events = [...state.scheduledEvents.values()].filter((e) => {
           const start = e.start.toMillis();
-          if (status === 'canceled') return false; // the fake cancels nothing
+          if (status !== null && (status === 'canceled') !== Boolean(e.cancellation)) return false;
           if (min !== undefined && start < min) return false;
           if (max !== undefined && start > max) return false;
           if (

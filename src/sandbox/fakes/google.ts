@@ -131,7 +131,9 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
      */
     detectsDuplicates: true,
     /** Calls each Calendar route received (faults included), for assertions. */
-    calls: { getCalendar: 0, insertEvent: 0, getEvent: 0, freeBusy: 0 },
+    calls: { getCalendar: 0, insertEvent: 0, getEvent: 0, freeBusy: 0, deleteEvent: 0 },
+    /** Each event deleted, with the sendUpdates it was asked with. */
+    deleteRequests: [] as Array<{ eventId: string; sendUpdates: string | null }>,
     /** The host's other commitments (UTC ISO bounds), busy in free/busy like the events this fake made. */
     busy: [] as Array<{ calendarId: string; start: string; end: string }>,
     /** The free/busy request bodies as received, for assertions. */
@@ -485,6 +487,27 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
       if (create?.status.statusCode === 'pending' && record.reads >= record.readyAtRead)
         completeMeet(record, create.requestId);
       return Response.json(record.event);
+    }),
+
+    // events.delete (https://developers.google.com/calendar/api/v3/reference/events/delete): 204; the event stays
+    // readable with status "cancelled"; deleting it again is 410 Gone (reason "deleted").
+    http.delete(`${apiBase}/calendars/:calendarId/events/:eventId`, async ({ request, params }) => {
+      state.calls.deleteEvent += 1;
+      const fault = await state.faults.take('deleteEvent');
+      if (fault) return fault;
+      const scope = granted(request);
+      if (!scope) return invalidCredentials();
+      if (![scopes.calendar, scopes.events].some((s) => scope.includes(s))) return insufficientScopes();
+      const sendUpdates = new URL(request.url).searchParams.get('sendUpdates');
+      if (sendUpdates !== null && !['all', 'externalOnly', 'none'].includes(sendUpdates))
+        return googleApiError(400, `Invalid value for sendUpdates: ${sendUpdates}`, 'invalid');
+      const calendar = findCalendar(String(params.calendarId));
+      const record = state.events.find((e) => e.calendarId === calendar?.id && e.event.id === String(params.eventId));
+      if (!record) return notFound();
+      if (record.event.status === 'cancelled') return googleApiError(410, 'Resource has been deleted', 'deleted');
+      record.event.status = 'cancelled';
+      state.deleteRequests.push({ eventId: String(record.event.id), sendUpdates });
+      return state.faults.lose('deleteEvent', new Response(null, { status: 204 }));
     }),
 
     // freebusy.query (https://developers.google.com/calendar/api/v3/reference/freebusy/query): busy blocks per calendar,

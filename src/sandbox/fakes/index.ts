@@ -11,7 +11,7 @@ import { proLimits } from './zoom-limits.js';
 export interface FakeSpec<F> {
   /** The fake, mounted under `origin` at `/<provider id>/...`. */
   create(origin: string): F;
-  /** How many meetings (events, appointments, links) it has accepted. */
+  /** How many meetings (events, appointments, links) it holds now: accepted and not cancelled. */
   holdings(fake: F): number;
   /** The sandbox OAuth app's credentials, by the connector's field key (`clientId`, `client_secret`). */
   app(fake: F): Record<string, string>;
@@ -70,7 +70,9 @@ export const meetingFakes = {
         authBase: `${origin}/calendly/auth`,
         limits: enterpriseLimits,
       }),
-    holdings: (f) => f.state.invitees.length + f.state.schedulingLinks.length,
+    holdings: (f) =>
+      f.state.invitees.filter((i) => !f.state.scheduledEvents.get(i.eventUuid)?.cancellation).length +
+      f.state.schedulingLinks.length,
     creates: ['POST /invitees', 'POST /scheduling_links'],
     busy: (f, start, end) => void f.state.busyBlocks.push({ start, end }),
     app: (f) => ({ clientId: f.oauth.client.id }),
@@ -83,7 +85,7 @@ export const meetingFakes = {
         tokenBase: `${origin}/google/oauth`,
         authUrl: `${origin}/google/o/oauth2/v2/auth`,
       }),
-    holdings: (f) => f.state.events.length,
+    holdings: (f) => f.state.events.filter((e) => e.event.status !== 'cancelled').length,
     creates: ['POST /calendars/:calendarId/events'],
     // The primary calendar, which connect uses unless told another.
     busy: (f, start, end) => void f.state.busy.push({ calendarId: f.state.calendars[0]?.id ?? '', start, end }),
@@ -99,7 +101,7 @@ export const meetingFakes = {
         apiBase: `${origin}/zoho/api`,
         euAccountsBase: `${origin}/zoho/accounts-eu`,
       }),
-    holdings: (f) => f.state.appointments.length,
+    holdings: (f) => f.state.appointments.filter((a) => !a.cancelled).length,
     creates: ['POST /appointment'],
     busy: (f, start, end) => void f.state.busyBlocks.push({ start, end }),
     app: (f) => ({ clientId: f.state.clientId, client_secret: f.state.clientSecret }),

@@ -38,6 +38,8 @@ export interface ZohoAppointmentRecord {
   endUtc: string;
   timeZone: string;
   customer: { name?: string; email?: string; phone_number?: string };
+  /** Set by Update Appointment (action cancel). */
+  cancelled?: boolean;
 }
 
 export interface ZohoFakeOptions {
@@ -298,7 +300,7 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
       customer_contact_no: a.customer.phone_number ?? '',
       time_zone: state.echoTimeZone ?? a.timeZone,
       notes: a.form.notes ?? '',
-      status: 'upcoming',
+      status: a.cancelled ? 'cancel' : 'upcoming',
       ...(state.summaryUrls
         ? {
             summary_url: `https://acme.zohobookings.test/portal/appointment-summary/${encodeURIComponent(a.bookingId)}`,
@@ -539,7 +541,8 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
       // Date.parse, not luxon: this runs over every appointment held, and a long sandbox session holds many.
       const [from, until] = [start.toMillis(), end.toMillis()];
       const clash = state.appointments.some(
-        (a) => a.staffId === form.staff_id && Date.parse(a.startUtc) < until && Date.parse(a.endUtc) > from,
+        (a) =>
+          !a.cancelled && a.staffId === form.staff_id && Date.parse(a.startUtc) < until && Date.parse(a.endUtc) > from,
       );
       if (clash) return Response.json(bookingFailure('Slot not available for the selected staff'));
 
@@ -559,6 +562,39 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
         'appointment',
         ok(appointmentItem(state.appointments[state.appointments.length - 1] as ZohoAppointmentRecord)),
       );
+    }),
+
+    // Update Appointment (https://www.zoho.com/bookings/help/api/v1/update-appointment.html): form-data booking_id and
+    // action (completed, cancel, noshow). Its refusals are not documented: they take the shape of Book Appointment's.
+    http.post(`${apiBase}/bookings/v1/json/updateappointment`, async ({ request }) => {
+      state.apiCalls.push('POST updateappointment');
+      const fault = await state.faults.take('updateappointment');
+      if (fault) return fault;
+      const denied = unauthorized(request);
+      if (denied) return denied;
+      const body = await readForm(request);
+      if (!body) return refused('Invalid input: the parameters must be sent as form-data');
+      const { booking_id: bookingId, action } = body.fields;
+      if (!action || !['completed', 'cancel', 'noshow'].includes(action))
+        return refused('Invalid action: use completed, cancel or noshow');
+      const found = state.appointments.find((a) => a.bookingId === bookingId);
+      if (!found) return Response.json(bookingFailure('Invalid booking id'));
+      if (found.cancelled) return Response.json(bookingFailure('Appointment already cancelled'));
+      if (action === 'cancel') found.cancelled = true;
+      return state.faults.lose('updateappointment', ok(appointmentItem(found)));
+    }),
+
+    // Get Appointment (https://www.zoho.com/bookings/help/api/v1/get-appointment.html): ?booking_id=
+    http.get(`${apiBase}/bookings/v1/json/getappointment`, async ({ request }) => {
+      state.apiCalls.push('GET getappointment');
+      const fault = await state.faults.take('getappointment');
+      if (fault) return fault;
+      const denied = unauthorized(request);
+      if (denied) return denied;
+      const bookingId = new URL(request.url).searchParams.get('booking_id');
+      const found = state.appointments.find((a) => a.bookingId === bookingId);
+      if (!found) return refused('Invalid booking id');
+      return ok(appointmentItem(found));
     }),
 
     // Fetch Appointment (https://www.zoho.com/bookings/help/api/v1/fetch-appointment.html): form-data, the filters as JSON
@@ -602,7 +638,7 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
         const overlaps = (from: string, until: string) =>
           Date.parse(from) < end.toMillis() && at.toMillis() < Date.parse(until);
         const taken =
-          state.appointments.some((a) => a.staffId === staffId && overlaps(a.startUtc, a.endUtc)) ||
+          state.appointments.some((a) => !a.cancelled && a.staffId === staffId && overlaps(a.startUtc, a.endUtc)) ||
           state.busyBlocks.some((b) => overlaps(b.start, b.end));
         if (at > now && !taken) data.push(at.toFormat(state.timeFormat === '24' ? 'HH:mm' : 'hh:mm a'));
       }

@@ -83,7 +83,7 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
     clientSecret: options.clientSecret ?? 'zoom-secret-value-123',
     scope:
       options.scope ??
-      'meeting:write:meeting:admin meeting:read:meeting:admin meeting:read:list_meetings:admin user:read:user:admin',
+      'meeting:write:meeting:admin meeting:read:meeting:admin meeting:read:list_meetings:admin meeting:delete:meeting:admin user:read:user:admin',
     accountTimezone: options.accountTimezone ?? 'America/Los_Angeles',
     tokenTtlSeconds: options.tokenTtlSeconds ?? 3599,
     owner: { id: 'KDcuGIm1QgePTO8WbOqwIQ', email: 'owner@acme.test' } as ZoomUser,
@@ -91,7 +91,8 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
     /** The user-level side: a General app's public client that a person signs in to. */
     publicClientId: options.publicClientId ?? 'pub_Zq3xVn8RkT2yLw',
     userScope:
-      options.userScope ?? 'meeting:write:meeting meeting:read:meeting meeting:read:list_meetings user:read:user',
+      options.userScope ??
+      'meeting:write:meeting meeting:read:meeting meeting:read:list_meetings meeting:delete:meeting user:read:user',
     /** The redirect URL registered on the app; Zoom ignores the port of a loopback one. */
     redirectUri: 'http://127.0.0.1/callback',
     /** The person who signs in (and hosts meetings booked for `me` with their tokens). */
@@ -110,6 +111,8 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
     tokenUsers: new Map<string, { user: ZoomUser; scope: string }>(),
     tokenRequests: 0,
     meetings: [] as ZoomMeetingRecord[],
+    /** Meetings deleted (Delete a meeting), with the query it was sent with. */
+    deleted: [] as Array<{ id: string; query: Record<string, string> }>,
     faults: new Faults(),
     /** Read on every create, so a test may set or lift a limit between requests. */
     limits: { ...options.limits } as ZoomLimits,
@@ -360,6 +363,28 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
         ...(m.password ? { password: m.password } : {}),
         creation_source: 'open_api',
       });
+    }),
+
+    // Delete a meeting (https://developers.zoom.us/docs/api/meetings/#tag/meetings/DELETE/meetings/{meetingId}): 204;
+    // 404 code 3001 for a meeting that does not exist (deleted already).
+    http.delete(`${apiBase}/meetings/:meetingId`, async ({ request, params }) => {
+      const fault = await state.faults.take('deleteMeeting');
+      if (fault) return fault;
+      if (!authorized(request)) return invalidToken();
+      const grant = grantOf(request);
+      const deleteScopes = ['meeting:delete:meeting', 'meeting:delete:meeting:admin'];
+      if (!holds(grant.scope, ['meeting:write', 'meeting:write:admin', ...deleteScopes]))
+        return lacksScopes(...deleteScopes);
+      const at = state.meetings.findIndex((x) => String(x.id) === String(params.meetingId));
+      if (at < 0)
+        return Response.json(
+          { code: 3001, message: `Meeting does not exist: ${String(params.meetingId)}.` },
+          { status: 404 },
+        );
+      const [gone] = state.meetings.splice(at, 1);
+      const query = new URL(request.url).searchParams;
+      state.deleted.push({ id: String(gone?.id), query: Object.fromEntries(query) });
+      return state.faults.lose('deleteMeeting', new Response(null, { status: 204 }));
     }),
 
     http.post(`${apiBase}/users/:userId/meetings`, async ({ request, params }) => {

@@ -30,6 +30,7 @@ describe('database', () => {
       { version: 5, name: 'e-mail outbox' },
       { version: 6, name: 'conflict check' },
       { version: 7, name: 'booking history' },
+      { version: 8, name: 'booking changes' },
     ]);
     db.close();
   });
@@ -43,7 +44,7 @@ describe('database', () => {
     ).run();
     first.close();
     const second = openDatabase(file);
-    expect(statement(second, 'SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 7 });
+    expect(statement(second, 'SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 8 });
     expect(statement(second, 'SELECT account FROM connections').get()).toEqual({ account: 'a' });
     second.close();
   });
@@ -52,7 +53,8 @@ describe('database', () => {
     const file = path.join(dir, 'alsatalk.db');
     const db = openDatabase(file);
     // What a version-1 install left behind: no scopes column, one migration recorded.
-    db.exec(`DROP INDEX bookings_idempotency_key;
+    db.exec(`DROP TABLE operation_steps; DROP TABLE booking_operations; ALTER TABLE bookings DROP COLUMN ics_sequence;
+      DROP INDEX bookings_idempotency_key;
       ALTER TABLE bookings DROP COLUMN idempotency_key; ALTER TABLE bookings DROP COLUMN request_hash; ALTER TABLE bookings DROP COLUMN owner;
       ALTER TABLE bookings DROP COLUMN customer_phone; ALTER TABLE bookings DROP COLUMN email_covers;
       ALTER TABLE bookings DROP COLUMN conflict_check; DROP TABLE booking_changes; DROP INDEX bookings_created;
@@ -67,8 +69,8 @@ describe('database', () => {
       account: 'a',
       scopes: null,
     });
-    expect(statement(upgraded, 'SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: 7 });
-    for (const column of ['idempotency_key', 'conflict_check'])
+    expect(statement(upgraded, 'SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: 8 });
+    for (const column of ['idempotency_key', 'conflict_check', 'ics_sequence'])
       expect(
         statement(upgraded, 'SELECT COUNT(*) AS n FROM pragma_table_info(?) WHERE name = ?').get('bookings', column),
       ).toEqual({ n: 1 });
@@ -80,7 +82,8 @@ describe('database', () => {
     const db = openDatabase(file);
     // A version-6 file with two bookings: one done, one still pending (a call cut off).
     db.exec(
-      `DROP TABLE booking_changes; DROP INDEX bookings_created; DELETE FROM schema_migrations WHERE version = 7;`,
+      `DROP TABLE operation_steps; DROP TABLE booking_operations; ALTER TABLE bookings DROP COLUMN ics_sequence; DROP TABLE booking_changes; DROP INDEX bookings_created;
+       DELETE FROM schema_migrations WHERE version >= 7;`,
     );
     for (const [id, status] of [
       ['b-done', 'partial'],
@@ -96,6 +99,31 @@ describe('database', () => {
     expect(statement(upgraded, 'SELECT booking_id, seq, at, kind, outcome FROM booking_changes').all()).toEqual([
       { booking_id: 'b-done', seq: 1, at: '2026-12-01T10:00:00.000Z', kind: 'booked', outcome: '{"status":"partial"}' },
     ]);
+    upgraded.close();
+  });
+
+  it('upgrades a version-7 file: a booking whose invitation was updated once sends its next change with SEQUENCE 2', () => {
+    const file = path.join(dir, 'alsatalk.db');
+    const db = openDatabase(file);
+    db.exec(
+      `DROP TABLE operation_steps; DROP TABLE booking_operations; ALTER TABLE bookings DROP COLUMN ics_sequence; DELETE FROM schema_migrations WHERE version = 8;`,
+    );
+    for (const [id, covers] of [
+      ['b-first', null],
+      ['b-updated', '["zoom","google"]'],
+    ])
+      statement(
+        db,
+        `INSERT INTO bookings (id, created_at, updated_at, customer_name, customer_email, topic, timezone, start_at, end_at,
+           duration_minutes, status, email_covers) VALUES (?, 'x', 'x', 'Ada', 'ada@example.com', 't', 'UTC', 's', 'e', 30, 'booked', ?)`,
+      ).run(id, covers);
+    db.close();
+    const upgraded = openDatabase(file);
+    expect(statement(upgraded, 'SELECT id, ics_sequence FROM bookings ORDER BY id').all()).toEqual([
+      { id: 'b-first', ics_sequence: 0 },
+      { id: 'b-updated', ics_sequence: 1 },
+    ]);
+    expect(statement(upgraded, 'SELECT COUNT(*) AS n FROM booking_operations').get()).toEqual({ n: 0 });
     upgraded.close();
   });
 

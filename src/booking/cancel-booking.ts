@@ -1,0 +1,392 @@
+// cancel_booking: one booking cancelled in every provider it was booked in, under one id, exactly once. The cancel is
+// recorded (one step per provider) before any provider is called; a repeat does only what is left; the invitee gets
+// one cancellation e-mail whose calendar file removes the meeting the invitation added.
+import { createHash } from 'node:crypto';
+import { AppError, InputError, toAppError } from '../errors.js';
+import { invitationKey, type BookedEntry, type Mailer } from '../email/mailer.js';
+import type { Logger } from '../log.js';
+import type { BookedMeeting, EmailOutcome, Meeting, ProviderFailure } from '../meeting.js';
+import type { Cancelled, MeetingProvider } from '../providers/provider.js';
+import type { Connections } from '../connections/connections.js';
+import type { BookingRecord, BookingRepository } from '../storage/bookings.js';
+import type { OperationRecord, OperationRepository, OperationStatus } from '../storage/operations.js';
+import type { ProviderAttempts } from './attempt.js';
+import { uncertainCodes, unusable } from './outcomes.js';
+import { isAlive, thisProcess } from './owner.js';
+import { recordedMeeting } from './recorded.js';
+
+export interface CancelRequest {
+  bookingId: string;
+  reason?: string | undefined;
+  /** The agent's key for this cancel; without one, the booking's id is the key (a booking is cancelled once). */
+  idempotencyKey?: string | undefined;
+}
+
+/** One provider's part of a cancel, as the tool shows it. */
+export type CancelStep =
+  | { provider: string; status: Cancelled['state']; note?: string }
+  | { provider: string; status: 'failed'; error: ProviderFailure };
+
+export interface CancelResult {
+  bookingId: string;
+  /** `cancelled` everywhere; `partial`: some providers still have it (see their remedies); `failed`: none was cancelled. */
+  status: 'cancelled' | 'partial' | 'failed';
+  meeting: Meeting;
+  providers: CancelStep[];
+  email: EmailOutcome;
+  notes: string[];
+  /** Set when an earlier call made this cancel: `retried` names the providers called again now. */
+  repeat?: { firstCalledAt: string; retried: string[] };
+}
+
+export interface CancelDeps {
+  providers: readonly MeetingProvider[];
+  connections: Connections;
+  bookings: BookingRepository;
+  operations: OperationRepository;
+  mailer: Mailer;
+  log: Logger;
+}
+
+export type OnCancelProgress = (step: CancelStep, total: number) => void;
+
+const sha256 = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('hex');
+
+/** The tag of the cancellation e-mail's idempotency key: a booking is cancelled once, so it has one. */
+const emailTag = 'cancel';
+
+export class CancelService {
+  /** One call at a time per booking: ten cancels of one booking at once call each provider once. */
+  readonly #turns = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly deps: CancelDeps,
+    private readonly attempts: ProviderAttempts,
+  ) {}
+
+  async cancel(request: CancelRequest, onProgress?: OnCancelProgress): Promise<CancelResult> {
+    const id = request.bookingId.trim();
+    const previous = this.#turns.get(id) ?? Promise.resolve();
+    const mine = previous.then(() => this.#cancelOnce({ ...request, bookingId: id }, onProgress));
+    const settled = mine.catch(() => undefined);
+    this.#turns.set(id, settled);
+    try {
+      return await mine;
+    } finally {
+      if (this.#turns.get(id) === settled) this.#turns.delete(id);
+    }
+  }
+
+  async #cancelOnce(request: CancelRequest, onProgress?: OnCancelProgress): Promise<CancelResult> {
+    const { bookings, operations } = this.deps;
+    const record = bookings.get(request.bookingId);
+    if (!record)
+      throw new InputError(
+        'booking_id',
+        `no booking has the id ${request.bookingId}`,
+        'pass the booking_id that book_meeting returned; list_bookings shows every booking with its id',
+      );
+    const reason = request.reason?.trim() || undefined;
+    const key =
+      request.idempotencyKey !== undefined ? `agent:${request.idempotencyKey}` : `derived:cancel:${record.id}`;
+    const requestHash = sha256(['cancel', record.id, reason ?? null]);
+    const held = operations.get(key);
+    // An agent's key names one request; the derived key names the booking's cancel, whatever reason a repeat gives.
+    const mismatch =
+      held &&
+      (held.bookingId !== record.id ||
+        held.kind !== 'cancel' ||
+        (request.idempotencyKey !== undefined && held.requestHash !== requestHash));
+    if (held && mismatch)
+      throw new InputError(
+        'idempotency_key',
+        `was already used, at ${held.createdAt}, for another change (${held.kind} of booking ${held.bookingId})`,
+        'give a new idempotency_key, or repeat the earlier call exactly to get its result',
+      );
+    // A booking is cancelled once, whichever key asked: a second cancel is answered by the first.
+    const earlier = held ?? operations.ofBooking(record.id, 'cancel')[0];
+    const meeting = recordedMeeting(record);
+    if (earlier?.status === 'done') return this.#answer(record, earlier, meeting, [], true);
+
+    let op = earlier;
+    if (!op) {
+      if (record.status === 'pending' && record.owner !== null && record.owner !== thisProcess && isAlive(record.owner))
+        throw new AppError('in_progress', 'this booking is still being made by another alsatalk-mcp process', {
+          hint: 'wait a minute, then cancel it again',
+        });
+      op = operations.create({
+        key,
+        bookingId: record.id,
+        kind: 'cancel',
+        target: reason ? { reason } : {},
+        requestHash,
+        owner: thisProcess,
+        providers: targets(record),
+        // The invitee is told only when an invitation went out (or may have: one still queued).
+        emailKey: invited(record)
+          ? invitationKey({ meeting, booked: [], change: cancellation(0, reason, []) })
+          : undefined,
+        createdAt: new Date().toISOString(),
+      });
+      if (op.status === 'done') return this.#answer(record, op, meeting, [], true);
+    }
+    const fresh = op.steps.every((s) => s.status === 'pending') && op.owner === thisProcess;
+    const underWay = op.owner !== null && op.owner !== thisProcess && isAlive(op.owner);
+    const retry = op.steps.filter((s) => s.status !== 'done').map((s) => s.provider);
+    if (underWay)
+      throw new AppError('in_progress', 'another alsatalk-mcp process is cancelling this booking right now', {
+        hint: 'wait a minute, then repeat the same call to get its result',
+      });
+    if (!fresh) operations.reopen(op.key, thisProcess, retry);
+
+    const steps = await this.#run(record, op, meeting, retry, reason, onProgress);
+    const done = op.steps.filter((s) => s.status === 'done').length + steps.filter((s) => s.status !== 'failed').length;
+    const status: OperationStatus = done === op.steps.length ? 'done' : done > 0 ? 'partial' : 'failed';
+    const notes: string[] = [];
+    const after = operations.get(op.key) ?? op;
+    const email = await this.#email(record, after, meeting, reason, done > 0);
+    this.#keep(notes, () => operations.finish(op, status, 'cancelled'));
+    return this.#answer(
+      record,
+      operations.get(op.key) ?? after,
+      meeting,
+      notes,
+      false,
+      email,
+      fresh ? undefined : retry,
+    );
+  }
+
+  /** Calls each provider still to cancel at once, recording each step as it is known. */
+  async #run(
+    record: BookingRecord,
+    op: OperationRecord,
+    meeting: Meeting,
+    providers: readonly string[],
+    reason: string | undefined,
+    onProgress?: OnCancelProgress,
+  ): Promise<CancelStep[]> {
+    const { connections, operations, log } = this.deps;
+    return Promise.all(
+      providers.map(async (id): Promise<CancelStep> => {
+        const provider = this.deps.providers.find((p) => p.id === id);
+        const row = record.results.find((r) => r.provider === id);
+        let step: CancelStep;
+        if (!provider) {
+          step = failed(id, 'not_connected', `${id} is not a provider this server offers`, 'nothing to do here');
+        } else {
+          const connection = connections.get(id);
+          const refused = unusable(provider, connection);
+          if (refused || !connection)
+            step = failed(
+              id,
+              refused?.status ?? 'not_connected',
+              `${provider.displayName} cannot be called, so its meeting was not cancelled`,
+              `${'remedy' in (refused ?? {}) ? (refused as { remedy: string }).remedy : 'connect it'}, then repeat cancel_booking`,
+            );
+          else step = await this.#cancelIn(provider, connection, meeting, row?.booked ?? undefined, reason);
+        }
+        const recorded = step;
+        this.#keep([], () =>
+          operations.recordStep(
+            op,
+            id,
+            recorded.status === 'failed'
+              ? { status: 'failed', error: recorded.error }
+              : {
+                  status: 'done',
+                  result: { state: recorded.status, ...(recorded.note ? { note: recorded.note } : {}) },
+                },
+          ),
+        );
+        log.info(`${id}: ${step.status}`, { booking: record.id });
+        onProgress?.(step, providers.length);
+        return step;
+      }),
+    );
+  }
+
+  /** One provider's cancel; a meeting never recorded (a booking cut short) is looked for first. */
+  async #cancelIn(
+    provider: MeetingProvider,
+    connection: NonNullable<ReturnType<Connections['get']>>,
+    meeting: Meeting,
+    booked: BookedMeeting | undefined,
+    reason: string | undefined,
+  ): Promise<CancelStep> {
+    const name = provider.displayName;
+    const outcome = await this.attempts.change(
+      provider,
+      connection,
+      async (session, signal): Promise<Cancelled> => {
+        if (!session.cancel)
+          throw new AppError('provider_rejected', `${name} offers no way to cancel a meeting through its API`, {
+            hint: `cancel it in ${name} yourself`,
+          });
+        let ref = booked;
+        if (!ref) {
+          const found = await session.findExisting(meeting, signal);
+          if (found === 'cannot_search')
+            throw new AppError(
+              'outcome_unknown',
+              `the booking's call to ${name} was cut off, and ${name} cannot be searched for the meeting it may have made`,
+              { hint: `look in ${name} for a meeting with ${meeting.customerEmail} at that time and cancel it there` },
+            );
+          if (!found) return { state: 'already_gone', note: `${name} has no meeting for this booking.` };
+          ref = found;
+        }
+        return session.cancel({ meeting, booked: ref }, reason, signal);
+      },
+      `repeat cancel_booking: it cancels in ${name} what is left, and a meeting already cancelled counts as done`,
+    );
+    if (!outcome.ok) {
+      // The provider's own remedy ("retry in a few minutes") says what to fix; the retry itself is this tool's repeat.
+      const { remedy } = outcome.error;
+      const error = remedy.includes('cancel_booking')
+        ? outcome.error
+        : {
+            ...outcome.error,
+            remedy: `${remedy}; then repeat cancel_booking (it calls only the providers still to cancel)`,
+          };
+      return { provider: provider.id, status: 'failed', error };
+    }
+    return {
+      provider: provider.id,
+      status: outcome.value.state,
+      ...(outcome.value.note ? { note: outcome.value.note } : {}),
+    };
+  }
+
+  /** The cancellation e-mail, once a provider has cancelled; the same e-mail again on a repeat (one key), never a second. */
+  async #email(
+    record: BookingRecord,
+    op: OperationRecord,
+    meeting: Meeting,
+    reason: string | undefined,
+    anyDone: boolean,
+  ): Promise<EmailOutcome> {
+    const { operations, mailer } = this.deps;
+    if (!op.email.key)
+      return { status: 'skipped', reason: 'the invitee was never sent an invitation, so no cancellation was sent' };
+    if (op.email.status === 'sent' && op.email.id) return { status: 'sent', id: op.email.id, to: record.customerEmail };
+    if (!anyDone)
+      return {
+        status: 'skipped',
+        reason: 'no provider has cancelled the meeting yet, so the invitee was not told; repeat cancel_booking',
+      };
+    const linkRemains = op.steps
+      .filter((s) => s.status === 'done' && s.result.state === 'link_remains')
+      .map((s) => this.#name(s.provider));
+    const email = await mailer.sendInvitation({
+      meeting,
+      booked: bookedOf(record, this.#name.bind(this)),
+      stamp: op.createdAt,
+      update: false,
+      change: cancellation(op.sequence, reason, linkRemains),
+    });
+    this.#keep([], () => operations.recordEmail(op.key, email));
+    return email;
+  }
+
+  #answer(
+    record: BookingRecord,
+    op: OperationRecord,
+    meeting: Meeting,
+    notes: string[],
+    replay: boolean,
+    email?: EmailOutcome,
+    retried?: readonly string[],
+  ): CancelResult {
+    const providers = op.steps.map((s): CancelStep =>
+      s.status === 'done'
+        ? {
+            provider: s.provider,
+            status: (s.result.state as Cancelled['state'] | undefined) ?? 'cancelled',
+            ...(typeof s.result.note === 'string' ? { note: s.result.note } : {}),
+          }
+        : {
+            provider: s.provider,
+            status: 'failed',
+            error: s.error ?? {
+              code: 'outcome_unknown',
+              message: 'the cancel was cut off before its answer was recorded',
+              remedy: 'repeat cancel_booking',
+            },
+          },
+    );
+    const done = providers.filter((p) => p.status !== 'failed').length;
+    const status = done === providers.length ? 'cancelled' : done > 0 ? 'partial' : 'failed';
+    const recordedEmail: EmailOutcome =
+      op.email.status === 'sent' && op.email.id
+        ? { status: 'sent', id: op.email.id, to: record.customerEmail }
+        : { status: 'skipped', reason: op.email.error ?? 'no cancellation e-mail was sent' };
+    return {
+      bookingId: record.id,
+      status,
+      meeting,
+      providers,
+      email: email ?? recordedEmail,
+      notes: replay
+        ? [`This booking was already cancelled at ${op.createdAt}; nothing was called again.`, ...notes]
+        : notes,
+      ...(replay || retried ? { repeat: { firstCalledAt: op.createdAt, retried: [...(retried ?? [])] } } : {}),
+    };
+  }
+
+  #name(id: string): string {
+    return this.deps.providers.find((p) => p.id === id)?.displayName ?? id;
+  }
+
+  /** A write after providers acted: its failure is a note, never a hidden result (see Flow.keep). */
+  #keep(notes: string[], write: () => void): void {
+    try {
+      write();
+    } catch (error) {
+      const cause = toAppError(error);
+      this.deps.log.warn('a cancel outcome could not be recorded', { error: cause.message });
+      notes.push(
+        `Part of this result could not be recorded (${cause.message}). What it shows did happen; repeating the same call is safe.`,
+      );
+    }
+  }
+}
+
+/** The providers a cancel calls: each one the booking holds a meeting in, or may (a call cut short). */
+function targets(record: BookingRecord): string[] {
+  return record.results
+    .filter(
+      (r) =>
+        r.status === 'booked' ||
+        r.status === 'pending' ||
+        (r.status === 'failed' && r.errorCode !== null && uncertainCodes.has(r.errorCode)),
+    )
+    .map((r) => r.provider);
+}
+
+/** Whether the invitee was sent an invitation, or may have been (one queued, or sent by a call whose answer was lost). */
+const invited = (record: BookingRecord): boolean =>
+  record.emailCovers.length > 0 ||
+  (['sent', 'queued', 'pending'].includes(record.emailStatus) &&
+    record.results.some((r) => r.status === 'booked' || r.status === 'cancelled'));
+
+/** What the e-mail names as cancelled: every provider the booking held a meeting in. */
+const bookedOf = (record: BookingRecord, name: (id: string) => string): BookedEntry[] =>
+  record.results.flatMap((r) =>
+    r.booked && (r.status === 'booked' || r.status === 'cancelled')
+      ? [{ id: r.provider, provider: name(r.provider), meeting: r.booked }]
+      : [],
+  );
+
+const cancellation = (sequence: number, reason: string | undefined, linkRemains: string[]) => ({
+  kind: 'cancelled' as const,
+  tag: emailTag,
+  sequence,
+  ...(reason ? { reason } : {}),
+  linkRemains,
+});
+
+const failed = (provider: string, code: string, message: string, remedy: string): CancelStep => ({
+  provider,
+  status: 'failed',
+  error: { code, message, remedy },
+});

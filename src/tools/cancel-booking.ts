@@ -1,0 +1,88 @@
+// The cancel_booking tool: its contract (schemas, annotations, a description written for the calling model), then a
+// thin handler over booking/cancel-booking.ts.
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { CancelRequest, CancelResult, OnCancelProgress } from '../booking/cancel-booking.js';
+import type { Logger } from '../log.js';
+import { cancelOutputShape, toCancelOutput, toCancelText } from './cancel-booking-result.js';
+import { needs } from './fields.js';
+import { errorResult } from './results.js';
+
+const name = 'cancel_booking';
+
+const inputShape = {
+  booking_id: z
+    .string({ error: needs('text', 'pass the booking_id that book_meeting returned (list_bookings shows it)') })
+    .trim()
+    .min(1, 'must not be empty: pass the booking_id that book_meeting returned')
+    .max(100, 'must be a booking_id this server gave')
+    .describe('The booking to cancel, as book_meeting or list_bookings gave it.'),
+  reason: z
+    .string({ error: needs('text', 'say briefly why, or leave it out') })
+    .max(500, 'must be at most 500 characters')
+    .optional()
+    .describe("Why, in a sentence: it goes to the invitee in the cancellation e-mail and in Calendly's."),
+  idempotency_key: z
+    .string({ error: needs('text', 'pass a key of your own, or leave it out') })
+    .min(1, 'must not be empty')
+    .max(200, 'must be at most 200 characters')
+    .optional()
+    .describe(
+      'Optional. A booking is cancelled once whatever the key; a key only guards against reusing it elsewhere.',
+    ),
+};
+
+const description = [
+  'Cancel a booked meeting in every provider it was booked in (Zoom meeting deleted, Google Calendar event deleted, Calendly event cancelled with the reason, Zoho Bookings appointment cancelled) and e-mail the invitee a cancellation whose calendar file removes the meeting from their calendar.',
+  'Use it when the customer or the host wants the meeting off; get the booking_id from book_meeting or list_bookings.',
+  'Safe to repeat: a cancelled booking answers without calling any provider, and after a partial failure a repeat retries only the providers that failed; the invitee gets one cancellation e-mail.',
+  'A single-use Calendly link cannot be revoked: if the invitee booked through it, that event is cancelled; if not, the result says the link remains and the e-mail tells the invitee not to use it.',
+].join(' ');
+
+export interface CancelBookingToolDeps {
+  cancellation: { cancel(request: CancelRequest, onProgress?: OnCancelProgress): Promise<CancelResult> };
+  log: Logger;
+}
+
+export function registerCancelBookingTool(server: McpServer, deps: CancelBookingToolDeps): void {
+  server.registerTool(
+    name,
+    {
+      title: 'Cancel a booking',
+      description,
+      inputSchema: inputShape,
+      outputSchema: cancelOutputShape,
+      annotations: {
+        title: 'Cancel a booking',
+        readOnlyHint: false,
+        destructiveHint: true,
+        idempotentHint: true,
+        openWorldHint: true,
+      },
+    },
+    async (args, extra) => {
+      try {
+        const progressToken = extra._meta?.progressToken;
+        let finished = 0;
+        const onProgress: OnCancelProgress = (step, total) => {
+          if (progressToken === undefined) return;
+          finished += 1;
+          const params = { progressToken, progress: finished, total, message: `${step.provider}: ${step.status}` };
+          void extra.sendNotification({ method: 'notifications/progress', params }).catch(() => undefined);
+        };
+        const result = await deps.cancellation.cancel(
+          { bookingId: args.booking_id, reason: args.reason, idempotencyKey: args.idempotency_key },
+          onProgress,
+        );
+        const output = toCancelOutput(result);
+        return {
+          isError: output.status === 'failed',
+          structuredContent: output,
+          content: [{ type: 'text', text: toCancelText(result, output) }],
+        };
+      } catch (error) {
+        return errorResult(error, deps.log);
+      }
+    },
+  );
+}
