@@ -308,6 +308,84 @@ describe('SIGKILL mid-booking, restart, the same call again', () => {
     }
   });
 
+  describe('in the middle of cancel_booking', () => {
+    const cancelRoutes = [
+      'zoom:DELETE /zoom/v2/meetings/:meetingId',
+      'calendly:POST /calendly/api/scheduled_events/:uuid/cancellation',
+      'google:DELETE /google/calendar/v3/calendars/:calendarId/events/:eventId',
+      'zoho:POST /zoho/api/bookings/v1/json/updateappointment',
+    ];
+    /**
+     * Books on one server, arms the sandbox's faults, starts the cancel on another, kills it once `when` holds, lets the providers finish what
+     * they were sent, then repeats the cancel on a third: returns its result and what each provider holds more than
+     * before the booking (0 everywhere once cancelled; Resend: the invitation and one cancellation).
+     */
+    async function killCancelAndRepeat(arm: () => void, when: (start: Start) => boolean, drainMs = 0) {
+      const before = held();
+      const booking = await serve();
+      let bookingId: string;
+      try {
+        const booked = await booking.client.callTool({ name: 'book_meeting', arguments: nextCall() });
+        bookingId = (booked.structuredContent as { booking_id: string }).booking_id;
+        expect(booked.structuredContent).toMatchObject({ status: 'booked' });
+      } finally {
+        await booking.close();
+      }
+      arm();
+      const start: Start = { held: held(), mark: arrived.length };
+      const first = await serve();
+      const args = { booking_id: bookingId, reason: 'Travel.' };
+      const pending = first.client.callTool({ name: 'cancel_booking', arguments: args }).catch(() => undefined);
+      await until('the kill point', () => signedIn(start, 'zoom') && signedIn(start, 'calendly') && when(start));
+      await first.kill();
+      await pending;
+      sandbox.controls.clear();
+      if (drainMs > 0) await sleep(drainMs);
+      const second = await serve();
+      try {
+        const result = await second.client.callTool({ name: 'cancel_booking', arguments: args });
+        const delta = Object.fromEntries(
+          Object.entries(held()).map(([id, n]) => [id, n - before[id as keyof typeof before]]),
+        );
+        return {
+          output: result.structuredContent as {
+            status: string;
+            email: { status: string };
+            providers: Array<{ provider: string; status: string }>;
+          },
+          delta,
+        };
+      } finally {
+        await second.close();
+      }
+    }
+    const cancelledOnce = { zoom: 0, calendly: 0, google: 0, zoho: 0, resend: 2 };
+
+    it('killed while every provider cancel is on its way: each is cancelled once, one cancellation e-mail', async () => {
+      const { output, delta } = await killCancelAndRepeat(
+        () => {
+          for (const target of cancelRoutes) sandbox.controls.setLatency({ target, ms: 1500 });
+        },
+        (start) => cancelRoutes.every((route) => reached(start, route)),
+        1600,
+      );
+      expect(output).toMatchObject({ status: 'cancelled', email: { status: 'sent' } });
+      // Each provider had done it: the repeat finds it gone (or, for Zoho, already cancelled), and calls it done.
+      expect(output.providers.every((p) => ['cancelled', 'already_gone'].includes(p.status))).toBe(true);
+      expect(delta).toEqual(cancelledOnce);
+    });
+
+    it('killed after Resend accepted the cancellation and before its answer came: the repeat sends it again under its key, one e-mail', async () => {
+      const { output, delta } = await killCancelAndRepeat(
+        () => sandbox.controls.addFault({ target: 'resend:POST /resend/emails', kind: 'hang-after', times: 1 }),
+        (start) => grew(start, 'resend'),
+      );
+      expect(output).toMatchObject({ status: 'cancelled', email: { status: 'sent' } });
+      expect(output.providers.map((p) => p.status)).toEqual(['cancelled', 'cancelled', 'cancelled', 'cancelled']);
+      expect(delta).toEqual(cancelledOnce);
+    });
+  });
+
   it('killed after everything was recorded: the repeat is a replay and calls nothing', async () => {
     const call = nextCall();
     const first = await serve();
