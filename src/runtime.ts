@@ -6,6 +6,7 @@ import { configSpecs, connectors } from './connectors.js';
 import { ProviderAttempts } from './booking/attempt.js';
 import { AvailabilityService } from './booking/availability.js';
 import { BookingService } from './booking/book-meeting.js';
+import { RescheduleService } from './booking/reschedule-booking.js';
 import { CancelService } from './booking/cancel-booking.js';
 import { listBookings, type ListRequest, type ListResult } from './booking/list-bookings.js';
 import { isAlive, thisProcess } from './booking/owner.js';
@@ -92,6 +93,8 @@ export interface Runtime {
   ctx: AppContext;
   booking: BookingService;
   availability: AvailabilityService;
+  /** reschedule_booking: one booking moved in every provider. */
+  rescheduling: RescheduleService;
   /** cancel_booking: one booking cancelled in every provider. */
   cancellation: CancelService;
   /** The booking ledger read back (list_bookings): no provider is called. */
@@ -126,6 +129,7 @@ export function openRuntime(ctx: AppContext, options: RuntimeOptions = {}): Runt
     ctx,
     booking: new BookingService({ ...ctx, providers }, attempts, availability),
     availability,
+    rescheduling: new RescheduleService({ ...ctx, providers }, attempts, availability),
     cancellation: new CancelService({ ...ctx, providers }, attempts),
     ledger: { list: async (request) => listBookings(ctx.bookings, request) },
     signIns,

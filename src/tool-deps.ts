@@ -31,6 +31,9 @@ export function toolDeps(runtime: RuntimeHandle, options: ToolDepsOptions): Tool
     },
     availability: { find: async (request) => (await runtime.get()).availability.find(request) },
     ledger: { list: async (request) => (await runtime.get()).ledger.list(request) },
+    rescheduling: {
+      reschedule: async (request, onProgress) => (await runtime.get()).rescheduling.reschedule(request, onProgress),
+    },
     cancellation: {
       cancel: async (request, onProgress) => (await runtime.get()).cancellation.cancel(request, onProgress),
     },

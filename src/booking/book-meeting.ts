@@ -16,6 +16,7 @@ import { checkHost, checkShare, hostBusy, nearestSlots, type HostCheck } from '.
 import type { MeetingProvider } from '../providers/provider.js';
 import { repeatBooking } from './repeat.js';
 import { resolveSlot } from './slot.js';
+import { Turns } from './turns.js';
 
 export type { BookingDeps, BookingResult, Repeat } from './flow.js';
 
@@ -39,7 +40,7 @@ export interface BookRequest {
 /** Books one meeting in every chosen provider concurrently; one provider's failure never hides the others. */
 export class BookingService {
   /** One call at a time per booking key: the same call made ten times at once books once, and the others repeat it. */
-  readonly #turns = new Map<string, Promise<unknown>>();
+  readonly #turns = new Turns();
   readonly #attempts: ProviderAttempts;
 
   readonly #availability: AvailabilityService;
@@ -97,18 +98,7 @@ export class BookingService {
       now,
       allowConflict: request.allowConflict === true,
     };
-    return this.#inTurn(call.key, () => this.#bookOnce(call, slot.end, onProgress, onEmailQueued));
-  }
-
-  async #inTurn<T>(key: string, run: () => Promise<T>): Promise<T> {
-    const mine = (this.#turns.get(key) ?? Promise.resolve()).then(run);
-    const settled = mine.catch(() => undefined);
-    this.#turns.set(key, settled);
-    try {
-      return await mine;
-    } finally {
-      if (this.#turns.get(key) === settled) this.#turns.delete(key);
-    }
+    return this.#turns.run(call.key, () => this.#bookOnce(call, slot.end, onProgress, onEmailQueued));
   }
 
   async #bookOnce(

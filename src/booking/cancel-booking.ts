@@ -2,8 +2,9 @@
 // recorded (one step per provider) before any provider is called; a repeat does only what is left; the invitee gets
 // one cancellation e-mail whose calendar file removes the meeting the invitation added.
 import { createHash } from 'node:crypto';
+import { DateTime } from 'luxon';
 import { AppError, InputError, toAppError } from '../errors.js';
-import { invitationKey, type BookedEntry, type Mailer } from '../email/mailer.js';
+import { invitationKey, type Mailer } from '../email/mailer.js';
 import type { Logger } from '../log.js';
 import type { BookedMeeting, EmailOutcome, Meeting, ProviderFailure } from '../meeting.js';
 import type { Cancelled, MeetingProvider } from '../providers/provider.js';
@@ -14,6 +15,8 @@ import type { ProviderAttempts } from './attempt.js';
 import { uncertainCodes, unusable } from './outcomes.js';
 import { isAlive, thisProcess } from './owner.js';
 import { recordedMeeting } from './recorded.js';
+import { Turns } from './turns.js';
+import { bookedOf, invited } from './booked-now.js';
 
 export interface CancelRequest {
   bookingId: string;
@@ -50,6 +53,9 @@ export interface CancelDeps {
 
 export type OnCancelProgress = (step: CancelStep, total: number) => void;
 
+/** Refusals a repeat of the same call cannot fix (another time, other input): no "repeat" is added to their remedy. */
+const final: ReadonlySet<string> = new Set(['provider_rejected', 'invalid_input']);
+
 const sha256 = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
 /** The tag of the cancellation e-mail's idempotency key: a booking is cancelled once, so it has one. */
@@ -57,7 +63,7 @@ const emailTag = 'cancel';
 
 export class CancelService {
   /** One call at a time per booking: ten cancels of one booking at once call each provider once. */
-  readonly #turns = new Map<string, Promise<unknown>>();
+  readonly #turns = new Turns();
 
   constructor(
     private readonly deps: CancelDeps,
@@ -66,15 +72,7 @@ export class CancelService {
 
   async cancel(request: CancelRequest, onProgress?: OnCancelProgress): Promise<CancelResult> {
     const id = request.bookingId.trim();
-    const previous = this.#turns.get(id) ?? Promise.resolve();
-    const mine = previous.then(() => this.#cancelOnce({ ...request, bookingId: id }, onProgress));
-    const settled = mine.catch(() => undefined);
-    this.#turns.set(id, settled);
-    try {
-      return await mine;
-    } finally {
-      if (this.#turns.get(id) === settled) this.#turns.delete(id);
-    }
+    return this.#turns.run(id, () => this.#cancelOnce({ ...request, bookingId: id }, onProgress));
   }
 
   async #cancelOnce(request: CancelRequest, onProgress?: OnCancelProgress): Promise<CancelResult> {
@@ -223,31 +221,33 @@ export class CancelService {
           throw new AppError('provider_rejected', `${name} offers no way to cancel a meeting through its API`, {
             hint: `cancel it in ${name} yourself`,
           });
-        let ref = booked;
-        if (!ref) {
-          const found = await session.findExisting(meeting, signal);
+        if (booked) return session.cancel({ meeting, booked }, reason, signal);
+        // The call that booked was cut off: its meeting, if made, is at the time the booking had then (it may have
+        // moved since, without this provider).
+        for (const at of [meeting, ...this.#earlierTimes(meeting)]) {
+          const found = await session.findExisting(at, signal);
           if (found === 'cannot_search')
             throw new AppError(
               'outcome_unknown',
               `the booking's call to ${name} was cut off, and ${name} cannot be searched for the meeting it may have made`,
               { hint: `look in ${name} for a meeting with ${meeting.customerEmail} at that time and cancel it there` },
             );
-          if (!found) return { state: 'already_gone', note: `${name} has no meeting for this booking.` };
-          ref = found;
+          if (found) return session.cancel({ meeting: at, booked: found }, reason, signal);
         }
-        return session.cancel({ meeting, booked: ref }, reason, signal);
+        return { state: 'already_gone', note: `${name} has no meeting for this booking.` };
       },
       `repeat cancel_booking: it cancels in ${name} what is left, and a meeting already cancelled counts as done`,
     );
     if (!outcome.ok) {
       // The provider's own remedy ("retry in a few minutes") says what to fix; the retry itself is this tool's repeat.
       const { remedy } = outcome.error;
-      const error = remedy.includes('cancel_booking')
-        ? outcome.error
-        : {
-            ...outcome.error,
-            remedy: `${remedy}; then repeat cancel_booking (it calls only the providers still to cancel)`,
-          };
+      const error =
+        remedy.includes('cancel_booking') || final.has(outcome.error.code)
+          ? outcome.error
+          : {
+              ...outcome.error,
+              remedy: `${remedy}; then repeat cancel_booking (it calls only the providers still to cancel)`,
+            };
       return { provider: provider.id, status: 'failed', error };
     }
     return {
@@ -333,6 +333,27 @@ export class CancelService {
     };
   }
 
+  /** The times the booking had before it was rescheduled, latest first. */
+  #earlierTimes(meeting: Meeting): Meeting[] {
+    return this.deps.operations
+      .ofBooking(meeting.bookingId, 'reschedule')
+      .reverse()
+      .flatMap((op): Meeting[] => {
+        const from = (op.target as { from?: { start: string; end: string; timezone: string; durationMinutes: number } })
+          .from;
+        if (!from) return [];
+        return [
+          {
+            ...meeting,
+            start: DateTime.fromISO(from.start, { zone: from.timezone }),
+            end: DateTime.fromISO(from.end, { zone: from.timezone }),
+            timezone: from.timezone,
+            durationMinutes: from.durationMinutes,
+          },
+        ];
+      });
+  }
+
   #name(id: string): string {
     return this.deps.providers.find((p) => p.id === id)?.displayName ?? id;
   }
@@ -362,20 +383,6 @@ function targets(record: BookingRecord): string[] {
     )
     .map((r) => r.provider);
 }
-
-/** Whether the invitee was sent an invitation, or may have been (one queued, or sent by a call whose answer was lost). */
-const invited = (record: BookingRecord): boolean =>
-  record.emailCovers.length > 0 ||
-  (['sent', 'queued', 'pending'].includes(record.emailStatus) &&
-    record.results.some((r) => r.status === 'booked' || r.status === 'cancelled'));
-
-/** What the e-mail names as cancelled: every provider the booking held a meeting in. */
-const bookedOf = (record: BookingRecord, name: (id: string) => string): BookedEntry[] =>
-  record.results.flatMap((r) =>
-    r.booked && (r.status === 'booked' || r.status === 'cancelled')
-      ? [{ id: r.provider, provider: name(r.provider), meeting: r.booked }]
-      : [],
-  );
 
 const cancellation = (sequence: number, reason: string | undefined, linkRemains: string[]) => ({
   kind: 'cancelled' as const,

@@ -99,3 +99,30 @@ export async function nearestSlots(
     return [];
   }
 }
+
+/**
+ * The busy blocks without the booking's own time (a reschedule: the meeting being moved is busy time too). A block
+ * that only partly covers it keeps the rest; another meeting at exactly the booking's time cannot be told apart and is
+ * not counted.
+ */
+export function withoutOwnTime(
+  busy: readonly BusyAt[],
+  own: { start: DateTime; end: DateTime },
+  meeting: Meeting,
+): BusyAt[] {
+  const [from, until] = [own.start.toMillis(), own.end.toMillis()];
+  const [start, end] = [meeting.start.toMillis(), meeting.end.toMillis()];
+  return busy.flatMap((b) => {
+    const pieces = [
+      { start: b.start.toMillis(), end: Math.min(b.end.toMillis(), from) },
+      { start: Math.max(b.start.toMillis(), until), end: b.end.toMillis() },
+    ];
+    return pieces
+      .filter((p) => p.start < p.end && p.start < end && start < p.end)
+      .map((p) => ({
+        provider: b.provider,
+        start: DateTime.fromMillis(p.start, { zone: meeting.timezone }),
+        end: DateTime.fromMillis(p.end, { zone: meeting.timezone }),
+      }));
+  });
+}

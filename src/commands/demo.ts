@@ -30,8 +30,8 @@ export const demoUsage = `npx alsatalk-mcp demo [--providers zoom,google] [--tim
 Runs the whole job on the built-in sandbox providers: connects ${listNames(connectors.map((c) => c.displayName))}
 (OAuth sign-ins included), starts the MCP server on stdio, finds a free slot (find_available_slots), books it
 (book_meeting), shows the result and the invitee's e-mail, then books the same time for another customer, which is
-refused as a conflict with free times instead, and finally cancels the booking everywhere (cancel_booking) and shows
-the cancellation e-mail. No account, keychain or network is needed, and nothing of yours is
+refused as a conflict with free times instead; then moves the booking to a later free time (reschedule_booking) and
+cancels it everywhere (cancel_booking), showing the update and the cancellation e-mails. No account, keychain or network is needed, and nothing of yours is
 touched.
 
   --providers LIST   book only in these (${providerIds.join(', ')}); default all ${meetingProviders.length}
@@ -334,6 +334,9 @@ export async function runDemo(
       for (const item of refused.content as Array<{ type: string; text?: string }>)
         if (item.type === 'text') for (const line of item.text?.split('\n') ?? []) out(`  ${line}`);
     }
+    const slots = (found.structuredContent as { slots?: Array<{ booking_time: string }> } | undefined)?.slots ?? [];
+    const later = slots.find((s) => s.booking_time > time)?.booking_time;
+    await rescheduleStep(client, sandbox, result.structuredContent, options.date, later, options.keep, out);
     await cancelStep(client, sandbox, result.structuredContent, options.keep, out);
     if (result.isError && serverLog.trim()) out(`\nServer log:\n${serverLog.trim()}`);
     out('');
@@ -368,7 +371,34 @@ function printLastEmail(sandbox: Sandbox, keep: boolean, out: (line: string) => 
   );
 }
 
-/** 6: the customer cannot come after all; the booking is cancelled everywhere and the invitee told, once. */
+/** 6: the customer asks for a later time; the booking moves in every provider and the invitee's calendar follows. */
+async function rescheduleStep(
+  client: Client,
+  sandbox: Sandbox,
+  booked: unknown,
+  date: string,
+  time: string | undefined,
+  keep: boolean,
+  out: (line: string) => void,
+): Promise<void> {
+  out('');
+  out('6. The customer asks for a later time: move the booking in every provider');
+  const bookingId = (booked as { booking_id?: string | null } | undefined)?.booking_id;
+  if (!bookingId || !time) {
+    out(bookingId ? '  (skipped: no later free time that day)' : '  (skipped: nothing was booked)');
+    return;
+  }
+  const args = { booking_id: bookingId, booking_date: date, booking_time: time };
+  out(`  → reschedule_booking ${JSON.stringify(args)}`);
+  const before = sandbox.outbox.length;
+  const moved = await client.callTool({ name: 'reschedule_booking', arguments: args }, undefined, { timeout: 60_000 });
+  for (const item of moved.content as Array<{ type: string; text?: string }>)
+    if (item.type === 'text') for (const line of item.text?.split('\n') ?? []) out(`  ${line}`);
+  out("  The invitee's e-mail (its invite.ics has the same UID and a higher SEQUENCE: the calendar moves the entry):");
+  printLastEmail(sandbox, keep, out, before);
+}
+
+/** 7: the customer cannot come after all; the booking is cancelled everywhere and the invitee told, once. */
 async function cancelStep(
   client: Client,
   sandbox: Sandbox,
@@ -377,7 +407,7 @@ async function cancelStep(
   out: (line: string) => void,
 ): Promise<void> {
   out('');
-  out('6. The customer cannot come after all: cancel the booking in every provider');
+  out('7. The customer cannot come after all: cancel the booking in every provider');
   const bookingId = (booked as { booking_id?: string | null } | undefined)?.booking_id;
   if (!bookingId) {
     out('  (skipped: nothing was booked)');

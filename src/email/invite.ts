@@ -1,7 +1,9 @@
 // The invitee's e-mail: subject, plain text and escaped HTML, built from what each provider booked.
+import { DateTime } from 'luxon';
 import type { BookedMeeting, Meeting } from '../meeting.js';
 import { singleLine } from '../text.js';
 import { renderIcs, type IcsMethod, type Organizer } from './ics.js';
+import type { MeetingChange } from './mailer.js';
 import { longTime, subjectTime } from './when.js';
 
 export interface BookedEntry {
@@ -97,13 +99,15 @@ export interface InviteOptions {
   update?: boolean;
   /** The sender, named as the .ics ORGANIZER (then an iTIP REQUEST); without one, a PUBLISH notice. */
   organizer?: Organizer;
+  /** The meeting moved (reschedule_booking): "Updated:", where it was, and the calendar file's higher SEQUENCE. */
+  change?: MeetingChange;
 }
 
 /** Renders the whole invite; everything the invitee or the agent supplied is escaped in the HTML. */
 export function renderInvite(
   meeting: Meeting,
   booked: readonly BookedEntry[],
-  { now, update = false, organizer }: InviteOptions = {},
+  { now, update = false, organizer, change }: InviteOptions = {},
 ): Invite {
   const when = longTime(meeting);
   const name = singleLine(meeting.customerName);
@@ -115,13 +119,16 @@ export function renderInvite(
   const primary = booked.find((b) => b.meeting.joinUrl && isWebUrl(b.meeting.joinUrl))?.meeting.joinUrl;
   const icsDescription = booked.flatMap(textLines).join('\n');
   const addToCalendar = addToGoogleCalendarUrl(meeting, icsDescription, primary);
-  const replaces =
-    'This e-mail replaces the earlier one about this meeting: it lists every link, including the ones added since.';
+  const moved = change?.from ? movedLines(meeting, change) : undefined;
+  const replaces = moved
+    ? moved.join('\n')
+    : 'This e-mail replaces the earlier one about this meeting: it lists every link, including the ones added since.';
+  const updated = update || moved !== undefined;
   const text = [
     `Hi ${name},`,
     '',
     `Your meeting "${topic}" ${intro}`,
-    ...(update ? ['', replaces] : []),
+    ...(updated ? ['', replaces] : []),
     '',
     `When: ${when}`,
     `Duration: ${meeting.durationMinutes} minutes`,
@@ -134,7 +141,7 @@ export function renderInvite(
     '<!doctype html><html><body style="font-family:Arial,Helvetica,sans-serif;line-height:1.4;color:#111">',
     `<p>Hi ${escapeHtml(name)},</p>`,
     `<p>Your meeting <strong>${escapeHtml(topic)}</strong> ${escapeHtml(intro)}</p>`,
-    ...(update ? [`<p>${escapeHtml(replaces)}</p>`] : []),
+    ...(updated ? replaces.split('\n').map((line) => `<p>${escapeHtml(line)}</p>`) : []),
     `<p><strong>When:</strong> ${escapeHtml(when)}<br><strong>Duration:</strong> ${meeting.durationMinutes} minutes</p>`,
     ...booked.map(htmlBlock),
     '<p style="margin-top:16px">A calendar file (invite.ics) is attached: open it to add the meeting to your calendar.',
@@ -142,7 +149,7 @@ export function renderInvite(
     '</body></html>',
   ].join('\n');
   return {
-    subject: `${update ? 'Updated: ' : ''}${toConfirm ? 'Please confirm your meeting' : 'Meeting confirmed'}: ${subjectTime(meeting)}`,
+    subject: `${updated ? 'Updated: ' : ''}${toConfirm ? 'Please confirm your meeting' : 'Meeting confirmed'}: ${subjectTime(meeting)}`,
     text,
     html,
     ...icsOf(
@@ -153,7 +160,7 @@ export function renderInvite(
         ...(now ? { now } : {}),
         ...(organizer ? { organizer } : {}),
         // An update replaces the first invitation in the invitee's calendar: a higher SEQUENCE, the same UID.
-        sequence: update ? 1 : 0,
+        sequence: change ? change.sequence : update ? 1 : 0,
         tentative: toConfirm,
       }),
     ),
@@ -164,3 +171,21 @@ export const icsOf = ({ ics, method }: { ics: string; method: IcsMethod }): Pick
   ics,
   icsMethod: method,
 });
+
+/** What a reschedule e-mail says first: where the meeting was, and which earlier link no longer applies. */
+function movedLines(meeting: Meeting, change: MeetingChange): string[] {
+  const from = change.from;
+  if (!from) return [];
+  const [start, end] = [
+    DateTime.fromISO(from.start, { zone: from.timezone }),
+    DateTime.fromISO(from.end, { zone: from.timezone }),
+  ];
+  const durationMinutes = Math.round(end.diff(start, 'minutes').minutes);
+  const before: Meeting = { ...meeting, timezone: from.timezone, start, end, durationMinutes };
+  return [
+    `It has moved: it was ${longTime(before)}, and is now at the time below. The links below are the ones to use; the calendar file moves the entry in your calendar.`,
+    ...change.linkRemains.map(
+      (p) => `The ${singleLine(p)} link sent earlier is for the old time: please do not book through it.`,
+    ),
+  ];
+}

@@ -27,7 +27,10 @@ export interface Invitation {
 
 /** A change the e-mail announces; its calendar file replaces the invitation's entry in the invitee's calendar. */
 export interface MeetingChange {
-  kind: 'cancelled';
+  /** `cancelled`: the e-mail removes the meeting (METHOD:CANCEL); `rescheduled`: it moves it (REQUEST, the new times). */
+  kind: 'cancelled' | 'rescheduled';
+  /** With `rescheduled`: where the meeting was before (ISO 8601 with offset, and its zone), for "moved from ...". */
+  from?: { start: string; end: string; timezone: string };
   /** Part of the e-mail's idempotency key: one e-mail per change. */
   tag: string;
   /** The calendar file's SEQUENCE, higher than every earlier e-mail's for the booking. */

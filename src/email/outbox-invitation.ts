@@ -25,7 +25,8 @@ const stored = z.object({
   update: z.boolean(),
   change: z
     .object({
-      kind: z.literal('cancelled'),
+      kind: z.enum(['cancelled', 'rescheduled']),
+      from: z.object({ start: z.string(), end: z.string(), timezone: z.string() }).optional(),
       tag: z.string(),
       sequence: z.number(),
       reason: z.string().optional(),

@@ -90,9 +90,18 @@ export class ResendMailer implements Mailer {
         baseUrl: context.endpoints.api ?? 'https://api.resend.com',
         settings: connection.settings,
         to: meeting.customerEmail,
-        invite: change
-          ? renderCancellation(meeting, booked, change, { now: new Date(stamp), ...organizerFrom(connection.settings) })
-          : renderInvite(meeting, booked, { now: new Date(stamp), update, ...organizerFrom(connection.settings) }),
+        invite:
+          change?.kind === 'cancelled'
+            ? renderCancellation(meeting, booked, change, {
+                now: new Date(stamp),
+                ...organizerFrom(connection.settings),
+              })
+            : renderInvite(meeting, booked, {
+                now: new Date(stamp),
+                update,
+                ...(change ? { change } : {}),
+                ...organizerFrom(connection.settings),
+              }),
         idempotencyKey: invitationKey({ meeting, booked, ...(change ? { change } : {}) }),
         signal: limit.signal,
         pace: this.#paceAt(this.deps.ratePerSecond ?? storedRate(connection.settings) ?? defaultRatePerSecond),

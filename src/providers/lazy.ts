@@ -50,6 +50,14 @@ export function lazyProvider<M extends ProviderManifest>(
             });
           return opened.cancel(ref, reason, signal);
         },
+        reschedule: async (ref, to, signal) => {
+          const opened = await session;
+          if (!opened.reschedule)
+            throw new AppError('provider_rejected', `${connector.displayName} offers no API to move a meeting`, {
+              hint: `move it in ${connector.displayName} yourself`,
+            });
+          return opened.reschedule(ref, to, signal);
+        },
       };
     },
     ...(revocable ? { revoke: async (ctx: RevokeContext) => (await implementation()).revoke?.(ctx) ?? 'nothing' } : {}),

@@ -171,6 +171,22 @@ export interface ProviderSession {
    * after a try whose answer was lost: a meeting the provider no longer has is `already_gone`, never an error.
    */
   cancel?(ref: BookedRef, reason: string | undefined, signal: AbortSignal): Promise<Cancelled>;
+  /**
+   * Moves what `book` made to `to` (same booking, new start, end, duration or zone) and returns the meeting as it is
+   * now, or throws a ProviderError whose hint says what to do. Safe to call again after a try whose answer was lost:
+   * a meeting already at `to` is moved again to the same place, or found (never a second one).
+   */
+  reschedule?(ref: BookedRef, to: Meeting, signal: AbortSignal): Promise<Rescheduled>;
+}
+
+/** What a reschedule did: the meeting as it stands at the new time, and what the user should know. */
+export interface Rescheduled {
+  booked: BookedMeeting;
+  note?: string;
+  /** The earlier single-use link stays open (Calendly cannot revoke one): the e-mail says not to use it. */
+  linkRemains?: boolean;
+  /** The move made new links (a new event or link, not the same meeting moved): the invitee must get them. */
+  newLinks?: boolean;
 }
 
 /** A meeting `book` made, as the ledger recorded it: what a later change acts on. */

@@ -1,9 +1,9 @@
-// The changes made to a booking after it was booked (a cancel; later a reschedule): each recorded before any provider is
+// The changes made to a booking after it was booked (a cancel, a reschedule): each recorded before any provider is
 // called, one step per provider, found again by its idempotency key so that a repeat does only what is left.
 import type { EmailOutcome, ProviderFailure } from '../meeting.js';
 import { statement, type Db } from './database.js';
 
-export type OperationKind = 'cancel';
+export type OperationKind = 'cancel' | 'reschedule';
 
 /** `pending` while providers are called (or a crash left it), `done` when every step is, else `partial` or `failed`. */
 export type OperationStatus = 'pending' | 'done' | 'partial' | 'failed';
@@ -162,6 +162,19 @@ export class OperationRepository {
           this.db,
           "UPDATE booking_results SET status = 'cancelled', updated_at = ? WHERE booking_id = ? AND provider = ?",
         ).run(now, op.bookingId, provider);
+      // A moved meeting: the provider's row holds it as it is now (a Calendly move has a new event and link).
+      const moved = step.status === 'done' && op.kind === 'reschedule' ? step.result.booked : undefined;
+      if (moved && typeof moved === 'object')
+        statement(
+          this.db,
+          'UPDATE booking_results SET external_id = ?, details = ?, updated_at = ? WHERE booking_id = ? AND provider = ?',
+        ).run(
+          String((moved as { externalId?: unknown }).externalId ?? ''),
+          JSON.stringify(moved),
+          now,
+          op.bookingId,
+          provider,
+        );
     })();
   }
 
@@ -190,12 +203,37 @@ export class OperationRepository {
           this.db,
           "UPDATE bookings SET status = 'cancelled', idempotency_key = NULL, updated_at = ? WHERE id = ?",
         ).run(now, op.bookingId);
+      // A move that any provider made is the booking's time now; the providers that failed are named in the history.
+      if (op.kind === 'reschedule' && (status === 'done' || status === 'partial')) {
+        const target = JSON.parse(
+          String(
+            (
+              statement(this.db, 'SELECT target FROM booking_operations WHERE idempotency_key = ?').get(op.key) as {
+                target: string;
+              }
+            ).target,
+          ),
+        ) as { start: string; end: string; timezone: string; durationMinutes: number };
+        statement(
+          this.db,
+          'UPDATE bookings SET start_at = ?, end_at = ?, timezone = ?, duration_minutes = ?, updated_at = ? WHERE id = ?',
+        ).run(target.start, target.end, target.timezone, target.durationMinutes, now, op.bookingId);
+      }
       statement(
         this.db,
         `INSERT INTO booking_changes (booking_id, seq, at, kind, outcome)
            VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM booking_changes WHERE booking_id = ?), ?, ?, ?)`,
       ).run(op.bookingId, op.bookingId, now, change, JSON.stringify({ status, providers }));
     })();
+  }
+
+  /** Points the operation at a new e-mail (a move that changed more providers since its last one): not sent yet. */
+  setEmailKey(key: string, emailKey: string): void {
+    statement(
+      this.db,
+      `UPDATE booking_operations SET email_key = ?, email_status = 'pending', email_id = NULL, email_error = NULL,
+         updated_at = ? WHERE idempotency_key = ? AND (email_key IS NULL OR email_key != ?)`,
+    ).run(emailKey, new Date().toISOString(), key, emailKey);
   }
 
   /** Records the operation's e-mail outcome, as its call saw it. */

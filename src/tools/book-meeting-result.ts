@@ -3,9 +3,9 @@
 import { z } from 'zod';
 import type { BookingResult } from '../booking/book-meeting.js';
 import { subjectTime } from '../email/when.js';
-import type { DateTime } from 'luxon';
 import { emailEntry, toEmailEntry } from './email-entry.js';
 import { providerEntry, toProviderEntry } from './provider-entry.js';
+import { conflictEntry, toConflictEntry } from './conflict-entry.js';
 
 export const outputShape = {
   booking_id: z.string().nullable().describe('Id of the recorded booking; null when nothing was attempted.'),
@@ -28,18 +28,7 @@ export const outputShape = {
     .array(z.string())
     .optional()
     .describe('Things to tell the user, such as which of two identical wall times (DST change) was booked.'),
-  conflict: z
-    .object({
-      busy: z
-        .array(z.object({ provider: z.string(), start: z.string(), end: z.string() }))
-        .describe(
-          "Where the host is busy at that time (the calendar and the interval; never the other event's details).",
-        ),
-      alternatives: z
-        .array(z.object({ booking_date: z.string(), booking_time: z.string(), start: z.string(), end: z.string() }))
-        .describe('The nearest free slots that day and the next, as find_available_slots offers them.'),
-      allowed: z.boolean().describe('true: booked all the same, as allow_conflict asked.'),
-    })
+  conflict: conflictEntry
     .optional()
     .describe('With status conflict: why nothing was booked, and free times to offer the user instead.'),
   replay: z
@@ -61,8 +50,6 @@ export const outputShape = {
 
 export type Output = z.infer<z.ZodObject<typeof outputShape>>;
 
-const rfc3339 = (at: DateTime): string => at.toISO({ suppressMilliseconds: true }) ?? '';
-
 export function toOutput(result: BookingResult): Output {
   const { meeting } = result;
   return {
@@ -79,24 +66,7 @@ export function toOutput(result: BookingResult): Output {
     providers: result.providers.map(toProviderEntry),
     email: toEmailEntry(result.email),
     ...(result.notes.length > 0 ? { notes: result.notes } : {}),
-    ...(result.conflict
-      ? {
-          conflict: {
-            busy: result.conflict.busy.map((b) => ({
-              provider: b.provider,
-              start: rfc3339(b.start),
-              end: rfc3339(b.end),
-            })),
-            alternatives: result.conflict.alternatives.map((slot) => ({
-              booking_date: slot.start.toISODate() ?? '',
-              booking_time: slot.start.toFormat('HH:mm'),
-              start: rfc3339(slot.start),
-              end: rfc3339(slot.end),
-            })),
-            allowed: result.conflict.allowed,
-          },
-        }
-      : {}),
+    ...(result.conflict ? { conflict: toConflictEntry(result.conflict) } : {}),
     replay: result.repeat !== undefined && result.repeat.retried.length === 0 && !result.repeat.emailed,
     ...(result.repeat
       ? {

@@ -11,14 +11,18 @@ export const needs =
   (issue: { input?: unknown }): string =>
     issue.input === undefined ? `is required: ${fix}` : `must be ${what}: ${fix}`;
 
-/** `duration_minutes`: whole minutes from 5 to 720, default 30. */
-export const durationMinutes = () =>
+const minutes = () =>
   z
     .number('must be a whole number of minutes, e.g. 30')
     .int('must be a whole number of minutes')
     .min(5, 'must be at least 5 minutes')
-    .max(720, 'must be at most 720 minutes (12 hours)')
-    .default(30);
+    .max(720, 'must be at most 720 minutes (12 hours)');
+
+/** `duration_minutes`: whole minutes from 5 to 720, default 30. */
+export const durationMinutes = () => minutes().default(30);
+
+/** `duration_minutes` of a change: the same rule, left out to keep the booking's own length. */
+export const newDurationMinutes = () => minutes().optional();
 
 /** `timezone`: an IANA name, checked (and made canonical) by the booking code; optional, for the server's default. */
 export const timeZoneName = (defaultTimezone: string) =>

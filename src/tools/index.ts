@@ -5,10 +5,12 @@ import { registerCancelBookingTool, type CancelBookingToolDeps } from './cancel-
 import { registerConnectProviderTool, type ConnectProviderToolDeps } from './connect-provider.js';
 import { registerFindAvailableSlotsTool, type FindAvailableSlotsToolDeps } from './find-available-slots.js';
 import { registerListBookingsTool, type ListBookingsToolDeps } from './list-bookings.js';
+import { registerRescheduleBookingTool, type RescheduleBookingToolDeps } from './reschedule-booking.js';
 
 export type ToolDeps = BookMeetingToolDeps &
   FindAvailableSlotsToolDeps &
   ListBookingsToolDeps &
+  RescheduleBookingToolDeps &
   CancelBookingToolDeps &
   ConnectProviderToolDeps;
 
@@ -16,6 +18,7 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
   registerFindAvailableSlotsTool(server, deps);
   registerBookMeetingTool(server, deps);
   registerListBookingsTool(server, deps);
+  registerRescheduleBookingTool(server, deps);
   registerCancelBookingTool(server, deps);
   registerConnectProviderTool(server, deps);
 }

@@ -15,10 +15,12 @@ import type {
   ConnectorContext,
   CreateGate,
   ProviderSession,
+  Rescheduled,
 } from '../provider.js';
 import { offeredStarts } from './available-starts.js';
 import { convert, parse, reconnect, scopeFor, type Credential } from './calls.js';
 import { cancelInCalendly } from './cancel.js';
+import { rescheduleInCalendly } from './reschedule.js';
 import { describeEventType, directBlocker, locationFor } from './event-types.js';
 import { holdInvitees, inviteeHold, inviteeLimits } from './limits.js';
 import { inviteeStep, type SlotState } from './link-step.js';
@@ -245,6 +247,20 @@ export class CalendlySession implements ProviderSession {
   /** Cancels the direct booking, or the event the invitee booked through the single-use link (cancel.ts). */
   cancel(ref: BookedRef, reason: string | undefined, signal: AbortSignal): Promise<Cancelled> {
     return cancelInCalendly(this.api, this.settings, this.credential, ref, reason, signal);
+  }
+
+  /** Books the new time, then cancels the old event (reschedule.ts): Calendly has no reschedule endpoint. */
+  reschedule(ref: BookedRef, to: Meeting, signal: AbortSignal): Promise<Rescheduled> {
+    return rescheduleInCalendly(
+      {
+        book: (meeting, s) => this.book(meeting, s),
+        findExisting: (meeting, s) => this.findExisting(meeting, s),
+        cancel: (r, reason, s) => this.cancel(r, reason, s),
+      },
+      ref,
+      to,
+      signal,
+    );
   }
 
   /**

@@ -195,6 +195,28 @@ export function openGoogleSession(ctx: SessionContext): ProviderSession {
       }
     },
 
+    async reschedule({ booked }, to, signal) {
+      // Patch semantics: only start and end change; conferenceData (the Meet link) and attendees stay as they are.
+      const query = new URLSearchParams({ sendUpdates: settings.sendUpdates });
+      const url = `${eventUrl(settings.calendarId, booked.externalId)}?${query.toString()}`;
+      const { start, end } = toGoogleEvent(to);
+      try {
+        const event = parseGoogleEvent(
+          await throttled(
+            () => http.patch(url, { json: { start, end }, signal }).json(),
+            signal,
+            deadlineFrom(Date.now()),
+          ),
+        );
+        if (event.status === 'cancelled') throw deletedEvent();
+        return { booked: fromGoogleEvent(event) };
+      } catch (error) {
+        const status = httpStatus(error);
+        if (status === 404 || status === 410) throw deletedEvent();
+        throw await apiFailure(error, settings.calendarId);
+      }
+    },
+
     async findExisting(meeting, signal) {
       try {
         const event = await throttled(() => read(meeting, signal), signal, deadlineFrom(Date.now()));
@@ -205,3 +227,10 @@ export function openGoogleSession(ctx: SessionContext): ProviderSession {
     },
   };
 }
+
+/** A booked event that Google no longer has: there is nothing to move. */
+const deletedEvent = (): ProviderError =>
+  new ProviderError(displayName, 'provider_rejected', "this booking's Google Calendar event was deleted", {
+    hint: 'book a new meeting with book_meeting, or cancel this booking with cancel_booking',
+    status: 410,
+  });

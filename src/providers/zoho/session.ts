@@ -4,6 +4,8 @@
 import { refreshedTokens } from '../../auth/oauth-session.js';
 import { ProviderError } from '../../errors.js';
 import { createHttp } from '../../http/client.js';
+import { redact } from '../../log.js';
+import { truncate } from '../../text.js';
 import type { ProviderSession, SessionContext } from '../provider.js';
 import { openTimes } from './available-slots.js';
 import { apiFailure, bookingsUrl, fetchList, readJson } from './bookings-calls.js';
@@ -126,6 +128,44 @@ export function openZohoSession(ctx: SessionContext): ProviderSession {
       }
     },
 
+    async reschedule({ meeting, booked }, to, signal) {
+      // The appointment's length is its service's: Reschedule Appointment moves the start only.
+      if (to.durationMinutes !== meeting.durationMinutes)
+        throw new ProviderError(
+          displayName,
+          'provider_rejected',
+          `Zoho Bookings cannot change an appointment's length (${meeting.durationMinutes} minutes, its service's) when it moves it`,
+          { hint: 'keep duration_minutes as it is, or cancel this booking and book the new length with book_meeting' },
+        );
+      // Reschedule Appointment takes a wall time and no zone: the workspace's (connect zoho --time-zone), as it reads
+      // every other zoneless time; without one, the meeting's own zone, and the note says so.
+      const zone = settings.timeZone ?? to.timezone;
+      try {
+        await tokens.get();
+        const form = new FormData();
+        form.append('booking_id', booked.externalId);
+        form.append('start_time', formatZohoTime(to.start, zone));
+        const answer = await readJson(
+          await http.post(bookingsUrl(apiDomain, 'rescheduleappointment'), { body: form, signal }),
+          true,
+        );
+        const opened = openEnvelope(answer);
+        if (opened && !opened.ok) throw rescheduleRefusal(opened.message);
+        const moved = fromZohoAppointment(answer, to);
+        const note = settings.timeZone
+          ? moved.note
+          : [
+              moved.note,
+              `The new time was sent to Zoho Bookings as ${zone} wall time: connect zoho with --time-zone <the workspace's zone> so that a reschedule is read in the zone Zoho expects`,
+            ]
+              .filter(Boolean)
+              .join('. ');
+        return { booked: { ...booked, ...moved, ...(note ? { note } : {}) } };
+      } catch (error) {
+        throw await apiFailure(error);
+      }
+    },
+
     async findExisting(meeting, signal) {
       try {
         await tokens.get();
@@ -172,3 +212,32 @@ const unknownShape = (what: string): ProviderError =>
   new ProviderError(displayName, 'provider_unavailable', `Zoho Bookings answered ${what} in a shape we do not know`, {
     hint: 'retry in a few minutes',
   });
+
+/** Zoho's refusal of a reschedule (an HTTP 200 whose status is failure; its wording is not documented). */
+function rescheduleRefusal(message: string): ProviderError {
+  const said = `Zoho said: "${truncate(redact(message), 300)}"`;
+  if (/limit|too many/i.test(message))
+    return new ProviderError(displayName, 'rate_limited', `Zoho Bookings refused the call (${said})`, {
+      hint: "the Zoho Bookings plan's daily API allowance is spent: retry tomorrow, or move the appointment in Zoho Bookings by hand",
+      status: 200,
+    });
+  if (/slot|not available|unavailable|already booked|busy|no staff/i.test(message))
+    return new ProviderError(
+      displayName,
+      'provider_rejected',
+      `Zoho Bookings cannot move the appointment there (${said})`,
+      {
+        hint: 'the staff member is not free then in Zoho Bookings: choose another time (find_available_slots), then reschedule again',
+        status: 200,
+      },
+    );
+  return new ProviderError(
+    displayName,
+    'provider_rejected',
+    `Zoho Bookings refused to move the appointment (${said})`,
+    {
+      hint: 'move it in Zoho Bookings yourself, or cancel this booking and book the new time',
+      status: 200,
+    },
+  );
+}

@@ -137,6 +137,44 @@ export const implementation: ProviderImplementation = {
         }
       },
 
+      async reschedule({ booked }, to, signal) {
+        const zone = toZoomZone(to.timezone, to.start);
+        const id = encodeURIComponent(booked.externalId);
+        try {
+          // Update a meeting counts against the same 100 a day per user as creating one; it answers 204 without a body.
+          await createTurn(ctx, signal);
+          const { start_time, duration, timezone } = toZoomMeeting(to, zone);
+          await http.patch(`meetings/${id}`, {
+            json: { start_time, duration, ...(timezone ? { timezone } : {}) },
+            signal,
+          });
+          // The id, join URL and passcode stay; read back, so the record shows Zoom's own answer. An app without the read
+          // scope moved it all the same: the recorded meeting is still right then.
+          const fresh = await http
+            .get(`meetings/${id}`, { signal })
+            .json()
+            .then(fromZoomMeeting)
+            .catch(() => booked);
+          return { booked: withNote({ ...fresh, note: undefined }, zone.note) };
+        } catch (error) {
+          if (error instanceof AppError) throw error;
+          const { error: converted, body } = await convertFailure(error, context);
+          if (converted.status === 404 && (zoomErrorCode(body) ?? 3001) === 3001)
+            throw new ProviderError(
+              displayName,
+              'provider_rejected',
+              'the Zoom meeting no longer exists (it was deleted)',
+              {
+                hint: 'book a new meeting with book_meeting, or cancel this booking with cancel_booking',
+                status: 404,
+              },
+            );
+          if (converted.status === 429)
+            throw createRateRefusal(converted, body, ctx, settings.userId, scopes.connectAgain);
+          throw scopeRefusal(converted, body, scopes, 'cannot move the Zoom meeting') ?? converted;
+        }
+      },
+
       async findExisting(meeting, signal) {
         try {
           // The meeting's UTC day, asked in UTC: `from` and `to` are dates in `timezone`, and filter only when both are set.

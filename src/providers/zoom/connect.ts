@@ -10,11 +10,11 @@ import { failure, reconnect, userFailure } from './failure.js';
 import { appClient, publicClient } from './oauth.js';
 import {
   canCreateMeetings,
-  canDeleteMeetings,
   canFindMeetings,
-  deleteScopeNote,
+  changeScopesNote,
   displayName,
   findScopesNote,
+  missingChangeScopes,
   userResponse,
   type ZoomToken,
 } from './wire.js';
@@ -99,7 +99,8 @@ export async function connectUser(
     );
   }
   if (token.scope !== undefined && !canFindMeetings(token.scope)) notes.push(findScopesNote(false));
-  if (token.scope !== undefined && !canDeleteMeetings(token.scope)) notes.push(deleteScopeNote(false));
+  const missing = token.scope !== undefined ? missingChangeScopes(token.scope, false) : [];
+  if (missing.length > 0) notes.push(changeScopesNote(missing));
   const grant = { scopes: parseScopes(token.scope), expiresAt: Date.now() + token.expires_in * 1000 };
   return {
     account,
@@ -166,7 +167,8 @@ export async function connectServerToServer(
   }
   if (userId === 'me') notes.push(ownerNote);
   if (token.scope !== undefined && !canFindMeetings(token.scope)) notes.push(findScopesNote(true));
-  if (token.scope !== undefined && !canDeleteMeetings(token.scope)) notes.push(deleteScopeNote(true));
+  const missing = token.scope !== undefined ? missingChangeScopes(token.scope, true) : [];
+  if (missing.length > 0) notes.push(changeScopesNote(missing));
   const grant = { scopes: parseScopes(token.scope), expiresAt: Date.now() + token.expires_in * 1000 };
   return { account, settings: { accountId, clientId, userId }, secrets: { client_secret: clientSecret }, notes, grant };
 }

@@ -214,15 +214,26 @@ export function zoomErrorCode(body: unknown): number | undefined {
  * Whether the granted scopes may delete meetings (cancel_booking): the granular `meeting:delete:meeting`, or the classic
  * `meeting:write` that covers it (https://developers.zoom.us/docs/api/meetings/#tag/meetings/DELETE/meetings/{meetingId}).
  */
-export function canDeleteMeetings(scope: string): boolean {
+/** The scopes cancel_booking and reschedule_booking need that `scope` lacks (classic `meeting:write` covers both). */
+export function missingChangeScopes(scope: string, admin: boolean): string[] {
   const granted = scope.split(/\s+/);
   const has = (name: string) => granted.includes(name) || granted.includes(`${name}:admin`);
-  return has('meeting:delete:meeting') || has('meeting:write');
+  if (has('meeting:write')) return [];
+  const suffix = admin ? ':admin' : '';
+  return ['meeting:update:meeting', 'meeting:delete:meeting']
+    .filter((name) => !has(name))
+    .map((name) => `${name}${suffix}`);
 }
 
-/** The note `connect zoom` adds when the app cannot delete meetings: booking works, cancel_booking does not in Zoom. */
-export const deleteScopeNote = (admin: boolean): string =>
-  `The Zoom app lacks the scope ${admin ? 'meeting:delete:meeting:admin' : 'meeting:delete:meeting'}: booking works, but cancel_booking cannot delete its Zoom meetings. Add it on the app's Scopes page and connect again.`;
+/** The note `connect zoom` adds when the app cannot move or delete meetings: booking works, changes do not in Zoom. */
+export const changeScopesNote = (missing: readonly string[]): string => {
+  const cannot = [
+    ...(missing.some((m) => m.includes(':update:')) ? ['reschedule_booking cannot move'] : []),
+    ...(missing.some((m) => m.includes(':delete:')) ? ['cancel_booking cannot delete'] : []),
+  ];
+  const them = missing.length > 1 ? 'them' : 'it';
+  return `The Zoom app lacks ${missing.join(' and ')}: booking works, but ${cannot.join(' and ')} its Zoom meetings. Add ${them} on the app's Scopes page and connect again.`;
+};
 
 /** The note `connect zoom` adds when the app cannot look meetings up: it books, without two safety nets. */
 export const findScopesNote = (admin: boolean): string => {

@@ -131,9 +131,11 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
      */
     detectsDuplicates: true,
     /** Calls each Calendar route received (faults included), for assertions. */
-    calls: { getCalendar: 0, insertEvent: 0, getEvent: 0, freeBusy: 0, deleteEvent: 0 },
+    calls: { getCalendar: 0, insertEvent: 0, getEvent: 0, freeBusy: 0, deleteEvent: 0, patchEvent: 0 },
     /** Each event deleted, with the sendUpdates it was asked with. */
     deleteRequests: [] as Array<{ eventId: string; sendUpdates: string | null }>,
+    /** Each events.patch, with its sendUpdates and body. */
+    patchRequests: [] as Array<{ eventId: string; sendUpdates: string | null; body: Record<string, unknown> }>,
     /** The host's other commitments (UTC ISO bounds), busy in free/busy like the events this fake made. */
     busy: [] as Array<{ calendarId: string; start: string; end: string }>,
     /** The free/busy request bodies as received, for assertions. */
@@ -508,6 +510,55 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
       record.event.status = 'cancelled';
       state.deleteRequests.push({ eventId: String(record.event.id), sendUpdates });
       return state.faults.lose('deleteEvent', new Response(null, { status: 204 }));
+    }),
+
+    // events.patch (https://developers.google.com/calendar/api/v3/reference/events/patch): the fields sent replace
+    // theirs, the rest (conferenceData, attendees) stays; 200 with the event. A deleted event: the fake answers 410, as
+    // Google documents for a deleted resource (what Google does on a patch of one is not documented).
+    http.patch(`${apiBase}/calendars/:calendarId/events/:eventId`, async ({ request, params }) => {
+      state.calls.patchEvent += 1;
+      const fault = await state.faults.take('patchEvent');
+      if (fault) return fault;
+      const scope = granted(request);
+      if (!scope) return invalidCredentials();
+      if (![scopes.calendar, scopes.events].some((s) => scope.includes(s))) return insufficientScopes();
+      const sendUpdates = new URL(request.url).searchParams.get('sendUpdates');
+      if (sendUpdates !== null && !['all', 'externalOnly', 'none'].includes(sendUpdates))
+        return googleApiError(400, `Invalid value for sendUpdates: ${sendUpdates}`, 'invalid');
+      const calendar = findCalendar(String(params.calendarId));
+      const record = state.events.find((e) => e.calendarId === calendar?.id && e.event.id === String(params.eventId));
+      if (!record) return notFound();
+      if (record.event.status === 'cancelled') return googleApiError(410, 'Resource has been deleted', 'deleted');
+      let body: Record<string, unknown>;
+      try {
+        body = (await request.json()) as Record<string, unknown>;
+      } catch {
+        return googleApiError(400, 'Parse Error', 'parseError');
+      }
+      if (body.start !== undefined || body.end !== undefined) {
+        const start = readTime(body.start ?? record.event.start, 'start');
+        if (start instanceof Response) return start;
+        const end = readTime(body.end ?? record.event.end, 'end');
+        if (end instanceof Response) return end;
+        if (end.instant <= start.instant)
+          return googleApiError(400, 'The specified time range is empty.', 'timeRangeEmpty', 'calendar');
+        const zone = start.timeZone ?? record.timeZone ?? 'UTC';
+        record.startUtc = start.instant.toUTC().toISO({ suppressMilliseconds: true }) ?? '';
+        record.endUtc = end.instant.toUTC().toISO({ suppressMilliseconds: true }) ?? '';
+        record.timeZone = zone;
+        record.event.start = {
+          dateTime: start.instant.setZone(zone).toISO({ suppressMilliseconds: true }),
+          timeZone: zone,
+        };
+        record.event.end = {
+          dateTime: end.instant.setZone(end.timeZone ?? zone).toISO({ suppressMilliseconds: true }),
+          timeZone: end.timeZone ?? zone,
+        };
+      }
+      record.event.sequence = Number(record.event.sequence ?? 0) + 1;
+      record.event.updated = new Date().toISOString();
+      state.patchRequests.push({ eventId: String(record.event.id), sendUpdates, body });
+      return state.faults.lose('patchEvent', Response.json(record.event));
     }),
 
     // freebusy.query (https://developers.google.com/calendar/api/v3/reference/freebusy/query): busy blocks per calendar,

@@ -40,6 +40,8 @@ export interface ZohoAppointmentRecord {
   customer: { name?: string; email?: string; phone_number?: string };
   /** Set by Update Appointment (action cancel). */
   cancelled?: boolean;
+  /** How many times Reschedule Appointment moved it. */
+  rescheduled?: number;
 }
 
 export interface ZohoFakeOptions {
@@ -582,6 +584,42 @@ export function createZohoFake(options: ZohoFakeOptions = {}) {
       if (found.cancelled) return Response.json(bookingFailure('Appointment already cancelled'));
       if (action === 'cancel') found.cancelled = true;
       return state.faults.lose('updateappointment', ok(appointmentItem(found)));
+    }),
+
+    // Reschedule Appointment (https://www.zoho.com/bookings/help/api/v1/reschedule-appointment.html): form-data
+    // booking_id and start_time (`dd-MMM-yyyy HH:mm:ss`, no zone documented: read in the workspace's zone, as the fake
+    // reads every zoneless time); the length stays the service's. Refusals take Book Appointment's shape.
+    http.post(`${apiBase}/bookings/v1/json/rescheduleappointment`, async ({ request }) => {
+      state.apiCalls.push('POST rescheduleappointment');
+      const fault = await state.faults.take('rescheduleappointment');
+      if (fault) return fault;
+      const denied = unauthorized(request);
+      if (denied) return denied;
+      const body = await readForm(request);
+      if (!body) return refused('Invalid input: the parameters must be sent as form-data');
+      const { booking_id: bookingId, start_time: startTime, staff_id: staffId, group_id: groupId } = body.fields;
+      if (!startTime && !staffId && !groupId) return refused('staff_id, group_id or start_time is mandatory');
+      const found = state.appointments.find((a) => a.bookingId === bookingId);
+      if (!found) return Response.json(bookingFailure('Invalid booking id'));
+      if (found.cancelled) return Response.json(bookingFailure('Appointment already cancelled'));
+      const start = startTime ? readFromTime(startTime, state.workspaceTimezone) : DateTime.fromISO(found.startUtc);
+      if (!start) return refused('Invalid start_time: use the format dd-MMM-yyyy HH:mm:ss');
+      if (start <= DateTime.now()) return Response.json(bookingFailure('The selected time has already passed'));
+      const minutes = (Date.parse(found.endUtc) - Date.parse(found.startUtc)) / 60_000;
+      const [from, until] = [start.toMillis(), start.toMillis() + minutes * 60_000];
+      const clash = state.appointments.some(
+        (a) =>
+          a !== found &&
+          !a.cancelled &&
+          a.staffId === found.staffId &&
+          Date.parse(a.startUtc) < until &&
+          Date.parse(a.endUtc) > from,
+      );
+      if (clash) return Response.json(bookingFailure('Slot not available for the selected staff'));
+      found.startUtc = start.toUTC().toISO({ suppressMilliseconds: true }) ?? '';
+      found.endUtc = DateTime.fromMillis(until).toUTC().toISO({ suppressMilliseconds: true }) ?? '';
+      found.rescheduled = (found.rescheduled ?? 0) + 1;
+      return state.faults.lose('rescheduleappointment', ok(appointmentItem(found)));
     }),
 
     // Get Appointment (https://www.zoho.com/bookings/help/api/v1/get-appointment.html): ?booking_id=

@@ -83,7 +83,7 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
     clientSecret: options.clientSecret ?? 'zoom-secret-value-123',
     scope:
       options.scope ??
-      'meeting:write:meeting:admin meeting:read:meeting:admin meeting:read:list_meetings:admin meeting:delete:meeting:admin user:read:user:admin',
+      'meeting:write:meeting:admin meeting:read:meeting:admin meeting:read:list_meetings:admin meeting:update:meeting:admin meeting:delete:meeting:admin user:read:user:admin',
     accountTimezone: options.accountTimezone ?? 'America/Los_Angeles',
     tokenTtlSeconds: options.tokenTtlSeconds ?? 3599,
     owner: { id: 'KDcuGIm1QgePTO8WbOqwIQ', email: 'owner@acme.test' } as ZoomUser,
@@ -92,7 +92,7 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
     publicClientId: options.publicClientId ?? 'pub_Zq3xVn8RkT2yLw',
     userScope:
       options.userScope ??
-      'meeting:write:meeting meeting:read:meeting meeting:read:list_meetings meeting:delete:meeting user:read:user',
+      'meeting:write:meeting meeting:read:meeting meeting:read:list_meetings meeting:update:meeting meeting:delete:meeting user:read:user',
     /** The redirect URL registered on the app; Zoom ignores the port of a loopback one. */
     redirectUri: 'http://127.0.0.1/callback',
     /** The person who signs in (and hosts meetings booked for `me` with their tokens). */
@@ -113,6 +113,8 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
     meetings: [] as ZoomMeetingRecord[],
     /** Meetings deleted (Delete a meeting), with the query it was sent with. */
     deleted: [] as Array<{ id: string; query: Record<string, string> }>,
+    /** Update a meeting requests, with the body as sent. */
+    updated: [] as Array<{ id: string; body: Record<string, unknown> }>,
     faults: new Faults(),
     /** Read on every create, so a test may set or lift a limit between requests. */
     limits: { ...options.limits } as ZoomLimits,
@@ -385,6 +387,51 @@ export function createZoomFake(options: ZoomFakeOptions = {}) {
       const query = new URL(request.url).searchParams;
       state.deleted.push({ id: String(gone?.id), query: Object.fromEntries(query) });
       return state.faults.lose('deleteMeeting', new Response(null, { status: 204 }));
+    }),
+
+    // Update a meeting (https://developers.zoom.us/docs/api/meetings/#tag/meetings/PATCH/meetings/{meetingId}): 204 without
+    // a body; only the fields sent change (the id, join URL and passcode stay). 404 code 3001 for a meeting that does not
+    // exist; counted with creates against the 100 a day per user.
+    http.patch(`${apiBase}/meetings/:meetingId`, async ({ request, params }) => {
+      const fault = await state.faults.take('updateMeeting');
+      if (fault) return fault;
+      if (!authorized(request)) return invalidToken();
+      const grant = grantOf(request);
+      const updateScopes = ['meeting:update:meeting', 'meeting:update:meeting:admin'];
+      if (!holds(grant.scope, ['meeting:write', 'meeting:write:admin', ...updateScopes]))
+        return lacksScopes(...updateScopes);
+      const record = state.meetings.find((x) => String(x.id) === String(params.meetingId));
+      if (!record)
+        return Response.json(
+          { code: 3001, message: `Meeting does not exist: ${String(params.meetingId)}.` },
+          { status: 404 },
+        );
+      const limited = createLimits.check(record.hostId);
+      if (limited) return limited;
+      let body: Record<string, unknown>;
+      try {
+        body = (await request.json()) as Record<string, unknown>;
+      } catch {
+        return Response.json({ code: 300, message: 'Request Body should be a valid JSON object.' }, { status: 400 });
+      }
+      if (body.duration !== undefined && (!Number.isInteger(body.duration) || (body.duration as number) <= 0))
+        return validationFailed('duration', 'Invalid field.');
+      const timezone = typeof body.timezone === 'string' && body.timezone !== '' ? body.timezone : undefined;
+      if (timezone && !Object.hasOwn(zoomTimeZones, timezone)) return validationFailed('timezone', 'Invalid field.');
+      if (body.start_time !== undefined) {
+        const startTime = String(body.start_time);
+        const utcForm = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(startTime);
+        const localForm = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/.test(startTime);
+        if (!utcForm && !localForm) return validationFailed('start_time', 'Invalid field.');
+        const start = utcForm
+          ? DateTime.fromISO(startTime, { zone: 'utc' })
+          : DateTime.fromISO(startTime, { zone: timezone ?? String(record.body.timezone ?? state.accountTimezone) });
+        if (!start.isValid) return validationFailed('start_time', 'Invalid field.');
+        record.startUtc = start.toUTC().toFormat("yyyy-MM-dd'T'HH:mm:ss'Z'");
+      }
+      record.body = { ...record.body, ...body };
+      state.updated.push({ id: String(record.id), body });
+      return state.faults.lose('updateMeeting', new Response(null, { status: 204 }));
     }),
 
     http.post(`${apiBase}/users/:userId/meetings`, async ({ request, params }) => {

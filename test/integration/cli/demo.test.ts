@@ -93,14 +93,21 @@ describe('npx alsatalk-mcp demo', () => {
       /5\. Another customer asks for the same time[\s\S]*Not booked: the host is busy on .*\(zoom 12:00–12:30, google 12:00–12:30\)/,
     );
     expect(stdout).toMatch(/Free instead: \d{4}-\d\d-\d\d 12:30, \d{4}-\d\d-\d\d 13:00, \d{4}-\d\d-\d\d 13:30\./);
+    // Then it moves to the next free time: every provider, one "Updated:" e-mail with the new time.
+    expect(stdout).toMatch(
+      /6\. The customer asks for a later time[\s\S]*→ reschedule_booking \{"booking_id":"[\w-]+","booking_date":"[\d-]+","booking_time":"12:30"\}\n {2}Moved "Intro call with Ada" from .* 12:00 PM E[SD]T to .* 12:30 PM E[SD]T/,
+    );
+    for (const p of ['calendly', 'google', 'zoho', 'zoom']) expect(stdout).toContain(`  - ${p}: moved`);
+    expect(stdout).toMatch(/Subject: Updated: Meeting confirmed: .* 12:30 PM E[SD]T\n {2}Attachments: invite\.ics\n/);
+    expect(stdout).toContain('  | It has moved: it was ');
     // Then the booking is cancelled everywhere, and the invitee gets the cancellation: nothing is held any more.
     expect(stdout).toMatch(
-      /6\. The customer cannot come after all[\s\S]*→ cancel_booking \{"booking_id":"[\w-]+","reason":"Ada has to travel that day\."\}\n {2}Cancelled "Intro call with Ada"/,
+      /7\. The customer cannot come after all[\s\S]*→ cancel_booking \{"booking_id":"[\w-]+","reason":"Ada has to travel that day\."\}\n {2}Cancelled "Intro call with Ada"/,
     );
     for (const p of ['calendly', 'google', 'zoho', 'zoom']) expect(stdout).toContain(`  - ${p}: cancelled`);
     expect(stdout).toMatch(/Subject: Cancelled: Intro call with Ada \(.+\)\n {2}Attachments: cancel\.ics\n/);
     expect(stdout).toContain('  | Reason: Ada has to travel that day.');
-    expect(stdout).toContain('Held by each sandbox provider now: zoom 0, calendly 0, google 0, zoho 0, resend 2');
+    expect(stdout).toContain('Held by each sandbox provider now: zoom 0, calendly 0, google 0, zoho 0, resend 3');
 
     // The .eml is a real message: headers, the text with the passcode, and the calendar attachment.
     expect(eml && existsSync(eml)).toBe(true);
@@ -150,7 +157,7 @@ describe('npx alsatalk-mcp demo', () => {
     ]);
     // Zoom's create failed in a way that may have made the meeting, so the cancel looks for it, and Zoom is still down.
     expect(stdout).toContain('  - zoom: failed (Zoom answered HTTP 503');
-    expect(stdout).toContain('zoom 0, calendly 0, google 0, zoho 0, resend 2');
+    expect(stdout).toContain('zoom 0, calendly 0, google 0, zoho 0, resend 3');
   });
 
   it('--fail zoom=hang-after: Zoom makes the meeting and never answers; the others book; a typo is refused', async () => {
@@ -163,7 +170,7 @@ describe('npx alsatalk-mcp demo', () => {
     });
     // The meeting Zoom made without answering is found by the cancel and deleted with the rest.
     expect(stdout).toContain('  - zoom: cancelled');
-    expect(stdout).toContain('zoom 0, calendly 0, google 0, zoho 0, resend 2');
+    expect(stdout).toContain('zoom 0, calendly 0, google 0, zoho 0, resend 3');
     const typo = await run(['--fail', 'zom']);
     expect(typo.code).toBe(1);
     expect(typo.stderr).toBe(

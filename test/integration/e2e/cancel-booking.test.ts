@@ -5,15 +5,16 @@ import ICAL from 'ical.js';
 import { DateTime } from 'luxon';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { meetingProviders } from '../../../src/providers/index.js';
-import { createCalendlyFake, type CalendlyFake } from '../../../src/sandbox/fakes/calendly.js';
-import { createGoogleFake, type GoogleFake } from '../../../src/sandbox/fakes/google.js';
-import { createZohoFake, type ZohoFake } from '../../../src/sandbox/fakes/zoho.js';
+import type { CalendlyFake } from '../../../src/sandbox/fakes/calendly.js';
+import type { GoogleFake } from '../../../src/sandbox/fakes/google.js';
+import type { ZohoFake } from '../../../src/sandbox/fakes/zoho.js';
+import { allFakes, connectAll as connectEveryProvider, fakesOf } from '../../support/all-providers.js';
 import { futureDate } from '../../support/dates.js';
 import { useHarness, type Harness } from '../../support/harness.js';
 
 const harness = useHarness({
   providers: meetingProviders,
-  extra: () => [createCalendlyFake(), createGoogleFake(), createZohoFake()],
+  extra: allFakes,
 });
 let h: Harness;
 let calendly: CalendlyFake;
@@ -22,29 +23,11 @@ let zoho: ZohoFake;
 const zone = 'America/New_York';
 const day = futureDate(23);
 
-async function connectAll(calendlyArgs: string[] = []) {
-  await h.connectZoom();
-  await h.connect('calendly', ['--token-stdin', ...calendlyArgs], `${calendly.state.token}\n`);
-  await h.connect(
-    'google',
-    ['--client-id', google.state.clientId, '--client-secret-stdin', '--refresh-token-stdin'],
-    `${google.state.clientSecret}\n${google.state.refreshToken}\n`,
-  );
-  await h.connect(
-    'zoho',
-    [
-      ...['--client-id', zoho.state.clientId, '--client-secret-stdin', '--refresh-token-stdin'],
-      ...['--service', 'Intro call', '--staff', 'Ann Smith', '--time-zone', zone],
-    ],
-    `${zoho.state.clientSecret}\n${[...zoho.state.refreshTokens][0] ?? ''}\n`,
-  );
-  await h.connectResend();
-}
+const connectAll = (calendlyArgs: string[] = []) => connectEveryProvider(h, zone, calendlyArgs);
 
 beforeEach(() => {
   h = harness();
-  [calendly, google, zoho] = h.extra as [CalendlyFake, GoogleFake, ZohoFake];
-  zoho.state.workspaceTimezone = zone;
+  ({ calendly, google, zoho } = fakesOf(h));
 });
 
 interface Step {
