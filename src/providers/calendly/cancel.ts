@@ -6,7 +6,7 @@ import type { Http } from '../../http/client.js';
 import type { BookedRef, Cancelled } from '../provider.js';
 import { convert, parse, type Credential } from './calls.js';
 import type { Settings } from './settings.js';
-import { eventList, toUtc, uuidOf } from './wire.js';
+import { eventList, scheduledEvent, toUtc, uuidOf } from './wire.js';
 
 /** Calendly's refusal of a cancel for an event already cancelled: 403 (or 400) "Event is already canceled". */
 const alreadyCancelled = (body: unknown): boolean =>
@@ -83,5 +83,26 @@ async function bookedThroughLink(
     return nearest?.uri;
   } catch (error) {
     throw (await convert(error, 'event', credential)).error;
+  }
+}
+
+/** Whether a direct booking's event is cancelled in Calendly (Get Event's `status` "canceled"), or no longer there. */
+export async function eventCancelled(
+  api: Http,
+  credential: Credential,
+  { booked }: BookedRef,
+  signal: AbortSignal,
+): Promise<boolean> {
+  try {
+    const { resource } = parse(
+      scheduledEvent,
+      await api.get(`scheduled_events/${encodeURIComponent(uuidOf(booked.externalId))}`, { signal }).json(),
+      'GET /scheduled_events',
+    );
+    return resource.status === 'canceled';
+  } catch (error) {
+    const { error: converted } = await convert(error, 'event', credential);
+    if (converted.status === 404) return true;
+    throw converted;
   }
 }

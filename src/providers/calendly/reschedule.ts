@@ -11,6 +11,8 @@ export interface RescheduleSteps {
   book(meeting: Meeting, signal: AbortSignal): Promise<BookedMeeting>;
   findExisting(meeting: Meeting, signal: AbortSignal): Promise<BookedMeeting | undefined>;
   cancel(ref: BookedRef, reason: string | undefined, signal: AbortSignal): Promise<Cancelled>;
+  /** Whether the direct booking's event is cancelled (or gone) in Calendly. */
+  eventCancelled(ref: BookedRef, signal: AbortSignal): Promise<boolean>;
 }
 
 export async function rescheduleInCalendly(
@@ -27,6 +29,15 @@ export async function rescheduleInCalendly(
       'provider_rejected',
       'Calendly cannot change the length of an event in place: its length is its event type’s',
       { hint: 'keep duration_minutes as it is, or cancel this booking and book the new length with book_meeting' },
+    );
+  // An event the invitee (or the host, in Calendly) cancelled is not brought back at another time: the other providers
+  // refuse to move a meeting that is gone, and so does this one.
+  if (!found && ref.booked.confirmation !== 'invitee_must_confirm' && (await steps.eventCancelled(ref, signal)))
+    throw new ProviderError(
+      displayName,
+      'provider_rejected',
+      "this booking's Calendly event was cancelled in Calendly, so there is nothing to move",
+      { hint: 'book a new meeting with book_meeting, or cancel this booking with cancel_booking' },
     );
   const booked = found ?? (await steps.book(to, signal));
   const when = to.start.setZone(to.timezone).toFormat('ccc d LLL yyyy, HH:mm ZZZZ');

@@ -19,7 +19,7 @@ import type {
 } from '../provider.js';
 import { offeredStarts } from './available-starts.js';
 import { convert, parse, reconnect, scopeFor, type Credential } from './calls.js';
-import { cancelInCalendly } from './cancel.js';
+import { cancelInCalendly, eventCancelled } from './cancel.js';
 import { rescheduleInCalendly } from './reschedule.js';
 import { describeEventType, directBlocker, locationFor } from './event-types.js';
 import { holdInvitees, inviteeHold, inviteeLimits } from './limits.js';
@@ -256,6 +256,7 @@ export class CalendlySession implements ProviderSession {
         book: (meeting, s) => this.book(meeting, s),
         findExisting: (meeting, s) => this.findExisting(meeting, s),
         cancel: (r, reason, s) => this.cancel(r, reason, s),
+        eventCancelled: (r, s) => eventCancelled(this.api, this.credential, r, s),
       },
       ref,
       to,

@@ -89,10 +89,14 @@ export const createdInvitee = z.object({
 });
 export type CreatedInvitee = z.infer<typeof createdInvitee>['resource'];
 
-/** `GET /scheduled_events/{uuid}`; `location.join_url` per the calendly gem's Location model (official schema unconfirmed). */
+/**
+ * `GET /scheduled_events/{uuid}`; `location.join_url` per the calendly gem's Location model (official schema
+ * unconfirmed); `status` "active" or "canceled" (https://developer.calendly.com/api-docs/e2f95ebd44914-get-event).
+ */
 export const scheduledEvent = z.object({
   resource: z.object({
     uri: z.string(),
+    status: z.string().nullish(),
     location: z
       .object({ type: z.string().nullish(), location: z.string().nullish(), join_url: z.string().nullish() })
       .nullish(),

@@ -4,18 +4,16 @@
 import { refreshedTokens } from '../../auth/oauth-session.js';
 import { ProviderError } from '../../errors.js';
 import { createHttp } from '../../http/client.js';
-import { redact } from '../../log.js';
-import { truncate } from '../../text.js';
 import type { ProviderSession, SessionContext } from '../provider.js';
 import { openTimes } from './available-slots.js';
 import { apiFailure, bookingsUrl, fetchList, readJson } from './bookings-calls.js';
+import { cancelInZoho, rescheduleInZoho } from './changes.js';
 import { reconnect } from './failure.js';
 import { zohoClient } from './oauth.js';
 import { settingsSchema } from './settings.js';
 import { chooseService, serviceItem } from './setup-wire.js';
 import { formatZohoTime } from './times.js';
 import {
-  appointmentState,
   displayName,
   fetchedAppointments,
   fromZohoAppointment,
@@ -57,18 +55,7 @@ export function openZohoSession(ctx: SessionContext): ProviderSession {
     return chooseService(settings.service, settings.staff, minutes, staffServices);
   }
 
-  /** The appointment's status ("upcoming", "cancel", ...), or `unknown` when Zoho does not show it (no such booking). */
-  async function appointmentStatus(bookingId: string, signal: AbortSignal): Promise<string> {
-    const opened = openEnvelope(
-      await readJson(
-        await http.get(bookingsUrl(apiDomain, 'getappointment'), { searchParams: { booking_id: bookingId }, signal }),
-        false,
-      ),
-    );
-    if (!opened) throw unknownShape('getappointment');
-    if (!opened.ok) return 'unknown';
-    return appointmentState(opened.value) ?? 'unknown';
-  }
+  const calls = { http, apiDomain: () => apiDomain };
 
   return {
     async book(meeting, signal, gate) {
@@ -105,24 +92,7 @@ export function openZohoSession(ctx: SessionContext): ProviderSession {
     async cancel({ booked }, _reason, signal) {
       try {
         await tokens.get();
-        const form = new FormData();
-        form.append('booking_id', booked.externalId);
-        form.append('action', 'cancel');
-        const opened = openEnvelope(
-          await readJson(await http.post(bookingsUrl(apiDomain, 'updateappointment'), { body: form, signal }), false),
-        );
-        if (!opened) throw unknownShape('updateappointment');
-        if (opened.ok) return { state: 'cancelled' };
-        // Zoho's refusals are not documented: the appointment's own status says whether it was cancelled already.
-        const status = await appointmentStatus(booked.externalId, signal);
-        if (status === 'unknown' || /cancel/i.test(status))
-          return { state: 'already_gone', note: 'Zoho Bookings had the appointment cancelled already.' };
-        throw new ProviderError(
-          displayName,
-          'provider_rejected',
-          `Zoho Bookings refused to cancel appointment ${booked.externalId} (${status}): ${opened.message}`,
-          { hint: 'cancel it in Zoho Bookings yourself, then repeat cancel_booking' },
-        );
+        return await cancelInZoho(calls, booked.externalId, signal);
       } catch (error) {
         throw await apiFailure(error);
       }
@@ -142,16 +112,7 @@ export function openZohoSession(ctx: SessionContext): ProviderSession {
       const zone = settings.timeZone ?? to.timezone;
       try {
         await tokens.get();
-        const form = new FormData();
-        form.append('booking_id', booked.externalId);
-        form.append('start_time', formatZohoTime(to.start, zone));
-        const answer = await readJson(
-          await http.post(bookingsUrl(apiDomain, 'rescheduleappointment'), { body: form, signal }),
-          true,
-        );
-        const opened = openEnvelope(answer);
-        if (opened && !opened.ok) throw rescheduleRefusal(opened.message);
-        const moved = fromZohoAppointment(answer, to);
+        const moved = await rescheduleInZoho(calls, booked, to, zone, signal);
         const note = settings.timeZone
           ? moved.note
           : [
@@ -206,38 +167,4 @@ export function openZohoSession(ctx: SessionContext): ProviderSession {
       }
     },
   };
-}
-
-const unknownShape = (what: string): ProviderError =>
-  new ProviderError(displayName, 'provider_unavailable', `Zoho Bookings answered ${what} in a shape we do not know`, {
-    hint: 'retry in a few minutes',
-  });
-
-/** Zoho's refusal of a reschedule (an HTTP 200 whose status is failure; its wording is not documented). */
-function rescheduleRefusal(message: string): ProviderError {
-  const said = `Zoho said: "${truncate(redact(message), 300)}"`;
-  if (/limit|too many/i.test(message))
-    return new ProviderError(displayName, 'rate_limited', `Zoho Bookings refused the call (${said})`, {
-      hint: "the Zoho Bookings plan's daily API allowance is spent: retry tomorrow, or move the appointment in Zoho Bookings by hand",
-      status: 200,
-    });
-  if (/slot|not available|unavailable|already booked|busy|no staff/i.test(message))
-    return new ProviderError(
-      displayName,
-      'provider_rejected',
-      `Zoho Bookings cannot move the appointment there (${said})`,
-      {
-        hint: 'the staff member is not free then in Zoho Bookings: choose another time (find_available_slots), then reschedule again',
-        status: 200,
-      },
-    );
-  return new ProviderError(
-    displayName,
-    'provider_rejected',
-    `Zoho Bookings refused to move the appointment (${said})`,
-    {
-      hint: 'move it in Zoho Bookings yourself, or cancel this booking and book the new time',
-      status: 200,
-    },
-  );
 }

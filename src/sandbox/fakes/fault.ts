@@ -40,8 +40,7 @@ export class Faults {
     fault.times = (fault.times ?? 1) - 1;
     if (fault.times <= 0) list.shift();
     if (fault.delayMs) await delay(fault.delayMs);
-    const init = { status: fault.status, ...(fault.headers ? { headers: fault.headers } : {}) };
-    return typeof fault.body === 'string' ? new Response(fault.body, init) : Response.json(fault.body ?? {}, init);
+    return faultAnswer(fault);
   }
 
   /** After the route did its work: a dropped connection (`lost`) or another answer (`afterWork`) in place of `answer`. */
@@ -52,7 +51,13 @@ export class Faults {
     fault.times = (fault.times ?? 1) - 1;
     if (fault.times <= 0) list.shift();
     if (fault.lost) return Response.error();
-    const init = { status: fault.status, ...(fault.headers ? { headers: fault.headers } : {}) };
-    return typeof fault.body === 'string' ? new Response(fault.body, init) : Response.json(fault.body ?? {}, init);
+    return faultAnswer(fault);
   }
+}
+
+/** A fault's answer; 204, 205 and 304 carry no body (a Response with one cannot be made). */
+function faultAnswer(fault: Fault): Response {
+  const init = { status: fault.status, ...(fault.headers ? { headers: fault.headers } : {}) };
+  if ([204, 205, 304].includes(fault.status)) return new Response(null, init);
+  return typeof fault.body === 'string' ? new Response(fault.body, init) : Response.json(fault.body ?? {}, init);
 }
