@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type ArrivedRequest, type Sandbox } from '../../../src/sandbox/sandbox.js';
 import { connectAll } from '../../../src/commands/demo.js';
@@ -308,6 +309,57 @@ describe('SIGKILL mid-booking, restart, the same call again', () => {
     }
   });
 
+  /**
+   * Books on one server, arms the sandbox's faults, starts `tool` (cancel_booking or reschedule_booking) on another,
+   * kills it once `when` holds, lets the providers finish what they were sent, then repeats the same call on a third:
+   * returns its result and what each provider holds more than before the booking.
+   */
+  async function killChangeAndRepeat(
+    tool: 'cancel_booking' | 'reschedule_booking',
+    args: (bookingId: string, call: ReturnType<typeof nextCall>) => Record<string, unknown>,
+    arm: () => void,
+    when: (start: Start) => boolean,
+    drainMs = 0,
+  ) {
+    const before = held();
+    const call = nextCall();
+    const booking = await serve();
+    let bookingId: string;
+    try {
+      const booked = await booking.client.callTool({ name: 'book_meeting', arguments: call });
+      bookingId = (booked.structuredContent as { booking_id: string }).booking_id;
+      expect(booked.structuredContent).toMatchObject({ status: 'booked' });
+    } finally {
+      await booking.close();
+    }
+    arm();
+    const start: Start = { held: held(), mark: arrived.length };
+    const first = await serve();
+    const pending = first.client.callTool({ name: tool, arguments: args(bookingId, call) }).catch(() => undefined);
+    await until('the kill point', () => signedIn(start, 'zoom') && signedIn(start, 'calendly') && when(start));
+    await first.kill();
+    await pending;
+    sandbox.controls.clear();
+    if (drainMs > 0) await sleep(drainMs);
+    const second = await serve();
+    try {
+      const result = await second.client.callTool({ name: tool, arguments: args(bookingId, call) });
+      const delta = Object.fromEntries(
+        Object.entries(held()).map(([id, n]) => [id, n - before[id as keyof typeof before]]),
+      );
+      return {
+        output: result.structuredContent as {
+          status: string;
+          email: { status: string };
+          providers: Array<{ provider: string; status: string }>;
+        },
+        delta,
+      };
+    } finally {
+      await second.close();
+    }
+  }
+
   describe('in the middle of cancel_booking', () => {
     const cancelRoutes = [
       'zoom:DELETE /zoom/v2/meetings/:meetingId',
@@ -315,54 +367,12 @@ describe('SIGKILL mid-booking, restart, the same call again', () => {
       'google:DELETE /google/calendar/v3/calendars/:calendarId/events/:eventId',
       'zoho:POST /zoho/api/bookings/v1/json/updateappointment',
     ];
-    /**
-     * Books on one server, arms the sandbox's faults, starts the cancel on another, kills it once `when` holds, lets the providers finish what
-     * they were sent, then repeats the cancel on a third: returns its result and what each provider holds more than
-     * before the booking (0 everywhere once cancelled; Resend: the invitation and one cancellation).
-     */
-    async function killCancelAndRepeat(arm: () => void, when: (start: Start) => boolean, drainMs = 0) {
-      const before = held();
-      const booking = await serve();
-      let bookingId: string;
-      try {
-        const booked = await booking.client.callTool({ name: 'book_meeting', arguments: nextCall() });
-        bookingId = (booked.structuredContent as { booking_id: string }).booking_id;
-        expect(booked.structuredContent).toMatchObject({ status: 'booked' });
-      } finally {
-        await booking.close();
-      }
-      arm();
-      const start: Start = { held: held(), mark: arrived.length };
-      const first = await serve();
-      const args = { booking_id: bookingId, reason: 'Travel.' };
-      const pending = first.client.callTool({ name: 'cancel_booking', arguments: args }).catch(() => undefined);
-      await until('the kill point', () => signedIn(start, 'zoom') && signedIn(start, 'calendly') && when(start));
-      await first.kill();
-      await pending;
-      sandbox.controls.clear();
-      if (drainMs > 0) await sleep(drainMs);
-      const second = await serve();
-      try {
-        const result = await second.client.callTool({ name: 'cancel_booking', arguments: args });
-        const delta = Object.fromEntries(
-          Object.entries(held()).map(([id, n]) => [id, n - before[id as keyof typeof before]]),
-        );
-        return {
-          output: result.structuredContent as {
-            status: string;
-            email: { status: string };
-            providers: Array<{ provider: string; status: string }>;
-          },
-          delta,
-        };
-      } finally {
-        await second.close();
-      }
-    }
+    const cancel = (arm: () => void, when: (start: Start) => boolean, drainMs = 0) =>
+      killChangeAndRepeat('cancel_booking', (id) => ({ booking_id: id, reason: 'Travel.' }), arm, when, drainMs);
     const cancelledOnce = { zoom: 0, calendly: 0, google: 0, zoho: 0, resend: 2 };
 
     it('killed while every provider cancel is on its way: each is cancelled once, one cancellation e-mail', async () => {
-      const { output, delta } = await killCancelAndRepeat(
+      const { output, delta } = await cancel(
         () => {
           for (const target of cancelRoutes) sandbox.controls.setLatency({ target, ms: 1500 });
         },
@@ -376,13 +386,103 @@ describe('SIGKILL mid-booking, restart, the same call again', () => {
     });
 
     it('killed after Resend accepted the cancellation and before its answer came: the repeat sends it again under its key, one e-mail', async () => {
-      const { output, delta } = await killCancelAndRepeat(
+      const { output, delta } = await cancel(
         () => sandbox.controls.addFault({ target: 'resend:POST /resend/emails', kind: 'hang-after', times: 1 }),
         (start) => grew(start, 'resend'),
       );
       expect(output).toMatchObject({ status: 'cancelled', email: { status: 'sent' } });
       expect(output.providers.map((p) => p.status)).toEqual(['cancelled', 'cancelled', 'cancelled', 'cancelled']);
       expect(delta).toEqual(cancelledOnce);
+    });
+  });
+
+  describe('in the middle of reschedule_booking', () => {
+    const moveRoutes = [
+      'zoom:PATCH /zoom/v2/meetings/:meetingId',
+      'calendly:POST /calendly/api/invitees',
+      'google:PATCH /google/calendar/v3/calendars/:calendarId/events/:eventId',
+      'zoho:POST /zoho/api/bookings/v1/json/rescheduleappointment',
+    ];
+    /** The same time of day, a day later: a slot of this case's own. */
+    const target = (call: ReturnType<typeof nextCall>) => ({
+      booking_date: futureDate(21),
+      booking_time: call.booking_time,
+    });
+    let moved: ReturnType<typeof target>;
+    const move = (arm: () => void, when: (start: Start) => boolean, drainMs = 0) =>
+      killChangeAndRepeat(
+        'reschedule_booking',
+        (id, call) => {
+          moved = target(call);
+          return { booking_id: id, ...moved };
+        },
+        arm,
+        when,
+        drainMs,
+      );
+    /** How many live meetings each provider has at the new time: one each, or a move was made twice (or not at all). */
+    const atNewTime = () => {
+      const at = DateTime.fromISO(`${moved.booking_date}T${moved.booking_time}`, {
+        zone: 'America/New_York',
+      }).toMillis();
+      const { zoom, google, calendly, zoho } = sandbox.fakes;
+      return {
+        zoom: zoom.state.meetings.filter((m) => Date.parse(m.startUtc) === at).length,
+        google: google.state.events.filter((e) => e.event.status !== 'cancelled' && Date.parse(e.startUtc) === at)
+          .length,
+        calendly: [...calendly.state.scheduledEvents.values()].filter(
+          (e) => !e.cancellation && e.start.toMillis() === at,
+        ).length,
+        zoho: zoho.state.appointments.filter((a) => !a.cancelled && Date.parse(a.startUtc) === at).length,
+      };
+    };
+    // Still one meeting in each provider (Calendly: the new event, the old one cancelled); the invitation and one update.
+    const movedOnce = { zoom: 1, calendly: 1, google: 1, zoho: 1, resend: 2 };
+    const eachOnce = { zoom: 1, calendly: 1, google: 1, zoho: 1 };
+
+    it('killed while every provider move is on its way: each moved once, one update e-mail', async () => {
+      const { output, delta } = await move(
+        () => {
+          for (const target of moveRoutes) sandbox.controls.setLatency({ target, ms: 1500 });
+        },
+        (start) => moveRoutes.every((route) => reached(start, route)),
+        1600,
+      );
+      expect(output).toMatchObject({ status: 'rescheduled', email: { status: 'sent' } });
+      expect(delta).toEqual(movedOnce);
+      expect(atNewTime()).toEqual(eachOnce);
+    });
+
+    it('killed after Zoom moved the meeting and before its answer came: the repeat moves it to the same place, once', async () => {
+      const { output, delta } = await move(
+        () => sandbox.controls.addFault({ target: moveRoutes[0] ?? '', kind: 'hang-after', times: 1 }),
+        (start) => reached(start, moveRoutes[0] ?? ''),
+      );
+      expect(output).toMatchObject({ status: 'rescheduled', email: { status: 'sent' } });
+      expect(delta).toEqual(movedOnce);
+      expect(atNewTime()).toEqual(eachOnce);
+    });
+
+    it("killed in Calendly's move after the new time was booked and before the old event was cancelled: the repeat finds the new event and cancels the old", async () => {
+      const cancellation = 'calendly:POST /calendly/api/scheduled_events/:uuid/cancellation';
+      const { output, delta } = await move(
+        () => sandbox.controls.addFault({ target: cancellation, kind: 'hang', times: 1 }),
+        (start) => reached(start, cancellation),
+      );
+      expect(output).toMatchObject({ status: 'rescheduled', email: { status: 'sent' } });
+      expect(output.providers.find((p) => p.provider === 'calendly')?.status).toBe('moved');
+      expect(delta).toEqual(movedOnce);
+      expect(atNewTime()).toEqual(eachOnce);
+    });
+
+    it('killed after Resend accepted the update and before its answer came: one update e-mail', async () => {
+      const { output, delta } = await move(
+        () => sandbox.controls.addFault({ target: 'resend:POST /resend/emails', kind: 'hang-after', times: 1 }),
+        (start) => grew(start, 'resend'),
+      );
+      expect(output).toMatchObject({ status: 'rescheduled', email: { status: 'sent' } });
+      expect(delta).toEqual(movedOnce);
+      expect(atNewTime()).toEqual(eachOnce);
     });
   });
 
