@@ -2,8 +2,7 @@
 // recorded (one step per provider) before any provider is called; a repeat does only what is left; the invitee gets
 // one cancellation e-mail whose calendar file removes the meeting the invitation added.
 import { createHash } from 'node:crypto';
-import { DateTime } from 'luxon';
-import { AppError, InputError, toAppError } from '../errors.js';
+import { AppError, InputError } from '../errors.js';
 import { invitationKey, type Mailer } from '../email/mailer.js';
 import type { Logger } from '../log.js';
 import type { BookedMeeting, EmailOutcome, Meeting, ProviderFailure } from '../meeting.js';
@@ -12,7 +11,7 @@ import type { Connections } from '../connections/connections.js';
 import type { BookingRecord, BookingRepository } from '../storage/bookings.js';
 import type { OperationRecord, OperationRepository, OperationStatus } from '../storage/operations.js';
 import type { ProviderAttempts } from './attempt.js';
-import { uncertainCodes, unusable } from './outcomes.js';
+import { ChangeRun, changeTargets, type Connection } from './change-run.js';
 import { isAlive, thisProcess } from './owner.js';
 import { recordedMeeting } from './recorded.js';
 import { Turns } from './turns.js';
@@ -53,9 +52,6 @@ export interface CancelDeps {
 
 export type OnCancelProgress = (step: CancelStep, total: number) => void;
 
-/** Refusals a repeat of the same call cannot fix (another time, other input): no "repeat" is added to their remedy. */
-const final: ReadonlySet<string> = new Set(['provider_rejected', 'invalid_input']);
-
 const sha256 = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
 /** The tag of the cancellation e-mail's idempotency key: a booking is cancelled once, so it has one. */
@@ -64,11 +60,14 @@ const emailTag = 'cancel';
 export class CancelService {
   /** One call at a time per booking: ten cancels of one booking at once call each provider once. */
   readonly #turns = new Turns();
+  readonly #change: ChangeRun;
 
   constructor(
     private readonly deps: CancelDeps,
     private readonly attempts: ProviderAttempts,
-  ) {}
+  ) {
+    this.#change = new ChangeRun(deps, { tool: 'cancel_booking', done: 'cancelled', verb: 'cancel' });
+  }
 
   async cancel(request: CancelRequest, onProgress?: OnCancelProgress): Promise<CancelResult> {
     const id = request.bookingId.trim();
@@ -119,7 +118,7 @@ export class CancelService {
         target: reason ? { reason } : {},
         requestHash,
         owner: thisProcess,
-        providers: targets(record),
+        providers: changeTargets(record),
         // The invitee is told only when an invitation went out (or may have: one still queued).
         emailKey: invited(record)
           ? invitationKey({ meeting, booked: [], change: cancellation(0, reason, []) })
@@ -143,7 +142,7 @@ export class CancelService {
     const notes: string[] = [];
     const after = operations.get(op.key) ?? op;
     const email = await this.#email(record, after, meeting, reason, done > 0);
-    this.#keep(notes, () => operations.finish(op, status, 'cancelled'));
+    this.#change.keep(notes, () => operations.finish(op, status, 'cancelled'));
     return this.#answer(
       record,
       operations.get(op.key) ?? after,
@@ -156,7 +155,7 @@ export class CancelService {
   }
 
   /** Calls each provider still to cancel at once, recording each step as it is known. */
-  async #run(
+  #run(
     record: BookingRecord,
     op: OperationRecord,
     meeting: Meeting,
@@ -164,50 +163,33 @@ export class CancelService {
     reason: string | undefined,
     onProgress?: OnCancelProgress,
   ): Promise<CancelStep[]> {
-    const { connections, operations, log } = this.deps;
-    return Promise.all(
-      providers.map(async (id): Promise<CancelStep> => {
-        const provider = this.deps.providers.find((p) => p.id === id);
-        const row = record.results.find((r) => r.provider === id);
-        let step: CancelStep;
-        if (!provider) {
-          step = failed(id, 'not_connected', `${id} is not a provider this server offers`, 'nothing to do here');
-        } else {
-          const connection = connections.get(id);
-          const refused = unusable(provider, connection);
-          if (refused || !connection)
-            step = failed(
-              id,
-              refused?.status ?? 'not_connected',
-              `${provider.displayName} cannot be called, so its meeting was not cancelled`,
-              `${'remedy' in (refused ?? {}) ? (refused as { remedy: string }).remedy : 'connect it'}, then repeat cancel_booking`,
-            );
-          else step = await this.#cancelIn(provider, connection, meeting, row?.booked ?? undefined, reason);
-        }
-        const recorded = step;
-        this.#keep([], () =>
-          operations.recordStep(
-            op,
-            id,
-            recorded.status === 'failed'
-              ? { status: 'failed', error: recorded.error }
-              : {
-                  status: 'done',
-                  result: { state: recorded.status, ...(recorded.note ? { note: recorded.note } : {}) },
-                },
-          ),
-        );
-        log.info(`${id}: ${step.status}`, { booking: record.id });
-        onProgress?.(step, providers.length);
-        return step;
-      }),
+    return this.#change.run(
+      record,
+      op,
+      providers,
+      (provider, connection) =>
+        this.#cancelIn(
+          provider,
+          connection,
+          meeting,
+          record.results.find((r) => r.provider === provider.id)?.booked ?? undefined,
+          reason,
+        ),
+      {
+        failed: (provider, error) => ({ provider, status: 'failed', error }),
+        record: (step) =>
+          step.status === 'failed'
+            ? { status: 'failed', error: step.error }
+            : { status: 'done', result: { state: step.status, ...(step.note ? { note: step.note } : {}) } },
+      },
+      onProgress,
     );
   }
 
   /** One provider's cancel; a meeting never recorded (a booking cut short) is looked for first. */
   async #cancelIn(
     provider: MeetingProvider,
-    connection: NonNullable<ReturnType<Connections['get']>>,
+    connection: Connection,
     meeting: Meeting,
     booked: BookedMeeting | undefined,
     reason: string | undefined,
@@ -224,32 +206,19 @@ export class CancelService {
         if (booked) return session.cancel({ meeting, booked }, reason, signal);
         // The call that booked was cut off: its meeting, if made, is at the time the booking had then (it may have
         // moved since, without this provider).
-        for (const at of [meeting, ...this.#earlierTimes(meeting)]) {
-          const found = await session.findExisting(at, signal);
-          if (found === 'cannot_search')
-            throw new AppError(
-              'outcome_unknown',
-              `the booking's call to ${name} was cut off, and ${name} cannot be searched for the meeting it may have made`,
-              { hint: `look in ${name} for a meeting with ${meeting.customerEmail} at that time and cancel it there` },
-            );
-          if (found) return session.cancel({ meeting: at, booked: found }, reason, signal);
-        }
+        const found = await this.#change.findCutOff(
+          session,
+          provider,
+          [meeting, ...this.#change.earlierTimes(meeting)],
+          signal,
+        );
+        if (found) return session.cancel(found, reason, signal);
         return { state: 'already_gone', note: `${name} has no meeting for this booking.` };
       },
       `repeat cancel_booking: it cancels in ${name} what is left, and a meeting already cancelled counts as done`,
     );
-    if (!outcome.ok) {
-      // The provider's own remedy ("retry in a few minutes") says what to fix; the retry itself is this tool's repeat.
-      const { remedy } = outcome.error;
-      const error =
-        remedy.includes('cancel_booking') || final.has(outcome.error.code)
-          ? outcome.error
-          : {
-              ...outcome.error,
-              remedy: `${remedy}; then repeat cancel_booking (it calls only the providers still to cancel)`,
-            };
-      return { provider: provider.id, status: 'failed', error };
-    }
+    // The provider's own remedy ("retry in a few minutes") says what to fix; the retry itself is this tool's repeat.
+    if (!outcome.ok) return { provider: provider.id, status: 'failed', error: this.#change.failure(outcome.error) };
     return {
       provider: provider.id,
       status: outcome.value.state,
@@ -276,15 +245,15 @@ export class CancelService {
       };
     const linkRemains = op.steps
       .filter((s) => s.status === 'done' && s.result.state === 'link_remains')
-      .map((s) => this.#name(s.provider));
+      .map((s) => this.#change.name(s.provider));
     const email = await mailer.sendInvitation({
       meeting,
-      booked: bookedOf(record, this.#name.bind(this)),
+      booked: bookedOf(record, (id) => this.#change.name(id)),
       stamp: op.createdAt,
       update: false,
       change: cancellation(op.sequence, reason, linkRemains),
     });
-    this.#keep([], () => operations.recordEmail(op.key, email));
+    this.#change.keep([], () => operations.recordEmail(op.key, email));
     return email;
   }
 
@@ -332,56 +301,6 @@ export class CancelService {
       ...(replay || retried ? { repeat: { firstCalledAt: op.createdAt, retried: [...(retried ?? [])] } } : {}),
     };
   }
-
-  /** The times the booking had before it was rescheduled, latest first. */
-  #earlierTimes(meeting: Meeting): Meeting[] {
-    return this.deps.operations
-      .ofBooking(meeting.bookingId, 'reschedule')
-      .reverse()
-      .flatMap((op): Meeting[] => {
-        const from = (op.target as { from?: { start: string; end: string; timezone: string; durationMinutes: number } })
-          .from;
-        if (!from) return [];
-        return [
-          {
-            ...meeting,
-            start: DateTime.fromISO(from.start, { zone: from.timezone }),
-            end: DateTime.fromISO(from.end, { zone: from.timezone }),
-            timezone: from.timezone,
-            durationMinutes: from.durationMinutes,
-          },
-        ];
-      });
-  }
-
-  #name(id: string): string {
-    return this.deps.providers.find((p) => p.id === id)?.displayName ?? id;
-  }
-
-  /** A write after providers acted: its failure is a note, never a hidden result (see Flow.keep). */
-  #keep(notes: string[], write: () => void): void {
-    try {
-      write();
-    } catch (error) {
-      const cause = toAppError(error);
-      this.deps.log.warn('a cancel outcome could not be recorded', { error: cause.message });
-      notes.push(
-        `Part of this result could not be recorded (${cause.message}). What it shows did happen; repeating the same call is safe.`,
-      );
-    }
-  }
-}
-
-/** The providers a cancel calls: each one the booking holds a meeting in, or may (a call cut short). */
-function targets(record: BookingRecord): string[] {
-  return record.results
-    .filter(
-      (r) =>
-        r.status === 'booked' ||
-        r.status === 'pending' ||
-        (r.status === 'failed' && r.errorCode !== null && uncertainCodes.has(r.errorCode)),
-    )
-    .map((r) => r.provider);
 }
 
 const cancellation = (sequence: number, reason: string | undefined, linkRemains: string[]) => ({
@@ -390,10 +309,4 @@ const cancellation = (sequence: number, reason: string | undefined, linkRemains:
   sequence,
   ...(reason ? { reason } : {}),
   linkRemains,
-});
-
-const failed = (provider: string, code: string, message: string, remedy: string): CancelStep => ({
-  provider,
-  status: 'failed',
-  error: { code, message, remedy },
 });

@@ -7,7 +7,7 @@ import { DateTime } from 'luxon';
 import type { Config } from '../config.js';
 import type { Connections } from '../connections/connections.js';
 import { invitationKey, type Mailer, type MeetingChange } from '../email/mailer.js';
-import { AppError, InputError, toAppError } from '../errors.js';
+import { AppError, InputError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { BookedMeeting, EmailOutcome, Meeting, ProviderFailure } from '../meeting.js';
 import type { MeetingProvider, Rescheduled } from '../providers/provider.js';
@@ -16,8 +16,8 @@ import type { OperationRecord, OperationRepository, OperationStatus } from '../s
 import type { ProviderAttempts } from './attempt.js';
 import type { AvailabilityService } from './availability.js';
 import { bookedOf, invited } from './booked-now.js';
+import { ChangeRun, changeTargets, type Connection } from './change-run.js';
 import { checkHost, checkShare, nearestSlots, withoutOwnTime, type ConflictReport } from './conflict.js';
-import { unusable } from './outcomes.js';
 import { isAlive, thisProcess } from './owner.js';
 import { recordedMeeting } from './recorded.js';
 import { resolveSlot } from './slot.js';
@@ -46,6 +46,8 @@ export type RescheduleStep =
       linkRemains?: boolean;
       newLinks?: boolean;
     }
+  /** The booking's call to this provider was cut off, and the provider has no meeting for it: nothing to move. */
+  | { provider: string; status: 'not_booked'; note: string }
   | { provider: string; status: 'failed'; error: ProviderFailure };
 
 export interface RescheduleResult {
@@ -86,20 +88,20 @@ interface Target {
   from: { start: string; end: string; timezone: string; durationMinutes: number };
 }
 
-/** Refusals a repeat of the same call cannot fix (another time, other input): no "repeat" is added to their remedy. */
-const final: ReadonlySet<string> = new Set(['provider_rejected', 'invalid_input']);
-
 const sha256 = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 const iso = (at: DateTime): string => at.toISO() ?? '';
 
 export class RescheduleService {
   readonly #turns = new Turns();
+  readonly #change: ChangeRun;
 
   constructor(
     private readonly deps: RescheduleDeps,
     private readonly attempts: ProviderAttempts,
     private readonly availability: AvailabilityService,
-  ) {}
+  ) {
+    this.#change = new ChangeRun(deps, { tool: 'reschedule_booking', done: 'moved', verb: 'move' });
+  }
 
   async reschedule(request: RescheduleRequest, onProgress?: OnRescheduleProgress): Promise<RescheduleResult> {
     const id = request.bookingId.trim();
@@ -145,7 +147,8 @@ export class RescheduleService {
           email: { status: 'skipped', reason: 'the meeting is at that time already, so nothing was sent' },
           notes: [...notes, 'The booking is at that time already: no provider was called.'],
         };
-      const targets = record.results.filter((r) => r.status === 'booked' && r.booked).map((r) => r.provider);
+      // Every provider that holds the meeting, or may (a booking call cut short, whose meeting is looked for).
+      const targets = changeTargets(record);
       const conflict = request.allowConflict === true ? undefined : await this.#conflict(targets, current, to);
       if (conflict?.busy.length)
         return {
@@ -208,7 +211,7 @@ export class RescheduleService {
     const status: OperationStatus = moved === after.steps.length ? 'done' : moved > 0 ? 'partial' : 'failed';
     // The e-mail before the move is marked finished: a crash in between leaves it open, and its repeat sends it.
     const email = moved > 0 ? await this.#email(op.key, to, target, notes) : undefined;
-    this.#keep(notes, () => operations.finish(op, status, 'rescheduled'));
+    this.#change.keep(notes, () => operations.finish(op, status, 'rescheduled'));
     return this.#answer(bookings.get(record.id) ?? record, operations.get(op.key) ?? after, notes, {
       replay: false,
       ...(email ? { email } : {}),
@@ -263,7 +266,7 @@ export class RescheduleService {
       Math.round(config.providerTimeoutMs * checkShare),
     );
     const busy = withoutOwnTime(found.busy, current, to);
-    const named = (id: string) => this.#name(id);
+    const named = (id: string) => this.#change.name(id);
     const unread = found.unread.map(
       (u) =>
         `The host's ${named(u.provider)} could not be checked for a conflict (${u.message}); the move went ahead without it.`,
@@ -288,85 +291,74 @@ export class RescheduleService {
     providers: readonly string[],
     onProgress?: OnRescheduleProgress,
   ): Promise<void> {
-    const { connections, operations, log } = this.deps;
-    await Promise.all(
-      providers.map(async (id) => {
-        const provider = this.deps.providers.find((p) => p.id === id);
-        const booked = record.results.find((r) => r.provider === id)?.booked ?? undefined;
-        const connection = connections.get(id);
-        const refused = provider ? unusable(provider, connection) : undefined;
-        let step: RescheduleStep;
-        if (!provider || !booked || refused || !connection) {
-          const remedy = refused && 'remedy' in refused ? refused.remedy : 'connect it';
-          step = {
-            provider: id,
-            status: 'failed',
-            error: {
-              code: refused?.status ?? 'not_connected',
-              message: `${this.#name(id)} cannot be called, so its meeting was not moved`,
-              remedy: `${remedy}, then repeat reschedule_booking`,
-            },
-          };
-        } else step = await this.#moveIn(provider, connection, { meeting: from, booked }, to);
-        const recorded = step;
-        this.#keep([], () =>
-          operations.recordStep(
-            op,
-            id,
-            recorded.status === 'failed'
-              ? { status: 'failed', error: recorded.error }
+    await this.#change.run(
+      record,
+      op,
+      providers,
+      (provider, connection) =>
+        this.#moveIn(provider, connection, from, record.results.find((r) => r.provider === provider.id)?.booked, to),
+      {
+        failed: (provider, error): RescheduleStep => ({ provider, status: 'failed', error }),
+        record: (step) =>
+          step.status === 'failed'
+            ? { status: 'failed', error: step.error }
+            : step.status === 'not_booked'
+              ? { status: 'done', result: { state: 'not_booked', note: step.note } }
               : {
                   status: 'done',
                   result: {
-                    booked: recorded.meeting,
-                    ...(recorded.note ? { note: recorded.note } : {}),
-                    ...(recorded.linkRemains ? { linkRemains: true } : {}),
-                    ...(recorded.newLinks ? { newLinks: true } : {}),
+                    booked: step.meeting,
+                    ...(step.note ? { note: step.note } : {}),
+                    ...(step.linkRemains ? { linkRemains: true } : {}),
+                    ...(step.newLinks ? { newLinks: true } : {}),
                   },
                 },
-          ),
-        );
-        log.info(`${id}: ${step.status}`, { booking: record.id });
-        onProgress?.(step, providers.length);
-      }),
+      },
+      onProgress,
     );
   }
 
+  /** One provider's move; a meeting never recorded (a booking call cut short) is looked for first. */
   async #moveIn(
     provider: MeetingProvider,
-    connection: NonNullable<ReturnType<Connections['get']>>,
-    ref: { meeting: Meeting; booked: BookedMeeting },
+    connection: Connection,
+    from: Meeting,
+    booked: BookedMeeting | null | undefined,
     to: Meeting,
   ): Promise<RescheduleStep> {
     const name = provider.displayName;
     const outcome = await this.attempts.change(
       provider,
       connection,
-      async (session, signal): Promise<Rescheduled> => {
+      async (session, signal): Promise<Rescheduled | undefined> => {
         if (!session.reschedule)
           throw new AppError('provider_rejected', `${name} offers no way to move a meeting through its API`, {
             hint: `move it in ${name} yourself`,
           });
-        return session.reschedule(ref, to, signal);
+        if (booked) return session.reschedule({ meeting: from, booked }, to, signal);
+        // Where the cut-off call would have made it: at the time it booked (the booking's time then), newest first.
+        const found = await this.#change.findCutOff(
+          session,
+          provider,
+          [from, ...this.#change.earlierTimes(from)],
+          signal,
+        );
+        return found ? session.reschedule(found, to, signal) : undefined;
       },
       `repeat reschedule_booking: it moves in ${name} what is left, and a meeting moved already stays where it is`,
     );
-    if (!outcome.ok) {
-      const { remedy } = outcome.error;
-      const error =
-        remedy.includes('reschedule_booking') || final.has(outcome.error.code)
-          ? outcome.error
-          : {
-              ...outcome.error,
-              remedy: `${remedy}; then repeat reschedule_booking (it calls only the providers still to move)`,
-            };
-      return { provider: provider.id, status: 'failed', error };
-    }
-    const { booked, note, linkRemains, newLinks } = outcome.value;
+    if (!outcome.ok) return { provider: provider.id, status: 'failed', error: this.#change.failure(outcome.error) };
+    if (!outcome.value)
+      return {
+        provider: provider.id,
+        status: 'not_booked',
+        note: `The booking's call to ${name} was cut off before it made a meeting, and ${name} has none for this booking: nothing to move. To add one, book the new time there with book_meeting (providers: ["${provider.id}"]).`,
+      };
+    const { booked: now, note, linkRemains, newLinks } = outcome.value;
     return {
       provider: provider.id,
       status: 'moved',
-      meeting: booked,
+      meeting: now,
       ...(note ? { note } : {}),
       ...(linkRemains ? { linkRemains: true } : {}),
       ...(newLinks ? { newLinks: true } : {}),
@@ -387,10 +379,10 @@ export class RescheduleService {
     if (op.email.key === emailKey && op.email.status === 'sent' && op.email.id)
       return { status: 'sent', id: op.email.id, to: record.customerEmail };
     const first = op.email.status !== 'sent';
-    this.#keep(notes, () => operations.setEmailKey(key, emailKey));
+    this.#change.keep(notes, () => operations.setEmailKey(key, emailKey));
     const linkRemains = op.steps
       .filter((s) => s.status === 'done' && s.result.linkRemains === true)
-      .map((s) => this.#name(s.provider));
+      .map((s) => this.#change.name(s.provider));
     const change: MeetingChange = {
       kind: 'rescheduled',
       tag: emailKey.slice(`alsatalk-${record.id}-`.length),
@@ -400,7 +392,7 @@ export class RescheduleService {
     };
     const email = await mailer.sendInvitation({
       meeting: to,
-      booked: bookedOf(record, this.#name.bind(this)).filter(
+      booked: bookedOf(record, (id) => this.#change.name(id)).filter(
         (b) => record.results.find((r) => r.provider === b.id)?.status === 'booked',
       ),
       // The first e-mail of the move is stamped when the move was asked; one that adds links later, when it is sent.
@@ -408,7 +400,7 @@ export class RescheduleService {
       update: true,
       change,
     });
-    this.#keep(notes, () => operations.recordEmail(key, email));
+    this.#change.keep(notes, () => operations.recordEmail(key, email));
     return email;
   }
 
@@ -437,6 +429,7 @@ export class RescheduleService {
     const providers = op.steps.map((s): RescheduleStep => {
       if (s.status === 'done') {
         const note = typeof s.result.note === 'string' ? s.result.note : undefined;
+        if (s.result.state === 'not_booked') return { provider: s.provider, status: 'not_booked', note: note ?? '' };
         return {
           provider: s.provider,
           status: 'moved',
@@ -454,7 +447,7 @@ export class RescheduleService {
         },
       };
     });
-    const moved = providers.filter((p) => p.status === 'moved').length;
+    const moved = providers.filter((p) => p.status !== 'failed').length;
     const status = moved === providers.length ? 'rescheduled' : moved > 0 ? 'partial' : 'failed';
     const recordedEmail: EmailOutcome =
       op.email.status === 'sent' && op.email.id
@@ -481,23 +474,6 @@ export class RescheduleService {
         ? { repeat: { firstCalledAt: op.createdAt, retried: [...(how.retried ?? [])] } }
         : {}),
     };
-  }
-
-  #name(id: string): string {
-    return this.deps.providers.find((p) => p.id === id)?.displayName ?? id;
-  }
-
-  /** A write after providers acted: its failure is a note, never a hidden result (see Flow.keep). */
-  #keep(notes: string[], write: () => void): void {
-    try {
-      write();
-    } catch (error) {
-      const cause = toAppError(error);
-      this.deps.log.warn('a reschedule outcome could not be recorded', { error: cause.message });
-      notes.push(
-        `Part of this result could not be recorded (${cause.message}). What it shows did happen; repeating the same call is safe.`,
-      );
-    }
   }
 }
 

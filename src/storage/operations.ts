@@ -162,12 +162,14 @@ export class OperationRepository {
           this.db,
           "UPDATE booking_results SET status = 'cancelled', updated_at = ? WHERE booking_id = ? AND provider = ?",
         ).run(now, op.bookingId, provider);
-      // A moved meeting: the provider's row holds it as it is now (a Calendly move has a new event and link).
+      // A moved meeting: the provider's row holds it as it is now (a Calendly move has a new event and link); a meeting
+      // a cut-off booking call had made, found and moved, is booked from now on.
       const moved = step.status === 'done' && op.kind === 'reschedule' ? step.result.booked : undefined;
       if (moved && typeof moved === 'object')
         statement(
           this.db,
-          'UPDATE booking_results SET external_id = ?, details = ?, updated_at = ? WHERE booking_id = ? AND provider = ?',
+          `UPDATE booking_results SET status = 'booked', external_id = ?, details = ?, error_code = NULL,
+             error_message = NULL, remedy = NULL, updated_at = ? WHERE booking_id = ? AND provider = ?`,
         ).run(
           String((moved as { externalId?: unknown }).externalId ?? ''),
           JSON.stringify(moved),
@@ -218,6 +220,12 @@ export class OperationRepository {
           this.db,
           'UPDATE bookings SET start_at = ?, end_at = ?, timezone = ?, duration_minutes = ?, updated_at = ? WHERE id = ?',
         ).run(target.start, target.end, target.timezone, target.durationMinutes, now, op.bookingId);
+        // A cut-off provider found and moved may have completed the booking.
+        statement(
+          this.db,
+          `UPDATE bookings SET status = 'booked' WHERE id = ? AND status = 'partial'
+             AND NOT EXISTS (SELECT 1 FROM booking_results WHERE booking_id = ? AND status != 'booked')`,
+        ).run(op.bookingId, op.bookingId);
       }
       statement(
         this.db,

@@ -25,8 +25,10 @@ export const rescheduleOutputShape = {
   meeting: when.extend({ topic: z.string(), invitee: z.object({ name: z.string(), email: z.string() }) }),
   previous: when.describe('Where the meeting was before this move.'),
   providers: z
-    .array(providerEntry(['moved', 'failed']))
-    .describe('Each provider as it is now: its meeting id and links (a Calendly move has a new event or link).'),
+    .array(providerEntry(['moved', 'not_booked', 'failed']))
+    .describe(
+      'Each provider as it is now: its meeting id and links (a Calendly move has a new event or link). not_booked: the booking call to it had been cut off and it has no meeting for this booking, so there was nothing to move (see note).',
+    ),
   email: emailEntry,
   notes: z.array(z.string()).optional(),
   conflict: conflictEntry
@@ -64,20 +66,21 @@ export function toRescheduleOutput(result: RescheduleResult): RescheduleOutput {
       invitee: { name: meeting.customerName, email: meeting.customerEmail },
     },
     previous: whenOf(result.previous),
-    providers: result.providers.map((p) =>
-      p.status === 'failed'
-        ? {
-            provider: p.provider,
-            status: 'failed',
-            error: { code: p.error.code, message: p.error.message },
-            remedy: p.error.remedy,
-          }
-        : {
-            ...toProviderEntry({ provider: p.provider, status: 'booked', meeting: p.meeting }),
-            status: 'moved',
-            ...(p.note ? { note: p.note } : {}),
-          },
-    ),
+    providers: result.providers.map((p) => {
+      if (p.status === 'failed')
+        return {
+          provider: p.provider,
+          status: 'failed',
+          error: { code: p.error.code, message: p.error.message },
+          remedy: p.error.remedy,
+        };
+      if (p.status === 'not_booked') return { provider: p.provider, status: 'not_booked', note: p.note };
+      return {
+        ...toProviderEntry({ provider: p.provider, status: 'booked', meeting: p.meeting }),
+        status: 'moved',
+        ...(p.note ? { note: p.note } : {}),
+      };
+    }),
     email: toEmailEntry(result.email),
     ...(result.notes.length > 0 ? { notes: result.notes } : {}),
     ...(result.conflict ? { conflict: toConflictEntry(result.conflict) } : {}),
@@ -116,7 +119,9 @@ export function toRescheduleText(result: RescheduleResult, output: RescheduleOut
   const lines = output.providers.map((p) =>
     p.status === 'failed'
       ? `- ${p.provider}: failed (${p.error?.message ?? ''}); ${p.remedy ?? ''}`
-      : `- ${p.provider}: moved${p.join_url ? `, ${p.join_url}` : ''}${p.note ? ` (${p.note})` : ''}`,
+      : p.status === 'not_booked'
+        ? `- ${p.provider}: nothing to move (${p.note ?? ''})`
+        : `- ${p.provider}: moved${p.join_url ? `, ${p.join_url}` : ''}${p.note ? ` (${p.note})` : ''}`,
   );
   const email = output.email;
   const mail =

@@ -382,6 +382,66 @@ describe('reschedule_booking', () => {
     expect(h.resend.state.emails).toHaveLength(2);
   });
 
+  it('a provider whose booking call was cut off: the meeting it made is found at the old time and moved; one it never made is "not_booked"', async () => {
+    await connectAll();
+    // Zoom made the meeting, its answer was lost and Zoom could not be searched then; Google never made one.
+    h.zoom.state.faults.inject('createMeeting', { status: 201, lost: true });
+    h.zoom.state.faults.inject('listMeetings', {
+      status: 503,
+      body: { code: 503, message: 'Service Unavailable' },
+      times: 20,
+    });
+    google.state.faults.inject('insertEvent', {
+      status: 503,
+      body: { error: { code: 503, message: 'Backend Error', errors: [{ reason: 'backendError' }] } },
+      times: 20,
+    });
+    const booking = await h.client.callTool({
+      name: 'book_meeting',
+      arguments: {
+        customer_name: 'Ada Lovelace',
+        customer_email: 'ada@example.com',
+        customer_phone: '+14155550123',
+        booking_date: day,
+        booking_time: '14:00',
+        timezone: zone,
+        providers: ['zoom', 'google', 'zoho'],
+      },
+    });
+    const booked = booking.structuredContent as { booking_id: string; status: string; providers: Entry[] };
+    expect(booked.status).toBe('partial');
+    expect(booked.providers.find((p) => p.provider === 'zoom')?.status).toBe('failed');
+    expect(booked.providers.find((p) => p.provider === 'google')?.status).toBe('failed');
+    const [made] = h.zoom.state.meetings.filter((m) => m.joinUrl.includes('pwd='));
+    h.zoom.state.faults.clear();
+    google.state.faults.clear();
+
+    const { output, text } = await reschedule({
+      booking_id: booked.booking_id,
+      booking_date: nextDay,
+      booking_time: '10:00',
+    });
+    expect(output.status).toBe('rescheduled');
+    expect(output.providers.find((p) => p.provider === 'zoom')).toMatchObject({
+      status: 'moved',
+      meeting_id: String(made?.id),
+    });
+    expect(output.providers.find((p) => p.provider === 'google')).toMatchObject({ status: 'not_booked' });
+    expect(output.providers.find((p) => p.provider === 'google')?.note).toContain(
+      'book_meeting (providers: ["google"])',
+    );
+    expect(text).toContain('- google: nothing to move');
+    expect(h.zoom.state.meetings.filter((m) => m.joinUrl.includes('pwd='))).toEqual([
+      expect.objectContaining({ id: made?.id, startUtc: utc(nextDay, '10:00').replace('.000', '') }),
+    ]);
+    expect(google.state.events).toEqual([]);
+    // The update e-mail now carries Zoom's link, which the first e-mail could not.
+    expect(h.resend.state.emails[1]?.payload.text).toContain(made?.joinUrl ?? 'missing');
+    const listed = await h.client.callTool({ name: 'list_bookings', arguments: {} });
+    const [entry] = (listed.structuredContent as { bookings: Array<{ status: string; providers: Entry[] }> }).bookings;
+    expect(entry?.providers.find((p) => p.provider === 'zoom')?.status).toBe('booked');
+  });
+
   it('refuses an unknown booking and a bad new time, naming the field', async () => {
     await connectAll();
     const unknown = await reschedule({ booking_id: 'nope', booking_date: nextDay, booking_time: '10:00' });
