@@ -2,13 +2,13 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { BookingService } from '../booking/book-meeting.js';
-import type { ProviderOutcome } from '../meeting.js';
 import type { Logger } from '../log.js';
 import type { MeetingProvider } from '../providers/provider.js';
 import { unsafeCharacter } from '../text.js';
 import { outputShape, toOutput, toText } from './book-meeting-result.js';
 import { addressExample, asciiAddress, inAscii } from './email-address.js';
 import { durationMinutes, needs, providerList, timeZoneName } from './fields.js';
+import { providerProgress } from './progress.js';
 import { errorResult } from './results.js';
 
 const name = 'book_meeting';
@@ -137,29 +137,12 @@ export function registerBookMeetingTool(server: McpServer, deps: BookMeetingTool
           idempotencyKey: args.idempotency_key,
           allowConflict: args.allow_conflict,
         };
-        // Progress as each provider finishes, when the host asked for it with a progress token.
-        const progressToken = extra._meta?.progressToken;
-        let finished = 0;
-        const onProgress = (outcome: ProviderOutcome, total: number): void => {
-          if (progressToken === undefined) return;
-          finished += 1;
-          const params = {
-            progressToken,
-            progress: finished,
-            total,
-            message: `${outcome.provider}: ${outcome.status}`,
-          };
-          void extra.sendNotification({ method: 'notifications/progress', params }).catch(() => undefined);
-        };
-        // The e-mail's wait in the outbox, after the providers: progress keeps growing (the protocol requires it), no total.
-        let waits = 0;
-        const onEmailQueued = (message: string): void => {
-          if (progressToken === undefined) return;
-          waits += 1;
-          const params = { progressToken, progress: finished + waits / (waits + 1), message };
-          void extra.sendNotification({ method: 'notifications/progress', params }).catch(() => undefined);
-        };
-        const result = await deps.booking.book(request, onProgress, onEmailQueued);
+        const progress = providerProgress(extra);
+        const result = await deps.booking.book(
+          request,
+          (outcome, total) => progress.step(outcome, total),
+          (message) => progress.waiting(message),
+        );
         const output = toOutput(result);
         return {
           // Only a booking where nothing at all was booked is an error: a model retries errors and would double the rest.

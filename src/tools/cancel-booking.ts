@@ -6,6 +6,7 @@ import type { CancelRequest, CancelResult, OnCancelProgress } from '../booking/c
 import type { Logger } from '../log.js';
 import { cancelOutputShape, toCancelOutput, toCancelText } from './cancel-booking-result.js';
 import { needs } from './fields.js';
+import { providerProgress } from './progress.js';
 import { errorResult } from './results.js';
 
 const name = 'cancel_booking';
@@ -62,17 +63,10 @@ export function registerCancelBookingTool(server: McpServer, deps: CancelBooking
     },
     async (args, extra) => {
       try {
-        const progressToken = extra._meta?.progressToken;
-        let finished = 0;
-        const onProgress: OnCancelProgress = (step, total) => {
-          if (progressToken === undefined) return;
-          finished += 1;
-          const params = { progressToken, progress: finished, total, message: `${step.provider}: ${step.status}` };
-          void extra.sendNotification({ method: 'notifications/progress', params }).catch(() => undefined);
-        };
+        const progress = providerProgress(extra);
         const result = await deps.cancellation.cancel(
           { bookingId: args.booking_id, reason: args.reason, idempotencyKey: args.idempotency_key },
-          onProgress,
+          (step, total) => progress.step(step, total),
         );
         const output = toCancelOutput(result);
         return {

@@ -6,6 +6,7 @@ import type { OnRescheduleProgress, RescheduleRequest, RescheduleResult } from '
 import type { Logger } from '../log.js';
 import { needs, newDurationMinutes, timeZoneName } from './fields.js';
 import { rescheduleOutputShape, toRescheduleOutput, toRescheduleText } from './reschedule-booking-result.js';
+import { providerProgress } from './progress.js';
 import { errorResult } from './results.js';
 
 const name = 'reschedule_booking';
@@ -80,14 +81,7 @@ export function registerRescheduleBookingTool(server: McpServer, deps: Reschedul
     },
     async (args, extra) => {
       try {
-        const progressToken = extra._meta?.progressToken;
-        let finished = 0;
-        const onProgress: OnRescheduleProgress = (step, total) => {
-          if (progressToken === undefined) return;
-          finished += 1;
-          const params = { progressToken, progress: finished, total, message: `${step.provider}: ${step.status}` };
-          void extra.sendNotification({ method: 'notifications/progress', params }).catch(() => undefined);
-        };
+        const progress = providerProgress(extra);
         const result = await deps.rescheduling.reschedule(
           {
             bookingId: args.booking_id,
@@ -98,7 +92,7 @@ export function registerRescheduleBookingTool(server: McpServer, deps: Reschedul
             allowConflict: args.allow_conflict,
             idempotencyKey: args.idempotency_key,
           },
-          onProgress,
+          (step, total) => progress.step(step, total),
         );
         const output = toRescheduleOutput(result);
         return {

@@ -203,11 +203,17 @@ async function book(provider: ProviderId) {
   return output.booking_id;
 }
 
+/** The progress notifications of the last change, as the client received them. */
+let progress: Array<{ progress: number; total?: number; message?: string }> = [];
+
 async function change(op: Op, id: string): Promise<Output> {
+  progress = [];
   const result = await h.client.callTool(
     op === 'cancel'
       ? { name: 'cancel_booking', arguments: { booking_id: id } }
       : { name: 'reschedule_booking', arguments: { booking_id: id, booking_date: nextDay, booking_time: '15:00' } },
+    undefined,
+    { onprogress: (p) => progress.push(p) },
   );
   return result.structuredContent as Output;
 }
@@ -279,6 +285,7 @@ describe.each(providers)('%s', (provider) => {
       const step = first.providers[0];
       const code = { deny: permissionCode[provider], limit: 'rate_limited', hang: 'timeout' }[fault];
       expect(step).toMatchObject({ provider, status: 'failed', error: { code } });
+      expect(progress).toEqual([{ progress: 1, total: 1, message: `${provider}: failed` }]);
       if (fault !== 'hang') expect(`${step?.error?.message} ${step?.remedy}`).toMatch(remedies[provider][fault]);
       expect(step?.remedy).toBeTruthy();
       expect(f.live()).toEqual(before());
@@ -303,6 +310,7 @@ describe.each(providers)('%s', (provider) => {
       const first = await change(op, id);
       expect(first.status).toBe(done[op].status);
       expect([done[op].step, 'already_gone']).toContain(first.providers[0]?.status);
+      expect(progress).toEqual([{ progress: 1, total: 1, message: `${provider}: ${first.providers[0]?.status}` }]);
       expect(f.live()).toEqual(after(op));
       const again = await change(op, id);
       expect(again.status).toBe(done[op].status);

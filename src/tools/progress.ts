@@ -1,0 +1,33 @@
+// Progress notifications while providers work, sent only when the host asked for them with a progress token. Progress
+// only grows, as the protocol requires: one step per provider, then fractions while the e-mail waits its turn.
+import type { ProgressToken, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
+
+/** The part of a tool call's `extra` that progress needs. */
+export interface ProgressChannel {
+  _meta?: { progressToken?: ProgressToken } | undefined;
+  sendNotification(notification: ServerNotification): Promise<void>;
+}
+
+export function providerProgress(extra: ProgressChannel) {
+  const progressToken = extra._meta?.progressToken;
+  let finished = 0;
+  let waits = 0;
+  const send = (params: { progress: number; total?: number; message: string }): void => {
+    if (progressToken === undefined) return;
+    void extra
+      .sendNotification({ method: 'notifications/progress', params: { progressToken, ...params } })
+      .catch(() => undefined);
+  };
+  return {
+    /** One provider finished (`provider: status`), of `total`. */
+    step(step: { provider: string; status: string }, total: number): void {
+      finished += 1;
+      send({ progress: finished, total, message: `${step.provider}: ${step.status}` });
+    },
+    /** A wait after the providers (the e-mail in the outbox): no total, progress still growing. */
+    waiting(message: string): void {
+      waits += 1;
+      send({ progress: finished + waits / (waits + 1), message });
+    },
+  };
+}
