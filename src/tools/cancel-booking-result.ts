@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { CancelResult } from '../booking/cancel-booking.js';
 import { subjectTime } from '../email/when.js';
-import { emailEntry, toEmailEntry } from './email-entry.js';
+import { emailEntry, emailLine, toEmailEntry } from './email-entry.js';
 
 export const cancelOutputShape = {
   booking_id: z.string(),
@@ -89,12 +89,6 @@ export function toCancelText(result: CancelResult, output: CancelOutput): string
       ? `- ${p.provider}: failed (${p.error?.message ?? ''}); ${p.remedy ?? ''}`
       : `- ${p.provider}: ${p.status.replace('_', ' ')}${p.note ? ` (${p.note})` : ''}`,
   );
-  const email = output.email;
-  const mail =
-    email.status === 'sent'
-      ? `Cancellation e-mailed to ${email.to ?? output.meeting.invitee.email}.`
-      : email.status === 'skipped'
-        ? `No e-mail: ${email.reason ?? ''}`
-        : `E-mail ${email.status}: ${email.error?.message ?? ''} ${email.remedy ?? ''}`.trim();
+  const mail = emailLine(output.email, (to) => `Cancellation e-mailed to ${to ?? output.meeting.invitee.email}.`);
   return [head, ...lines, mail, ...(output.notes ?? [])].join('\n');
 }

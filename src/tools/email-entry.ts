@@ -1,4 +1,5 @@
-// The e-mail's outcome as every tool that sends one shows it (book_meeting, cancel_booking): its schema and the mapper.
+// The e-mail's outcome as every tool that sends one shows it (book_meeting, cancel_booking, reschedule_booking): its
+// schema, the mapper, and its line in a change's text.
 import { z } from 'zod';
 import type { EmailOutcome } from '../meeting.js';
 
@@ -36,3 +37,11 @@ export const toEmailEntry = (email: EmailOutcome): z.infer<typeof emailEntry> =>
         : email.status === 'not_connected'
           ? { status: 'not_connected', remedy: email.remedy }
           : { status: 'skipped', reason: email.reason };
+
+/** The e-mail's line in a change's text: `sent` is worded by the caller ("Cancellation e-mailed to …"). */
+export const emailLine = (email: z.infer<typeof emailEntry>, sent: (to: string | undefined) => string): string =>
+  email.status === 'sent'
+    ? sent(email.to)
+    : email.status === 'skipped'
+      ? `No e-mail: ${email.reason ?? ''}`
+      : `E-mail ${email.status}: ${email.error?.message ?? ''} ${email.remedy ?? ''}`.trim();

@@ -5,7 +5,7 @@ import type { RescheduleResult } from '../booking/reschedule-booking.js';
 import type { Meeting } from '../meeting.js';
 import { subjectTime } from '../email/when.js';
 import { conflictEntry, toConflictEntry } from './conflict-entry.js';
-import { emailEntry, toEmailEntry } from './email-entry.js';
+import { emailEntry, emailLine, toEmailEntry } from './email-entry.js';
 import { providerEntry, toProviderEntry } from './provider-entry.js';
 
 const when = z.object({
@@ -123,12 +123,6 @@ export function toRescheduleText(result: RescheduleResult, output: RescheduleOut
         ? `- ${p.provider}: nothing to move (${p.note ?? ''})`
         : `- ${p.provider}: moved${p.join_url ? `, ${p.join_url}` : ''}${p.note ? ` (${p.note})` : ''}`,
   );
-  const email = output.email;
-  const mail =
-    email.status === 'sent'
-      ? `Update e-mailed to ${email.to ?? output.meeting.invitee.email}.`
-      : email.status === 'skipped'
-        ? `No e-mail: ${email.reason ?? ''}`
-        : `E-mail ${email.status}: ${email.error?.message ?? ''} ${email.remedy ?? ''}`.trim();
+  const mail = emailLine(output.email, (to) => `Update e-mailed to ${to ?? output.meeting.invitee.email}.`);
   return [head, ...lines, mail, ...(output.notes ?? [])].join('\n');
 }

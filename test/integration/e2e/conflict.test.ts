@@ -4,16 +4,17 @@
 import { DateTime } from 'luxon';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { meetingProviders } from '../../../src/providers/index.js';
-import { createCalendlyFake, type CalendlyFake } from '../../../src/sandbox/fakes/calendly.js';
-import { createGoogleFake, type GoogleFake } from '../../../src/sandbox/fakes/google.js';
-import { createZohoFake, type ZohoFake } from '../../../src/sandbox/fakes/zoho.js';
+import type { CalendlyFake } from '../../../src/sandbox/fakes/calendly.js';
+import type { GoogleFake } from '../../../src/sandbox/fakes/google.js';
+import type { ZohoFake } from '../../../src/sandbox/fakes/zoho.js';
 import { statement } from '../../../src/storage/database.js';
+import { allFakes, connectAll, fakesOf } from '../../support/all-providers.js';
 import { futureDate } from '../../support/dates.js';
 import { useHarness, type Harness } from '../../support/harness.js';
 
 const harness = useHarness({
   providers: meetingProviders,
-  extra: () => [createCalendlyFake(), createGoogleFake(), createZohoFake()],
+  extra: allFakes,
 });
 let h: Harness;
 let calendly: CalendlyFake;
@@ -21,24 +22,8 @@ let google: GoogleFake;
 let zoho: ZohoFake;
 beforeEach(async () => {
   h = harness();
-  [calendly, google, zoho] = h.extra as [CalendlyFake, GoogleFake, ZohoFake];
-  zoho.state.workspaceTimezone = zone;
-  await h.connectZoom();
-  await h.connect('calendly', ['--token-stdin'], `${calendly.state.token}\n`);
-  await h.connect(
-    'google',
-    ['--client-id', google.state.clientId, '--client-secret-stdin', '--refresh-token-stdin'],
-    `${google.state.clientSecret}\n${google.state.refreshToken}\n`,
-  );
-  await h.connect(
-    'zoho',
-    [
-      ...['--client-id', zoho.state.clientId, '--client-secret-stdin', '--refresh-token-stdin'],
-      ...['--service', 'Intro call', '--staff', 'Ann Smith', '--time-zone', zone],
-    ],
-    `${zoho.state.clientSecret}\n${[...zoho.state.refreshTokens][0] ?? ''}\n`,
-  );
-  await h.connectResend();
+  ({ calendly, google, zoho } = fakesOf(h));
+  await connectAll(h, zone);
 });
 
 const zone = 'America/New_York';
