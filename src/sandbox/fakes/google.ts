@@ -230,6 +230,27 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
     return instant.isValid ? { instant, timeZone } : googleApiError(400, 'Bad Request', 'badRequest');
   };
 
+  /**
+   * The event a delete or patch names, with its `sendUpdates`; or Google's refusal: a token without an event-write
+   * scope, a `sendUpdates` it does not know, no such event (404), or one deleted already (410 "deleted").
+   */
+  const writableEvent = (
+    request: Request,
+    params: Record<string, string | readonly string[] | undefined>,
+  ): Response | { record: GoogleEventRecord; sendUpdates: string | null } => {
+    const scope = granted(request);
+    if (!scope) return invalidCredentials();
+    if (![scopes.calendar, scopes.events].some((s) => scope.includes(s))) return insufficientScopes();
+    const sendUpdates = new URL(request.url).searchParams.get('sendUpdates');
+    if (sendUpdates !== null && !['all', 'externalOnly', 'none'].includes(sendUpdates))
+      return googleApiError(400, `Invalid value for sendUpdates: ${sendUpdates}`, 'invalid');
+    const calendar = findCalendar(String(params.calendarId));
+    const record = state.events.find((e) => e.calendarId === calendar?.id && e.event.id === String(params.eventId));
+    if (!record) return notFound();
+    if (record.event.status === 'cancelled') return googleApiError(410, 'Resource has been deleted', 'deleted');
+    return { record, sendUpdates };
+  };
+
   const routes: FakeRoute[] = [
     // The sign-in page: it approves (or denies) at once and redirects to the loopback redirect URI, as a person would.
     http.get(authUrl, ({ request }) => {
@@ -497,16 +518,9 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
       state.calls.deleteEvent += 1;
       const fault = await state.faults.take('deleteEvent');
       if (fault) return fault;
-      const scope = granted(request);
-      if (!scope) return invalidCredentials();
-      if (![scopes.calendar, scopes.events].some((s) => scope.includes(s))) return insufficientScopes();
-      const sendUpdates = new URL(request.url).searchParams.get('sendUpdates');
-      if (sendUpdates !== null && !['all', 'externalOnly', 'none'].includes(sendUpdates))
-        return googleApiError(400, `Invalid value for sendUpdates: ${sendUpdates}`, 'invalid');
-      const calendar = findCalendar(String(params.calendarId));
-      const record = state.events.find((e) => e.calendarId === calendar?.id && e.event.id === String(params.eventId));
-      if (!record) return notFound();
-      if (record.event.status === 'cancelled') return googleApiError(410, 'Resource has been deleted', 'deleted');
+      const target = writableEvent(request, params);
+      if (target instanceof Response) return target;
+      const { record, sendUpdates } = target;
       record.event.status = 'cancelled';
       state.deleteRequests.push({ eventId: String(record.event.id), sendUpdates });
       return state.faults.lose('deleteEvent', new Response(null, { status: 204 }));
@@ -519,16 +533,9 @@ export function createGoogleFake(options: GoogleFakeOptions = {}) {
       state.calls.patchEvent += 1;
       const fault = await state.faults.take('patchEvent');
       if (fault) return fault;
-      const scope = granted(request);
-      if (!scope) return invalidCredentials();
-      if (![scopes.calendar, scopes.events].some((s) => scope.includes(s))) return insufficientScopes();
-      const sendUpdates = new URL(request.url).searchParams.get('sendUpdates');
-      if (sendUpdates !== null && !['all', 'externalOnly', 'none'].includes(sendUpdates))
-        return googleApiError(400, `Invalid value for sendUpdates: ${sendUpdates}`, 'invalid');
-      const calendar = findCalendar(String(params.calendarId));
-      const record = state.events.find((e) => e.calendarId === calendar?.id && e.event.id === String(params.eventId));
-      if (!record) return notFound();
-      if (record.event.status === 'cancelled') return googleApiError(410, 'Resource has been deleted', 'deleted');
+      const target = writableEvent(request, params);
+      if (target instanceof Response) return target;
+      const { record, sendUpdates } = target;
       let body: Record<string, unknown>;
       try {
         body = (await request.json()) as Record<string, unknown>;
