@@ -206,12 +206,7 @@ export class CancelService {
         if (booked) return session.cancel({ meeting, booked }, reason, signal);
         // The call that booked was cut off: its meeting, if made, is at the time the booking had then (it may have
         // moved since, without this provider).
-        const found = await this.#change.findCutOff(
-          session,
-          provider,
-          [meeting, ...this.#change.earlierTimes(meeting)],
-          signal,
-        );
+        const found = await this.#change.findCutOff(session, provider, meeting, signal);
         if (found) return session.cancel(found, reason, signal);
         return { state: 'already_gone', note: `${name} has no meeting for this booking.` };
       },

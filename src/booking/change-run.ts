@@ -92,17 +92,17 @@ export class ChangeRun {
   }
 
   /**
-   * The meeting a booking call cut short may have made, looked for at each time the booking has had (the newest
-   * first): undefined when the provider has none.
+   * The meeting a booking call cut short may have made: looked for at `meeting`'s time, then at each time the booking
+   * had before its moves (the call booked at the time the booking had then); undefined when the provider has none.
    */
   async findCutOff(
     session: ProviderSession,
     provider: MeetingProvider,
-    times: readonly Meeting[],
+    meeting: Meeting,
     signal: AbortSignal,
   ): Promise<{ meeting: Meeting; booked: BookedMeeting } | undefined> {
     const seen = new Set<string>();
-    for (const at of times) {
+    for (const at of [meeting, ...this.#earlierTimes(meeting)]) {
       const when = `${at.start.toMillis()}/${at.end.toMillis()}`;
       if (seen.has(when)) continue;
       seen.add(when);
@@ -121,7 +121,7 @@ export class ChangeRun {
   }
 
   /** The times the booking had before its moves, latest first. */
-  earlierTimes(meeting: Meeting): Meeting[] {
+  #earlierTimes(meeting: Meeting): Meeting[] {
     return this.deps.operations
       .ofBooking(meeting.bookingId, 'reschedule')
       .reverse()

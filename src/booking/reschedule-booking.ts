@@ -337,12 +337,7 @@ export class RescheduleService {
           });
         if (booked) return session.reschedule({ meeting: from, booked }, to, signal);
         // Where the cut-off call would have made it: at the time it booked (the booking's time then), newest first.
-        const found = await this.#change.findCutOff(
-          session,
-          provider,
-          [from, ...this.#change.earlierTimes(from)],
-          signal,
-        );
+        const found = await this.#change.findCutOff(session, provider, from, signal);
         return found ? session.reschedule(found, to, signal) : undefined;
       },
       `repeat reschedule_booking: it moves in ${name} what is left, and a meeting moved already stays where it is`,

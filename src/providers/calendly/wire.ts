@@ -91,7 +91,8 @@ export type CreatedInvitee = z.infer<typeof createdInvitee>['resource'];
 
 /**
  * `GET /scheduled_events/{uuid}`; `location.join_url` per the calendly gem's Location model (official schema
- * unconfirmed); `status` "active" or "canceled" (https://developer.calendly.com/api-docs/e2f95ebd44914-get-event).
+ * unconfirmed); `status` "active" or "canceled" (Get Event:
+ * https://developer.calendly.com/api-docs/calendly-api/scheduled-events/get-scheduled-event).
  */
 export const scheduledEvent = z.object({
   resource: z.object({
