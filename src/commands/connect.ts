@@ -46,7 +46,9 @@ export function connectUsage(connector?: Connector): string {
       const flags = c.fields.map((f) => {
         const line = f.secret
           ? `  --${stdinFlag(f)}   read ${f.label} from stdin${f.optional ? ` (optional): ${f.help}` : ' (or answer the hidden prompt)'}`
-          : `  --${f.flag} VALUE   ${f.label}${f.optional ? ' (optional)' : ''}: ${f.help}`;
+          : f.switch
+            ? `  --${f.flag}   ${f.label}: ${f.help}`
+            : `  --${f.flag} VALUE   ${f.label}${f.optional ? ' (optional)' : ''}: ${f.help}`;
         return f.fromEnv ? `${line} [or ${fieldEnv(c.id, f)}]` : line;
       });
       return [`npx alsatalk-mcp connect ${c.id}: ${c.summary}`, ...flags].join('\n');
@@ -101,7 +103,7 @@ async function collect(
   const fromConfig = credentials[connector.id] ?? {};
   const options: Record<string, { type: 'string' | 'boolean' }> = { ...loginOptions };
   for (const field of connector.fields) {
-    options[field.flag] = { type: 'string' };
+    options[field.flag] = { type: field.switch ? 'boolean' : 'string' };
     if (field.secret) options[stdinFlag(field)] = { type: 'boolean' };
   }
   let parsed: ReturnType<typeof parseArgs>;
@@ -161,7 +163,9 @@ async function collect(
       );
       fromEnv = undefined;
     }
-    if (typeof given === 'string') {
+    if (field.switch) {
+      if (given === true) values[field.key] = 'true';
+    } else if (typeof given === 'string') {
       values[field.key] = given;
     } else if (field.secret && parsed.values[stdinFlag(field)] === true) {
       values[field.key] = stdinLines[fromStdin.indexOf(field)] ?? '';

@@ -155,7 +155,8 @@ export class BackgroundSignIns {
     // Chosen settings of the previous connection carry over (calendar, booking mode, region, service…).
     for (const key of support.keep) {
       const kept = previous[key];
-      const value = typeof kept === 'string' ? kept : pick(kept);
+      // A switch (`--no-teams`) is kept as the value its flag gives.
+      const value = typeof kept === 'string' ? kept : kept === true ? 'true' : pick(kept);
       if (value) values[key] = value;
     }
     const credentials = this.options.env

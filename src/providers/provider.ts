@@ -16,6 +16,8 @@ export interface CredentialField {
   help: string;
   /** Secrets come from a hidden prompt or `--<flag>-stdin`, never a bare flag, and live only in the keychain. */
   secret?: boolean;
+  /** A flag without a value (`--no-teams`): when given, its key gets "true". Always optional. */
+  switch?: boolean;
   optional?: boolean;
   /** Required after all when this other field (by key, listed earlier) was given: Zoom's secret with --account-id. */
   requiredWith?: string;
@@ -241,6 +243,11 @@ export interface MeetingProvider extends Connector {
    * booked into a conflict); `booking_page`, the times it offers (it keeps its own rules when booking).
    */
   readonly availabilityRole?: 'calendar' | 'booking_page';
+  /**
+   * What cancel_booking and reschedule_booking do in it, a phrase each for their descriptions ("Zoom meeting deleted"),
+   * and what the calling model must know besides (Calendly's links cannot be revoked).
+   */
+  readonly changes?: { cancel: string; reschedule: string; caveat?: string };
   openSession(ctx: SessionContext): ProviderSession;
 }
 

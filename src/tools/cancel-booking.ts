@@ -4,6 +4,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { CancelRequest, CancelResult, OnCancelProgress } from '../booking/cancel-booking.js';
 import type { Logger } from '../log.js';
+import type { MeetingProvider } from '../providers/provider.js';
 import { cancelOutputShape, toCancelOutput, toCancelText } from './cancel-booking-result.js';
 import { needs } from './fields.js';
 import { providerProgress } from './progress.js';
@@ -33,14 +34,16 @@ const inputShape = {
     ),
 };
 
-const description = [
-  'Cancel a booked meeting in every provider it was booked in (Zoom meeting deleted, Google Calendar event deleted, Calendly event cancelled with the reason, Zoho Bookings appointment cancelled) and e-mail the invitee a cancellation whose calendar file removes the meeting from their calendar.',
-  'Use it when the customer or the host wants the meeting off; get the booking_id from book_meeting or list_bookings.',
-  'Safe to repeat: a cancelled booking answers without calling any provider, and after a partial failure a repeat retries only the providers that failed; the invitee gets one cancellation e-mail.',
-  'A single-use Calendly link cannot be revoked: if the invitee booked through it, that event is cancelled; if not, the result says the link remains and the e-mail tells the invitee not to use it.',
-].join(' ');
+const description = (providers: readonly MeetingProvider[]) =>
+  [
+    `Cancel a booked meeting in every provider it was booked in (${providers.flatMap((p) => (p.changes ? [p.changes.cancel] : [])).join(', ')}) and e-mail the invitee a cancellation whose calendar file removes the meeting from their calendar.`,
+    'Use it when the customer or the host wants the meeting off; get the booking_id from book_meeting or list_bookings.',
+    'Safe to repeat: a cancelled booking answers without calling any provider, and after a partial failure a repeat retries only the providers that failed; the invitee gets one cancellation e-mail.',
+    ...providers.flatMap((p) => (p.changes?.caveat ? [p.changes.caveat] : [])),
+  ].join(' ');
 
 export interface CancelBookingToolDeps {
+  providers: readonly MeetingProvider[];
   cancellation: { cancel(request: CancelRequest, onProgress?: OnCancelProgress): Promise<CancelResult> };
   log: Logger;
 }
@@ -50,7 +53,7 @@ export function registerCancelBookingTool(server: McpServer, deps: CancelBooking
     name,
     {
       title: 'Cancel a booking',
-      description,
+      description: description(deps.providers),
       inputSchema: inputShape,
       outputSchema: cancelOutputShape,
       annotations: {

@@ -4,6 +4,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { OnRescheduleProgress, RescheduleRequest, RescheduleResult } from '../booking/reschedule-booking.js';
 import type { Logger } from '../log.js';
+import type { MeetingProvider } from '../providers/provider.js';
 import { needs, newDurationMinutes, timeZoneName } from './fields.js';
 import { rescheduleOutputShape, toRescheduleOutput, toRescheduleText } from './reschedule-booking-result.js';
 import { providerProgress } from './progress.js';
@@ -49,14 +50,16 @@ const inputShape = {
     ),
 };
 
-const description = [
-  'Move a booked meeting to a new time in every provider that holds it, under the same booking_id: Zoom meeting updated (same link and passcode), Google Calendar event moved (same Meet link), Zoho Bookings appointment rescheduled, Calendly booked at the new time first and the old event cancelled after (Calendly has no reschedule).',
-  'The invitee gets an "Updated:" e-mail whose calendar file moves the entry their calendar already has.',
-  "The host's calendars are checked first as for a new booking: a busy host gets status conflict with free times, and nothing moves.",
-  'Safe to repeat: the same move answers from the record, and after a partial failure a repeat retries only the providers that failed.',
-].join(' ');
+const description = (providers: readonly MeetingProvider[]) =>
+  [
+    `Move a booked meeting to a new time in every provider that holds it, under the same booking_id: ${providers.flatMap((p) => (p.changes ? [p.changes.reschedule] : [])).join(', ')}.`,
+    'The invitee gets an "Updated:" e-mail whose calendar file moves the entry their calendar already has.',
+    "The host's calendars are checked first as for a new booking: a busy host gets status conflict with free times, and nothing moves.",
+    'Safe to repeat: the same move answers from the record, and after a partial failure a repeat retries only the providers that failed.',
+  ].join(' ');
 
 export interface RescheduleBookingToolDeps {
+  providers: readonly MeetingProvider[];
   rescheduling: {
     reschedule(request: RescheduleRequest, onProgress?: OnRescheduleProgress): Promise<RescheduleResult>;
   };
@@ -68,7 +71,7 @@ export function registerRescheduleBookingTool(server: McpServer, deps: Reschedul
     name,
     {
       title: 'Reschedule a booking',
-      description,
+      description: description(deps.providers),
       inputSchema: inputShape,
       outputSchema: rescheduleOutputShape,
       annotations: {

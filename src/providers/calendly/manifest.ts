@@ -26,6 +26,13 @@ export const calendly = lazyProvider(
     displayName,
     kind: 'meeting',
     availabilityRole: 'booking_page',
+    changes: {
+      cancel: 'Calendly event cancelled with the reason',
+      reschedule:
+        'Calendly booked at the new time first and the old event cancelled after (Calendly has no reschedule)',
+      caveat:
+        'A single-use Calendly link cannot be revoked: if the invitee booked through it, that event is cancelled; if not, the result says the link remains and the e-mail tells the invitee not to use it.',
+    },
     summary:
       `a Personal Access Token from ${tokenHelp} (scopes: ${scopeList}), ` +
       'or sign in with the browser through your own OAuth app (a Sandbox app at developer.calendly.com with the redirect URI http://localhost:<port>/callback, with --port <port>)',

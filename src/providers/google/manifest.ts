@@ -12,6 +12,10 @@ export const google = lazyProvider(
     displayName,
     kind: 'meeting',
     availabilityRole: 'calendar',
+    changes: {
+      cancel: 'Google Calendar event deleted',
+      reschedule: 'Google Calendar event moved (same Meet link)',
+    },
     summary:
       'OAuth client (Desktop app) id and secret plus a refresh token with the calendar.events scope, from console.cloud.google.com → APIs & Services → Credentials',
     endpoints: {

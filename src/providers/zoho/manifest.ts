@@ -39,6 +39,10 @@ export const zoho = lazyProvider(
     displayName,
     kind: 'meeting',
     availabilityRole: 'booking_page',
+    changes: {
+      cancel: 'Zoho Bookings appointment cancelled',
+      reschedule: 'Zoho Bookings appointment rescheduled',
+    },
     authScheme: 'Zoho-oauthtoken',
     summary: `client id and secret plus the browser sign-in (a "Server-based Applications" client whose redirect URI is http://127.0.0.1:<port>/callback, with --port <port>), or a Self Client grant code with scope zohobookings.data.CREATE, or a refresh token, from ${apiConsole}`,
     // No API URL variable: the token answer's api_domain names the API host (the test fake's names the fake itself).

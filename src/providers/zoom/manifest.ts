@@ -12,6 +12,10 @@ export const zoom = lazyProvider(
     displayName,
     kind: 'meeting',
     availabilityRole: 'calendar',
+    changes: {
+      cancel: 'Zoom meeting deleted',
+      reschedule: 'Zoom meeting updated (same link and passcode)',
+    },
     summary:
       'sign in with the browser through a General app with "Use Public Client OAuth" on (its public client id; redirect URL http://127.0.0.1/callback), ' +
       'or a Server-to-Server OAuth app (account id, client id, client secret), from marketplace.zoom.us → Develop → Build App',
