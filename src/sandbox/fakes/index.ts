@@ -3,6 +3,7 @@
 import type { CalendlyFake } from './calendly.js';
 import { createCalendlyFake } from './calendly.js';
 import { createGoogleFake, type GoogleFake } from './google.js';
+import { createMicrosoftFake, type MicrosoftFake } from './microsoft.js';
 import { createZohoFake, type ZohoFake } from './zoho.js';
 import { createZoomFake, type ZoomFake } from './zoom.js';
 import { enterpriseLimits } from './calendly-limits.js';
@@ -117,6 +118,28 @@ export const meetingFakes = {
       },
     ],
     mint: { 'grant-code': (f) => f.grantCode() },
+  }),
+  microsoft: fake<MicrosoftFake>({
+    create: (origin) => {
+      const f = createMicrosoftFake({
+        loginBase: `${origin}/microsoft/login`,
+        graphBase: `${origin}/microsoft/graph/v1.0`,
+      });
+      // As Microsoft documents it ("doesn't revoke old refresh tokens when used"): the tests' fakes refuse a replaced
+      // one, to catch a client that does not save the new one; the sandbox plays Microsoft.
+      f.state.oldRefreshTokensWork = true;
+      return f;
+    },
+    holdings: (f) => f.heldEvents().length,
+    creates: ['POST /me/events', 'POST /me/calendars/:calendarId/events'],
+    busy: (f, start, end) => void f.state.busy.push({ start, end }),
+    app: (f) => ({ clientId: f.state.clientId }),
+    otherWays: (f) => [
+      {
+        way: 'a refresh token you already have',
+        command: piped(f.state.refreshToken ?? '', 'microsoft --refresh-token-stdin'),
+      },
+    ],
   }),
 };
 

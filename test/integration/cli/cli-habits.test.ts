@@ -52,7 +52,7 @@ describe('help and options', () => {
     const result = await runCli(['connect', 'zom'], env);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      'Error: provider: "zom" is not a provider\n→ choose one of: zoom, calendly, google, zoho, resend (how to connect each: npx alsatalk-mcp connect --help)\n',
+      'Error: provider: "zom" is not a provider\n→ choose one of: zoom, calendly, google, zoho, microsoft, resend (how to connect each: npx alsatalk-mcp connect --help)\n',
     );
   });
 });

@@ -34,7 +34,7 @@ const run = async (args: string[] = []) => {
 };
 
 describe('npx alsatalk-mcp demo', () => {
-  it('connects all five providers, books in all four, e-mails the invitee, and exits 0', async () => {
+  it('connects all six (five meeting providers and Resend), books in all five, e-mails the invitee, and exits 0', async () => {
     const { code, stdout, stderr, structured, eml } = await run(['--keep']);
     expect(stderr).toBe('');
     expect(code).toBe(0);
@@ -46,19 +46,20 @@ describe('npx alsatalk-mcp demo', () => {
     expect(stdout).toContain("The demo answered Zoom's sign-in page (no browser was opened):");
     expect(stdout).not.toContain('Opened your browser');
     expect(stdout).toContain('provider timeout   8 s (shortened from the default 20 s');
-    for (const id of ['zoom', 'calendly', 'google', 'zoho'])
-      expect(stdout).toMatch(new RegExp(`progress \\d/4  ${id}: booked`));
+    for (const id of ['zoom', 'calendly', 'google', 'zoho', 'microsoft'])
+      expect(stdout).toMatch(new RegExp(`progress \\d/5  ${id}: booked`));
     for (const name of [
       'Zoom as host@acme.test',
       'Calendly as owner@acme.test',
       'Google Calendar as owner@acme.test',
       'Zoho Bookings as ann@acme.test',
+      'Microsoft 365 as meganb@contoso.test',
       'Resend as Acme Scheduling',
     ]) {
       expect(stdout).toContain(`Connected ${name}`);
     }
     // The browser sign-ins ran: PKCE and a loopback redirect for each OAuth provider.
-    expect(stdout.match(/code_challenge_method=S256/g)).toHaveLength(4);
+    expect(stdout.match(/code_challenge_method=S256/g)).toHaveLength(5);
     expect(structured).toMatchObject({
       status: 'booked',
       meeting: {
@@ -79,35 +80,39 @@ describe('npx alsatalk-mcp demo', () => {
       ['calendly', 'booked'],
       ['google', 'booked'],
       ['zoho', 'booked'],
+      ['microsoft', 'booked'],
     ]);
     expect(providers[0]?.passcode).toMatch(/^\w{6,10}$/);
     // It found a free slot first, and booked the first one (Zoho's workspace opens at 09:00 Los Angeles time).
     expect(stdout).toContain('  → find_available_slots {');
     expect(stdout).toMatch(
-      /First 5 free 30-minute slots in Zoom, Calendly, Google Calendar, Zoho Bookings \(America\/New_York\):\n {4}- \w{3} \d{4}-\d\d-\d\d: 12:00, 12:30, 13:00, 13:30, 14:00\n/,
+      /First 5 free 30-minute slots in Zoom, Calendly, Google Calendar, Zoho Bookings, Microsoft 365 \(America\/New_York\):\n {4}- \w{3} \d{4}-\d\d-\d\d: 12:00, 12:30, 13:00, 13:30, 14:00\n/,
     );
     expect(stdout).toContain('  Booking the first free slot, 12:00.');
     expect((structured?.meeting as { start: string }).start).toMatch(/T12:00:00-0[45]:00$/);
     // The same time for another customer: refused as a conflict, nothing more held anywhere, free times offered.
     expect(stdout).toMatch(
-      /5\. Another customer asks for the same time[\s\S]*Not booked: the host is busy on .*\(zoom 12:00–12:30, google 12:00–12:30\)/,
+      /5\. Another customer asks for the same time[\s\S]*Not booked: the host is busy on .*\(zoom 12:00–12:30, google 12:00–12:30, microsoft 12:00–12:30\)/,
     );
     expect(stdout).toMatch(/Free instead: \d{4}-\d\d-\d\d 12:30, \d{4}-\d\d-\d\d 13:00, \d{4}-\d\d-\d\d 13:30\./);
     // Then it moves to the next free time: every provider, one "Updated:" e-mail with the new time.
     expect(stdout).toMatch(
       /6\. The customer asks for a later time[\s\S]*→ reschedule_booking \{"booking_id":"[\w-]+","booking_date":"[\d-]+","booking_time":"12:30"\}\n {2}Moved "Intro call with Ada" from .* 12:00 PM E[SD]T to .* 12:30 PM E[SD]T/,
     );
-    for (const p of ['calendly', 'google', 'zoho', 'zoom']) expect(stdout).toContain(`  - ${p}: moved`);
+    for (const p of ['calendly', 'google', 'microsoft', 'zoho', 'zoom']) expect(stdout).toContain(`  - ${p}: moved`);
     expect(stdout).toMatch(/Subject: Updated: Meeting confirmed: .* 12:30 PM E[SD]T\n {2}Attachments: invite\.ics\n/);
     expect(stdout).toContain('  | It has moved: it was ');
     // Then the booking is cancelled everywhere, and the invitee gets the cancellation: nothing is held any more.
     expect(stdout).toMatch(
       /7\. The customer cannot come after all[\s\S]*→ cancel_booking \{"booking_id":"[\w-]+","reason":"Ada has to travel that day\."\}\n {2}Cancelled "Intro call with Ada"/,
     );
-    for (const p of ['calendly', 'google', 'zoho', 'zoom']) expect(stdout).toContain(`  - ${p}: cancelled`);
+    for (const p of ['calendly', 'google', 'microsoft', 'zoho', 'zoom'])
+      expect(stdout).toContain(`  - ${p}: cancelled`);
     expect(stdout).toMatch(/Subject: Cancelled: Intro call with Ada \(.+\)\n {2}Attachments: cancel\.ics\n/);
     expect(stdout).toContain('  | Reason: Ada has to travel that day.');
-    expect(stdout).toContain('Held by each sandbox provider now: zoom 0, calendly 0, google 0, zoho 0, resend 3');
+    expect(stdout).toContain(
+      'Held by each sandbox provider now: zoom 0, calendly 0, google 0, zoho 0, microsoft 0, resend 3',
+    );
 
     // The .eml is a real message: headers, the text with the passcode, and the calendar attachment.
     expect(eml && existsSync(eml)).toBe(true);
@@ -135,7 +140,7 @@ describe('npx alsatalk-mcp demo', () => {
     expect(stdout).toContain('run with --keep to open it in a mail client');
   });
 
-  it('--fail zoom=503: the other three book, the e-mail goes out, Zoom says what to do, and it still exits 0', async () => {
+  it('--fail zoom=503: the other four book, the e-mail goes out, Zoom says what to do, and it still exits 0', async () => {
     const { code, stdout, structured } = await run(['--fail', 'zoom=503']);
     expect(code).toBe(0);
     expect(structured).toMatchObject({ status: 'partial', email: { status: 'sent' } });
@@ -154,10 +159,11 @@ describe('npx alsatalk-mcp demo', () => {
       'calendly',
       'google',
       'zoho',
+      'microsoft',
     ]);
     // Zoom's create failed in a way that may have made the meeting, so the cancel looks for it, and Zoom is still down.
     expect(stdout).toContain('  - zoom: failed (Zoom answered HTTP 503');
-    expect(stdout).toContain('zoom 0, calendly 0, google 0, zoho 0, resend 3');
+    expect(stdout).toContain('zoom 0, calendly 0, google 0, zoho 0, microsoft 0, resend 3');
   });
 
   it('--fail zoom=hang-after: Zoom makes the meeting and never answers; the others book; a typo is refused', async () => {
@@ -170,11 +176,11 @@ describe('npx alsatalk-mcp demo', () => {
     });
     // The meeting Zoom made without answering is found by the cancel and deleted with the rest.
     expect(stdout).toContain('  - zoom: cancelled');
-    expect(stdout).toContain('zoom 0, calendly 0, google 0, zoho 0, resend 3');
+    expect(stdout).toContain('zoom 0, calendly 0, google 0, zoho 0, microsoft 0, resend 3');
     const typo = await run(['--fail', 'zom']);
     expect(typo.code).toBe(1);
     expect(typo.stderr).toBe(
-      'Error: --fail: "zom" is not a provider\n→ choose from zoom, calendly, google, zoho, resend\n',
+      'Error: --fail: "zom" is not a provider\n→ choose from zoom, calendly, google, zoho, microsoft, resend\n',
     );
     expect(typo.stdout).toBe('');
   });

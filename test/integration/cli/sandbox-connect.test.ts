@@ -34,6 +34,7 @@ describe('the sandbox: every non-interactive connect command of the README, with
       'google: a refresh token you already have',
       "zoho: a Self Client's grant code (single-use: each curl makes a new one)",
       'zoho: a refresh token you already have',
+      'microsoft: a refresh token you already have',
     ]);
     for (const { provider, command } of ways) {
       const result = await runCli(words(command), env, await piped(command));

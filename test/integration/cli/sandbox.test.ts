@@ -186,7 +186,7 @@ describe('sandbox controls', () => {
         status: 400,
         body: {
           message:
-            'target: "zom" is not a provider or a route: use one of zoom, calendly, google, zoho, resend, * (all), or a route listed by GET /__sandbox',
+            'target: "zom" is not a provider or a route: use one of zoom, calendly, google, zoho, microsoft, resend, * (all), or a route listed by GET /__sandbox',
         },
       });
     }
@@ -258,7 +258,7 @@ describe('sandbox controls', () => {
     });
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { message: string }).message).toContain(
-      '"zoom" | "calendly" | "google" | "zoho" | "*"',
+      '"zoom" | "calendly" | "google" | "zoho" | "microsoft" | "*"',
     );
     const made = await fetch(`${admin}/busy`, { method: 'POST', body: JSON.stringify({ provider: '*', ...busy }) });
     expect(await made.json()).toEqual({

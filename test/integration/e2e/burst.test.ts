@@ -11,7 +11,7 @@ import { startSandbox, type Sandbox } from '../../../src/sandbox/sandbox.js';
 import { assertBuilt } from '../../support/cli.js';
 import { startStdioServer, type StdioServer } from '../../support/stdio-server.js';
 
-const meetingProviders = ['zoom', 'calendly', 'google', 'zoho'] as const;
+const meetingProviders = ['zoom', 'calendly', 'google', 'zoho', 'microsoft'] as const;
 
 interface Output {
   booking_id: string | null;

@@ -1,4 +1,4 @@
-// The built binary over stdio with every combination that matters: one provider, two, all four, and each failing alone.
+// The built binary over stdio with every combination that matters: one provider, two, all five, and each failing alone.
 // Providers are faked over real HTTP by the same routes the in-process tests serve through msw.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createCalendlyFake } from '../../../src/sandbox/fakes/calendly.js';
 import type { Fault } from '../../../src/sandbox/fakes/fault.js';
 import { createGoogleFake } from '../../../src/sandbox/fakes/google.js';
+import { createMicrosoftFake } from '../../../src/sandbox/fakes/microsoft.js';
 import { startFakeHttpServer, type FakeHttpServer } from '../../msw/http-server.js';
 import { createResendFake } from '../../../src/sandbox/fakes/resend.js';
 import { createZohoFake } from '../../../src/sandbox/fakes/zoho.js';
@@ -16,7 +17,8 @@ import { futureDate } from '../../support/dates.js';
 import { fakeEnv } from '../../support/harness.js';
 import { startStdioServer, type StdioServer } from '../../support/stdio-server.js';
 
-type ProviderId = 'zoom' | 'calendly' | 'google' | 'zoho';
+type ProviderId = 'zoom' | 'calendly' | 'google' | 'zoho' | 'microsoft';
+const all: ProviderId[] = ['zoom', 'calendly', 'google', 'zoho', 'microsoft'];
 
 let http: FakeHttpServer;
 beforeAll(async () => {
@@ -33,6 +35,7 @@ function world() {
     calendly: createCalendlyFake({ apiBase: `${base}/calendly` }),
     google: createGoogleFake({ apiBase: `${base}/google/calendar/v3`, tokenBase: `${base}/google-oauth` }),
     zoho: createZohoFake({ accountsBase: `${base}/zoho-accounts`, apiBase: `${base}/zoho-api` }),
+    microsoft: createMicrosoftFake({ loginBase: `${base}/ms-login`, graphBase: `${base}/ms-graph/v1.0` }),
     resend: createResendFake({ apiBase: `${base}/resend` }),
   };
   http.use(Object.values(fakes).flatMap((f) => f.routes));
@@ -61,6 +64,10 @@ function world() {
         'Ann Smith',
       ],
       `${fakes.zoho.state.clientSecret}\n${zohoRefresh}\n`,
+    ],
+    microsoft: [
+      ['--client-id', fakes.microsoft.state.clientId, '--refresh-token-stdin'],
+      fakes.microsoft.state.refreshToken ?? '',
     ],
     resend: [['--api-key-stdin', '--from', 'Acme <meet@acme.test>'], fakes.resend.state.apiKey],
   };
@@ -129,10 +136,11 @@ describe('combinations', () => {
     expect(result.isError).toBeFalsy();
     expect(output.status).toBe('booked');
     expect(byId.calendly).toMatchObject({ status: 'booked' });
-    for (const id of ['zoom', 'google', 'zoho'])
+    const names = { zoom: 'Zoom', google: 'Google Calendar', zoho: 'Zoho Bookings', microsoft: 'Microsoft 365' };
+    for (const [id, name] of Object.entries(names))
       expect(byId[id]).toMatchObject({
         status: 'not_connected',
-        remedy: `connect ${id === 'zoho' ? 'Zoho Bookings' : id === 'google' ? 'Google Calendar' : 'Zoom'}: npx alsatalk-mcp connect ${id}`,
+        remedy: `connect ${name}: npx alsatalk-mcp connect ${id}`,
       });
     expect(w.fakes.calendly.state.invitees).toHaveLength(1);
     expect(email?.to).toEqual(['grace@example.com']);
@@ -147,24 +155,22 @@ describe('combinations', () => {
     expect(email?.text).toContain('Calendly');
   });
 
-  it('all four: every provider booked at the same instant, progress for each, one e-mail with every link', async () => {
-    const { output, byId, progress, email } = await bookWith(['zoom', 'calendly', 'google', 'zoho']);
+  it('all five: every provider booked at the same instant, progress for each, one e-mail with every link', async () => {
+    const { output, byId, progress, email } = await bookWith(all);
     expect(output.status).toBe('booked');
-    expect(output.providers.map((p) => [p.provider, p.status])).toEqual([
-      ['zoom', 'booked'],
-      ['calendly', 'booked'],
-      ['google', 'booked'],
-      ['zoho', 'booked'],
-    ]);
-    expect(progress).toEqual([1, 2, 3, 4]);
+    expect(output.providers.map((p) => [p.provider, p.status])).toEqual(all.map((id) => [id, 'booked']));
+    expect(progress).toEqual([1, 2, 3, 4, 5]);
     const zoomStart = w.fakes.zoom.state.meetings[0]?.startUtc;
     expect(new Date(zoomStart ?? '').toISOString()).toBe(
       new Date(w.fakes.calendly.state.invitees[0]?.startUtc ?? '').toISOString(),
     );
     expect(w.fakes.google.state.events).toHaveLength(1);
     expect(w.fakes.zoho.state.appointments).toHaveLength(1);
+    expect(w.fakes.microsoft.heldEvents()).toHaveLength(1);
+    expect(Date.parse(w.fakes.microsoft.heldEvents()[0]?.startUtc ?? '')).toBe(Date.parse(zoomStart ?? ''));
     expect(w.fakes.resend.state.emails).toHaveLength(1);
-    for (const url of [byId.zoom?.join_url, byId.google?.join_url]) expect(email?.text).toContain(url);
+    for (const url of [byId.zoom?.join_url, byId.google?.join_url, byId.microsoft?.join_url])
+      expect(email?.text).toContain(url);
     expect(email?.text).toContain(`Passcode: ${byId.zoom?.passcode}`);
     expect(email?.text).toContain(`Booking ID: ${byId.zoho?.meeting_id}`);
     const status = JSON.parse((await runCli(['status', '--json'], w.env)).stdout) as {
@@ -175,6 +181,7 @@ describe('combinations', () => {
       ['calendly', 'connected'],
       ['google', 'connected'],
       ['zoho', 'connected'],
+      ['microsoft', 'connected'],
       ['resend', 'connected'],
     ]);
     expect(email?.text).toContain('Meeting ID: ');
@@ -187,9 +194,10 @@ describe('each provider failing alone', () => {
     calendly: (f, fault) => f.calendly.state.faults.inject('createInvitee', fault),
     google: (f, fault) => f.google.state.faults.inject('insertEvent', fault),
     zoho: (f, fault) => f.zoho.state.faults.inject('appointment', fault),
+    microsoft: (f, fault) => f.microsoft.state.faults.inject('createEvent', fault),
   };
   it.each(Object.keys(faults) as ProviderId[])(
-    '%s answers 503 to every try: the other three book, the e-mail goes out, the failure has a remedy',
+    '%s answers 503 to every try: the other four book, the e-mail goes out, the failure has a remedy',
     async (failing) => {
       // Three tries: the first, and two more after looking for what a failed create may have made (http/retry.ts).
       faults[failing](w.fakes, {
@@ -198,7 +206,7 @@ describe('each provider failing alone', () => {
         headers: { 'content-type': 'text/plain' },
         times: 3,
       });
-      const { result, output, byId, email } = await bookWith(['zoom', 'calendly', 'google', 'zoho']);
+      const { result, output, byId, email } = await bookWith(all);
       expect(result.isError).toBeFalsy();
       expect(output.status).toBe('partial');
       expect(byId[failing]).toMatchObject({

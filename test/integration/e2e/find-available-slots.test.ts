@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { meetingProviders } from '../../../src/providers/index.js';
 import { createCalendlyFake, type CalendlyFake } from '../../../src/sandbox/fakes/calendly.js';
 import { createGoogleFake, googleFault, type GoogleFake } from '../../../src/sandbox/fakes/google.js';
+import { createMicrosoftFake, type MicrosoftFake } from '../../../src/sandbox/fakes/microsoft.js';
 import { createZohoFake, type ZohoFake } from '../../../src/sandbox/fakes/zoho.js';
 import { futureDate, nextSunday } from '../../support/dates.js';
 import { useHarness, type Fake, type Harness } from '../../support/harness.js';
@@ -21,15 +22,16 @@ const settings: Fake = {
 
 const harness = useHarness({
   providers: meetingProviders,
-  extra: () => [createCalendlyFake(), createGoogleFake(), createZohoFake(), settings],
+  extra: () => [createCalendlyFake(), createGoogleFake(), createZohoFake(), settings, createMicrosoftFake()],
 });
 let h: Harness;
 let calendly: CalendlyFake;
 let google: GoogleFake;
 let zoho: ZohoFake;
+let microsoft: MicrosoftFake;
 beforeEach(() => {
   h = harness();
-  [calendly, google, zoho] = h.extra as [CalendlyFake, GoogleFake, ZohoFake];
+  [calendly, google, zoho, , microsoft] = h.extra as [CalendlyFake, GoogleFake, ZohoFake, Fake, MicrosoftFake];
   // One zone for every fake, so that their hours overlap plainly: 9:00-17:00 in Zoho, 8:00-18:00 in Calendly.
   zoho.state.workspaceTimezone = 'America/New_York';
 });
@@ -56,6 +58,12 @@ const connect = {
         ...['--service', 'Intro call', '--staff', 'Ann Smith', '--time-zone', zone],
       ],
       `${zoho.state.clientSecret}\n${[...zoho.state.refreshTokens][0] ?? ''}\n`,
+    ),
+  microsoft: () =>
+    h.connect(
+      'microsoft',
+      ['--client-id', microsoft.state.clientId, '--refresh-token-stdin'],
+      `${microsoft.state.refreshToken ?? ''}\n`,
     ),
 };
 
@@ -182,23 +190,25 @@ describe('find_available_slots', () => {
     expect(entry(output, 'zoho')).toMatchObject({ status: 'checked', role: 'booking_page', count: 160 });
   });
 
-  it('all four together: a slot only where every one allows it, and a booking makes its time busy', async () => {
-    for (const id of ['zoom', 'calendly', 'google', 'zoho'] as const) await connect[id]();
+  it('all five together: a slot only where every one allows it, and a booking makes its time busy', async () => {
+    for (const id of ['zoom', 'calendly', 'google', 'zoho', 'microsoft'] as const) await connect[id]();
     google.state.busy.push({ calendarId: 'owner@acme.test', start: utc('09:00'), end: utc('09:30') });
     h.zoom.addMeeting({ start: utc('10:00'), minutes: 30 });
     calendly.state.busy.add(utc('11:00').replace('.000', ''));
-    const { output, text } = await find({ latest_time: '12:00' });
-    // Zoho opens at 9:00 (Calendly at 8:00); Google is busy 9:00, Zoom 10:00, Calendly 11:00.
+    microsoft.state.busy.push({ start: utc('12:00'), end: utc('12:30') });
+    const { output, text } = await find({ latest_time: '12:30' });
+    // Zoho opens at 9:00 (Calendly at 8:00); Google is busy 9:00, Zoom 10:00, Calendly 11:00, Outlook 12:00.
     expect(times(output)).toEqual(['09:30', '10:30', '11:30']);
-    expect(output.slots[0]?.providers).toEqual(['zoom', 'calendly', 'google', 'zoho']);
+    expect(output.slots[0]?.providers).toEqual(['zoom', 'calendly', 'google', 'zoho', 'microsoft']);
     expect(output.complete).toBe(true);
     expect(output.providers.map((p) => `${p.provider}:${p.status}:${p.role ?? ''}`)).toEqual([
       'zoom:checked:calendar',
       'calendly:checked:booking_page',
       'google:checked:calendar',
       'zoho:checked:booking_page',
+      'microsoft:checked:calendar',
     ]);
-    expect(text).toContain('in Zoom, Calendly, Google Calendar, Zoho Bookings');
+    expect(text).toContain('in Zoom, Calendly, Google Calendar, Zoho Bookings, Microsoft 365');
 
     await h.connectResend();
     const booked = await h.client.callTool({
@@ -213,7 +223,7 @@ describe('find_available_slots', () => {
       },
     });
     expect((booked.structuredContent as { status: string }).status).toBe('booked');
-    expect(times((await find({ latest_time: '12:00' })).output)).toEqual(['09:30', '11:30']);
+    expect(times((await find({ latest_time: '12:30' })).output)).toEqual(['09:30', '11:30']);
   });
 
   it('a provider failing or hanging is marked failed with the fix, while the others answer', async () => {

@@ -5,21 +5,24 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { secretAccount } from '../../../src/connections/connections.js';
 import { createCalendlyFake, type CalendlyFake } from '../../../src/sandbox/fakes/calendly.js';
 import { createGoogleFake, type GoogleFake } from '../../../src/sandbox/fakes/google.js';
+import { createMicrosoftFake, type MicrosoftFake } from '../../../src/sandbox/fakes/microsoft.js';
 import { createZohoFake, type ZohoFake } from '../../../src/sandbox/fakes/zoho.js';
 import { followSignIn, useHarness, type Harness } from '../../support/harness.js';
 import { freePort } from '../../support/ports.js';
 
-const harness = useHarness({ extra: () => [createGoogleFake(), createZohoFake(), createCalendlyFake()] });
+const harness = useHarness({
+  extra: () => [createGoogleFake(), createZohoFake(), createCalendlyFake(), createMicrosoftFake()],
+});
 let h: Harness;
-let fakes: { google: GoogleFake; zoho: ZohoFake; calendly: CalendlyFake };
+let fakes: { google: GoogleFake; zoho: ZohoFake; calendly: CalendlyFake; microsoft: MicrosoftFake };
 beforeEach(() => {
   h = harness();
-  const [google, zoho, calendly] = h.extra as [GoogleFake, ZohoFake, CalendlyFake];
-  fakes = { google, zoho, calendly };
+  const [google, zoho, calendly, microsoft] = h.extra as [GoogleFake, ZohoFake, CalendlyFake, MicrosoftFake];
+  fakes = { google, zoho, calendly, microsoft };
 });
 
 interface Flow {
-  id: 'zoom' | 'google' | 'zoho' | 'calendly';
+  id: 'zoom' | 'google' | 'zoho' | 'calendly' | 'microsoft';
   /** The connect arguments and piped secrets that lead to the browser sign-in. */
   args: () => { args: string[]; stdin?: string };
   deny: () => void;
@@ -93,6 +96,26 @@ const flows: Flow[] = [
     secrets: () => {
       const o = fakes.calendly.oauth;
       return [...o.issuedRefreshTokens, ...o.codes.keys(), ...o.accessTokens.keys()];
+    },
+  },
+  {
+    id: 'microsoft',
+    args: () => ({ args: ['--client-id', fakes.microsoft.state.clientId] }),
+    deny: () => void (fakes.microsoft.state.consent = 'deny'),
+    // An expired code, as the identity platform words it (AADSTS70008).
+    refuseExchange: () =>
+      fakes.microsoft.state.faults.inject('token', {
+        status: 400,
+        body: {
+          error: 'invalid_grant',
+          error_description:
+            'AADSTS70008: The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.',
+          error_codes: [70008],
+        },
+      }),
+    secrets: () => {
+      const m = fakes.microsoft.state;
+      return [m.refreshToken ?? '', ...m.replacedRefreshTokens, ...m.codes.keys(), ...m.tokens.keys()];
     },
   },
 ];

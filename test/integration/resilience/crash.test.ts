@@ -36,7 +36,7 @@ beforeAll(async () => {
     ALSATALK_CALENDLY_TOKENS_PER_MINUTE: '600',
     PATH: process.env.PATH ?? '',
   };
-  await connectAll(sandbox, env, ['zoom', 'calendly', 'google', 'zoho'], () => undefined);
+  await connectAll(sandbox, env, ['zoom', 'calendly', 'google', 'zoho', 'microsoft'], () => undefined);
 });
 afterAll(async () => {
   await sandbox.close();
@@ -123,7 +123,7 @@ async function killAndRepeat(when: (start: Start) => boolean, drainMs = 0) {
   }
 }
 
-const once = { zoom: 1, calendly: 1, google: 1, zoho: 1, resend: 1 };
+const once = { zoom: 1, calendly: 1, google: 1, zoho: 1, microsoft: 1, resend: 1 };
 
 describe('SIGKILL mid-booking, restart, the same call again', () => {
   it('killed while every provider request is on its way: each provider books once, one e-mail', async () => {
@@ -133,6 +133,7 @@ describe('SIGKILL mid-booking, restart, the same call again', () => {
       'calendly:GET /calendly/api/event_types',
       'google:POST /google/calendar/v3/calendars/:calendarId/events',
       'zoho:POST /zoho/api/bookings/v1/json/appointment',
+      'microsoft:POST /microsoft/graph/v1.0/me/events',
     ];
     for (const target of routes) sandbox.controls.setLatency({ target, ms: 1500 });
     // Killed once every booking request has arrived; they are still answered after the kill.
@@ -147,12 +148,9 @@ describe('SIGKILL mid-booking, restart, the same call again', () => {
     const { output, delta } = await killAndRepeat((start) => {
       if (!reached(start, check)) return false;
       // Every provider is preparing, and none has created anything: each waits for the check.
-      expect(['zoom', 'calendly', 'google', 'zoho'].map((id) => grew(start, id as keyof Holdings))).toEqual([
-        false,
-        false,
-        false,
-        false,
-      ]);
+      expect(
+        ['zoom', 'calendly', 'google', 'zoho', 'microsoft'].map((id) => grew(start, id as keyof Holdings)),
+      ).toEqual([false, false, false, false, false]);
       return true;
     });
     expect(output).toMatchObject({ status: 'booked', email: { status: 'sent' } });
@@ -237,7 +235,7 @@ describe('SIGKILL mid-booking, restart, the same call again', () => {
       expect(zoom).toMatchObject({ status: 'failed', error: { code: 'auth_failed' } });
       expect(output.notes?.join(' ')).toContain("Zoom's answer to an earlier refresh was lost");
       expect(zoom?.remedy).toContain('npx alsatalk-mcp connect zoom');
-      expect(delta()).toEqual({ zoom: 0, calendly: 1, google: 1, zoho: 1, resend: 1 });
+      expect(delta()).toEqual({ zoom: 0, calendly: 1, google: 1, zoho: 1, microsoft: 1, resend: 1 });
     } finally {
       await second.close();
     }
@@ -251,7 +249,7 @@ describe('SIGKILL mid-booking, restart, the same call again', () => {
         repeat: { retried_providers: ['zoom'], emailed: true },
       });
       // One meeting everywhere; the invitee's second e-mail is the update that adds the Zoom link.
-      expect(delta()).toEqual({ zoom: 1, calendly: 1, google: 1, zoho: 1, resend: 2 });
+      expect(delta()).toEqual({ zoom: 1, calendly: 1, google: 1, zoho: 1, microsoft: 1, resend: 2 });
     } finally {
       await third.close();
     }
@@ -366,10 +364,11 @@ describe('SIGKILL mid-booking, restart, the same call again', () => {
       'calendly:POST /calendly/api/scheduled_events/:uuid/cancellation',
       'google:DELETE /google/calendar/v3/calendars/:calendarId/events/:eventId',
       'zoho:POST /zoho/api/bookings/v1/json/updateappointment',
+      'microsoft:DELETE /microsoft/graph/v1.0/me/events/:eventId',
     ];
     const cancel = (arm: () => void, when: (start: Start) => boolean, drainMs = 0) =>
       killChangeAndRepeat('cancel_booking', (id) => ({ booking_id: id, reason: 'Travel.' }), arm, when, drainMs);
-    const cancelledOnce = { zoom: 0, calendly: 0, google: 0, zoho: 0, resend: 2 };
+    const cancelledOnce = { zoom: 0, calendly: 0, google: 0, zoho: 0, microsoft: 0, resend: 2 };
 
     it('killed while every provider cancel is on its way: each is cancelled once, one cancellation e-mail', async () => {
       const { output, delta } = await cancel(
@@ -391,7 +390,13 @@ describe('SIGKILL mid-booking, restart, the same call again', () => {
         (start) => grew(start, 'resend'),
       );
       expect(output).toMatchObject({ status: 'cancelled', email: { status: 'sent' } });
-      expect(output.providers.map((p) => p.status)).toEqual(['cancelled', 'cancelled', 'cancelled', 'cancelled']);
+      expect(output.providers.map((p) => p.status)).toEqual([
+        'cancelled',
+        'cancelled',
+        'cancelled',
+        'cancelled',
+        'cancelled',
+      ]);
       expect(delta).toEqual(cancelledOnce);
     });
   });
@@ -402,6 +407,7 @@ describe('SIGKILL mid-booking, restart, the same call again', () => {
       'calendly:POST /calendly/api/invitees',
       'google:PATCH /google/calendar/v3/calendars/:calendarId/events/:eventId',
       'zoho:POST /zoho/api/bookings/v1/json/rescheduleappointment',
+      'microsoft:PATCH /microsoft/graph/v1.0/me/events/:eventId',
     ];
     /** The same time of day, a day later: a slot of this case's own. */
     const target = (call: ReturnType<typeof nextCall>) => ({
@@ -425,7 +431,7 @@ describe('SIGKILL mid-booking, restart, the same call again', () => {
       const at = DateTime.fromISO(`${moved.booking_date}T${moved.booking_time}`, {
         zone: 'America/New_York',
       }).toMillis();
-      const { zoom, google, calendly, zoho } = sandbox.fakes;
+      const { zoom, google, calendly, zoho, microsoft } = sandbox.fakes;
       return {
         zoom: zoom.state.meetings.filter((m) => Date.parse(m.startUtc) === at).length,
         google: google.state.events.filter((e) => e.event.status !== 'cancelled' && Date.parse(e.startUtc) === at)
@@ -434,11 +440,12 @@ describe('SIGKILL mid-booking, restart, the same call again', () => {
           (e) => !e.cancellation && e.start.toMillis() === at,
         ).length,
         zoho: zoho.state.appointments.filter((a) => !a.cancelled && Date.parse(a.startUtc) === at).length,
+        microsoft: microsoft.heldEvents().filter((e) => Date.parse(e.startUtc) === at).length,
       };
     };
     // Still one meeting in each provider (Calendly: the new event, the old one cancelled); the invitation and one update.
-    const movedOnce = { zoom: 1, calendly: 1, google: 1, zoho: 1, resend: 2 };
-    const eachOnce = { zoom: 1, calendly: 1, google: 1, zoho: 1 };
+    const movedOnce = { zoom: 1, calendly: 1, google: 1, zoho: 1, microsoft: 1, resend: 2 };
+    const eachOnce = { zoom: 1, calendly: 1, google: 1, zoho: 1, microsoft: 1 };
 
     it('killed while every provider move is on its way: each moved once, one update e-mail', async () => {
       const { output, delta } = await move(

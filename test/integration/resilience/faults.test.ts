@@ -379,6 +379,8 @@ describe('hanging: one provider never answers, cut off by the 2.5 s timeout', ()
 
 describe('the same call many times at once', () => {
   const inProgress = (o: Output) => o.providers.filter((p) => p.error?.code === 'in_progress').map((p) => p.provider);
+  /** The providers this suite connects: the others are listed as not connected, and nothing is asked of them. */
+  const connected = (o: Output) => o.providers.filter((p) => p.status !== 'not_connected');
 
   it('ten identical calls on one server: one booking, one e-mail; the others replay it', async () => {
     const call = nextCall();
@@ -411,9 +413,11 @@ describe('the same call many times at once', () => {
         // minute, then repeat the same call), nothing is called and no e-mail is sent: the owner sends the one e-mail.
         if (o.status === 'booked') continue;
         expect(o.email.status).toBe('skipped');
-        expect(o.providers.filter((p) => p.status !== 'booked').map((p) => p.error?.code)).toEqual(
-          inProgress(o).map(() => 'in_progress'),
-        );
+        expect(
+          connected(o)
+            .filter((p) => p.status !== 'booked')
+            .map((p) => p.error?.code),
+        ).toEqual(inProgress(o).map(() => 'in_progress'));
         expect(inProgress(o).length).toBeGreaterThan(0);
       }
       expect(outputs.filter((o) => o.status === 'booked').length).toBeGreaterThanOrEqual(5);
@@ -443,7 +447,7 @@ describe('the same call many times at once', () => {
       for (const o of meanwhile) {
         // What is booked so far, Zoho in progress; an e-mail listing only those would be a second one.
         expect(o).toMatchObject({ status: 'partial', email: { status: 'skipped' } });
-        expect(o.providers.map((p) => p.status)).toEqual(['booked', 'booked', 'booked', 'failed']);
+        expect(connected(o).map((p) => p.status)).toEqual(['booked', 'booked', 'booked', 'failed']);
         expect(inProgress(o)).toEqual(['zoho']);
       }
       sandbox.controls.clear();
