@@ -1,12 +1,12 @@
 // A Google Calendar session: events.insert with our own event id (looked up before any second insert of the booking), a
 // Meet link awaited while Google creates it, Google's 403 rate limits waited out, and the look-up of an earlier event.
 // API reference: https://developers.google.com/calendar/api/v3/reference/events/insert
-import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { refreshedTokens } from '../../auth/oauth-session.js';
 import { ProviderError } from '../../errors.js';
 import { createHttp } from '../../http/client.js';
 import { httpStatus } from '../../http/failure.js';
+import { readAgain } from '../../http/read-again.js';
 import { backoffMs, maxRetryAfterMs, withRetries } from '../../http/retry.js';
 import type { Meeting } from '../../meeting.js';
 import type { ProviderSession, SessionContext } from '../provider.js';
@@ -61,32 +61,6 @@ export function openGoogleSession(ctx: SessionContext): ProviderSession {
       if (status === 404 || status === 410) return undefined;
       throw error;
     }
-  }
-
-  /**
-   * Re-reads an event whose Meet link is `pending` until Google reports it, within a soft deadline that leaves the
-   * booking's own timeout (the same `ctx.timeoutMs` as its abort signal) untouched: the event exists, so running out of
-   * time here must end in a booking with a note, never in a timeout error that would invite a second booking.
-   */
-  async function settle(event: GoogleEvent, signal: AbortSignal, deadline: number): Promise<GoogleEvent> {
-    let current = event;
-    for (const delay of meetPollDelaysMs) {
-      if (meetStatus(current) !== 'pending' || Date.now() + delay >= deadline) break;
-      try {
-        await sleep(delay, undefined, { signal });
-        const body = await http
-          .get(eventUrl(settings.calendarId, current.id), {
-            signal,
-            retry: 0,
-            timeout: Math.max(1, deadline - Date.now()),
-          })
-          .json();
-        current = parseGoogleEvent(body);
-      } catch {
-        break; // The event exists: report it with its pending note rather than fail the booking.
-      }
-    }
-    return current;
   }
 
   /** The booking's event that an earlier insert made, if Google has it; one deleted since is an error, never made again. */
@@ -165,7 +139,18 @@ export function openGoogleSession(ctx: SessionContext): ProviderSession {
           signal,
           deadline,
         );
-        const event = meetStatus(created) === 'pending' ? await settle(created, signal, deadline) : created;
+        // A Meet link still `pending`: the event is read again until Google reports it, or the wait ends with a note.
+        const event = await readAgain({
+          first: created,
+          done: (e) => meetStatus(e) !== 'pending',
+          read: async (e, s, timeout) =>
+            parseGoogleEvent(
+              await http.get(eventUrl(settings.calendarId, e.id), { signal: s, retry: 0, timeout }).json(),
+            ),
+          delaysMs: meetPollDelaysMs,
+          deadline,
+          signal,
+        });
         return fromGoogleEvent(event);
       } catch (error) {
         throw await apiFailure(error, settings.calendarId);

@@ -2,12 +2,12 @@
 // sent again after a lost answer does not make a second event), its Teams link awaited briefly when Graph answers
 // without one, the look-up of an earlier event by our booking id, free/busy from calendarView, and moves and cancels.
 // API reference: https://learn.microsoft.com/en-us/graph/api/user-post-events?view=graph-rest-1.0
-import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { refreshedTokens } from '../../auth/oauth-session.js';
 import { ProviderError } from '../../errors.js';
 import { createHttp } from '../../http/client.js';
 import { httpStatus } from '../../http/failure.js';
+import { readAgain } from '../../http/read-again.js';
 import type { Meeting } from '../../meeting.js';
 import type { BusyBlock, ProviderSession, SessionContext } from '../provider.js';
 import { apiFailure, reconnect } from './failure.js';
@@ -23,7 +23,6 @@ import {
   toGraphEvent,
   utcDateTime,
   type EventOptions,
-  type GraphEvent,
 } from './wire.js';
 
 /** Waits between reads of an event that Graph answered without its Teams link: a few short tries, about 3 s in all. */
@@ -60,29 +59,6 @@ export function openMicrosoftSession(ctx: SessionContext): ProviderSession {
   const calendar = settings.calendarId ? `me/calendars/${encodeURIComponent(settings.calendarId)}` : 'me';
   const eventPath = (id: string) => `me/events/${encodeURIComponent(id)}`;
 
-  /**
-   * Reads an event that Graph answered without its Teams link again, until the link is there, within a soft deadline
-   * that leaves the booking's own time limit untouched: the event exists, so running out of time here ends in a booking
-   * with a note ("booked without a Teams link"), never in an error that would invite a second booking.
-   */
-  async function settle(event: GraphEvent, signal: AbortSignal, deadline: number): Promise<GraphEvent> {
-    let current = event;
-    for (const delay of joinPollDelaysMs) {
-      if (joinUrlOf(current) || Date.now() + delay >= deadline) break;
-      try {
-        await sleep(delay, undefined, { signal });
-        current = eventResource.parse(
-          await http
-            .get(eventPath(current.id), { signal, retry: 0, timeout: Math.max(1, deadline - Date.now()) })
-            .json(),
-        );
-      } catch {
-        break;
-      }
-    }
-    return current;
-  }
-
   return {
     async book(meeting, signal, gate) {
       const deadline = Date.now() + ctx.timeoutMs * 0.75;
@@ -91,7 +67,17 @@ export function openMicrosoftSession(ctx: SessionContext): ProviderSession {
         const created = eventResource.parse(
           await creates.post(`${calendar}/events`, { json: toGraphEvent(meeting, options), signal }).json(),
         );
-        const event = options.teams && !joinUrlOf(created) ? await settle(created, signal, deadline) : created;
+        // Graph may answer before the Teams meeting is made: the event is read again for a few seconds, and an event
+        // still without the link is booked with a note ("booked without a Teams link"), never made a second time.
+        const event = await readAgain({
+          first: created,
+          done: (e) => !options.teams || joinUrlOf(e) !== undefined,
+          read: async (e, s, timeout) =>
+            eventResource.parse(await http.get(eventPath(e.id), { signal: s, retry: 0, timeout }).json()),
+          delaysMs: joinPollDelaysMs,
+          deadline,
+          signal,
+        });
         return fromGraphEvent(event, options);
       } catch (error) {
         throw await apiFailure(error);
