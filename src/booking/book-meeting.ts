@@ -220,10 +220,14 @@ export class BookingService {
     const results = ordered(call.wanted, outcomes);
     const booked = bookedEntries(call.wanted, results);
     // The outbox records it in the ledger before sending and its outcome after (email/outbox.ts).
-    const email = await mailer.sendInvitation(
-      { meeting, booked, stamp: createdAt, update: false },
-      onEmailQueued ? { onQueued: onEmailQueued } : {},
-    );
+    // The host's events gain the other providers' links while the e-mail goes out: neither waits for the other.
+    const [email] = await Promise.all([
+      mailer.sendInvitation(
+        { meeting, booked, stamp: createdAt, update: false },
+        onEmailQueued ? { onQueued: onEmailQueued } : {},
+      ),
+      flow.annotate(meeting, booked, call.notes),
+    ]);
     const status = statusOf(results, booked.length);
     flow.keep(() => bookings.finish(meeting.bookingId, status));
     return {

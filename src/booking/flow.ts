@@ -4,7 +4,7 @@ import type { DateTime } from 'luxon';
 import type { Config } from '../config.js';
 import type { Connections } from '../connections/connections.js';
 import { toAppError } from '../errors.js';
-import type { Mailer } from '../email/mailer.js';
+import type { BookedEntry, Mailer } from '../email/mailer.js';
 import type { Logger } from '../log.js';
 import type { BookingStatus, EmailOutcome, Meeting, ProviderOutcome } from '../meeting.js';
 import type { MeetingProvider } from '../providers/provider.js';
@@ -89,6 +89,36 @@ export class Flow {
         `Part of this result could not be recorded (${cause.message}${cause.hint ? `: ${cause.hint}` : ''}). What it shows did happen; repeating the same call is safe: it looks in each provider before booking again and sends no second e-mail.`,
       );
     }
+  }
+
+  /**
+   * Lets each booked provider that keeps an event for the host list the others' links in it (Microsoft 365's Outlook
+   * event), all at once; a failure is a note, the meetings stand. Nothing to do with one provider booked.
+   */
+  async annotate(meeting: Meeting, booked: readonly BookedEntry[], notes: string[]): Promise<void> {
+    if (booked.length < 2) return;
+    await Promise.all(
+      booked.map(async (entry) => {
+        const provider = this.deps.providers.find((p) => p.id === entry.id);
+        const connection = this.deps.connections.get(entry.id);
+        if (!provider || !connection) return;
+        const others = booked
+          .filter((b) => b.id !== entry.id)
+          .flatMap((b) => b.meeting.links.map((l) => ({ provider: b.provider, label: l.label, url: l.url })));
+        if (others.length === 0) return;
+        const outcome = await this.attempts.change(
+          provider,
+          connection,
+          (session, signal) =>
+            session.annotate?.({ meeting, booked: entry.meeting }, others, signal) ?? Promise.resolve(),
+          'nothing to repeat: the meeting is booked',
+        );
+        if (!outcome.ok)
+          notes.push(
+            `${provider.displayName}'s event does not list the other providers' links (${outcome.error.message}); the invitee's e-mail has every link.`,
+          );
+      }),
+    );
   }
 
   /** Calls every attempt at once, committing each outcome as it arrives. */

@@ -96,6 +96,8 @@ export async function repeatBooking(
 
   const results = ordered(call.wanted, outcomes);
   const booked = bookedEntries(call.wanted, results);
+  // A provider booked now: every host event lists its links too (only what each lacks is added).
+  const annotated = retry.length > 0 && !elsewhere ? flow.annotate(meeting, booked, notes) : Promise.resolve();
   const covered = record.emailStatus === 'sent' && booked.every((b) => record.emailCovers.includes(b.id));
   let email: EmailOutcome;
   let emailed = false;
@@ -123,6 +125,7 @@ export async function repeatBooking(
     );
     emailed = email.status === 'sent';
   }
+  await annotated;
   const status = statusOf(results, booked.length);
   // A pure replay writes nothing.
   if (!underWay && (retry.length > 0 || !covered))

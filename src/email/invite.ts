@@ -5,6 +5,7 @@ import { singleLine } from '../text.js';
 import { renderIcs, type IcsMethod, type Organizer } from './ics.js';
 import type { MeetingChange } from './mailer.js';
 import { longTime, subjectTime } from './when.js';
+import { escapeHtml } from '../text.js';
 
 export interface BookedEntry {
   /** Display name of the provider ("Zoom"). */
@@ -21,8 +22,7 @@ export interface Invite {
   icsMethod: IcsMethod;
 }
 
-export const escapeHtml = (value: string): string =>
-  value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+export { escapeHtml };
 
 /** Only http(s) links become anchors: a provider or an agent can never smuggle `javascript:` into the e-mail. */
 const isWebUrl = (value: string): boolean => {

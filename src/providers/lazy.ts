@@ -58,6 +58,7 @@ export function lazyProvider<M extends ProviderManifest>(
             });
           return opened.reschedule(ref, to, signal);
         },
+        annotate: async (ref, others, signal) => (await session).annotate?.(ref, others, signal),
       };
     },
     ...(revocable ? { revoke: async (ctx: RevokeContext) => (await implementation()).revoke?.(ctx) ?? 'nothing' } : {}),

@@ -179,6 +179,18 @@ export interface ProviderSession {
    * a meeting already at `to` is moved again to the same place, or found (never a second one).
    */
   reschedule?(ref: BookedRef, to: Meeting, signal: AbortSignal): Promise<Rescheduled>;
+  /**
+   * Adds the other providers' links to what `book` made (the host's calendar event), once every provider has booked:
+   * only those it does not list yet, so a repeat that booked more adds theirs. Best effort: the meeting exists either way.
+   */
+  annotate?(ref: BookedRef, others: readonly OtherLink[], signal: AbortSignal): Promise<void>;
+}
+
+/** Another provider's link for the same meeting (`Zoom`, `Join Zoom Meeting`, `https://…`). */
+export interface OtherLink {
+  provider: string;
+  label: string;
+  url: string;
 }
 
 /** What a reschedule did: the meeting as it stands at the new time, and what the user should know. */

@@ -15,6 +15,7 @@ import { microsoftClient } from './oauth.js';
 import {
   bookingFilter,
   displayName,
+  eventBody,
   eventList,
   eventResource,
   fromGraphEvent,
@@ -22,6 +23,7 @@ import {
   joinUrlOf,
   toGraphEvent,
   utcDateTime,
+  withOtherLinks,
   type EventOptions,
 } from './wire.js';
 
@@ -79,6 +81,24 @@ export function openMicrosoftSession(ctx: SessionContext): ProviderSession {
           signal,
         });
         return fromGraphEvent(event, options);
+      } catch (error) {
+        throw await apiFailure(error);
+      }
+    },
+
+    async annotate({ booked }, others, signal) {
+      try {
+        // "first get the body property, apply the appropriate changes to the content, and preserve the meeting blob"
+        // (https://learn.microsoft.com/en-us/graph/api/event-update): the other links go first, the rest stays.
+        const { body } = eventBody.parse(
+          await http.get(eventPath(booked.externalId), { searchParams: { $select: 'body' }, signal }).json(),
+        );
+        const content = withOtherLinks(body, others);
+        if (content === undefined) return;
+        await http.patch(eventPath(booked.externalId), {
+          json: { body: { contentType: body.contentType, content } },
+          signal,
+        });
       } catch (error) {
         throw await apiFailure(error);
       }

@@ -3,7 +3,8 @@
 // API reference: https://learn.microsoft.com/en-us/graph/api/user-post-events?view=graph-rest-1.0
 import { z } from 'zod';
 import type { BookedMeeting, Meeting } from '../../meeting.js';
-import { truncate } from '../../text.js';
+import type { OtherLink } from '../provider.js';
+import { escapeHtml, truncate } from '../../text.js';
 import { displayName } from './manifest.js';
 
 export { displayName };
@@ -171,3 +172,31 @@ export function fromGraphEvent(event: GraphEvent, options: EventOptions): Booked
 /** The instant of a dateTimeTimeZone that Graph answered in UTC (we never send `Prefer: outlook.timezone`). */
 export const graphInstant = (value: z.infer<typeof dateTimeTimeZone>): number =>
   Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(value.dateTime) ? value.dateTime : `${value.dateTime}Z`);
+
+/** The event's body as `GET /me/events/{id}?$select=body` answers it (itemBody: contentType text or html). */
+export const eventBody = z.object({ body: z.object({ contentType: z.string(), content: z.string() }) });
+
+/**
+ * Pure: the event body with the links it does not list yet put first, or undefined when it lists them all. Put first,
+ * never in place of anything: the Teams meeting's blob, which Graph appends to the body, must stay as it is ("preserve
+ * the meeting blob for online meeting", https://learn.microsoft.com/en-us/graph/api/event-update).
+ */
+export function withOtherLinks(
+  body: z.infer<typeof eventBody>['body'],
+  others: readonly OtherLink[],
+): string | undefined {
+  const html = body.contentType.toLowerCase() === 'html';
+  const missing = others.filter((o) => !body.content.includes(o.url) && !body.content.includes(escapeHtml(o.url)));
+  if (missing.length === 0) return undefined;
+  if (!html)
+    return `Also for this meeting:\n${missing.map((o) => `${o.provider} (${o.label}): ${o.url}`).join('\n')}\n\n${body.content}`;
+  const lines = missing.map(
+    (o) =>
+      `${escapeHtml(o.provider)} (${escapeHtml(o.label)}): <a href="${escapeHtml(o.url)}">${escapeHtml(o.url)}</a>`,
+  );
+  const block = `<p>Also for this meeting:<br>${lines.join('<br>')}</p>`;
+  const opening = /<body[^>]*>/i.exec(body.content);
+  if (!opening) return `${block}${body.content}`;
+  const at = opening.index + opening[0].length;
+  return `${body.content.slice(0, at)}${block}${body.content.slice(at)}`;
+}

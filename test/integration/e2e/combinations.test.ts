@@ -167,6 +167,16 @@ describe('combinations', () => {
     expect(w.fakes.google.state.events).toHaveLength(1);
     expect(w.fakes.zoho.state.appointments).toHaveLength(1);
     expect(w.fakes.microsoft.heldEvents()).toHaveLength(1);
+    // The host's Outlook event lists the other providers' links before its Teams meeting, which stays as it was.
+    const outlook = w.fakes.microsoft.heldEvents()[0]?.event as {
+      body: { content: string };
+      onlineMeeting: { joinUrl: string } | null;
+    };
+    for (const url of [byId.zoom?.join_url, byId.google?.join_url]) expect(outlook.body.content).toContain(url);
+    expect(outlook.body.content.indexOf(byId.zoom?.join_url ?? 'missing')).toBeLessThan(
+      outlook.body.content.indexOf(byId.microsoft?.join_url ?? 'missing'),
+    );
+    expect(outlook.onlineMeeting?.joinUrl).toBe(byId.microsoft?.join_url);
     expect(Date.parse(w.fakes.microsoft.heldEvents()[0]?.startUtc ?? '')).toBe(Date.parse(zoomStart ?? ''));
     expect(w.fakes.resend.state.emails).toHaveLength(1);
     for (const url of [byId.zoom?.join_url, byId.google?.join_url, byId.microsoft?.join_url])
@@ -185,6 +195,25 @@ describe('combinations', () => {
       ['resend', 'connected'],
     ]);
     expect(email?.text).toContain('Meeting ID: ');
+  });
+});
+
+describe('the host event that lists the other links', () => {
+  it("Outlook refusing the body update: everything is booked, and a note says the event lacks the others' links", async () => {
+    w.fakes.microsoft.state.faults.inject('updateEvent', {
+      status: 403,
+      body: { error: { code: 'ErrorAccessDenied', message: 'Access is denied. Check credentials and try again.' } },
+      times: 3,
+    });
+    const { output } = await bookWith(['zoom', 'microsoft']);
+    expect(output.status).toBe('booked');
+    expect(output.email.status).toBe('sent');
+    expect((output as Output & { notes?: string[] }).notes).toContainEqual(
+      expect.stringMatching(
+        /^Microsoft 365's event does not list the other providers' links \(.*403.*\); the invitee's e-mail has every link\.$/,
+      ),
+    );
+    expect(w.fakes.microsoft.heldEvents()).toHaveLength(1);
   });
 });
 
