@@ -27,7 +27,7 @@ function refusalHint(codes: number[], grant: TokenGrant, again: string, tenant: 
     return `no app with this client id in the tenant "${tenant}": copy the Application (client) ID from the Microsoft Entra admin center, and give --tenant the app's tenant if it is single-tenant: ${again}`;
   if (has(50194))
     return `the app is single-tenant, so "common" cannot sign in to it: give its tenant id (Overview → Directory (tenant) ID): ${reconnect} --tenant <tenant id>`;
-  if (has(9002332) || has(50020))
+  if (has(9002332) || has(50020) || has(500208))
     return `this kind of account cannot sign in to the app through the tenant "${tenant}": use --tenant organizations for a work or school account, consumers for a personal one, or common for both: ${again}`;
   if (has(50011))
     return `add the redirect URI http://localhost/callback to the app's "Mobile and desktop applications" platform, then ${again}`;

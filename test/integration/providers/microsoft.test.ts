@@ -106,7 +106,22 @@ describe('connect microsoft', () => {
 
   it('a personal account through --tenant organizations is refused with the tenant to use; consumers works', async () => {
     ms.state.accountKind = 'personal';
-    await expect(connect(['--tenant', 'organizations'])).rejects.toThrow();
+    // In the browser, Microsoft's own page refuses it (no redirect comes back; the person reads AADSTS500208 there).
+    await expect(connect(['--tenant', 'organizations'])).rejects.toThrow(/AADSTS500208/);
+    expect(h.ctx.connections.get('microsoft')).toBeUndefined();
+    // A refresh token of that account sent to the organizations endpoint: refused with the tenant to use.
+    const token = ms.state.refreshToken ?? '';
+    await expect(
+      h.connect(
+        'microsoft',
+        ['--client-id', ms.state.clientId, '--tenant', 'organizations', '--refresh-token-stdin'],
+        `${token}\n`,
+      ),
+    ).rejects.toMatchObject({
+      code: 'auth_failed',
+      message: expect.stringContaining('AADSTS500208'),
+      hint: expect.stringContaining('consumers for a personal one'),
+    });
     expect(h.ctx.connections.get('microsoft')).toBeUndefined();
     await connect(['--tenant', 'consumers']);
     expect(h.ctx.connections.get('microsoft')?.settings).toMatchObject({ tenant: 'consumers' });
