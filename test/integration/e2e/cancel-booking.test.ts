@@ -6,7 +6,7 @@ import { DateTime } from 'luxon';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { meetingProviders } from '../../../src/providers/index.js';
 import type { CalendlyFake } from '../../../src/sandbox/fakes/calendly.js';
-import type { GoogleFake } from '../../../src/sandbox/fakes/google.js';
+import { googleFault, type GoogleFake } from '../../../src/sandbox/fakes/google.js';
 import type { ZohoFake } from '../../../src/sandbox/fakes/zoho.js';
 import { allFakes, connectAll as connectEveryProvider, fakesOf } from '../../support/all-providers.js';
 import { futureDate } from '../../support/dates.js';
@@ -250,17 +250,7 @@ describe('cancel_booking', () => {
   it('a rate limit past its retries, and a provider that does not answer in time, are failures a repeat finishes', async () => {
     await connectAll();
     const id = await book();
-    google.state.faults.inject('deleteEvent', {
-      status: 429,
-      body: {
-        error: {
-          code: 429,
-          message: 'Rate Limit Exceeded',
-          errors: [{ domain: 'usageLimits', reason: 'rateLimitExceeded', message: 'Rate Limit Exceeded' }],
-        },
-      },
-      times: 20,
-    });
+    google.state.faults.inject('deleteEvent', { ...googleFault('rateLimitExceeded', 429), times: 20 });
     zoho.state.faults.inject('updateappointment', { status: 200, delayMs: 6000 });
     const first = await cancel({ booking_id: id });
     expect(first.output.status).toBe('partial');

@@ -8,7 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { meetingProviders } from '../../../src/providers/index.js';
 import type { CalendlyFake } from '../../../src/sandbox/fakes/calendly.js';
 import { bookingFailure, type ZohoFake } from '../../../src/sandbox/fakes/zoho.js';
-import type { GoogleFake } from '../../../src/sandbox/fakes/google.js';
+import { googleFault, type GoogleFake } from '../../../src/sandbox/fakes/google.js';
 import { allFakes, connectOne, fakesOf } from '../../support/all-providers.js';
 import { futureDate } from '../../support/dates.js';
 import { useHarness, type Harness } from '../../support/harness.js';
@@ -72,17 +72,7 @@ const calendlyRateLimit = {
   headers: { 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1' },
   times: 20,
 };
-const googleRateLimit = {
-  status: 429,
-  body: {
-    error: {
-      code: 429,
-      message: 'Rate Limit Exceeded',
-      errors: [{ domain: 'usageLimits', reason: 'rateLimitExceeded', message: 'Rate Limit Exceeded' }],
-    },
-  },
-  times: 20,
-};
+const googleRateLimit = { ...googleFault('rateLimitExceeded', 429), times: 20 };
 const zoomRoute = (op: Op) => (op === 'cancel' ? 'deleteMeeting' : 'updateMeeting');
 const googleRoute = (op: Op) => (op === 'cancel' ? 'deleteEvent' : 'patchEvent');
 // Calendly moves a booking by booking the new time (then cancelling the old): the new booking is what fails.
@@ -117,14 +107,17 @@ const faults: Record<ProviderId, () => Faults> = {
       for (const e of google.state.events) e.event.status = 'cancelled';
     },
     deny: (op) => {
-      // Calendar's documented 403s: a non-organizer changing shared properties; no write access to the calendar.
-      const [reason, message] =
-        op === 'reschedule'
-          ? ['forbiddenForNonOrganizer', 'Shared properties can only be changed by the organizer of the event.']
-          : ['requiredAccessLevel', 'You need to have writer access to this calendar.'];
+      // Calendar's 403s: a non-organizer changing shared properties (the errors guide); no write access to the calendar.
+      const message = 'You need to have writer access to this calendar.';
       google.state.faults.inject(googleRoute(op), {
-        status: 403,
-        body: { error: { code: 403, message, errors: [{ domain: 'calendar', reason, message }] } },
+        ...(op === 'reschedule'
+          ? googleFault('forbiddenForNonOrganizer')
+          : {
+              status: 403,
+              body: {
+                error: { code: 403, message, errors: [{ domain: 'calendar', reason: 'requiredAccessLevel', message }] },
+              },
+            }),
         times: 20,
       });
       return () => google.state.faults.clear();

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createCalendlyFake } from '../../../src/sandbox/fakes/calendly.js';
 import type { Fault } from '../../../src/sandbox/fakes/fault.js';
 import { createGoogleFake } from '../../../src/sandbox/fakes/google.js';
-import { createMicrosoftFake } from '../../../src/sandbox/fakes/microsoft.js';
+import { createMicrosoftFake, graphFault } from '../../../src/sandbox/fakes/microsoft.js';
 import { startFakeHttpServer, type FakeHttpServer } from '../../msw/http-server.js';
 import { createResendFake } from '../../../src/sandbox/fakes/resend.js';
 import { createZohoFake } from '../../../src/sandbox/fakes/zoho.js';
@@ -201,8 +201,7 @@ describe('combinations', () => {
 describe('the host event that lists the other links', () => {
   it("Outlook refusing the body update: everything is booked, and a note says the event lacks the others' links", async () => {
     w.fakes.microsoft.state.faults.inject('updateEvent', {
-      status: 403,
-      body: { error: { code: 'ErrorAccessDenied', message: 'Access is denied. Check credentials and try again.' } },
+      ...graphFault(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.'),
       times: 3,
     });
     const { output } = await bookWith(['zoom', 'microsoft']);
