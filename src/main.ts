@@ -2,7 +2,7 @@
 // Start-up reads the configuration and answers `initialize` and `tools/list` at once; the runtime (database, secret
 // store, booking flow, e-mail, sign-ins: runtime.ts) is loaded and opened on the first tool call (`npm run bench`).
 import { existsSync } from 'node:fs';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { loadConfig } from './config.js';
 import { configSpecs } from './connectors.js';
 import { errorMessage } from './errors.js';
@@ -21,22 +21,30 @@ export async function serve(env: Record<string, string | undefined>): Promise<vo
     const { openContextWith, openRuntime } = await import('./runtime.js');
     return openRuntime(await openContextWith(config, log));
   });
-  const server = createServer(toolDeps(runtime, { defaultTimezone: config.defaultTimezone, log }));
+  const deps = toolDeps(runtime, { defaultTimezone: config.defaultTimezone, log });
   // The SDK drops a line that is not JSON-RPC (and answers no -32700): say so on stderr, where a host keeps the log, and carry on.
-  server.server.onerror = (error) => {
+  const onerror = (error: Error): void => {
     if (error.name === 'SyntaxError')
       log.warn('ignored a line on stdin that is not JSON', { error: truncate(error.message, 200) });
     else if (error.name === 'ZodError') log.warn('ignored a line on stdin that is JSON but not a JSON-RPC 2.0 message');
     else log.warn('MCP protocol error', { error: truncate(singleLine(error.message), 300) });
   };
-  const transport = new StdioServerTransport();
+  // serveStdio serves both protocol eras from one factory: the opening message decides. A 2025-era client opens with
+  // `initialize`; a 2026-07-28 client sends requests that carry their own protocol version (no handshake, no session).
+  const connection = serveStdio(
+    ({ era }) => {
+      const server = createServer(deps, era);
+      server.server.onerror = onerror;
+      return server;
+    },
+    { onerror },
+  );
   const shutdown = async (): Promise<void> => {
-    await server.close().catch(() => undefined);
+    await connection.close().catch(() => undefined);
     await runtime.close();
   };
   process.once('SIGINT', () => void shutdown().then(() => process.exit(0)));
   process.once('SIGTERM', () => void shutdown().then(() => process.exit(0)));
-  await server.connect(transport);
   log.info(`serving on stdio (data: ${config.dataDir}, secrets: ${config.secretStore.kind})`);
   // E-mails an earlier server left in the outbox (it was closed, or crashed) go out without waiting for a tool call:
   // the runtime, whose drain sends them, opens a moment after start-up, off the path that answers `initialize`.

@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { Client } from '@modelcontextprotocol/client';
 import { DateTime } from 'luxon';
 import { canonicalTimeZone, timeZoneRefusal } from '../time-zone.js';
 import { openContext } from '../runtime.js';
@@ -266,9 +266,12 @@ export async function runDemo(
       max_results: 5,
     };
     out(`  → find_available_slots ${JSON.stringify(search)}`);
-    const found = await client.callTool({ name: 'find_available_slots', arguments: search }, undefined, {
-      timeout: 60_000,
-    });
+    const found = await client.callTool(
+      { name: 'find_available_slots', arguments: search },
+      {
+        timeout: 60_000,
+      },
+    );
     for (const item of found.content as Array<{ type: string; text?: string }>)
       if (item.type === 'text') for (const line of item.text?.split('\n') ?? []) out(`    ${line}`);
     const first = (found.structuredContent as { slots?: Array<{ booking_time: string }> } | undefined)?.slots?.[0];
@@ -290,11 +293,14 @@ export async function runDemo(
     };
     out(`  → book_meeting ${JSON.stringify(args)}`);
     const started = Date.now();
-    const result = await client.callTool({ name: 'book_meeting', arguments: args }, undefined, {
-      onprogress: (p) =>
-        out(`  progress ${p.progress}/${p.total ?? '?'}  ${p.message ?? ''}  (+${Date.now() - started} ms)`),
-      timeout: 60_000,
-    });
+    const result = await client.callTool(
+      { name: 'book_meeting', arguments: args },
+      {
+        onprogress: (p) =>
+          out(`  progress ${p.progress}/${p.total ?? '?'}  ${p.message ?? ''}  (+${Date.now() - started} ms)`),
+        timeout: 60_000,
+      },
+    );
 
     out('');
     out(`3. What the agent gets back${result.isError ? ' (an error)' : ''}`);
@@ -330,7 +336,7 @@ export async function runDemo(
         topic: 'Intro call with Grace',
       };
       out(`  → book_meeting ${JSON.stringify(again)}`);
-      const refused = await client.callTool({ name: 'book_meeting', arguments: again }, undefined, { timeout: 60_000 });
+      const refused = await client.callTool({ name: 'book_meeting', arguments: again }, { timeout: 60_000 });
       for (const item of refused.content as Array<{ type: string; text?: string }>)
         if (item.type === 'text') for (const line of item.text?.split('\n') ?? []) out(`  ${line}`);
     }
@@ -391,7 +397,7 @@ async function rescheduleStep(
   const args = { booking_id: bookingId, booking_date: date, booking_time: time };
   out(`  → reschedule_booking ${JSON.stringify(args)}`);
   const before = sandbox.outbox.length;
-  const moved = await client.callTool({ name: 'reschedule_booking', arguments: args }, undefined, { timeout: 60_000 });
+  const moved = await client.callTool({ name: 'reschedule_booking', arguments: args }, { timeout: 60_000 });
   for (const item of moved.content as Array<{ type: string; text?: string }>)
     if (item.type === 'text') for (const line of item.text?.split('\n') ?? []) out(`  ${line}`);
   out("  The invitee's e-mail (its invite.ics has the same UID and a higher SEQUENCE: the calendar moves the entry):");
@@ -416,7 +422,7 @@ async function cancelStep(
   const args = { booking_id: bookingId, reason: 'Ada has to travel that day.' };
   out(`  → cancel_booking ${JSON.stringify(args)}`);
   const before = sandbox.outbox.length;
-  const cancelled = await client.callTool({ name: 'cancel_booking', arguments: args }, undefined, { timeout: 60_000 });
+  const cancelled = await client.callTool({ name: 'cancel_booking', arguments: args }, { timeout: 60_000 });
   for (const item of cancelled.content as Array<{ type: string; text?: string }>)
     if (item.type === 'text') for (const line of item.text?.split('\n') ?? []) out(`  ${line}`);
   out("  The invitee's e-mail (its cancel.ics removes the meeting the invitation added to their calendar):");

@@ -1,5 +1,5 @@
 // The book_meeting tool: its contract (schemas, annotations, a description written for the calling model), then a thin handler.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { BookingService } from '../booking/book-meeting.js';
 import type { Logger } from '../log.js';
@@ -112,8 +112,8 @@ export function registerBookMeetingTool(server: McpServer, deps: BookMeetingTool
     {
       title: 'Book a meeting',
       description: description(deps.providers, deps.defaultTimezone),
-      inputSchema: inputShape(deps.providerIds, deps.defaultTimezone),
-      outputSchema: outputShape,
+      inputSchema: z.object(inputShape(deps.providerIds, deps.defaultTimezone)),
+      outputSchema: z.object(outputShape),
       annotations: {
         title: 'Book a meeting',
         readOnlyHint: false,
@@ -122,7 +122,7 @@ export function registerBookMeetingTool(server: McpServer, deps: BookMeetingTool
         openWorldHint: true,
       },
     },
-    async (args, extra) => {
+    async (args, ctx) => {
       try {
         const request = {
           customerName: args.customer_name,
@@ -137,7 +137,7 @@ export function registerBookMeetingTool(server: McpServer, deps: BookMeetingTool
           idempotencyKey: args.idempotency_key,
           allowConflict: args.allow_conflict,
         };
-        const progress = providerProgress(extra);
+        const progress = providerProgress(ctx);
         const result = await deps.booking.book(
           request,
           (outcome, total) => progress.step(outcome, total),

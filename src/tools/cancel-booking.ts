@@ -1,6 +1,6 @@
 // The cancel_booking tool: its contract (schemas, annotations, a description written for the calling model), then a
 // thin handler over booking/cancel-booking.ts.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { CancelRequest, CancelResult, OnCancelProgress } from '../booking/cancel-booking.js';
 import type { Logger } from '../log.js';
@@ -54,8 +54,8 @@ export function registerCancelBookingTool(server: McpServer, deps: CancelBooking
     {
       title: 'Cancel a booking',
       description: description(deps.providers),
-      inputSchema: inputShape,
-      outputSchema: cancelOutputShape,
+      inputSchema: z.object(inputShape),
+      outputSchema: z.object(cancelOutputShape),
       annotations: {
         title: 'Cancel a booking',
         readOnlyHint: false,
@@ -64,9 +64,9 @@ export function registerCancelBookingTool(server: McpServer, deps: CancelBooking
         openWorldHint: true,
       },
     },
-    async (args, extra) => {
+    async (args, ctx) => {
       try {
-        const progress = providerProgress(extra);
+        const progress = providerProgress(ctx);
         const result = await deps.cancellation.cancel(
           { bookingId: args.booking_id, reason: args.reason, idempotencyKey: args.idempotency_key },
           (step, total) => progress.step(step, total),

@@ -1,6 +1,6 @@
 // The find_available_slots tool: its contract (schemas, annotations, a description written for the calling model), then a
 // thin handler over booking/availability.ts.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { AvailabilityService } from '../booking/availability.js';
 import type { Logger } from '../log.js';
@@ -74,8 +74,8 @@ export function registerFindAvailableSlotsTool(server: McpServer, deps: FindAvai
     {
       title: 'Find available slots',
       description: description(deps.providers, deps.defaultTimezone),
-      inputSchema: inputShape(deps.providerIds, deps.defaultTimezone),
-      outputSchema: slotsOutputShape,
+      inputSchema: z.object(inputShape(deps.providerIds, deps.defaultTimezone)),
+      outputSchema: z.object(slotsOutputShape),
       annotations: {
         title: 'Find available slots',
         readOnlyHint: true,

@@ -1,5 +1,6 @@
 // Every MCP tool the server offers.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
+import type { ProtocolEra } from '../server.js';
 import { registerBookMeetingTool, type BookMeetingToolDeps } from './book-meeting.js';
 import { registerCancelBookingTool, type CancelBookingToolDeps } from './cancel-booking.js';
 import { registerConnectProviderTool, type ConnectProviderToolDeps } from './connect-provider.js';
@@ -14,11 +15,11 @@ export type ToolDeps = BookMeetingToolDeps &
   CancelBookingToolDeps &
   ConnectProviderToolDeps;
 
-export function registerTools(server: McpServer, deps: ToolDeps): void {
+export function registerTools(server: McpServer, deps: ToolDeps, era: ProtocolEra): void {
   registerFindAvailableSlotsTool(server, deps);
   registerBookMeetingTool(server, deps);
   registerListBookingsTool(server, deps);
   registerRescheduleBookingTool(server, deps);
   registerCancelBookingTool(server, deps);
-  registerConnectProviderTool(server, deps);
+  registerConnectProviderTool(server, deps, era);
 }

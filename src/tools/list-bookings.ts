@@ -1,6 +1,6 @@
 // The list_bookings tool: its contract (schemas, annotations, a description written for the calling model), then a thin
 // handler over booking/list-bookings.ts. It reads the local ledger only: no provider is called.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { ListRequest, ListResult } from '../booking/list-bookings.js';
 import type { Logger } from '../log.js';
@@ -69,8 +69,8 @@ export function registerListBookingsTool(server: McpServer, deps: ListBookingsTo
     {
       title: 'List bookings',
       description: description(deps.defaultTimezone),
-      inputSchema: inputShape(deps.defaultTimezone),
-      outputSchema: listOutputShape,
+      inputSchema: z.object(inputShape(deps.defaultTimezone)),
+      outputSchema: z.object(listOutputShape),
       annotations: { title: 'List bookings', readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },
     async (args) => {

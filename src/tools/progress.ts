@@ -1,21 +1,18 @@
 // Progress notifications while providers work, sent only when the host asked for them with a progress token. Progress
 // only grows, as the protocol requires: one step per provider, then fractions while the e-mail waits its turn.
-import type { ProgressToken, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
+import type { ServerContext } from '@modelcontextprotocol/server';
 
-/** The part of a tool call's `extra` that progress needs. */
-export interface ProgressChannel {
-  _meta?: { progressToken?: ProgressToken } | undefined;
-  sendNotification(notification: ServerNotification): Promise<void>;
-}
+/** The part of a tool call's context that progress needs. */
+export type ProgressChannel = { mcpReq: Pick<ServerContext['mcpReq'], '_meta' | 'notify'> };
 
-export function providerProgress(extra: ProgressChannel) {
-  const progressToken = extra._meta?.progressToken;
+export function providerProgress(ctx: ProgressChannel) {
+  const progressToken = ctx.mcpReq._meta?.progressToken;
   let finished = 0;
   let waits = 0;
   const send = (params: { progress: number; total?: number; message: string }): void => {
     if (progressToken === undefined) return;
-    void extra
-      .sendNotification({ method: 'notifications/progress', params: { progressToken, ...params } })
+    void ctx.mcpReq
+      .notify({ method: 'notifications/progress', params: { progressToken, ...params } })
       .catch(() => undefined);
   };
   return {

@@ -1,6 +1,6 @@
 // The reschedule_booking tool: its contract (schemas, annotations, a description written for the calling model), then a
 // thin handler over booking/reschedule-booking.ts.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { OnRescheduleProgress, RescheduleRequest, RescheduleResult } from '../booking/reschedule-booking.js';
 import type { Logger } from '../log.js';
@@ -72,8 +72,8 @@ export function registerRescheduleBookingTool(server: McpServer, deps: Reschedul
     {
       title: 'Reschedule a booking',
       description: description(deps.providers),
-      inputSchema: inputShape,
-      outputSchema: rescheduleOutputShape,
+      inputSchema: z.object(inputShape),
+      outputSchema: z.object(rescheduleOutputShape),
       annotations: {
         title: 'Reschedule a booking',
         readOnlyHint: false,
@@ -82,9 +82,9 @@ export function registerRescheduleBookingTool(server: McpServer, deps: Reschedul
         openWorldHint: true,
       },
     },
-    async (args, extra) => {
+    async (args, ctx) => {
       try {
-        const progress = providerProgress(extra);
+        const progress = providerProgress(ctx);
         const result = await deps.rescheduling.reschedule(
           {
             bookingId: args.booking_id,

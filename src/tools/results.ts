@@ -1,5 +1,5 @@
 // Turns thrown errors into MCP tool results: a message with the fix, never a stack, never a crash.
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { describeError, toAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 

@@ -1,6 +1,6 @@
 // Starts the built binary as an MCP server on stdio and connects a real SDK Client to it.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { Client } from '@modelcontextprotocol/client';
 import { binPath } from './cli.js';
 
 export interface StdioServer {

@@ -309,9 +309,12 @@ describe('booking in Zoom and e-mailing through Resend', () => {
 
   it('reports progress as each provider finishes when the host asks for it', async () => {
     const progress: Array<{ progress: number; total?: number; message?: string }> = [];
-    const result = await h.client.callTool({ name: 'book_meeting', arguments: args }, undefined, {
-      onprogress: (p) => progress.push(p),
-    });
+    const result = await h.client.callTool(
+      { name: 'book_meeting', arguments: args },
+      {
+        onprogress: (p) => progress.push(p),
+      },
+    );
     expect((result.structuredContent as Output).status).toBe('booked');
     expect(progress).toEqual([{ progress: 1, total: 1, message: 'zoom: booked' }]);
   });

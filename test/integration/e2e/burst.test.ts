@@ -67,7 +67,7 @@ const call = (invitee: string) => ({
 });
 const book = (server: StdioServer, args: ReturnType<typeof call>) =>
   server.client
-    .callTool({ name: 'book_meeting', arguments: args }, undefined, { timeout: 120_000 })
+    .callTool({ name: 'book_meeting', arguments: args }, { timeout: 120_000 })
     .then((r) => ({ output: r.structuredContent as Output, text: JSON.stringify(r.content) }));
 
 describe('21 bookings at once through two servers on one data folder', () => {

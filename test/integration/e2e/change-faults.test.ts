@@ -205,7 +205,6 @@ async function change(op: Op, id: string): Promise<Output> {
     op === 'cancel'
       ? { name: 'cancel_booking', arguments: { booking_id: id } }
       : { name: 'reschedule_booking', arguments: { booking_id: id, booking_date: nextDay, booking_time: '15:00' } },
-    undefined,
     { onprogress: (p) => progress.push(p) },
   );
   return result.structuredContent as Output;

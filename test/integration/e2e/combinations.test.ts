@@ -122,9 +122,12 @@ async function bookWith(connected: ProviderId[]) {
   for (const id of [...connected, 'resend' as const]) await w.connect(id);
   server = await startStdioServer(w.env);
   const progress: number[] = [];
-  const result = await server.client.callTool({ name: 'book_meeting', arguments: args }, undefined, {
-    onprogress: (p) => progress.push(p.progress),
-  });
+  const result = await server.client.callTool(
+    { name: 'book_meeting', arguments: args },
+    {
+      onprogress: (p) => progress.push(p.progress),
+    },
+  );
   const output = result.structuredContent as Output;
   const byId = Object.fromEntries(output.providers.map((p) => [p.provider, p]));
   return { result, output, byId, progress, email: w.fakes.resend.state.emails.at(-1)?.payload };

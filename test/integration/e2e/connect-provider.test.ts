@@ -1,7 +1,6 @@
 // connect_provider through a real MCP Client: every provider's state, the browser sign-in it starts (by URL-mode
 // elicitation or in its result) over a real loopback, and the command for the rest; never a secret.
 import { createServer as createNetServer } from 'node:net';
-import { ElicitationCompleteNotificationSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { BackgroundSignIns } from '../../../src/connections/background-sign-in.js';
 import { zoom } from '../../../src/providers/zoom/manifest.js';
@@ -143,14 +142,14 @@ describe('connect_provider starts a browser sign-in', () => {
   it('with URL-mode elicitation: the host shows the page, and hears when the sign-in completed', async () => {
     const client = await h.connectClient({ elicitation: { url: {} } });
     const asked: Array<{ mode?: string; url?: string; elicitationId?: string; message: string }> = [];
-    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+    client.setRequestHandler('elicitation/create', async (request) => {
       const params = request.params as { mode?: string; url?: string; elicitationId?: string; message: string };
       asked.push(params);
       await followSignIn(params.url ?? ''); // the person accepts and signs in
       return { action: 'accept' };
     });
     const completed = new Promise<string>((resolve) =>
-      client.setNotificationHandler(ElicitationCompleteNotificationSchema, (n) => resolve(n.params.elicitationId)),
+      client.setNotificationHandler('notifications/elicitation/complete', (n) => resolve(n.params.elicitationId)),
     );
 
     const { output } = await call({ provider: 'zoom', client_id: h.zoom.state.publicClientId }, client);
@@ -170,7 +169,7 @@ describe('connect_provider starts a browser sign-in', () => {
 
   it('stops the sign-in and stores nothing when the person declines the page', async () => {
     const client = await h.connectClient({ elicitation: { url: {} } });
-    client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'decline' }));
+    client.setRequestHandler('elicitation/create', async () => ({ action: 'decline' }));
     const { output } = await call({ provider: 'zoom', client_id: h.zoom.state.publicClientId }, client);
     expect(output.sign_in).toMatchObject({
       outcome: 'declined',

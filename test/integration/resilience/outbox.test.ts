@@ -1,8 +1,7 @@
 // The e-mail outbox through a real MCP Client, real SQLite and the real keychain; msw plays Zoom and Resend. A send is
 // never dropped: Resend failing for the whole call leaves the e-mail queued, and the background drain sends it once;
 // a permanent refusal leaves the outbox at once, naming the fix.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/log.js';
 import { zoom } from '../../../src/providers/zoom/manifest.js';
@@ -72,9 +71,12 @@ interface Output {
 
 async function book(extra: Partial<typeof args> = {}): Promise<{ output: Output; text: string; progress: string[] }> {
   const progress: string[] = [];
-  const result = await client.callTool({ name: 'book_meeting', arguments: { ...args, ...extra } }, undefined, {
-    onprogress: (p) => progress.push(p.message ?? ''),
-  });
+  const result = await client.callTool(
+    { name: 'book_meeting', arguments: { ...args, ...extra } },
+    {
+      onprogress: (p) => progress.push(p.message ?? ''),
+    },
+  );
   expect(result.isError).toBeFalsy();
   const text = (result.content as Array<{ text: string }>)[0]?.text ?? '';
   return { output: result.structuredContent as Output, text, progress };
