@@ -46,19 +46,22 @@ const env: Record<string, string> = {
   ALSATALK_HOME: path.join(os.tmpdir(), `alsatalk-bench-cold-${process.pid}`),
 };
 const cold = await coldStart(path.join(root, '.bench'), binary, runs, env);
-const [floor, minimal, ours] = cold;
-if (!floor || !minimal || !ours) throw new Error('cold start: a subject is missing');
+const [floor, minimal, ours, minimalV2, oursModern] = cold;
+if (!floor || !minimal || !ours || !minimalV2 || !oursModern) throw new Error('cold start: a subject is missing');
 out();
 out(`1. Cold start: spawn to the answer of tools/list (median of ${runs}, interleaved)`);
 for (const row of cold)
   out(
-    `   ${pad(row.name, 52)} ${pad(`${round(row.medianMs)} ms`, 10)} peak RSS ${row.peakRssMiB === null ? 'n/a' : `${round(row.peakRssMiB)} MiB`}`,
+    `   ${pad(row.name, 56)} ${pad(`${round(row.medianMs)} ms`, 10)} peak RSS ${row.peakRssMiB === null ? 'n/a' : `${round(row.peakRssMiB)} MiB`}`,
   );
 const timeRatio = ours.medianMs / minimal.medianMs;
 const memoryRatio =
   ours.peakRssMiB !== null && minimal.peakRssMiB !== null ? ours.peakRssMiB / minimal.peakRssMiB : null;
 out(
-  `   alsatalk-mcp / minimal SDK server: time ${round(timeRatio, 2)}x (target <= 0.75x), memory ${memoryRatio === null ? 'n/a' : `${round(memoryRatio, 2)}x`} (target <= 1x)`,
+  `   alsatalk-mcp / minimal v1 SDK server: time ${round(timeRatio, 2)}x (target <= 0.75x), memory ${memoryRatio === null ? 'n/a' : `${round(memoryRatio, 2)}x`} (target <= 1x)`,
+);
+out(
+  `   alsatalk-mcp / minimal v2 SDK server: time ${round(ours.medianMs / minimalV2.medianMs, 2)}x; a 2026-07-28 client's first tools/list: ${round(oursModern.medianMs)} ms`,
 );
 
 const figures = await booking(path.join(root, '.bench'), binary, bookingRuns, latencyMs, warmUp);
@@ -110,6 +113,7 @@ const report = {
     })),
     timeRatio: round(timeRatio, 3),
     memoryRatio: memoryRatio === null ? null : round(memoryRatio, 3),
+    timeRatioToV2: round(ours.medianMs / minimalV2.medianMs, 3),
   },
   booking: {
     ...figures,

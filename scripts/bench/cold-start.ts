@@ -1,5 +1,8 @@
 // Cold start: spawn to the answer of `tools/list`, and peak RSS, for the built binary, a bare `node` answering the same
-// JSON-RPC (the floor), and a minimal @modelcontextprotocol/sdk server with one tool. Runs are interleaved.
+// JSON-RPC (the floor), a minimal @modelcontextprotocol/sdk (v1) server with one tool (the baseline of the targets), and
+// the same minimal server on the SDK's v2 packages. The built binary is measured in both protocol eras: a 2025-11-25
+// client's `initialize` then `tools/list`, and a 2026-07-28 client's `tools/list` alone (no handshake). Runs are
+// interleaved.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -31,7 +34,17 @@ server.registerTool('echo', { description: 'Echo', inputSchema: { text: z.string
 await server.connect(new StdioServerTransport());
 `;
 
-const requests = [
+const minimalV2Server = `import { McpServer } from '@modelcontextprotocol/server';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { z } from 'zod';
+serveStdio(() => {
+  const server = new McpServer({ name: 'minimal', version: '1.0.0' });
+  server.registerTool('echo', { description: 'Echo', inputSchema: z.object({ text: z.string() }) }, async ({ text }) => ({ content: [{ type: 'text', text }] }));
+  return server;
+});
+`;
+
+const legacyRequests = [
   {
     jsonrpc: '2.0',
     id: 1,
@@ -40,6 +53,22 @@ const requests = [
   },
   { jsonrpc: '2.0', method: 'notifications/initialized' },
   { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+];
+
+/** A 2026-07-28 client: every request carries the protocol version, the client and its capabilities in `_meta`. */
+const modernRequests = [
+  {
+    jsonrpc: '2.0',
+    id: 2,
+    method: 'tools/list',
+    params: {
+      _meta: {
+        'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+        'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1.0.0' },
+        'io.modelcontextprotocol/clientCapabilities': {},
+      },
+    },
+  },
 ];
 
 const peakRss = (pid: number): number | null => {
@@ -52,7 +81,11 @@ const peakRss = (pid: number): number | null => {
 };
 
 /** One run: milliseconds from spawn to the `tools/list` answer, and the peak RSS at that moment. */
-async function once(args: string[], env: Record<string, string>): Promise<{ ms: number; rss: number | null }> {
+async function once(
+  args: string[],
+  env: Record<string, string>,
+  requests: readonly object[],
+): Promise<{ ms: number; rss: number | null }> {
   const started = performance.now();
   const child = spawn(process.execPath, args, { env, stdio: ['pipe', 'pipe', 'ignore'] });
   for (const request of requests) child.stdin.write(`${JSON.stringify(request)}\n`);
@@ -86,19 +119,32 @@ export async function coldStart(
   mkdirSync(workDir, { recursive: true });
   writeFileSync(path.join(workDir, 'floor-server.mjs'), floorServer);
   writeFileSync(path.join(workDir, 'minimal-sdk-server.mjs'), minimalServer);
+  writeFileSync(path.join(workDir, 'minimal-v2-server.mjs'), minimalV2Server);
+  // The first three are the ones the targets compare (bench.ts reads them in this order).
   const subjects = [
-    { name: 'floor: bare node answering the same JSON-RPC', args: [path.join(workDir, 'floor-server.mjs')] },
     {
-      name: 'minimal @modelcontextprotocol/sdk server, one tool',
-      args: [path.join(workDir, 'minimal-sdk-server.mjs')],
+      name: 'floor: bare node answering the same JSON-RPC',
+      args: [path.join(workDir, 'floor-server.mjs')],
+      requests: legacyRequests,
     },
-    { name: 'alsatalk-mcp (built binary)', args: [binary] },
+    {
+      name: 'minimal @modelcontextprotocol/sdk (v1) server, one tool',
+      args: [path.join(workDir, 'minimal-sdk-server.mjs')],
+      requests: legacyRequests,
+    },
+    { name: 'alsatalk-mcp (built binary), 2025-11-25 client', args: [binary], requests: legacyRequests },
+    {
+      name: 'minimal @modelcontextprotocol/server (v2), one tool',
+      args: [path.join(workDir, 'minimal-v2-server.mjs')],
+      requests: legacyRequests,
+    },
+    { name: 'alsatalk-mcp (built binary), 2026-07-28 client', args: [binary], requests: modernRequests },
   ];
   const samples = subjects.map(() => ({ ms: [] as number[], rss: [] as number[] }));
-  for (const subject of subjects) await once(subject.args, env); // warm the file cache
+  for (const subject of subjects) await once(subject.args, env, subject.requests); // warm the file cache
   for (let run = 0; run < runs; run += 1) {
     for (const [i, subject] of subjects.entries()) {
-      const { ms, rss } = await once(subject.args, env);
+      const { ms, rss } = await once(subject.args, env, subject.requests);
       samples[i]?.ms.push(ms);
       if (rss !== null) samples[i]?.rss.push(rss);
     }
