@@ -105,12 +105,17 @@ export class ProviderError extends AppError {
  * A browser sign-in that could not start: what the user does instead (run the CLI, or give a non-secret value).
  * connect_provider reports it as its outcome, not as an error.
  */
+/** A value of a browser sign-in that the person may give in the conversation (never a secret). */
+export type SignInValue = 'client_id' | 'port';
+
 export class SignInUnavailable extends AppError {
   override readonly name = 'SignInUnavailable' as const;
 
   constructor(
     message: string,
     readonly nextStep: string,
+    /** The values whose absence stopped the sign-in and that the person may give (a form, the tool's arguments). */
+    readonly missing: readonly SignInValue[] = [],
   ) {
     super('not_connected', message, { hint: nextStep });
   }

@@ -2,12 +2,13 @@
 // Start-up reads the configuration and answers `initialize` and `tools/list` at once; the runtime (database, secret
 // store, booking flow, e-mail, sign-ins: runtime.ts) is loaded and opened on the first tool call (`npm run bench`).
 import { existsSync } from 'node:fs';
-import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { loadConfig } from './config.js';
 import { configSpecs } from './connectors.js';
 import { errorMessage } from './errors.js';
 import { createLogger } from './log.js';
 import { createServer } from './server.js';
+import { reportNonJsonLines } from './stdin-lines.js';
 import { singleLine, truncate } from './text.js';
 import { lazyRuntime, toolDeps } from './tool-deps.js';
 
@@ -23,12 +24,17 @@ export async function serve(env: Record<string, string | undefined>): Promise<vo
   });
   const deps = toolDeps(runtime, { defaultTimezone: config.defaultTimezone, log });
   // The SDK drops a line that is not JSON-RPC (and answers no -32700): say so on stderr, where a host keeps the log, and carry on.
+  // The entry and the server instance may both report one error: it is logged once.
+  const reported = new WeakSet<Error>();
   const onerror = (error: Error): void => {
-    if (error.name === 'SyntaxError')
-      log.warn('ignored a line on stdin that is not JSON', { error: truncate(error.message, 200) });
-    else if (error.name === 'ZodError') log.warn('ignored a line on stdin that is JSON but not a JSON-RPC 2.0 message');
+    if (reported.has(error)) return;
+    reported.add(error);
+    if (error.name === 'ZodError') log.warn('ignored a line on stdin that is JSON but not a JSON-RPC 2.0 message');
     else log.warn('MCP protocol error', { error: truncate(singleLine(error.message), 300) });
   };
+  const stdin = process.stdin.pipe(
+    reportNonJsonLines((line) => log.warn('ignored a line on stdin that is not JSON', { line: truncate(line, 200) })),
+  );
   // serveStdio serves both protocol eras from one factory: the opening message decides. A 2025-era client opens with
   // `initialize`; a 2026-07-28 client sends requests that carry their own protocol version (no handshake, no session).
   const connection = serveStdio(
@@ -37,7 +43,7 @@ export async function serve(env: Record<string, string | undefined>): Promise<vo
       server.server.onerror = onerror;
       return server;
     },
-    { onerror },
+    { onerror, transport: new StdioServerTransport(stdin, process.stdout) },
   );
   const shutdown = async (): Promise<void> => {
     await connection.close().catch(() => undefined);

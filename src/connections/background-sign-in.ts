@@ -165,18 +165,21 @@ export class BackgroundSignIns {
     const fromEnv = credentials[connector.id]?.clientId;
     const clientId =
       request.clientId?.trim() || fromEnv || (typeof previous.clientId === 'string' ? previous.clientId : '');
+    const port = request.port ?? (typeof previous.redirectPort === 'number' ? previous.redirectPort : undefined);
+    const portMissing = support.fixedPort === true && port === undefined;
     if (!clientId) {
       throw new SignInUnavailable(
         `${connector.displayName}'s sign-in needs the client id of your own OAuth app`,
         `give client_id (it is not a secret), or run: ${command}`,
+        portMissing ? ['client_id', 'port'] : ['client_id'],
       );
     }
     values.clientId = clientId;
-    const port = request.port ?? (typeof previous.redirectPort === 'number' ? previous.redirectPort : undefined);
-    if (support.fixedPort && port === undefined) {
+    if (portMissing) {
       throw new SignInUnavailable(
         `${connector.displayName} accepts only the exact redirect URI registered for the app, so the sign-in needs its port`,
         `give port (the one in the registered redirect URI), or run: ${command} --port <port>`,
+        ['port'],
       );
     }
     if (port !== undefined) {

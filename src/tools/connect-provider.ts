@@ -1,26 +1,15 @@
 // The connect_provider tool: every provider's state, and for one that signs in with the browser, the sign-in itself
-// (its URL through URL-mode elicitation when the host supports it, else in the result). It never asks for a secret.
-// Two protocol eras, one sign-in: a 2025-era host is sent an `elicitation/create` request and later hears
-// `notifications/elicitation/complete`; a 2026-07-28 host, which takes no requests from servers, gets an
-// `input_required` result asking for the URL step and retries the call with the person's answer.
-import {
-  CLIENT_CAPABILITIES_META_KEY,
-  inputRequired,
-  inputResponse,
-  isInputRequiredResult,
-  type ClientCapabilities,
-  type InputRequiredResult,
-  type McpServer,
-  type ServerContext,
-} from '@modelcontextprotocol/server';
+// (connect-sign-in.ts: its page through URL-mode elicitation when the host supports it, else in the result). It never
+// asks for a secret.
+import { isInputRequiredResult, type McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { BackgroundSignIns, SignInState } from '../connections/background-sign-in.js';
-import { SignInUnavailable, toAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Connector } from '../providers/provider.js';
 import type { ConnectorStatus } from '../connections/status.js';
 import { listNames } from '../text.js';
 import type { ProtocolEra } from '../server.js';
+import { signInStep, type SignInReport } from './connect-sign-in.js';
 import { errorResult } from './results.js';
 
 const name = 'connect_provider';
@@ -64,8 +53,6 @@ const outputShape = {
     .describe('What happened to the sign-in this call asked for.'),
 };
 
-type SignInReport = NonNullable<z.infer<z.ZodObject<typeof outputShape>>['sign_in']>;
-
 /** The connectors with a browser sign-in, and those of them that need the registered redirect URI's port. */
 const signInIds = (connectors: readonly Connector[]) => ({
   all: connectors.filter((c) => c.signIn).map((c) => c.id),
@@ -100,141 +87,8 @@ const signInView = (state: SignInState | undefined): z.infer<typeof signInShape>
   return { state: 'failed', message: state.message, ...(state.hint ? { hint: state.hint } : {}) };
 };
 
-/** The key of the URL step in a 2026-07-28 `input_required` result (and of the host's answer on the retry). */
-const signInStep = 'sign_in';
-
 export function registerConnectProviderTool(server: McpServer, deps: ConnectProviderToolDeps, era: ProtocolEra): void {
-  /** What the host declared it can do: per request in the 2026-07-28 era, at `initialize` before it. */
-  const clientCapabilities = (ctx: ServerContext): ClientCapabilities | undefined =>
-    era === 'modern'
-      ? ((ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as
-          ClientCapabilities | undefined)
-      : server.server.getClientCapabilities();
-
-  /** A 2026-07-28 retry carrying the person's answer to the URL step; undefined on a first call (or another era). */
-  function answered(connector: Connector, ctx: ServerContext): Promise<SignInReport | undefined> | undefined {
-    if (era !== 'modern') return undefined;
-    const answer = inputResponse(ctx.mcpReq.inputResponses, signInStep);
-    if (answer.kind !== 'elicit') return undefined;
-    const provider = connector.id;
-    const state = deps.signIns.state(provider);
-    if (answer.action !== 'accept')
-      return deps.signIns.cancel(provider).then(() => ({
-        provider,
-        outcome: 'declined' as const,
-        message: `The ${connector.displayName} sign-in was ${answer.action === 'decline' ? 'declined' : 'cancelled'}; nothing was connected.`,
-      }));
-    // The sign-in this call started in its first round: waiting, finished, or failed by now. None (the server was
-    // restarted between the rounds): a new one is started.
-    if (!state) return undefined;
-    if (state.state === 'pending')
-      return Promise.resolve({
-        provider,
-        outcome: 'started' as const,
-        url: state.url,
-        message: `The ${connector.displayName} sign-in page was opened; the connection is saved as soon as the sign-in finishes.`,
-      });
-    return Promise.resolve({
-      provider,
-      outcome: 'started' as const,
-      message:
-        state.state === 'connected'
-          ? `Signed in to ${connector.displayName} as ${state.account}.`
-          : `The ${connector.displayName} sign-in failed: ${state.message}`,
-    });
-  }
-
-  /** Starts (or finds) the sign-in and delivers its URL: by URL-mode elicitation when the host supports it. */
-  async function signIn(
-    connector: Connector,
-    request: { clientId?: string | undefined; port?: number | undefined },
-    ctx: ServerContext,
-  ): Promise<SignInReport | InputRequiredResult> {
-    const provider = connector.id;
-    const retried = answered(connector, ctx);
-    if (retried) {
-      const report = await retried;
-      if (report) return report;
-    }
-    // The completion notice may be due before the elicitation is even answered (a quick person, a test).
-    const completion: { notify?: () => Promise<void>; finished: boolean } = { finished: false };
-    const onDone = (): void => {
-      completion.finished = true;
-      void completion.notify?.().catch(() => undefined);
-    };
-    let started;
-    try {
-      started = await deps.signIns.start(connector, request, onDone);
-    } catch (error) {
-      if (error instanceof SignInUnavailable)
-        return { provider, outcome: 'unavailable', message: error.message, next_step: error.nextStep };
-      throw error;
-    }
-    const { url } = started;
-    if (started.reused)
-      return {
-        provider,
-        outcome: 'already_pending',
-        url,
-        message: `A ${connector.displayName} sign-in is already waiting: open ${url}`,
-      };
-    if (!clientCapabilities(ctx)?.elicitation?.url) {
-      return {
-        provider,
-        outcome: 'started',
-        url,
-        message: `Open this page to sign in to ${connector.displayName}: ${url} (it waits 5 minutes; the connection is saved as soon as the sign-in finishes)`,
-      };
-    }
-    if (era === 'modern')
-      return inputRequired({
-        inputRequests: {
-          [signInStep]: inputRequired.elicitUrl({
-            url,
-            message: `Sign in to ${connector.displayName} to let alsatalk-mcp book meetings there.`,
-          }),
-        },
-      });
-    // node:crypto is loaded here rather than at start-up, where the server only has to list its tools.
-    const elicitationId = (await import('node:crypto')).randomUUID();
-    completion.notify = server.server.createElicitationCompletionNotifier(elicitationId);
-    if (completion.finished) void completion.notify().catch(() => undefined);
-    let action: string;
-    try {
-      ({ action } = await server.server.elicitInput(
-        {
-          mode: 'url',
-          elicitationId,
-          url,
-          message: `Sign in to ${connector.displayName} to let alsatalk-mcp book meetings there.`,
-        },
-        { signal: ctx.mcpReq.signal },
-      ));
-    } catch (error) {
-      // The host failed to show the page: the user can still open it from the result.
-      deps.log.warn(`${provider}: URL elicitation failed`, { error: toAppError(error).message });
-      return {
-        provider,
-        outcome: 'started',
-        url,
-        message: `Open this page to sign in to ${connector.displayName}: ${url}`,
-      };
-    }
-    if (action !== 'accept') {
-      await deps.signIns.cancel(provider);
-      return {
-        provider,
-        outcome: 'declined',
-        message: `The ${connector.displayName} sign-in was ${action === 'decline' ? 'declined' : 'cancelled'}; nothing was connected.`,
-      };
-    }
-    return {
-      provider,
-      outcome: 'started',
-      url,
-      message: `The ${connector.displayName} sign-in page was opened; the connection is saved as soon as the sign-in finishes.`,
-    };
-  }
+  const signIn = signInStep(server, deps, era);
 
   server.registerTool(
     name,

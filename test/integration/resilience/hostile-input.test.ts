@@ -77,9 +77,10 @@ async function expectRefused(extra: Record<string, unknown>, text: string): Prom
   expect(footprint()).toEqual(before);
 }
 
-// What the SDK answers when the tool's input schema refuses a value: our message, then "at <field>".
+// What the SDK answers when the tool's input schema refuses a value: the field (a list item as `providers.0`), then our
+// message, as an `isError` result the model reads.
 const schemaRefusal = (field: string, message: string) =>
-  `MCP error -32602: Input validation error: Invalid arguments for tool book_meeting: ${message} at ${field}`;
+  `Input validation error: Invalid arguments for tool book_meeting: ${field.replace(/\[(\d+)\]/g, '.$1')}: ${message}`;
 
 const email = 'must be an e-mail address such as ada@example.com';
 const noParts = `${email} (it needs a name, @ and a domain)`;
