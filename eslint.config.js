@@ -34,7 +34,7 @@ function layer(files, patterns, ignores = []) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.bench/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.bench/', '.bundle/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

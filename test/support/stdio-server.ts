@@ -14,8 +14,9 @@ export interface StdioServer {
   kill(): Promise<void>;
 }
 
-export async function startStdioServer(env: Record<string, string>): Promise<StdioServer> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [binPath], env, stderr: 'pipe' });
+/** Starts `bin` (default: this checkout's bin/alsatalk-mcp.js; an unpacked bundle's or an installed copy's) with this Node. */
+export async function startStdioServer(env: Record<string, string>, bin = binPath): Promise<StdioServer> {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [bin], env, stderr: 'pipe' });
   let stderr = '';
   transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const client = new Client({ name: 'e2e', version: '1.0.0' });
