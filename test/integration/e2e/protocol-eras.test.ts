@@ -144,6 +144,79 @@ describe('a 2025-11-25 client (the SDK v1 Client)', () => {
   });
 });
 
+describe('a missing client id, asked for with a form', () => {
+  /** What the person types into the form and does on the page; the kinds of request the host was sent, in order. */
+  const person = () => {
+    const asked: string[] = [];
+    const answer = async (params: { mode?: string; url?: string; requestedSchema?: { required?: string[] } }) => {
+      asked.push(params.mode === 'url' ? 'url' : `form: ${params.requestedSchema?.required?.join(', ')}`);
+      if (params.mode !== 'url')
+        return { action: 'accept' as const, content: { client_id: sandbox.fakes.microsoft.state.clientId } };
+      await followConsentPage(params.url ?? '');
+      return { action: 'accept' as const };
+    };
+    return { asked, answer };
+  };
+  const withoutAppEnv = () => {
+    const rest = { ...env };
+    delete rest.ALSATALK_MICROSOFT_CLIENT_ID;
+    return rest;
+  };
+
+  it('2025-11-25: the form, then the page, and Microsoft 365 is connected with the id typed in', async () => {
+    const client = new LegacyClient(
+      { name: 'host-2025', version: '1.0.0' },
+      { capabilities: { elicitation: { form: {}, url: {} } } },
+    );
+    await client.connect(
+      new LegacyStdio({ command: process.execPath, args: [binPath], env: withoutAppEnv(), stderr: 'pipe' }),
+    );
+    try {
+      const { asked, answer } = person();
+      client.setRequestHandler(ElicitRequestSchema, (request) => answer(request.params as never));
+      const result = await client.callTool({ name: 'connect_provider', arguments: { provider: 'microsoft' } });
+      expect((result.structuredContent as ConnectOutput).sign_in).toMatchObject({ outcome: 'started' });
+      expect(asked).toEqual(['form: client_id', 'url']);
+      await untilConnected(
+        async () =>
+          (await client.callTool({ name: 'connect_provider', arguments: { provider: 'microsoft' } }))
+            .structuredContent as ConnectOutput,
+      );
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('2026-07-28: the form and the page as two retried rounds of one call; a declined form connects nothing', async () => {
+    const client = new ModernClient(
+      { name: 'host-2026', version: '1.0.0' },
+      { capabilities: { elicitation: { form: {}, url: {} } }, versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    );
+    await client.connect(
+      new ModernStdio({ command: process.execPath, args: [binPath], env: withoutAppEnv(), stderr: 'pipe' }),
+    );
+    try {
+      client.setRequestHandler('elicitation/create', async () => ({ action: 'decline' }));
+      const declined = await client.callTool({ name: 'connect_provider', arguments: { provider: 'microsoft' } });
+      expect((declined.structuredContent as ConnectOutput).sign_in).toMatchObject({ outcome: 'declined' });
+      expect((declined.structuredContent as ConnectOutput).providers[0]).toMatchObject({ state: 'not_connected' });
+
+      const { asked, answer } = person();
+      client.setRequestHandler('elicitation/create', (request) => answer(request.params as never));
+      const result = await client.callTool({ name: 'connect_provider', arguments: { provider: 'microsoft' } });
+      expect((result.structuredContent as ConnectOutput).sign_in).toMatchObject({ outcome: 'started' });
+      expect(asked).toEqual(['form: client_id', 'url']);
+      await untilConnected(
+        async () =>
+          (await client.callTool({ name: 'connect_provider', arguments: { provider: 'microsoft' } }))
+            .structuredContent as ConnectOutput,
+      );
+    } finally {
+      await client.close();
+    }
+  });
+});
+
 describe('a 2026-07-28 client (the SDK v2 Client, pinned)', () => {
   async function connect(capabilities: Record<string, unknown>) {
     const client = new ModernClient(
