@@ -3,6 +3,7 @@
 // store, booking flow, e-mail, sign-ins: runtime.ts) is loaded and opened on the first tool call (`npm run bench`).
 import { existsSync } from 'node:fs';
 import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
+import { z } from 'zod';
 import { loadConfig } from './config.js';
 import { configSpecs } from './connectors.js';
 import { errorMessage } from './errors.js';
@@ -16,6 +17,8 @@ import { lazyRuntime, toolDeps } from './tool-deps.js';
 const drainDelayMs = 1000;
 
 export async function serve(env: Record<string, string | undefined>): Promise<void> {
+  z.config({ jitless: true });
+
   const config = loadConfig(env, configSpecs);
   const log = createLogger(config.logLevel);
   const runtime = lazyRuntime(async () => {

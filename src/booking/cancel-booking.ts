@@ -13,7 +13,7 @@ import type { OperationRecord, OperationRepository, OperationStatus } from '../s
 import type { ProviderAttempts } from './attempt.js';
 import { ChangeRun, changeTargets, type Connection } from './change-run.js';
 import { isAlive, thisProcess } from './owner.js';
-import { recordedMeeting } from './recorded.js';
+import { recordedMeeting } from './recorded-meeting.js';
 import { Turns } from './turns.js';
 import { bookedOf, invited } from './booked-now.js';
 

@@ -2,6 +2,7 @@
 // first, a page at a time (an opaque cursor names where the next page starts).
 import { DateTime } from 'luxon';
 import { InputError } from '../errors.js';
+import { recordedMeeting } from './recorded-meeting.js';
 import type { BookingRecord, BookingRepository } from '../storage/bookings.js';
 import { canonicalTimeZone, timeZoneRefusal } from '../time-zone.js';
 
@@ -18,6 +19,8 @@ export interface ListRequest {
 
 export interface ListResult {
   records: BookingRecord[];
+  /** Each record's start and end in ISO 8601 with the offset of its own zone, in the same order. */
+  times: Array<{ start: string; end: string }>;
   /** Pass as `cursor` for the next page; absent on the last one. */
   nextCursor?: string;
 }
@@ -69,5 +72,12 @@ export function listBookings(bookings: BookingRepository, request: ListRequest):
     limit: request.limit,
   });
   const last = records.at(-1);
-  return { records, ...(more && last ? { nextCursor: cursorOf(last) } : {}) };
+  const times = records.map((record) => {
+    const meeting = recordedMeeting(record);
+    return {
+      start: meeting.start.toISO({ suppressMilliseconds: true }) ?? record.startAt,
+      end: meeting.end.toISO({ suppressMilliseconds: true }) ?? record.endAt,
+    };
+  });
+  return { records, times, ...(more && last ? { nextCursor: cursorOf(last) } : {}) };
 }

@@ -1,22 +1,7 @@
-// A recorded booking read back as the booking flow's own values: the meeting it was, and each provider's outcome.
-import { DateTime } from 'luxon';
+// A recorded booking read back as the booking flow's own values: each provider's outcome and the e-mail (the meeting it
+// was: recorded-meeting.ts, apart because it needs luxon, which the tools loaded at start-up do not).
 import type { BookingRecord } from '../storage/bookings.js';
-import type { BookedMeeting, EmailOutcome, Meeting, ProviderOutcome } from '../meeting.js';
-
-/** The meeting exactly as first booked: same id, same instants, so that every provider request is the same again. */
-export function recordedMeeting(record: BookingRecord): Meeting {
-  return {
-    bookingId: record.id,
-    customerName: record.customerName,
-    customerEmail: record.customerEmail,
-    ...(record.customerPhone ? { customerPhone: record.customerPhone } : {}),
-    topic: record.topic,
-    timezone: record.timezone,
-    durationMinutes: record.durationMinutes,
-    start: DateTime.fromISO(record.startAt, { zone: record.timezone }),
-    end: DateTime.fromISO(record.endAt, { zone: record.timezone }),
-  };
-}
+import type { BookedMeeting, EmailOutcome, ProviderOutcome } from '../meeting.js';
 
 /** A provider's outcome as recorded: also `pending` (its answer never recorded) and `cancelled` (by cancel_booking). */
 export type RecordedOutcome =

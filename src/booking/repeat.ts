@@ -7,7 +7,8 @@ import type { Attempt } from './attempt.js';
 import type { BookingResult, Call, Flow, OnEmailQueued, OnProgress } from './flow.js';
 import { bookedEntries, ordered, statusOf, uncertainCodes, unusable } from './outcomes.js';
 import { isAlive, thisProcess } from './owner.js';
-import { recordedEmail, recordedMeeting, recordedOutcomes } from './recorded.js';
+import { recordedMeeting } from './recorded-meeting.js';
+import { recordedEmail, recordedOutcomes } from './recorded.js';
 
 export async function repeatBooking(
   flow: Flow,

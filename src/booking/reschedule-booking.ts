@@ -19,7 +19,7 @@ import { bookedOf, invited } from './booked-now.js';
 import { ChangeRun, changeTargets, type Connection } from './change-run.js';
 import { checkHost, checkShare, nearestSlots, withoutOwnTime, type ConflictReport } from './conflict.js';
 import { isAlive, thisProcess } from './owner.js';
-import { recordedMeeting } from './recorded.js';
+import { recordedMeeting } from './recorded-meeting.js';
 import { resolveSlot } from './slot.js';
 import { Turns } from './turns.js';
 

@@ -2,7 +2,7 @@
 // of text.
 import { z } from 'zod';
 import type { ListResult } from '../booking/list-bookings.js';
-import { recordedMeeting, recordedOutcomes } from '../booking/recorded.js';
+import { recordedOutcomes } from '../booking/recorded.js';
 import { providerEntry, toRecordedEntry } from './provider-entry.js';
 
 export const listOutputShape = {
@@ -35,8 +35,8 @@ export type ListOutput = z.infer<z.ZodObject<typeof listOutputShape>>;
 
 export function toListOutput(result: ListResult): ListOutput {
   return {
-    bookings: result.records.map((record) => {
-      const meeting = recordedMeeting(record);
+    bookings: result.records.map((record, i) => {
+      const times = result.times[i] ?? { start: record.startAt, end: record.endAt };
       return {
         booking_id: record.id,
         status: record.status,
@@ -47,8 +47,8 @@ export function toListOutput(result: ListResult): ListOutput {
           email: record.customerEmail,
           ...(record.customerPhone ? { phone: record.customerPhone } : {}),
         },
-        start: meeting.start.toISO({ suppressMilliseconds: true }) ?? '',
-        end: meeting.end.toISO({ suppressMilliseconds: true }) ?? '',
+        start: times.start,
+        end: times.end,
         timezone: record.timezone,
         duration_minutes: record.durationMinutes,
         providers: [...recordedOutcomes(record).values()].map(toRecordedEntry),
