@@ -1,4 +1,4 @@
-// The production node_modules a bundle ships: the packages esbuild leaves out of dist/ (its --external flags in
+// The production node_modules a bundle ships: the packages esbuild leaves out of dist/ (its `external` list in
 // package.json's build script) and everything they load, copied from the installed node_modules, whose native modules
 // were built for this platform, this CPU and the running Node's ABI (npm ci, or npm rebuild on another Node).
 import { cpSync, existsSync, readFileSync } from 'node:fs';
@@ -15,11 +15,12 @@ interface PackageJson {
 const readPackage = (dir: string): PackageJson =>
   JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as PackageJson;
 
-/** The packages the build leaves to node_modules: every `--external:<name>` in package.json's build script. */
+/** The packages the build leaves to node_modules: the `external` list of scripts/build.mjs. */
 export function buildExternals(root: string): string[] {
-  const build = readPackage(root).scripts?.build ?? '';
-  const externals = [...build.matchAll(/--external:(\S+)/g)].map((m) => m[1] as string);
-  if (externals.length === 0) throw new Error(`package.json's build script names no --external: nothing to ship?`);
+  const build = readFileSync(path.join(root, 'scripts', 'build.mjs'), 'utf8');
+  const list = /^\s*external: \[([^\]]*)\]/m.exec(build)?.[1] ?? '';
+  const externals = [...list.matchAll(/'([^']+)'/g)].map((m) => m[1] as string);
+  if (externals.length === 0) throw new Error(`scripts/build.mjs names no external package: nothing to ship?`);
   return externals;
 }
 
