@@ -1,5 +1,5 @@
 // The production node_modules a bundle ships: the packages esbuild leaves out of dist/ (its `external` list in
-// package.json's build script) and everything they load, copied from the installed node_modules, whose native modules
+// scripts/build.mjs) and everything they load, copied from the installed node_modules, whose native modules
 // were built for this platform, this CPU and the running Node's ABI (npm ci, or npm rebuild on another Node).
 import { cpSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
