@@ -17,6 +17,7 @@ import { lazyRuntime, toolDeps } from './tool-deps.js';
 const drainDelayMs = 1000;
 
 export async function serve(env: Record<string, string | undefined>): Promise<void> {
+  // zod's just-in-time compiled parsers cost more to build than they save on the few messages a session parses.
   z.config({ jitless: true });
 
   const config = loadConfig(env, configSpecs);

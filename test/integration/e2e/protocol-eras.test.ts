@@ -52,10 +52,16 @@ const booking = () => ({
   providers: ['microsoft'],
 });
 
+/** What a client of either SDK offers to call a tool. */
+interface ToolCaller {
+  callTool(params: { name: string; arguments: Record<string, unknown> }): Promise<object>;
+}
+
 /** Calls connect_provider until Microsoft 365 reads as connected (the sign-in finishes in the background). */
-async function untilConnected(call: () => Promise<ConnectOutput>): Promise<ConnectOutput> {
+async function untilConnected(client: ToolCaller): Promise<ConnectOutput> {
   for (let i = 0; i < 100; i += 1) {
-    const output = await call();
+    const result = await client.callTool({ name: 'connect_provider', arguments: { provider: 'microsoft' } });
+    const output = (result as { structuredContent?: unknown }).structuredContent as ConnectOutput;
     if (output.providers[0]?.state === 'connected') return output;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -121,11 +127,7 @@ describe('a 2025-11-25 client (the SDK v1 Client)', () => {
         expect.objectContaining({ mode: 'url', url: expect.stringContaining(sandbox.origin) as string }),
       ]);
       expect(await completed).toBe(asked[0]?.elicitationId);
-      const connected = await untilConnected(
-        async () =>
-          (await client.callTool({ name: 'connect_provider', arguments: { provider: 'microsoft' } }))
-            .structuredContent as ConnectOutput,
-      );
+      const connected = await untilConnected(client);
       expect(connected.providers[0]).toMatchObject({ state: 'connected', account: expect.any(String) as string });
 
       const progress: string[] = [];
@@ -177,11 +179,7 @@ describe('a missing client id, asked for with a form', () => {
       const result = await client.callTool({ name: 'connect_provider', arguments: { provider: 'microsoft' } });
       expect((result.structuredContent as ConnectOutput).sign_in).toMatchObject({ outcome: 'started' });
       expect(asked).toEqual(['form: client_id', 'url']);
-      await untilConnected(
-        async () =>
-          (await client.callTool({ name: 'connect_provider', arguments: { provider: 'microsoft' } }))
-            .structuredContent as ConnectOutput,
-      );
+      await untilConnected(client);
     } finally {
       await client.close();
     }
@@ -206,11 +204,7 @@ describe('a missing client id, asked for with a form', () => {
       const result = await client.callTool({ name: 'connect_provider', arguments: { provider: 'microsoft' } });
       expect((result.structuredContent as ConnectOutput).sign_in).toMatchObject({ outcome: 'started' });
       expect(asked).toEqual(['form: client_id', 'url']);
-      await untilConnected(
-        async () =>
-          (await client.callTool({ name: 'connect_provider', arguments: { provider: 'microsoft' } }))
-            .structuredContent as ConnectOutput,
-      );
+      await untilConnected(client);
     } finally {
       await client.close();
     }
@@ -254,11 +248,7 @@ describe('a 2026-07-28 client (the SDK v2 Client, pinned)', () => {
       expect(asked).toEqual([
         expect.objectContaining({ mode: 'url', url: expect.stringContaining(sandbox.origin) as string }),
       ]);
-      const connected = await untilConnected(
-        async () =>
-          (await client.callTool({ name: 'connect_provider', arguments: { provider: 'microsoft' } }))
-            .structuredContent as ConnectOutput,
-      );
+      const connected = await untilConnected(client);
       expect(connected.providers[0]).toMatchObject({ state: 'connected', account: expect.any(String) as string });
 
       const progress: string[] = [];
@@ -305,11 +295,7 @@ describe('a 2026-07-28 client (the SDK v2 Client, pinned)', () => {
         expect.objectContaining({ text: expect.stringContaining(`Open this page to sign in to Microsoft 365`) }),
       ]);
       await followConsentPage(output.sign_in?.url ?? '');
-      await untilConnected(
-        async () =>
-          (await client.callTool({ name: 'connect_provider', arguments: { provider: 'microsoft' } }))
-            .structuredContent as ConnectOutput,
-      );
+      await untilConnected(client);
     } finally {
       await client.close();
     }
