@@ -566,6 +566,19 @@ export function createMicrosoftFake(options: MicrosoftFakeOptions = {}) {
     });
   };
 
+  /** Graph reaches the default calendar as `/me/<path>` and `/me/calendar/<path>`, another as `/me/calendars/{id}/<path>`. */
+  const inEveryCalendarPath = (
+    method: 'get' | 'post',
+    path: string,
+    handler: (request: Request, calendarId?: string) => Promise<Response>,
+  ): FakeRoute[] => [
+    http[method](`${graphBase}/me/${path}`, ({ request }) => handler(request)),
+    http[method](`${graphBase}/me/calendar/${path}`, ({ request }) => handler(request)),
+    http[method](`${graphBase}/me/calendars/:calendarId/${path}`, ({ request, params }) =>
+      handler(request, String(params.calendarId)),
+    ),
+  ];
+
   const routes: FakeRoute[] = [
     ...identity.routes,
 
@@ -597,11 +610,7 @@ export function createMicrosoftFake(options: MicrosoftFakeOptions = {}) {
       getCalendar(request, String(params.calendarId)),
     ),
 
-    http.post(`${graphBase}/me/events`, ({ request }) => createEvent(request)),
-    http.post(`${graphBase}/me/calendar/events`, ({ request }) => createEvent(request)),
-    http.post(`${graphBase}/me/calendars/:calendarId/events`, ({ request, params }) =>
-      createEvent(request, String(params.calendarId)),
-    ),
+    ...inEveryCalendarPath('post', 'events', createEvent),
 
     // Get event (https://learn.microsoft.com/en-us/graph/api/event-get?view=graph-rest-1.0): 404 ErrorItemNotFound for
     // one deleted or cancelled (its message as real payloads carry it). `$expand=singleValueExtendedProperties($filter=id
@@ -650,11 +659,7 @@ export function createMicrosoftFake(options: MicrosoftFakeOptions = {}) {
       );
     }),
 
-    http.get(`${graphBase}/me/calendarView`, ({ request }) => calendarView(request)),
-    http.get(`${graphBase}/me/calendar/calendarView`, ({ request }) => calendarView(request)),
-    http.get(`${graphBase}/me/calendars/:calendarId/calendarView`, ({ request, params }) =>
-      calendarView(request, String(params.calendarId)),
-    ),
+    ...inEveryCalendarPath('get', 'calendarView', calendarView),
 
     // Update event (https://learn.microsoft.com/en-us/graph/api/event-update?view=graph-rest-1.0): 200 with the event;
     // only the fields sent change. Once online, Outlook "ignores any further changes to isOnlineMeeting" and the

@@ -68,6 +68,23 @@ async function untilConnected(client: ToolCaller): Promise<ConnectOutput> {
   throw new Error('Microsoft 365 never read as connected');
 }
 
+/** The six tools, each with its title (also in its annotations) and an output schema. */
+function expectEveryTool(
+  listed: Array<{
+    name: string;
+    title?: string;
+    annotations?: { title?: string };
+    outputSchema?: Record<string, unknown>;
+  }>,
+): void {
+  expect(listed.map((t) => t.name)).toEqual([...tools, 'connect_provider']);
+  for (const tool of listed) {
+    expect(tool.title, tool.name).toBeTruthy();
+    expect(tool.annotations?.title, tool.name).toBe(tool.title);
+    expect(tool.outputSchema?.type, tool.name).toBe('object');
+  }
+}
+
 const outlookEvents = () => sandbox.fakes.microsoft.state.events;
 
 describe('a 2025-11-25 client (the SDK v1 Client)', () => {
@@ -98,13 +115,7 @@ describe('a 2025-11-25 client (the SDK v1 Client)', () => {
     try {
       expect(protocolVersion).toBe('2025-11-25');
       expect(client.getServerVersion()).toMatchObject({ name: 'alsatalk-mcp', icons: [expect.any(Object)] });
-      const listed = (await client.listTools()).tools;
-      expect(listed.map((t) => t.name)).toEqual([...tools, 'connect_provider']);
-      for (const tool of listed) {
-        expect(tool.title, tool.name).toBeTruthy();
-        expect(tool.annotations?.title, tool.name).toBe(tool.title);
-        expect(tool.outputSchema?.type, tool.name).toBe('object');
-      }
+      expectEveryTool((await client.listTools()).tools);
 
       // The sign-in: the server asks the host to open the page (a request to the client), then says when it is done.
       const asked: Array<{ mode?: string; url?: string; elicitationId?: string }> = [];
@@ -226,13 +237,7 @@ describe('a 2026-07-28 client (the SDK v2 Client, pinned)', () => {
     const client = await connect({ elicitation: { url: {} } });
     try {
       expect(client.getServerVersion()).toMatchObject({ name: 'alsatalk-mcp', icons: [expect.any(Object)] });
-      const listed = (await client.listTools()).tools;
-      expect(listed.map((t) => t.name)).toEqual([...tools, 'connect_provider']);
-      for (const tool of listed) {
-        expect(tool.title, tool.name).toBeTruthy();
-        expect(tool.annotations?.title, tool.name).toBe(tool.title);
-        expect(tool.outputSchema?.type, tool.name).toBe('object');
-      }
+      expectEveryTool((await client.listTools()).tools);
 
       // No request reaches the host from the server in this era: the tool's answer asks for the URL step, the client
       // SDK shows it (this handler) and retries the call with the answer, and the retry finishes.
